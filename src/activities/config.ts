@@ -1,0 +1,47 @@
+// Where the activities find the outside world. Read from the worker's environment (never from
+// workflow inputs), so credentials and webhook URLs never enter workflow history.
+
+export interface ActivityConfig {
+  kubernetes: { kubeconfigPath?: string; inCluster?: boolean; fieldManager: string };
+  prometheus: { url: string; timeoutMs: number };
+  aws: { region: string; endpoint?: string; accessKeyId?: string; secretAccessKey?: string };
+  postgres: { connectionString?: string };
+  redis: { url?: string };
+  slack: { webhookUrls: Partial<Record<string, string>>; defaultWebhookUrl?: string };
+  pagerduty: { eventsUrl: string; routingKey?: string };
+  smtp: { url?: string; from: string };
+  /** CA bundle to trust for TLS checks of internal endpoints (PEM path). */
+  tlsCaFile?: string;
+}
+
+const env = (name: string, source: NodeJS.ProcessEnv) => (source[name] === '' ? undefined : source[name]);
+
+/** Builds the config from environment variables (see README "Worker configuration"). */
+export function activityConfigFromEnv(source: NodeJS.ProcessEnv = process.env): ActivityConfig {
+  const slackWebhookUrls: Record<string, string> = {};
+  for (const [key, value] of Object.entries(source)) {
+    // SLACK_WEBHOOK_URL_HWAYO_CRITICAL -> channel #hwayo-critical
+    const m = /^SLACK_WEBHOOK_URL_(.+)$/.exec(key);
+    if (m && value) slackWebhookUrls[`#${m[1].toLowerCase().replace(/_/g, '-')}`] = value;
+  }
+  return {
+    kubernetes: {
+      kubeconfigPath: env('KUBECONFIG', source),
+      inCluster: env('HWAYO_KUBE_IN_CLUSTER', source) === 'true',
+      fieldManager: env('HWAYO_FIELD_MANAGER', source) ?? 'hwayo-release',
+    },
+    prometheus: { url: env('PROMETHEUS_URL', source) ?? 'http://localhost:9090', timeoutMs: Number(env('PROMETHEUS_TIMEOUT_MS', source) ?? 10_000) },
+    aws: {
+      region: env('AWS_REGION', source) ?? 'ap-northeast-1',
+      endpoint: env('AWS_ENDPOINT_URL', source),
+      accessKeyId: env('AWS_ACCESS_KEY_ID', source),
+      secretAccessKey: env('AWS_SECRET_ACCESS_KEY', source),
+    },
+    postgres: { connectionString: env('DATABASE_URL', source) },
+    redis: { url: env('REDIS_URL', source) },
+    slack: { webhookUrls: slackWebhookUrls, defaultWebhookUrl: env('SLACK_WEBHOOK_URL', source) },
+    pagerduty: { eventsUrl: env('PAGERDUTY_EVENTS_URL', source) ?? 'https://events.pagerduty.com/v2/enqueue', routingKey: env('PAGERDUTY_ROUTING_KEY', source) },
+    smtp: { url: env('SMTP_URL', source), from: env('SMTP_FROM', source) ?? 'hwayo-release@localhost' },
+    tlsCaFile: env('HWAYO_TLS_CA_FILE', source),
+  };
+}

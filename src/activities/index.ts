@@ -1,0 +1,22 @@
+// Every activity the release workflow calls, grouped by the system it touches. The workflow imports
+// the `Activities` type only; the worker builds the implementations from its configuration.
+import { createAwsActivities } from './aws';
+import type { ActivityConfig } from './config';
+import { createHealthActivities } from './health';
+import { createKubernetesActivities } from './kubernetes';
+import { createNotifyActivities } from './notify';
+import { createPrometheusActivities } from './prometheus';
+import { createTrafficActivities } from './traffic';
+
+export function createActivities(config: ActivityConfig) {
+  return {
+    ...createKubernetesActivities(config),
+    ...createTrafficActivities(config),
+    ...createPrometheusActivities(config),
+    ...createHealthActivities(config),
+    ...createAwsActivities(config),
+    ...createNotifyActivities(config),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

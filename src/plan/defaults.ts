@@ -1,0 +1,130 @@
+// The seed's plan (shared/SEED.md) as the default, written in the same form users write plans in.
+// Every number here is the seed's; a user's plan is merged over this.
+
+const side = '{{namespace}}';
+const ns = `namespace="${side}"`;
+
+export const DEFAULT_PLAN_DOCUMENT = {
+  app: 'hwayo',
+  services: [
+    { name: 'web-app', healthPath: '/health' },
+    { name: 'api-gateway', healthPath: '/api/v1/health' },
+    { name: 'auth-service', healthPath: '/auth/health' },
+    { name: 'workflow-engine', healthPath: '/workflow/health' },
+    { name: 'notification-service', healthPath: '/notification/health' },
+    { name: 'report-generator', healthPath: '/report/health' },
+  ],
+  environments: { blue: 'hwayo-production', green: 'hwayo-production-green' },
+  healthUrlTemplate: 'http://{{service}}.{{namespace}}.svc.cluster.local{{path}}',
+  approval: {
+    timeout: '24h',
+    requiredRoles: ['tech-lead', 'product-manager', 'qa-lead'],
+    approvers: [
+      { id: 'tech-lead', role: 'tech-lead', name: 'Tech lead' },
+      { id: 'product-manager', role: 'product-manager', name: 'Product manager' },
+      { id: 'qa-lead', role: 'qa-lead', name: 'QA lead' },
+    ],
+    requireSignatures: false,
+  },
+  preflight: {
+    freshness: '1h',
+    checks: [
+      { name: 'kubernetes-nodes-ready', group: 'infrastructure', kind: 'kubernetes-nodes' },
+      { name: 'database-accepting-connections', group: 'infrastructure', kind: 'postgres' },
+      { name: 'redis-ping', group: 'infrastructure', kind: 'redis' },
+      { name: 's3-assets-readable', group: 'infrastructure', kind: 's3-bucket', bucket: 'hwayo-prod-assets' },
+      { name: 'tls-certificate', group: 'security', kind: 'tls-certificate', host: 'hwayo.com', port: 443, minValidDays: 14 },
+      { name: 'waf-rules', group: 'security', kind: 'waf', webAclName: 'hwayo-prod-waf', scope: 'REGIONAL' },
+      { name: 'security-groups', group: 'security', kind: 'security-groups', tag: { key: 'app', value: 'hwayo' }, allowedPorts: [80, 443] },
+      { name: 'security-evidence', group: 'security', kind: 'security-evidence' },
+      { name: 'cluster-policies', group: 'security', kind: 'cluster-policies', namespace: 'hwayo-production' },
+      { name: 'monitoring-health', group: 'monitoring', kind: 'http', url: 'http://monitoring.internal/health' },
+      { name: 'prometheus-targets-up', group: 'monitoring', kind: 'prometheus-targets' },
+      { name: 'log-cluster-green', group: 'monitoring', kind: 'elasticsearch', url: 'http://elasticsearch.internal:9200' },
+    ],
+  },
+  green: { readyTimeout: '600s' },
+  traffic: {
+    provider: 'istio',
+    name: 'hwayo-canary',
+    namespace: 'hwayo-production',
+    host: 'hwayo.com',
+    canaryHeader: { name: 'canary', value: 'true' },
+    blueDestination: 'api-gateway.hwayo-production.svc.cluster.local',
+    greenDestination: 'api-gateway.hwayo-production-green.svc.cluster.local',
+    port: 80,
+    maintenanceDestination: 'maintenance-page.hwayo-production.svc.cluster.local',
+    entryService: 'api-gateway',
+  },
+  canary: {
+    steps: [
+      { weight: 5, watch: '15m' },
+      { weight: 25, watch: '30m' },
+      { weight: 50, watch: '30m' },
+    ],
+    analysisInterval: '1m',
+    inconclusiveLimit: 3,
+    onInconclusive: 'pause',
+    healthCheckFailureLimit: 3,
+  },
+  fullSwitch: { watch: '10m' },
+  // The seed's PromQL averages over all traffic; these are scoped to the side being measured
+  // ({{namespace}} = green for the canary) so a sick canary at 5% is not diluted by healthy blue.
+  metrics: [
+    {
+      name: 'error_rate', unit: '%',
+      query: `sum(rate(http_requests_total{${ns},status=~"5.."}[5m])) / sum(rate(http_requests_total{${ns}}[5m])) * 100`,
+      healthy: { max: 1 }, rollback: { above: 5 },
+    },
+    {
+      name: 'p95_latency', unit: 's',
+      query: `histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{${ns}}[5m])))`,
+      healthy: { max: 2 }, rollback: { above: 5 },
+    },
+    {
+      name: 'cpu', unit: '%',
+      query: `avg(rate(container_cpu_usage_seconds_total{${ns}}[5m])) * 100`,
+      healthy: { max: 80 }, rollback: { above: 95 },
+    },
+    {
+      name: 'memory', unit: '%',
+      query: `avg(container_memory_usage_bytes{${ns}} / container_spec_memory_limit_bytes{${ns}}) * 100`,
+      healthy: { max: 85 }, rollback: { above: 95 },
+    },
+    {
+      name: 'login_success', unit: '%',
+      query: `sum(rate(user_login_success_total{${ns}}[5m])) / sum(rate(user_login_attempts_total{${ns}}[5m])) * 100`,
+      healthy: { min: 95 }, rollback: { below: 90 },
+    },
+    {
+      name: 'data_submission_success', unit: '%',
+      query: `sum(rate(data_submission_success_total{${ns}}[5m])) / sum(rate(data_submission_attempts_total{${ns}}[5m])) * 100`,
+      rollback: { below: 95 },
+    },
+    {
+      name: 'report_generation_success', unit: '%',
+      query: `sum(rate(report_generation_success_total{${ns}}[5m])) / sum(rate(report_generation_attempts_total{${ns}}[5m])) * 100`,
+      rollback: { below: 98 },
+    },
+    {
+      name: 'api_availability', unit: '%',
+      query: `avg(avg_over_time(up{${ns}}[5m])) * 100`,
+      rollback: { below: 99 },
+    },
+  ],
+  retention: { blueKeep: '24h' },
+  rollback: { blueReadyTimeout: '2m' },
+  database: {
+    instance: 'hwayo-prod-db',
+    backupSnapshot: 'hwayo-prod-db-backup-latest',
+    restoredInstance: 'hwayo-prod-db-restored',
+    snapshotPrefix: 'emergency-snapshot',
+    connectionSecret: { name: 'hwayo-database', key: 'DATABASE_HOST' },
+  },
+  notifications: {
+    slackChannels: { critical: '#hwayo-critical', warning: '#hwayo-alerts', info: '#hwayo-releases' },
+    email: 'oncall@hwayo.com',
+    pagerduty: true,
+  },
+  artifactsBucket: 'hwayo-release-artifacts',
+};

@@ -1,0 +1,133 @@
+// The one release-plan type. Users write it as YAML/JSON (durations as "15m"); `loadPlan` validates it
+// once at the edge and hands the workflow this normalised form (durations in milliseconds).
+
+export type Role = string;
+
+export interface ServiceSpec {
+  /** Deployment (and Service) name in both namespaces. */
+  name: string;
+  healthPath: string;
+}
+
+export interface Approver {
+  id: string;
+  role: Role;
+  name?: string;
+  /** ed25519 public key (base64, raw 32 bytes). When set, this approver's decisions must be signed. */
+  publicKey?: string;
+}
+
+export type PreflightGroup = 'infrastructure' | 'security' | 'monitoring';
+
+/** One pre-deployment check from SEED section 3.2 / 8.1; `kind` picks the activity that runs it. */
+export type PreflightCheck =
+  | { name: string; group: PreflightGroup; kind: 'kubernetes-nodes' }
+  | { name: string; group: PreflightGroup; kind: 'postgres' }
+  | { name: string; group: PreflightGroup; kind: 'redis' }
+  | { name: string; group: PreflightGroup; kind: 's3-bucket'; bucket: string }
+  | { name: string; group: PreflightGroup; kind: 'tls-certificate'; host: string; port: number; minValidDays: number }
+  | { name: string; group: PreflightGroup; kind: 'waf'; webAclName: string; webAclId?: string; scope: 'REGIONAL' | 'CLOUDFRONT' }
+  | { name: string; group: PreflightGroup; kind: 'security-groups'; groupIds?: string[]; tag?: { key: string; value: string }; allowedPorts: number[] }
+  | { name: string; group: PreflightGroup; kind: 'http'; url: string }
+  | { name: string; group: PreflightGroup; kind: 'elasticsearch'; url: string }
+  | { name: string; group: PreflightGroup; kind: 'prometheus-targets' }
+  | { name: string; group: PreflightGroup; kind: 'security-evidence' }
+  | { name: string; group: PreflightGroup; kind: 'cluster-policies'; namespace: string };
+
+export type PreflightKind = PreflightCheck['kind'];
+
+export interface CanaryStep {
+  weight: number;
+  watchMs: number;
+}
+
+/**
+ * A metric read from Prometheus. `query` is a template: {{namespace}} (the side being measured:
+ * green for the canary, blue for stable), {{blue_namespace}}, {{green_namespace}}, {{app}},
+ * {{version}}, {{service}} are filled in per release.
+ */
+export interface MetricSpec {
+  name: string;
+  query: string;
+  unit?: string;
+  /** Must hold at the end of every watch window (SEED "healthy" table). */
+  healthy?: { max?: number; min?: number };
+  /** Breaching this at any analysis tick rolls back at once (SEED section 6 triggers). */
+  rollback?: { above?: number; below?: number };
+  /** Canary compared with stable: canary value may exceed stable's by at most maxIncrease (or drop by maxDecrease). */
+  compareToStable?: { maxIncrease?: number; maxDecrease?: number };
+}
+
+export type TrafficProvider = 'istio' | 'gateway-api';
+
+export interface TrafficSpec {
+  provider: TrafficProvider;
+  /** VirtualService / HTTPRoute name and the namespace it lives in. */
+  name: string;
+  namespace: string;
+  host: string;
+  /** Requests carrying this header always go to green. */
+  canaryHeader: { name: string; value: string };
+  /** Destination hosts (Istio) or Service names (Gateway API) of each side; {{namespace}} templated. */
+  blueDestination: string;
+  greenDestination: string;
+  port: number;
+  /** Backend that serves the maintenance page during emergency recovery. */
+  maintenanceDestination: string;
+  /** The service whose Service receives the split traffic (the seed routes through api-gateway). */
+  entryService: string;
+}
+
+export interface DatabaseSpec {
+  instance: string;
+  backupSnapshot: string;
+  restoredInstance: string;
+  snapshotPrefix: string;
+  /** The Kubernetes Secret (in each namespace) the apps read their database host from. */
+  connectionSecret: { name: string; key: string };
+}
+
+export interface NotificationSpec {
+  slackChannels: { critical: string; warning: string; info: string };
+  email: string;
+  pagerduty: boolean;
+}
+
+export interface ReleasePlan {
+  app: string;
+  services: ServiceSpec[];
+  environments: { blue: string; green: string };
+  /** URL of a service's health endpoint; {{service}}, {{namespace}}, {{path}} are filled in. */
+  healthUrlTemplate: string;
+  approval: {
+    timeoutMs: number;
+    requiredRoles: Role[];
+    approvers: Approver[];
+    /** When every approver has a key, unsigned decisions are refused. */
+    requireSignatures: boolean;
+  };
+  preflight: {
+    /** Infrastructure checks older than this when approval lands are run again. */
+    freshnessMs: number;
+    checks: PreflightCheck[];
+  };
+  green: { readyTimeoutMs: number };
+  traffic: TrafficSpec;
+  canary: {
+    steps: CanaryStep[];
+    analysisIntervalMs: number;
+    /** Consecutive inconclusive analyses tolerated before `onInconclusive` happens. */
+    inconclusiveLimit: number;
+    onInconclusive: 'pause' | 'rollback';
+    /** Consecutive failed health checks of green tolerated; one more rolls back (SEED: "> 3 times"). */
+    healthCheckFailureLimit: number;
+  };
+  fullSwitch: { watchMs: number };
+  metrics: MetricSpec[];
+  retention: { blueKeepMs: number };
+  rollback: { blueReadyTimeoutMs: number };
+  database: DatabaseSpec;
+  notifications: NotificationSpec;
+  /** Where namespace backups and reports go. */
+  artifactsBucket: string;
+}
