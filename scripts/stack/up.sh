@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Starts the local stack (all components, or those named): install (cached), start, wait ready.
+# Afterwards `.stack/env` holds the variables that point tests and the worker at it.
+source "$(dirname "$0")/lib.sh"
+ALL=(kube prometheus moto postgres redis tls sinks)
+components=("$@"); [ ${#components[@]} -eq 0 ] && components=("${ALL[@]}")
+for c in "${components[@]}"; do
+  script="$REPO_ROOT/scripts/stack/components/$c.sh"
+  [ -f "$script" ] || { slog "unknown component $c (known: ${ALL[*]})"; exit 2; }
+  t0=$(date +%s%N)
+  bash "$script" install
+  bash "$script" start
+  slog "$c up in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+done
+cat "$HWAYO_STACK_DIR"/env.d/*.env >"$HWAYO_STACK_DIR/env" 2>/dev/null || : >"$HWAYO_STACK_DIR/env"
+slog "env written to $HWAYO_STACK_DIR/env"
