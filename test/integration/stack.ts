@@ -1,0 +1,30 @@
+// Integration tests run against the local stack (scripts/stack/up.sh). This loads the variables the
+// stack wrote to .stack/env and builds the worker's activity configuration from them.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { activityConfigFromEnv, type ActivityConfig } from '../../src/activities/config';
+
+const STACK_DIR = process.env.HWAYO_STACK_DIR ?? join(__dirname, '..', '..', '.stack');
+
+/** Loads .stack/env into process.env (once) and fails loudly when the stack is not up. */
+export function stackEnv(): NodeJS.ProcessEnv {
+  const file = join(STACK_DIR, 'env');
+  if (!existsSync(file)) throw new Error(`the local stack is not running (${file} missing): run scripts/stack/up.sh first`);
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const m = /^export ([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line.trim());
+    if (m) process.env[m[1]] = m[2].replace(/^'(.*)'$/, '$1').replace(/^"(.*)"$/, '$1');
+  }
+  return process.env;
+}
+
+/** The activity configuration the worker would build on a machine running the stack. */
+export function stackConfig(): ActivityConfig {
+  return activityConfigFromEnv(stackEnv());
+}
+
+/** A required stack variable, with a clear error when the component that sets it is not up. */
+export function stackVar(name: string): string {
+  const value = stackEnv()[name];
+  if (!value) throw new Error(`${name} is not set by the local stack: is its component running? (scripts/stack/up.sh)`);
+  return value;
+}
