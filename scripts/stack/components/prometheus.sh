@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Prometheus (Debian package, includes promtool) scraping two instances of our test application
+# (test/fixtures/metrics-app): green/canary on 19100, blue/stable on 19101, every second.
+source "$(dirname "$0")/../lib.sh"
+source "$REPO_ROOT/scripts/install/lib.sh"
+source "$REPO_ROOT/scripts/stack/fixtures.sh"
+PROMETHEUS_VERSION=2.42.0+ds-5+deb12u1
+PROM_PORT=19090 GREEN_PORT=19100 BLUE_PORT=19101
+BLUE_NS=hwayo-production GREEN_NS=hwayo-production-green
+DIR="$HWAYO_STACK_DIR/prometheus"
+
+install() {
+  [ "$(dpkg-query -W -f='${Version}' prometheus 2>/dev/null)" = "$PROMETHEUS_VERSION" ] || apt_install "prometheus=$PROMETHEUS_VERSION"
+  build_fixtures
+}
+
+write_config() {
+  mkdir -p "$DIR/data"
+  cat >"$DIR/prometheus.yml" <<YML
+global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: hwayo-apps
+    static_configs:
+      - targets: ['127.0.0.1:$BLUE_PORT']
+        labels: { namespace: $BLUE_NS, side: blue }
+      - targets: ['127.0.0.1:$GREEN_PORT']
+        labels: { namespace: $GREEN_NS, side: green }
+YML
+  promtool check config "$DIR/prometheus.yml" >/dev/null
+}
+
+start() {
+  write_config
+  run_fixture metrics-app-blue metrics-app/main.js --port $BLUE_PORT --namespace $BLUE_NS --peer "$GREEN_NS=http://127.0.0.1:$GREEN_PORT"
+  run_fixture metrics-app-green metrics-app/main.js --port $GREEN_PORT --namespace $GREEN_NS --peer "$BLUE_NS=http://127.0.0.1:$BLUE_PORT"
+  start_bg prometheus prometheus --config.file="$DIR/prometheus.yml" --storage.tsdb.path="$DIR/data" \
+    --web.listen-address=127.0.0.1:$PROM_PORT --storage.tsdb.retention.time=2h --web.enable-lifecycle
+  wait_for metrics-app-blue 20 curl -fsS http://127.0.0.1:$BLUE_PORT/metrics
+  wait_for metrics-app-green 20 curl -fsS http://127.0.0.1:$GREEN_PORT/metrics
+  wait_for prometheus 60 curl -fsS http://127.0.0.1:$PROM_PORT/-/ready
+  # Ready means both targets have been scraped at least once.
+  wait_for prometheus 30 bash -c "curl -fsS 'http://127.0.0.1:$PROM_PORT/api/v1/query?query=count(up==1)' | grep -q '\"2\"'"
+  write_env prometheus \
+    PROMETHEUS_URL=http://127.0.0.1:$PROM_PORT \
+    METRICS_APP_GREEN_URL=http://127.0.0.1:$GREEN_PORT \
+    METRICS_APP_BLUE_URL=http://127.0.0.1:$BLUE_PORT \
+    "HWAYO_HEALTH_URL_TEMPLATE='http://127.0.0.1:$GREEN_PORT/ns/{{namespace}}/{{service}}{{path}}'"
+}
+
+stop() {
+  stop_bg prometheus
+  stop_bg metrics-app-green
+  stop_bg metrics-app-blue
+  rm -f "$HWAYO_STACK_DIR/env.d/prometheus.env"
+}
+
+"${1:?usage: $0 install|start|stop}"

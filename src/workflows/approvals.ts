@@ -1,0 +1,57 @@
+// The approval gate's rules, pure: who may approve, which roles are still missing, and when the
+// gate is decided. The workflow records every request, accepted or refused, in its history.
+import type { ReleasePlan } from '../plan/types';
+import type { ApprovalRecord, ApprovalRequest } from './definitions';
+import { verifyStatement } from './signatures';
+
+/** How far a signature's time may be from the workflow's clock. */
+export const SIGNATURE_MAX_SKEW_MS = 15 * 60_000;
+
+export interface GateContext {
+  plan: ReleasePlan;
+  workflowId: string;
+  runId: string;
+  nowMs: number;
+  waiting: boolean;
+  records: ApprovalRecord[];
+}
+
+/** Returns undefined when the request is accepted, else the reason it is refused. */
+export function refusalReason(req: ApprovalRequest, ctx: GateContext): string | undefined {
+  if (!ctx.waiting) return 'the release is not waiting for approval';
+  if (req.decision !== 'approve' && req.decision !== 'reject') return `unknown decision "${String(req.decision)}"`;
+  const approver = ctx.plan.approval.approvers.find((a) => a.id === req.approverId);
+  if (!approver) return `approver "${req.approverId}" is not listed in the plan`;
+  if (approver.role !== req.role) return `approver "${req.approverId}" holds role "${approver.role}", not "${req.role}"`;
+  if (!ctx.plan.approval.requiredRoles.includes(req.role)) return `role "${req.role}" is not required by the plan`;
+  if (req.decision === 'approve') {
+    const earlier = acceptedApprovals(ctx.records).find((r) => r.role === req.role);
+    if (earlier) return `role "${req.role}" was already approved by "${earlier.approverId}"`;
+  }
+  if (approver.publicKey || ctx.plan.approval.requireSignatures) {
+    if (!approver.publicKey) return `approver "${req.approverId}" has no public key in the plan`;
+    if (!req.signature || !req.signedAt) return `a signed statement is required from "${req.approverId}" (use hwayo-release ${req.decision} with --key)`;
+    const signedAtMs = Date.parse(req.signedAt);
+    if (Number.isNaN(signedAtMs)) return `signedAt "${req.signedAt}" is not an ISO time`;
+    if (Math.abs(ctx.nowMs - signedAtMs) > SIGNATURE_MAX_SKEW_MS) return `the signature was made at ${req.signedAt}, more than 15 minutes from the workflow's time`;
+    const statement = { workflowId: ctx.workflowId, runId: ctx.runId, decision: req.decision, role: req.role, approverId: req.approverId, signedAt: req.signedAt };
+    if (!verifyStatement(statement, req.signature, approver.publicKey)) return `the signature does not verify for "${req.approverId}" on this release, decision and role`;
+  }
+  return undefined;
+}
+
+export function acceptedApprovals(records: ApprovalRecord[]): ApprovalRecord[] {
+  return records.filter((r) => r.accepted && r.decision === 'approve');
+}
+
+export function missingRoles(plan: ReleasePlan, records: ApprovalRecord[]): string[] {
+  const approved = new Set(acceptedApprovals(records).map((r) => r.role));
+  return plan.approval.requiredRoles.filter((role) => !approved.has(role));
+}
+
+export type GateState = 'waiting' | 'approved' | 'rejected';
+
+export function gateState(plan: ReleasePlan, records: ApprovalRecord[]): GateState {
+  if (records.some((r) => r.accepted && r.decision === 'reject')) return 'rejected';
+  return missingRoles(plan, records).length === 0 ? 'approved' : 'waiting';
+}

@@ -1,0 +1,158 @@
+// Signals, updates and queries of the release workflow, defined once and shared by the workflow,
+// the CLI and the tests. Each action exists as a signal (fire and forget, e.g. from the Temporal UI
+// or `temporal workflow signal`) and as an update (the caller gets an error when it is refused).
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineSearchAttributeKey } from '@temporalio/common';
+import type { EvidenceRefs, MetricReading } from '../activities/contract';
+import type { ReleasePlan } from '../plan/types';
+
+export const RELEASE_WORKFLOW = 'releaseWorkflow';
+export const DEFAULT_TASK_QUEUE = 'hwayo-release';
+
+export interface ReleaseInput {
+  plan: ReleasePlan;
+  /** Application version being released, e.g. "2.4.0". */
+  version: string;
+  /** Image tag deployed to green, e.g. "1234-abc1234" (BUILD_NUMBER-GIT_COMMIT_SHORT). */
+  imageTag: string;
+  /** Deployed to blue by the emergency path when blue itself cannot be trusted. */
+  lastKnownGoodTag?: string;
+  evidence?: EvidenceRefs;
+  requestedBy?: string;
+  /** Upsert the Hwayo* search attributes (they must be registered on the namespace). */
+  searchAttributes?: boolean;
+}
+
+export type Stage =
+  | 'preflight' | 'awaiting-approval' | 'preflight-recheck' | 'green-deploy' | 'canary' | 'full-switch'
+  | 'promoting' | 'retention' | 'rolling-back' | 'emergency' | 'done';
+
+export type Outcome =
+  | 'succeeded' | 'rolled-back' | 'rolled-back-after-success' | 'aborted' | 'rejected' | 'approval-timed-out'
+  | 'preflight-failed' | 'failed' | 'emergency-recovered' | 'emergency-failed' | 'cancelled';
+
+export type Decision = 'approve' | 'reject';
+
+export interface ApprovalRequest {
+  approverId: string;
+  role: string;
+  decision: Decision;
+  comment?: string;
+  /** Signed statement (see signatures.ts); required when the approver has a public key in the plan. */
+  signature?: string;
+  /** ISO time the approver signed at; part of the signed statement. */
+  signedAt?: string;
+}
+
+export interface ApprovalRecord extends ApprovalRequest {
+  /** Workflow time the request arrived. */
+  at: string;
+  accepted: boolean;
+  refusal?: string;
+  via: 'signal' | 'update';
+}
+
+export interface ControlRequest {
+  by: string;
+  reason?: string;
+}
+
+export interface AuditEntry {
+  at: string;
+  action: string;
+  by?: string;
+  accepted: boolean;
+  detail: string;
+}
+
+export interface AnalysisRecord {
+  at: string;
+  stage: 'canary' | 'full-switch';
+  weight: number;
+  kind: 'tick' | 'window-end';
+  readings: MetricReading[];
+  stable?: MetricReading[];
+  verdict: 'pass' | 'breach' | 'unhealthy' | 'inconclusive';
+  detail: string;
+}
+
+export interface PendingDecision {
+  kind: 'approval' | 'inconclusive-metrics' | 'paused' | 'rollback-window';
+  since: string;
+  detail: string;
+}
+
+export interface ReleaseStatus {
+  releaseId: string;
+  app: string;
+  version: string;
+  imageTag: string;
+  stage: Stage;
+  outcome?: Outcome;
+  reason?: string;
+  /** 1-based canary step, 0 before the canary; steps+1 during the full switch. */
+  step: number;
+  steps: number;
+  greenWeight: number;
+  paused: boolean;
+  /** Watch window in progress: planned length and what is left of it (frozen while paused). */
+  window?: { stage: 'canary' | 'full-switch'; weight: number; plannedMs: number; remainingMs: number };
+  approvals: ApprovalRecord[];
+  missingRoles: string[];
+  approvalDeadline?: string;
+  lastAnalysis?: AnalysisRecord;
+  pendingDecision?: PendingDecision;
+  rollbackWindowEndsAt?: string;
+}
+
+export const approveSignal = defineSignal<[ApprovalRequest]>('approve');
+export const rejectSignal = defineSignal<[ApprovalRequest]>('reject');
+export const abortSignal = defineSignal<[ControlRequest]>('abort');
+export const pauseSignal = defineSignal<[ControlRequest]>('pause');
+export const resumeSignal = defineSignal<[ControlRequest]>('resume');
+export const promoteSignal = defineSignal<[ControlRequest]>('promote');
+export const rollbackSignal = defineSignal<[ControlRequest]>('rollback');
+
+export const approveUpdate = defineUpdate<ApprovalRecord, [ApprovalRequest]>('approveRelease');
+export const rejectUpdate = defineUpdate<ApprovalRecord, [ApprovalRequest]>('rejectRelease');
+export const abortUpdate = defineUpdate<AuditEntry, [ControlRequest]>('abortRelease');
+export const pauseUpdate = defineUpdate<AuditEntry, [ControlRequest]>('pauseRelease');
+export const resumeUpdate = defineUpdate<AuditEntry, [ControlRequest]>('resumeRelease');
+export const promoteUpdate = defineUpdate<AuditEntry, [ControlRequest]>('promoteRelease');
+export const rollbackUpdate = defineUpdate<AuditEntry, [ControlRequest]>('rollbackRelease');
+
+export const statusQuery = defineQuery<ReleaseStatus>('status');
+export const auditQuery = defineQuery<AuditEntry[]>('audit');
+
+export const SA_APP = defineSearchAttributeKey('HwayoApp', 'KEYWORD');
+export const SA_VERSION = defineSearchAttributeKey('HwayoVersion', 'KEYWORD');
+export const SA_STAGE = defineSearchAttributeKey('HwayoStage', 'KEYWORD');
+export const SA_WEIGHT = defineSearchAttributeKey('HwayoCanaryWeight', 'INT');
+export const SA_OUTCOME = defineSearchAttributeKey('HwayoOutcome', 'KEYWORD');
+export const SEARCH_ATTRIBUTES = [SA_APP, SA_VERSION, SA_STAGE, SA_WEIGHT, SA_OUTCOME];
+
+export interface ReleaseReport {
+  releaseId: string;
+  app: string;
+  version: string;
+  imageTag: string;
+  outcome: Outcome;
+  reason?: string;
+  startedAt: string;
+  finishedAt: string;
+  timeline: { at: string; stage: Stage; event: string }[];
+  approvals: ApprovalRecord[];
+  preflight: { at: string; results: { name: string; ok: boolean; detail: string }[] }[];
+  steps: { weight: number; plannedMs: number; elapsedMs: number; pausedMs: number; result: string }[];
+  analyses: AnalysisRecord[];
+  compensations: string[];
+  audit: AuditEntry[];
+}
+
+export interface ReleaseResult {
+  outcome: Outcome;
+  reason?: string;
+  /** Every green weight that was set, in order (0 = all traffic on blue). */
+  weights: number[];
+  report: ReleaseReport;
+}

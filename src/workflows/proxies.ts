@@ -1,0 +1,54 @@
+// Activity proxies with the timeouts and retry policies each kind of side effect needs. Imported
+// by the workflow; activities are referenced by type only.
+import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+
+/** Failures a retry cannot fix (see src/activities/errors.ts). */
+export const NON_RETRYABLE = ['InvalidInput', 'PermissionDenied', 'NotFound', 'NotImplemented'];
+
+export const DEFAULT_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+};
+
+/** Traffic moves are short and must land: the seed budgets 30 s to put all traffic back on blue. */
+export const TRAFFIC_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '20s',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
+};
+
+/** A metric query that fails twice is an inconclusive sample, not a reason to wait minutes. */
+export const METRIC_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', maximumAttempts: 2, nonRetryableErrorTypes: NON_RETRYABLE },
+};
+
+export const NOTIFY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+};
+
+/** Long waits (rollouts, namespace deletion, database restore) heartbeat and resume after a worker crash. */
+export function longOptions(timeoutMs: number): ActivityOptions {
+  return {
+    startToCloseTimeout: timeoutMs + 60_000,
+    heartbeatTimeout: '30s',
+    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+  };
+}
+
+type Proxy = ReturnType<typeof proxyActivities<Activities>>;
+const proxies = new Map<ActivityOptions, Proxy>();
+
+/** Calls an activity with options and a one-line summary that the Temporal UI shows for it. */
+export function call<K extends keyof Activities>(
+  options: ActivityOptions, summary: string, name: K, ...args: Parameters<Activities[K]>
+): Promise<Awaited<ReturnType<Activities[K]>>> {
+  let proxy = proxies.get(options);
+  if (!proxy) {
+    proxy = proxyActivities<Activities>(options);
+    proxies.set(options, proxy);
+  }
+  const fn = proxy[name] as unknown as { executeWithOptions(o: ActivityOptions, a: unknown[]): Promise<Awaited<ReturnType<Activities[K]>>> };
+  return fn.executeWithOptions({ ...options, summary }, args);
+}
