@@ -1,27 +1,47 @@
 // Kubernetes side effects (@kubernetes/client-node). Every call is idempotent: create = apply,
 // delete of a missing object = done, scale to the current count = no write.
+// The work is in ./kube/*; this file binds it to the worker's configuration.
 import type { ActivityConfig } from './config';
 import type {
   BackupInput, CheckResult, DeployGreenInput, DeployResult, DeployVersionInput, NamespaceCopyResult,
   ScaleInput, ScaleResult, SwitchConnectionInput, WaitRolloutInput,
 } from './contract';
-import { notImplemented } from './errors';
+import { backupNamespace } from './kube/backup';
+import { lazyKubeClients } from './kube/client';
+import { kubeCall } from './kube/errors';
+import { checkClusterPolicies } from './kube/policies';
+import { waitForRollout } from './kube/rollout';
+import {
+  copySecretsAndConfig, createNamespace, deleteNamespace, deployGreen, deployVersion, scaleDeployments, switchDatabaseConnection,
+} from './kube/workloads';
 
-export function createKubernetesActivities(_config: ActivityConfig) {
+export function createKubernetesActivities(config: ActivityConfig) {
+  const k = lazyKubeClients(config.kubernetes);
   return {
-    async checkKubernetesNodes(): Promise<CheckResult> { return notImplemented('checkKubernetesNodes'); },
-    async checkClusterPolicies(_input: { namespace: string }): Promise<CheckResult> { return notImplemented('checkClusterPolicies'); },
-    async createNamespace(_input: { name: string; labels: Record<string, string> }): Promise<{ created: boolean }> { return notImplemented('createNamespace'); },
-    async copySecretsAndConfig(_input: { from: string; to: string }): Promise<NamespaceCopyResult> { return notImplemented('copySecretsAndConfig'); },
-    async deployGreen(_input: DeployGreenInput): Promise<DeployResult> { return notImplemented('deployGreen'); },
+    /** SEED 3.2: `kubectl get nodes`, all Ready. A failed check is a result, not an exception. */
+    async checkKubernetesNodes(): Promise<CheckResult> {
+      const nodes = await kubeCall('list nodes', () => k().core.listNode());
+      const notReady = nodes.items
+        .filter((n) => n.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True')
+        .map((n) => n.metadata?.name ?? '?');
+      const total = nodes.items.length;
+      const ok = total > 0 && notReady.length === 0;
+      const detail = total === 0 ? 'the cluster has no nodes'
+        : notReady.length ? `${notReady.length}/${total} nodes not Ready: ${notReady.join(', ')}` : `${total}/${total} nodes Ready`;
+      return { name: 'kubernetes-nodes', ok, detail, data: { total, ready: total - notReady.length } };
+    },
+    async checkClusterPolicies(input: { namespace: string }): Promise<CheckResult> { return checkClusterPolicies(k(), input.namespace); },
+    async createNamespace(input: { name: string; labels: Record<string, string> }): Promise<{ created: boolean }> { return createNamespace(k(), input); },
+    async copySecretsAndConfig(input: { from: string; to: string }): Promise<NamespaceCopyResult> { return copySecretsAndConfig(k(), input); },
+    async deployGreen(input: DeployGreenInput): Promise<DeployResult> { return deployGreen(k(), input); },
     /** Heartbeats progress; a retry resumes from the last heartbeat's details. */
-    async waitForRollout(_input: WaitRolloutInput): Promise<{ ready: boolean; detail: string }> { return notImplemented('waitForRollout'); },
-    async scaleDeployments(_input: ScaleInput): Promise<ScaleResult> { return notImplemented('scaleDeployments'); },
-    async deleteNamespace(_input: { name: string; waitMs: number }): Promise<{ deleted: boolean }> { return notImplemented('deleteNamespace'); },
+    async waitForRollout(input: WaitRolloutInput): Promise<{ ready: boolean; detail: string }> { return waitForRollout(k(), input); },
+    async scaleDeployments(input: ScaleInput): Promise<ScaleResult> { return scaleDeployments(k(), input); },
+    async deleteNamespace(input: { name: string; waitMs: number }): Promise<{ deleted: boolean }> { return deleteNamespace(k(), input); },
     /** `kubectl get all -o yaml` equivalent, written to S3. */
-    async backupNamespace(_input: BackupInput): Promise<{ location: string; objects: number }> { return notImplemented('backupNamespace'); },
-    async deployVersion(_input: DeployVersionInput): Promise<DeployResult> { return notImplemented('deployVersion'); },
+    async backupNamespace(input: BackupInput): Promise<{ location: string; objects: number }> { return backupNamespace(k(), config.aws, input); },
+    async deployVersion(input: DeployVersionInput): Promise<DeployResult> { return deployVersion(k(), input); },
     /** Points the apps' connection Secret at a restored database instance. */
-    async switchDatabaseConnection(_input: SwitchConnectionInput): Promise<{ updated: string[] }> { return notImplemented('switchDatabaseConnection'); },
+    async switchDatabaseConnection(input: SwitchConnectionInput): Promise<{ updated: string[] }> { return switchDatabaseConnection(k(), input); },
   };
 }

@@ -1,0 +1,77 @@
+// Pure helpers that turn objects read from one namespace into objects to apply in another.
+import type { V1ConfigMap, V1Deployment, V1ObjectMeta, V1Secret, V1Service } from '@kubernetes/client-node';
+
+/** Annotations the server or other tools own; copying them would lie about the new object's history. */
+const DROPPED_ANNOTATIONS = [
+  'kubectl.kubernetes.io/last-applied-configuration',
+  'deployment.kubernetes.io/revision',
+];
+
+/** Metadata for a copy in `namespace`: no uid, resourceVersion, creationTimestamp, managedFields, ownerReferences. */
+export function copyMeta(meta: V1ObjectMeta | undefined, namespace: string, extraLabels: Record<string, string> = {}): V1ObjectMeta {
+  const annotations = { ...(meta?.annotations ?? {}) };
+  for (const a of DROPPED_ANNOTATIONS) delete annotations[a];
+  const labels = { ...(meta?.labels ?? {}), ...extraLabels };
+  const out: V1ObjectMeta = { name: meta?.name, namespace };
+  if (Object.keys(labels).length) out.labels = labels;
+  if (Object.keys(annotations).length) out.annotations = annotations;
+  return out;
+}
+
+export function copySecret(secret: V1Secret, namespace: string): V1Secret {
+  const out: V1Secret = { apiVersion: 'v1', kind: 'Secret', metadata: copyMeta(secret.metadata, namespace), type: secret.type, data: { ...(secret.data ?? {}) } };
+  if (secret.immutable !== undefined) out.immutable = secret.immutable;
+  return out;
+}
+
+export function copyConfigMap(cm: V1ConfigMap, namespace: string): V1ConfigMap {
+  const out: V1ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: copyMeta(cm.metadata, namespace) };
+  if (cm.data) out.data = { ...cm.data };
+  if (cm.binaryData) out.binaryData = { ...cm.binaryData };
+  if (cm.immutable !== undefined) out.immutable = cm.immutable;
+  return out;
+}
+
+/** Objects every namespace gets from the cluster itself; copying them would fight their controllers. */
+export function isClusterManagedSecret(secret: V1Secret): boolean {
+  return secret.type === 'kubernetes.io/service-account-token';
+}
+export function isClusterManagedConfigMap(cm: V1ConfigMap): boolean {
+  return cm.metadata?.name === 'kube-root-ca.crt';
+}
+
+/** `registry:5000/team/app:1.2` with tag `2.0` -> `registry:5000/team/app:2.0`; a digest is replaced too. */
+export function withTag(image: string, tag: string): string {
+  const at = image.indexOf('@');
+  const base = at >= 0 ? image.slice(0, at) : image;
+  const lastSlash = base.lastIndexOf('/');
+  const colon = base.lastIndexOf(':');
+  const repo = colon > lastSlash ? base.slice(0, colon) : base;
+  return `${repo}:${tag}`;
+}
+
+/** The blue Deployment as it should exist in `namespace`, every container on `imageTag`. */
+export function cloneDeployment(dep: V1Deployment, namespace: string, imageTag: string, labels: Record<string, string>): V1Deployment {
+  const spec = structuredClone(dep.spec);
+  if (!spec) throw new Error(`deployment ${dep.metadata?.name} has no spec`);
+  const template = spec.template;
+  template.metadata = { ...(template.metadata ?? {}), labels: { ...(template.metadata?.labels ?? {}), ...labels } };
+  delete template.metadata.creationTimestamp;
+  for (const c of template.spec?.containers ?? []) c.image = withTag(c.image ?? '', imageTag);
+  return { apiVersion: 'apps/v1', kind: 'Deployment', metadata: copyMeta(dep.metadata, namespace, labels), spec };
+}
+
+/** The blue Service for `namespace`: cluster IPs and node ports are the server's to assign. */
+export function cloneService(svc: V1Service, namespace: string, labels: Record<string, string>): V1Service {
+  const spec = structuredClone(svc.spec ?? {});
+  delete spec.clusterIP;
+  delete spec.clusterIPs;
+  delete spec.healthCheckNodePort;
+  delete spec.ipFamilies;
+  delete spec.ipFamilyPolicy;
+  for (const p of spec.ports ?? []) delete p.nodePort;
+  return { apiVersion: 'v1', kind: 'Service', metadata: copyMeta(svc.metadata, namespace, labels), spec };
+}
+
+/** The first container's image, for reports. */
+export const imageOf = (dep: V1Deployment) => dep.spec?.template.spec?.containers[0]?.image ?? '';

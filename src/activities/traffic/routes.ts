@@ -1,0 +1,174 @@
+// Pure edits of the two route kinds the seed's canary can run on. Each edit changes the object in
+// place; the caller compares before/after to know whether anything needs writing.
+//  Istio VirtualService: spec.http[] = { match?, route: [{ destination: { host, port }, weight }] }
+//  Gateway API HTTPRoute: spec.rules[] = { matches?, backendRefs: [{ name, namespace?, port, weight }] }
+import type { TrafficSpec } from '../../plan/types';
+import { nonRetryable } from '../errors';
+
+// The objects come from the apiserver as JSON; these describe only the fields we touch.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Json = any;
+
+export interface Sides { blue: string; green: string; maintenance: string; port: number; header: { name: string; value: string }; routeNamespace: string; blueNamespace: string; greenNamespace: string }
+
+export function sidesOf(route: TrafficSpec, blueNamespace: string, greenNamespace: string): Sides {
+  const render = (t: string, ns: string) => t.replace(/\{\{\s*namespace\s*\}\}/g, ns);
+  return {
+    blue: render(route.blueDestination, blueNamespace),
+    green: render(route.greenDestination, greenNamespace),
+    maintenance: render(route.maintenanceDestination, route.namespace),
+    port: route.port,
+    header: route.canaryHeader,
+    routeNamespace: route.namespace,
+    blueNamespace,
+    greenNamespace,
+  };
+}
+
+export interface RouteKind {
+  group: string;
+  version: string;
+  plural: string;
+  /** The list of routing rules (spec.http / spec.rules). */
+  rules(obj: Json): Json[];
+  setRules(obj: Json, rules: Json[]): void;
+  /** Default rule: blue (100 - g) and green (g); header rule: green 100. */
+  setWeights(obj: Json, s: Sides, greenWeight: number): void;
+  /** Default and header rule both to `s.maintenance` only. */
+  routeAllToMaintenance(obj: Json, s: Sides): void;
+  /** Current green weight of the default rule, as a percentage of its total. */
+  greenWeight(obj: Json, s: Sides): number;
+}
+
+const invalid = (msg: string) => nonRetryable('InvalidInput', msg);
+
+// ---- Istio ----------------------------------------------------------------------------------------
+
+const shortHost = (h: string) => h.replace(/\.svc\.cluster\.local\.?$/, '');
+const sameHost = (a: string, b: string) => shortHost(a) === shortHost(b);
+
+function istioHeaderRule(rule: Json, h: Sides['header']): boolean {
+  return (rule.match ?? []).some((m: Json) => m?.headers?.[h.name]?.exact === h.value);
+}
+
+function istioRules(obj: Json, s: Sides): { header?: Json; main: Json } {
+  const http: Json[] = obj.spec?.http ?? [];
+  const header = http.find((r) => istioHeaderRule(r, s.header));
+  const main = http.find((r) => r !== header && (r.route ?? []).some((d: Json) => sameHost(d.destination?.host ?? '', s.blue) || sameHost(d.destination?.host ?? '', s.green)));
+  if (!main) throw invalid(`VirtualService ${obj.metadata?.namespace}/${obj.metadata?.name} has no route to ${s.blue} or ${s.green}`);
+  return { header, main };
+}
+
+/** The existing destination entry for `host` (keeping its subset, headers...) or a new one. */
+function istioDest(route: Json[], host: string, port: number, weight: number): Json {
+  const existing = route.find((d) => sameHost(d.destination?.host ?? '', host));
+  return existing ? { ...existing, weight } : { destination: { host, port: { number: port } }, weight };
+}
+
+export const istio: RouteKind = {
+  group: 'networking.istio.io',
+  version: 'v1',
+  plural: 'virtualservices',
+  rules: (obj) => obj.spec?.http ?? [],
+  setRules: (obj, rules) => { obj.spec = { ...(obj.spec ?? {}), http: rules }; },
+  setWeights(obj, s, g) {
+    const { header, main } = istioRules(obj, s);
+    const others = (main.route as Json[]).filter((d) => !sameHost(d.destination?.host ?? '', s.blue) && !sameHost(d.destination?.host ?? '', s.green));
+    if (others.length) throw invalid(`default route of ${obj.metadata?.name} also sends traffic to ${others.map((d) => d.destination?.host).join(', ')}; refusing to drop it`);
+    main.route = [istioDest(main.route, s.blue, s.port, 100 - g), istioDest(main.route, s.green, s.port, g)];
+    if (header) header.route = [istioDest(header.route ?? [], s.green, s.port, 100)];
+    else {
+      obj.spec.http.unshift({
+        name: 'canary-header',
+        match: [{ headers: { [s.header.name]: { exact: s.header.value } } }],
+        route: [{ destination: { host: s.green, port: { number: s.port } }, weight: 100 }],
+      });
+    }
+  },
+  routeAllToMaintenance(obj, s) {
+    const { header, main } = istioRules(obj, s);
+    for (const rule of [main, header].filter(Boolean)) rule.route = [istioDest(rule.route ?? [], s.maintenance, s.port, 100)];
+  },
+  greenWeight(obj, s) {
+    const { main } = istioRules(obj, s);
+    const weight = (d: Json) => (d.weight ?? ((main.route as Json[]).length === 1 ? 100 : 0)) as number;
+    const total = (main.route as Json[]).reduce((sum, d) => sum + weight(d), 0);
+    const green = (main.route as Json[]).filter((d) => sameHost(d.destination?.host ?? '', s.green)).reduce((sum, d) => sum + weight(d), 0);
+    return total === 0 ? 0 : Math.round((green * 100) / total);
+  },
+};
+
+// ---- Gateway API ----------------------------------------------------------------------------------
+
+/** "name", "namespace/name" or "name.namespace[.svc.cluster.local]" -> a Service reference. */
+export function serviceRef(destination: string, defaultNamespace: string): { name: string; namespace: string } {
+  if (destination.includes('/')) {
+    const [namespace, name] = destination.split('/', 2);
+    return { name, namespace };
+  }
+  const labels = shortHost(destination).split('.');
+  return labels.length >= 2 ? { name: labels[0], namespace: labels[1] } : { name: labels[0], namespace: defaultNamespace };
+}
+
+function refMatches(ref: Json, target: { name: string; namespace: string }, routeNamespace: string): boolean {
+  const kind = ref.kind ?? 'Service';
+  return kind === 'Service' && (ref.group ?? '') === '' && ref.name === target.name && (ref.namespace ?? routeNamespace) === target.namespace;
+}
+
+function gatewayHeaderRule(rule: Json, h: Sides['header']): boolean {
+  return (rule.matches ?? []).some((m: Json) => (m?.headers ?? []).some((x: Json) =>
+    String(x.name).toLowerCase() === h.name.toLowerCase() && x.value === h.value && (x.type ?? 'Exact') === 'Exact'));
+}
+
+function gatewayRules(obj: Json, s: Sides) {
+  const blue = serviceRef(s.blue, s.blueNamespace);
+  const green = serviceRef(s.green, s.greenNamespace);
+  const rules: Json[] = obj.spec?.rules ?? [];
+  const header = rules.find((r) => gatewayHeaderRule(r, s.header));
+  const main = rules.find((r) => r !== header && (r.backendRefs ?? []).some((b: Json) => refMatches(b, blue, s.routeNamespace) || refMatches(b, green, s.routeNamespace)));
+  if (!main) throw invalid(`HTTPRoute ${obj.metadata?.namespace}/${obj.metadata?.name} has no backendRef to ${s.blue} or ${s.green}`);
+  return { header, main, blue, green };
+}
+
+function gatewayRef(refs: Json[], target: { name: string; namespace: string }, s: Sides, weight: number): Json {
+  const existing = refs.find((b) => refMatches(b, target, s.routeNamespace));
+  if (existing) return { ...existing, weight };
+  const ref: Json = { name: target.name, port: s.port, weight };
+  if (target.namespace !== s.routeNamespace) ref.namespace = target.namespace;
+  return ref;
+}
+
+export const gatewayApi: RouteKind = {
+  group: 'gateway.networking.k8s.io',
+  version: 'v1',
+  plural: 'httproutes',
+  rules: (obj) => obj.spec?.rules ?? [],
+  setRules: (obj, rules) => { obj.spec = { ...(obj.spec ?? {}), rules }; },
+  setWeights(obj, s, g) {
+    const { header, main, blue, green } = gatewayRules(obj, s);
+    const others = (main.backendRefs as Json[]).filter((b) => !refMatches(b, blue, s.routeNamespace) && !refMatches(b, green, s.routeNamespace));
+    if (others.length) throw invalid(`default rule of ${obj.metadata?.name} also sends traffic to ${others.map((b) => b.name).join(', ')}; refusing to drop it`);
+    main.backendRefs = [gatewayRef(main.backendRefs, blue, s, 100 - g), gatewayRef(main.backendRefs, green, s, g)];
+    if (header) header.backendRefs = [gatewayRef(header.backendRefs ?? [], green, s, 100)];
+    else {
+      obj.spec.rules.unshift({
+        matches: [{ headers: [{ type: 'Exact', name: s.header.name, value: s.header.value }] }],
+        backendRefs: [gatewayRef([], green, s, 100)],
+      });
+    }
+  },
+  routeAllToMaintenance(obj, s) {
+    const { header, main } = gatewayRules(obj, s);
+    const target = serviceRef(s.maintenance, s.routeNamespace);
+    for (const rule of [main, header].filter(Boolean)) rule.backendRefs = [gatewayRef(rule.backendRefs ?? [], target, s, 100)];
+  },
+  greenWeight(obj, s) {
+    const { main, green } = gatewayRules(obj, s);
+    const weight = (b: Json) => (b.weight ?? 1) as number;
+    const total = (main.backendRefs as Json[]).reduce((sum, b) => sum + weight(b), 0);
+    const g = (main.backendRefs as Json[]).filter((b) => refMatches(b, green, s.routeNamespace)).reduce((sum, b) => sum + weight(b), 0);
+    return total === 0 ? 0 : Math.round((g * 100) / total);
+  },
+};
+
+export const routeKind = (route: TrafficSpec): RouteKind => (route.provider === 'istio' ? istio : gatewayApi);
