@@ -1,14 +1,158 @@
 // AWS side effects: RDS snapshot and restore (idempotent by identifier), S3 artifacts.
+import { activityInfo, heartbeat, sleep } from '@temporalio/activity';
+import {
+  CreateDBSnapshotCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RestoreDBInstanceFromDBSnapshotCommand,
+  type DBInstance, type DBSnapshot,
+} from '@aws-sdk/client-rds';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { awsClients } from './aws-clients';
+import { awsFailure, isAwsNotFound } from './classify';
 import type { ActivityConfig } from './config';
 import type { RestoreResult, SnapshotInput, SnapshotResult, StoreReportInput } from './contract';
 import type { DatabaseSpec } from '../plan/types';
-import { notImplemented } from './errors';
+import { nonRetryable } from './errors';
 
-export function createAwsActivities(_config: ActivityConfig) {
+/** How often a wait polls RDS; each poll also heartbeats. */
+export const RDS_POLL_MS = 5_000;
+
+/** Heartbeat details of restoreDatabase: a retried attempt resumes waiting instead of restoring again. */
+export interface RestoreProgress {
+  instance: string;
+  existed: boolean;
+  startedAt: number;
+  lastStatus?: string;
+}
+
+// RDS states from which "available" will not come without a person.
+const DEAD_INSTANCE = new Set(['failed', 'incompatible-restore', 'incompatible-parameters', 'incompatible-network', 'deleting', 'storage-full', 'inaccessible-encryption-credentials']);
+const IDENTIFIER = /^[a-zA-Z][a-zA-Z0-9-]{0,254}$/;
+
+function requireIdentifier(what: string, id: string) {
+  if (!IDENTIFIER.test(id) || id.endsWith('-') || id.includes('--')) {
+    throw nonRetryable('InvalidInput', `${what} "${id}" is not a valid RDS identifier (letters, digits, single hyphens, starting with a letter)`);
+  }
+}
+
+export function createAwsActivities(config: ActivityConfig) {
+  const aws = awsClients(config);
+
+  async function findSnapshot(id: string): Promise<DBSnapshot | undefined> {
+    try {
+      const out = await aws.rds().send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: id }));
+      return out.DBSnapshots?.[0];
+    } catch (err) {
+      if (isAwsNotFound(err)) return undefined;
+      throw awsFailure(`describing snapshot ${id}`, err);
+    }
+  }
+
+  async function findInstance(id: string): Promise<DBInstance | undefined> {
+    try {
+      const out = await aws.rds().send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }));
+      return out.DBInstances?.[0];
+    } catch (err) {
+      if (isAwsNotFound(err)) return undefined;
+      throw awsFailure(`describing instance ${id}`, err);
+    }
+  }
+
+  /** Polls until the snapshot is available, heartbeating each poll. */
+  async function waitSnapshotAvailable(id: string): Promise<DBSnapshot> {
+    for (;;) {
+      const snap = await findSnapshot(id);
+      if (!snap) throw nonRetryable('NotFound', `snapshot ${id} disappeared while waiting for it`);
+      if (snap.Status === 'available') return snap;
+      if (snap.Status === 'failed' || snap.Status === 'deleting') throw nonRetryable('Conflict', `snapshot ${id} is ${snap.Status}`);
+      heartbeat({ snapshotId: id, lastStatus: snap.Status });
+      await sleep(RDS_POLL_MS);
+    }
+  }
+
   return {
-    async snapshotDatabase(_input: SnapshotInput): Promise<SnapshotResult> { return notImplemented('snapshotDatabase'); },
+    async snapshotDatabase(input: SnapshotInput): Promise<SnapshotResult> {
+      const { database, snapshotId } = input;
+      requireIdentifier('snapshot id', snapshotId);
+      let existed = (await findSnapshot(snapshotId)) !== undefined;
+      if (!existed) {
+        try {
+          await aws.rds().send(new CreateDBSnapshotCommand({
+            DBSnapshotIdentifier: snapshotId,
+            DBInstanceIdentifier: database.instance,
+            Tags: [{ Key: 'created-by', Value: 'hwayo-release' }],
+          }));
+        } catch (err) {
+          // A concurrent attempt took it first: that one is ours too.
+          if ((err as Error).name === 'DBSnapshotAlreadyExistsFault') existed = true;
+          else if ((err as Error).name === 'DBInstanceNotFoundFault') throw nonRetryable('NotFound', `database instance ${database.instance} not found: cannot snapshot it`);
+          else throw awsFailure(`snapshotting ${database.instance} as ${snapshotId}`, err);
+        }
+      }
+      const snap = await waitSnapshotAvailable(snapshotId);
+      return { snapshotId, status: snap.Status ?? 'unknown', existed };
+    },
+
     /** Restores database.backupSnapshot into database.restoredInstance and waits until available (heartbeats). */
-    async restoreDatabase(_input: { database: DatabaseSpec }): Promise<RestoreResult> { return notImplemented('restoreDatabase'); },
-    async storeReport(_input: StoreReportInput): Promise<{ location: string }> { return notImplemented('storeReport'); },
+    async restoreDatabase(input: { database: DatabaseSpec }): Promise<RestoreResult> {
+      const { backupSnapshot, restoredInstance, instance: source } = input.database;
+      requireIdentifier('restored instance', restoredInstance);
+      const resumed = activityInfo().heartbeatDetails as RestoreProgress | undefined;
+      let progress: RestoreProgress;
+      if (resumed?.instance === restoredInstance) {
+        progress = resumed; // an earlier attempt already started (or found) the restore
+      } else if (await findInstance(restoredInstance)) {
+        progress = { instance: restoredInstance, existed: true, startedAt: Date.now() };
+      } else {
+        if (!(await findSnapshot(backupSnapshot))) throw nonRetryable('NotFound', `backup snapshot ${backupSnapshot} not found: nothing to restore from`);
+        // Keep the network placement of the instance being replaced, or the apps could not reach the new one.
+        const original = await findInstance(source);
+        progress = { instance: restoredInstance, existed: false, startedAt: Date.now() };
+        try {
+          await aws.rds().send(new RestoreDBInstanceFromDBSnapshotCommand({
+            DBInstanceIdentifier: restoredInstance,
+            DBSnapshotIdentifier: backupSnapshot,
+            DBInstanceClass: original?.DBInstanceClass,
+            DBSubnetGroupName: original?.DBSubnetGroup?.DBSubnetGroupName,
+            VpcSecurityGroupIds: original?.VpcSecurityGroups?.map((g) => g.VpcSecurityGroupId ?? '').filter(Boolean),
+            Tags: [{ Key: 'created-by', Value: 'hwayo-release' }, { Key: 'restored-from', Value: backupSnapshot }],
+          }));
+        } catch (err) {
+          if ((err as Error).name === 'DBInstanceAlreadyExistsFault') progress.existed = true;
+          else throw awsFailure(`restoring ${restoredInstance} from ${backupSnapshot}`, err);
+        }
+      }
+      heartbeat(progress);
+      for (;;) {
+        const db = await findInstance(restoredInstance);
+        if (!db) throw nonRetryable('NotFound', `restored instance ${restoredInstance} disappeared while waiting for it`);
+        const status = db.DBInstanceStatus ?? 'unknown';
+        if (status === 'available') {
+          if (!db.Endpoint?.Address) throw nonRetryable('Conflict', `instance ${restoredInstance} is available but has no endpoint`);
+          return { instance: restoredInstance, endpoint: db.Endpoint.Address, port: db.Endpoint.Port ?? 5432, existed: progress.existed };
+        }
+        if (DEAD_INSTANCE.has(status)) throw nonRetryable('Conflict', `restored instance ${restoredInstance} is ${status}: it needs a person`);
+        heartbeat({ ...progress, lastStatus: status });
+        await sleep(RDS_POLL_MS);
+      }
+    },
+
+    async storeReport(input: StoreReportInput): Promise<{ location: string }> {
+      const base = input.key.replace(/\.(md|json)$/, '').replace(/^\/+/, '');
+      if (!base) throw nonRetryable('InvalidInput', 'report key is empty');
+      try {
+        JSON.parse(input.json);
+      } catch {
+        throw nonRetryable('InvalidInput', `report JSON for ${base} does not parse`);
+      }
+      // Overwriting the same keys makes a retry harmless.
+      const put = (key: string, body: string, contentType: string) =>
+        aws.s3().send(new PutObjectCommand({ Bucket: input.bucket, Key: key, Body: body, ContentType: contentType }));
+      try {
+        await put(`${base}.md`, input.markdown, 'text/markdown; charset=utf-8');
+        await put(`${base}.json`, input.json, 'application/json');
+      } catch (err) {
+        throw awsFailure(`storing report s3://${input.bucket}/${base}`, err);
+      }
+      return { location: `s3://${input.bucket}/${base}.md` };
+    },
   };
 }

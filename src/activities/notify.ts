@@ -1,13 +1,121 @@
 // Notifications: Slack webhooks, PagerDuty Events v2, e-mail over SMTP. Each send carries an
-// idempotency key so a retried activity does not post or page twice.
+// idempotency key so a retried activity does not post or page twice. Webhook URLs, the routing key and
+// SMTP credentials come from the worker's configuration only, and never appear in messages.
+import { createHash } from 'node:crypto';
+import { createTransport, type Transporter } from 'nodemailer';
+import type SMTPTransport from 'nodemailer/lib/smtp-transport';
+import { ApplicationFailure } from '@temporalio/common';
+import { httpStatusFailure, networkFailure } from './classify';
 import type { ActivityConfig } from './config';
-import type { EmailInput, PageInput, SlackMessage } from './contract';
-import { notImplemented } from './errors';
+import type { EmailInput, PageInput, Severity, SlackMessage } from './contract';
+import { nonRetryable, retryable } from './errors';
+import { httpRequest, NetworkFailure } from './http';
+import { sentKeysFor } from './sent-keys';
 
-export function createNotifyActivities(_config: ActivityConfig) {
+type SendResult = { delivered: boolean; duplicate: boolean };
+
+const TIMEOUT_MS = 10_000;
+const SLACK_PREFIX: Record<Severity, string> = { critical: ':rotating_light: *CRITICAL*', warning: ':warning: *WARNING*', info: ':information_source:' };
+const hash = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 24);
+
+function requireKey(key: string) {
+  if (!key || key.length > 200) throw nonRetryable('InvalidInput', 'idempotencyKey must be 1-200 characters');
+}
+
+/** POSTs JSON; maps non-2xx and network failures onto retryable / non-retryable failures. */
+async function postJson(what: string, url: string, body: unknown): Promise<string> {
+  try {
+    const res = await httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), timeoutMs: TIMEOUT_MS });
+    if (res.status < 200 || res.status >= 300) throw httpStatusFailure(what, res.status, res.text);
+    return res.text;
+  } catch (err) {
+    if (err instanceof NetworkFailure) throw networkFailure(what, err);
+    throw err;
+  }
+}
+
+function smtpFailure(to: string, err: unknown): ApplicationFailure {
+  const e = err as { code?: string; responseCode?: number; message?: string };
+  const msg = `sending mail to ${to}: ${e.responseCode ?? e.code ?? ''} ${e.message ?? String(err)}`.replace(/smtps?:\/\/[^@\s]+@/g, 'smtp://***@');
+  if (e.code === 'EAUTH' || e.responseCode === 535) return nonRetryable('PermissionDenied', msg);
+  if (e.responseCode !== undefined && e.responseCode >= 500) return nonRetryable('InvalidInput', msg);
+  return retryable('Unavailable', msg); // 4xx replies (greylisting, 451) and connection failures
+}
+
+export function createNotifyActivities(config: ActivityConfig) {
+  let mailer: Transporter | undefined;
+
+  /** Runs `send` at most once per key: skips when already sent, retries later when another attempt is mid-send. */
+  async function once(key: string, what: string, send: () => Promise<void>): Promise<SendResult> {
+    const store = sentKeysFor(config.redis.url);
+    let claim;
+    try {
+      claim = await store.claim(key);
+    } catch (err) {
+      throw retryable('Unavailable', `idempotency record unavailable before ${what}: ${(err as Error).message}`);
+    }
+    if (claim === 'already-sent') return { delivered: true, duplicate: true };
+    if (claim === 'in-flight') throw retryable('Conflict', `${what} is being sent by another attempt; retrying later`);
+    try {
+      await send();
+    } catch (err) {
+      await store.release(key).catch(() => undefined);
+      throw err;
+    }
+    // Delivered: a failure to record it must not fail the activity (a retry would send again).
+    await store.markSent(key).catch(() => undefined);
+    return { delivered: true, duplicate: false };
+  }
+
   return {
-    async postSlack(_input: SlackMessage): Promise<{ delivered: boolean; duplicate: boolean }> { return notImplemented('postSlack'); },
-    async sendPage(_input: PageInput): Promise<{ delivered: boolean; duplicate: boolean }> { return notImplemented('sendPage'); },
-    async sendEmail(_input: EmailInput): Promise<{ delivered: boolean; duplicate: boolean }> { return notImplemented('sendEmail'); },
+    async postSlack(input: SlackMessage): Promise<SendResult> {
+      requireKey(input.idempotencyKey);
+      const url = config.slack.webhookUrls[input.channel] ?? config.slack.defaultWebhookUrl;
+      if (!url) {
+        const env = `SLACK_WEBHOOK_URL_${input.channel.replace(/^#/, '').toUpperCase().replace(/-/g, '_')}`;
+        throw nonRetryable('InvalidInput', `no Slack webhook configured for ${input.channel} (set ${env} on the worker)`);
+      }
+      const what = `Slack webhook for ${input.channel}`;
+      return once(`slack:${input.channel}:${input.idempotencyKey}`, what, async () => {
+        await postJson(what, url, { text: `${SLACK_PREFIX[input.severity]} ${input.text}` });
+      });
+    },
+
+    async sendPage(input: PageInput): Promise<SendResult> {
+      const routingKey = config.pagerduty.routingKey;
+      if (!routingKey) throw nonRetryable('InvalidInput', 'no PagerDuty routing key configured (set PAGERDUTY_ROUTING_KEY on the worker)');
+      if (!input.dedupKey || input.dedupKey.length > 255) throw nonRetryable('InvalidInput', 'dedupKey must be 1-255 characters');
+      const body = input.action === 'trigger'
+        ? {
+          routing_key: routingKey, event_action: 'trigger', dedup_key: input.dedupKey,
+          payload: { summary: input.summary.slice(0, 1024), source: input.source, severity: input.severity, custom_details: input.details },
+        }
+        : { routing_key: routingKey, event_action: 'resolve', dedup_key: input.dedupKey };
+      // PagerDuty merges triggers with one dedup_key into one incident; the record also spares the duplicate request.
+      const key = `pagerduty:${input.dedupKey}:${input.action}:${hash(input.summary)}`;
+      return once(key, `PagerDuty ${input.action} ${input.dedupKey}`, async () => {
+        await postJson(`PagerDuty Events API (${input.action} ${input.dedupKey})`, config.pagerduty.eventsUrl, body);
+      });
+    },
+
+    async sendEmail(input: EmailInput): Promise<SendResult> {
+      requireKey(input.idempotencyKey);
+      if (!/^[^\s@]+@[^\s@]+$/.test(input.to)) throw nonRetryable('InvalidInput', `"${input.to}" is not an e-mail address`);
+      if (!config.smtp.url) throw nonRetryable('InvalidInput', 'no SMTP server configured (set SMTP_URL on the worker)');
+      mailer ??= createTransport({ url: config.smtp.url, connectionTimeout: TIMEOUT_MS, greetingTimeout: TIMEOUT_MS, socketTimeout: TIMEOUT_MS } as SMTPTransport.Options);
+      const transport = mailer;
+      return once(`email:${input.to}:${input.idempotencyKey}`, `mail to ${input.to}`, async () => {
+        try {
+          await transport.sendMail({
+            from: config.smtp.from, to: input.to, subject: input.subject, text: input.text,
+            // The same Message-ID on a retry lets mail systems drop a duplicate we could not prevent.
+            messageId: `<${hash(input.idempotencyKey)}@hwayo-release>`,
+            headers: { 'X-Idempotency-Key': input.idempotencyKey },
+          });
+        } catch (err) {
+          throw smtpFailure(input.to, err);
+        }
+      });
+    },
   };
 }

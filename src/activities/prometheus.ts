@@ -2,10 +2,77 @@
 // empty result, NaN, HTTP error and timeout each come back as their own reason.
 import type { ActivityConfig } from './config';
 import type { MetricQuery, MetricReading } from './contract';
-import { notImplemented } from './errors';
+import { httpRequest, NetworkFailure } from './http';
 
-export function createPrometheusActivities(_config: ActivityConfig) {
+interface PromSample { metric: Record<string, string>; value: [number, string] }
+interface PromResponse {
+  status: 'success' | 'error';
+  error?: string;
+  errorType?: string;
+  data?: { resultType: 'vector' | 'scalar' | 'matrix' | 'string'; result: unknown };
+}
+
+const inconclusive = (name: string, reason: Extract<MetricReading, { inconclusive: unknown }>['inconclusive'], detail: string): MetricReading =>
+  ({ name, inconclusive: reason, detail });
+
+const seriesLabel = (metric: Record<string, string>) =>
+  `{${Object.entries(metric).map(([k, v]) => `${k}="${v}"`).join(',')}}`;
+
+/** Turns one /api/v1/query answer into a reading. Exported for the unit tests of the edge cases. */
+export function readingFromResponse(name: string, status: number, text: string): MetricReading {
+  let body: PromResponse | undefined;
+  try {
+    body = JSON.parse(text) as PromResponse;
+  } catch {
+    body = undefined;
+  }
+  if (status < 200 || status >= 300 || !body || body.status !== 'success' || !body.data) {
+    const why = body?.error ? `${body.errorType ?? 'error'}: ${body.error}` : text.slice(0, 200);
+    return inconclusive(name, 'http-error', `Prometheus answered HTTP ${status}: ${why}`);
+  }
+  const { resultType, result } = body.data;
+  let raw: string;
+  if (resultType === 'scalar') raw = (result as [number, string])[1];
+  else if (resultType === 'vector') {
+    const samples = result as PromSample[];
+    if (samples.length === 0) return inconclusive(name, 'empty-result', 'the query matched no series (no data yet, or a wrong label?)');
+    if (samples.length > 1) {
+      const shown = samples.slice(0, 3).map((s) => seriesLabel(s.metric)).join(', ');
+      return inconclusive(name, 'multiple-series', `the query returned ${samples.length} series (${shown}); aggregate it to one`);
+    }
+    raw = samples[0].value[1];
+  } else {
+    return inconclusive(name, 'not-a-number', `the query returned a ${resultType}, not an instant value`);
+  }
+  const value = Number(raw);
+  if (!Number.isFinite(value)) return inconclusive(name, 'not-a-number', `the query evaluated to ${raw} (a division by zero: no traffic?)`);
+  return { name, value };
+}
+
+export function createPrometheusActivities(config: ActivityConfig) {
+  const { url, timeoutMs } = config.prometheus;
+
+  async function query(q: MetricQuery): Promise<MetricReading> {
+    const endpoint = `${url.replace(/\/$/, '')}/api/v1/query`;
+    try {
+      const res = await httpRequest(endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ query: q.promql, timeout: `${Math.max(1, Math.floor(timeoutMs / 1000))}s` }).toString(),
+        timeoutMs,
+      });
+      return readingFromResponse(q.name, res.status, res.text);
+    } catch (err) {
+      if (err instanceof NetworkFailure) {
+        return inconclusive(q.name, err.kind, `Prometheus at ${url}: ${err.message}`);
+      }
+      throw err;
+    }
+  }
+
   return {
-    async queryMetrics(_input: { queries: MetricQuery[] }): Promise<MetricReading[]> { return notImplemented('queryMetrics'); },
+    async queryMetrics(input: { queries: MetricQuery[] }): Promise<MetricReading[]> {
+      return Promise.all(input.queries.map(query));
+    },
   };
 }
