@@ -116,6 +116,14 @@ nodes_ready() {
   [ "$n" -ge "${#NODES[@]}" ]
 }
 
+# `kubectl wait` fails outright on a CRD whose status has no conditions yet, so poll instead.
+crds_established() {
+  local crd
+  for crd in virtualservices.networking.istio.io httproutes.gateway.networking.k8s.io; do
+    [ "$(kubectl_ get crd "$crd" -o jsonpath='{.status.conditions[?(@.type=="Established")].status}')" = True ] || return 1
+  done
+}
+
 # Fake nodes that kwok manages (selected by its annotation); no taint, so ordinary pods schedule onto them.
 create_nodes() {
   for node in "${NODES[@]}"; do
@@ -182,8 +190,7 @@ start() {
   wait_for kube-controller-manager 60 kubectl_ -n default get serviceaccount default
 
   kubectl_ apply --server-side --field-manager=hwayo-stack -f "$REPO_ROOT/deploy/crds/" >/dev/null
-  kubectl_ wait --for condition=Established --timeout 60s \
-    crd/virtualservices.networking.istio.io crd/httproutes.gateway.networking.k8s.io >/dev/null
+  wait_for kube-apiserver 60 crds_established
   HWAYO_KUBECTL="$KUBE_BIN/kubectl" KUBECONFIG="$KUBECONFIG_FILE" bash "$REPO_ROOT/scripts/stack/kube-fixtures.sh"
 
   write_env kube "KUBECONFIG=$KUBECONFIG_FILE" "HWAYO_KUBECTL=$KUBE_BIN/kubectl"
