@@ -506,7 +506,7 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
     pending = { kind: 'rollback-window', since: iso(), detail: `rollback possible until ${iso(rollbackWindowEndsMs)}` };
     await storeReport();
     await notify('info', 'succeeded', `Release succeeded; blue kept until ${iso(rollbackWindowEndsMs)} for rollback`);
-    const rollbackRequested = await condition(() => control.rollback !== undefined, plan.retention.blueKeepMs);
+    const rollbackRequested = await condition(() => control.rollback !== undefined, Math.max(0, rollbackWindowEndsMs - Date.now()));
     pending = undefined;
     if (rollbackRequested) {
       // Handlers mutate `control`; read it through a function so narrowing above does not apply.
@@ -532,6 +532,7 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
     enter('promoting', `retention window over; deleting ${blue}`);
     await call(longOptions(10 * 60_000), `delete ${blue}`, 'deleteNamespace', { name: blue, waitMs: 10 * 60_000 });
     event(`deleted ${blue}`);
+    await notify('info', 'blue-retired', `Retention window over: ${blue} deleted; the release is final`);
   };
 
   try {

@@ -46,3 +46,16 @@ export async function createWorker(env: TestWorkflowEnvironment, workflowBundle:
 }
 
 export const uniqueId = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+export const ROLES = ['tech-lead', 'product-manager', 'qa-lead'] as const;
+
+/** Polls the status query until `predicate` holds (real time; time skipping is not unlocked by queries). */
+export async function waitForStatus<T>(read: () => Promise<T>, predicate: (s: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await read();
+    if (predicate(s)) return s;
+    if (Date.now() > deadline) throw new Error(`status never matched; last: ${JSON.stringify(s).slice(0, 600)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -1,0 +1,50 @@
+// One release in the time-skipping environment: a fresh fake world, a worker on its own task queue,
+// the workflow started and (unless told otherwise) approved by every role.
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowHandle } from '@temporalio/client';
+import { releaseWorkflow } from '../../src/workflows';
+import { approveSignal, statusQuery, type ReleaseInput, type ReleaseStatus } from '../../src/workflows/definitions';
+import { defaultPlan } from '../../src/plan/load';
+import type { ReleasePlan } from '../../src/plan/types';
+import { createWorker, ROLES, uniqueId, waitForStatus } from './env';
+import { FakeWorld, type Scripts } from './fake-world';
+
+export type Handle = WorkflowHandle<typeof releaseWorkflow>;
+
+export interface Run {
+  world: FakeWorld;
+  handle: Handle;
+  status: () => Promise<ReleaseStatus>;
+  waitFor: (predicate: (s: ReleaseStatus) => boolean) => Promise<ReleaseStatus>;
+}
+
+export interface RunOptions {
+  scripts?: Scripts;
+  plan?: (plan: ReleasePlan) => void;
+  input?: Partial<ReleaseInput>;
+  approve?: boolean;
+}
+
+/** Runs `body` with a worker serving one release; returns what body returns. */
+export async function withRelease<T>(env: TestWorkflowEnvironment, workflowBundle: WorkflowBundleWithSourceMap, opts: RunOptions, body: (run: Run) => Promise<T>): Promise<T> {
+  const world = new FakeWorld(opts.scripts);
+  const taskQueue = uniqueId('tq');
+  const plan = defaultPlan();
+  opts.plan?.(plan);
+  const worker = await createWorker(env, workflowBundle, world.activities(), taskQueue);
+  return worker.runUntil(async () => {
+    const handle = await env.client.workflow.start(releaseWorkflow, {
+      args: [{ plan, version: '2.4.0', imageTag: '1234-abc1234', lastKnownGoodTag: '1200-0ld600d', ...opts.input }],
+      taskQueue, workflowId: uniqueId('release'),
+    });
+    if (opts.approve !== false) {
+      for (const role of ROLES) await handle.signal(approveSignal, { approverId: role, role, decision: 'approve', comment: `${role} ok` });
+    }
+    const status = () => handle.query(statusQuery);
+    return body({ world, handle, status, waitFor: (p) => waitForStatus(status, p) });
+  });
+}
+
+export const MIN = 60_000;
+export const HOUR = 60 * MIN;
