@@ -15,7 +15,8 @@ install() {
 }
 
 write_config() {
-  mkdir -p "$DIR/data"
+  # Fresh TSDB each start: samples of an earlier run would make rates and readiness lie.
+  rm -rf "$DIR/data"; mkdir -p "$DIR/data"
   cat >"$DIR/prometheus.yml" <<YML
 global:
   scrape_interval: 1s
@@ -32,7 +33,8 @@ YML
 }
 
 start() {
-  write_config
+  # A running Prometheus keeps its config and data (start is idempotent).
+  { [ -f "$HWAYO_STACK_DIR/pids/prometheus.pid" ] && kill -0 "$(cat "$HWAYO_STACK_DIR/pids/prometheus.pid")" 2>/dev/null; } || write_config
   run_fixture metrics-app-blue metrics-app/main.js --port $BLUE_PORT --namespace $BLUE_NS --peer "$GREEN_NS=http://127.0.0.1:$GREEN_PORT"
   run_fixture metrics-app-green metrics-app/main.js --port $GREEN_PORT --namespace $GREEN_NS --peer "$BLUE_NS=http://127.0.0.1:$BLUE_PORT"
   start_bg prometheus prometheus --config.file="$DIR/prometheus.yml" --storage.tsdb.path="$DIR/data" \
