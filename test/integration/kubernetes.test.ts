@@ -13,6 +13,7 @@ import {
   activityEnv, deleteNamespaces, eventually, kubeConfigForStack, leastPrivilegeKubeconfig, seedBlue, uniqueNamespace, withKubeconfig,
 } from './kube-helpers';
 
+jest.mock('@kubernetes/client-node', () => jest.requireActual<typeof import('./native-esm')>('./native-esm').kubernetesClient());
 jest.setTimeout(120_000);
 
 const { config, admin } = kubeConfigForStack();

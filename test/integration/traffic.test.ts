@@ -12,6 +12,7 @@ import {
 } from './kube-helpers';
 import { kubeClients } from '../../src/activities/kube/client';
 
+jest.mock('@kubernetes/client-node', () => jest.requireActual<typeof import('./native-esm')>('./native-esm').kubernetesClient());
 jest.setTimeout(60_000);
 
 const { config, admin } = kubeConfigForStack();

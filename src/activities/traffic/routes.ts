@@ -171,4 +171,4 @@ export const gatewayApi: RouteKind = {
   },
 };
 
-export const routeKind = (route: TrafficSpec): RouteKind => (route.provider === 'istio' ? istio : gatewayApi);
+export const routeKind = (route: Pick<TrafficSpec, 'provider'>): RouteKind => (route.provider === 'istio' ? istio : gatewayApi);
