@@ -48,8 +48,9 @@ CNF
     -out "$DIR/ca.pem" -days 3650 -subj "/CN=hwayo-release local test CA" 2>/dev/null
   for e in "${ENDPOINTS[@]}"; do
     read -r name _port san from to <<<"$e"
+    local cn="${san%%,*}"
     openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$DIR/$name.key" \
-      -out "$DIR/$name.csr" -subj "/CN=${san%%,*}" 2>/dev/null
+      -out "$DIR/$name.csr" -subj "/CN=${cn#DNS:}" 2>/dev/null
     printf '[ext]\nsubjectAltName=%s\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n' "$san" >"$DIR/$name.ext"
     openssl ca -batch -notext -config "$DIR/ca/ca.cnf" -in "$DIR/$name.csr" -out "$DIR/$name.pem" \
       -startdate "$(stamp "$from")" -enddate "$(stamp "$to")" -extfile "$DIR/$name.ext" -extensions ext 2>/dev/null
