@@ -304,17 +304,23 @@ describe('switchDatabaseConnection', () => {
     created.push(other);
     await seedBlue(admin, other);
     const secret = DEFAULT_PLAN_DOCUMENT.database.connectionSecret;
-    // A concurrent writer keeps bumping the Secret's resourceVersion while the activity runs.
+    // A concurrent writer bumps the Secret's resourceVersion every few ms while the activity runs
+    // (the deterministic 409 path is covered in traffic.test.ts; this checks nothing is lost).
     let writing = true;
     let writes = 0;
     const writer = (async () => {
       while (writing) {
-        await admin.core.patchNamespacedSecret({ name: secret.name, namespace: blue, body: { stringData: { OTHER: String(writes++) } } }, mergePatch);
+        await admin.core.patchNamespacedSecret({ name: secret.name, namespace: blue, body: { stringData: { OTHER: String(++writes) } } }, mergePatch);
+        await new Promise((r) => setTimeout(r, 15));
       }
     })();
-    const r = await activityEnv().env.run(acts.switchDatabaseConnection, { namespaces: [blue, other], secret, endpoint: 'hwayo-prod-db-restored.internal' });
-    writing = false;
-    await writer;
+    let r: { updated: string[] };
+    try {
+      r = await activityEnv().env.run(acts.switchDatabaseConnection, { namespaces: [blue, other], secret, endpoint: 'hwayo-prod-db-restored.internal' });
+    } finally {
+      writing = false;
+      await writer;
+    }
     expect(r.updated).toEqual([blue, other]);
     for (const namespace of [blue, other]) {
       const s = await admin.core.readNamespacedSecret({ name: secret.name, namespace });
@@ -322,6 +328,8 @@ describe('switchDatabaseConnection', () => {
       expect(Buffer.from(s.data?.DATABASE_PORT ?? '', 'base64').toString()).toBe('5432');
     }
     expect(writes).toBeGreaterThan(0);
+    const s = await admin.core.readNamespacedSecret({ name: secret.name, namespace: blue });
+    expect(Buffer.from(s.data?.OTHER ?? '', 'base64').toString()).toBe(String(writes));
     expect(await activityEnv().env.run(acts.switchDatabaseConnection, { namespaces: [blue, other], secret, endpoint: 'hwayo-prod-db-restored.internal' })).toEqual({ updated: [] });
   });
 
