@@ -8,7 +8,7 @@ export async function runActivity<I, O>(fn: (input: I) => Promise<O>, input: I, 
   const env = new MockActivityEnvironment(info);
   const heartbeats: unknown[] = [];
   env.on('heartbeat', (d: unknown) => heartbeats.push(d));
-  const result = await env.run(fn, input);
+  const result = (await env.run(fn, input)) as O;
   return { result, heartbeats };
 }
 
