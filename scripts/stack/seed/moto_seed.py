@@ -13,7 +13,8 @@ if not rds.describe_db_instances(Filters=[{"Name": "db-instance-id", "Values": [
     rds.create_db_instance(DBInstanceIdentifier="hwayo-prod-db", Engine="postgres", EngineVersion="15.4",
                            DBInstanceClass="db.t3.medium", AllocatedStorage=20, MasterUsername="hwayo",
                            MasterUserPassword="hwayo-local-only", DBName="hwayo")
-if not rds.describe_db_snapshots(DBInstanceIdentifier="hwayo-prod-db")["DBSnapshots"]:
+# (by name: moto also makes an automated "rds:..." snapshot of a new instance)
+if not any(s["DBSnapshotIdentifier"] == "hwayo-prod-db-backup-latest" for s in rds.describe_db_snapshots()["DBSnapshots"]):
     rds.create_db_snapshot(DBSnapshotIdentifier="hwayo-prod-db-backup-latest", DBInstanceIdentifier="hwayo-prod-db")
 
 # S3: the assets bucket (with content, since the check lists it) and the release artifacts bucket.
