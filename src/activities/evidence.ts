@@ -41,7 +41,7 @@ export function gitleaksGate(report: unknown): GateOutcome {
   if (!Array.isArray(report)) throw new EvidenceError('not a Gitleaks JSON report (expected an array of findings)');
   const found = (report as Record<string, unknown>[]).map((f) => `${f.RuleID} in ${f.File}:${f.StartLine}${f.Commit ? ` (commit ${String(f.Commit).slice(0, 8)})` : ''}`);
   return found.length
-    ? { gate: 'gitleaks', ok: false, count: found.length, detail: `Gitleaks: ${found.length} leaked secret(s): ${examples(found)}; rotate them and rewrite history` }
+    ? { gate: 'gitleaks', ok: false, count: found.length, detail: `Gitleaks: ${found.length} leaked secret(s): ${examples(found)}, rotate them and rewrite history` }
     : { gate: 'gitleaks', ok: true, count: 0, detail: 'Gitleaks: no leaked secrets' };
 }
 
