@@ -1,6 +1,9 @@
 // The Kubernetes activities against the local control plane (scripts/stack/up.sh kube): etcd,
 // kube-apiserver with RBAC, controller-manager, scheduler and kwok nodes. Every test works in
 // namespaces of its own and reads outcomes back from the apiserver.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, S3Client, type BucketLocationConstraint } from '@aws-sdk/client-s3';
 import { PatchStrategy, setHeaderOptions, type V1Deployment } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
@@ -129,6 +132,21 @@ describe('createNamespace', () => {
     const kubeconfig = await leastPrivilegeKubeconfig(admin, ns, 'reader', [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }]);
     const limited = createKubernetesActivities(withKubeconfig(config, kubeconfig));
     await expectFailure(activityEnv().env.run(limited.createNamespace, { name: uniqueNamespace('nope'), labels: {} }), 'PermissionDenied', true);
+  });
+});
+
+describe('failure classification', () => {
+  test('an invalid object name is InvalidInput (HTTP 422), not retried', async () => {
+    await expectFailure(activityEnv().env.run(acts.createNamespace, { name: 'Not_A_Valid_Name', labels: {} }), 'InvalidInput', true);
+  });
+
+  test('an apiserver that refuses connections is retryable Unavailable', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hwayo-kc-'));
+    const file = join(dir, 'kubeconfig');
+    // Same credentials, a port nothing listens on.
+    writeFileSync(file, readFileSync(config.kubernetes.kubeconfigPath!, 'utf8').replace(/https:\/\/127\.0\.0\.1:\d+/, 'https://127.0.0.1:1'));
+    const down = createKubernetesActivities(withKubeconfig(config, file));
+    await expectFailure(activityEnv().env.run(down.checkKubernetesNodes), 'Unavailable', false, /ECONNREFUSED/);
   });
 });
 
