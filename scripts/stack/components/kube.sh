@@ -20,14 +20,15 @@ ETCD_PEER_PORT=12380
 KUBECONFIG_FILE="$STATE/admin.kubeconfig"
 NODES=(kwok-node-1 kwok-node-2 kwok-node-3)
 
-# build MODULE_DIR PACKAGE OUTPUT [LDFLAGS]: one binary at a time, niced (2 shared cores), written atomically.
+# build MODULE_DIR PACKAGE OUTPUT [LDFLAGS]: one binary at a time, niced (2 shared cores), written atomically;
+# -mod=readonly: the committed go.sum is the pin, a build never changes it.
 build() {
   local dir=$1 pkg=$2 out=$3 ldflags=${4:-"-s -w"}
   [ -x "$out" ] && return 0
   slog "building $(basename "$out") from $pkg (cold builds take minutes)"
   mkdir -p "$(dirname "$out")"
   local t0; t0=$(date +%s)
-  (cd "$dir" && GOFLAGS=-mod=mod CGO_ENABLED=0 nice -n 10 go build -trimpath -ldflags "$ldflags" -o "$out.tmp" "$pkg")
+  (cd "$dir" && GOFLAGS="-mod=readonly -buildvcs=false" CGO_ENABLED=0 nice -n 10 go build -trimpath -ldflags "$ldflags" -o "$out.tmp" "$pkg")
   mv "$out.tmp" "$out"
   slog "built $(basename "$out") in $(( $(date +%s) - t0 )) s"
 }
