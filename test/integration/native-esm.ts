@@ -2,9 +2,9 @@
 // Jest's module system cannot (and it wraps `node:module`'s createRequire), so tests map the package
 // to Node's own require, reached through process.getBuiltinModule:
 //   jest.mock('@kubernetes/client-node', () => jest.requireActual('./native-esm').kubernetesClient());
-import type * as NodeModule from 'node:module';
+import type { createRequire } from 'node:module';
 
 export function kubernetesClient(): unknown {
-  const { createRequire } = process.getBuiltinModule('node:module') as typeof NodeModule;
-  return createRequire(__filename)('@kubernetes/client-node');
+  const nodeModule = process.getBuiltinModule('node:module') as { createRequire: typeof createRequire };
+  return nodeModule.createRequire(__filename)('@kubernetes/client-node');
 }
