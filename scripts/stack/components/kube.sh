@@ -192,7 +192,7 @@ start() {
 
   kubectl_ apply --server-side --field-manager=hwayo-stack -f "$REPO_ROOT/deploy/crds/" >/dev/null
   wait_for kube-apiserver 60 crds_established
-  HWAYO_KUBECTL="$KUBE_BIN/kubectl" KUBECONFIG="$KUBECONFIG_FILE" bash "$REPO_ROOT/scripts/stack/kube-fixtures.sh"
+  HWAYO_KUBECTL="$KUBE_BIN/kubectl" bash "$REPO_ROOT/scripts/stack/kube-fixtures.sh"
 
   write_env kube "KUBECONFIG=$KUBECONFIG_FILE" "HWAYO_KUBECTL=$KUBE_BIN/kubectl"
   slog "kube up: https://127.0.0.1:$API_PORT ($KUBE_VERSION), KUBECONFIG=$KUBECONFIG_FILE"
