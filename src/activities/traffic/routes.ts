@@ -36,8 +36,6 @@ export interface RouteKind {
   setWeights(obj: Json, s: Sides, greenWeight: number): void;
   /** Default and header rule both to `s.maintenance` only. */
   routeAllToMaintenance(obj: Json, s: Sides): void;
-  /** Current green weight of the default rule, as a percentage of its total. */
-  greenWeight(obj: Json, s: Sides): number;
 }
 
 const invalid = (msg: string) => nonRetryable('InvalidInput', msg);
@@ -88,13 +86,6 @@ export const istio: RouteKind = {
   routeAllToMaintenance(obj, s) {
     const { header, main } = istioRules(obj, s);
     for (const rule of [main, header].filter(Boolean)) rule.route = [istioDest(rule.route ?? [], s.maintenance, s.port, 100)];
-  },
-  greenWeight(obj, s) {
-    const { main } = istioRules(obj, s);
-    const weight = (d: Json) => (d.weight ?? ((main.route as Json[]).length === 1 ? 100 : 0)) as number;
-    const total = (main.route as Json[]).reduce((sum, d) => sum + weight(d), 0);
-    const green = (main.route as Json[]).filter((d) => sameHost(d.destination?.host ?? '', s.green)).reduce((sum, d) => sum + weight(d), 0);
-    return total === 0 ? 0 : Math.round((green * 100) / total);
   },
 };
 
@@ -161,13 +152,6 @@ export const gatewayApi: RouteKind = {
     const { header, main } = gatewayRules(obj, s);
     const target = serviceRef(s.maintenance, s.routeNamespace);
     for (const rule of [main, header].filter(Boolean)) rule.backendRefs = [gatewayRef(rule.backendRefs ?? [], target, s, 100)];
-  },
-  greenWeight(obj, s) {
-    const { main, green } = gatewayRules(obj, s);
-    const weight = (b: Json) => (b.weight ?? 1) as number;
-    const total = (main.backendRefs as Json[]).reduce((sum, b) => sum + weight(b), 0);
-    const g = (main.backendRefs as Json[]).filter((b) => refMatches(b, green, s.routeNamespace)).reduce((sum, b) => sum + weight(b), 0);
-    return total === 0 ? 0 : Math.round((g * 100) / total);
   },
 };
 
