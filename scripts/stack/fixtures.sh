@@ -2,7 +2,10 @@
 # as CommonJS. Type checking happens in `tsc --noEmit -p .`; this only strips types, so it takes ~1 s.
 # Requires lib.sh to be sourced first.
 build_fixtures() {
-  node - "$REPO_ROOT" "$HWAYO_STACK_DIR/fixtures" <<'JS'
+  local out="$HWAYO_STACK_DIR/fixtures"
+  # Up to date when no fixture source is newer than the last build.
+  if [ -f "$out/.built" ] && [ -z "$(find "$REPO_ROOT/test/fixtures" -name '*.ts' -newer "$out/.built" -print -quit)" ]; then return 0; fi
+  node - "$REPO_ROOT" "$out" <<'JS'
 const ts = require(require.resolve('typescript', { paths: [process.argv[2]] }));
 const fs = require('node:fs'); const path = require('node:path');
 const [root, out] = process.argv.slice(2);
@@ -15,6 +18,7 @@ for (const file of walk(src).filter((f) => f.endsWith('.ts'))) {
   fs.writeFileSync(dest, outputText);
 }
 JS
+  touch "$out/.built"
 }
 
 # run_fixture NAME FILE ARGS...: starts a transpiled fixture with the repo's node_modules on the path.

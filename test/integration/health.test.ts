@@ -153,18 +153,19 @@ describe('monitoring', () => {
 
   it('Prometheus targets: all up passes; a frozen app is named as down', async () => {
     expect(await check(named('prometheus-targets'))).toMatchObject({ ok: true, data: { targets: 2, down: 0 } });
-    const pid = Number(readFileSync(join(process.env.HWAYO_STACK_DIR ?? join(__dirname, '..', '..', '.stack'), 'pids', 'metrics-app-blue.pid'), 'utf8'));
-    process.kill(pid, 'SIGSTOP'); // the scrape times out, as for a hung service
+    const pid = Number(readFileSync(join(process.env.HWAYO_STACK_DIR ?? join(__dirname, '..', '..', '.stack'), 'pids', 'metrics-app-green.pid'), 'utf8'));
+    // Freeze green (blue's availability must stay 100% for the Prometheus tests): its scrapes time out, as for a hung service.
+    process.kill(pid, 'SIGSTOP');
     try {
-      const failed = await eventually('blue target down', 30_000, async () => {
+      const failed = await eventually('green target down', 30_000, async () => {
         const r = await check(named('prometheus-targets'));
         return r.ok ? undefined : r;
       });
-      expect(failed.detail).toMatch(/1 of 2 targets down: hwayo-apps\/127\.0\.0\.1:19101 \(hwayo-production\)/);
+      expect(failed.detail).toMatch(/1 of 2 targets down: hwayo-apps\/127\.0\.0\.1:19100 \(hwayo-production-green\)/);
     } finally {
       process.kill(pid, 'SIGCONT');
     }
-    await eventually('blue target up again', 30_000, async () => ((await check(named('prometheus-targets'))).ok ? true : undefined));
+    await eventually('green target up again', 30_000, async () => ((await check(named('prometheus-targets'))).ok ? true : undefined));
   });
 });
 
