@@ -73,6 +73,12 @@ describe('queryMetrics against the local Prometheus', () => {
     console.log(`one metric evaluation (error_rate) took ${ms.toFixed(1)} ms`);
     expect('value' in result[0]).toBe(true);
     expect(ms).toBeLessThan(1000);
+
+    const all = metricQueries(plan.metrics, vars, 'canary');
+    const t0 = process.hrtime.bigint();
+    const { result: readings } = await runActivity(createPrometheusActivities(config).queryMetrics, { queries: all });
+    console.log(`all ${all.length} seed metrics in one queryMetrics took ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(1)} ms`);
+    expect(readings).toHaveLength(all.length);
   });
 });
 
