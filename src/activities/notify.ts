@@ -26,7 +26,8 @@ function requireKey(key: string) {
 async function postJson(what: string, url: string, body: unknown): Promise<string> {
   try {
     const res = await httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), timeoutMs: TIMEOUT_MS });
-    if (res.status < 200 || res.status >= 300) throw httpStatusFailure(what, res.status, res.text);
+    // Webhook URLs carry their token in the path: never let an echoing server put it into history.
+    if (res.status < 200 || res.status >= 300) throw httpStatusFailure(what, res.status, res.text.split(new URL(url).pathname).join('***'));
     return res.text;
   } catch (err) {
     if (err instanceof NetworkFailure) throw networkFailure(what, err);

@@ -78,6 +78,7 @@ describe('postSlack', () => {
     const gone: ActivityConfig = { ...config, slack: { webhookUrls: { '#hwayo-alerts': `${sinks}/no-such-hook` } } };
     const f = await failure(runActivity(createNotifyActivities(gone).postSlack, { channel: '#hwayo-alerts', severity: 'info', text: 'x', idempotencyKey: marker() }));
     expect(f).toMatchObject({ type: 'NotFound', nonRetryable: true });
+    expect(f.message).not.toContain('no-such-hook'); // the sink echoes the path; the token must not reach history
   });
 
   it('without Redis the in-process record still stops a second post', async () => {
