@@ -81,6 +81,14 @@ describe('postSlack', () => {
     expect(f.message).not.toContain('no-such-hook'); // the sink echoes the path; the token must not reach history
   });
 
+  it('Redis configured but down: retryable, and nothing is posted unrecorded', async () => {
+    const m = marker();
+    const f = await failure(runActivity(createNotifyActivities({ ...config, redis: { url: 'redis://127.0.0.1:19989' } }).postSlack,
+      { channel: '#hwayo-alerts', severity: 'info', text: `redis down ${m}`, idempotencyKey: m }));
+    expect(f).toMatchObject({ type: 'Unavailable', nonRetryable: false, message: expect.stringContaining('idempotency record unavailable') });
+    expect(await received('slack', m)).toHaveLength(0);
+  });
+
   it('without Redis the in-process record still stops a second post', async () => {
     const m = marker();
     const acts = createNotifyActivities({ ...config, redis: {} });
