@@ -4,7 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import { releaseWorkflow } from '../../src/workflows';
-import { approveSignal, statusQuery, type ReleaseInput, type ReleaseStatus } from '../../src/workflows/definitions';
+import { abortSignal, approveSignal, statusQuery, type ReleaseInput, type ReleaseStatus } from '../../src/workflows/definitions';
 import { defaultPlan } from '../../src/plan/load';
 import type { ReleasePlan } from '../../src/plan/types';
 import { createWorker, ROLES, uniqueId, waitForStatus } from './env';
@@ -42,7 +42,20 @@ export async function withRelease<T>(env: TestWorkflowEnvironment, workflowBundl
       for (const role of ROLES) await handle.signal(approveSignal, { approverId: role, role, decision: 'approve', comment: `${role} ok` });
     }
     const status = () => handle.query(statusQuery);
-    return body({ world, handle, status, waitFor: (p) => waitForStatus(status, p) });
+    try {
+      return await body({ world, handle, status, waitFor: (p) => waitForStatus(status, p) });
+    } finally {
+      // A release left open (or terminated mid-activity) holds the test server's clock: it does not
+      // skip time while a task is outstanding. Cancel it while the worker still runs and let it finish.
+      // (The test server also rejects cancelling an activity that just completed, so the harness
+      // ends a release with an abort, and cancels only while the release waits in retention.)
+      if ((await handle.describe()).status.name === 'RUNNING') {
+        const { stage } = await status();
+        if (stage === 'retention') await handle.cancel();
+        else await handle.signal(abortSignal, { by: 'test-harness', reason: 'test finished' });
+        await handle.result().catch(() => undefined);
+      }
+    }
   });
 }
 

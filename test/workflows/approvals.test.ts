@@ -1,0 +1,129 @@
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { ed25519 } from '@noble/curves/ed25519';
+import { approveSignal, approveUpdate, auditQuery, rejectUpdate } from '../../src/workflows/definitions';
+import { publicKeyOf, signStatement } from '../../src/workflows/signatures';
+import { bundle, createTestEnv } from './env';
+import { HOUR, withRelease } from './harness';
+
+jest.setTimeout(60_000);
+let env: TestWorkflowEnvironment;
+let workflowBundle: WorkflowBundleWithSourceMap;
+
+beforeAll(async () => {
+  [env, workflowBundle] = await Promise.all([createTestEnv(), bundle()]);
+});
+afterAll(async () => env?.teardown());
+
+test('no decision within 24 h ends the release at exactly 24 h without touching production', async () => {
+  await withRelease(env, workflowBundle, { approve: false }, async ({ world, handle, waitFor }) => {
+    const waiting = await waitFor((s) => s.stage === 'awaiting-approval');
+    expect(waiting.missingRoles).toEqual(['tech-lead', 'product-manager', 'qa-lead']);
+    expect(waiting.pendingDecision?.kind).toBe('approval');
+    await handle.signal(approveSignal, { approverId: 'qa-lead', role: 'qa-lead', decision: 'approve' });
+    const result = await handle.result();
+    expect(result.outcome).toBe('approval-timed-out');
+    expect(result.reason).toBe('no decision from tech-lead, product-manager within 24h');
+    const asked = result.report.timeline.find((t) => t.stage === 'awaiting-approval')!;
+    const ended = result.report.timeline.find((t) => t.event === result.reason)!;
+    expect(Date.parse(ended.at) - Date.parse(asked.at)).toBeGreaterThanOrEqual(24 * HOUR);
+    expect(Date.parse(ended.at) - Date.parse(asked.at)).toBeLessThan(24 * HOUR + 1_000);
+    expect(Date.parse(waiting.approvalDeadline!) - Date.parse(asked.at)).toBe(24 * HOUR);
+    expect(world.sequence(['runCheck', 'postSlack', 'storeReport'])).toEqual([]);
+    expect(world.named('postSlack').map((c) => (c.args as { channel: string }).channel)).toEqual(['#hwayo-releases', '#hwayo-alerts']);
+  });
+});
+
+test('a rejection ends the release without touching production and says who rejected', async () => {
+  await withRelease(env, workflowBundle, { approve: false }, async ({ world, handle }) => {
+    await handle.executeUpdate(approveUpdate, { args: [{ approverId: 'tech-lead', role: 'tech-lead', decision: 'approve' }] });
+    const record = await handle.executeUpdate(rejectUpdate, { args: [{ approverId: 'qa-lead', role: 'qa-lead', decision: 'reject', comment: 'regression in report export' }] });
+    expect(record).toMatchObject({ accepted: true, decision: 'reject', approverId: 'qa-lead' });
+    const result = await handle.result();
+    expect(result.outcome).toBe('rejected');
+    expect(result.reason).toBe('rejected by qa-lead (qa-lead): regression in report export');
+    expect(world.sequence(['runCheck', 'postSlack', 'storeReport'])).toEqual([]);
+  });
+});
+
+test('unknown approvers, wrong roles and a second approval for a role are refused and recorded', async () => {
+  await withRelease(env, workflowBundle, { approve: false }, async ({ handle, waitFor }) => {
+    await waitFor((s) => s.stage === 'awaiting-approval');
+    const refused = async (req: Parameters<typeof approveUpdate['name'] extends string ? (r: { approverId: string; role: string; decision: 'approve' }) => void : never>[0], message: string) => {
+      const err = await handle.executeUpdate(approveUpdate, { args: [req] }).then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+      expect(((err as WorkflowUpdateFailedError).cause as Error).message).toBe(message);
+    };
+    await refused({ approverId: 'mallory', role: 'tech-lead', decision: 'approve' }, 'approver "mallory" is not listed in the plan');
+    await refused({ approverId: 'qa-lead', role: 'tech-lead', decision: 'approve' }, 'approver "qa-lead" holds role "qa-lead", not "tech-lead"');
+    await handle.executeUpdate(approveUpdate, { args: [{ approverId: 'tech-lead', role: 'tech-lead', decision: 'approve' }] });
+    await refused({ approverId: 'tech-lead', role: 'tech-lead', decision: 'approve' }, 'role "tech-lead" was already approved by "tech-lead"');
+    // A plain signal from an unknown id is refused too, and recorded.
+    await handle.signal(approveSignal, { approverId: 'intruder', role: 'qa-lead', decision: 'approve' });
+    const status = await waitFor((s) => s.approvals.length === 5);
+    expect(status.approvals.map((a) => [a.approverId, a.accepted, a.via])).toEqual([
+      ['mallory', false, 'update'], ['qa-lead', false, 'update'], ['tech-lead', true, 'update'], ['tech-lead', false, 'update'], ['intruder', false, 'signal'],
+    ]);
+    expect(status.missingRoles).toEqual(['product-manager', 'qa-lead']);
+    const audit = await handle.query(auditQuery);
+    expect(audit.filter((e) => !e.accepted).map((e) => e.by)).toEqual(['mallory', 'qa-lead', 'tech-lead', 'intruder']);
+  });
+});
+
+test('approvers with keys must sign: unsigned and forged approvals are refused, a valid signature is accepted', async () => {
+  const keys = { 'tech-lead': ed25519.utils.randomPrivateKey(), 'product-manager': ed25519.utils.randomPrivateKey(), 'qa-lead': ed25519.utils.randomPrivateKey() };
+  const forger = ed25519.utils.randomPrivateKey();
+  await withRelease(env, workflowBundle, {
+    approve: false,
+    plan: (plan) => {
+      plan.approval.requireSignatures = true;
+      for (const a of plan.approval.approvers) a.publicKey = publicKeyOf(keys[a.role as keyof typeof keys]);
+    },
+  }, async ({ handle, waitFor }) => {
+    await waitFor((s) => s.stage === 'awaiting-approval');
+    const { runId } = await handle.describe();
+    // Signatures carry a time checked against the workflow's clock, which the test server skips ahead.
+    const now = await env.currentTimeMs();
+    const sign = (role: keyof typeof keys, key: Uint8Array, over: Partial<{ workflowId: string; signedAt: string }> = {}) => {
+      const signedAt = over.signedAt ?? new Date(now).toISOString();
+      const statement = { workflowId: over.workflowId ?? handle.workflowId, runId, decision: 'approve' as const, role, approverId: role, signedAt };
+      return { approverId: role, role, decision: 'approve' as const, signedAt, signature: signStatement(statement, key) };
+    };
+    const refusal = (req: object) => handle.executeUpdate(approveUpdate, { args: [req as never] }).then(() => 'accepted', (e: WorkflowUpdateFailedError) => (e.cause as Error).message);
+    expect(await refusal({ approverId: 'tech-lead', role: 'tech-lead', decision: 'approve' })).toContain('a signed statement is required from "tech-lead"');
+    expect(await refusal(sign('tech-lead', forger))).toContain('the signature does not verify');
+    expect(await refusal(sign('tech-lead', keys['tech-lead'], { workflowId: 'another-release' }))).toContain('the signature does not verify');
+    expect(await refusal(sign('tech-lead', keys['tech-lead'], { signedAt: new Date(now - 2 * HOUR).toISOString() }))).toContain('more than 15 minutes');
+    for (const role of ['tech-lead', 'product-manager', 'qa-lead'] as const) expect(await refusal(sign(role, keys[role]))).toBe('accepted');
+    const status = await waitFor((s) => s.stage !== 'awaiting-approval');
+    expect(status.approvals.filter((a) => a.accepted).map((a) => a.role)).toEqual(['tech-lead', 'product-manager', 'qa-lead']);
+    expect(status.approvals.filter((a) => a.accepted).every((a) => typeof a.signature === 'string')).toBe(true);
+  });
+});
+
+test('a failing preflight check stops the release before anything changes and names the check', async () => {
+  await withRelease(env, workflowBundle, { scripts: { checks: { 'tls-certificate': false, 'redis-ping': false } } }, async ({ world, handle }) => {
+    const result = await handle.result();
+    expect(result.outcome).toBe('preflight-failed');
+    expect(result.reason).toBe('preflight failed: redis-ping (redis-ping failed); tls-certificate (tls-certificate failed)');
+    expect(world.named('runCheck')).toHaveLength(12);
+    expect(world.sequence(['runCheck', 'postSlack', 'storeReport'])).toEqual([]);
+    expect(result.report.preflight[0].results.filter((r) => !r.ok).map((r) => r.name)).toEqual(['redis-ping', 'tls-certificate']);
+  });
+});
+
+test('an approval later than the preflight freshness re-runs the infrastructure checks first', async () => {
+  await withRelease(env, workflowBundle, { approve: false }, async ({ world, handle, waitFor }) => {
+    await waitFor((s) => s.stage === 'awaiting-approval');
+    await env.sleep(2 * HOUR);
+    for (const role of ['tech-lead', 'product-manager', 'qa-lead']) await handle.signal(approveSignal, { approverId: role, role, decision: 'approve' });
+    await waitFor((s) => s.stage === 'canary');
+    const checks = world.named('runCheck').map((c) => (c.args as { check: { name: string; group: string } }).check);
+    expect(checks).toHaveLength(12 + 4);
+    expect(checks.slice(12).map((c) => c.group)).toEqual(['infrastructure', 'infrastructure', 'infrastructure', 'infrastructure']);
+    // The re-check happened before the green namespace was created.
+    const names = world.calls.map((c) => c.name);
+    expect(names.lastIndexOf('runCheck')).toBeLessThan(names.indexOf('createNamespace'));
+  });
+});
