@@ -2,7 +2,7 @@
 # Starts the local stack (all components, or those named): install (cached), start, wait ready.
 # Afterwards `.stack/env` holds the variables that point tests and the worker at it.
 source "$(dirname "$0")/lib.sh"
-ALL=(kube prometheus moto postgres redis tls sinks)
+ALL=(kube prometheus moto postgres redis tls sinks temporal)
 components=("$@"); [ ${#components[@]} -eq 0 ] && components=("${ALL[@]}")
 for c in "${components[@]}"; do
   script="$REPO_ROOT/scripts/stack/components/$c.sh"
