@@ -73,7 +73,8 @@ export const DEFAULT_PLAN_DOCUMENT = {
   metrics: [
     {
       name: 'error_rate', unit: '%',
-      query: `sum(rate(http_requests_total{${ns},status=~"5.."}[5m])) / sum(rate(http_requests_total{${ns}}[5m])) * 100`,
+      // `or vector(0)`: a service that never answered 5xx has no 5xx series; that is 0%, not missing data.
+      query: `(sum(rate(http_requests_total{${ns},status=~"5.."}[5m])) or vector(0)) / sum(rate(http_requests_total{${ns}}[5m])) * 100`,
       healthy: { max: 1 }, rollback: { above: 5 },
     },
     {
