@@ -1,0 +1,84 @@
+// Approver keys: `keys generate` makes an ed25519 key pair; the private key stays with the approver
+// (mode 0600), the public key goes into the plan (approval.approvers[].publicKey).
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fromBase64, publicKeyOf, toBase64 } from '../workflows/signatures';
+import { CliError, EXIT, parse, required, usageError, type Command, type Io } from './cli';
+
+const GENERATE_HELP = `Usage: hwayo-release keys generate --id APPROVER-ID --out DIR [--force] [--json]
+
+Creates an ed25519 key pair for an approver. Writes DIR/<id>.key (the base64 32-byte private key,
+file mode 0600; keep it private, e.g. in your password manager or CI secret store) and prints the
+base64 public key. Put the public key in the plan:
+
+  approval:
+    approvers:
+      - { id: <id>, role: <role>, publicKey: <printed key> }
+
+Then sign decisions with: hwayo-release approve RELEASE-ID --as <id> --key DIR/<id>.key
+
+Rotation: generate a new key, replace the approver's publicKey in the plan, delete the old key file.
+A plan travels inside each release when it starts, so the change applies to releases started after
+it; releases already waiting keep accepting the key they were started with.
+
+  --force   overwrite an existing key file
+  --json    print {"id", "publicKey", "keyFile"}`;
+
+const PUBLIC_HELP = `Usage: hwayo-release keys public --key FILE
+
+Prints the base64 public key of a private key file (to check which key a plan entry belongs to).`;
+
+/** Reads a private key file written by `keys generate` (base64 of 32 bytes). */
+export function readPrivateKey(file: string): Uint8Array {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    throw usageError(`cannot read key file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const key = fromBase64(text);
+  if (!key || key.length !== 32) throw usageError(`${file} is not an approver key (expected the base64 of 32 bytes, as written by "keys generate")`);
+  return key;
+}
+
+const generate: Command = {
+  summary: 'create an approver key pair (private key file + public key for the plan)',
+  help: GENERATE_HELP,
+  async run(argv: string[], io: Io) {
+    const args = parse(argv, { id: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' } }, GENERATE_HELP, io, { min: 0, max: 0, names: '' });
+    if (!args) return EXIT.ok;
+    const id = required(args.values, 'id');
+    const dir = required(args.values, 'out');
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id)) throw usageError(`--id "${id}" must be letters, digits, ".", "_" or "-" (it names the key file)`);
+    const file = join(dir, `${id}.key`);
+    if (existsSync(file) && !args.values.force) throw new CliError(`${file} exists; pass --force to replace it (rotation: see --help)`, EXIT.refused);
+    const privateKey = new Uint8Array(randomBytes(32));
+    const publicKey = publicKeyOf(privateKey);
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      writeFileSync(file, `${toBase64(privateKey)}\n`, { mode: 0o600 });
+    } catch (err) {
+      throw usageError(`cannot write ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    if (args.values.json) {
+      io.out(JSON.stringify({ id, publicKey, keyFile: file }));
+    } else {
+      io.out(`private key written to ${file} (mode 0600)\npublic key for the plan (approval.approvers[id=${id}].publicKey):\n${publicKey}`);
+    }
+    return EXIT.ok;
+  },
+};
+
+const pub: Command = {
+  summary: 'print the public key of a private key file',
+  help: PUBLIC_HELP,
+  async run(argv: string[], io: Io) {
+    const args = parse(argv, { key: { type: 'string' } }, PUBLIC_HELP, io, { min: 0, max: 0, names: '' });
+    if (!args) return EXIT.ok;
+    io.out(publicKeyOf(readPrivateKey(required(args.values, 'key'))));
+    return EXIT.ok;
+  },
+};
+
+export const keysCommands: Record<string, Command> = { generate, public: pub };

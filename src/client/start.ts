@@ -1,0 +1,109 @@
+// `start`: one release per app and version. The workflow id is `release-<app>-<version>`; a second
+// start while it runs fails (conflict policy FAIL), and a new run under the same id is allowed only
+// after a run that failed, was terminated, cancelled or timed out (reuse policy
+// ALLOW_DUPLICATE_FAILED_ONLY). A release that completed, whatever its outcome (succeeded, rolled
+// back, rejected, aborted), is the record of that version: release again under a new version.
+import { resolve } from 'node:path';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { EvidenceRefs } from '../activities/contract';
+import {
+  DEFAULT_TASK_QUEUE, RELEASE_WORKFLOW, SA_APP, SA_STAGE, SA_VERSION, type ReleaseInput,
+} from '../workflows/definitions';
+import { CliError, EXIT, EXIT_CODES_HELP, optional, parse, required, usageError, type Command, type Io } from './cli';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, withClient } from './connection';
+import { loadPlanOrExit } from './plan';
+import { follow } from './status';
+
+export const releaseId = (app: string, version: string) => `release-${app}-${version}`;
+
+const HELP = `Usage: hwayo-release start PLAN-FILE --version V --image-tag TAG [options]
+
+Starts a release of the plan's app at version V and prints its id, release-<app>-<version>.
+
+  --version V                 application version, e.g. 2.4.0 (letters, digits, . _ + -)
+  --image-tag TAG             image tag deployed to green, e.g. 1234-abc1234
+  --last-known-good TAG       deployed to blue by the emergency path when blue cannot be trusted
+  --evidence-trivy FILE|S3    Trivy JSON report (file path on the worker, or s3://bucket/key)
+  --evidence-gitleaks FILE|S3 Gitleaks JSON report
+  --evidence-npm-audit FILE|S3 npm audit --json report
+  --evidence-sonarqube FILE|S3 SonarQube hotspots JSON
+  --requested-by NAME         recorded in the release (default: HWAYO_USER or the login name)
+  --task-queue NAME           worker task queue (default HWAYO_TASK_QUEUE or "${DEFAULT_TASK_QUEUE}")
+  --no-search-attributes      do not set Hwayo* search attributes (namespace without them registered)
+  --wait                      follow the release until it is decided (succeeded and in its blue
+                              retention window, or finished) and exit with the outcome's code
+  --json                      print {"releaseId", "runId"} (with --wait: the final status too)
+
+One release per app and version: starting a release whose id is running exits 7. After a run that
+failed, was terminated, cancelled or timed out, the same id may be started again; after a run that
+completed (any outcome: succeeded, rolled back, rejected, aborted) it may not: that history is the
+record of the version, so release a new version (e.g. 2.4.1 or 2.4.0-r2).
+
+${CONNECTION_HELP}
+
+${EXIT_CODES_HELP}`;
+
+const evidencePath = (v: string | undefined) => (v === undefined ? undefined : /^[a-z0-9]+:\/\//.test(v) ? v : resolve(v));
+
+export const start: Command = {
+  summary: 'start a release of a plan (one per app and version)',
+  help: HELP,
+  async run(argv: string[], io: Io) {
+    const args = parse(argv, {
+      ...CONNECTION_OPTIONS,
+      version: { type: 'string' }, 'image-tag': { type: 'string' }, 'last-known-good': { type: 'string' },
+      'evidence-trivy': { type: 'string' }, 'evidence-gitleaks': { type: 'string' }, 'evidence-npm-audit': { type: 'string' }, 'evidence-sonarqube': { type: 'string' },
+      'requested-by': { type: 'string' }, 'task-queue': { type: 'string' }, 'no-search-attributes': { type: 'boolean' },
+      wait: { type: 'boolean' }, json: { type: 'boolean' },
+    }, HELP, io, { min: 1, max: 1, names: 'PLAN-FILE' });
+    if (!args) return EXIT.ok;
+    const v = args.values;
+    const version = required(v, 'version');
+    const imageTag = required(v, 'image-tag');
+    if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(version)) throw usageError(`--version "${version}" may contain letters, digits, ".", "_", "+" and "-" only`);
+    if (!/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/.test(imageTag)) throw usageError(`--image-tag "${imageTag}" is not a valid image tag`);
+    const plan = loadPlanOrExit(args.positionals[0]);
+    const evidence: EvidenceRefs = {
+      trivy: evidencePath(optional(v, 'evidence-trivy')),
+      gitleaks: evidencePath(optional(v, 'evidence-gitleaks')),
+      npmAudit: evidencePath(optional(v, 'evidence-npm-audit')),
+      sonarqubeHotspots: evidencePath(optional(v, 'evidence-sonarqube')),
+    };
+    const searchAttributes = !v['no-search-attributes'];
+    const input: ReleaseInput = {
+      plan, version, imageTag,
+      lastKnownGoodTag: optional(v, 'last-known-good'),
+      evidence: Object.values(evidence).some(Boolean) ? JSON.parse(JSON.stringify(evidence)) as EvidenceRefs : undefined,
+      requestedBy: optional(v, 'requested-by') ?? io.env.HWAYO_USER ?? io.env.USER,
+      searchAttributes,
+    };
+    const workflowId = releaseId(plan.app, version);
+    const taskQueue = optional(v, 'task-queue') ?? io.env.HWAYO_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
+    return withClient(v, io, async ({ client }) => {
+      let runId: string;
+      try {
+        const handle = await client.workflow.start(RELEASE_WORKFLOW, {
+          args: [input], taskQueue, workflowId,
+          workflowIdConflictPolicy: 'FAIL',
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+          typedSearchAttributes: searchAttributes ? [
+            { key: SA_APP, value: plan.app }, { key: SA_VERSION, value: version }, { key: SA_STAGE, value: 'preflight' },
+          ] : undefined,
+          staticSummary: `${plan.app} ${version} (${imageTag})`,
+        });
+        runId = handle.firstExecutionRunId;
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) {
+          throw new CliError(`release ${workflowId} already exists (running, or completed: a completed release is not started again; use a new version). See: hwayo-release status ${workflowId}`, EXIT.refused);
+        }
+        throw err;
+      }
+      if (!v.wait) {
+        io.out(v.json ? JSON.stringify({ releaseId: workflowId, runId }) : workflowId);
+        return EXIT.ok;
+      }
+      if (!v.json) io.out(workflowId);
+      return follow(client, workflowId, io, { json: Boolean(v.json), redraw: false });
+    });
+  },
+};
