@@ -568,6 +568,7 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
     if (isCancellation(err)) {
       stage = 'done';
       updateUi();
+      await CancellationScope.nonCancellable(storeReport);
       throw err;
     }
   }

@@ -41,21 +41,29 @@ export async function bundle(): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: new DefaultLogger('WARN') });
 }
 
-export async function createWorker(env: TestWorkflowEnvironment, workflowBundle: WorkflowBundleWithSourceMap, activities: Activities, taskQueue: string): Promise<Worker> {
-  return Worker.create({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, workflowBundle, activities });
+/** `cacheless`: no sticky workflow cache, so every workflow task replays the history from the start. */
+export async function createWorker(env: TestWorkflowEnvironment, workflowBundle: WorkflowBundleWithSourceMap, activities: Activities, taskQueue: string, cacheless = false): Promise<Worker> {
+  return Worker.create({
+    connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, workflowBundle, activities,
+    ...(cacheless ? { maxCachedWorkflows: 0 } : {}),
+  });
 }
 
 export const uniqueId = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
 
 export const ROLES = ['tech-lead', 'product-manager', 'qa-lead'] as const;
 
-/** Polls the status query until `predicate` holds (real time; time skipping is not unlocked by queries). */
-export async function waitForStatus<T>(read: () => Promise<T>, predicate: (s: T) => boolean, timeoutMs = 20_000): Promise<T> {
+/**
+ * Polls the status query until `predicate` holds. Queries do not unlock the test server's time
+ * skipping, so between polls the test skips `skip` of workflow time (pass 0 to wait in real time).
+ */
+export async function waitForStatus<T>(read: () => Promise<T>, predicate: (s: T) => boolean, skip?: (ms: number) => Promise<void>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const s = await read();
     if (predicate(s)) return s;
     if (Date.now() > deadline) throw new Error(`status never matched; last: ${JSON.stringify(s).slice(0, 600)}`);
-    await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, 20));
+    if (skip) await skip(30_000);
   }
 }

@@ -43,7 +43,7 @@ export async function withRelease<T>(env: TestWorkflowEnvironment, workflowBundl
     }
     const status = () => handle.query(statusQuery);
     try {
-      return await body({ world, handle, status, waitFor: (p) => waitForStatus(status, p) });
+      return await body({ world, handle, status, waitFor: (p) => waitForStatus(status, p, (ms) => env.sleep(ms)) });
     } finally {
       // A release left open (or terminated mid-activity) holds the test server's clock: it does not
       // skip time while a task is outstanding. Cancel it while the worker still runs and let it finish.
