@@ -1,10 +1,12 @@
 /** Three projects: pure unit tests, time-skipping workflow tests, and integration tests against the local stack. */
 const transform = { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] };
-const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
+const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'], roots: ['<rootDir>/test'] };
 module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...common, displayName: 'workflows', testMatch: ['<rootDir>/test/workflows/**/*.test.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
+    // Not tests: tools run on demand (`npm run histories:record`).
+    { ...common, displayName: 'tools', testMatch: ['<rootDir>/test/tools/**/*.tool.ts'] },
   ],
 };

@@ -1,0 +1,49 @@
+// Records workflow histories for the replay suite: `npm run histories:record`. Each scenario is a
+// real run of the release workflow on the Temporal test server; the histories are committed so that
+// a change that breaks determinism for releases already in flight fails `test/workflows/replay.test.ts`.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { pauseUpdate, rejectSignal, resumeUpdate } from '../../src/workflows/definitions';
+import { bundle, createTestEnv } from '../workflows/env';
+import { withRelease, type RunOptions, type Run } from '../workflows/harness';
+
+jest.setTimeout(120_000);
+let env: TestWorkflowEnvironment;
+let workflowBundle: WorkflowBundleWithSourceMap;
+beforeAll(async () => {
+  [env, workflowBundle] = await Promise.all([createTestEnv(), bundle()]);
+});
+afterAll(async () => env?.teardown());
+
+const scenarios: [string, RunOptions, (run: Run) => Promise<void>][] = [
+  ['succeeded', {}, async () => undefined],
+  ['rolled-back-at-25', { scripts: { canary: (c) => (c.weight === 25 && c.query > 20 ? { error_rate: 7 } : {}) } }, async () => undefined],
+  ['emergency', (() => {
+    let blueWaits = 0;
+    return { scripts: { canary: (c) => (c.weight === 50 ? { login_success: 80 } : {}), rolloutReady: (ns: string) => ns !== 'hwayo-production' || ++blueWaits > 1 } };
+  })(), async () => undefined],
+  ['rejected', { approve: false }, async ({ handle, waitFor }) => {
+    await waitFor((s) => s.stage === 'awaiting-approval');
+    await handle.signal(rejectSignal, { approverId: 'qa-lead', role: 'qa-lead', decision: 'reject', comment: 'not ready' });
+  }],
+  ['paused-and-resumed', {}, async ({ handle, waitFor }) => {
+    await waitFor((s) => s.greenWeight === 5 && s.window !== undefined);
+    await handle.executeUpdate(pauseUpdate, { args: [{ by: 'alice', reason: 'looking at a report' }] });
+    await env.sleep(5 * 60_000);
+    await handle.executeUpdate(resumeUpdate, { args: [{ by: 'alice' }] });
+  }],
+];
+
+test.each(scenarios)('record %s', async (name, opts, drive) => {
+  await withRelease(env, workflowBundle, opts, async (run) => {
+    await drive(run);
+    const result = await run.handle.result();
+    const history = await run.handle.fetchHistory();
+    writeFileSync(join(__dirname, '..', 'histories', `${name}.json`), historyToJSON(history) + '\n');
+    expect(history.events?.length).toBeGreaterThan(10);
+    expect(result.outcome).toBeDefined();
+  });
+});

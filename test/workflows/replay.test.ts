@@ -1,0 +1,33 @@
+// Replays committed histories of real runs against today's workflow code: a change that would break
+// releases already in flight (non-determinism) fails here. Re-record deliberately with
+// `npm run histories:record` (and use workflow patching for running releases) when behaviour changes.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { bundle } from './env';
+
+jest.setTimeout(120_000);
+const dir = join(__dirname, '..', 'histories');
+const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+let current: WorkflowBundleWithSourceMap;
+
+beforeAll(async () => {
+  current = await bundle();
+});
+
+test('histories of every kind of release are committed', () => {
+  expect(files).toEqual(['emergency.json', 'paused-and-resumed.json', 'rejected.json', 'rolled-back-at-25.json', 'succeeded.json']);
+});
+
+test.each(files)('%s replays against the current workflow code', async (file) => {
+  const history = historyFromJSON(JSON.parse(readFileSync(join(dir, file), 'utf8')));
+  await expect(Worker.runReplayHistory({ workflowBundle: current }, history, file)).resolves.toBeUndefined();
+});
+
+test('a workflow that changed the order of its steps fails replay', async () => {
+  const changed = await bundleWorkflowCode({ workflowsPath: require.resolve('./fixtures/reordered-release'), logger: new DefaultLogger('WARN') });
+  const history = historyFromJSON(JSON.parse(readFileSync(join(dir, 'succeeded.json'), 'utf8')));
+  await expect(Worker.runReplayHistory({ workflowBundle: changed }, history, 'succeeded.json')).rejects.toThrow(DeterminismViolationError);
+});
