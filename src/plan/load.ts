@@ -37,7 +37,7 @@ export function validatePlan(document: unknown, source = 'plan'): ReleasePlan {
     throw new PlanError(result.error.issues.map((i) => {
       const where = fieldPath(i.path);
       const message = i.code === 'unrecognized_keys' ? `has unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}` : i.message;
-      return where ? `${where} ${message}` : message;
+      return `${where || 'the plan'} ${message}`;
     }), source);
   }
   return toReleasePlan(result.data);

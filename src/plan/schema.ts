@@ -132,7 +132,7 @@ export const planSchema = z
       if (!m.query.includes('{{namespace}}') && (m.compareToStable !== undefined)) issue(['metrics', i, 'query'], 'must contain {{namespace}} to compare canary with stable');
     });
     const hasTrigger = plan.metrics.some((m) => m.rollback) || plan.canary.healthCheckFailureLimit > 0;
-    if (!hasTrigger) issue(['metrics'], 'the plan has no rollback trigger: give a metric a rollback bound or set canary.healthCheckFailureLimit');
+    if (!hasTrigger) issue(['metrics'], 'need a rollback bound on at least one metric (or canary.healthCheckFailureLimit > 0): the plan has no rollback trigger');
   });
 
 function dupes(values: string[]): number[] {

@@ -1,0 +1,117 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultPlan, loadPlanFile, PlanError, validatePlan } from '../../src/plan/load';
+import { formatDuration, parseDuration } from '../../src/plan/duration';
+
+const problems = (doc: unknown): string[] => {
+  try {
+    validatePlan(doc);
+  } catch (err) {
+    if (err instanceof PlanError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected the plan to be rejected');
+};
+
+describe('the default plan is the seed', () => {
+  const plan = defaultPlan();
+  test('services and health paths', () => {
+    expect(plan.services).toEqual([
+      { name: 'web-app', healthPath: '/health' }, { name: 'api-gateway', healthPath: '/api/v1/health' },
+      { name: 'auth-service', healthPath: '/auth/health' }, { name: 'workflow-engine', healthPath: '/workflow/health' },
+      { name: 'notification-service', healthPath: '/notification/health' }, { name: 'report-generator', healthPath: '/report/health' },
+    ]);
+    expect(plan.environments).toEqual({ blue: 'hwayo-production', green: 'hwayo-production-green' });
+  });
+  test('approval by three roles within 24 h', () => {
+    expect(plan.approval.requiredRoles).toEqual(['tech-lead', 'product-manager', 'qa-lead']);
+    expect(plan.approval.timeoutMs).toBe(24 * 3_600_000);
+    expect(plan.preflight.freshnessMs).toBe(3_600_000);
+  });
+  test('canary 5% 15 min, 25% 30 min, 50% 30 min, full switch watched 10 min, blue kept 24 h', () => {
+    expect(plan.canary.steps).toEqual([{ weight: 5, watchMs: 15 * 60_000 }, { weight: 25, watchMs: 30 * 60_000 }, { weight: 50, watchMs: 30 * 60_000 }]);
+    expect(plan.canary.analysisIntervalMs).toBe(60_000);
+    expect(plan.fullSwitch.watchMs).toBe(10 * 60_000);
+    expect(plan.retention.blueKeepMs).toBe(24 * 3_600_000);
+    expect(plan.green.readyTimeoutMs).toBe(600_000);
+    expect(plan.canary.healthCheckFailureLimit).toBe(3);
+  });
+  test('healthy thresholds and rollback triggers', () => {
+    const m = Object.fromEntries(plan.metrics.map((x) => [x.name, [x.healthy, x.rollback]]));
+    expect(m).toEqual({
+      error_rate: [{ max: 1 }, { above: 5 }], p95_latency: [{ max: 2 }, { above: 5 }], cpu: [{ max: 80 }, { above: 95 }],
+      memory: [{ max: 85 }, { above: 95 }], login_success: [{ min: 95 }, { below: 90 }], data_submission_success: [undefined, { below: 95 }],
+      report_generation_success: [undefined, { below: 98 }], api_availability: [undefined, { below: 99 }],
+    });
+    // Scoped to the side measured, so a sick canary is not diluted by healthy blue traffic.
+    expect(plan.metrics.every((x) => x.query.includes('namespace="{{namespace}}"'))).toBe(true);
+  });
+  test('the RDS names of the restore procedure', () => {
+    expect(plan.database).toMatchObject({ instance: 'hwayo-prod-db', backupSnapshot: 'hwayo-prod-db-backup-latest', restoredInstance: 'hwayo-prod-db-restored', snapshotPrefix: 'emergency-snapshot' });
+  });
+});
+
+describe('plans are validated once, with errors that name the field', () => {
+  test('weights must strictly increase', () => {
+    expect(problems({ canary: { steps: [{ weight: 5, watch: '1m' }, { weight: 25, watch: '1m' }, { weight: 25, watch: '1m' }] } }))
+      .toEqual(['canary.steps[2].weight must be greater than the previous step\'s 25']);
+  });
+  test('weights within 1..100', () => {
+    expect(problems({ canary: { steps: [{ weight: 0, watch: '1m' }, { weight: 101, watch: '1m' }] } })).toEqual([
+      'canary.steps[0].weight must be between 1 and 100 (got 0)', 'canary.steps[1].weight must be between 1 and 100 (got 101)',
+    ]);
+  });
+  test('watch windows of at least 1 s', () => {
+    expect(problems({ canary: { steps: [{ weight: 5, watch: '500ms' }] } })).toEqual(['canary.steps[0].watch must be at least 1s (got "500ms")']);
+    expect(problems({ fullSwitch: { watch: 'ten minutes' } })[0]).toMatch(/^fullSwitch\.watch must be a duration like "15m"/);
+  });
+  test('unknown services', () => {
+    expect(problems({ traffic: { entryService: 'billing' } })[0]).toBe('traffic.entryService names unknown service "billing" (known: web-app, api-gateway, auth-service, workflow-engine, notification-service, report-generator)');
+  });
+  test('duplicate approver ids', () => {
+    expect(problems({ approval: { approvers: [{ id: 'kim', role: 'tech-lead' }, { id: 'kim', role: 'product-manager' }, { id: 'lee', role: 'qa-lead' }] } }))
+      .toEqual(['approval.approvers[1].id duplicates approver id "kim"']);
+  });
+  test('a plan with no rollback trigger', () => {
+    expect(problems({ canary: { healthCheckFailureLimit: 0 }, metrics: [{ name: 'error_rate', query: 'x{namespace="{{namespace}}"}', healthy: { max: 1 } }] }))
+      .toEqual(['metrics need a rollback bound on at least one metric (or canary.healthCheckFailureLimit > 0): the plan has no rollback trigger']);
+  });
+  test('unknown keys are typos, not silently ignored', () => {
+    expect(problems({ canary: { stpes: [] }, approvl: {} })).toEqual(['canary has unknown key "stpes"', 'the plan has unknown key "approvl"']);
+  });
+  test('a required role nobody can give', () => {
+    expect(problems({ approval: { requiredRoles: ['tech-lead', 'security-lead'] } })).toEqual(['approval.requiredRoles[1] role "security-lead" has no approver who could give it']);
+  });
+  test('signatures required means every approver has a key', () => {
+    expect(problems({ approval: { requireSignatures: true } })).toHaveLength(3);
+  });
+  test('every number is overridable', () => {
+    const plan = validatePlan({ canary: { steps: [{ weight: 10, watch: '5m' }, { weight: 100, watch: '90s' }], analysisInterval: '30s' }, approval: { timeout: '2h' } });
+    expect(plan.canary.steps).toEqual([{ weight: 10, watchMs: 300_000 }, { weight: 100, watchMs: 90_000 }]);
+    expect(plan.approval.timeoutMs).toBe(7_200_000);
+    expect(plan.canary.analysisIntervalMs).toBe(30_000);
+  });
+  test('files: YAML and JSON; unreadable and unparsable files are errors naming the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plan-'));
+    writeFileSync(join(dir, 'p.yaml'), 'canary:\n  analysisInterval: 2m\n');
+    writeFileSync(join(dir, 'p.json'), '{"fullSwitch": {"watch": "20m"}}');
+    writeFileSync(join(dir, 'bad.yaml'), 'canary: [unclosed');
+    expect(loadPlanFile(join(dir, 'p.yaml')).canary.analysisIntervalMs).toBe(120_000);
+    expect(loadPlanFile(join(dir, 'p.json')).fullSwitch.watchMs).toBe(1_200_000);
+    expect(() => loadPlanFile(join(dir, 'bad.yaml'))).toThrow(/bad\.yaml is invalid:\n {2}- cannot be parsed/);
+    expect(() => loadPlanFile(join(dir, 'missing.yaml'))).toThrow(/missing\.yaml is invalid:\n {2}- cannot be read: ENOENT/);
+  });
+});
+
+test('durations', () => {
+  expect(parseDuration('15m')).toBe(900_000);
+  expect(parseDuration('1h30m')).toBe(5_400_000);
+  expect(parseDuration('500ms')).toBe(500);
+  expect(parseDuration(42)).toBe(42);
+  expect(parseDuration('15 minutes')).toBeUndefined();
+  expect(parseDuration('m15')).toBeUndefined();
+  expect(formatDuration(24 * 3_600_000)).toBe('24h');
+  expect(formatDuration(5_400_000)).toBe('1h30m');
+  expect(formatDuration(1_500)).toBe('1.5s');
+});
