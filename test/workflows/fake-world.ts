@@ -17,8 +17,8 @@ export const HEALTHY: Record<string, number> = {
 
 export interface Scripts {
   /** Readings for the canary side at the current weight; return a partial map to override HEALTHY. */
-  canary?: (ctx: { weight: number; query: number }) => Record<string, number | 'empty' | 'nan' | 'timeout'> | 'fail';
-  stable?: (ctx: { weight: number; query: number }) => Record<string, number>;
+  canary?: (ctx: { weight: number; query: number }) => Partial<Record<string, number | 'empty' | 'nan' | 'timeout'>> | 'fail';
+  stable?: (ctx: { weight: number; query: number }) => Partial<Record<string, number>>;
   checks?: Record<string, CheckResult['ok']>;
   serviceHealth?: (ctx: { namespace: string; call: number; weight: number }) => boolean;
   rolloutReady?: (namespace: string, call: number) => boolean;
