@@ -8,5 +8,6 @@ module.exports = {
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
     // Not tests: tools run on demand (`npm run histories:record`).
     { ...common, displayName: 'tools', testMatch: ['<rootDir>/test/tools/**/*.tool.ts'] },
+    { ...common, displayName: 'bench', roots: ['<rootDir>/bench'], testMatch: ['<rootDir>/bench/**/*.bench.ts'] },
   ],
 };
