@@ -447,6 +447,9 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
       if (again.length) throw new Finished('preflight-failed', `infrastructure re-check failed: ${again.map((f) => `${f.name} (${f.detail})`).join('; ')}`);
     }
 
+    const early = interruption(false);
+    if (early && 'reason' in early) throw new Finished('aborted', early.reason);
+
     // 3. Green environment next to blue.
     enter('green-deploy', `deploying ${imageTag} to ${green}`);
     saga.add('delete-green', deleteGreen);
