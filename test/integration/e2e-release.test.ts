@@ -1,0 +1,283 @@
+// End to end: the real release workflow on the stack's Temporal dev server, a real worker with the
+// real activities against the local stack (kube-apiserver, Prometheus and its metrics apps, moto,
+// postgres, redis, TLS, sinks), driven by the CLI exactly as people and CI drive it.
+//   bash scripts/stack/up.sh && npx jest --runInBand --runTestsByPath test/integration/e2e-release.test.ts
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NativeConnection, Worker, DefaultLogger, Runtime } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
+import { parse as parseYaml, stringify } from 'yaml';
+import { createActivities } from '../../src/activities';
+import { dataConverterFromEnv } from '../../src/codec';
+import { run } from '../../src/client/main';
+import type { Io } from '../../src/client/cli';
+import type { ReleaseReport, ReleaseStatus } from '../../src/workflows/definitions';
+import { kubeConfigForStack, withKubeconfig } from './kube-helpers';
+import { stackConfig, stackVar } from './stack';
+
+jest.mock('@kubernetes/client-node', () => jest.requireActual<typeof import('./native-esm')>('./native-esm').kubernetesClient());
+jest.setTimeout(8 * 60_000);
+
+const ROOT = join(__dirname, '..', '..');
+const EVIDENCE = join(ROOT, 'test', 'fixtures', 'evidence');
+const APPROVERS = [{ id: 'alice', role: 'tech-lead' }, { id: 'bob', role: 'product-manager' }, { id: 'carol', role: 'qa-lead' }];
+const taskQueue = `e2e-${randomBytes(4).toString('hex')}`;
+const tmp = mkdtempSync(join(tmpdir(), 'hwayo-e2e-'));
+const started: string[] = [];
+
+let worker: Worker;
+let workerRun: Promise<void>;
+let nativeConnection: NativeConnection;
+let client: Client;
+let planFile: string;
+
+interface CliResult { code: number; out: string; err: string }
+
+/** The CLI in-process, with the stack's environment. */
+async function cli(...argv: string[]): Promise<CliResult> {
+  let out = '';
+  let err = '';
+  const io: Io = { out: (t) => void (out += `${t}\n`), err: (t) => void (err += `${t}\n`), env: process.env, isTTY: false };
+  const code = await run(argv, io);
+  return { code, out, err };
+}
+
+async function ok(...argv: string[]): Promise<string> {
+  const r = await cli(...argv);
+  if (r.code !== 0) throw new Error(`hwayo-release ${argv.join(' ')} exited ${r.code}: ${r.err}${r.out}`);
+  return r.out;
+}
+
+async function statusOf(id: string): Promise<ReleaseStatus> {
+  const r = JSON.parse(await ok('status', id, '--json')) as { running: boolean; status?: ReleaseStatus; outcome?: string; reason?: string };
+  if (!r.status) throw new Error(`${id} finished early: ${r.outcome} (${r.reason})`);
+  return r.status;
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+async function http<T>(method: string, url: string, body?: unknown): Promise<T> {
+  const res = await fetch(url, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+/** Green and blue weights of the stack's VirtualService, read back from the apiserver. */
+async function virtualServiceWeights(): Promise<Record<string, number>> {
+  const { admin } = kubeConfigForStack();
+  const vs = await admin.custom.getNamespacedCustomObject({ group: 'networking.istio.io', version: 'v1', plural: 'virtualservices', namespace: 'hwayo-production', name: 'hwayo-canary' }) as {
+    spec: { http: { match?: unknown; route: { destination: { host: string }; weight?: number }[] }[] };
+  };
+  const main = vs.spec.http.find((h) => !h.match) ?? vs.spec.http[vs.spec.http.length - 1];
+  return Object.fromEntries(main.route.map((r) => [r.destination.host.split('.')[1], r.weight ?? 0]));
+}
+
+async function errorRateOfGreen(): Promise<number> {
+  const q = 'sum(rate(http_requests_total{namespace="hwayo-production-green",status=~"5.."}[30s])) / sum(rate(http_requests_total{namespace="hwayo-production-green"}[30s])) * 100';
+  const r = await http<{ data: { result: { value: [number, string] }[] } }>('GET', `${stackVar('PROMETHEUS_URL')}/api/v1/query?query=${encodeURIComponent(q)}`);
+  return r.data.result.length ? Number(r.data.result[0].value[1]) : 0;
+}
+
+interface Received { kind: string; channel?: string; body: unknown }
+async function received(kind: string, contains: string): Promise<Received[]> {
+  const r = await http<{ received: Received[] }>('GET', `${stackVar('SINKS_URL')}/received?kind=${kind}`);
+  return r.received.filter((x) => JSON.stringify(x.body).includes(contains));
+}
+
+const evidenceFlags = () => [
+  '--evidence-trivy', join(EVIDENCE, 'trivy-clean.json'), '--evidence-gitleaks', join(EVIDENCE, 'gitleaks-clean.json'),
+  '--evidence-npm-audit', join(EVIDENCE, 'npm-audit-clean.json'), '--evidence-sonarqube', join(EVIDENCE, 'sonarqube-hotspots-clean.json'),
+];
+
+async function startRelease(version: string): Promise<string> {
+  const out = await ok('start', planFile, '--version', version, '--image-tag', `${version.replace(/[^A-Za-z0-9_.-]/g, '-')}-e2e`, '--last-known-good', '1.0.0',
+    '--task-queue', taskQueue, '--requested-by', 'e2e-test', ...evidenceFlags());
+  const id = out.trim();
+  started.push(id);
+  return id;
+}
+
+async function approveAll(id: string) {
+  for (const a of APPROVERS) {
+    const out = await ok('approve', id, '--as', a.id, '--key', join(tmp, 'keys', `${a.id}.key`), '--comment', `${a.role} ok`);
+    expect(out).toContain('signed statement');
+  }
+}
+
+beforeAll(async () => {
+  // Loads .stack/env into process.env (fails when the stack is down). The worker runs as its
+  // least-privilege ServiceAccount (deploy/kubernetes): the cluster-policies check refuses admin.
+  const workerKubeconfig = join(tmp, 'worker.kubeconfig');
+  execFileSync('bash', [join(ROOT, 'scripts', 'worker-kubeconfig.sh'), workerKubeconfig], { env: process.env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const config = withKubeconfig(stackConfig(), workerKubeconfig);
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  // Approver keys through the CLI, their public keys into a copy of the local plan with short windows.
+  const doc = parseYaml(readFileSync(join(ROOT, 'examples', 'local-plan.yaml'), 'utf8')) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  for (const a of doc.approval.approvers as { id: string; publicKey?: string }[]) {
+    const r = JSON.parse(await ok('keys', 'generate', '--id', a.id, '--out', join(tmp, 'keys'), '--json')) as { publicKey: string };
+    a.publicKey = r.publicKey;
+  }
+  doc.approval.requireSignatures = true;
+  doc.canary.steps = [{ weight: 5, watch: '4s' }, { weight: 25, watch: '4s' }, { weight: 50, watch: '4s' }];
+  doc.canary.analysisInterval = '1s';
+  doc.fullSwitch.watch = '3s';
+  doc.retention.blueKeep = '10m';
+  planFile = join(tmp, 'plan.yaml');
+  writeFileSync(planFile, stringify(doc));
+  await ok('plan', 'validate', planFile);
+
+  nativeConnection = await NativeConnection.connect({ address: stackVar('TEMPORAL_ADDRESS') });
+  worker = await Worker.create({
+    connection: nativeConnection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default', taskQueue,
+    workflowsPath: require.resolve('../../src/workflows'), activities: createActivities(config), dataConverter: dataConverterFromEnv(),
+  });
+  workerRun = worker.run();
+  client = new Client({ connection: await Connection.connect({ address: stackVar('TEMPORAL_ADDRESS') }), namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
+  await http('POST', `${stackVar('METRICS_APP_GREEN_URL')}/control/reset`, {});
+  // A sick spell of an earlier run shows in the 30 s rates for a while: start from a healthy green.
+  await until('green error rate below 1%', async () => (await errorRateOfGreen()) < 1, 60_000);
+}, 180_000);
+
+afterAll(async () => {
+  await http('POST', `${stackVar('METRICS_APP_GREEN_URL')}/control/reset`, {}).catch(() => undefined);
+  for (const id of started) {
+    const h = client?.workflow.getHandle(id);
+    if (h && (await h.describe().catch(() => undefined))?.status.name === 'RUNNING') {
+      // Leave production as found: a rollback (also valid in retention), then end the run.
+      await cli('rollback', id, '--reason', 'e2e test cleanup', '--by', 'e2e-test');
+      await Promise.race([h.result().catch(() => undefined), new Promise((r) => setTimeout(r, 60_000))]);
+      await h.terminate('e2e test cleanup').catch(() => undefined);
+    }
+  }
+  worker?.shutdown();
+  await workerRun?.catch(() => undefined);
+  await nativeConnection?.close();
+  await client?.connection.close();
+  rmSync(tmp, { recursive: true, force: true });
+}, 180_000);
+
+test('a healthy release: start, signed approvals, watch to 100%, rollback within the retention window, report, history', async () => {
+  const version = `2.4.0-e2e.${randomBytes(3).toString('hex')}`;
+  const id = await startRelease(version);
+  expect(id).toBe(`release-hwayo-${version}`);
+
+  // The same app and version again: refused, not a second release.
+  const again = await cli('start', planFile, '--version', version, '--image-tag', 'x-1', '--task-queue', taskQueue, ...evidenceFlags());
+  expect(again.code).toBe(7);
+  expect(again.err).toMatch(/already exists/);
+
+  await until('awaiting approval', async () => (await statusOf(id)).stage === 'awaiting-approval');
+  // Unsigned decisions are refused by the workflow (the plan requires signatures): exit 7 with the reason.
+  const unsigned = await cli('approve', id, '--as', 'alice');
+  expect(unsigned.code).toBe(7);
+  expect(unsigned.err).toMatch(/signed statement is required/);
+  // Someone else's key does not pass for alice.
+  const forged = await cli('approve', id, '--as', 'alice', '--key', join(tmp, 'keys', 'bob.key'));
+  expect(forged.code).toBe(7);
+  expect(forged.err).toMatch(/does not verify/);
+  await approveAll(id);
+
+  // Follow it to the full switch and the retention window: watch exits 0 (succeeded).
+  const watched = await cli('watch', id, '--interval', '0.5');
+  expect(watched.err).toBe('');
+  expect(watched.code).toBe(0);
+  expect(watched.out).toContain('step 1 of 3');
+  expect(watched.out).toMatch(/green weight 100%/);
+  const s = await statusOf(id);
+  expect(s).toMatchObject({ stage: 'retention', outcome: 'succeeded', greenWeight: 100 });
+  expect(s.approvals.filter((a) => a.accepted).map((a) => [a.approverId, Boolean(a.signature)])).toEqual(APPROVERS.map((a) => [a.id, true]));
+  expect(await virtualServiceWeights()).toEqual({ 'hwayo-production': 0, 'hwayo-production-green': 100 });
+
+  // Visibility finds it by search attributes.
+  await until('list finds the release in retention', async () => (await ok('list', '--app', 'hwayo', '--stage', 'retention', '--json')).includes(`"id":"${id}"`), 30_000);
+
+  // Controls that make no sense now are refused with the workflow's reason.
+  const pause = await cli('pause', id, '--by', 'e2e-test');
+  expect(pause.code).toBe(7);
+  expect(pause.err).toMatch(/nothing to pause during retention/);
+  const noReason = await cli('rollback', id, '--by', 'e2e-test');
+  expect(noReason.code).toBe(2);
+
+  // Rollback within the retention window.
+  expect(await ok('rollback', id, '--reason', 'customer complaints after release', '--by', 'e2e-test')).toContain('rollback accepted');
+  const end = await cli('watch', id, '--json');
+  expect(end.code).toBe(3);
+  expect(JSON.parse(end.out.trim().split('\n').pop()!)).toMatchObject({ finished: true, result: { outcome: 'rolled-back-after-success' } });
+  expect(await virtualServiceWeights()).toEqual({ 'hwayo-production': 100, 'hwayo-production-green': 0 });
+
+  // The report, from the workflow result.
+  const report = JSON.parse(await ok('report', id, '--json')) as ReleaseReport;
+  expect(report).toMatchObject({ releaseId: id, outcome: 'rolled-back-after-success', version });
+  expect(report.steps.map((st) => [st.weight, st.result])).toEqual([[5, 'passed'], [25, 'passed'], [50, 'passed'], [100, 'passed']]);
+  expect(report.preflight[0].results.every((r) => r.ok)).toBe(true);
+  expect(report.audit.some((e) => e.action === 'rollback' && e.accepted && e.by === 'e2e-test')).toBe(true);
+  const markdown = await ok('report', id);
+  expect(markdown).toContain(`# Release report: hwayo ${version}`);
+  expect(markdown).toContain('alice (tech-lead) approve via update, signed: accepted');
+
+  // Finished releases refuse controls (exit 7) and their history exports for replay.
+  const late = await cli('abort', id, '--by', 'e2e-test');
+  expect(late.code).toBe(7);
+  expect(late.err).toMatch(/already finished/);
+  const historyFile = join(tmp, 'history.json');
+  await ok('history', 'export', id, '--out', historyFile);
+  const history = JSON.parse(readFileSync(historyFile, 'utf8')) as { events: { eventType: string }[] };
+  expect(history.events[0].eventType).toMatch(/WORKFLOW_EXECUTION_STARTED/);
+  expect(history.events[history.events.length - 1].eventType).toMatch(/WORKFLOW_EXECUTION_COMPLETED/);
+  await Worker.runReplayHistory({ workflowsPath: require.resolve('../../src/workflows') }, JSON.parse(readFileSync(historyFile, 'utf8')), id);
+});
+
+test('a sick canary: the real Prometheus sees green failing, the workflow rolls back and pages', async () => {
+  const version = `2.5.0-e2e.${randomBytes(3).toString('hex')}`;
+  const id = await startRelease(version);
+  await until('awaiting approval', async () => (await statusOf(id)).stage === 'awaiting-approval');
+  await approveAll(id);
+  await until('canary at 5%', async () => (await statusOf(id)).greenWeight === 5);
+  // Green starts failing half its requests: the metrics app, scraped by the real Prometheus.
+  await http('POST', `${stackVar('METRICS_APP_GREEN_URL')}/control`, { errorRate: 0.5 });
+  try {
+    const watched = await cli('watch', id, '--interval', '0.5');
+    expect(watched.code).toBe(3);
+    expect(watched.out).toMatch(/outcome rolled-back/);
+  } finally {
+    await http('POST', `${stackVar('METRICS_APP_GREEN_URL')}/control/reset`, {});
+  }
+  const report = JSON.parse(await ok('report', id, '--json')) as ReleaseReport;
+  expect(report.outcome).toBe('rolled-back');
+  expect(report.reason).toMatch(/error_rate/);
+  expect(report.analyses.some((a) => a.verdict === 'breach')).toBe(true);
+  expect(report.compensations).toEqual(expect.arrayContaining(['traffic-to-blue', 'verify-blue', 'delete-green']));
+  expect(await virtualServiceWeights()).toEqual({ 'hwayo-production': 100, 'hwayo-production-green': 0 });
+  // The rollback paged (PagerDuty, deduplicated by release) and went to #hwayo-critical.
+  const pages = await until('a page for the release', async () => { const p = await received('pagerduty', id); return p.length ? p : undefined; }, 30_000);
+  expect(pages[0].body).toMatchObject({ event_action: 'trigger', dedup_key: id });
+  expect((await received('slack', version)).some((m) => m.channel === '#hwayo-critical' && JSON.stringify(m.body).includes('Rolling back'))).toBe(true);
+  const status = await ok('status', id);
+  expect(status).toContain('outcome rolled-back');
+});
+
+test('the installed launcher runs the CLI: bin/hwayo-release list --json', async () => {
+  const child = spawn(join(ROOT, 'bin', 'hwayo-release'), ['list', '--app', 'hwayo', '--json', '--limit', '5'], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 150_000);
+  const code = await new Promise<number | null>((r) => child.on('close', r)).finally(() => clearTimeout(timer));
+  expect({ code, err: err.replace(/hwayo-release: compiling.*\n/, '') }).toEqual({ code: 0, err: '' });
+  const rows = out.trim().split('\n').map((l) => JSON.parse(l) as { id: string; app: string });
+  expect(rows.length).toBeGreaterThan(0);
+  expect(rows.every((r) => r.app === 'hwayo')).toBe(true);
+  expect(rows.map((r) => r.id)).toEqual(expect.arrayContaining([started[0]]));
+}, 180_000);
