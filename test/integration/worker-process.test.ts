@@ -1,0 +1,116 @@
+// The real worker as a child process (`node dist/src/worker.js`, built here): configuration errors
+// stop it before anything starts; a good configuration (from a YAML file) serves /healthz, /readyz and
+// /metrics plus the SDK's metrics; SIGTERM drains it and it exits 0 with its ports closed.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { stringify } from 'yaml';
+import { newKey } from './codec-helpers';
+import { stackEnv } from './stack';
+
+jest.setTimeout(180_000);
+const ROOT = join(__dirname, '..', '..');
+const WORKER = join(ROOT, 'dist', 'src', 'worker.js');
+const env = stackEnv();
+const children: ChildProcess[] = [];
+const dir = mkdtempSync(join(tmpdir(), 'hwayo-worker-'));
+const httpPort = 20000 + Math.floor(Math.random() * 9000);
+const sdkPort = httpPort + 1;
+
+beforeAll(() => {
+  const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8', timeout: 150_000 });
+  if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
+});
+
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function run(args: string[], childEnv: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, [WORKER, ...args], { env: { PATH: process.env.PATH, ...childEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  const out = { stdout: '', stderr: '' };
+  child.stdout!.on('data', (d: Buffer) => { out.stdout += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => { out.stderr += d.toString(); });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, out, exited };
+}
+
+const get = (port: number, path: string) => fetch(`http://127.0.0.1:${port}${path}`).then(async (r) => ({ status: r.status, text: await r.text() }));
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+test('bad configuration: exit 2, every problem named, nothing listening', async () => {
+  const { out, exited } = run([], {
+    TEMPORAL_ADDRESS: 'no-port', KUBECONFIG: '/nonexistent/kubeconfig', PROMETHEUS_URL: 'ftp://x', HWAYO_CODEC_KEYS: 'k1:short',
+    HWAYO_WORKER_HTTP_PORT: String(httpPort), HWAYO_SDK_METRICS_PORT: String(sdkPort),
+  });
+  expect(await exited).toBe(2);
+  expect(out.stderr).toMatch(/TEMPORAL_ADDRESS: must be host:port/);
+  expect(out.stderr).toMatch(/KUBECONFIG: file does not exist/);
+  expect(out.stderr).toMatch(/PROMETHEUS_URL: must be a URL/);
+  expect(out.stderr).toMatch(/HWAYO_CODEC_KEYS: key "k1" must be 32 bytes/);
+  await expect(get(httpPort, '/healthz')).rejects.toThrow();
+});
+
+test('unknown setting in the config file: exit 2 naming it', async () => {
+  const file = join(dir, 'typo.yaml');
+  writeFileSync(file, 'TEMPORAL_ADDRES: 127.0.0.1:7233\n');
+  const { out, exited } = run(['--config', file], {});
+  expect(await exited).toBe(2);
+  expect(out.stderr).toMatch(/unknown setting TEMPORAL_ADDRES/);
+});
+
+test('runs from a YAML config file: health, readiness, metrics, JSON logs; SIGTERM drains and exits 0', async () => {
+  const file = join(dir, 'worker.yaml');
+  const taskQueue = `worker-proc-${randomUUID().slice(0, 8)}`;
+  const pick = (...names: string[]) => Object.fromEntries(names.filter((n) => env[n]).map((n) => [n, env[n]]));
+  writeFileSync(file, stringify({
+    ...pick('TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'KUBECONFIG', 'PROMETHEUS_URL', 'AWS_REGION', 'AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID',
+      'AWS_SECRET_ACCESS_KEY', 'DATABASE_URL', 'REDIS_URL', 'PAGERDUTY_EVENTS_URL', 'PAGERDUTY_ROUTING_KEY', 'SMTP_URL', 'HWAYO_TLS_CA_FILE'),
+    HWAYO_TASK_QUEUE: taskQueue, HWAYO_WORKER_HTTP_PORT: httpPort, HWAYO_SDK_METRICS_PORT: sdkPort, HWAYO_SHUTDOWN_GRACE_MS: 5000,
+  }));
+  // Secrets may come from the environment instead of the file; the environment wins.
+  const { child, out, exited } = run([], { HWAYO_WORKER_CONFIG: file, HWAYO_CODEC_KEYS: newKey('k1'), SLACK_WEBHOOK_URL_HWAYO_CRITICAL: env.SLACK_WEBHOOK_URL_HWAYO_CRITICAL });
+
+  expect((await until('/healthz', () => get(httpPort, '/healthz'))).status).toBe(200);
+  const ready = await until('/readyz 200', async () => {
+    const r = await get(httpPort, '/readyz');
+    return r.status === 200 ? r : undefined;
+  });
+  expect(ready.text).toMatch(/running and connected/);
+  const metrics = await get(httpPort, '/metrics');
+  expect(metrics.text).toMatch(/^process_cpu_user_seconds_total /m);
+  expect(metrics.text).toMatch(/# TYPE hwayo_releases_started_total counter/);
+  expect(metrics.text).toMatch(/# TYPE hwayo_activity_duration_seconds histogram/);
+  const sdk = await until('SDK metrics', async () => {
+    const r = await get(sdkPort, '/metrics');
+    return r.text.includes(`task_queue="${taskQueue}"`) ? r : undefined;
+  });
+  expect(sdk.text).toMatch(/temporal_/);
+
+  const started = out.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  expect(started.find((e) => e.message === 'worker starting')).toMatchObject({ level: 'INFO', taskQueue, workflows: 'prebuilt', encryption: 'aes-256-gcm' });
+  expect(out.stdout).not.toContain(env.PAGERDUTY_ROUTING_KEY!); // the config is not logged
+
+  const t0 = Date.now();
+  child.kill('SIGTERM');
+  expect(await exited).toBe(0);
+  expect(Date.now() - t0).toBeLessThan(15_000);
+  const lines = out.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  expect(lines.map((l) => l.state).filter(Boolean)).toEqual(expect.arrayContaining(['RUNNING', 'STOPPING', 'DRAINED', 'STOPPED']));
+  expect(lines[lines.length - 1]).toMatchObject({ message: 'worker stopped' });
+  await expect(get(httpPort, '/healthz')).rejects.toThrow();
+  await expect(get(sdkPort, '/metrics')).rejects.toThrow();
+});
