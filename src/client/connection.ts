@@ -18,9 +18,9 @@ export const CONNECTION_OPTIONS = {
 export const CONNECTION_HELP = `Connection (flags override the environment):
   --address HOST:PORT      TEMPORAL_ADDRESS (default 127.0.0.1:7233)
   --namespace NAME         TEMPORAL_NAMESPACE (default "default")
-  --tls-cert FILE          TEMPORAL_TLS_CLIENT_CERT_PATH  (mTLS client certificate)
-  --tls-key FILE           TEMPORAL_TLS_CLIENT_KEY_PATH
-  --tls-ca FILE            TEMPORAL_TLS_SERVER_CA_CERT_PATH
+  --tls-cert FILE          TEMPORAL_TLS_CLIENT_CERT_PATH or TEMPORAL_TLS_CERT (mTLS client certificate)
+  --tls-key FILE           TEMPORAL_TLS_CLIENT_KEY_PATH or TEMPORAL_TLS_KEY
+  --tls-ca FILE            TEMPORAL_TLS_SERVER_CA_CERT_PATH or TEMPORAL_TLS_CA
   --tls-server-name NAME   TEMPORAL_TLS_SERVER_NAME
   TEMPORAL_API_KEY         API key (environment only, so it never shows in a process list);
                            implies TLS. TEMPORAL_TLS=true turns on TLS without client files.
@@ -46,9 +46,10 @@ export async function connect(values: Record<string, unknown>, io: Io): Promise<
   const pick = (flag: string, name: string) => (typeof values[flag] === 'string' && values[flag] ? (values[flag] as string) : env[name] || undefined);
   const address = pick('address', 'TEMPORAL_ADDRESS') ?? '127.0.0.1:7233';
   const namespace = pick('namespace', 'TEMPORAL_NAMESPACE') ?? 'default';
-  const cert = pick('tls-cert', 'TEMPORAL_TLS_CLIENT_CERT_PATH');
-  const key = pick('tls-key', 'TEMPORAL_TLS_CLIENT_KEY_PATH');
-  const ca = pick('tls-ca', 'TEMPORAL_TLS_SERVER_CA_CERT_PATH');
+  // The temporal CLI's variable names, or the worker's shorter ones (src/worker/config.ts).
+  const cert = pick('tls-cert', 'TEMPORAL_TLS_CLIENT_CERT_PATH') ?? (env.TEMPORAL_TLS_CERT || undefined);
+  const key = pick('tls-key', 'TEMPORAL_TLS_CLIENT_KEY_PATH') ?? (env.TEMPORAL_TLS_KEY || undefined);
+  const ca = pick('tls-ca', 'TEMPORAL_TLS_SERVER_CA_CERT_PATH') ?? (env.TEMPORAL_TLS_CA || undefined);
   const serverName = pick('tls-server-name', 'TEMPORAL_TLS_SERVER_NAME');
   const apiKey = env.TEMPORAL_API_KEY || undefined;
   if (Boolean(cert) !== Boolean(key)) throw usageError('--tls-cert and --tls-key go together');

@@ -101,7 +101,9 @@ export async function follow(client: Client, workflowId: string, io: Io, opts: {
     }
     const frame = renderStatus(view.status, plan);
     if (!opts.json) {
-      const stable = frame.replace(/\[[#-]+\]\s+\d+%.*left/g, '').replace(/\(\S+ left\)/g, '');
+      // Off a terminal, print when the release moves, not when a metric's last digit does.
+      const st = view.status;
+      const stable = JSON.stringify([st.stage, st.step, st.greenWeight, st.paused, st.outcome, st.lastAnalysis?.verdict, st.pendingDecision?.kind, st.approvals.length]);
       if (opts.redraw) io.out(`\x1b[H\x1b[2J${frame}\n\n(${new Date().toISOString()}; Ctrl-C stops watching, not the release)`);
       else if (stable !== last) io.out(`--- ${new Date().toISOString()}\n${frame}`);
       last = stable;

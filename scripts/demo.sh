@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# `npm run demo`: the whole thing on this machine, non-interactively. Installs what is missing,
+# starts the local stack (Temporal dev server with its UI, Kubernetes, Prometheus, moto, sinks...),
+# a worker, and a release of examples/local-plan.yaml; approves it with three signed demo keys and
+# follows it with `hwayo-release watch`. Stop everything with `npm run demo:stop`.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+STACK="${HWAYO_STACK_DIR:-$ROOT/.stack}"
+DEMO="$STACK/demo"
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+cli() { node "$ROOT/bin/hwayo-release" "$@"; }
+
+if [ "${1:-}" = stop ]; then
+  pidfile="$STACK/pids/demo-worker.pid"
+  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    kill -TERM -- "-$(cat "$pidfile")" 2>/dev/null || kill -TERM "$(cat "$pidfile")"
+    for _ in $(seq 1 100); do kill -0 "$(cat "$pidfile")" 2>/dev/null || break; sleep 0.1; done
+  fi
+  rm -f "$pidfile"
+  bash "$ROOT/scripts/stack/down.sh"
+  exit 0
+fi
+
+[ -d node_modules ] || { say "installing npm packages"; npm ci; }
+say "starting the local stack (first run builds Kubernetes from source: ~10 min)"
+bash scripts/stack/up.sh
+# shellcheck disable=SC1091
+source "$STACK/env"
+say "building"
+npm run build --silent
+
+mkdir -p "$DEMO/keys"
+say "worker identity: least-privilege ServiceAccount (deploy/kubernetes)"
+bash scripts/worker-kubeconfig.sh "$DEMO/worker.kubeconfig" >/dev/null
+
+pidfile="$STACK/pids/demo-worker.pid"
+if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+  say "worker already running (pid $(cat "$pidfile"))"
+else
+  say "starting a worker (log: $STACK/logs/demo-worker.log)"
+  KUBECONFIG="$DEMO/worker.kubeconfig" HWAYO_WORKER_HTTP_HOST=127.0.0.1 HWAYO_WORKER_HTTP_PORT="${HWAYO_DEMO_WORKER_PORT:-18091}" \
+    setsid node dist/src/worker.js >>"$STACK/logs/demo-worker.log" 2>&1 </dev/null &
+  echo $! >"$pidfile"
+  for _ in $(seq 1 120); do
+    curl -fsS "http://127.0.0.1:${HWAYO_DEMO_WORKER_PORT:-18091}/readyz" >/dev/null 2>&1 && break
+    kill -0 "$(cat "$pidfile")" 2>/dev/null || { tail -n 30 "$STACK/logs/demo-worker.log"; echo "worker exited" >&2; exit 1; }
+    sleep 0.5
+  done
+fi
+
+say "approver keys and the demo plan"
+for id in alice bob carol; do
+  [ -f "$DEMO/keys/$id.key" ] || cli keys generate --id "$id" --out "$DEMO/keys" >/dev/null
+done
+node -e '
+  const fs = require("fs"); const yaml = require("yaml");
+  const [src, out, dir] = process.argv.slice(1);
+  const { publicKeyOf, fromBase64 } = require("./dist/src/workflows/signatures.js");
+  const doc = yaml.parse(fs.readFileSync(src, "utf8"));
+  for (const a of doc.approval.approvers) a.publicKey = publicKeyOf(fromBase64(fs.readFileSync(`${dir}/${a.id}.key`, "utf8").trim()));
+  doc.approval.requireSignatures = true;
+  fs.writeFileSync(out, yaml.stringify(doc));
+' examples/local-plan.yaml "$DEMO/plan.yaml" "$DEMO/keys"
+cli plan validate "$DEMO/plan.yaml"
+
+# A completed release is never started again under its id: every demo run is a new version.
+VERSION="2.4.0-demo.$(date +%Y%m%d%H%M%S)"
+EV=test/fixtures/evidence
+say "starting release $VERSION"
+ID=$(cli start "$DEMO/plan.yaml" --version "$VERSION" --image-tag "$(date +%s)-demo" --last-known-good 1.0.0 --requested-by demo \
+  --evidence-trivy $EV/trivy-clean.json --evidence-gitleaks $EV/gitleaks-clean.json \
+  --evidence-npm-audit $EV/npm-audit-clean.json --evidence-sonarqube $EV/sonarqube-hotspots-clean.json)
+echo "release id: $ID"
+echo "Temporal UI: $TEMPORAL_UI_URL/namespaces/default/workflows/$ID"
+
+for _ in $(seq 1 120); do
+  stage=$(cli status "$ID" --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);console.log(j.status?j.status.stage:"finished:"+j.outcome)})')
+  [ "$stage" = awaiting-approval ] && break
+  case "$stage" in finished:*) echo "release ended before approval: $stage"; cli report "$ID" | sed -n '/## Preflight/,/## Traffic/p'; exit 5;; esac
+  sleep 1
+done
+say "approving (signed) as alice (tech-lead), bob (product-manager), carol (qa-lead)"
+for id in alice bob carol; do cli approve "$ID" --as "$id" --key "$DEMO/keys/$id.key" --comment "demo approval"; done
+
+say "following the release (Ctrl-C stops watching, not the release)"
+set +e
+cli watch "$ID"
+code=$?
+set -e
+cat <<MSG
+
+Release $ID: watch exited $code (0 succeeded, 3 rolled back; see hwayo-release --help).
+  Temporal UI:   $TEMPORAL_UI_URL/namespaces/default/workflows/$ID
+  Report:        node bin/hwayo-release report $ID
+  Roll back:     node bin/hwayo-release rollback $ID --reason "demo"   (while blue is kept, 15 min)
+  Make green sick before the next demo: curl -XPOST $METRICS_APP_GREEN_URL/control -d '{"errorRate":0.5}'
+  Stop everything: npm run demo:stop
+MSG
