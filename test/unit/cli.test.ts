@@ -169,7 +169,7 @@ describe('ids, queries and rendering', () => {
       window: { stage: 'canary', weight: 25, plannedMs: 30 * 60_000, remainingMs: 15 * 60_000 },
       approvals: [{ approverId: 'alice', role: 'tech-lead', decision: 'approve', at: 't', accepted: true, via: 'update', signature: 'x' }],
       missingRoles: [],
-      lastAnalysis: { at: '2025-01-01T00:00:00Z', stage: 'canary', weight: 25, kind: 'tick', verdict: 'pass', detail: 'ok', readings: [{ name: 'error_rate', value: 7.5 }, { name: 'login_success', value: 99 }, { name: 'cpu', inconclusive: 'empty', detail: 'no data' }] },
+      lastAnalysis: { at: '2025-01-01T00:00:00Z', stage: 'canary', weight: 25, kind: 'tick', verdict: 'pass', detail: 'ok', readings: [{ name: 'error_rate', value: 7.5 }, { name: 'login_success', value: 99 }, { name: 'cpu', inconclusive: 'empty-result', detail: 'no data' }] },
       pendingDecision: { kind: 'paused', since: 't', detail: 'paused by bob' },
     };
     const text = renderStatus(s, defaultPlan());
@@ -178,7 +178,7 @@ describe('ids, queries and rendering', () => {
     expect(text).toContain(`${bar(0.5)}  15m of 30m left`);
     expect(text).toMatch(/error_rate\s+7\.5%\s+healthy <= 1, rollback > 5\s+ROLLBACK/);
     expect(text).toMatch(/login_success\s+99%\s+healthy >= 95, rollback < 90\s+ok/);
-    expect(text).toMatch(/cpu\s+\? \(empty\)/);
+    expect(text).toMatch(/cpu\s+\? \(empty-result\)/);
     expect(text).toContain('alice (tech-lead) approved [signed]');
     expect(text).toContain('PENDING paused');
     expect(bar(0)).toBe(`[${'-'.repeat(30)}]   0%`);
