@@ -72,12 +72,17 @@ export function createCodecServer(opts: CodecServerOptions): Server {
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     cors(req, res);
-    const path = new URL(req.url ?? '/', 'http://codec').pathname;
+    let path = new URL(req.url ?? '/', 'http://codec').pathname;
+    // The UI without its own login sends no Authorization header: it may be configured with the
+    // token in the endpoint path instead (`--ui-codec-endpoint http://host:port/t/<token>`).
+    const inPath = /^\/t\/([^/]+)(\/(?:encode|decode))$/.exec(path);
+    if (inPath) path = inPath[2];
+    const authorization = inPath ? `Bearer ${decodeURIComponent(inPath[1])}` : req.headers.authorization;
     if (req.method === 'OPTIONS') return send(res, 204);
     if (path === '/healthz' && req.method === 'GET') return send(res, 200, { ok: true });
     if (path !== '/encode' && path !== '/decode') return send(res, 404, { message: 'not found: use POST /encode or POST /decode' });
     if (req.method !== 'POST') return send(res, 405, { message: 'use POST' });
-    if (!tokenMatches(req.headers.authorization, opts.token)) return send(res, 401, { message: 'missing or wrong bearer token' });
+    if (!tokenMatches(authorization, opts.token)) return send(res, 401, { message: 'missing or wrong bearer token' });
     const body = await readBody(req, maxBody);
     if (body === undefined) return send(res, 413, { message: `request body over ${maxBody} bytes` });
     let parsed: { payloads?: JsonPayload[] };

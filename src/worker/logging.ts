@@ -25,6 +25,7 @@ export class JsonLogger implements Logger {
     if (ORDER[level] < ORDER[this.level]) return;
     const entry: Record<string, unknown> = { time: new Date().toISOString(), level, message };
     if (typeof meta.workflowId === 'string') entry.releaseId = meta.workflowId;
+    if (typeof meta.workflowRunId === 'string') entry.runId = meta.workflowRunId; // activities name it workflowRunId
     for (const [key, value] of Object.entries(meta)) {
       if (!(key in entry)) entry[key] = value;
     }

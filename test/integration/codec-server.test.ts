@@ -48,6 +48,8 @@ test('an unknown key id is a clear 400', async () => {
 test('401 without the bearer token or with a wrong one', async () => {
   expect((await post('/decode', { payloads: [] }, {})).status).toBe(401);
   expect((await post('/decode', { payloads: [] }, { Authorization: 'Bearer wrong' })).status).toBe(401);
+  expect((await post('/t/wrong/decode', { payloads: [] }, {})).status).toBe(401);
+  expect((await post(`/t/${token}/decode`, { payloads: [] }, {})).status).toBe(200); // token in the endpoint path, for a UI without login
 });
 
 test('CORS preflight answers the UI origin only', async () => {
