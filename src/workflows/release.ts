@@ -22,6 +22,7 @@ import {
 import { call, DEFAULT_OPTIONS, longOptions, METRIC_OPTIONS, NOTIFY_OPTIONS, TRAFFIC_OPTIONS } from './proxies';
 import { renderReportMarkdown } from './report';
 import { Saga } from './saga';
+import { analysisResults, releaseMetrics, rollbackTrigger } from './sinks';
 
 type ControlAction = 'abort' | 'pause' | 'resume' | 'promote' | 'rollback';
 type WatchOutcome =
@@ -245,6 +246,7 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
     const verdict = evaluateSample(plan.metrics, canary, stable, kind);
     const record: AnalysisRecord = { at: iso(), stage: watchStage, weight: greenWeight, kind, readings: canary, stable, verdict: verdict.kind, detail: describeVerdict(verdict) };
     analyses.push(record);
+    releaseMetrics.analysis(watchStage, analysisResults(canary, verdict));
     return record;
   };
 
@@ -386,6 +388,7 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
     enter('rolling-back', `rolling back: ${why}`);
     reason = why;
     outcome = finalOutcome;
+    releaseMetrics.rollback(rollbackTrigger(why));
     await notify(severity, 'rollback-started', `Rolling back: ${why}`);
     try {
       await saga.compensate();
@@ -431,6 +434,8 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
     await notify('info', 'approval-requested', `Release waits for approval by ${plan.approval.requiredRoles.join(', ')} (until ${iso(approvalDeadlineMs)})`);
     const decided = await condition(() => gateState(plan, approvals) !== 'waiting' || control.abort !== undefined, plan.approval.timeoutMs);
     pending = undefined;
+    releaseMetrics.approvalWait((Date.now() - (approvalDeadlineMs - plan.approval.timeoutMs)) / 1000,
+      current('abort') ? 'aborted' : !decided ? 'timed-out' : gateState(plan, approvals) === 'rejected' ? 'rejected' : 'approved');
     if (control.abort) throw new Finished('aborted', `aborted by ${control.abort.by} before approval${control.abort.reason ? `: ${control.abort.reason}` : ''}`);
     if (!decided) throw new Finished('approval-timed-out', `no decision from ${missingRoles(plan, approvals).join(', ')} within ${formatDuration(plan.approval.timeoutMs)}`);
     if (gateState(plan, approvals) === 'rejected') {
@@ -518,6 +523,7 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
       enter('rolling-back', why);
       reason = why;
       outcome = 'rolled-back-after-success';
+      releaseMetrics.rollback('manual-after-success');
       await notify('critical', 'rollback-started', `Rolling back a promoted release: ${why}`);
       // Blue runs one replica per deployment now: scale it up and wait before it takes traffic.
       saga.add('delete-green', deleteGreen);
