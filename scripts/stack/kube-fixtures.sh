@@ -9,4 +9,12 @@ kubectl=${HWAYO_KUBECTL:-$HWAYO_CACHE/kube/v1.34.4/kubectl}
 sed "s/hwayo-production/$ns/g" "$REPO_ROOT/scripts/stack/kube-fixtures/hwayo-production.yaml" |
   "$kubectl" --kubeconfig "$HWAYO_STACK_DIR/kube/admin.kubeconfig" \
     apply --server-side --force-conflicts --field-manager=hwayo-stack -f - >/dev/null
+if [ "$ns" = hwayo-production ]; then
+  "$kubectl" --kubeconfig "$HWAYO_STACK_DIR/kube/admin.kubeconfig" \
+    apply --server-side --force-conflicts --field-manager=hwayo-stack -f "$REPO_ROOT/scripts/stack/kube-fixtures/routes.yaml" >/dev/null
+fi
+# Pods a node controller marked NotReady (kwok does not revive them) are replaced by their ReplicaSets.
+stale=$("$kubectl" --kubeconfig "$HWAYO_STACK_DIR/kube/admin.kubeconfig" -n "$ns" get pods \
+  -o jsonpath='{range .items[*]}{.metadata.name} {.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' | awk '$2=="False"{print $1}')
+[ -z "$stale" ] || "$kubectl" --kubeconfig "$HWAYO_STACK_DIR/kube/admin.kubeconfig" -n "$ns" delete pods --wait=false $stale >/dev/null
 slog "blue environment seeded in namespace $ns"

@@ -47,7 +47,8 @@ export const DEFAULT_PLAN_DOCUMENT = {
   traffic: {
     provider: 'istio',
     name: 'hwayo-canary',
-    namespace: 'hwayo-production',
+    // Not blue's namespace: blue is deleted after the retention window, and the route must outlive it.
+    namespace: 'hwayo-gateway',
     host: 'hwayo.com',
     canaryHeader: { name: 'canary', value: 'true' },
     blueDestination: 'api-gateway.hwayo-production.svc.cluster.local',

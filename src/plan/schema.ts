@@ -110,6 +110,9 @@ export const planSchema = z
       issue(['traffic', 'entryService'], `names unknown service "${plan.traffic.entryService}" (known: ${plan.services.map((s) => s.name).join(', ')})`);
     }
     if (plan.environments.blue === plan.environments.green) issue(['environments', 'green'], 'must differ from environments.blue');
+    if (plan.traffic.namespace === plan.environments.blue || plan.traffic.namespace === plan.environments.green) {
+      issue(['traffic', 'namespace'], `must not be the blue or green namespace ("${plan.traffic.namespace}"): the release deletes green on rollback and blue after the retention window, and the route with it`);
+    }
     dupes(plan.approval.approvers.map((a) => a.id)).forEach((i) => issue(['approval', 'approvers', i, 'id'], `duplicates approver id "${plan.approval.approvers[i].id}"`));
     dupes(plan.approval.requiredRoles).forEach((i) => issue(['approval', 'requiredRoles', i], `duplicates role "${plan.approval.requiredRoles[i]}"`));
     plan.approval.requiredRoles.forEach((role, i) => {

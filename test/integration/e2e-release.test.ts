@@ -76,7 +76,7 @@ async function http<T>(method: string, url: string, body?: unknown): Promise<T> 
 /** Green and blue weights of the stack's VirtualService, read back from the apiserver. */
 async function virtualServiceWeights(): Promise<Record<string, number>> {
   const { admin } = kubeConfigForStack();
-  const vs = await admin.custom.getNamespacedCustomObject({ group: 'networking.istio.io', version: 'v1', plural: 'virtualservices', namespace: 'hwayo-production', name: 'hwayo-canary' }) as {
+  const vs = await admin.custom.getNamespacedCustomObject({ group: 'networking.istio.io', version: 'v1', plural: 'virtualservices', namespace: 'hwayo-gateway', name: 'hwayo-canary' }) as {
     spec: { http: { match?: unknown; route: { destination: { host: string }; weight?: number }[] }[] };
   };
   const main = vs.spec.http.find((h) => !h.match) ?? vs.spec.http[vs.spec.http.length - 1];

@@ -77,6 +77,12 @@ describe('plans are validated once, with errors that name the field', () => {
     expect(problems({ canary: { healthCheckFailureLimit: 0 }, metrics: [{ name: 'error_rate', query: 'x{namespace="{{namespace}}"}', healthy: { max: 1 } }] }))
       .toEqual(['metrics need a rollback bound on at least one metric (or canary.healthCheckFailureLimit > 0): the plan has no rollback trigger']);
   });
+  test('a route in the blue or green namespace would be deleted with it', () => {
+    expect(problems({ traffic: { namespace: 'hwayo-production' } })).toEqual([
+      'traffic.namespace must not be the blue or green namespace ("hwayo-production"): the release deletes green on rollback and blue after the retention window, and the route with it',
+    ]);
+    expect(defaultPlan().traffic.namespace).toBe('hwayo-gateway');
+  });
   test('unknown keys are typos, not silently ignored', () => {
     expect(problems({ canary: { stpes: [] }, approvl: {} })).toEqual(['canary has unknown key "stpes"', 'the plan has unknown key "approvl"']);
   });

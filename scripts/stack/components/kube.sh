@@ -175,8 +175,11 @@ start() {
     --service-cluster-ip-range 10.96.0.0/16 --authorization-mode Node,RBAC --allow-privileged=true
   wait_for kube-apiserver 120 api_ready
 
+  # Simulated nodes: on a busy 2-core machine kwok's heartbeats can lag past the default 50 s
+  # grace, and the node controller would then mark every pod NotReady for good.
   start_bg kube-controller-manager "$KUBE_BIN/kube-controller-manager" \
     --kubeconfig "$STATE/controller-manager.kubeconfig" --leader-elect=false --secure-port 0 \
+    --node-monitor-grace-period=10m \
     --use-service-account-credentials=true --service-account-private-key-file "$PKI/sa.key" --root-ca-file "$PKI/ca.crt" \
     --cluster-signing-cert-file "$PKI/ca.crt" --cluster-signing-key-file "$PKI/ca.key"
   start_bg kube-scheduler "$KUBE_BIN/kube-scheduler" \
