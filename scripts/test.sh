@@ -27,7 +27,7 @@ status=0
 log "typecheck"; npm run -s typecheck || status=1
 log "lint"; npm run -s lint || status=1
 log "jest"
-npx jest --runInBand --selectProjects unit workflows integration --json --outputFile="$RESULTS" || status=1
+npx jest --runInBand --forceExit --selectProjects unit workflows integration --json --outputFile="$RESULTS" || status=1
 
 node -e '
   const fs = require("fs");

@@ -11,6 +11,7 @@ import { NativeConnection, Worker, DefaultLogger, Runtime } from '@temporalio/wo
 import { Client, Connection } from '@temporalio/client';
 import { parse as parseYaml, stringify } from 'yaml';
 import { createActivities } from '../../src/activities';
+import { WorkerMetrics } from '../../src/worker/metrics';
 import { dataConverterFromEnv } from '../../src/codec';
 import { run } from '../../src/client/main';
 import type { Io } from '../../src/client/cli';
@@ -141,6 +142,7 @@ beforeAll(async () => {
   worker = await Worker.create({
     connection: nativeConnection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default', taskQueue,
     workflowsPath: require.resolve('../../src/workflows'), activities: createActivities(config), dataConverter: dataConverterFromEnv(),
+    sinks: new WorkerMetrics().sinks(),
   });
   workerRun = worker.run();
   client = new Client({ connection: await Connection.connect({ address: stackVar('TEMPORAL_ADDRESS') }), namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
@@ -268,7 +270,7 @@ test('a sick canary: the real Prometheus sees green failing, the workflow rolls 
 });
 
 test('the installed launcher runs the CLI: bin/hwayo-release list --json', async () => {
-  const child = spawn(join(ROOT, 'bin', 'hwayo-release'), ['list', '--app', 'hwayo', '--json', '--limit', '5'], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(join(ROOT, 'bin', 'hwayo-release'), ['list', '--app', 'hwayo', '--json', '--limit', '100'], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));

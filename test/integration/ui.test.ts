@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
+import { WorkerMetrics } from '../../src/worker/metrics';
 import { dataConverterFromEnv } from '../../src/codec';
 import type { Io } from '../../src/client/cli';
 import { run } from '../../src/client/main';
@@ -47,6 +48,7 @@ beforeAll(async () => {
   worker = await Worker.create({
     connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default', taskQueue,
     workflowsPath: require.resolve('../../src/workflows'), activities: createActivities(config), dataConverter: dataConverterFromEnv(),
+    sinks: new WorkerMetrics().sinks(),
   });
   workerRun = worker.run();
 }, 180_000);

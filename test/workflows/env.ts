@@ -8,6 +8,7 @@ import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle
 import { randomUUID } from 'node:crypto';
 import type { Activities } from '../../src/activities';
 import { SEARCH_ATTRIBUTES } from '../../src/workflows/definitions';
+import { WorkerMetrics } from '../../src/worker/metrics';
 import { temporal } from '@temporalio/proto';
 
 export function testServerPath(): string {
@@ -45,6 +46,7 @@ export async function bundle(): Promise<WorkflowBundleWithSourceMap> {
 export async function createWorker(env: TestWorkflowEnvironment, workflowBundle: WorkflowBundleWithSourceMap, activities: Activities, taskQueue: string, cacheless = false): Promise<Worker> {
   return Worker.create({
     connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, workflowBundle, activities,
+    sinks: new WorkerMetrics().sinks(),
     ...(cacheless ? { maxCachedWorkflows: 0 } : {}),
   });
 }
