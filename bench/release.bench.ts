@@ -3,10 +3,8 @@
 // against the local stack.
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { bundle, createTestEnv } from '../test/workflows/env';
+import { useWorkflowEnv } from '../test/workflows/env';
 import { withRelease } from '../test/workflows/harness';
 import { stackConfig, stackVar } from '../test/integration/stack';
 import { createTrafficActivities } from '../src/activities/traffic';
@@ -21,17 +19,12 @@ const OUT = join(__dirname, '.results.md');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const write = (lines: string[]) => appendFileSync(OUT, lines.join('\n') + '\n\n');
 
-let env: TestWorkflowEnvironment;
-let workflowBundle: WorkflowBundleWithSourceMap;
-beforeAll(async () => {
-  [env, workflowBundle] = await Promise.all([createTestEnv(), bundle()]);
-});
-afterAll(async () => env?.teardown());
+const t = useWorkflowEnv();
 
 test('a full default release under time skipping', async () => {
   const runs: { wallMs: number; workflowMs: number }[] = [];
   for (let i = 0; i < 5; i++) {
-    await withRelease(env, workflowBundle, {}, async ({ handle }) => {
+    await withRelease(t.env, t.bundle, {}, async ({ handle }) => {
       const t0 = Date.now();
       const r = await handle.result();
       expect(r.outcome).toBe('succeeded');

@@ -3,20 +3,13 @@
 // a change that breaks determinism for releases already in flight fails `test/workflows/replay.test.ts`.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { pauseUpdate, rejectSignal, resumeUpdate } from '../../src/workflows/definitions';
-import { bundle, createTestEnv } from '../workflows/env';
+import { useWorkflowEnv } from '../workflows/env';
 import { withRelease, type RunOptions, type Run } from '../workflows/harness';
 
 jest.setTimeout(120_000);
-let env: TestWorkflowEnvironment;
-let workflowBundle: WorkflowBundleWithSourceMap;
-beforeAll(async () => {
-  [env, workflowBundle] = await Promise.all([createTestEnv(), bundle()]);
-});
-afterAll(async () => env?.teardown());
+const t = useWorkflowEnv();
 
 const scenarios: [string, RunOptions, (run: Run) => Promise<void>][] = [
   ['succeeded', {}, async () => undefined],
@@ -32,13 +25,13 @@ const scenarios: [string, RunOptions, (run: Run) => Promise<void>][] = [
   ['paused-and-resumed', {}, async ({ handle, waitFor }) => {
     await waitFor((s) => s.greenWeight === 5 && s.window !== undefined);
     await handle.executeUpdate(pauseUpdate, { args: [{ by: 'alice', reason: 'looking at a report' }] });
-    await env.sleep(5 * 60_000);
+    await t.env.sleep(5 * 60_000);
     await handle.executeUpdate(resumeUpdate, { args: [{ by: 'alice' }] });
   }],
 ];
 
 test.each(scenarios)('record %s', async (name, opts, drive) => {
-  await withRelease(env, workflowBundle, opts, async (run) => {
+  await withRelease(t.env, t.bundle, opts, async (run) => {
     await drive(run);
     const result = await run.handle.result();
     const history = await run.handle.fetchHistory();

@@ -1,23 +1,15 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { ed25519 } from '@noble/curves/ed25519';
 import { approveSignal, approveUpdate, auditQuery, rejectUpdate } from '../../src/workflows/definitions';
 import { publicKeyOf, signStatement } from '../../src/workflows/signatures';
-import { bundle, createTestEnv } from './env';
+import { useWorkflowEnv } from './env';
 import { HOUR, withRelease } from './harness';
 
 jest.setTimeout(60_000);
-let env: TestWorkflowEnvironment;
-let workflowBundle: WorkflowBundleWithSourceMap;
-
-beforeAll(async () => {
-  [env, workflowBundle] = await Promise.all([createTestEnv(), bundle()]);
-});
-afterAll(async () => env?.teardown());
+const t = useWorkflowEnv();
 
 test('no decision within 24 h ends the release at exactly 24 h without touching production', async () => {
-  await withRelease(env, workflowBundle, { approve: false }, async ({ world, handle, waitFor }) => {
+  await withRelease(t.env, t.bundle, { approve: false }, async ({ world, handle, waitFor }) => {
     const waiting = await waitFor((s) => s.stage === 'awaiting-approval');
     expect(waiting.missingRoles).toEqual(['tech-lead', 'product-manager', 'qa-lead']);
     expect(waiting.pendingDecision?.kind).toBe('approval');
@@ -36,7 +28,7 @@ test('no decision within 24 h ends the release at exactly 24 h without touching 
 });
 
 test('a rejection ends the release without touching production and says who rejected', async () => {
-  await withRelease(env, workflowBundle, { approve: false }, async ({ world, handle }) => {
+  await withRelease(t.env, t.bundle, { approve: false }, async ({ world, handle }) => {
     await handle.executeUpdate(approveUpdate, { args: [{ approverId: 'tech-lead', role: 'tech-lead', decision: 'approve' }] });
     const record = await handle.executeUpdate(rejectUpdate, { args: [{ approverId: 'qa-lead', role: 'qa-lead', decision: 'reject', comment: 'regression in report export' }] });
     expect(record).toMatchObject({ accepted: true, decision: 'reject', approverId: 'qa-lead' });
@@ -48,7 +40,7 @@ test('a rejection ends the release without touching production and says who reje
 });
 
 test('unknown approvers, wrong roles and a second approval for a role are refused and recorded', async () => {
-  await withRelease(env, workflowBundle, { approve: false }, async ({ handle, waitFor }) => {
+  await withRelease(t.env, t.bundle, { approve: false }, async ({ handle, waitFor }) => {
     await waitFor((s) => s.stage === 'awaiting-approval');
     const refused = async (req: Parameters<typeof approveUpdate['name'] extends string ? (r: { approverId: string; role: string; decision: 'approve' }) => void : never>[0], message: string) => {
       const err = await handle.executeUpdate(approveUpdate, { args: [req] }).then(() => undefined, (e: unknown) => e);
@@ -74,7 +66,7 @@ test('unknown approvers, wrong roles and a second approval for a role are refuse
 test('approvers with keys must sign: unsigned and forged approvals are refused, a valid signature is accepted', async () => {
   const keys = { 'tech-lead': ed25519.utils.randomPrivateKey(), 'product-manager': ed25519.utils.randomPrivateKey(), 'qa-lead': ed25519.utils.randomPrivateKey() };
   const forger = ed25519.utils.randomPrivateKey();
-  await withRelease(env, workflowBundle, {
+  await withRelease(t.env, t.bundle, {
     approve: false,
     plan: (plan) => {
       plan.approval.requireSignatures = true;
@@ -84,7 +76,7 @@ test('approvers with keys must sign: unsigned and forged approvals are refused, 
     await waitFor((s) => s.stage === 'awaiting-approval');
     const { runId } = await handle.describe();
     // Signatures carry a time checked against the workflow's clock, which the test server skips ahead.
-    const now = await env.currentTimeMs();
+    const now = await t.env.currentTimeMs();
     const sign = (role: keyof typeof keys, key: Uint8Array, over: Partial<{ workflowId: string; signedAt: string }> = {}) => {
       const signedAt = over.signedAt ?? new Date(now).toISOString();
       const statement = { workflowId: over.workflowId ?? handle.workflowId, runId, decision: 'approve' as const, role, approverId: role, signedAt };
@@ -103,7 +95,7 @@ test('approvers with keys must sign: unsigned and forged approvals are refused, 
 });
 
 test('a failing preflight check stops the release before anything changes and names the check', async () => {
-  await withRelease(env, workflowBundle, { scripts: { checks: { 'tls-certificate': false, 'redis-ping': false } } }, async ({ world, handle }) => {
+  await withRelease(t.env, t.bundle, { scripts: { checks: { 'tls-certificate': false, 'redis-ping': false } } }, async ({ world, handle }) => {
     const result = await handle.result();
     expect(result.outcome).toBe('preflight-failed');
     expect(result.reason).toBe('preflight failed: redis-ping (redis-ping failed); tls-certificate (tls-certificate failed)');
@@ -114,9 +106,9 @@ test('a failing preflight check stops the release before anything changes and na
 });
 
 test('an approval later than the preflight freshness re-runs the infrastructure checks first', async () => {
-  await withRelease(env, workflowBundle, { approve: false }, async ({ world, handle, waitFor }) => {
+  await withRelease(t.env, t.bundle, { approve: false }, async ({ world, handle, waitFor }) => {
     await waitFor((s) => s.stage === 'awaiting-approval');
-    await env.sleep(2 * HOUR);
+    await t.env.sleep(2 * HOUR);
     for (const role of ['tech-lead', 'product-manager', 'qa-lead']) await handle.signal(approveSignal, { approverId: role, role, decision: 'approve' });
     await waitFor((s) => s.stage === 'canary');
     const checks = world.named('runCheck').map((c) => (c.args as { check: { name: string; group: string } }).check);

@@ -1,34 +1,26 @@
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { releaseWorkflow } from '../../src/workflows';
 import { abortUpdate, approveSignal, pauseUpdate, promoteUpdate, resumeUpdate, rollbackUpdate, statusQuery } from '../../src/workflows/definitions';
 import { defaultPlan } from '../../src/plan/load';
-import { bundle, createTestEnv, createWorker, ROLES, uniqueId, waitForStatus } from './env';
+import { useWorkflowEnv, createWorker, ROLES, uniqueId, waitForStatus } from './env';
 import { FakeWorld } from './fake-world';
 import { HOUR, MIN, withRelease } from './harness';
 
 jest.setTimeout(60_000);
-let env: TestWorkflowEnvironment;
-let workflowBundle: WorkflowBundleWithSourceMap;
-
-beforeAll(async () => {
-  [env, workflowBundle] = await Promise.all([createTestEnv(), bundle()]);
-});
-afterAll(async () => env?.teardown());
+const t = useWorkflowEnv();
 
 const refusal = (p: Promise<unknown>) => p.then(() => 'accepted', (e: unknown) => (e instanceof WorkflowUpdateFailedError ? (e.cause as Error).message : `unexpected: ${String(e)}`));
 
 test('pause freezes the watch window: a 10 minute pause at 5% makes that step last 25 minutes', async () => {
-  await withRelease(env, workflowBundle, {}, async ({ handle, waitFor }) => {
+  await withRelease(t.env, t.bundle, {}, async ({ handle, waitFor }) => {
     await waitFor((s) => s.greenWeight === 5 && s.window !== undefined);
     await handle.executeUpdate(pauseUpdate, { args: [{ by: 'alice', reason: 'checking a customer report' }] });
     expect(await refusal(handle.executeUpdate(pauseUpdate, { args: [{ by: 'bob' }] }))).toBe('already paused by alice');
     const paused = await handle.query(statusQuery);
     expect(paused.paused).toBe(true);
     expect(paused.pendingDecision?.kind).toBe('paused');
-    await env.sleep(10 * MIN);
+    await t.env.sleep(10 * MIN);
     const later = await handle.query(statusQuery);
     expect(later.window!.remainingMs).toBe(paused.window!.remainingMs);
     await handle.executeUpdate(resumeUpdate, { args: [{ by: 'alice' }] });
@@ -46,7 +38,7 @@ test('pause freezes the watch window: a 10 minute pause at 5% makes that step la
 
 test('metrics that stay inconclusive pause the release for a human, who resumes it', async () => {
   let broken = true;
-  await withRelease(env, workflowBundle, {
+  await withRelease(t.env, t.bundle, {
     scripts: { canary: (ctx) => (ctx.weight === 25 && broken ? { error_rate: 'empty', p95_latency: 'nan' } : {}) },
   }, async ({ handle, waitFor }) => {
     const s = await waitFor((x) => x.pendingDecision?.kind === 'inconclusive-metrics');
@@ -56,7 +48,7 @@ test('metrics that stay inconclusive pause the release for a human, who resumes 
     expect(s.pendingDecision!.detail).toContain('p95_latency: not-a-number');
     expect(s.lastAnalysis?.verdict).toBe('inconclusive');
     broken = false;
-    await env.sleep(HOUR);
+    await t.env.sleep(HOUR);
     expect((await handle.query(statusQuery)).greenWeight).toBe(25);
     await handle.executeUpdate(resumeUpdate, { args: [{ by: 'oncall', reason: 'prometheus restarted' }] });
     const result = await handle.result();
@@ -69,7 +61,7 @@ test('metrics that stay inconclusive pause the release for a human, who resumes 
 });
 
 test('inconclusive metrics roll back when the plan says so', async () => {
-  await withRelease(env, workflowBundle, {
+  await withRelease(t.env, t.bundle, {
     plan: (plan) => { plan.canary.onInconclusive = 'rollback'; },
     scripts: { canary: (ctx) => (ctx.weight === 5 ? 'fail' : {}) },
   }, async ({ handle }) => {
@@ -82,7 +74,7 @@ test('inconclusive metrics roll back when the plan says so', async () => {
 });
 
 test('missing data at the end of a window never passes', async () => {
-  await withRelease(env, workflowBundle, {
+  await withRelease(t.env, t.bundle, {
     plan: (plan) => { plan.canary.onInconclusive = 'rollback'; plan.canary.inconclusiveLimit = 1; },
     // login_success has only a healthy bound: it is read at the window end, and is missing there.
     scripts: { canary: (ctx) => (ctx.weight === 5 && ctx.query === 15 ? { login_success: 'empty' } : {}) },
@@ -95,7 +87,7 @@ test('missing data at the end of a window never passes', async () => {
 });
 
 test('abort mid-canary puts traffic back on blue and deletes green', async () => {
-  await withRelease(env, workflowBundle, {}, async ({ world, handle, waitFor }) => {
+  await withRelease(t.env, t.bundle, {}, async ({ world, handle, waitFor }) => {
     await waitFor((s) => s.greenWeight === 25 && s.window !== undefined);
     await handle.executeUpdate(abortUpdate, { args: [{ by: 'carol', reason: 'customer complaints' }] });
     const result = await handle.result();
@@ -109,7 +101,7 @@ test('abort mid-canary puts traffic back on blue and deletes green', async () =>
 });
 
 test('promote skips the remaining canary steps but still runs the full-switch watch and checks', async () => {
-  await withRelease(env, workflowBundle, {}, async ({ world, handle, waitFor }) => {
+  await withRelease(t.env, t.bundle, {}, async ({ world, handle, waitFor }) => {
     await waitFor((s) => s.greenWeight === 5 && s.window !== undefined);
     expect(await refusal(handle.executeUpdate(rollbackUpdate, { args: [{ by: 'dave' }] }))).toBe('a rollback needs a reason');
     await handle.executeUpdate(promoteUpdate, { args: [{ by: 'dave', reason: 'hotfix' }] });
@@ -123,11 +115,11 @@ test('promote skips the remaining canary steps but still runs the full-switch wa
 });
 
 test('a rollback request inside the 24 h window brings blue back; after the window the release is closed', async () => {
-  await withRelease(env, workflowBundle, {}, async ({ world, handle, waitFor }) => {
+  await withRelease(t.env, t.bundle, {}, async ({ world, handle, waitFor }) => {
     const s = await waitFor((x) => x.stage === 'retention');
     expect(Date.parse(s.rollbackWindowEndsAt!)).toBeGreaterThan(Date.now() - 1);
     expect(await refusal(handle.executeUpdate(abortUpdate, { args: [{ by: 'erin' }] }))).toBe('the release is already promoted; use rollback within the retention window');
-    await env.sleep(23 * HOUR);
+    await t.env.sleep(23 * HOUR);
     await handle.executeUpdate(rollbackUpdate, { args: [{ by: 'erin', reason: 'data-integrity problem found by support' }] });
     const result = await handle.result();
     expect(result.outcome).toBe('rolled-back-after-success');
@@ -139,7 +131,7 @@ test('a rollback request inside the 24 h window brings blue back; after the wind
     expect(tail).toEqual(['scaleDeployments', 'waitForRollout', 'setTrafficWeight', 'waitForRollout', 'deleteNamespace']);
     expect(world.named('deleteNamespace').map((c) => (c.args as { name: string }).name)).toEqual(['hwayo-production-green']);
   });
-  await withRelease(env, workflowBundle, {}, async ({ world, handle }) => {
+  await withRelease(t.env, t.bundle, {}, async ({ world, handle }) => {
     const result = await handle.result();
     expect(result.outcome).toBe('succeeded');
     expect(world.named('deleteNamespace').map((c) => (c.args as { name: string }).name)).toEqual(['hwayo-production']);
@@ -149,7 +141,7 @@ test('a rollback request inside the 24 h window brings blue back; after the wind
 });
 
 test('cancelling the workflow mid-canary still compensates', async () => {
-  await withRelease(env, workflowBundle, {}, async ({ world, handle, waitFor }) => {
+  await withRelease(t.env, t.bundle, {}, async ({ world, handle, waitFor }) => {
     await waitFor((s) => s.greenWeight === 25 && s.window !== undefined);
     await handle.cancel();
     const err = await handle.result().then(() => undefined, (e: unknown) => e);
@@ -167,18 +159,18 @@ test('a worker stopped mid-canary and a new worker finish the release with no tr
   const workflowId = uniqueId('release');
   // The first worker keeps no sticky cache, so no task is pinned to it after it is gone; the second
   // worker rebuilds the release's state from history alone.
-  const first = await createWorker(env, workflowBundle, world.activities(), taskQueue, true);
+  const first = await createWorker(t.env, t.bundle, world.activities(), taskQueue, true);
   const handle = await first.runUntil(async () => {
-    const h = await env.client.workflow.start(releaseWorkflow, { args: [{ plan: defaultPlan(), version: '2.4.0', imageTag: '1234-abc1234' }], taskQueue, workflowId });
+    const h = await t.env.client.workflow.start(releaseWorkflow, { args: [{ plan: defaultPlan(), version: '2.4.0', imageTag: '1234-abc1234' }], taskQueue, workflowId });
     for (const role of ROLES) await h.signal(approveSignal, { approverId: role, role, decision: 'approve' });
-    await waitForStatus(() => h.query(statusQuery), (s) => s.greenWeight === 25 && s.window !== undefined, (ms) => env.sleep(ms));
+    await waitForStatus(() => h.query(statusQuery), (s) => s.greenWeight === 25 && s.window !== undefined, (ms) => t.env.sleep(ms));
     // Stop while the release sits on its analysis timer (time does not move without a result waiter).
     await new Promise((r) => setTimeout(r, 500));
     return h;
   });
   // The first worker is gone; its in-memory state with it. A new worker picks up from history.
   const callsBefore = world.calls.length;
-  const second = await createWorker(env, workflowBundle, world.activities(), taskQueue);
+  const second = await createWorker(t.env, t.bundle, world.activities(), taskQueue);
   const result = await second.runUntil(handle.result());
   expect(result.outcome).toBe('succeeded');
   expect(result.weights).toEqual([5, 25, 50, 100]);

@@ -69,3 +69,13 @@ export async function waitForStatus<T>(read: () => Promise<T>, predicate: (s: T)
     if (skip) await skip(30_000);
   }
 }
+
+/** One time-skipping environment and workflow bundle per test file, torn down after it. */
+export function useWorkflowEnv(): { env: TestWorkflowEnvironment; bundle: WorkflowBundleWithSourceMap } {
+  const t = {} as { env: TestWorkflowEnvironment; bundle: WorkflowBundleWithSourceMap };
+  beforeAll(async () => {
+    [t.env, t.bundle] = await Promise.all([createTestEnv(), bundle()]);
+  });
+  afterAll(async () => t.env?.teardown());
+  return t;
+}

@@ -1,20 +1,12 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { SA_OUTCOME, SA_STAGE, SA_WEIGHT } from '../../src/workflows/definitions';
-import { bundle, createTestEnv } from './env';
+import { useWorkflowEnv } from './env';
 import { HOUR, MIN, withRelease } from './harness';
 
 jest.setTimeout(120_000);
-let env: TestWorkflowEnvironment;
-let workflowBundle: WorkflowBundleWithSourceMap;
-
-beforeAll(async () => {
-  [env, workflowBundle] = await Promise.all([createTestEnv(), bundle()]);
-});
-afterAll(async () => env?.teardown());
+const t = useWorkflowEnv();
 
 test('a default release runs every seed stage in order, watches each step for its window and keeps blue 24 h', async () => {
-  await withRelease(env, workflowBundle, {}, async ({ world, handle }) => {
+  await withRelease(t.env, t.bundle, {}, async ({ world, handle }) => {
     const wallStart = Date.now();
     const result = await handle.result();
     const wallMs = Date.now() - wallStart;

@@ -1,18 +1,10 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { defaultPlan } from '../../src/plan/load';
-import { bundle, createTestEnv } from './env';
+import { useWorkflowEnv } from './env';
 import { firingValue } from './fake-world';
 import { MIN, withRelease } from './harness';
 
 jest.setTimeout(120_000);
-let env: TestWorkflowEnvironment;
-let workflowBundle: WorkflowBundleWithSourceMap;
-
-beforeAll(async () => {
-  [env, workflowBundle] = await Promise.all([createTestEnv(), bundle()]);
-});
-afterAll(async () => env?.teardown());
+const t = useWorkflowEnv();
 
 const triggers = defaultPlan().metrics.filter((m) => m.rollback);
 const stages = [5, 25, 50, 100];
@@ -32,7 +24,7 @@ test('the default plan has the seed\'s eight metric triggers', () => {
 test.each(cases)('%s trigger fires at %i%% and rolls back at once', async (metric, weight, value) => {
   // The trigger fires on the third analysis at the target weight.
   let ticksAtWeight = 0;
-  await withRelease(env, workflowBundle, {
+  await withRelease(t.env, t.bundle, {
     scripts: { canary: (ctx) => (ctx.weight === weight && ++ticksAtWeight >= 3 ? { [metric]: value } : {}) },
   }, async ({ world, handle }) => {
     const result = await handle.result();
@@ -59,7 +51,7 @@ test.each(cases)('%s trigger fires at %i%% and rolls back at once', async (metri
 });
 
 test.each(stages)('green health failing more than 3 times in a row at %i%% rolls back', async (weight) => {
-  await withRelease(env, workflowBundle, {
+  await withRelease(t.env, t.bundle, {
     scripts: { serviceHealth: (ctx) => !(ctx.namespace === 'hwayo-production-green' && ctx.weight === weight) },
   }, async ({ handle }) => {
     const result = await handle.result();
@@ -74,7 +66,7 @@ test.each(stages)('green health failing more than 3 times in a row at %i%% rolls
 
 test('a healthy threshold missed at the end of a window rolls back after the full window', async () => {
   // 2% errors: below the 5% trigger, above the 1% healthy maximum.
-  await withRelease(env, workflowBundle, { scripts: { canary: (ctx) => (ctx.weight === 25 ? { error_rate: 2 } : {}) } }, async ({ handle }) => {
+  await withRelease(t.env, t.bundle, { scripts: { canary: (ctx) => (ctx.weight === 25 ? { error_rate: 2 } : {}) } }, async ({ handle }) => {
     const result = await handle.result();
     expect(result.outcome).toBe('rolled-back');
     expect(result.reason).toBe('canary at 25%: error_rate 2 > 1 (healthy maximum)');
@@ -86,7 +78,7 @@ test('a healthy threshold missed at the end of a window rolls back after the ful
 });
 
 test('canary compared with stable: a canary error rate more than 1 point over stable rolls back', async () => {
-  await withRelease(env, workflowBundle, {
+  await withRelease(t.env, t.bundle, {
     plan: (plan) => { plan.metrics.find((m) => m.name === 'error_rate')!.compareToStable = { maxIncrease: 1 }; },
     scripts: { canary: (ctx) => (ctx.weight === 5 ? { error_rate: 1.8 } : {}), stable: () => ({ error_rate: 0.3 }) },
   }, async ({ handle, world }) => {
@@ -100,7 +92,7 @@ test('canary compared with stable: a canary error rate more than 1 point over st
 });
 
 test('green that never becomes ready is deleted and no traffic moves', async () => {
-  await withRelease(env, workflowBundle, { scripts: { rolloutReady: (ns) => ns !== 'hwayo-production-green' } }, async ({ world, handle }) => {
+  await withRelease(t.env, t.bundle, { scripts: { rolloutReady: (ns) => ns !== 'hwayo-production-green' } }, async ({ world, handle }) => {
     const result = await handle.result();
     expect(result.outcome).toBe('failed');
     expect(result.reason).toContain('green not ready within 10m');
@@ -113,7 +105,7 @@ test('green that never becomes ready is deleted and no traffic moves', async () 
 
 test('blue failing verification after a rollback runs the emergency path in the seed\'s order', async () => {
   let blueWaits = 0;
-  await withRelease(env, workflowBundle, {
+  await withRelease(t.env, t.bundle, {
     scripts: {
       canary: (ctx) => (ctx.weight === 25 ? { error_rate: 9 } : {}),
       // Blue is not ready when first verified; after the database restore and redeploy it is.
