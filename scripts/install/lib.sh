@@ -16,7 +16,12 @@ apt_install() {
   # policy-rc.d keeps Debian from starting system services: our scripts start their own instances.
   local prc=/usr/sbin/policy-rc.d created=0
   if [ ! -e "$prc" ]; then printf '#!/bin/sh\nexit 101\n' >"$prc"; chmod +x "$prc"; created=1; fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  # Pinned versions (pkg=version) can leave Debian's mirror after a point release: then take the
+  # current one and say so, rather than leave a fresh machine without the tool.
+  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2; then
+    log "pinned versions not installable (${missing[*]}); installing the current ones"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]%%=*}" >&2
+  fi
   [ $created -eq 1 ] && rm -f "$prc"
   return 0
 }

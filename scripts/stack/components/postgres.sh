@@ -6,7 +6,9 @@ source "$REPO_ROOT/scripts/install/lib.sh"
 PG_PACKAGE_VERSION=15.18-0+deb12u1
 PG_BIN=/usr/lib/postgresql/15/bin
 PORT=15432 DB=hwayo DB_USER=hwayo DB_PASS=hwayo-local
-DIR="$HWAYO_STACK_DIR/postgres"
+# The postgres user must reach the cluster's directory, and a clone may sit under a directory only
+# root can enter (mktemp -d, /root): the cluster lives in /var/tmp, one per stack directory.
+DIR="/var/tmp/hwayo-release-postgres/$(printf '%s' "$HWAYO_STACK_DIR" | md5sum | cut -c1-12)"
 as_pg() { setpriv --reuid=postgres --regid=postgres --init-groups "$@"; }
 
 install() {
@@ -15,7 +17,9 @@ install() {
 
 start() {
   mkdir -p "$DIR/run"
+  chmod 755 /var/tmp/hwayo-release-postgres
   chown postgres:postgres "$DIR" "$DIR/run"
+  ln -sfn "$DIR" "$HWAYO_STACK_DIR/postgres"
   if [ ! -f "$DIR/data/PG_VERSION" ]; then
     printf '%s\n' "$DB_PASS" >"$DIR/pwfile"; chown postgres "$DIR/pwfile"
     as_pg "$PG_BIN/initdb" -D "$DIR/data" -U postgres --auth-local=trust --auth-host=scram-sha-256 --pwfile="$DIR/pwfile" >/dev/null
