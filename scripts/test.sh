@@ -14,7 +14,9 @@ trap stop_stack EXIT
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "npm ci"; npm ci --no-audit --no-fund >&2 || { echo "npm ci failed"; echo "0 passed, 1 failed"; exit 1; }
 fi
-bash scripts/install/temporal.sh || { echo "0 passed, 1 failed"; exit 1; }
+for tool in temporal alertmanager chromium; do
+  bash "scripts/install/$tool.sh" || { log "installing $tool failed"; echo "0 passed, 1 failed"; exit 1; }
+done
 log "starting the local stack (first run builds Kubernetes from source: ~10 min)"
 if ! bash scripts/stack/up.sh; then
   log "the local stack did not start; see .stack/logs"
