@@ -16,7 +16,7 @@ import { dataConverterFromEnv } from '../../src/codec';
 import { run } from '../../src/client/main';
 import type { Io } from '../../src/client/cli';
 import type { ReleaseReport, ReleaseStatus } from '../../src/workflows/definitions';
-import { kubeConfigForStack, withKubeconfig } from './kube-helpers';
+import { eventually, kubeConfigForStack, withKubeconfig } from './kube-helpers';
 import { stackConfig, stackVar } from './stack';
 
 jest.mock('@kubernetes/client-node', () => jest.requireActual<typeof import('./native-esm')>('./native-esm').kubernetesClient());
@@ -58,15 +58,7 @@ async function statusOf(id: string): Promise<ReleaseStatus> {
   return r.status;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> => eventually(what, probe, timeoutMs);
 
 async function http<T>(method: string, url: string, body?: unknown): Promise<T> {
   const res = await fetch(url, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
