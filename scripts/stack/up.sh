@@ -4,6 +4,8 @@
 source "$(dirname "$0")/lib.sh"
 ALL=(kube prometheus moto postgres redis tls sinks temporal)
 components=("$@"); [ ${#components[@]} -eq 0 ] && components=("${ALL[@]}")
+# The metrics app, sinks and TLS servers are ours, in TypeScript: they need the npm packages.
+if [ ! -d "$REPO_ROOT/node_modules" ]; then slog "npm ci"; (cd "$REPO_ROOT" && npm ci --no-audit --no-fund >&2); fi
 for c in "${components[@]}"; do
   script="$REPO_ROOT/scripts/stack/components/$c.sh"
   [ -f "$script" ] || { slog "unknown component $c (known: ${ALL[*]})"; exit 2; }
