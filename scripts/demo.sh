@@ -64,6 +64,12 @@ node -e '
 ' examples/local-plan.yaml "$DEMO/plan.yaml" "$DEMO/keys"
 cli plan validate "$DEMO/plan.yaml"
 
+# Releases of earlier demos still in their retention window would delete blue when it ends (that is
+# how a release retires the old version); the local stack has one fixed blue, so end them and re-seed.
+"$TEMPORAL_CLI" workflow terminate --address "$TEMPORAL_ADDRESS" --namespace "${TEMPORAL_NAMESPACE:-default}" \
+  --query 'ExecutionStatus="Running" AND HwayoApp="hwayo"' --reason "a new demo starts" --yes >/dev/null 2>&1 || true
+bash scripts/stack/kube-fixtures.sh
+
 # A completed release is never started again under its id: every demo run is a new version.
 VERSION="2.4.0-demo.$(date +%Y%m%d%H%M%S)"
 EV=test/fixtures/evidence
