@@ -36,25 +36,21 @@ function requireIdentifier(what: string, id: string) {
 export function createAwsActivities(config: ActivityConfig) {
   const aws = awsClients(config);
 
-  async function findSnapshot(id: string): Promise<DBSnapshot | undefined> {
+  /** A describe call whose "not found" means absent, not failure. */
+  async function findOrUndefined<T>(what: string, describe: () => Promise<T | undefined>): Promise<T | undefined> {
     try {
-      const out = await aws.rds().send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: id }));
-      return out.DBSnapshots?.[0];
+      return await describe();
     } catch (err) {
       if (isAwsNotFound(err)) return undefined;
-      throw awsFailure(`describing snapshot ${id}`, err);
+      throw awsFailure(`describing ${what}`, err);
     }
   }
 
-  async function findInstance(id: string): Promise<DBInstance | undefined> {
-    try {
-      const out = await aws.rds().send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }));
-      return out.DBInstances?.[0];
-    } catch (err) {
-      if (isAwsNotFound(err)) return undefined;
-      throw awsFailure(`describing instance ${id}`, err);
-    }
-  }
+  const findSnapshot = (id: string): Promise<DBSnapshot | undefined> =>
+    findOrUndefined(`snapshot ${id}`, async () => (await aws.rds().send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: id }))).DBSnapshots?.[0]);
+
+  const findInstance = (id: string): Promise<DBInstance | undefined> =>
+    findOrUndefined(`instance ${id}`, async () => (await aws.rds().send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.[0]);
 
   /** Polls until the snapshot is available, heartbeating each poll. */
   async function waitSnapshotAvailable(id: string): Promise<DBSnapshot> {

@@ -71,6 +71,14 @@ async function blockDeletion(namespace: string) {
 
 afterAll(async () => { await deleteNamespaces(admin, created); });
 
+/** The activities as an identity granted only `rules` in a fresh namespace of its own. */
+async function limitedActivities(prefix: string, name: string, rules: Parameters<typeof leastPrivilegeKubeconfig>[3]) {
+  const ns = uniqueNamespace(prefix);
+  created.push(ns);
+  await admin.core.createNamespace({ body: { metadata: { name: ns } } });
+  return createKubernetesActivities(withKubeconfig(config, await leastPrivilegeKubeconfig(admin, ns, name, rules)));
+}
+
 describe('checkKubernetesNodes', () => {
   test('all kwok nodes Ready', async () => {
     const r = await activityEnv().env.run(acts.checkKubernetesNodes);
@@ -93,11 +101,7 @@ describe('checkKubernetesNodes', () => {
   });
 
   test('permission denied without list nodes', async () => {
-    const ns = uniqueNamespace('nodes-rbac');
-    created.push(ns);
-    await admin.core.createNamespace({ body: { metadata: { name: ns } } });
-    const kubeconfig = await leastPrivilegeKubeconfig(admin, ns, 'no-nodes', [{ apiGroups: [''], resources: ['pods'], verbs: ['list'] }]);
-    const limited = createKubernetesActivities(withKubeconfig(config, kubeconfig));
+    const limited = await limitedActivities('nodes-rbac', 'no-nodes', [{ apiGroups: [''], resources: ['pods'], verbs: ['list'] }]);
     await expectFailure(activityEnv().env.run(limited.checkKubernetesNodes), 'PermissionDenied', true, /nodes/);
   });
 });
@@ -126,11 +130,7 @@ describe('createNamespace', () => {
   });
 
   test('permission denied for an identity that may not create namespaces', async () => {
-    const ns = uniqueNamespace('ns-rbac');
-    created.push(ns);
-    await admin.core.createNamespace({ body: { metadata: { name: ns } } });
-    const kubeconfig = await leastPrivilegeKubeconfig(admin, ns, 'reader', [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }]);
-    const limited = createKubernetesActivities(withKubeconfig(config, kubeconfig));
+    const limited = await limitedActivities('ns-rbac', 'reader', [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }]);
     await expectFailure(activityEnv().env.run(limited.createNamespace, { name: uniqueNamespace('nope'), labels: {} }), 'PermissionDenied', true);
   });
 });
