@@ -250,13 +250,19 @@ test('a sick canary: the real Prometheus sees green failing, the workflow rolls 
   const report = JSON.parse(await ok('report', id, '--json')) as ReleaseReport;
   expect(report.outcome).toBe('rolled-back');
   expect(report.reason).toMatch(/error_rate/);
-  expect(report.analyses.some((a) => a.verdict === 'breach')).toBe(true);
+  // Seen at a tick (a rollback trigger) or at the window's end (a healthy threshold), by how fast the
+  // real Prometheus's rate window fills after a fresh start.
+  const seen = report.analyses.filter((a) => a.verdict === 'breach' || a.verdict === 'unhealthy');
+  expect(seen.map((a) => a.detail).join('; ')).toMatch(/error_rate/);
   expect(report.compensations).toEqual(expect.arrayContaining(['traffic-to-blue', 'verify-blue', 'delete-green']));
   expect(await virtualServiceWeights()).toEqual({ 'hwayo-production': 100, 'hwayo-production-green': 0 });
   // The rollback paged (PagerDuty, deduplicated by release) and went to #hwayo-critical.
   const pages = await until('a page for the release', async () => { const p = await received('pagerduty', id); return p.length ? p : undefined; }, 30_000);
   expect(pages[0].body).toMatchObject({ event_action: 'trigger', dedup_key: id });
-  expect((await received('slack', version)).some((m) => m.channel === '#hwayo-critical' && JSON.stringify(m.body).includes('Rolling back'))).toBe(true);
+  // Slack, PagerDuty and mail are sent in parallel: the Slack post may land after the page.
+  const critical = await until('a #hwayo-critical post', async () =>
+    (await received('slack', version)).find((m) => m.channel === '#hwayo-critical' && JSON.stringify(m.body).includes('Rolling back')), 30_000);
+  expect(critical.channel).toBe('#hwayo-critical');
   const status = await ok('status', id);
   expect(status).toContain('outcome rolled-back');
 });
