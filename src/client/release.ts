@@ -24,13 +24,32 @@ export type ReleaseView =
 /** The live status of a running release, or the result of a finished one. */
 export async function viewRelease(client: Client, workflowId: string): Promise<ReleaseView> {
   const { handle, running, firstRunId, status } = await releaseHandle(client, workflowId);
-  if (running) return { running, handle, firstRunId, status: await handle.query(statusQuery) };
+  if (running) {
+    const live = await handle.query(statusQuery);
+    // Stage "done" while running: the outcome is decided and only the report is being stored. Wait for
+    // the result so that watch, status and report agree on a finished release.
+    if (live.stage !== 'done' || !(await closesWithin(handle, DONE_SETTLE_MS))) return { running, handle, firstRunId, status: live };
+    return viewRelease(client, workflowId);
+  }
   try {
     const result = (await handle.result()) as ReleaseResult;
     return { running: false, handle, firstRunId, closedAs: status, result };
   } catch (err) {
     const cause = (err as { cause?: Error }).cause;
     return { running: false, handle, firstRunId, closedAs: status, failure: `${(err as Error).message}${cause ? `: ${cause.message}` : ''}` };
+  }
+}
+
+const DONE_SETTLE_MS = 60_000;
+
+async function closesWithin(handle: WorkflowHandle, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const closed = handle.result().then(() => true, () => true);
+  const late = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), ms); });
+  try {
+    return await Promise.race([closed, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

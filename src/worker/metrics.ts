@@ -67,3 +67,12 @@ export class WorkerMetrics {
     };
   }
 }
+
+/**
+ * Sinks for replay workers: the workflow calls its sinks during replay, and the SDK logs an error for
+ * an unregistered one, but never runs them while replaying; so these do nothing.
+ */
+export function replaySinks(): InjectedSinks<ReleaseMetricsSinks> {
+  const none = { fn: () => undefined };
+  return { releaseMetrics: { started: none, finished: none, stage: none, analysis: none, rollback: none, approvalWait: none } };
+}

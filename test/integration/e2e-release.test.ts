@@ -11,7 +11,7 @@ import { NativeConnection, Worker, DefaultLogger, Runtime } from '@temporalio/wo
 import { Client, Connection } from '@temporalio/client';
 import { parse as parseYaml, stringify } from 'yaml';
 import { createActivities } from '../../src/activities';
-import { WorkerMetrics } from '../../src/worker/metrics';
+import { replaySinks, WorkerMetrics } from '../../src/worker/metrics';
 import { dataConverterFromEnv } from '../../src/codec';
 import { run } from '../../src/client/main';
 import type { Io } from '../../src/client/cli';
@@ -229,7 +229,7 @@ test('a healthy release: start, signed approvals, watch to 100%, rollback within
   const history = JSON.parse(readFileSync(historyFile, 'utf8')) as { events: { eventType: string }[] };
   expect(history.events[0].eventType).toMatch(/WORKFLOW_EXECUTION_STARTED/);
   expect(history.events[history.events.length - 1].eventType).toMatch(/WORKFLOW_EXECUTION_COMPLETED/);
-  await Worker.runReplayHistory({ workflowsPath: require.resolve('../../src/workflows') }, JSON.parse(readFileSync(historyFile, 'utf8')), id);
+  await Worker.runReplayHistory({ workflowsPath: require.resolve('../../src/workflows'), sinks: replaySinks() }, JSON.parse(readFileSync(historyFile, 'utf8')), id);
 });
 
 test('a sick canary: the real Prometheus sees green failing, the workflow rolls back and pages', async () => {

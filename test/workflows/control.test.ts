@@ -1,7 +1,8 @@
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import { releaseWorkflow } from '../../src/workflows';
-import { abortUpdate, approveSignal, pauseUpdate, promoteUpdate, resumeUpdate, rollbackUpdate, statusQuery } from '../../src/workflows/definitions';
+import { abortUpdate, approveSignal, pauseUpdate, promoteUpdate, rejectUpdate, resumeUpdate, rollbackUpdate, statusQuery } from '../../src/workflows/definitions';
+import { viewRelease } from '../../src/client/release';
 import { defaultPlan } from '../../src/plan/load';
 import { useWorkflowEnv, createWorker, ROLES, uniqueId, waitForStatus } from './env';
 import { FakeWorld } from './fake-world';
@@ -179,4 +180,18 @@ test('a worker stopped mid-canary and a new worker finish the release with no tr
   expect(world.named('deployGreen')).toHaveLength(1);
   expect(world.calls.length).toBeGreaterThan(callsBefore);
   expect(result.report.steps.map((s) => [s.weight, s.result])).toEqual([[5, 'passed'], [25, 'passed'], [50, 'passed'], [100, 'passed']]);
+});
+
+test('the CLI reads a release whose outcome is decided but whose report is still being stored as finished', async () => {
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  await withRelease(t.env, t.bundle, { approve: false, scripts: { storeReport: () => held } }, async ({ handle, waitFor }) => {
+    await handle.executeUpdate(rejectUpdate, { args: [{ approverId: 'qa-lead', role: 'qa-lead', decision: 'reject', comment: 'not this week' }] });
+    await waitFor((s) => s.stage === 'done');
+    const viewing = viewRelease(t.env.client, handle.workflowId);
+    setTimeout(release, 500);
+    const view = await viewing;
+    expect(view.running).toBe(false);
+    expect(view).toMatchObject({ closedAs: 'COMPLETED', result: { outcome: 'rejected', report: { outcome: 'rejected' } } });
+  });
 });

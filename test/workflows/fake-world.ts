@@ -22,6 +22,8 @@ export interface Scripts {
   checks?: Record<string, CheckResult['ok']>;
   serviceHealth?: (ctx: { namespace: string; call: number; weight: number }) => boolean;
   rolloutReady?: (namespace: string, call: number) => boolean;
+  /** Awaited before storeReport returns (tests hold the release between stage "done" and its end). */
+  storeReport?: () => Promise<void>;
 }
 
 export class FakeWorld {
@@ -118,7 +120,11 @@ export class FakeWorld {
         this.record('restoreDatabase', input);
         return { instance: input.database.restoredInstance, endpoint: `${input.database.restoredInstance}.rds.local`, port: 5432, existed: false };
       },
-      storeReport: async (input) => (this.record('storeReport', input), { location: `s3://${input.bucket}/${input.key}.md` }),
+      storeReport: async (input) => {
+        this.record('storeReport', input);
+        await this.scripts.storeReport?.();
+        return { location: `s3://${input.bucket}/${input.key}.md` };
+      },
       postSlack: async (input) => (this.record('postSlack', input), { delivered: true, duplicate: false }),
       sendPage: async (input) => (this.record('sendPage', input), { delivered: true, duplicate: false }),
       sendEmail: async (input) => (this.record('sendEmail', input), { delivered: true, duplicate: false }),

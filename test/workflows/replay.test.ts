@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { replaySinks } from '../../src/worker/metrics';
 import { bundle } from './env';
 
 jest.setTimeout(120_000);
@@ -26,11 +27,11 @@ test('histories of every kind of release are committed', () => {
 // own id: such files are named after it (release-<app>-<version>.json).
 test.each(files)('%s replays against the current workflow code', async (file) => {
   const history = historyFromJSON(JSON.parse(readFileSync(join(dir, file), 'utf8')));
-  await expect(Worker.runReplayHistory({ workflowBundle: current }, history, file.replace(/\.json$/, ''))).resolves.toBeUndefined();
+  await expect(Worker.runReplayHistory({ workflowBundle: current, sinks: replaySinks() }, history, file.replace(/\.json$/, ''))).resolves.toBeUndefined();
 });
 
 test('a workflow that changed the order of its steps fails replay', async () => {
   const changed = await bundleWorkflowCode({ workflowsPath: require.resolve('./fixtures/reordered-release'), logger: new DefaultLogger('WARN') });
   const history = historyFromJSON(JSON.parse(readFileSync(join(dir, 'succeeded.json'), 'utf8')));
-  await expect(Worker.runReplayHistory({ workflowBundle: changed }, history, 'succeeded.json')).rejects.toThrow(DeterminismViolationError);
+  await expect(Worker.runReplayHistory({ workflowBundle: changed, sinks: replaySinks() }, history, 'succeeded.json')).rejects.toThrow(DeterminismViolationError);
 });
