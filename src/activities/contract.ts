@@ -15,7 +15,7 @@ export interface CheckResult {
 export interface RunCheckInput {
   check: PreflightCheck;
   /** Filled-in values for checks that need them (the release's namespaces). */
-  context: { blueNamespace: string; greenNamespace: string };
+  context: { blueNamespace: string; greenNamespace: string; route?: TrafficSpec; services?: string[] };
   /** References to the CI's evidence reports (paths or s3:// URIs readable by the worker). */
   evidence?: EvidenceRefs;
 }
@@ -43,6 +43,8 @@ export interface ServiceHealthResult {
 export interface NamespaceCopyResult {
   secrets: string[];
   configMaps: string[];
+  /** Blue's NetworkPolicies: green must be as locked down (and pass the cluster-policies gate) once it is production. */
+  networkPolicies: string[];
 }
 
 export interface DeployGreenInput {
@@ -90,6 +92,18 @@ export interface TrafficInput {
   blueNamespace: string;
   greenNamespace: string;
   greenWeight: number;
+}
+
+export interface LiveEnvironmentInput {
+  route: TrafficSpec;
+  /** The plan's pair, in the plan's order (blue, green). */
+  namespaces: [string, string];
+}
+
+export interface LiveEnvironmentResult {
+  /** The namespace the route's default rule sends all traffic to; absent when neither gets 100%. */
+  live?: string;
+  detail: string;
 }
 
 export interface TrafficResult {

@@ -8,7 +8,9 @@ import { checkPostgres, checkRedis } from './datastores';
 import { nonRetryable } from './errors';
 import { checkSecurityEvidence } from './evidence-check';
 import { httpRequest, NetworkFailure } from './http';
+import { lazyKubeClients } from './kube/client';
 import { createKubernetesActivities } from './kubernetes';
+import { checkReleaseBaseline } from './traffic/baseline';
 import { checkTlsCertificate } from './tls-check';
 
 const HTTP_TIMEOUT_MS = 5_000;
@@ -45,6 +47,7 @@ export function renderHealthUrl(template: string, service: string, namespace: st
 
 export function createHealthActivities(config: ActivityConfig) {
   const aws = awsClients(config);
+  const kube = lazyKubeClients(config.kubernetes);
 
   /** Every target Prometheus scrapes must be up == 1 (SEED 3.2 "every service up=1"). */
   async function prometheusTargets(name: string): Promise<CheckResult> {
@@ -65,7 +68,12 @@ export function createHealthActivities(config: ActivityConfig) {
     const { check } = input;
     switch (check.kind) {
       case 'kubernetes-nodes': return createKubernetesActivities(config).checkKubernetesNodes();
-      case 'cluster-policies': return createKubernetesActivities(config).checkClusterPolicies({ namespace: check.namespace });
+      case 'cluster-policies': return createKubernetesActivities(config).checkClusterPolicies({ namespace: check.namespace ?? input.context.blueNamespace });
+      case 'release-baseline': {
+        const { route, services, blueNamespace, greenNamespace } = input.context;
+        if (!route || !services) throw nonRetryable('InvalidInput', 'the release-baseline check needs the route and services in its context');
+        return checkReleaseBaseline(kube(), { name: check.name, route, services, blueNamespace, greenNamespace });
+      }
       case 'postgres': return checkPostgres(check.name, config.postgres.connectionString);
       case 'redis': return checkRedis(check.name, config.redis.url);
       case 's3-bucket': return checkS3Bucket(aws, check);

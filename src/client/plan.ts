@@ -35,7 +35,7 @@ export function summarizePlan(file: string, p: ReleasePlan): string {
   return [
     `${file}: valid plan for ${p.app}`,
     `  services:    ${p.services.map((s) => s.name).join(', ')}`,
-    `  namespaces:  blue ${p.environments.blue}, green ${p.environments.green}`,
+    `  namespaces:  blue ${p.environments.blue}, green ${p.environments.green}${p.environments.alternate ? ' (alternating: whichever carries all traffic is blue)' : ''}`,
     `  approval:    ${p.approval.requiredRoles.join(', ')} within ${formatDuration(p.approval.timeoutMs)}; ${p.approval.approvers.length} approvers, ${signed} with keys${p.approval.requireSignatures ? ' (signatures required)' : ''}`,
     `  preflight:   ${p.preflight.checks.length} checks`,
     `  canary:      ${p.canary.steps.map((s) => `${s.weight}% for ${formatDuration(s.watchMs)}`).join(' -> ')}; analysis every ${formatDuration(p.canary.analysisIntervalMs)}`,

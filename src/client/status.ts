@@ -39,6 +39,7 @@ export function renderStatus(s: ReleaseStatus, plan?: ReleasePlan, now = Date.no
   const step = s.step === 0 ? 'before canary' : s.step > s.steps ? 'full switch' : `step ${s.step} of ${s.steps}`;
   lines.push(`  stage ${s.stage}${s.paused ? ' (PAUSED)' : ''}  |  ${step}  |  green weight ${s.greenWeight}%${s.outcome ? `  |  outcome ${s.outcome}` : ''}`);
   if (s.reason) lines.push(`  reason: ${s.reason}`);
+  if (s.environments) lines.push(`  blue ${s.environments.blue} (production)  ->  green ${s.environments.green}`);
   if (s.window) {
     const done = s.window.plannedMs > 0 ? 1 - s.window.remainingMs / s.window.plannedMs : 1;
     lines.push(`  ${s.window.stage} ${s.window.weight}% watch ${bar(done)}  ${formatDuration(Math.max(0, s.window.remainingMs))} of ${formatDuration(s.window.plannedMs)} left`);

@@ -14,7 +14,7 @@ export const DEFAULT_PLAN_DOCUMENT = {
     { name: 'notification-service', healthPath: '/notification/health' },
     { name: 'report-generator', healthPath: '/report/health' },
   ],
-  environments: { blue: 'hwayo-production', green: 'hwayo-production-green' },
+  environments: { blue: 'hwayo-production', green: 'hwayo-production-green', alternate: true },
   healthUrlTemplate: 'http://{{service}}.{{namespace}}.svc.cluster.local{{path}}',
   approval: {
     timeout: '24h',
@@ -30,6 +30,7 @@ export const DEFAULT_PLAN_DOCUMENT = {
     freshness: '1h',
     checks: [
       { name: 'kubernetes-nodes-ready', group: 'infrastructure', kind: 'kubernetes-nodes' },
+      { name: 'release-baseline', group: 'infrastructure', kind: 'release-baseline' },
       { name: 'database-accepting-connections', group: 'infrastructure', kind: 'postgres' },
       { name: 'redis-ping', group: 'infrastructure', kind: 'redis' },
       { name: 's3-assets-readable', group: 'infrastructure', kind: 's3-bucket', bucket: 'hwayo-prod-assets' },
@@ -37,7 +38,7 @@ export const DEFAULT_PLAN_DOCUMENT = {
       { name: 'waf-rules', group: 'security', kind: 'waf', webAclName: 'hwayo-prod-waf', scope: 'REGIONAL' },
       { name: 'security-groups', group: 'security', kind: 'security-groups', tag: { key: 'app', value: 'hwayo' }, allowedPorts: [80, 443] },
       { name: 'security-evidence', group: 'security', kind: 'security-evidence' },
-      { name: 'cluster-policies', group: 'security', kind: 'cluster-policies', namespace: 'hwayo-production' },
+      { name: 'cluster-policies', group: 'security', kind: 'cluster-policies' },
       { name: 'monitoring-health', group: 'monitoring', kind: 'http', url: 'http://monitoring.internal/health' },
       { name: 'prometheus-targets-up', group: 'monitoring', kind: 'prometheus-targets' },
       { name: 'log-cluster-green', group: 'monitoring', kind: 'elasticsearch', url: 'http://elasticsearch.internal:9200' },
@@ -51,10 +52,12 @@ export const DEFAULT_PLAN_DOCUMENT = {
     namespace: 'hwayo-gateway',
     host: 'hwayo.com',
     canaryHeader: { name: 'canary', value: 'true' },
-    blueDestination: 'api-gateway.hwayo-production.svc.cluster.local',
-    greenDestination: 'api-gateway.hwayo-production-green.svc.cluster.local',
+    // {{namespace}} is each side's namespace, so the route follows the pair as it alternates.
+    blueDestination: 'api-gateway.{{namespace}}.svc.cluster.local',
+    greenDestination: 'api-gateway.{{namespace}}.svc.cluster.local',
     port: 80,
-    maintenanceDestination: 'maintenance-page.hwayo-production.svc.cluster.local',
+    // In the route's namespace ({{namespace}} here): the page must outlive both blue and green.
+    maintenanceDestination: 'maintenance-page.{{namespace}}.svc.cluster.local',
     entryService: 'api-gateway',
   },
   canary: {

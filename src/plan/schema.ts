@@ -38,7 +38,8 @@ const check = z.discriminatedUnion('kind', [
   z.strictObject({ name: nonEmpty, group, kind: z.literal('elasticsearch'), url: z.url() }),
   z.strictObject({ name: nonEmpty, group, kind: z.literal('prometheus-targets') }),
   z.strictObject({ name: nonEmpty, group, kind: z.literal('security-evidence') }),
-  z.strictObject({ name: nonEmpty, group, kind: z.literal('cluster-policies'), namespace: name }),
+  z.strictObject({ name: nonEmpty, group, kind: z.literal('cluster-policies'), namespace: name.optional() }),
+  z.strictObject({ name: nonEmpty, group, kind: z.literal('release-baseline') }),
 ]);
 
 const metric = z.strictObject({
@@ -54,7 +55,7 @@ export const planSchema = z
   .strictObject({
     app: name,
     services: z.array(z.strictObject({ name, healthPath: z.string().startsWith('/', 'must start with "/"') })).min(1, 'must list at least one service'),
-    environments: z.strictObject({ blue: name, green: name }),
+    environments: z.strictObject({ blue: name, green: name, alternate: z.boolean() }),
     healthUrlTemplate: nonEmpty,
     approval: z.strictObject({
       timeout: duration(1000),
@@ -110,6 +111,15 @@ export const planSchema = z
       issue(['traffic', 'entryService'], `names unknown service "${plan.traffic.entryService}" (known: ${plan.services.map((s) => s.name).join(', ')})`);
     }
     if (plan.environments.blue === plan.environments.green) issue(['environments', 'green'], 'must differ from environments.blue');
+    if (plan.environments.alternate) {
+      for (const key of ['blueDestination', 'greenDestination'] as const) {
+        if (!plan.traffic[key].includes('{{namespace}}')) issue(['traffic', key], `must contain {{namespace}} when environments.alternate is true: the two namespaces take turns as blue and green (got "${plan.traffic[key]}")`);
+      }
+    }
+    const pageNamespace = destinationNamespace(plan.traffic.maintenanceDestination.replace(/\{\{namespace\}\}/g, plan.traffic.namespace), plan.traffic.namespace);
+    if (pageNamespace === plan.environments.blue || pageNamespace === plan.environments.green) {
+      issue(['traffic', 'maintenanceDestination'], `must not be in the blue or green namespace ("${pageNamespace}"): both are deleted in turn, and the page must outlive them`);
+    }
     if (plan.traffic.namespace === plan.environments.blue || plan.traffic.namespace === plan.environments.green) {
       issue(['traffic', 'namespace'], `must not be the blue or green namespace ("${plan.traffic.namespace}"): the release deletes green on rollback and blue after the retention window, and the route with it`);
     }
@@ -126,6 +136,11 @@ export const planSchema = z
     plan.approval.approvers.forEach((a, i) => {
       if (a.publicKey !== undefined && !/^[A-Za-z0-9+/]{43}=$/.test(a.publicKey)) issue(['approval', 'approvers', i, 'publicKey'], 'must be a base64 ed25519 public key (32 bytes)');
     });
+    const baselines = plan.preflight.checks.map((c, i) => (c.kind === 'release-baseline' ? i : -1)).filter((i) => i >= 0);
+    if (baselines.length === 0) issue(['preflight', 'checks'], 'need a check of kind release-baseline: it stops a release that would deploy over production (green already live, a release in flight, blue missing)');
+    baselines.forEach((i) => {
+      if (plan.preflight.checks[i].group !== 'infrastructure') issue(['preflight', 'checks', i, 'group'], 'must be infrastructure for a release-baseline check (it runs again when approval comes late)');
+    });
     dupes(plan.preflight.checks.map((c) => c.name)).forEach((i) => issue(['preflight', 'checks', i, 'name'], `duplicates check "${plan.preflight.checks[i].name}"`));
     dupes(plan.metrics.map((m) => m.name)).forEach((i) => issue(['metrics', i, 'name'], `duplicates metric "${plan.metrics[i].name}"`));
     plan.metrics.forEach((m, i) => {
@@ -137,6 +152,12 @@ export const planSchema = z
     const hasTrigger = plan.metrics.some((m) => m.rollback) || plan.canary.healthCheckFailureLimit > 0;
     if (!hasTrigger) issue(['metrics'], 'need a rollback bound on at least one metric (or canary.healthCheckFailureLimit > 0): the plan has no rollback trigger');
   });
+
+/** The namespace of "svc.ns[.svc.cluster.local]" (Istio) or "ns/svc" (Gateway API); a bare name is in the route's. */
+function destinationNamespace(destination: string, routeNamespace: string): string {
+  if (destination.includes('/')) return destination.split('/')[0];
+  return destination.replace(/\.svc\.cluster\.local\.?$/, '').split('.')[1] ?? routeNamespace;
+}
 
 function dupes(values: string[]): number[] {
   return values.map((v, i) => (values.indexOf(v) !== i ? i : -1)).filter((i) => i >= 0);

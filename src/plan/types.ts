@@ -32,7 +32,10 @@ export type PreflightCheck =
   | { name: string; group: PreflightGroup; kind: 'elasticsearch'; url: string }
   | { name: string; group: PreflightGroup; kind: 'prometheus-targets' }
   | { name: string; group: PreflightGroup; kind: 'security-evidence' }
-  | { name: string; group: PreflightGroup; kind: 'cluster-policies'; namespace: string };
+  /** `namespace` defaults to the release's blue (the namespace that carries production). */
+  | { name: string; group: PreflightGroup; kind: 'cluster-policies'; namespace?: string }
+  /** The route sends all traffic to blue, blue runs every service, green is absent or empty. */
+  | { name: string; group: PreflightGroup; kind: 'release-baseline' };
 
 export type PreflightKind = PreflightCheck['kind'];
 
@@ -72,7 +75,7 @@ export interface TrafficSpec {
   blueDestination: string;
   greenDestination: string;
   port: number;
-  /** Backend that serves the maintenance page during emergency recovery. */
+  /** Backend that serves the maintenance page during emergency recovery; {{namespace}} is the route's. */
   maintenanceDestination: string;
   /** The service whose Service receives the split traffic (the seed routes through api-gateway). */
   entryService: string;
@@ -96,7 +99,12 @@ export interface NotificationSpec {
 export interface ReleasePlan {
   app: string;
   services: ServiceSpec[];
-  environments: { blue: string; green: string };
+  /**
+   * The two namespaces that take turns carrying production. `blue` and `green` name them for the first
+   * release; with `alternate`, each release starts by finding which of the two the route sends all
+   * traffic to and uses that one as blue (after a success, the next release deploys into the other).
+   */
+  environments: { blue: string; green: string; alternate: boolean };
   /** URL of a service's health endpoint; {{service}}, {{namespace}}, {{path}} are filled in. */
   healthUrlTemplate: string;
   approval: {

@@ -105,3 +105,12 @@ export function emergencySnapshotId(prefix: string, startedAtMs: number): string
   const t = new Date(startedAtMs).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'z').toLowerCase();
   return `${prefix}-${t}`;
 }
+
+/**
+ * Blue is the namespace of the plan's pair that carries production (`live`), green the other. When
+ * nothing carries all traffic (a release in flight, maintenance, no route) the plan's order stands and
+ * the release-baseline check says what is wrong.
+ */
+export function sidesFor(pair: { blue: string; green: string }, live: string | undefined): { blue: string; green: string; swapped: boolean } {
+  return live === pair.green ? { blue: pair.green, green: pair.blue, swapped: true } : { blue: pair.blue, green: pair.green, swapped: false };
+}

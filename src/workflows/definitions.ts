@@ -90,6 +90,8 @@ export interface ReleaseStatus {
   stage: Stage;
   outcome?: Outcome;
   reason?: string;
+  /** The namespaces this release runs with (blue carries production; the plan's pair may be swapped). */
+  environments?: { blue: string; green: string };
   /** 1-based canary step, 0 before the canary; steps+1 during the full switch. */
   step: number;
   steps: number;

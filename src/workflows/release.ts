@@ -10,6 +10,7 @@ import { formatDuration } from '../plan/duration';
 import { gateState, missingRoles, refusalReason } from './approvals';
 import {
   describeVerdict, emergencySnapshotId, evaluateSample, healthFailuresExceeded, metricQueries, needsStable, nextTickMs,
+  sidesFor,
   type QueryVars,
 } from './decisions';
 import {
@@ -42,8 +43,9 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
   const { plan, version, imageTag } = input;
   const info = workflowInfo();
   const releaseId = info.workflowId;
-  const blue = plan.environments.blue;
-  const green = plan.environments.green;
+  // Reassigned once, before anything touches production, when the plan alternates its namespaces.
+  let blue = plan.environments.blue;
+  let green = plan.environments.green;
   const vars: QueryVars = { app: plan.app, version, blueNamespace: blue, greenNamespace: green };
   const iso = (ms = Date.now()) => new Date(ms).toISOString();
   const startedAt = iso();
@@ -103,7 +105,7 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
 
   const status = (): ReleaseStatus => ({
     releaseId, app: plan.app, version, imageTag, stage, outcome, reason,
-    step, steps: plan.canary.steps.length, greenWeight, paused: control.paused !== undefined, window,
+    environments: { blue, green }, step, steps: plan.canary.steps.length, greenWeight, paused: control.paused !== undefined, window,
     approvals: [...approvals], missingRoles: missingRoles(plan, approvals),
     approvalDeadline: approvalDeadlineMs ? iso(approvalDeadlineMs) : undefined,
     lastAnalysis: analyses[analyses.length - 1], pendingDecision: pending,
@@ -210,7 +212,7 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
   const runChecks = async (groups?: string[]): Promise<CheckResult[]> => {
     const checks = plan.preflight.checks.filter((c) => !groups || groups.includes(c.group));
     const results = await Promise.all(checks.map((check) =>
-      call(DEFAULT_OPTIONS, `preflight: ${check.name}`, 'runCheck', { check, context: { blueNamespace: blue, greenNamespace: green }, evidence: input.evidence })
+      call(DEFAULT_OPTIONS, `preflight: ${check.name}`, 'runCheck', { check, context: { blueNamespace: blue, greenNamespace: green, route: plan.traffic, services: plan.services.map((s) => s.name) }, evidence: input.evidence })
         .catch((err: unknown): CheckResult => ({ name: check.name, ok: false, detail: `check could not run: ${errorText(err)}` }))));
     preflightRuns.push({ at: iso(), results: results.map(({ name, ok, detail }) => ({ name, ok, detail })) });
     return results;
@@ -420,6 +422,17 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
     updateUi();
     event(`release of ${plan.app} ${version} (${imageTag}) requested${input.requestedBy ? ` by ${input.requestedBy}` : ''}`);
 
+    // 0. Which namespace is production: after a success, the other one of the pair. (Plans from before
+    // `alternate` existed lack the field, so their histories replay without this call.)
+    if (plan.environments.alternate) {
+      const found = await call(DEFAULT_OPTIONS, 'find the live environment', 'findLiveEnvironment', { route: plan.traffic, namespaces: [blue, green] });
+      const sides = sidesFor(plan.environments, found.live);
+      [blue, green] = [sides.blue, sides.green];
+      Object.assign(vars, { blueNamespace: blue, greenNamespace: green });
+      event(`${found.detail}: blue ${blue}, green ${green}${sides.swapped ? ' (the plan\'s names swapped)' : ''}`);
+      updateUi();
+    }
+
     // 1. Preflight: nothing changes in production unless every check passes.
     const results = await runChecks();
     let checkedAtMs = Date.now();
@@ -460,7 +473,7 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
     saga.add('delete-green', deleteGreen);
     await call(DEFAULT_OPTIONS, `create ${green}`, 'createNamespace', { name: green, labels: { 'app.kubernetes.io/part-of': plan.app, 'hwayo.io/release': releaseId, 'hwayo.io/environment': 'green' } });
     const copied = await call(DEFAULT_OPTIONS, `copy secrets ${blue} -> ${green}`, 'copySecretsAndConfig', { from: blue, to: green });
-    event(`copied ${copied.secrets.length} secrets and ${copied.configMaps.length} config maps`);
+    event(`copied ${copied.secrets.length} secrets, ${copied.configMaps.length} config maps and ${copied.networkPolicies?.length ?? 0} network policies`);
     const deployed = await call(DEFAULT_OPTIONS, `deploy ${imageTag} to ${green}`, 'deployGreen', {
       from: blue, to: green, imageTag, services: plan.services, labels: { 'hwayo.io/release': releaseId, 'hwayo.io/version': version },
     });

@@ -34,6 +34,7 @@ let workerRun: Promise<void>;
 let nativeConnection: NativeConnection;
 let client: Client;
 let planFile: string;
+let shortRetentionPlanFile: string;
 
 interface CliResult { code: number; out: string; err: string }
 
@@ -93,8 +94,8 @@ const evidenceFlags = () => [
   '--evidence-npm-audit', join(EVIDENCE, 'npm-audit-clean.json'), '--evidence-sonarqube', join(EVIDENCE, 'sonarqube-hotspots-clean.json'),
 ];
 
-async function startRelease(version: string): Promise<string> {
-  const out = await ok('start', planFile, '--version', version, '--image-tag', `${version.replace(/[^A-Za-z0-9_.-]/g, '-')}-e2e`, '--last-known-good', '1.0.0',
+async function startRelease(version: string, plan = planFile): Promise<string> {
+  const out = await ok('start', plan, '--version', version, '--image-tag', `${version.replace(/[^A-Za-z0-9_.-]/g, '-')}-e2e`, '--last-known-good', '1.0.0',
     '--task-queue', taskQueue, '--requested-by', 'e2e-test', ...evidenceFlags());
   const id = out.trim();
   started.push(id);
@@ -114,6 +115,8 @@ beforeAll(async () => {
   const workerKubeconfig = join(tmp, 'worker.kubeconfig');
   execFileSync('bash', [join(ROOT, 'scripts', 'worker-kubeconfig.sh'), workerKubeconfig], { env: process.env, stdio: ['ignore', 'ignore', 'inherit'] });
   const config = withKubeconfig(stackConfig(), workerKubeconfig);
+  // The seed state (all traffic on blue, no green): the release-baseline check refuses anything else.
+  execFileSync('bash', [join(ROOT, 'scripts', 'stack', 'kube-fixtures.sh')], { env: process.env, stdio: ['ignore', 'ignore', 'inherit'] });
   Runtime.install({ logger: new DefaultLogger('WARN') });
   // Approver keys through the CLI, their public keys into a copy of the local plan with short windows.
   const doc = parseYaml(readFileSync(join(ROOT, 'examples', 'local-plan.yaml'), 'utf8')) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -129,6 +132,9 @@ beforeAll(async () => {
   planFile = join(tmp, 'plan.yaml');
   writeFileSync(planFile, stringify(doc));
   await ok('plan', 'validate', planFile);
+  doc.retention.blueKeep = '2s';
+  shortRetentionPlanFile = join(tmp, 'plan-short-retention.yaml');
+  writeFileSync(shortRetentionPlanFile, stringify(doc));
 
   nativeConnection = await NativeConnection.connect({ address: stackVar('TEMPORAL_ADDRESS') });
   worker = await Worker.create({
@@ -281,3 +287,40 @@ test('the installed launcher runs the CLI: bin/hwayo-release list --json', async
   expect(rows.every((r) => r.app === 'hwayo')).toBe(true);
   expect(rows.map((r) => r.id)).toEqual(expect.arrayContaining([started[0]]));
 }, 180_000);
+
+test('two releases in a row alternate the namespaces: the second deploys into the namespace the first retired', async () => {
+  const { admin } = kubeConfigForStack();
+  const namespaceExists = (name: string) => admin.core.readNamespace({ name }).then(() => true, () => false);
+  // The sick canary before this one leaves its errors in the 30 s rates for a while.
+  await until('green error rate below 1%', async () => (await errorRateOfGreen()) < 1, 60_000);
+  try {
+    // The first release succeeds and, after its (short) retention window, deletes the old blue.
+    const first = await startRelease(`2.6.0-e2e.${randomBytes(3).toString('hex')}`, shortRetentionPlanFile);
+    await until('awaiting approval', async () => (await statusOf(first)).stage === 'awaiting-approval');
+    await approveAll(first);
+    expect(await client.workflow.getHandle(first).result()).toMatchObject({ outcome: 'succeeded', weights: [5, 25, 50, 100] });
+    expect(await virtualServiceWeights()).toEqual({ 'hwayo-production': 0, 'hwayo-production-green': 100 });
+    expect(await namespaceExists('hwayo-production')).toBe(false);
+
+    // The same plan again: production is now hwayo-production-green, so this release goes the other way.
+    const second = await startRelease(`2.6.1-e2e.${randomBytes(3).toString('hex')}`);
+    const waiting = await until('awaiting approval', async () => { const s = await statusOf(second); return s.stage === 'awaiting-approval' && s; });
+    expect(waiting.environments).toEqual({ blue: 'hwayo-production-green', green: 'hwayo-production' });
+    await approveAll(second);
+    const watched = await cli('watch', second, '--interval', '0.5');
+    expect(watched.code).toBe(0);
+    expect(watched.out).toContain('blue hwayo-production-green (production)  ->  green hwayo-production');
+    expect(await virtualServiceWeights()).toEqual({ 'hwayo-production': 100, 'hwayo-production-green': 0 });
+    const report = JSON.parse(await ok('report', second, '--json')) as { running: boolean; status: ReleaseStatus };
+    expect(report.status.environments).toEqual({ blue: 'hwayo-production-green', green: 'hwayo-production' });
+
+    // Rolling it back returns traffic to hwayo-production-green and removes hwayo-production again.
+    await ok('rollback', second, '--reason', 'alternation test', '--by', 'e2e-test');
+    expect(await client.workflow.getHandle(second).result()).toMatchObject({ outcome: 'rolled-back-after-success' });
+    expect(await virtualServiceWeights()).toEqual({ 'hwayo-production': 0, 'hwayo-production-green': 100 });
+    expect(await namespaceExists('hwayo-production')).toBe(false);
+  } finally {
+    // Back to the stack's seed state (blue hwayo-production with all traffic, no green) for other suites.
+    execFileSync('bash', [join(ROOT, 'scripts', 'stack', 'kube-fixtures.sh')], { env: process.env, stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+}, 8 * 60_000);

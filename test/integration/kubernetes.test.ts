@@ -159,7 +159,9 @@ describe('copySecretsAndConfig', () => {
     await eventually('kube-root-ca.crt in blue', () => admin.core.readNamespacedConfigMap({ name: 'kube-root-ca.crt', namespace: blue }).catch(() => undefined));
 
     const r = await activityEnv().env.run(acts.copySecretsAndConfig, { from: blue, to: green });
-    expect(r).toEqual({ secrets: ['hwayo-database'], configMaps: ['hwayo-config'] });
+    expect(r).toEqual({ secrets: ['hwayo-database'], configMaps: ['hwayo-config'], networkPolicies: ['hwayo-default'] });
+    const [srcNp, dstNp] = await Promise.all([blue, green].map((namespace) => admin.networking.readNamespacedNetworkPolicy({ name: 'hwayo-default', namespace })));
+    expect(dstNp.spec).toEqual(srcNp.spec);
     const [src, dst] = await Promise.all([blue, green].map((namespace) => admin.core.readNamespacedSecret({ name: 'hwayo-database', namespace })));
     expect(dst.data).toEqual(src.data);
     expect(Buffer.from(dst.data?.DATABASE_HOST ?? '', 'base64').toString()).toBe('hwayo-prod-db.internal');

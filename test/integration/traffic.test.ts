@@ -6,6 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TrafficSpec } from '../../src/plan/types';
 import { editRoute } from '../../src/activities/traffic/edit-route';
 import { createTrafficActivities, PRE_MAINTENANCE_ANNOTATION } from '../../src/activities/traffic';
+import { createHealthActivities } from '../../src/activities/health';
 import { DEFAULT_PLAN_DOCUMENT } from '../../src/plan/defaults';
 import {
   activityEnv, deleteNamespaces, kubeConfigForStack, leastPrivilegeKubeconfig, seedBlue, uniqueNamespace, withKubeconfig,
@@ -17,6 +18,7 @@ jest.setTimeout(60_000);
 
 const { config, admin } = kubeConfigForStack();
 const acts = createTrafficActivities(config);
+const health = createHealthActivities(config);
 const created: string[] = [];
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 afterAll(async () => { await deleteNamespaces(admin, created); });
@@ -156,6 +158,61 @@ describe.each(['istio', 'gateway-api'] as const)('%s', (provider) => {
     expect(after.spec[rules]).toEqual(before.spec[rules]);
     expect(after.metadata.annotations?.[PRE_MAINTENANCE_ANNOTATION]).toBeUndefined();
     expect(await m(false)).toEqual({ changed: false });
+  });
+
+  test('the release-baseline check passes only while the route sends everything to blue and green is absent or empty', async () => {
+    const services = DEFAULT_PLAN_DOCUMENT.services.map((x) => x.name);
+    const baseline = (b = blue, g = green, spec = route) => activityEnv().env.run(health.runCheck, {
+      check: { name: 'release-baseline', group: 'infrastructure', kind: 'release-baseline' }, context: { blueNamespace: b, greenNamespace: g, route: spec, services },
+    });
+    await shift(0);
+    const ok = await baseline();
+    expect(ok).toMatchObject({ name: 'release-baseline', ok: true, data: { blueShare: 100, greenShare: 0, blueDeployments: 6, missingInBlue: 0 } });
+    expect(ok.detail).toContain(`green (${green}) does not exist yet`);
+
+    // Which of the pair is production, as the workflow asks before its checks.
+    const live = (spec = route) => activityEnv().env.run(acts.findLiveEnvironment, { route: spec, namespaces: [blue, green] });
+    expect(await live()).toMatchObject({ live: blue });
+    await shift(100);
+    expect(await live()).toMatchObject({ live: green });
+    expect((await live({ ...route, name: 'no-such-route' })).live).toBeUndefined();
+
+    // A release in flight on this route.
+    await shift(5);
+    expect(await live()).toEqual({ detail: expect.stringContaining(`splits traffic (${blue} 95%, ${green} 5%)`) });
+    const inFlight = await baseline();
+    expect(inFlight.ok).toBe(false);
+    expect(inFlight.detail).toContain(`sends 5% of traffic to green (${green}), expected 0%`);
+    await shift(0);
+
+    // The previous release succeeded: production is in "green", so this plan has its sides the wrong way round.
+    const swapped = await baseline(green, blue);
+    expect(swapped.ok).toBe(false);
+    expect(swapped.detail).toContain(`sends 100% of traffic to green (${blue})`);
+    expect(swapped.detail).toContain(`blue (${green}) has no Deployment for ${services.join(', ')}; if the last release succeeded`);
+
+    // A green left running (by a release that ended without cleaning up, or production itself).
+    created.push(green);
+    await seedBlue(admin, green);
+    const leftover = await baseline();
+    expect(leftover.ok).toBe(false);
+    expect(leftover.detail).toContain(`green (${green}) already runs ${services.join(', ')}`);
+    expect(leftover.data).toMatchObject({ greenDeployments: 6 });
+    await admin.core.deleteNamespace({ name: green });
+    const terminating = await baseline();
+    expect(terminating.ok).toBe(false);
+    expect(terminating.detail).toContain(`green (${green}) is still being deleted`);
+
+    // A missing route and maintenance mode are failed checks, not errors.
+    expect((await baseline(blue, green, { ...route, name: 'no-such-route' })).detail).toContain(`${route.namespace}/no-such-route does not exist`);
+    const m = (on: boolean) => activityEnv().env.run(acts.setMaintenanceMode, { route, blueNamespace: blue, greenNamespace: green, on });
+    await m(true);
+    try {
+      expect((await baseline()).detail).toContain('is in maintenance mode');
+      expect((await live()).live).toBeUndefined();
+    } finally {
+      await m(false);
+    }
   });
 
   test('a route that does not exist is NotFound; a weight outside 0..100 InvalidInput', async () => {

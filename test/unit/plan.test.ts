@@ -22,7 +22,7 @@ describe('the default plan is the seed', () => {
       { name: 'auth-service', healthPath: '/auth/health' }, { name: 'workflow-engine', healthPath: '/workflow/health' },
       { name: 'notification-service', healthPath: '/notification/health' }, { name: 'report-generator', healthPath: '/report/health' },
     ]);
-    expect(plan.environments).toEqual({ blue: 'hwayo-production', green: 'hwayo-production-green' });
+    expect(plan.environments).toEqual({ blue: 'hwayo-production', green: 'hwayo-production-green', alternate: true });
   });
   test('approval by three roles within 24 h', () => {
     expect(plan.approval.requiredRoles).toEqual(['tech-lead', 'product-manager', 'qa-lead']);
@@ -79,9 +79,33 @@ describe('plans are validated once, with errors that name the field', () => {
   });
   test('a route in the blue or green namespace would be deleted with it', () => {
     expect(problems({ traffic: { namespace: 'hwayo-production' } })).toEqual([
+      'traffic.maintenanceDestination must not be in the blue or green namespace ("hwayo-production"): both are deleted in turn, and the page must outlive them',
       'traffic.namespace must not be the blue or green namespace ("hwayo-production"): the release deletes green on rollback and blue after the retention window, and the route with it',
     ]);
     expect(defaultPlan().traffic.namespace).toBe('hwayo-gateway');
+  });
+  test('a plan without the release-baseline check could deploy over production', () => {
+    expect(problems({ preflight: { checks: [{ name: 'nodes', group: 'infrastructure', kind: 'kubernetes-nodes' }] } })).toEqual([
+      'preflight.checks need a check of kind release-baseline: it stops a release that would deploy over production (green already live, a release in flight, blue missing)',
+    ]);
+    expect(problems({ preflight: { checks: [{ name: 'baseline', group: 'security', kind: 'release-baseline' }] } })).toEqual([
+      'preflight.checks[0].group must be infrastructure for a release-baseline check (it runs again when approval comes late)',
+    ]);
+    expect(defaultPlan().preflight.checks).toContainEqual({ name: 'release-baseline', group: 'infrastructure', kind: 'release-baseline' });
+  });
+  test('alternating namespaces need templated destinations; the maintenance page lives outside the pair', () => {
+    expect(defaultPlan().environments).toEqual({ blue: 'hwayo-production', green: 'hwayo-production-green', alternate: true });
+    expect(problems({ traffic: { blueDestination: 'api-gateway.hwayo-production.svc.cluster.local' } })).toEqual([
+      'traffic.blueDestination must contain {{namespace}} when environments.alternate is true: the two namespaces take turns as blue and green (got "api-gateway.hwayo-production.svc.cluster.local")',
+    ]);
+    expect(validatePlan({ environments: { alternate: false }, traffic: { blueDestination: 'api-gateway.hwayo-production.svc.cluster.local' } }).traffic.blueDestination)
+      .toBe('api-gateway.hwayo-production.svc.cluster.local');
+    expect(problems({ traffic: { maintenanceDestination: 'maintenance-page.hwayo-production.svc.cluster.local' } })).toEqual([
+      'traffic.maintenanceDestination must not be in the blue or green namespace ("hwayo-production"): both are deleted in turn, and the page must outlive them',
+    ]);
+    expect(problems({ traffic: { provider: 'gateway-api', maintenanceDestination: 'hwayo-production-green/maintenance-page' } })).toEqual([
+      'traffic.maintenanceDestination must not be in the blue or green namespace ("hwayo-production-green"): both are deleted in turn, and the page must outlive them',
+    ]);
   });
   test('unknown keys are typos, not silently ignored', () => {
     expect(problems({ canary: { stpes: [] }, approvl: {} })).toEqual(['canary has unknown key "stpes"', 'the plan has unknown key "approvl"']);

@@ -22,7 +22,7 @@ test('no decision within 24 h ends the release at exactly 24 h without touching 
     expect(Date.parse(ended.at) - Date.parse(asked.at)).toBeGreaterThanOrEqual(24 * HOUR);
     expect(Date.parse(ended.at) - Date.parse(asked.at)).toBeLessThan(24 * HOUR + 1_000);
     expect(Date.parse(waiting.approvalDeadline!) - Date.parse(asked.at)).toBe(24 * HOUR);
-    expect(world.sequence(['runCheck', 'postSlack', 'storeReport'])).toEqual([]);
+    expect(world.sequence(['runCheck', 'postSlack', 'storeReport'])).toEqual(['findLiveEnvironment']); // a read only
     expect(world.named('postSlack').map((c) => (c.args as { channel: string }).channel)).toEqual(['#hwayo-releases', '#hwayo-alerts']);
   });
 });
@@ -35,7 +35,7 @@ test('a rejection ends the release without touching production and says who reje
     const result = await handle.result();
     expect(result.outcome).toBe('rejected');
     expect(result.reason).toBe('rejected by qa-lead (qa-lead): regression in report export');
-    expect(world.sequence(['runCheck', 'postSlack', 'storeReport'])).toEqual([]);
+    expect(world.sequence(['runCheck', 'postSlack', 'storeReport'])).toEqual(['findLiveEnvironment']); // a read only
   });
 });
 
@@ -99,8 +99,8 @@ test('a failing preflight check stops the release before anything changes and na
     const result = await handle.result();
     expect(result.outcome).toBe('preflight-failed');
     expect(result.reason).toBe('preflight failed: redis-ping (redis-ping failed); tls-certificate (tls-certificate failed)');
-    expect(world.named('runCheck')).toHaveLength(12);
-    expect(world.sequence(['runCheck', 'postSlack', 'storeReport'])).toEqual([]);
+    expect(world.named('runCheck')).toHaveLength(13);
+    expect(world.sequence(['runCheck', 'postSlack', 'storeReport'])).toEqual(['findLiveEnvironment']); // a read only
     expect(result.report.preflight[0].results.filter((r) => !r.ok).map((r) => r.name)).toEqual(['redis-ping', 'tls-certificate']);
   });
 });
@@ -112,8 +112,9 @@ test('an approval later than the preflight freshness re-runs the infrastructure 
     for (const role of ['tech-lead', 'product-manager', 'qa-lead']) await handle.signal(approveSignal, { approverId: role, role, decision: 'approve' });
     await waitFor((s) => s.stage === 'canary');
     const checks = world.named('runCheck').map((c) => (c.args as { check: { name: string; group: string } }).check);
-    expect(checks).toHaveLength(12 + 4);
-    expect(checks.slice(12).map((c) => c.group)).toEqual(['infrastructure', 'infrastructure', 'infrastructure', 'infrastructure']);
+    expect(checks).toHaveLength(13 + 5);
+    expect(checks.slice(13).map((c) => c.group)).toEqual(['infrastructure', 'infrastructure', 'infrastructure', 'infrastructure', 'infrastructure']);
+    expect(checks.slice(13).map((c) => c.name)).toContain('release-baseline');
     // The re-check happened before the green namespace was created.
     const names = world.calls.map((c) => c.name);
     expect(names.lastIndexOf('runCheck')).toBeLessThan(names.indexOf('createNamespace'));

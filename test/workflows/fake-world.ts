@@ -22,6 +22,8 @@ export interface Scripts {
   checks?: Record<string, CheckResult['ok']>;
   serviceHealth?: (ctx: { namespace: string; call: number; weight: number }) => boolean;
   rolloutReady?: (namespace: string, call: number) => boolean;
+  /** The namespace the route sends all traffic to (default: the plan's blue); null: neither. */
+  live?: string | null;
   /** Awaited before storeReport returns (tests hold the release between stage "done" and its end). */
   storeReport?: () => Promise<void>;
 }
@@ -90,7 +92,7 @@ export class FakeWorld {
       checkKubernetesNodes: async () => ok('nodes'),
       checkClusterPolicies: async () => ok('policies'),
       createNamespace: async (input) => (this.record('createNamespace', input), { created: true }),
-      copySecretsAndConfig: async (input) => (this.record('copySecretsAndConfig', input), { secrets: ['hwayo-database'], configMaps: ['hwayo-config'] }),
+      copySecretsAndConfig: async (input) => (this.record('copySecretsAndConfig', input), { secrets: ['hwayo-database'], configMaps: ['hwayo-config'], networkPolicies: ['default-deny'] }),
       deployGreen: async (input) => {
         this.record('deployGreen', input);
         return { deployments: input.services.map((s) => ({ name: s.name, image: `registry.local/hwayo-${s.name}:${input.imageTag}`, replicas: 2 })) };
@@ -119,6 +121,11 @@ export class FakeWorld {
       restoreDatabase: async (input) => {
         this.record('restoreDatabase', input);
         return { instance: input.database.restoredInstance, endpoint: `${input.database.restoredInstance}.rds.local`, port: 5432, existed: false };
+      },
+      findLiveEnvironment: async (input) => {
+        this.record('findLiveEnvironment', input);
+        const live = this.scripts.live === null ? undefined : this.scripts.live ?? input.namespaces[0];
+        return live ? { live, detail: `route sends all traffic to ${live}` } : { detail: 'route splits traffic' };
       },
       storeReport: async (input) => {
         this.record('storeReport', input);

@@ -27,14 +27,14 @@ test('a default release runs every seed stage in order, watches each step for it
     expect(result.report.analyses.every((a) => a.verdict === 'pass')).toBe(true);
     // The blue-green side effects, in order; nothing of the rollback path ran.
     expect(world.sequence(['queryMetrics', 'checkServiceHealth', 'runCheck', 'postSlack', 'storeReport'])).toEqual([
-      'createNamespace', 'copySecretsAndConfig', 'deployGreen', 'waitForRollout',
+      'findLiveEnvironment', 'createNamespace', 'copySecretsAndConfig', 'deployGreen', 'waitForRollout',
       'setTrafficWeight', 'setTrafficWeight', 'setTrafficWeight', 'setTrafficWeight',
       'backupNamespace', 'scaleDeployments', 'deleteNamespace',
     ]);
     expect(world.named('deployGreen')[0].args).toMatchObject({ from: 'hwayo-production', to: 'hwayo-production-green', imageTag: '1234-abc1234' });
     expect(world.named('scaleDeployments')[0].args).toEqual({ namespace: 'hwayo-production', replicas: 1 });
     expect(world.named('deleteNamespace')[0].args).toMatchObject({ name: 'hwayo-production' });
-    expect(world.named('runCheck')).toHaveLength(12);
+    expect(world.named('runCheck')).toHaveLength(13);
     expect(result.report.compensations).toEqual([]);
     // Blue is deleted only after the 24 h retention window.
     const started = Date.parse(result.report.startedAt);
@@ -59,5 +59,42 @@ test('a default release runs every seed stage in order, watches each step for it
     expect(desc.typedSearchAttributes.get(SA_STAGE)).toBe('done');
     expect(desc.typedSearchAttributes.get(SA_WEIGHT)).toBe(100);
     console.log(`default release: ${((Date.parse(result.report.finishedAt) - started) / HOUR).toFixed(2)} h of workflow time in ${wallMs} ms wall`);
+  });
+});
+
+test('after a success the pair alternates: production is in the green namespace, so this release deploys into the other one', async () => {
+  await withRelease(t.env, t.bundle, { scripts: { live: 'hwayo-production-green' } }, async ({ world, handle }) => {
+    const result = await handle.result();
+    expect(result.outcome).toBe('succeeded');
+    expect(world.named('findLiveEnvironment').map((c) => c.args)).toEqual([
+      { route: expect.objectContaining({ name: 'hwayo-canary' }), namespaces: ['hwayo-production', 'hwayo-production-green'] },
+    ]);
+    // Found before any check runs, so the checks (cluster-policies, release-baseline) look at the live side.
+    expect(world.calls[0].name).toBe('findLiveEnvironment');
+    const contexts = world.named('runCheck').map((c) => (c.args as { context: { blueNamespace: string; greenNamespace: string } }).context);
+    expect(contexts.every((c) => c.blueNamespace === 'hwayo-production-green' && c.greenNamespace === 'hwayo-production')).toBe(true);
+    expect(world.named('createNamespace')[0].args).toMatchObject({ name: 'hwayo-production' });
+    expect(world.named('deployGreen')[0].args).toMatchObject({ from: 'hwayo-production-green', to: 'hwayo-production' });
+    expect(world.named('setTrafficWeight').map((c) => c.args)).toEqual([5, 25, 50, 100].map((greenWeight) =>
+      expect.objectContaining({ blueNamespace: 'hwayo-production-green', greenNamespace: 'hwayo-production', greenWeight })));
+    // The canary's metrics are read from the namespace the new version runs in.
+    const firstCanaryQuery = (world.named('queryMetrics')[0].args as { queries: { promql: string }[] }).queries[0].promql;
+    expect(firstCanaryQuery).toContain('namespace="hwayo-production"');
+    // The old production (now blue) is retired after the retention window.
+    expect(world.named('deleteNamespace').map((c) => (c.args as { name: string }).name)).toEqual(['hwayo-production-green']);
+    expect(result.report.timeline.map((e) => e.event)).toContainEqual(expect.stringContaining("blue hwayo-production-green, green hwayo-production (the plan's names swapped)"));
+  });
+});
+
+test('a route that splits traffic keeps the plan order (the baseline check then refuses); alternate: false never looks', async () => {
+  await withRelease(t.env, t.bundle, { scripts: { live: null }, approve: false }, async ({ world, waitFor }) => {
+    const s = await waitFor((x) => x.stage === 'awaiting-approval');
+    expect(s.environments).toEqual({ blue: 'hwayo-production', green: 'hwayo-production-green' });
+    expect(world.named('findLiveEnvironment')).toHaveLength(1);
+  });
+  await withRelease(t.env, t.bundle, { scripts: { live: 'hwayo-production-green' }, approve: false, plan: (p) => { p.environments.alternate = false; } }, async ({ world, waitFor }) => {
+    const s = await waitFor((x) => x.stage === 'awaiting-approval');
+    expect(s.environments).toEqual({ blue: 'hwayo-production', green: 'hwayo-production-green' });
+    expect(world.named('findLiveEnvironment')).toHaveLength(0);
   });
 });

@@ -1,5 +1,5 @@
 // Pure helpers that turn objects read from one namespace into objects to apply in another.
-import type { V1ConfigMap, V1Deployment, V1ObjectMeta, V1Secret, V1Service } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Deployment, V1NetworkPolicy, V1ObjectMeta, V1Secret, V1Service } from '@kubernetes/client-node';
 
 /** Annotations the server or other tools own; copying them would lie about the new object's history. */
 const DROPPED_ANNOTATIONS = [
@@ -30,6 +30,11 @@ export function copyConfigMap(cm: V1ConfigMap, namespace: string): V1ConfigMap {
   if (cm.binaryData) out.binaryData = { ...cm.binaryData };
   if (cm.immutable !== undefined) out.immutable = cm.immutable;
   return out;
+}
+
+/** Pod selectors are namespace-local and namespace selectors match labels, so the spec carries over as is. */
+export function copyNetworkPolicy(np: V1NetworkPolicy, namespace: string): V1NetworkPolicy {
+  return { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: copyMeta(np.metadata, namespace), spec: structuredClone(np.spec) };
 }
 
 /** Objects every namespace gets from the cluster itself; copying them would fight their controllers. */

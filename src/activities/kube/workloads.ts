@@ -10,7 +10,7 @@ import { nonRetryable, retryable } from '../errors';
 import type { KubeClients } from './client';
 import { isConflict, isNotFound, kubeCall, kubeFailure, retryOnConflict } from './errors';
 import {
-  cloneDeployment, cloneService, copyConfigMap, copySecret, imageOf, isClusterManagedConfigMap, isClusterManagedSecret, withTag,
+  cloneDeployment, cloneService, copyConfigMap, copyNetworkPolicy, copySecret, imageOf, isClusterManagedConfigMap, isClusterManagedSecret, withTag,
 } from './objects';
 
 /** Remembers what a scale replaced, so a retried scale still reports the count from before the first attempt. */
@@ -49,11 +49,16 @@ export async function copySecretsAndConfig(k: KubeClients, input: { from: string
   // Listing a missing namespace gives an empty list, which would "copy" nothing and succeed.
   await requireNamespace(k, input.from);
   await requireNamespace(k, input.to);
-  const [secrets, configMaps] = await Promise.all([
+  const [secrets, configMaps, netpols] = await Promise.all([
     kubeCall(`list secrets in ${input.from}`, () => k.core.listNamespacedSecret({ namespace: input.from })),
     kubeCall(`list configmaps in ${input.from}`, () => k.core.listNamespacedConfigMap({ namespace: input.from })),
+    kubeCall(`list networkpolicies in ${input.from}`, () => k.networking.listNamespacedNetworkPolicy({ namespace: input.from })),
   ]);
-  const result: NamespaceCopyResult = { secrets: [], configMaps: [] };
+  const result: NamespaceCopyResult = { secrets: [], configMaps: [], networkPolicies: [] };
+  for (const np of netpols.items) {
+    await apply(k, copyNetworkPolicy(np, input.to));
+    result.networkPolicies.push(np.metadata?.name ?? '');
+  }
   for (const s of secrets.items.filter((x) => !isClusterManagedSecret(x))) {
     await apply(k, copySecret(s, input.to));
     result.secrets.push(s.metadata?.name ?? '');

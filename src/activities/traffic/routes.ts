@@ -36,7 +36,19 @@ export interface RouteKind {
   setWeights(obj: Json, s: Sides, greenWeight: number): void;
   /** Default and header rule both to `s.maintenance` only. */
   routeAllToMaintenance(obj: Json, s: Sides): void;
+  /** Share of the default rule's traffic (percent) on blue, on green, and the other backends it names. */
+  shares(obj: Json, s: Sides): { blue: number; green: number; others: string[] };
 }
+
+/** Percent of the total for each weight; an absent weight counts as `absent` (the API's default). */
+function percents(weights: (number | undefined)[], absent: number): number[] {
+  const w = weights.map((x) => (typeof x === 'number' ? x : absent));
+  const total = w.reduce((a, b) => a + b, 0);
+  return w.map((x) => (total > 0 ? Math.round((x / total) * 1000) / 10 : 0));
+}
+
+/** The routing rules as they were before maintenance mode, so turning it off restores them exactly. */
+export const PRE_MAINTENANCE_ANNOTATION = 'release.hwayo.io/pre-maintenance-rules';
 
 const invalid = (msg: string) => nonRetryable('InvalidInput', msg);
 
@@ -82,6 +94,14 @@ export const istio: RouteKind = {
         route: [{ destination: { host: s.green, port: { number: s.port } }, weight: 100 }],
       });
     }
+  },
+  shares(obj, s) {
+    const { main } = istioRules(obj, s);
+    const route: Json[] = main.route ?? [];
+    const pct = percents(route.map((d) => d.weight), route.length === 1 ? 100 : 0);
+    const sum = (host: string) => route.reduce((acc, d, i) => acc + (sameHost(d.destination?.host ?? '', host) ? pct[i] : 0), 0);
+    const others = route.filter((d, i) => pct[i] > 0 && !sameHost(d.destination?.host ?? '', s.blue) && !sameHost(d.destination?.host ?? '', s.green)).map((d) => String(d.destination?.host));
+    return { blue: sum(s.blue), green: sum(s.green), others };
   },
   routeAllToMaintenance(obj, s) {
     const { header, main } = istioRules(obj, s);
@@ -147,6 +167,14 @@ export const gatewayApi: RouteKind = {
         backendRefs: [gatewayRef([], green, s, 100)],
       });
     }
+  },
+  shares(obj, s) {
+    const { main, blue, green } = gatewayRules(obj, s);
+    const refs: Json[] = main.backendRefs ?? [];
+    const pct = percents(refs.map((b) => b.weight), 1);
+    const sum = (target: { name: string; namespace: string }) => refs.reduce((acc, b, i) => acc + (refMatches(b, target, s.routeNamespace) ? pct[i] : 0), 0);
+    const others = refs.filter((b, i) => pct[i] > 0 && !refMatches(b, blue, s.routeNamespace) && !refMatches(b, green, s.routeNamespace)).map((b) => `${b.namespace ?? s.routeNamespace}/${b.name}`);
+    return { blue: sum(blue), green: sum(green), others };
   },
   routeAllToMaintenance(obj, s) {
     const { header, main } = gatewayRules(obj, s);
