@@ -12,13 +12,7 @@ say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 cli() { node "$ROOT/bin/hwayo-release" "$@"; }
 
 if [ "${1:-}" = stop ]; then
-  pidfile="$STACK/pids/demo-worker.pid"
-  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-    kill -TERM -- "-$(cat "$pidfile")" 2>/dev/null || kill -TERM "$(cat "$pidfile")"
-    for _ in $(seq 1 100); do kill -0 "$(cat "$pidfile")" 2>/dev/null || break; sleep 0.1; done
-  fi
-  rm -f "$pidfile"
-  bash "$ROOT/scripts/stack/down.sh"
+  bash "$ROOT/scripts/stack/down.sh" # stops the demo worker first
   exit 0
 fi
 

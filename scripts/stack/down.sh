@@ -3,6 +3,15 @@
 source "$(dirname "$0")/lib.sh"
 ALL=(temporal sinks tls redis postgres moto prometheus kube)
 components=("$@"); [ ${#components[@]} -eq 0 ] && components=("${ALL[@]}")
+# The demo's worker (scripts/demo.sh) talks to this stack: it goes first when everything stops.
+if [ $# -eq 0 ] && [ -f "$HWAYO_STACK_DIR/pids/demo-worker.pid" ]; then
+  pid=$(cat "$HWAYO_STACK_DIR/pids/demo-worker.pid")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid"
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  fi
+  rm -f "$HWAYO_STACK_DIR/pids/demo-worker.pid"
+fi
 for c in "${components[@]}"; do
   script="$REPO_ROOT/scripts/stack/components/$c.sh"
   [ -f "$script" ] && bash "$script" stop || true

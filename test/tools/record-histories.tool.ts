@@ -13,6 +13,8 @@ const t = useWorkflowEnv();
 
 const scenarios: [string, RunOptions, (run: Run) => Promise<void>][] = [
   ['succeeded', {}, async () => undefined],
+  // Production already in the plan's green namespace: the pair swaps.
+  ['alternated', { scripts: { live: 'hwayo-production-green' } }, async () => undefined],
   ['rolled-back-at-25', { scripts: { canary: (c) => (c.weight === 25 && c.query > 20 ? { error_rate: 7 } : {}) } }, async () => undefined],
   ['emergency', (() => {
     let blueWaits = 0;

@@ -20,7 +20,10 @@ beforeAll(async () => {
 });
 
 test('histories of every kind of release are committed', () => {
-  expect(files).toEqual(['emergency.json', 'paused-and-resumed.json', 'rejected.json', 'release-hwayo-2.4.0-demo.20261126153027.json', 'rolled-back-at-25.json', 'succeeded.json']);
+  expect(files).toEqual([
+    'alternated.json', 'emergency.json', 'paused-and-resumed.json', 'rejected.json', 'release-hwayo-2.4.0-demo.20261126153027.json',
+    'rolled-back-at-25.json', 'succeeded-before-alternation.json', 'succeeded.json',
+  ]);
 });
 
 // Signed approvals name the workflow id, so a history exported from a real release replays under its
