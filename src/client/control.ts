@@ -94,7 +94,10 @@ const CONTROL: Record<ControlAction, { update: typeof abortUpdate; summary: stri
   abort: { update: abortUpdate, summary: 'abort a release (rolls back whatever it changed)', text: 'Aborts the release: before approval it simply ends; after production changed it rolls back.' },
   pause: { update: pauseUpdate, summary: 'pause the current watch window', text: 'Pauses the watch window in progress (canary or full switch); analysis keeps running and rollback triggers still act.' },
   resume: { update: resumeUpdate, summary: 'resume a paused release', text: 'Resumes a paused release (also one paused by inconclusive metrics).' },
-  promote: { update: promoteUpdate, summary: 'skip the remaining canary steps', text: 'Skips the remaining canary steps and goes to the full switch (only during the canary).' },
+  promote: {
+    update: promoteUpdate, summary: 'skip the remaining canary steps, or end the retention window early',
+    text: 'During the canary: skips the remaining canary steps and goes to the full switch. During retention (after success): ends the rollback window now; blue is deleted and the release is final, so the next release can start.',
+  },
   rollback: { update: rollbackUpdate, summary: 'roll back (also within the retention window after success)', text: 'Rolls back: traffic to blue, blue verified, green deleted. Also after success, while blue is kept (retention window).' },
 };
 

@@ -68,7 +68,8 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
   let window: ReleaseStatus['window'];
   let pending: PendingDecision | undefined;
   let rollbackWindowEndsMs: number | undefined;
-  const control: { abort?: ControlRequest; rollback?: ControlRequest; promote?: ControlRequest; paused?: ControlRequest } = {};
+  // `retire`: a promote during retention, which ends the rollback window early (blue deleted now).
+  const control: { abort?: ControlRequest; rollback?: ControlRequest; promote?: ControlRequest; paused?: ControlRequest; retire?: ControlRequest } = {};
   const current = (key: keyof typeof control): ControlRequest | undefined => control[key];
   const blueReplicas: Record<string, number> = {};
   let notificationSeq = 0;
@@ -168,11 +169,15 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
       case 'resume':
         return control.paused ? undefined : 'the release is not paused';
       case 'promote':
-        if (stage !== 'canary') return `promote skips canary steps; the release is in ${stage}`;
+        if (stage === 'retention') {
+          if (control.retire) return 'blue is already being retired';
+          return control.rollback ? 'a rollback is already under way' : undefined;
+        }
+        if (stage !== 'canary') return `promote skips canary steps (or, in retention, retires blue early); the release is in ${stage}`;
         return control.promote ? 'a promote is already under way' : undefined;
       case 'rollback':
         if (!req.reason?.trim()) return 'a rollback needs a reason';
-        if (stage === 'retention') return undefined;
+        if (stage === 'retention') return control.retire ? 'blue is already being retired' : undefined;
         if (stage === 'green-deploy' || watching()) return control.rollback ? 'a rollback is already under way' : undefined;
         return `nothing to roll back during ${stage}; use abort`;
     }
@@ -184,6 +189,7 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
     if (!refusal) {
       if (action === 'pause') control.paused = req;
       else if (action === 'resume') control.paused = undefined;
+      else if (action === 'promote' && stage === 'retention') control.retire = req;
       else control[action] = req;
       event(`${action} by ${req.by}${req.reason ? `: ${req.reason}` : ''}`);
       updateUi();
@@ -527,9 +533,9 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
     pending = { kind: 'rollback-window', since: iso(), detail: `rollback possible until ${iso(rollbackWindowEndsMs)}` };
     await storeReport();
     await notify('info', 'succeeded', `Release succeeded; blue kept until ${iso(rollbackWindowEndsMs)} for rollback`);
-    const rollbackRequested = await condition(() => control.rollback !== undefined, Math.max(0, rollbackWindowEndsMs - Date.now()));
+    await condition(() => control.rollback !== undefined || control.retire !== undefined, Math.max(0, rollbackWindowEndsMs - Date.now()));
     pending = undefined;
-    if (rollbackRequested) {
+    if (current('rollback')) {
       // Handlers mutate `control`; read it through a function so narrowing above does not apply.
       const req = current('rollback')!;
       const why = `rollback after success by ${req.by}: ${req.reason}`;
@@ -551,10 +557,12 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
       await notify('warning', 'rollback-finished', `Rollback after success finished (${outcome})`);
       return;
     }
-    enter('promoting', `retention window over; deleting ${blue}`);
+    const retire = current('retire');
+    const ended = retire ? `retention ended early by ${retire.by}${retire.reason ? ` (${retire.reason})` : ''}` : 'retention window over';
+    enter('promoting', `${ended}; deleting ${blue}`);
     await call(longOptions(10 * 60_000), `delete ${blue}`, 'deleteNamespace', { name: blue, waitMs: 10 * 60_000 });
     event(`deleted ${blue}`);
-    await notify('info', 'blue-retired', `Retention window over: ${blue} deleted; the release is final`);
+    await notify('info', 'blue-retired', `${ended[0].toUpperCase()}${ended.slice(1)}: ${blue} deleted; the release is final`);
   };
 
   try {

@@ -34,7 +34,6 @@ let workerRun: Promise<void>;
 let nativeConnection: NativeConnection;
 let client: Client;
 let planFile: string;
-let shortRetentionPlanFile: string;
 
 interface CliResult { code: number; out: string; err: string }
 
@@ -94,8 +93,8 @@ const evidenceFlags = () => [
   '--evidence-npm-audit', join(EVIDENCE, 'npm-audit-clean.json'), '--evidence-sonarqube', join(EVIDENCE, 'sonarqube-hotspots-clean.json'),
 ];
 
-async function startRelease(version: string, plan = planFile): Promise<string> {
-  const out = await ok('start', plan, '--version', version, '--image-tag', `${version.replace(/[^A-Za-z0-9_.-]/g, '-')}-e2e`, '--last-known-good', '1.0.0',
+async function startRelease(version: string): Promise<string> {
+  const out = await ok('start', planFile, '--version', version, '--image-tag', `${version.replace(/[^A-Za-z0-9_.-]/g, '-')}-e2e`, '--last-known-good', '1.0.0',
     '--task-queue', taskQueue, '--requested-by', 'e2e-test', ...evidenceFlags());
   const id = out.trim();
   started.push(id);
@@ -132,9 +131,7 @@ beforeAll(async () => {
   planFile = join(tmp, 'plan.yaml');
   writeFileSync(planFile, stringify(doc));
   await ok('plan', 'validate', planFile);
-  doc.retention.blueKeep = '2s';
-  shortRetentionPlanFile = join(tmp, 'plan-short-retention.yaml');
-  writeFileSync(shortRetentionPlanFile, stringify(doc));
+
 
   nativeConnection = await NativeConnection.connect({ address: stackVar('TEMPORAL_ADDRESS') });
   worker = await Worker.create({
@@ -294,16 +291,28 @@ test('two releases in a row alternate the namespaces: the second deploys into th
   // The sick canary before this one leaves its errors in the 30 s rates for a while.
   await until('green error rate below 1%', async () => (await errorRateOfGreen()) < 1, 60_000);
   try {
-    // The first release succeeds and, after its (short) retention window, deletes the old blue.
-    const first = await startRelease(`2.6.0-e2e.${randomBytes(3).toString('hex')}`, shortRetentionPlanFile);
+    // The first release succeeds and keeps the old blue (hwayo-production) for its rollback window.
+    const first = await startRelease(`2.6.0-e2e.${randomBytes(3).toString('hex')}`);
     await until('awaiting approval', async () => (await statusOf(first)).stage === 'awaiting-approval');
     await approveAll(first);
+    expect((await cli('watch', first, '--interval', '0.5')).code).toBe(0);
+
+    // While it does, a next release would deploy over that kept blue: the baseline check refuses it.
+    const blocked = await startRelease(`2.6.1-e2e.${randomBytes(3).toString('hex')}`);
+    const refused = await client.workflow.getHandle(blocked).result() as { outcome: string; reason: string };
+    expect(refused.outcome).toBe('preflight-failed');
+    expect(refused.reason).toContain('release-baseline (');
+    expect(refused.reason).toContain('green (hwayo-production) already runs web-app, api-gateway');
+    expect(refused.reason).toContain('hwayo-release promote RELEASE-ID');
+
+    // Ending the first release's window early (promote during retention) deletes the old blue now.
+    expect(await ok('promote', first, '--by', 'e2e-test', '--reason', 'the next release must ship')).toContain('promote accepted');
     expect(await client.workflow.getHandle(first).result()).toMatchObject({ outcome: 'succeeded', weights: [5, 25, 50, 100] });
     expect(await virtualServiceWeights()).toEqual({ 'hwayo-production': 0, 'hwayo-production-green': 100 });
     expect(await namespaceExists('hwayo-production')).toBe(false);
 
     // The same plan again: production is now hwayo-production-green, so this release goes the other way.
-    const second = await startRelease(`2.6.1-e2e.${randomBytes(3).toString('hex')}`);
+    const second = await startRelease(`2.6.2-e2e.${randomBytes(3).toString('hex')}`);
     const waiting = await until('awaiting approval', async () => { const s = await statusOf(second); return s.stage === 'awaiting-approval' && s; });
     expect(waiting.environments).toEqual({ blue: 'hwayo-production-green', green: 'hwayo-production' });
     await approveAll(second);

@@ -195,3 +195,29 @@ test('the CLI reads a release whose outcome is decided but whose report is still
     expect(view).toMatchObject({ closedAs: 'COMPLETED', result: { outcome: 'rejected', report: { outcome: 'rejected' } } });
   });
 });
+
+test('promote during retention ends the rollback window early: blue is deleted now and the release is final', async () => {
+  await withRelease(t.env, t.bundle, {}, async ({ world, handle, waitFor }) => {
+    await waitFor((x) => x.stage === 'retention');
+    await t.env.sleep(2 * HOUR);
+    const entry = await handle.executeUpdate(promoteUpdate, { args: [{ by: 'erin', reason: 'hotfix 2.4.1 must ship' }] });
+    expect(entry).toMatchObject({ action: 'promote', by: 'erin', accepted: true });
+    const result = await handle.result();
+    expect(result.outcome).toBe('succeeded');
+    expect(world.named('deleteNamespace').map((c) => (c.args as { name: string }).name)).toEqual(['hwayo-production']);
+    const retention = result.report.timeline.find((e) => e.stage === 'retention')!;
+    const ended = result.report.timeline.find((e) => e.event.startsWith('retention ended early by erin (hotfix 2.4.1 must ship)'))!;
+    expect(Date.parse(ended.at) - Date.parse(retention.at)).toBeGreaterThanOrEqual(2 * HOUR);
+    expect(Date.parse(ended.at) - Date.parse(retention.at)).toBeLessThan(3 * HOUR);
+    const slack = world.named('postSlack').map((c) => (c.args as { text: string }).text);
+    expect(slack[slack.length - 1]).toContain('Retention ended early by erin (hotfix 2.4.1 must ship): hwayo-production deleted; the release is final');
+  });
+});
+
+test('promote outside the canary and retention is refused with the reason', async () => {
+  await withRelease(t.env, t.bundle, { approve: false }, async ({ handle, waitFor }) => {
+    await waitFor((x) => x.stage === 'awaiting-approval');
+    expect(await refusal(handle.executeUpdate(promoteUpdate, { args: [{ by: 'erin' }] })))
+      .toBe('promote skips canary steps (or, in retention, retires blue early); the release is in awaiting-approval');
+  });
+});

@@ -50,7 +50,7 @@ export async function checkReleaseBaseline(k: KubeClients, input: BaselineInput)
       const greenNames = new Set(greenDeps.items.map((d) => d.metadata?.name));
       const live = services.filter((s) => greenNames.has(s));
       data.greenDeployments = live.length;
-      if (live.length) problems.push(`green (${green}) already runs ${live.join(', ')}: it may be production or left over from an earlier release (delete it, or ${SWAP_HINT})`);
+      if (live.length) problems.push(`green (${green}) already runs ${live.join(', ')}: an earlier release may keep it for its rollback window (end that window with \`hwayo-release promote RELEASE-ID\`), it may be left over (delete the namespace), or ${SWAP_HINT}`);
     }
   }
 
