@@ -4,6 +4,7 @@
 // ALLOW_DUPLICATE_FAILED_ONLY). A release that completed, whatever its outcome (succeeded, rolled
 // back, rejected, aborted), is the record of that version: release again under a new version.
 import { resolve } from 'node:path';
+import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { EvidenceRefs } from '../activities/contract';
 import {
@@ -11,6 +12,7 @@ import {
 } from '../workflows/definitions';
 import { CliError, EXIT, EXIT_CODES_HELP, optional, parse, required, usageError, type Command, type Io } from './cli';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, withClient } from './connection';
+import { listQuery } from './list';
 import { loadPlanOrExit } from './plan';
 import { follow } from './status';
 
@@ -30,9 +32,16 @@ Starts a release of the plan's app at version V and prints its id, release-<app>
   --requested-by NAME         recorded in the release (default: HWAYO_USER or the login name)
   --task-queue NAME           worker task queue (default HWAYO_TASK_QUEUE or "${DEFAULT_TASK_QUEUE}")
   --no-search-attributes      do not set Hwayo* search attributes (namespace without them registered)
+  --allow-concurrent          start even while another release of the app runs (the release-baseline
+                              preflight check still refuses to deploy over a live or kept namespace)
   --wait                      follow the release until it is decided (succeeded and in its blue
                               retention window, or finished) and exit with the outcome's code
   --json                      print {"releaseId", "runId"} (with --wait: the final status too)
+
+One release per app at a time: while another release of the same app runs (waiting for approval,
+in its canary, or keeping blue in its retention window), start exits 7 and names it, because both
+would deploy into the same green namespace. Wait for it, abort it, or end its retention window early
+with \`hwayo-release promote ID\`.
 
 One release per app and version: starting a release whose id is running exits 7. After a run that
 failed, was terminated, cancelled or timed out, the same id may be started again; after a run that
@@ -53,7 +62,7 @@ export const start: Command = {
       ...CONNECTION_OPTIONS,
       version: { type: 'string' }, 'image-tag': { type: 'string' }, 'last-known-good': { type: 'string' },
       'evidence-trivy': { type: 'string' }, 'evidence-gitleaks': { type: 'string' }, 'evidence-npm-audit': { type: 'string' }, 'evidence-sonarqube': { type: 'string' },
-      'requested-by': { type: 'string' }, 'task-queue': { type: 'string' }, 'no-search-attributes': { type: 'boolean' },
+      'requested-by': { type: 'string' }, 'task-queue': { type: 'string' }, 'no-search-attributes': { type: 'boolean' }, 'allow-concurrent': { type: 'boolean' },
       wait: { type: 'boolean' }, json: { type: 'boolean' },
     }, HELP, io, { min: 1, max: 1, names: 'PLAN-FILE' });
     if (!args) return EXIT.ok;
@@ -80,6 +89,7 @@ export const start: Command = {
     const workflowId = releaseId(plan.app, version);
     const taskQueue = optional(v, 'task-queue') ?? io.env.HWAYO_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
     return withClient(v, io, async ({ client }) => {
+      if (searchAttributes && !v['allow-concurrent']) await refuseConcurrent(client, plan.app, workflowId);
       let runId: string;
       try {
         const handle = await client.workflow.start(RELEASE_WORKFLOW, {
@@ -107,3 +117,21 @@ export const start: Command = {
     });
   },
 };
+
+/**
+ * Another release of the app still running would share the green namespace. Visibility finds the
+ * candidates; describe() confirms each (visibility lags a closed run by a moment). The same id is left
+ * to the start itself, which refuses it with its own message.
+ */
+async function refuseConcurrent(client: Client, app: string, workflowId: string): Promise<void> {
+  const running: string[] = [];
+  for await (const w of client.workflow.list({ query: listQuery({ app, running: true }), pageSize: 10 })) {
+    if (w.workflowId === workflowId) continue;
+    const d = await client.workflow.getHandle(w.workflowId, w.runId).describe().catch(() => undefined);
+    if (d?.status.name === 'RUNNING') running.push(`${w.workflowId} (${d.typedSearchAttributes.get(SA_STAGE) ?? 'stage unknown'})`);
+    if (running.length >= 5) break;
+  }
+  if (running.length) {
+    throw new CliError(`another release of ${app} is still running: ${running.join(', ')}. Two releases of one app would deploy into the same green namespace: wait for it, abort it, or end its retention window early with \`hwayo-release promote ID\` (--allow-concurrent starts anyway; the release-baseline check still applies)`, EXIT.refused);
+  }
+}

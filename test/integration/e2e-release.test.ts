@@ -17,7 +17,7 @@ import { run } from '../../src/client/main';
 import type { Io } from '../../src/client/cli';
 import type { ReleaseReport, ReleaseStatus } from '../../src/workflows/definitions';
 import { eventually, kubeConfigForStack, withKubeconfig } from './kube-helpers';
-import { stackConfig, stackVar } from './stack';
+import { endRunningReleases, stackConfig, stackVar } from './stack';
 
 jest.mock('@kubernetes/client-node', () => jest.requireActual<typeof import('./native-esm')>('./native-esm').kubernetesClient());
 jest.setTimeout(8 * 60_000);
@@ -93,9 +93,9 @@ const evidenceFlags = () => [
   '--evidence-npm-audit', join(EVIDENCE, 'npm-audit-clean.json'), '--evidence-sonarqube', join(EVIDENCE, 'sonarqube-hotspots-clean.json'),
 ];
 
-async function startRelease(version: string): Promise<string> {
+async function startRelease(version: string, ...extra: string[]): Promise<string> {
   const out = await ok('start', planFile, '--version', version, '--image-tag', `${version.replace(/[^A-Za-z0-9_.-]/g, '-')}-e2e`, '--last-known-good', '1.0.0',
-    '--task-queue', taskQueue, '--requested-by', 'e2e-test', ...evidenceFlags());
+    '--task-queue', taskQueue, '--requested-by', 'e2e-test', ...evidenceFlags(), ...extra);
   const id = out.trim();
   started.push(id);
   return id;
@@ -114,7 +114,9 @@ beforeAll(async () => {
   const workerKubeconfig = join(tmp, 'worker.kubeconfig');
   execFileSync('bash', [join(ROOT, 'scripts', 'worker-kubeconfig.sh'), workerKubeconfig], { env: process.env, stdio: ['ignore', 'ignore', 'inherit'] });
   const config = withKubeconfig(stackConfig(), workerKubeconfig);
-  // The seed state (all traffic on blue, no green): the release-baseline check refuses anything else.
+  // The seed state (all traffic on blue, no green, no release of the app running): the release-baseline
+  // check and `start` refuse anything else.
+  await endRunningReleases('hwayo', 'e2e tests start from the seed state');
   execFileSync('bash', [join(ROOT, 'scripts', 'stack', 'kube-fixtures.sh')], { env: process.env, stdio: ['ignore', 'ignore', 'inherit'] });
   Runtime.install({ logger: new DefaultLogger('WARN') });
   // Approver keys through the CLI, their public keys into a copy of the local plan with short windows.
@@ -297,8 +299,13 @@ test('two releases in a row alternate the namespaces: the second deploys into th
     await approveAll(first);
     expect((await cli('watch', first, '--interval', '0.5')).code).toBe(0);
 
-    // While it does, a next release would deploy over that kept blue: the baseline check refuses it.
-    const blocked = await startRelease(`2.6.1-e2e.${randomBytes(3).toString('hex')}`);
+    // While it does, a next release is refused at start: it would share the green namespace.
+    const next = `2.6.1-e2e.${randomBytes(3).toString('hex')}`;
+    const refusedStart = await cli('start', planFile, '--version', next, '--image-tag', 'x-1', '--task-queue', taskQueue, ...evidenceFlags());
+    expect(refusedStart.code).toBe(7);
+    expect(refusedStart.err).toContain(`another release of hwayo is still running: ${first} (retention)`);
+    // Forced, it would deploy over that kept blue: the baseline check refuses it before anything changes.
+    const blocked = await startRelease(next, '--allow-concurrent');
     const refused = await client.workflow.getHandle(blocked).result() as { outcome: string; reason: string };
     expect(refused.outcome).toBe('preflight-failed');
     expect(refused.reason).toContain('release-baseline (');

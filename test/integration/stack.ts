@@ -2,6 +2,7 @@
 // stack wrote to .stack/env and builds the worker's activity configuration from them.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { activityConfigFromEnv, type ActivityConfig } from '../../src/activities/config';
 
 const STACK_DIR = process.env.HWAYO_STACK_DIR ?? join(__dirname, '..', '..', '.stack');
@@ -27,4 +28,23 @@ export function stackVar(name: string): string {
   const value = stackEnv()[name];
   if (!value) throw new Error(`${name} is not set by the local stack: is its component running? (scripts/stack/up.sh)`);
   return value;
+}
+
+/**
+ * Terminates releases of `app` still running on the stack's Temporal (an earlier demo keeping blue in
+ * its retention window, a test run killed midway): `start` refuses a second release of an app.
+ */
+export async function endRunningReleases(app: string, reason: string): Promise<string[]> {
+  const connection = await Connection.connect({ address: stackVar('TEMPORAL_ADDRESS') });
+  try {
+    const client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
+    const ended: string[] = [];
+    for await (const w of client.workflow.list({ query: `HwayoApp = "${app}" AND ExecutionStatus = "Running"` })) {
+      await client.workflow.getHandle(w.workflowId, w.runId).terminate(reason).catch(() => undefined);
+      ended.push(w.workflowId);
+    }
+    return ended;
+  } finally {
+    await connection.close();
+  }
 }
