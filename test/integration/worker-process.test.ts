@@ -1,14 +1,19 @@
 // The real worker as a child process (`node dist/src/worker.js`, built here): configuration errors
 // stop it before anything starts; a good configuration (from a YAML file) serves /healthz, /readyz and
-// /metrics plus the SDK's metrics; SIGTERM drains it and it exits 0 with its ports closed.
+// /metrics plus the SDK's metrics; SIGTERM drains it and it exits 0 with its ports closed, letting an
+// activity in flight finish within the grace time, and another worker process carries the release on.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { stringify } from 'yaml';
+import { Client, Connection } from '@temporalio/client';
 import { newKey } from './codec-helpers';
 import { stackEnv } from './stack';
+import { dataConverterFromEnv } from '../../src/codec';
+import { defaultPlan } from '../../src/plan/load';
+import { RELEASE_WORKFLOW, type ReleaseInput, type ReleaseResult } from '../../src/workflows/definitions';
 
 jest.setTimeout(180_000);
 const ROOT = join(__dirname, '..', '..');
@@ -70,6 +75,66 @@ test('unknown setting in the config file: exit 2 naming it', async () => {
   const { out, exited } = run(['--config', file], {});
   expect(await exited).toBe(2);
   expect(out.stderr).toMatch(/unknown setting TEMPORAL_ADDRES/);
+});
+
+/** The stack's settings a worker needs, as a config file for `taskQueue`. */
+function workerConfigFile(name: string, taskQueue: string, port: number, graceMs: number): string {
+  const file = join(dir, name);
+  const pick = (...names: string[]) => Object.fromEntries(names.filter((n) => env[n]).map((n) => [n, env[n]]));
+  writeFileSync(file, stringify({
+    ...pick('TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'KUBECONFIG', 'PROMETHEUS_URL', 'AWS_REGION', 'AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID',
+      'AWS_SECRET_ACCESS_KEY', 'DATABASE_URL', 'REDIS_URL', 'PAGERDUTY_EVENTS_URL', 'PAGERDUTY_ROUTING_KEY', 'SMTP_URL', 'HWAYO_TLS_CA_FILE'),
+    HWAYO_TASK_QUEUE: taskQueue, HWAYO_WORKER_HTTP_PORT: port, HWAYO_SDK_METRICS_PORT: 0, HWAYO_SHUTDOWN_GRACE_MS: graceMs,
+  }));
+  return file;
+}
+
+test('SIGTERM with an activity in flight: it finishes within the grace time, the worker exits 0, and another worker carries on', async () => {
+  const taskQueue = `worker-drain-${randomUUID().slice(0, 8)}`;
+  const key = newKey('k1');
+  const file = workerConfigFile('drain.yaml', taskQueue, httpPort + 2, 10_000);
+  const first = run([], { HWAYO_WORKER_CONFIG: file, HWAYO_CODEC_KEYS: key });
+  await until('first worker ready', async () => ((await get(httpPort + 2, '/readyz')).status === 200 ? true : undefined));
+
+  // A release whose only preflight check takes 3 s (a slow monitoring endpoint of the stack's sinks).
+  const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS! });
+  try {
+    const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE ?? 'default', dataConverter: dataConverterFromEnv({ HWAYO_CODEC_KEYS: key }) });
+    const plan = defaultPlan();
+    plan.preflight.checks = [{ name: 'slow-monitoring', group: 'monitoring', kind: 'http', url: `${env.SINKS_URL}/slow/3000/health` }];
+    plan.environments.alternate = false;
+    const input: ReleaseInput = { plan, version: '9.9.9', imageTag: 'drain-1', searchAttributes: false };
+    const handle = await client.workflow.start(RELEASE_WORKFLOW, { args: [input], taskQueue, workflowId: `drain-${randomUUID().slice(0, 8)}` });
+    await until('the check in flight', async () => {
+      const d = await handle.describe();
+      return d.raw.pendingActivities?.some((a) => a.activityType?.name === 'runCheck' && Number(a.state) === 2) ? true : undefined; // 2: STARTED
+    }, 30_000);
+
+    const t0 = Date.now();
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    const drainedMs = Date.now() - t0;
+    // It waited for the 3 s check (started just before the signal), within the 10 s grace time.
+    expect(drainedMs).toBeGreaterThan(1_500);
+    expect(drainedMs).toBeLessThan(15_000);
+    // The check ran to its end on the stopping worker: completed on its first attempt, not timed out.
+    const events = (await handle.fetchHistory()).events ?? [];
+    const started = events.filter((e) => e.activityTaskStartedEventAttributes);
+    expect(started.map((e) => e.activityTaskStartedEventAttributes!.attempt)).toEqual([1]);
+    expect(events.filter((e) => e.activityTaskCompletedEventAttributes)).toHaveLength(1);
+    expect(events.some((e) => e.activityTaskTimedOutEventAttributes || e.activityTaskFailedEventAttributes)).toBe(false);
+
+    // A new worker picks the release up where the stopped one left it.
+    const second = run([], { HWAYO_WORKER_CONFIG: file, HWAYO_CODEC_KEYS: key });
+    const result = (await handle.result()) as ReleaseResult;
+    expect(result.outcome).toBe('preflight-failed');
+    expect(result.reason).toContain('slow-monitoring');
+    expect(result.report.preflight[0].results).toHaveLength(1);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  } finally {
+    await connection.close();
+  }
 });
 
 test('runs from a YAML config file: health, readiness, metrics, JSON logs; SIGTERM drains and exits 0', async () => {
