@@ -10,6 +10,9 @@ log() { printf '[test] %s\n' "$*" >&2; }
 
 stop_stack() { bash scripts/stack/down.sh >/dev/null 2>&1 || true; }
 trap stop_stack EXIT
+# A run stopped by a signal (a CI timeout, Ctrl-C) still stops the stack: exit runs the EXIT trap.
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "npm ci"; npm ci --no-audit --no-fund >&2 || { echo "npm ci failed"; echo "0 passed, 1 failed"; exit 1; }

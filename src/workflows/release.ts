@@ -2,11 +2,12 @@
 // steps with continuous analysis, full switch, retention window, report. Every wait is a workflow
 // timer or condition, so it survives worker restarts; every decision is a pure function call.
 import {
-  ApplicationFailure, CancellationScope, condition, isCancellation, log, setCurrentDetails, setHandler,
+  ApplicationFailure, CancellationScope, condition, isCancellation, log, patched, setCurrentDetails, setHandler,
   upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { CheckResult, MetricReading, Severity } from '../activities/contract';
 import { formatDuration } from '../plan/duration';
+import type { PreflightCheck } from '../plan/types';
 import { gateState, missingRoles, refusalReason } from './approvals';
 import {
   describeVerdict, emergencySnapshotId, evaluateSample, healthFailuresExceeded, metricQueries, needsStable, nextTickMs,
@@ -215,8 +216,8 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
   setHandler(auditQuery, () => [...audit]);
 
   // ---- building blocks ----
-  const runChecks = async (groups?: string[]): Promise<CheckResult[]> => {
-    const checks = plan.preflight.checks.filter((c) => !groups || groups.includes(c.group));
+  const runChecks = async (which: (c: PreflightCheck) => boolean = () => true): Promise<CheckResult[]> => {
+    const checks = plan.preflight.checks.filter(which);
     const results = await Promise.all(checks.map((check) =>
       call(DEFAULT_OPTIONS, `preflight: ${check.name}`, 'runCheck', { check, context: { blueNamespace: blue, greenNamespace: green, route: plan.traffic, services: plan.services.map((s) => s.name) }, evidence: input.evidence })
         .catch((err: unknown): CheckResult => ({ name: check.name, ok: false, detail: `check could not run: ${errorText(err)}` }))));
@@ -466,9 +467,15 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
     // Stale infrastructure checks are run again before anything in production changes.
     if (Date.now() - checkedAtMs > plan.preflight.freshnessMs) {
       enter('preflight-recheck', `approval came ${formatDuration(Date.now() - checkedAtMs)} after preflight; re-running infrastructure checks`);
-      const again = (await runChecks(['infrastructure'])).filter((r) => !r.ok);
+      const again = (await runChecks((c) => c.group === 'infrastructure')).filter((r) => !r.ok);
       checkedAtMs = Date.now();
       if (again.length) throw new Finished('preflight-failed', `infrastructure re-check failed: ${again.map((f) => `${f.name} (${f.detail})`).join('; ')}`);
+    } else if (patched('baseline-after-approval') && plan.preflight.checks.some((c) => c.kind === 'release-baseline')) {
+      // However fresh the other checks are, what may have moved while people decided (another release
+      // of the app deploying into the same green, a manual switch) is looked at again before green.
+      const again = (await runChecks((c) => c.kind === 'release-baseline')).filter((r) => !r.ok);
+      if (again.length) throw new Finished('preflight-failed', `release baseline changed while waiting for approval: ${again.map((f) => `${f.name} (${f.detail})`).join('; ')}`);
+      event('release baseline re-checked after approval');
     }
 
     const early = interruption(false);

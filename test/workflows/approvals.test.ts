@@ -120,3 +120,17 @@ test('an approval later than the preflight freshness re-runs the infrastructure 
     expect(names.lastIndexOf('runCheck')).toBeLessThan(names.indexOf('createNamespace'));
   });
 });
+
+test('the release baseline is checked again after approval: a change while people decided stops the release before green', async () => {
+  await withRelease(t.env, t.bundle, { approve: false }, async ({ world, handle, waitFor }) => {
+    await waitFor((s) => s.stage === 'awaiting-approval');
+    // Meanwhile another release of the app (started with --allow-concurrent) took the green namespace.
+    world.scripts.checks = { 'release-baseline': false };
+    for (const role of ['tech-lead', 'product-manager', 'qa-lead']) await handle.signal(approveSignal, { approverId: role, role, decision: 'approve' });
+    const result = await handle.result();
+    expect(result.outcome).toBe('preflight-failed');
+    expect(result.reason).toBe('release baseline changed while waiting for approval: release-baseline (release-baseline failed)');
+    expect(world.named('runCheck')).toHaveLength(14);
+    expect(world.sequence(['runCheck', 'postSlack', 'storeReport'])).toEqual(['findLiveEnvironment']); // a read only
+  });
+});

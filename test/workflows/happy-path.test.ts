@@ -34,7 +34,9 @@ test('a default release runs every seed stage in order, watches each step for it
     expect(world.named('deployGreen')[0].args).toMatchObject({ from: 'hwayo-production', to: 'hwayo-production-green', imageTag: '1234-abc1234' });
     expect(world.named('scaleDeployments')[0].args).toEqual({ namespace: 'hwayo-production', replicas: 1 });
     expect(world.named('deleteNamespace')[0].args).toMatchObject({ name: 'hwayo-production' });
-    expect(world.named('runCheck')).toHaveLength(13);
+    // 13 preflight checks, and the release baseline once more after approval.
+    expect(world.named('runCheck')).toHaveLength(14);
+    expect((world.named('runCheck')[13].args as { check: { kind: string } }).check.kind).toBe('release-baseline');
     expect(result.report.compensations).toEqual([]);
     // Blue is deleted only after the 24 h retention window.
     const started = Date.parse(result.report.startedAt);
