@@ -4,13 +4,11 @@ import type { ActivityConfig } from './config';
 import type { LiveEnvironmentInput, LiveEnvironmentResult, MaintenanceInput, TrafficInput, TrafficResult } from './contract';
 import { nonRetryable } from './errors';
 import { lazyKubeClients } from './kube/client';
-import { kubeCallOptional } from './kube/errors';
-import { editRoute, type RouteObject } from './traffic/edit-route';
-import { PRE_MAINTENANCE_ANNOTATION, routeKind, sidesOf } from './traffic/routes';
+import { editRoute, readTrafficSplit } from './traffic/edit-route';
+import { inMaintenance, PRE_MAINTENANCE_ANNOTATION, sidesOf } from './traffic/routes';
 
 export { PRE_MAINTENANCE_ANNOTATION };
 
-const inMaintenance = (obj: RouteObject) => obj?.metadata?.annotations?.[PRE_MAINTENANCE_ANNOTATION] !== undefined;
 
 export function createTrafficActivities(config: ActivityConfig) {
   const k = lazyKubeClients(config.kubernetes);
@@ -18,18 +16,13 @@ export function createTrafficActivities(config: ActivityConfig) {
     /** Which of the plan's two namespaces carries production now (read only; the workflow decides). */
     async findLiveEnvironment(input: LiveEnvironmentInput): Promise<LiveEnvironmentResult> {
       const [a, b] = input.namespaces;
-      const kind = routeKind(input.route);
-      const where = `${kind.plural} ${input.route.namespace}/${input.route.name}`;
-      const obj = await kubeCallOptional(`get ${where}`, () => k().custom.getNamespacedCustomObject({
-        group: kind.group, version: kind.version, namespace: input.route.namespace, plural: kind.plural, name: input.route.name,
-      }));
-      if (!obj) return { detail: `${where} does not exist` };
-      if (inMaintenance(obj)) return { detail: `${where} is in maintenance mode` };
-      const shares = kind.shares(obj, sidesOf(input.route, a, b));
-      const split = `${a} ${shares.blue}%, ${b} ${shares.green}%`;
+      const split = await readTrafficSplit(k(), input.route, a, b);
+      if (split.state === 'missing') return { detail: `${split.where} does not exist` };
+      if (split.state === 'maintenance') return { detail: `${split.where} is in maintenance mode` };
+      const { shares, where } = split;
       if (shares.blue === 100) return { live: a, detail: `${where} sends all traffic to ${a}` };
       if (shares.green === 100) return { live: b, detail: `${where} sends all traffic to ${b}` };
-      return { detail: `${where} splits traffic (${split})` };
+      return { detail: `${where} splits traffic (${a} ${shares.blue}%, ${b} ${shares.green}%)` };
     },
 
     async setTrafficWeight(input: TrafficInput): Promise<TrafficResult> {

@@ -1,6 +1,7 @@
 // Validation of user plans at the edge. Errors name the field the way people write it:
 // `canary.steps[1].weight must be greater than the previous step's 25`.
 import { z } from 'zod';
+import { followsNamespace, renderDestination, serviceRef } from './destinations';
 import { parseDuration } from './duration';
 import type { ReleasePlan } from './types';
 
@@ -113,10 +114,10 @@ export const planSchema = z
     if (plan.environments.blue === plan.environments.green) issue(['environments', 'green'], 'must differ from environments.blue');
     if (plan.environments.alternate) {
       for (const key of ['blueDestination', 'greenDestination'] as const) {
-        if (!plan.traffic[key].includes('{{namespace}}')) issue(['traffic', key], `must contain {{namespace}} when environments.alternate is true: the two namespaces take turns as blue and green (got "${plan.traffic[key]}")`);
+        if (!followsNamespace(plan.traffic[key])) issue(['traffic', key], `must contain {{namespace}} when environments.alternate is true: the two namespaces take turns as blue and green (got "${plan.traffic[key]}")`);
       }
     }
-    const pageNamespace = destinationNamespace(plan.traffic.maintenanceDestination.replace(/\{\{namespace\}\}/g, plan.traffic.namespace), plan.traffic.namespace);
+    const pageNamespace = serviceRef(renderDestination(plan.traffic.maintenanceDestination, plan.traffic.namespace), plan.traffic.namespace).namespace;
     if (pageNamespace === plan.environments.blue || pageNamespace === plan.environments.green) {
       issue(['traffic', 'maintenanceDestination'], `must not be in the blue or green namespace ("${pageNamespace}"): both are deleted in turn, and the page must outlive them`);
     }
@@ -152,12 +153,6 @@ export const planSchema = z
     const hasTrigger = plan.metrics.some((m) => m.rollback) || plan.canary.healthCheckFailureLimit > 0;
     if (!hasTrigger) issue(['metrics'], 'need a rollback bound on at least one metric (or canary.healthCheckFailureLimit > 0): the plan has no rollback trigger');
   });
-
-/** The namespace of "svc.ns[.svc.cluster.local]" (Istio) or "ns/svc" (Gateway API); a bare name is in the route's. */
-function destinationNamespace(destination: string, routeNamespace: string): string {
-  if (destination.includes('/')) return destination.split('/')[0];
-  return destination.replace(/\.svc\.cluster\.local\.?$/, '').split('.')[1] ?? routeNamespace;
-}
 
 function dupes(values: string[]): number[] {
   return values.map((v, i) => (values.indexOf(v) !== i ? i : -1)).filter((i) => i >= 0);

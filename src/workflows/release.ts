@@ -47,7 +47,7 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
   // Reassigned once, before anything touches production, when the plan alternates its namespaces.
   let blue = plan.environments.blue;
   let green = plan.environments.green;
-  const vars: QueryVars = { app: plan.app, version, blueNamespace: blue, greenNamespace: green };
+  const vars = (): QueryVars => ({ app: plan.app, version, blueNamespace: blue, greenNamespace: green });
   const iso = (ms = Date.now()) => new Date(ms).toISOString();
   const startedAt = iso();
 
@@ -216,6 +216,7 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
   setHandler(auditQuery, () => [...audit]);
 
   // ---- building blocks ----
+  const failures = (failed: CheckResult[]) => failed.map((f) => `${f.name} (${f.detail})`).join('; ');
   const runChecks = async (which: (c: PreflightCheck) => boolean = () => true): Promise<CheckResult[]> => {
     const checks = plan.preflight.checks.filter(which);
     const results = await Promise.all(checks.map((check) =>
@@ -244,7 +245,7 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
 
   const analyze = async (kind: 'tick' | 'window-end', watchStage: 'canary' | 'full-switch') => {
     const read = async (side: 'canary' | 'stable'): Promise<MetricReading[]> => {
-      const queries = metricQueries(plan.metrics, vars, side);
+      const queries = metricQueries(plan.metrics, vars(), side);
       try {
         return await call(METRIC_OPTIONS, `metrics: ${side} ${kind}`, 'queryMetrics', { queries });
       } catch (err) {
@@ -435,7 +436,6 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
       const found = await call(DEFAULT_OPTIONS, 'find the live environment', 'findLiveEnvironment', { route: plan.traffic, namespaces: [blue, green] });
       const sides = sidesFor(plan.environments, found.live);
       [blue, green] = [sides.blue, sides.green];
-      Object.assign(vars, { blueNamespace: blue, greenNamespace: green });
       event(`${found.detail}: blue ${blue}, green ${green}${sides.swapped ? ' (the plan\'s names swapped)' : ''}`);
       updateUi();
     }
@@ -444,7 +444,7 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
     const results = await runChecks();
     let checkedAtMs = Date.now();
     const failed = results.filter((r) => !r.ok);
-    if (failed.length) throw new Finished('preflight-failed', `preflight failed: ${failed.map((f) => `${f.name} (${f.detail})`).join('; ')}`);
+    if (failed.length) throw new Finished('preflight-failed', `preflight failed: ${failures(failed)}`);
     event(`preflight passed (${results.length} checks)`);
 
     // 2. Approval gate.
@@ -469,12 +469,12 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
       enter('preflight-recheck', `approval came ${formatDuration(Date.now() - checkedAtMs)} after preflight; re-running infrastructure checks`);
       const again = (await runChecks((c) => c.group === 'infrastructure')).filter((r) => !r.ok);
       checkedAtMs = Date.now();
-      if (again.length) throw new Finished('preflight-failed', `infrastructure re-check failed: ${again.map((f) => `${f.name} (${f.detail})`).join('; ')}`);
+      if (again.length) throw new Finished('preflight-failed', `infrastructure re-check failed: ${failures(again)}`);
     } else if (patched('baseline-after-approval') && plan.preflight.checks.some((c) => c.kind === 'release-baseline')) {
       // However fresh the other checks are, what may have moved while people decided (another release
       // of the app deploying into the same green, a manual switch) is looked at again before green.
       const again = (await runChecks((c) => c.kind === 'release-baseline')).filter((r) => !r.ok);
-      if (again.length) throw new Finished('preflight-failed', `release baseline changed while waiting for approval: ${again.map((f) => `${f.name} (${f.detail})`).join('; ')}`);
+      if (again.length) throw new Finished('preflight-failed', `release baseline changed while waiting for approval: ${failures(again)}`);
       event('release baseline re-checked after approval');
     }
 

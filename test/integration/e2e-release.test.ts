@@ -17,7 +17,7 @@ import { run } from '../../src/client/main';
 import type { Io } from '../../src/client/cli';
 import type { ReleaseReport, ReleaseStatus } from '../../src/workflows/definitions';
 import { eventually, kubeConfigForStack, withKubeconfig } from './kube-helpers';
-import { endRunningReleases, stackConfig, stackVar } from './stack';
+import { reseedBlue, stackConfig, stackVar, startFromSeedState } from './stack';
 
 jest.mock('@kubernetes/client-node', () => jest.requireActual<typeof import('./native-esm')>('./native-esm').kubernetesClient());
 jest.setTimeout(8 * 60_000);
@@ -116,8 +116,7 @@ beforeAll(async () => {
   const config = withKubeconfig(stackConfig(), workerKubeconfig);
   // The seed state (all traffic on blue, no green, no release of the app running): the release-baseline
   // check and `start` refuse anything else.
-  await endRunningReleases('hwayo', 'e2e tests start from the seed state');
-  execFileSync('bash', [join(ROOT, 'scripts', 'stack', 'kube-fixtures.sh')], { env: process.env, stdio: ['ignore', 'ignore', 'inherit'] });
+  await startFromSeedState('hwayo', 'e2e tests start from the seed state');
   Runtime.install({ logger: new DefaultLogger('WARN') });
   // Approver keys through the CLI, their public keys into a copy of the local plan with short windows.
   const doc = parseYaml(readFileSync(join(ROOT, 'examples', 'local-plan.yaml'), 'utf8')) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -337,6 +336,6 @@ test('two releases in a row alternate the namespaces: the second deploys into th
     expect(await namespaceExists('hwayo-production')).toBe(false);
   } finally {
     // Back to the stack's seed state (blue hwayo-production with all traffic, no green) for other suites.
-    execFileSync('bash', [join(ROOT, 'scripts', 'stack', 'kube-fixtures.sh')], { env: process.env, stdio: ['ignore', 'ignore', 'inherit'] });
+    reseedBlue();
   }
 }, 8 * 60_000);

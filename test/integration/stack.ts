@@ -1,5 +1,6 @@
 // Integration tests run against the local stack (scripts/stack/up.sh). This loads the variables the
 // stack wrote to .stack/env and builds the worker's activity configuration from them.
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -47,4 +48,15 @@ export async function endRunningReleases(app: string, reason: string): Promise<s
   } finally {
     await connection.close();
   }
+}
+
+/** The stack's blue environment as seeded: all traffic on blue, no green (scripts/stack/kube-fixtures.sh). */
+export function reseedBlue(): void {
+  execFileSync('bash', [join(__dirname, '..', '..', 'scripts', 'stack', 'kube-fixtures.sh')], { env: stackEnv(), stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+/** The seed state for a test that releases `app`: no release of it running, blue as seeded. */
+export async function startFromSeedState(app: string, reason: string): Promise<void> {
+  await endRunningReleases(app, reason);
+  reseedBlue();
 }

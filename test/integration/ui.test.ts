@@ -15,7 +15,7 @@ import { dataConverterFromEnv } from '../../src/codec';
 import type { Io } from '../../src/client/cli';
 import { run } from '../../src/client/main';
 import { withKubeconfig } from './kube-helpers';
-import { endRunningReleases, stackConfig, stackVar } from './stack';
+import { stackConfig, stackVar, startFromSeedState } from './stack';
 
 jest.mock('@kubernetes/client-node', () => jest.requireActual<typeof import('./native-esm')>('./native-esm').kubernetesClient());
 jest.setTimeout(5 * 60_000);
@@ -40,8 +40,7 @@ async function cli(...argv: string[]) {
 }
 
 beforeAll(async () => {
-  await endRunningReleases('hwayo', 'the UI test starts a release of its own');
-  execFileSync('bash', [join(ROOT, 'scripts', 'stack', 'kube-fixtures.sh')], { env: process.env, stdio: ['ignore', 'ignore', 'inherit'] });
+  await startFromSeedState('hwayo', 'the UI test starts a release of its own');
   const kubeconfig = join(tmp, 'worker.kubeconfig');
   execFileSync('bash', [join(ROOT, 'scripts', 'worker-kubeconfig.sh'), kubeconfig], { env: process.env, stdio: ['ignore', 'ignore', 'inherit'] });
   const config = withKubeconfig(stackConfig(), kubeconfig);

@@ -78,13 +78,13 @@ test('unknown setting in the config file: exit 2 naming it', async () => {
 });
 
 /** The stack's settings a worker needs, as a config file for `taskQueue`. */
-function workerConfigFile(name: string, taskQueue: string, port: number, graceMs: number): string {
+function workerConfigFile(name: string, taskQueue: string, port: number, graceMs: number, sdkMetricsPort = 0): string {
   const file = join(dir, name);
   const pick = (...names: string[]) => Object.fromEntries(names.filter((n) => env[n]).map((n) => [n, env[n]]));
   writeFileSync(file, stringify({
     ...pick('TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'KUBECONFIG', 'PROMETHEUS_URL', 'AWS_REGION', 'AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID',
       'AWS_SECRET_ACCESS_KEY', 'DATABASE_URL', 'REDIS_URL', 'PAGERDUTY_EVENTS_URL', 'PAGERDUTY_ROUTING_KEY', 'SMTP_URL', 'HWAYO_TLS_CA_FILE'),
-    HWAYO_TASK_QUEUE: taskQueue, HWAYO_WORKER_HTTP_PORT: port, HWAYO_SDK_METRICS_PORT: 0, HWAYO_SHUTDOWN_GRACE_MS: graceMs,
+    HWAYO_TASK_QUEUE: taskQueue, HWAYO_WORKER_HTTP_PORT: port, HWAYO_SDK_METRICS_PORT: sdkMetricsPort, HWAYO_SHUTDOWN_GRACE_MS: graceMs,
   }));
   return file;
 }
@@ -138,14 +138,8 @@ test('SIGTERM with an activity in flight: it finishes within the grace time, the
 });
 
 test('runs from a YAML config file: health, readiness, metrics, JSON logs; SIGTERM drains and exits 0', async () => {
-  const file = join(dir, 'worker.yaml');
   const taskQueue = `worker-proc-${randomUUID().slice(0, 8)}`;
-  const pick = (...names: string[]) => Object.fromEntries(names.filter((n) => env[n]).map((n) => [n, env[n]]));
-  writeFileSync(file, stringify({
-    ...pick('TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'KUBECONFIG', 'PROMETHEUS_URL', 'AWS_REGION', 'AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID',
-      'AWS_SECRET_ACCESS_KEY', 'DATABASE_URL', 'REDIS_URL', 'PAGERDUTY_EVENTS_URL', 'PAGERDUTY_ROUTING_KEY', 'SMTP_URL', 'HWAYO_TLS_CA_FILE'),
-    HWAYO_TASK_QUEUE: taskQueue, HWAYO_WORKER_HTTP_PORT: httpPort, HWAYO_SDK_METRICS_PORT: sdkPort, HWAYO_SHUTDOWN_GRACE_MS: 5000,
-  }));
+  const file = workerConfigFile('worker.yaml', taskQueue, httpPort, 5000, sdkPort);
   // Secrets may come from the environment instead of the file; the environment wins.
   const { child, out, exited } = run([], { HWAYO_WORKER_CONFIG: file, HWAYO_CODEC_KEYS: newKey('k1'), SLACK_WEBHOOK_URL_HWAYO_CRITICAL: env.SLACK_WEBHOOK_URL_HWAYO_CRITICAL });
 

@@ -6,7 +6,7 @@ import type { TrafficSpec } from '../../plan/types';
 import type { CheckResult } from '../contract';
 import type { KubeClients } from '../kube/client';
 import { kubeCall, kubeCallOptional } from '../kube/errors';
-import { PRE_MAINTENANCE_ANNOTATION, routeKind, sidesOf } from './routes';
+import { readTrafficSplit } from './edit-route';
 
 export interface BaselineInput {
   name: string;
@@ -20,20 +20,19 @@ const SWAP_HINT = 'if the last release succeeded, production now runs in the oth
 
 export async function checkReleaseBaseline(k: KubeClients, input: BaselineInput): Promise<CheckResult> {
   const { route, blueNamespace: blue, greenNamespace: green, services } = input;
-  const kind = routeKind(route);
-  const routeName = `${kind.plural} ${route.namespace}/${route.name}`;
-  const [obj, greenNs, blueDeps] = await Promise.all([
-    kubeCallOptional(`get ${routeName}`, () => k.custom.getNamespacedCustomObject({ group: kind.group, version: kind.version, namespace: route.namespace, plural: kind.plural, name: route.name })),
+  const [split, greenNs, blueDeps] = await Promise.all([
+    readTrafficSplit(k, route, blue, green),
     kubeCallOptional(`get namespace ${green}`, () => k.core.readNamespace({ name: green })),
     kubeCall(`list deployments in ${blue}`, () => k.apps.listNamespacedDeployment({ namespace: blue })),
   ]);
   const problems: string[] = [];
   const data: Record<string, unknown> = {};
 
-  if (!obj) problems.push(`${routeName} does not exist`);
-  else if (obj.metadata?.annotations?.[PRE_MAINTENANCE_ANNOTATION] !== undefined) problems.push(`${routeName} is in maintenance mode`);
+  const routeName = split.where;
+  if (split.state === 'missing') problems.push(`${routeName} does not exist`);
+  else if (split.state === 'maintenance') problems.push(`${routeName} is in maintenance mode`);
   else {
-    const shares = kind.shares(obj, sidesOf(route, blue, green));
+    const { shares } = split;
     Object.assign(data, { blueShare: shares.blue, greenShare: shares.green });
     if (shares.green > 0) problems.push(`${routeName} sends ${shares.green}% of traffic to green (${green}), expected 0%: a release may still be in flight, or ${SWAP_HINT}`);
     else if (shares.blue < 100) problems.push(`${routeName} sends ${shares.blue}% of traffic to blue (${blue}), expected 100%${shares.others.length ? ` (also to ${shares.others.join(', ')})` : ''}`);

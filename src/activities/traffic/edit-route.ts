@@ -1,12 +1,34 @@
-// Optimistic read-modify-write of a route object (VirtualService / HTTPRoute).
+// Reading a route object (VirtualService / HTTPRoute), and its optimistic read-modify-write.
 import { isDeepStrictEqual } from 'node:util';
 import type { TrafficSpec } from '../../plan/types';
 import type { KubeClients } from '../kube/client';
-import { retryOnConflict } from '../kube/errors';
-import { routeKind, type RouteKind } from './routes';
+import { kubeCallOptional, retryOnConflict } from '../kube/errors';
+import { inMaintenance, routeKind, sidesOf, type RouteKind } from './routes';
 
 /* eslint-disable-next-line @typescript-eslint/no-explicit-any -- apiserver JSON; routes.ts types the fields it edits */
 export type RouteObject = any;
+
+type RouteName = Pick<TrafficSpec, 'provider' | 'name' | 'namespace'>;
+
+/** The custom-object coordinates of the route, and how messages name it. */
+function routeRef(route: RouteName) {
+  const kind = routeKind(route);
+  return { kind, where: `${kind.plural} ${route.namespace}/${route.name}`, ref: { group: kind.group, version: kind.version, namespace: route.namespace, plural: kind.plural, name: route.name } };
+}
+
+export type TrafficSplit =
+  | { where: string; state: 'missing' }
+  | { where: string; state: 'maintenance' }
+  | { where: string; state: 'routing'; shares: { blue: number; green: number; others: string[] } };
+
+/** How the route splits its default traffic between `blue` and `green` (read only). */
+export async function readTrafficSplit(k: KubeClients, route: TrafficSpec, blue: string, green: string): Promise<TrafficSplit> {
+  const { kind, where, ref } = routeRef(route);
+  const obj: RouteObject = await kubeCallOptional(`get ${where}`, () => k.custom.getNamespacedCustomObject(ref));
+  if (!obj) return { where, state: 'missing' };
+  if (inMaintenance(obj)) return { where, state: 'maintenance' };
+  return { where, state: 'routing', shares: kind.shares(obj, sidesOf(route, blue, green)) };
+}
 
 /** Equal as JSON (what the apiserver stores), whatever the objects' prototypes or key order. */
 const sameJson = (a: unknown, b: unknown) => isDeepStrictEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(b)));
@@ -17,12 +39,11 @@ const sameJson = (a: unknown, b: unknown) => isDeepStrictEqual(JSON.parse(JSON.s
  * on fresh state (up to `maxAttempts`, then a retryable Conflict failure).
  */
 export async function editRoute(
-  k: KubeClients, route: Pick<TrafficSpec, 'provider' | 'name' | 'namespace'>,
+  k: KubeClients, route: RouteName,
   edit: (obj: RouteObject, kind: RouteKind) => void | Promise<void>, maxAttempts = 8,
 ): Promise<{ changed: boolean; obj: RouteObject }> {
-  const kind = routeKind(route);
-  const ref = { group: kind.group, version: kind.version, namespace: route.namespace, plural: kind.plural, name: route.name };
-  return retryOnConflict(`update ${kind.plural} ${route.namespace}/${route.name}`, async () => {
+  const { kind, where, ref } = routeRef(route);
+  return retryOnConflict(`update ${where}`, async () => {
     const current: RouteObject = await k.custom.getNamespacedCustomObject(ref);
     const next: RouteObject = structuredClone(current);
     await edit(next, kind);

@@ -2,6 +2,7 @@
 // place; the caller compares before/after to know whether anything needs writing.
 //  Istio VirtualService: spec.http[] = { match?, route: [{ destination: { host, port }, weight }] }
 //  Gateway API HTTPRoute: spec.rules[] = { matches?, backendRefs: [{ name, namespace?, port, weight }] }
+import { renderDestination, serviceRef, shortHost } from '../../plan/destinations';
 import type { TrafficSpec } from '../../plan/types';
 import { nonRetryable } from '../errors';
 
@@ -12,11 +13,10 @@ type Json = any;
 export interface Sides { blue: string; green: string; maintenance: string; port: number; header: { name: string; value: string }; routeNamespace: string; blueNamespace: string; greenNamespace: string }
 
 export function sidesOf(route: TrafficSpec, blueNamespace: string, greenNamespace: string): Sides {
-  const render = (t: string, ns: string) => t.replace(/\{\{\s*namespace\s*\}\}/g, ns);
   return {
-    blue: render(route.blueDestination, blueNamespace),
-    green: render(route.greenDestination, greenNamespace),
-    maintenance: render(route.maintenanceDestination, route.namespace),
+    blue: renderDestination(route.blueDestination, blueNamespace),
+    green: renderDestination(route.greenDestination, greenNamespace),
+    maintenance: renderDestination(route.maintenanceDestination, route.namespace),
     port: route.port,
     header: route.canaryHeader,
     routeNamespace: route.namespace,
@@ -50,11 +50,12 @@ function percents(weights: (number | undefined)[], absent: number): number[] {
 /** The routing rules as they were before maintenance mode, so turning it off restores them exactly. */
 export const PRE_MAINTENANCE_ANNOTATION = 'release.hwayo.io/pre-maintenance-rules';
 
+export const inMaintenance = (obj: Json): boolean => obj?.metadata?.annotations?.[PRE_MAINTENANCE_ANNOTATION] !== undefined;
+
 const invalid = (msg: string) => nonRetryable('InvalidInput', msg);
 
 // ---- Istio ----------------------------------------------------------------------------------------
 
-const shortHost = (h: string) => h.replace(/\.svc\.cluster\.local\.?$/, '');
 const sameHost = (a: string, b: string) => shortHost(a) === shortHost(b);
 
 function istioHeaderRule(rule: Json, h: Sides['header']): boolean {
@@ -111,15 +112,6 @@ export const istio: RouteKind = {
 
 // ---- Gateway API ----------------------------------------------------------------------------------
 
-/** "name", "namespace/name" or "name.namespace[.svc.cluster.local]" -> a Service reference. */
-export function serviceRef(destination: string, defaultNamespace: string): { name: string; namespace: string } {
-  if (destination.includes('/')) {
-    const [namespace, name] = destination.split('/', 2);
-    return { name, namespace };
-  }
-  const labels = shortHost(destination).split('.');
-  return labels.length >= 2 ? { name: labels[0], namespace: labels[1] } : { name: labels[0], namespace: defaultNamespace };
-}
 
 function refMatches(ref: Json, target: { name: string; namespace: string }, routeNamespace: string): boolean {
   const kind = ref.kind ?? 'Service';
