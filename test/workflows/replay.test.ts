@@ -34,7 +34,7 @@ const load = (file: string) => historyFromJSON(JSON.parse(readFileSync(join(dir,
 test.each(files)('%s replays against the current workflow code', async (file) => {
   const history = load(file);
   // The size of each kind of release, so growth is visible in CI's log (Temporal warns at 10,240 events).
-  console.log(`replay: ${file}: ${history.events?.length ?? 0} events`); // eslint-disable-line no-console
+  console.log(`replay: ${file}: ${history.events?.length ?? 0} events`);
   await expect(Worker.runReplayHistory({ workflowBundle: current, sinks: replaySinks() }, history, file.replace(/\.json$/, ''))).resolves.toBeUndefined();
 });
 
