@@ -5,6 +5,9 @@ import { followsNamespace, renderDestination, serviceRef } from './destinations'
 import { parseDuration } from './duration';
 import type { ReleasePlan } from './types';
 
+/** Every duration field and its minimum in ms: the JSON Schema generator (json-schema.ts) describes them. */
+export const durationFields = z.registry<{ minMs: number }>();
+
 const duration = (min = 0) =>
   z.union([z.string(), z.number()]).transform((raw, ctx) => {
     const ms = parseDuration(raw);
@@ -17,7 +20,7 @@ const duration = (min = 0) =>
       return z.NEVER;
     }
     return ms;
-  });
+  }).register(durationFields, { minMs: min });
 
 const name = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a lowercase DNS label (a-z, 0-9, -)');
 const nonEmpty = z.string().min(1, 'must not be empty');
@@ -43,6 +46,9 @@ const check = z.discriminatedUnion('kind', [
   z.strictObject({ name: nonEmpty, group, kind: z.literal('release-baseline') }),
 ]);
 
+// A field bound rather than a refinement, so the JSON Schema carries it too.
+const weightRange = (issue: { input?: unknown }) => `must be between 1 and 100 (got ${String(issue.input)})`;
+
 const metric = z.strictObject({
   name: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be snake_case'),
   query: nonEmpty,
@@ -61,7 +67,7 @@ export const planSchema = z
     approval: z.strictObject({
       timeout: duration(1000),
       requiredRoles: z.array(nonEmpty),
-      approvers: z.array(z.strictObject({ id: nonEmpty, role: nonEmpty, name: z.string().optional(), publicKey: z.string().optional() })),
+      approvers: z.array(z.strictObject({ id: nonEmpty, role: nonEmpty, name: z.string().optional(), publicKey: z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'must be a base64 ed25519 public key (32 bytes)').optional() })),
       requireSignatures: z.boolean(),
     }),
     preflight: z.strictObject({ freshness: duration(1000), checks: z.array(check) }),
@@ -79,7 +85,7 @@ export const planSchema = z
       entryService: name,
     }),
     canary: z.strictObject({
-      steps: z.array(z.strictObject({ weight: z.number().int('must be a whole percentage'), watch: duration(1000) })).min(1, 'must have at least one step'),
+      steps: z.array(z.strictObject({ weight: z.number().int('must be a whole percentage').min(1, { error: weightRange }).max(100, { error: weightRange }), watch: duration(1000) })).min(1, 'must have at least one step'),
       analysisInterval: duration(1000),
       inconclusiveLimit: z.number().int().min(1),
       onInconclusive: z.enum(['pause', 'rollback']),
@@ -103,7 +109,6 @@ export const planSchema = z
   .superRefine((plan, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
     plan.canary.steps.forEach((step, i) => {
-      if (step.weight < 1 || step.weight > 100) issue(['canary', 'steps', i, 'weight'], `must be between 1 and 100 (got ${step.weight})`);
       const prev = plan.canary.steps[i - 1];
       if (prev && step.weight <= prev.weight) issue(['canary', 'steps', i, 'weight'], `must be greater than the previous step's ${prev.weight}`);
     });
@@ -134,9 +139,6 @@ export const planSchema = z
         if (!a.publicKey) issue(['approval', 'approvers', i, 'publicKey'], 'is required when approval.requireSignatures is true');
       });
     }
-    plan.approval.approvers.forEach((a, i) => {
-      if (a.publicKey !== undefined && !/^[A-Za-z0-9+/]{43}=$/.test(a.publicKey)) issue(['approval', 'approvers', i, 'publicKey'], 'must be a base64 ed25519 public key (32 bytes)');
-    });
     const baselines = plan.preflight.checks.map((c, i) => (c.kind === 'release-baseline' ? i : -1)).filter((i) => i >= 0);
     if (baselines.length === 0) issue(['preflight', 'checks'], 'need a check of kind release-baseline: it stops a release that would deploy over production (green already live, a release in flight, blue missing)');
     baselines.forEach((i) => {
