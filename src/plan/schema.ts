@@ -13,6 +13,9 @@ export const DURATION_MAX = { approval: 7 * DAY, watch: 24 * HOUR, retention: 30
 const days = (ms: number) => (ms % DAY === 0 && ms > DAY ? `${ms / DAY}d` : ms % HOUR === 0 ? `${ms / HOUR}h` : `${ms / 1000}s`);
 const tooLong = (raw: unknown, max: number) => `must be at most ${days(max)} (got ${JSON.stringify(raw)})`;
 
+/** Every duration field and its minimum in ms: the JSON Schema generator (json-schema.ts) describes them. */
+export const durationFields = z.registry<{ minMs: number }>();
+
 // approval.timeout (written without a bound) is bounded in the refinement below.
 const duration = (min: number, max = Number.POSITIVE_INFINITY) =>
   z.union([z.string(), z.number()]).transform((raw, ctx) => {
@@ -30,7 +33,7 @@ const duration = (min: number, max = Number.POSITIVE_INFINITY) =>
       return z.NEVER;
     }
     return ms;
-  });
+  }).register(durationFields, { minMs: min });
 
 // Each identifier is checked against the rule of the system that will receive it, so a bad one is
 // refused here rather than by Kubernetes or RDS in the middle of a release (or of an emergency).
@@ -71,6 +74,9 @@ const check = z.discriminatedUnion('kind', [
   z.strictObject({ name: nonEmpty, group, kind: z.literal('release-baseline') }),
 ]);
 
+// A field bound rather than a refinement, so the JSON Schema carries it too.
+const weightRange = (issue: { input?: unknown }) => `must be between 1 and 100 (got ${String(issue.input)})`;
+
 const metric = z.strictObject({
   name: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be snake_case'),
   query: nonEmpty,
@@ -89,7 +95,7 @@ export const planSchema = z
     approval: z.strictObject({
       timeout: duration(1000),
       requiredRoles: z.array(nonEmpty),
-      approvers: z.array(z.strictObject({ id: nonEmpty, role: nonEmpty, name: z.string().optional(), publicKey: z.string().optional() })),
+      approvers: z.array(z.strictObject({ id: nonEmpty, role: nonEmpty, name: z.string().optional(), publicKey: z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'must be a base64 ed25519 public key (32 bytes)').optional() })),
       requireSignatures: z.boolean(),
     }),
     preflight: z.strictObject({ freshness: duration(1000, DURATION_MAX.freshness), checks: z.array(check) }),
@@ -107,7 +113,7 @@ export const planSchema = z
       entryService: serviceName,
     }),
     canary: z.strictObject({
-      steps: z.array(z.strictObject({ weight: z.number().int('must be a whole percentage'), watch: duration(1000, DURATION_MAX.watch) })).min(1, 'must have at least one step'),
+      steps: z.array(z.strictObject({ weight: z.number().int('must be a whole percentage').min(1, { error: weightRange }).max(100, { error: weightRange }), watch: duration(1000, DURATION_MAX.watch) })).min(1, 'must have at least one step'),
       analysisInterval: duration(1000, DURATION_MAX.analysisInterval),
       inconclusiveLimit: z.number().int().min(1),
       onInconclusive: z.enum(['pause', 'rollback']),
@@ -132,7 +138,6 @@ export const planSchema = z
   .superRefine((plan, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
     plan.canary.steps.forEach((step, i) => {
-      if (step.weight < 1 || step.weight > 100) issue(['canary', 'steps', i, 'weight'], `must be between 1 and 100 (got ${step.weight})`);
       const prev = plan.canary.steps[i - 1];
       if (prev && step.weight <= prev.weight) issue(['canary', 'steps', i, 'weight'], `must be greater than the previous step's ${prev.weight}`);
     });
@@ -163,9 +168,6 @@ export const planSchema = z
         if (!a.publicKey) issue(['approval', 'approvers', i, 'publicKey'], 'is required when approval.requireSignatures is true');
       });
     }
-    plan.approval.approvers.forEach((a, i) => {
-      if (a.publicKey !== undefined && !/^[A-Za-z0-9+/]{43}=$/.test(a.publicKey)) issue(['approval', 'approvers', i, 'publicKey'], 'must be a base64 ed25519 public key (32 bytes)');
-    });
     const baselines = plan.preflight.checks.map((c, i) => (c.kind === 'release-baseline' ? i : -1)).filter((i) => i >= 0);
     if (baselines.length === 0) issue(['preflight', 'checks'], 'need a check of kind release-baseline: it stops a release that would deploy over production (green already live, a release in flight, blue missing)');
     baselines.forEach((i) => {
