@@ -1,8 +1,13 @@
 // Where the activities find the outside world. Read from the worker's environment (never from
 // workflow inputs), so credentials and webhook URLs never enter workflow history.
+import { CODEC_KEYS_VAR, parseCodecKeys, type CodecKey } from '../codec/keys';
 
 export interface ActivityConfig {
-  kubernetes: { kubeconfigPath?: string; inCluster?: boolean; fieldManager: string };
+  kubernetes: {
+    kubeconfigPath?: string; inCluster?: boolean; fieldManager: string;
+    /** ClusterRole createNamespace binds to the worker in a new environment namespace (deploy/kubernetes/rbac.yaml). */
+    environmentRole?: string;
+  };
   prometheus: { url: string; timeoutMs: number };
   aws: { region: string; endpoint?: string; accessKeyId?: string; secretAccessKey?: string };
   postgres: { connectionString?: string };
@@ -12,6 +17,8 @@ export interface ActivityConfig {
   smtp: { url?: string; from: string };
   /** CA bundle to trust for TLS checks of internal endpoints (PEM path). */
   tlsCaFile?: string;
+  /** HWAYO_CODEC_KEYS: also encrypt Secret values in namespace backups (the first key encrypts). */
+  codecKeys?: CodecKey[];
 }
 
 const env = (name: string, source: NodeJS.ProcessEnv) => (source[name] === '' ? undefined : source[name]);
@@ -29,6 +36,7 @@ export function activityConfigFromEnv(source: NodeJS.ProcessEnv = process.env): 
       kubeconfigPath: env('KUBECONFIG', source),
       inCluster: env('HWAYO_KUBE_IN_CLUSTER', source) === 'true',
       fieldManager: env('HWAYO_FIELD_MANAGER', source) ?? 'hwayo-release',
+      environmentRole: env('HWAYO_KUBE_ENVIRONMENT_ROLE', source),
     },
     prometheus: { url: env('PROMETHEUS_URL', source) ?? 'http://localhost:9090', timeoutMs: Number(env('PROMETHEUS_TIMEOUT_MS', source) ?? 10_000) },
     aws: {
@@ -43,5 +51,6 @@ export function activityConfigFromEnv(source: NodeJS.ProcessEnv = process.env): 
     pagerduty: { eventsUrl: env('PAGERDUTY_EVENTS_URL', source) ?? 'https://events.pagerduty.com/v2/enqueue', routingKey: env('PAGERDUTY_ROUTING_KEY', source) },
     smtp: { url: env('SMTP_URL', source), from: env('SMTP_FROM', source) ?? 'hwayo-release@localhost' },
     tlsCaFile: env('HWAYO_TLS_CA_FILE', source),
+    codecKeys: parseCodecKeys(env(CODEC_KEYS_VAR, source)),
   };
 }
