@@ -2,7 +2,9 @@
 // retryable (a retry cannot fix them); everything else is left to the activity's retry policy.
 import { ApplicationFailure } from '@temporalio/common';
 
-export type FailureType = 'InvalidInput' | 'PermissionDenied' | 'NotFound' | 'Conflict' | 'Timeout' | 'Unavailable' | 'NotImplemented';
+export type FailureType = 'InvalidInput' | 'PermissionDenied' | 'NotFound' | 'Conflict' | 'Timeout' | 'Unavailable' | 'NotImplemented'
+  // An existing namespace this app did not create: never adopted, never deleted on rollback.
+  | 'NamespaceNotOwned';
 
 export function nonRetryable(type: FailureType, message: string, details?: unknown): ApplicationFailure {
   return ApplicationFailure.create({ type, message, nonRetryable: true, details: details === undefined ? undefined : [details] });

@@ -495,7 +495,12 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
     // 3. Green environment next to blue.
     enter('green-deploy', `deploying ${imageTag} to ${green}`);
     saga.add('delete-green', deleteGreen);
-    await call(DEFAULT_OPTIONS, `create ${green}`, 'createNamespace', { name: green, labels: { 'app.kubernetes.io/part-of': plan.app, 'hwayo.io/release': releaseId, 'hwayo.io/environment': 'green' } });
+    await call(DEFAULT_OPTIONS, `create ${green}`, 'createNamespace', { name: green, labels: { 'app.kubernetes.io/part-of': plan.app, 'hwayo.io/release': releaseId, 'hwayo.io/environment': 'green' } })
+      .catch((err: unknown) => {
+        // Someone else's namespace under green's name: never ours to delete on the way out.
+        if (failureType(err) === 'NamespaceNotOwned' && patched('keep-foreign-namespace')) saga.remove('delete-green');
+        throw err;
+      });
     const copied = await call(DEFAULT_OPTIONS, `copy secrets ${blue} -> ${green}`, 'copySecretsAndConfig', { from: blue, to: green });
     event(`copied ${copied.secrets.length} secrets, ${copied.configMaps.length} config maps and ${copied.networkPolicies?.length ?? 0} network policies`);
     const deployed = await call(DEFAULT_OPTIONS, `deploy ${imageTag} to ${green}`, 'deployGreen', {
@@ -633,6 +638,12 @@ class Rollback extends Error {
   constructor(readonly why: string, readonly outcome: Outcome, readonly severity: Severity = 'critical') {
     super(why);
   }
+}
+
+/** The type of the ApplicationFailure behind an activity failure (e.g. 'NamespaceNotOwned'). */
+function failureType(err: unknown): string | undefined {
+  const cause = (err as { cause?: unknown }).cause;
+  return cause instanceof ApplicationFailure ? cause.type ?? undefined : undefined;
 }
 
 function errorText(err: unknown): string {

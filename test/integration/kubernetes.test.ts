@@ -134,7 +134,7 @@ describe('createNamespace', () => {
     created.push(name);
     await admin.core.createNamespace({ body: { metadata: { name, labels: { team: 'payments' } } } });
     const labels = { 'app.kubernetes.io/part-of': 'hwayo', 'hwayo.io/environment': 'green', 'hwayo.io/release': 'r9' };
-    await expectFailure(activityEnv().env.run(acts.createNamespace, { name, labels }), 'Conflict', true,
+    await expectFailure(activityEnv().env.run(acts.createNamespace, { name, labels }), 'NamespaceNotOwned', true,
       /already exists and was not created by hwayo-release for app hwayo \(app.kubernetes.io\/managed-by=\(none\), app.kubernetes.io\/part-of=\(none\)\): refusing to adopt/);
     expect((await admin.core.readNamespace({ name })).metadata?.labels).toEqual({ team: 'payments', 'kubernetes.io/metadata.name': name });
   });

@@ -357,7 +357,7 @@ describe('deploy/kubernetes on the local apiserver', () => {
     const err = await activityEnv().env.run(kube.createNamespace, { name: green, labels: { 'app.kubernetes.io/part-of': 'hwayo', 'hwayo.io/release': 'r-2' } })
       .then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(ApplicationFailure);
-    expect({ type: (err as ApplicationFailure).type, nonRetryable: (err as ApplicationFailure).nonRetryable }).toEqual({ type: 'Conflict', nonRetryable: true });
+    expect({ type: (err as ApplicationFailure).type, nonRetryable: (err as ApplicationFailure).nonRetryable }).toEqual({ type: 'NamespaceNotOwned', nonRetryable: true });
     expect((err as ApplicationFailure).message).toMatch(/already exists and was not created by hwayo-release for app hwayo .*refusing to adopt/);
     // Nothing was bound or labelled, so the saga's delete of green cannot take it down either.
     expect(await statusOf(admin.objects.read({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'hwayo-release-worker', namespace: green } }))).toBe(404);

@@ -24,6 +24,8 @@ export interface Scripts {
   rolloutReady?: (namespace: string, call: number) => boolean;
   /** The namespace the route sends all traffic to (default: the plan's blue); null: neither. */
   live?: string | null;
+  /** Throws to make createNamespace fail (e.g. a namespace of someone else's under green's name). */
+  createNamespace?: (name: string) => void;
   /** Awaited before storeReport returns (tests hold the release between stage "done" and its end). */
   storeReport?: () => Promise<void>;
 }
@@ -91,7 +93,11 @@ export class FakeWorld {
       },
       checkKubernetesNodes: async () => ok('nodes'),
       checkClusterPolicies: async () => ok('policies'),
-      createNamespace: async (input) => (this.record('createNamespace', input), { created: true }),
+      createNamespace: async (input) => {
+        this.record('createNamespace', input);
+        this.scripts.createNamespace?.(input.name);
+        return { created: true };
+      },
       copySecretsAndConfig: async (input) => (this.record('copySecretsAndConfig', input), { secrets: ['hwayo-database'], configMaps: ['hwayo-config'], networkPolicies: ['default-deny'] }),
       deployGreen: async (input) => {
         this.record('deployGreen', input);

@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 import { defaultPlan } from '../../src/plan/load';
 import { useWorkflowEnv } from './env';
 import { firingValue } from './fake-world';
@@ -137,5 +138,18 @@ test('blue failing verification after a rollback runs the emergency path in the 
     expect(world.named('deployVersion')[0].args).toMatchObject({ namespace: 'hwayo-production', imageTag: '1200-0ld600d' });
     expect(world.named('setMaintenanceMode').map((c) => (c.args as { on: boolean }).on)).toEqual([true, false]);
     expect(result.report.compensations).toEqual(['traffic-to-blue', 'verify-blue', 'delete-green']);
+  });
+});
+
+test('a green namespace that is not ours (createNamespace refuses to adopt it) is never deleted on the way out', async () => {
+  await withRelease(t.env, t.bundle, {
+    scripts: { createNamespace: (name) => { throw ApplicationFailure.nonRetryable(`namespace ${name} already exists and was not created by hwayo-release`, 'NamespaceNotOwned'); } },
+  }, async ({ world, handle }) => {
+    const result = await handle.result();
+    expect(result.outcome).toBe('failed');
+    expect(result.reason).toContain('not created by hwayo-release');
+    expect(world.named('deleteNamespace')).toEqual([]);
+    expect(world.named('setTrafficWeight')).toEqual([]);
+    expect(result.report.compensations).toEqual([]);
   });
 });

@@ -47,7 +47,7 @@ export async function createNamespace(
     ns = await requireNamespace(k, input.name);
     if (ns.status?.phase === 'Terminating') throw retryable('Conflict', `namespace ${input.name} is still being deleted`);
     const refusal = adoptionRefusal(ns, input.labels);
-    if (refusal) throw nonRetryable('Conflict', refusal, { namespace: input.name, labels: ns.metadata?.labels ?? {} });
+    if (refusal) throw nonRetryable('NamespaceNotOwned', refusal, { namespace: input.name, labels: ns.metadata?.labels ?? {} });
   }
   // Before anything else in it: the label patch below already needs the environment role.
   await ensureEnvironmentAccess(k, input.name, access.environmentRole);
