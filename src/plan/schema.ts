@@ -19,6 +19,11 @@ const duration = (min = 0) =>
     return ms;
   });
 
+const DAY_MS = 24 * 3600_000;
+/** A duration with an upper bound. */
+const atMost = (d: ReturnType<typeof duration>, maxMs: number) =>
+  d.refine((ms) => ms <= maxMs, { message: `must be at most ${maxMs / 3600_000}h` });
+
 const name = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a lowercase DNS label (a-z, 0-9, -)');
 const nonEmpty = z.string().min(1, 'must not be empty');
 const group = z.enum(['infrastructure', 'security', 'monitoring']);
@@ -91,6 +96,8 @@ export const planSchema = z
     rollback: z.strictObject({ blueReadyTimeout: duration(1000) }),
     database: z.strictObject({
       instance: nonEmpty, backupSnapshot: nonEmpty, restoredInstance: nonEmpty, snapshotPrefix: nonEmpty,
+      // Real RDS snapshots and restores take tens of minutes; more than a day means something is stuck.
+      snapshotTimeout: atMost(duration(60_000), DAY_MS), restoreTimeout: atMost(duration(60_000), DAY_MS),
       connectionSecret: z.strictObject({ name, key: nonEmpty }),
     }),
     notifications: z.strictObject({
@@ -183,7 +190,11 @@ export function toReleasePlan(p: Parsed): ReleasePlan {
     metrics: p.metrics,
     retention: { blueKeepMs: p.retention.blueKeep },
     rollback: { blueReadyTimeoutMs: p.rollback.blueReadyTimeout },
-    database: p.database,
+    database: {
+      instance: p.database.instance, backupSnapshot: p.database.backupSnapshot, restoredInstance: p.database.restoredInstance,
+      snapshotPrefix: p.database.snapshotPrefix, snapshotTimeoutMs: p.database.snapshotTimeout, restoreTimeoutMs: p.database.restoreTimeout,
+      connectionSecret: p.database.connectionSecret,
+    },
     notifications: p.notifications,
     artifactsBucket: p.artifactsBucket,
   };
