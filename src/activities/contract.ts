@@ -197,6 +197,8 @@ export interface EmailInput {
   subject: string;
   text: string;
   idempotencyKey: string;
+  /** Critical (the default: on-call mail) is sent at least once; info and warning at most once per post. */
+  severity?: Severity;
 }
 
 export interface StoreReportInput {

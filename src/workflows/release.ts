@@ -125,7 +125,7 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
       if (plan.notifications.pagerduty) {
         sends.push(call(NOTIFY_OPTIONS, `page: ${what}`, 'sendPage', { action: 'trigger', dedupKey: pageDedupKey(releaseId, info.runId, what), summary: message, severity, source: 'hwayo-release', details: { stage, version } }));
       }
-      sends.push(call(NOTIFY_OPTIONS, `email: ${what}`, 'sendEmail', { to: plan.notifications.email, subject: `[hwayo-release] ${plan.app} ${version}: ${what}`, text: message, idempotencyKey: key }));
+      sends.push(call(NOTIFY_OPTIONS, `email: ${what}`, 'sendEmail', { to: plan.notifications.email, subject: `[hwayo-release] ${plan.app} ${version}: ${what}`, text: message, idempotencyKey: key, severity }));
     }
     // A failed notification never stops a release or a rollback; it is recorded.
     const results = await Promise.allSettled(sends);
