@@ -12,7 +12,7 @@ import ts from 'typescript';
 import { stringify } from 'yaml';
 import Redis from 'ioredis';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { getJson, postJson } from './activity-env';
+import { eventually, getJson, postJson } from './activity-env';
 import { newKey } from './codec-helpers';
 import { stackEnv } from './stack';
 import { dataConverterFromEnv } from '../../src/codec';
@@ -42,15 +42,8 @@ function spawnChild(args: string[], childEnv: NodeJS.ProcessEnv) {
   return { child, out, exited };
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 90_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+/** Polls `fn` (a throw counts as "not yet") until it returns a value. */
+const until = <T>(what: string, fn: () => Promise<T | undefined>, ms = 90_000): Promise<T> => eventually(what, ms, () => fn().catch(() => undefined), 250);
 
 /** The sinks fixture, transpiled the way scripts/stack/fixtures.sh does, on our own ports. */
 function startSinks() {
