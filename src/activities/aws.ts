@@ -8,9 +8,8 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { awsClients } from './aws-clients';
 import { awsFailure, isAwsNotFound } from './classify';
 import type { ActivityConfig } from './config';
-import type { RestoreResult, SnapshotInput, SnapshotResult, StoreReportInput } from './contract';
-import type { DatabaseSpec } from '../plan/types';
-import { nonRetryable } from './errors';
+import type { RestoreInput, RestoreResult, SnapshotInput, SnapshotResult, StoreReportInput } from './contract';
+import { nonRetryable, retryable } from './errors';
 
 /** How often a wait polls RDS; each poll also heartbeats. */
 export const RDS_POLL_MS = 5_000;
@@ -26,10 +25,27 @@ export interface RestoreProgress {
 // RDS states from which "available" will not come without a person.
 const DEAD_INSTANCE = new Set(['failed', 'incompatible-restore', 'incompatible-parameters', 'incompatible-network', 'deleting', 'storage-full', 'inaccessible-encryption-credentials']);
 const IDENTIFIER = /^[a-zA-Z][a-zA-Z0-9-]{0,254}$/;
+/** The tag naming the release (and run) that restored an instance. */
+export const OWNER_TAG = 'hwayo-release/owner';
 
-function requireIdentifier(what: string, id: string) {
-  if (!IDENTIFIER.test(id) || id.endsWith('-') || id.includes('--')) {
-    throw nonRetryable('InvalidInput', `${what} "${id}" is not a valid RDS identifier (letters, digits, single hyphens, starting with a letter)`);
+function requireIdentifier(what: string, id: string, maxLength = 255) {
+  if (!IDENTIFIER.test(id) || id.endsWith('-') || id.includes('--') || id.length > maxLength) {
+    throw nonRetryable('InvalidInput', `${what} "${id}" is not a valid RDS identifier (at most ${maxLength} letters, digits, single hyphens, starting with a letter)`);
+  }
+}
+
+/** Refuses an existing instance this restore did not create: adopting another release's instance would point production at it. */
+function requireOwner(db: DBInstance, instance: string, owner: string | undefined) {
+  const tags = db.TagList ?? [];
+  const tag = (key: string) => tags.find((t) => t.Key === key)?.Value;
+  if (owner === undefined) {
+    // A task scheduled before owners existed: at least made by a restore of ours.
+    if (tag('created-by') === 'hwayo-release') return;
+    throw nonRetryable('Conflict', `instance ${instance} already exists and was not restored by hwayo-release: rename or delete it, or set database.restoredInstance`);
+  }
+  const found = tag(OWNER_TAG);
+  if (found !== owner) {
+    throw nonRetryable('Conflict', `instance ${instance} already exists and belongs to ${found ? `release ${found}` : 'no hwayo-release restore'}, not ${owner}: it is not adopted`);
   }
 }
 
@@ -68,7 +84,12 @@ export function createAwsActivities(config: ActivityConfig) {
     async snapshotDatabase(input: SnapshotInput): Promise<SnapshotResult> {
       const { database, snapshotId } = input;
       requireIdentifier('snapshot id', snapshotId);
-      let existed = (await findSnapshot(snapshotId)) !== undefined;
+      const found = await findSnapshot(snapshotId);
+      // Same name, another database: not ours to adopt (another release's emergency in the same second).
+      if (found && found.DBInstanceIdentifier !== database.instance) {
+        throw nonRetryable('Conflict', `snapshot ${snapshotId} already exists for instance ${found.DBInstanceIdentifier}, not ${database.instance}`);
+      }
+      let existed = found !== undefined;
       if (!existed) {
         try {
           await aws.rds().send(new CreateDBSnapshotCommand({
@@ -88,14 +109,17 @@ export function createAwsActivities(config: ActivityConfig) {
     },
 
     /** Restores database.backupSnapshot into database.restoredInstance and waits until available (heartbeats). */
-    async restoreDatabase(input: { database: DatabaseSpec }): Promise<RestoreResult> {
-      const { backupSnapshot, restoredInstance, instance: source } = input.database;
-      requireIdentifier('restored instance', restoredInstance);
+    async restoreDatabase(input: RestoreInput): Promise<RestoreResult> {
+      const { backupSnapshot, instance: source } = input.database;
+      const restoredInstance = input.instance ?? input.database.restoredInstance;
+      requireIdentifier('restored instance', restoredInstance, 63);
       const resumed = activityInfo().heartbeatDetails as RestoreProgress | undefined;
       let progress: RestoreProgress;
+      const existing = resumed?.instance === restoredInstance ? undefined : await findInstance(restoredInstance);
       if (resumed?.instance === restoredInstance) {
-        progress = resumed; // an earlier attempt already started (or found) the restore
-      } else if (await findInstance(restoredInstance)) {
+        progress = resumed; // an earlier attempt of this restore already started (or adopted) it
+      } else if (existing) {
+        requireOwner(existing, restoredInstance, input.owner);
         progress = { instance: restoredInstance, existed: true, startedAt: Date.now() };
       } else {
         if (!(await findSnapshot(backupSnapshot))) throw nonRetryable('NotFound', `backup snapshot ${backupSnapshot} not found: nothing to restore from`);
@@ -109,11 +133,18 @@ export function createAwsActivities(config: ActivityConfig) {
             DBInstanceClass: original?.DBInstanceClass,
             DBSubnetGroupName: original?.DBSubnetGroup?.DBSubnetGroupName,
             VpcSecurityGroupIds: original?.VpcSecurityGroups?.map((g) => g.VpcSecurityGroupId ?? '').filter(Boolean),
-            Tags: [{ Key: 'created-by', Value: 'hwayo-release' }, { Key: 'restored-from', Value: backupSnapshot }],
+            Tags: [
+              { Key: 'created-by', Value: 'hwayo-release' }, { Key: 'restored-from', Value: backupSnapshot },
+              ...(input.owner ? [{ Key: OWNER_TAG, Value: input.owner }] : []),
+            ],
           }));
         } catch (err) {
-          if ((err as Error).name === 'DBInstanceAlreadyExistsFault') progress.existed = true;
-          else throw awsFailure(`restoring ${restoredInstance} from ${backupSnapshot}`, err);
+          if ((err as Error).name !== 'DBInstanceAlreadyExistsFault') throw awsFailure(`restoring ${restoredInstance} from ${backupSnapshot}`, err);
+          // Someone created it between our look and our restore: ours only if the owner tag says so.
+          const raced = await findInstance(restoredInstance);
+          if (!raced) throw retryable('Conflict', `instance ${restoredInstance} was reported as existing but is not found`);
+          requireOwner(raced, restoredInstance, input.owner);
+          progress.existed = true;
         }
       }
       heartbeat(progress);

@@ -145,6 +145,14 @@ export interface SnapshotResult {
   existed: boolean;
 }
 
+export interface RestoreInput {
+  database: DatabaseSpec;
+  /** The instance to restore into (one per emergency); absent in tasks scheduled before it existed: database.restoredInstance. */
+  instance?: string;
+  /** Who restores (release id / run): an existing instance is adopted only when its owner tag says so. */
+  owner?: string;
+}
+
 export interface RestoreResult {
   instance: string;
   endpoint: string;
@@ -189,6 +197,8 @@ export interface EmailInput {
   subject: string;
   text: string;
   idempotencyKey: string;
+  /** Critical (the default: on-call mail) is sent at least once; info and warning at most once per post. */
+  severity?: Severity;
 }
 
 export interface StoreReportInput {

@@ -2,6 +2,9 @@
 // idempotency key so a retried activity does not post or page twice. Webhook URLs, the routing key and
 // SMTP credentials come from the worker's configuration only, and never appear in messages.
 import { createHash } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import { activityInfo, log } from '@temporalio/activity';
 import { createTransport, type Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import { ApplicationFailure } from '@temporalio/common';
@@ -9,7 +12,7 @@ import { httpStatusFailure, networkFailure } from './classify';
 import type { ActivityConfig } from './config';
 import type { EmailInput, PageInput, Severity, SlackMessage } from './contract';
 import { nonRetryable, retryable } from './errors';
-import { httpRequest, NetworkFailure } from './http';
+import { type HttpResponse, NetworkFailure } from './http';
 import { sentKeysFor } from './sent-keys';
 
 type SendResult = { delivered: boolean; duplicate: boolean };
@@ -22,10 +25,35 @@ function requireKey(key: string) {
   if (!key || key.length > 200) throw nonRetryable('InvalidInput', 'idempotencyKey must be 1-200 characters');
 }
 
+/**
+ * POSTs JSON with node:http(s), calling `onPosted` once the whole request has been handed to the OS
+ * (the message has left the worker; fetch() cannot tell that moment apart from the answer).
+ */
+function post(url: string, payload: string, onPosted: () => void): Promise<HttpResponse> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const req = (u.protocol === 'https:' ? https : http).request(u, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+    }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => { text += c; });
+      res.on('end', () => { clearTimeout(timer); resolve({ status: res.statusCode ?? 0, text }); });
+      res.on('error', (err) => req.destroy(err));
+    });
+    const timer = setTimeout(() => req.destroy(new NetworkFailure('timeout', `no answer within ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
+    req.on('error', (err: Error & { code?: string }) => {
+      clearTimeout(timer);
+      reject(err instanceof NetworkFailure ? err : new NetworkFailure('unreachable', `connection failed (${err.code ?? err.message})`));
+    });
+    req.end(payload, onPosted);
+  });
+}
+
 /** POSTs JSON; maps non-2xx and network failures onto retryable / non-retryable failures. */
-async function postJson(what: string, url: string, body: unknown): Promise<string> {
+async function postJson(what: string, url: string, body: unknown, onPosted: () => void = () => undefined): Promise<string> {
   try {
-    const res = await httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), timeoutMs: TIMEOUT_MS });
+    const res = await post(url, JSON.stringify(body), onPosted);
     // Webhook URLs carry their token in the path: never let an echoing server put it into history.
     if (res.status < 200 || res.status >= 300) throw httpStatusFailure(what, res.status, res.text.split(new URL(url).pathname).join('***'));
     return res.text;
@@ -46,25 +74,35 @@ function smtpFailure(to: string, err: unknown): ApplicationFailure {
 export function createNotifyActivities(config: ActivityConfig) {
   let mailer: Transporter | undefined;
 
-  /** Runs `send` at most once per key: skips when already sent, retries later when another attempt is mid-send. */
-  async function once(key: string, what: string, send: () => Promise<void>): Promise<SendResult> {
+  /**
+   * Runs `send` once per key. Critical messages are at-least-once: a retry after a crash that may have
+   * come after the post sends again, and a dedup store that is down does not hold them back (PagerDuty's
+   * dedup key and the mail's Message-ID absorb a duplicate). Other messages are at-most-once per post
+   * that left the worker, and wait (retryable failure) while the store is down.
+   */
+  async function once(key: string, what: string, critical: boolean, send: (onPosted: () => void) => Promise<void>): Promise<SendResult> {
     const store = sentKeysFor(config.redis.url);
-    let claim;
+    // The claim never outlives this attempt, so the next attempt (started only after this one timed out) can send.
+    const claimTtlS = Math.max(5, Math.ceil((activityInfo().startToCloseTimeoutMs || 30_000) / 1000));
+    let recorded = true;
     try {
-      claim = await store.claim(key);
+      const claim = await store.claim(key, claimTtlS, critical);
+      if (claim === 'already-sent') return { delivered: true, duplicate: true };
+      if (claim === 'in-flight') throw retryable('Conflict', `${what} is being sent by another attempt; retrying later`);
     } catch (err) {
-      throw retryable('Unavailable', `idempotency record unavailable before ${what}: ${(err as Error).message}`);
+      if (err instanceof ApplicationFailure) throw err;
+      if (!critical) throw retryable('Unavailable', `idempotency record unavailable before ${what}: ${(err as Error).message}`);
+      log.warn('idempotency record unavailable: sending a critical message without it', { what, error: (err as Error).message });
+      recorded = false;
     }
-    if (claim === 'already-sent') return { delivered: true, duplicate: true };
-    if (claim === 'in-flight') throw retryable('Conflict', `${what} is being sent by another attempt; retrying later`);
     try {
-      await send();
+      await send(() => { if (recorded) store.markPosted(key).catch(() => undefined); });
     } catch (err) {
-      await store.release(key).catch(() => undefined);
+      if (recorded) await store.release(key).catch(() => undefined);
       throw err;
     }
     // Delivered: a failure to record it must not fail the activity (a retry would send again).
-    await store.markSent(key).catch(() => undefined);
+    if (recorded) await store.markSent(key).catch(() => undefined);
     return { delivered: true, duplicate: false };
   }
 
@@ -77,8 +115,8 @@ export function createNotifyActivities(config: ActivityConfig) {
         throw nonRetryable('InvalidInput', `no Slack webhook configured for ${input.channel} (set ${env} on the worker)`);
       }
       const what = `Slack webhook for ${input.channel}`;
-      return once(`slack:${input.channel}:${input.idempotencyKey}`, what, async () => {
-        await postJson(what, url, { text: `${SLACK_PREFIX[input.severity]} ${input.text}` });
+      return once(`slack:${input.channel}:${input.idempotencyKey}`, what, input.severity === 'critical', async (onPosted) => {
+        await postJson(what, url, { text: `${SLACK_PREFIX[input.severity]} ${input.text}` }, onPosted);
       });
     },
 
@@ -94,8 +132,9 @@ export function createNotifyActivities(config: ActivityConfig) {
         : { routing_key: routingKey, event_action: 'resolve', dedup_key: input.dedupKey };
       // PagerDuty merges triggers with one dedup_key into one incident; the record also spares the duplicate request.
       const key = `pagerduty:${input.dedupKey}:${input.action}:${hash(input.summary)}`;
-      return once(key, `PagerDuty ${input.action} ${input.dedupKey}`, async () => {
-        await postJson(`PagerDuty Events API (${input.action} ${input.dedupKey})`, config.pagerduty.eventsUrl, body);
+      // A page is critical by nature: at-least-once (PagerDuty folds repeats into the dedup key's incident).
+      return once(key, `PagerDuty ${input.action} ${input.dedupKey}`, true, async (onPosted) => {
+        await postJson(`PagerDuty Events API (${input.action} ${input.dedupKey})`, config.pagerduty.eventsUrl, body, onPosted);
       });
     },
 
@@ -105,7 +144,8 @@ export function createNotifyActivities(config: ActivityConfig) {
       if (!config.smtp.url) throw nonRetryable('InvalidInput', 'no SMTP server configured (set SMTP_URL on the worker)');
       mailer ??= createTransport({ url: config.smtp.url, connectionTimeout: TIMEOUT_MS, greetingTimeout: TIMEOUT_MS, socketTimeout: TIMEOUT_MS } as SMTPTransport.Options);
       const transport = mailer;
-      return once(`email:${input.to}:${input.idempotencyKey}`, `mail to ${input.to}`, async () => {
+      // Mail goes to on-call for critical events only: at-least-once (the same Message-ID lets a duplicate be dropped).
+      return once(`email:${input.to}:${input.idempotencyKey}`, `mail to ${input.to}`, input.severity !== 'info' && input.severity !== 'warning', async () => {
         try {
           await transport.sendMail({
             from: config.smtp.from, to: input.to, subject: input.subject, text: input.text,

@@ -124,6 +124,8 @@ export const DEFAULT_PLAN_DOCUMENT = {
     backupSnapshot: 'hwayo-prod-db-backup-latest',
     restoredInstance: 'hwayo-prod-db-restored',
     snapshotPrefix: 'emergency-snapshot',
+    snapshotTimeout: '1h',
+    restoreTimeout: '2h',
     connectionSecret: { name: 'hwayo-database', key: 'DATABASE_HOST' },
   },
   notifications: {

@@ -126,6 +126,8 @@ export const planSchema = z
     database: z.strictObject({
       // The emergency snapshot is `<snapshotPrefix>-<yyyymmddThhmmssz>` (17 more characters).
       instance: rdsId(63), backupSnapshot: rdsId(255), restoredInstance: rdsId(63), snapshotPrefix: rdsId(255 - 17),
+      // Real RDS snapshots and restores take tens of minutes; more than a day means something is stuck.
+      snapshotTimeout: duration(60_000, DURATION_MAX.timeout), restoreTimeout: duration(60_000, DURATION_MAX.timeout),
       connectionSecret: z.strictObject({ name, key: secretKey }),
     }),
     notifications: z.strictObject({
@@ -293,7 +295,11 @@ export function toReleasePlan(p: Parsed): ReleasePlan {
     metrics: p.metrics,
     retention: { blueKeepMs: p.retention.blueKeep },
     rollback: { blueReadyTimeoutMs: p.rollback.blueReadyTimeout },
-    database: p.database,
+    database: {
+      instance: p.database.instance, backupSnapshot: p.database.backupSnapshot, restoredInstance: p.database.restoredInstance,
+      snapshotPrefix: p.database.snapshotPrefix, snapshotTimeoutMs: p.database.snapshotTimeout, restoreTimeoutMs: p.database.restoreTimeout,
+      connectionSecret: p.database.connectionSecret,
+    },
     notifications: p.notifications,
     artifactsBucket: p.artifactsBucket,
   };

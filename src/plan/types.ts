@@ -86,6 +86,12 @@ export interface DatabaseSpec {
   backupSnapshot: string;
   restoredInstance: string;
   snapshotPrefix: string;
+  /**
+   * How long the emergency snapshot and the restore may take in all (an RDS snapshot or restore of a
+   * real database takes tens of minutes). Absent only in plans of releases started before these existed.
+   */
+  snapshotTimeoutMs?: number;
+  restoreTimeoutMs?: number;
   /** The Kubernetes Secret (in each namespace) the apps read their database host from. */
   connectionSecret: { name: string; key: string };
 }

@@ -126,3 +126,32 @@ export function emergencySnapshotId(prefix: string, startedAtMs: number): string
 export function sidesFor(pair: { blue: string; green: string }, live: string | undefined): { blue: string; green: string; swapped: boolean } {
   return live === pair.green ? { blue: pair.green, green: pair.blue, swapped: true } : { blue: pair.blue, green: pair.green, swapped: false };
 }
+
+/**
+ * The instance an emergency restores into: the plan's name plus the moment the emergency began, so a
+ * retry of this release finds its own instance and never adopts one left by another release (which may
+ * be production's database since that release's emergency). RDS instance identifiers have 63 characters.
+ */
+export function emergencyRestoreId(restoredInstance: string, startedAtMs: number): string {
+  const suffix = emergencySnapshotId('', startedAtMs); // "-20261128t090102z"
+  return `${restoredInstance.slice(0, 63 - suffix.length).replace(/-+$/, '')}${suffix}`;
+}
+
+/**
+ * The idempotency key of one notification: the run id makes a release started again under the same
+ * workflow id send its own messages (not be silenced by the first run's records); the key stays within
+ * the activities' 200 characters (the run id alone is unique, the release id is for people).
+ */
+export function notificationKey(releaseId: string, runId: string, seq: number, what: string): string {
+  const tail = `:${runId}:${seq}:${what.slice(0, 60)}`;
+  return `${releaseId.slice(0, 200 - tail.length)}${tail}`;
+}
+
+/**
+ * The PagerDuty dedup key: one incident per kind of event ("emergency", "incident", "rollback-started")
+ * of one run, so a later kind is not folded into an earlier, possibly acknowledged, incident. At most 255.
+ */
+export function pageDedupKey(releaseId: string, runId: string, what: string): string {
+  const tail = `:${runId}:${what.slice(0, 60)}`;
+  return `${releaseId.slice(0, 255 - tail.length)}${tail}`;
+}

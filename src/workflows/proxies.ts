@@ -37,6 +37,20 @@ export function longOptions(timeoutMs: number): ActivityOptions {
   };
 }
 
+/**
+ * The emergency snapshot and restore: `budgetMs` (the plan's database.snapshotTimeout / restoreTimeout)
+ * bounds the whole wait across attempts; a crashed attempt is noticed by its missed heartbeat and the
+ * retry resumes (the activities are idempotent by identifier), so attempts are not counted.
+ */
+export function emergencyOptions(budgetMs: number): ActivityOptions {
+  return {
+    startToCloseTimeout: budgetMs + 60_000,
+    scheduleToCloseTimeout: budgetMs + 120_000,
+    heartbeatTimeout: '30s',
+    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: NON_RETRYABLE },
+  };
+}
+
 type Proxy = ReturnType<typeof proxyActivities<Activities>>;
 const proxies = new Map<ActivityOptions, Proxy>();
 

@@ -10,8 +10,8 @@ import { formatDuration } from '../plan/duration';
 import type { PreflightCheck } from '../plan/types';
 import { gateState, missingRoles, refusalReason } from './approvals';
 import {
-  describeVerdict, emergencySnapshotId, evaluateSample, healthFailuresExceeded, metricQueries, needsStable, nextTickMs,
-  sidesFor,
+  describeVerdict, emergencyRestoreId, emergencySnapshotId, evaluateSample, healthFailuresExceeded, metricQueries, needsStable, nextTickMs,
+  notificationKey, pageDedupKey, sidesFor,
   type QueryVars,
 } from './decisions';
 import {
@@ -22,7 +22,7 @@ import {
   type PendingDecision, type ReleaseInput, type ReleaseReport, type ReleaseResult, type ReleaseStatus, type Stage,
 } from './definitions';
 import { refusedResult, releaseInputProblems } from './input';
-import { call, DEFAULT_OPTIONS, longOptions, METRIC_OPTIONS, NOTIFY_OPTIONS, TRAFFIC_OPTIONS } from './proxies';
+import { call, DEFAULT_OPTIONS, emergencyOptions, longOptions, METRIC_OPTIONS, NOTIFY_OPTIONS, TRAFFIC_OPTIONS } from './proxies';
 import { renderReportMarkdown } from './report';
 import { Saga } from './saga';
 import { analysisResults, releaseMetrics, rollbackTrigger } from './sinks';
@@ -127,16 +127,16 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
 
   // ---- notifications: the seed's routing (critical -> Slack #critical + PagerDuty + e-mail) ----
   const notify = async (severity: Severity, what: string, text: string): Promise<void> => {
-    const key = `${releaseId}:${++notificationSeq}:${what}`;
+    const key = notificationKey(releaseId, info.runId, ++notificationSeq, what);
     const message = `[${plan.app} ${version}] ${text}`;
     const sends: Promise<unknown>[] = [
       call(NOTIFY_OPTIONS, `slack ${severity}: ${what}`, 'postSlack', { channel: plan.notifications.slackChannels[severity], severity, text: message, idempotencyKey: key }),
     ];
     if (severity === 'critical') {
       if (plan.notifications.pagerduty) {
-        sends.push(call(NOTIFY_OPTIONS, `page: ${what}`, 'sendPage', { action: 'trigger', dedupKey: releaseId, summary: message, severity, source: 'hwayo-release', details: { stage, version } }));
+        sends.push(call(NOTIFY_OPTIONS, `page: ${what}`, 'sendPage', { action: 'trigger', dedupKey: pageDedupKey(releaseId, info.runId, what), summary: message, severity, source: 'hwayo-release', details: { stage, version } }));
       }
-      sends.push(call(NOTIFY_OPTIONS, `email: ${what}`, 'sendEmail', { to: plan.notifications.email, subject: `[hwayo-release] ${plan.app} ${version}: ${what}`, text: message, idempotencyKey: key }));
+      sends.push(call(NOTIFY_OPTIONS, `email: ${what}`, 'sendEmail', { to: plan.notifications.email, subject: `[hwayo-release] ${plan.app} ${version}: ${what}`, text: message, idempotencyKey: key, severity }));
     }
     // A failed notification never stops a release or a rollback; it is recorded.
     const results = await Promise.allSettled(sends);
@@ -362,9 +362,14 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
       event(`scaled ${ns} to 0`);
     }
     const snapshotId = emergencySnapshotId(plan.database.snapshotPrefix, beganMs);
-    await call(DEFAULT_OPTIONS, `snapshot ${plan.database.instance}`, 'snapshotDatabase', { database: plan.database, snapshotId });
+    // Real snapshots and restores take long: the plan's budgets, heartbeating (plans from before them: 1 h).
+    const { snapshotTimeoutMs = 60 * 60_000, restoreTimeoutMs = 60 * 60_000 } = plan.database;
+    await call(emergencyOptions(snapshotTimeoutMs), `snapshot ${plan.database.instance}`, 'snapshotDatabase', { database: plan.database, snapshotId });
     event(`database snapshot ${snapshotId} taken`);
-    const restored = await call(longOptions(60 * 60_000), `restore ${plan.database.backupSnapshot}`, 'restoreDatabase', { database: plan.database });
+    const restoreInto = emergencyRestoreId(plan.database.restoredInstance, beganMs);
+    const restored = await call(emergencyOptions(restoreTimeoutMs), `restore ${plan.database.backupSnapshot} into ${restoreInto}`, 'restoreDatabase', {
+      database: plan.database, instance: restoreInto, owner: `${releaseId.slice(0, 200)}/${info.firstExecutionRunId}`,
+    });
     event(`restored ${plan.database.backupSnapshot} into ${restored.instance} (${restored.endpoint})`);
     await call(DEFAULT_OPTIONS, 'switch database connection', 'switchDatabaseConnection', { namespaces: [blue, green], secret: plan.database.connectionSecret, endpoint: restored.endpoint });
     event(`connection secret now points at ${restored.endpoint}`);

@@ -1,9 +1,9 @@
 // RDS snapshot/restore and S3 reports against moto: idempotent by identifier, resumable from heartbeat
 // details, and classified failures (missing = non-retryable, service down = retryable).
-import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
+import { CreateDBSnapshotCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient, RestoreDBInstanceFromDBSnapshotCommand } from '@aws-sdk/client-rds';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/common';
-import { createAwsActivities, type RestoreProgress } from '../../src/activities/aws';
+import { createAwsActivities, OWNER_TAG, type RestoreProgress } from '../../src/activities/aws';
 import type { ActivityConfig } from '../../src/activities/config';
 import { defaultPlan } from '../../src/plan/load';
 import type { DatabaseSpec } from '../../src/plan/types';
@@ -39,6 +39,14 @@ describe('snapshotDatabase', () => {
     const ours = (snaps.DBSnapshots ?? []).filter((s) => s.DBSnapshotIdentifier === snapshotId);
     expect(ours).toHaveLength(1);
     expect(ours[0].DBInstanceIdentifier).toBe('hwayo-prod-db');
+  });
+
+  it('a snapshot of the same name but another instance is not adopted', async () => {
+    const restored = await runActivity(aws.restoreDatabase, { database: plan.database, instance: unique('hwayo-db-other'), owner: 'x/y' });
+    const snapshotId = unique('emergency-snapshot');
+    await rds.send(new CreateDBSnapshotCommand({ DBSnapshotIdentifier: snapshotId, DBInstanceIdentifier: restored.result.instance }));
+    const f = await failure(runActivity(aws.snapshotDatabase, { database: plan.database, snapshotId }));
+    expect(f).toMatchObject({ type: 'Conflict', nonRetryable: true, message: expect.stringContaining(`for instance ${restored.result.instance}, not hwayo-prod-db`) });
   });
 
   it('a missing instance is a non-retryable NotFound', async () => {
@@ -89,6 +97,31 @@ describe('restoreDatabase', () => {
     // Resumed: it kept the attempt's record (existed: false) instead of re-discovering the instance.
     expect(resumed.result).toMatchObject({ instance: db.restoredInstance, existed: false });
     expect(resumed.heartbeats[0]).toEqual(progress);
+  });
+
+  it('hole 9: a retried restore adopts its own instance but never one left by another release', async () => {
+    const db = database();
+    const instance = unique('hwayo-db-restored');
+    const first = await runActivity(aws.restoreDatabase, { database: db, instance, owner: 'release-hwayo-2.4.0/run-a' });
+    expect(first.result).toMatchObject({ instance, existed: false });
+    const tags = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: instance }))).DBInstances?.[0]?.TagList ?? [];
+    expect(tags).toContainEqual({ Key: OWNER_TAG, Value: 'release-hwayo-2.4.0/run-a' });
+    // The same release retrying (a new attempt, no heartbeat details): its own instance, adopted.
+    expect((await runActivity(aws.restoreDatabase, { database: db, instance, owner: 'release-hwayo-2.4.0/run-a' })).result).toMatchObject({ instance, existed: true });
+    // Another release (or a restarted one: another run) asking for the same name: refused, not adopted.
+    const other = await failure(runActivity(aws.restoreDatabase, { database: db, instance, owner: 'release-hwayo-2.5.0/run-b' }));
+    expect(other).toMatchObject({ type: 'Conflict', nonRetryable: true, message: expect.stringContaining('belongs to release release-hwayo-2.4.0/run-a') });
+
+    // An instance someone made by hand under the name (no owner tag): refused too.
+    const manual = unique('hwayo-db-manual');
+    await rds.send(new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: manual, DBSnapshotIdentifier: db.backupSnapshot }));
+    const f = await failure(runActivity(aws.restoreDatabase, { database: db, instance: manual, owner: 'release-hwayo-2.4.0/run-a' }));
+    expect(f).toMatchObject({ type: 'Conflict', nonRetryable: true, message: expect.stringContaining('no hwayo-release restore') });
+  });
+
+  it('an instance name too long for RDS (63) is InvalidInput before any call', async () => {
+    const f = await failure(runActivity(aws.restoreDatabase, { database: database(), instance: `a${'b'.repeat(63)}` }));
+    expect(f).toMatchObject({ type: 'InvalidInput', nonRetryable: true });
   });
 
   it('a missing backup snapshot is a non-retryable NotFound', async () => {

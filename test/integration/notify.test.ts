@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import Redis from 'ioredis';
 import type { ActivityConfig } from '../../src/activities/config';
 import { createNotifyActivities } from '../../src/activities/notify';
-import { closeSentKeys } from '../../src/activities/sent-keys';
+import { closeSentKeys, sentKeysFor } from '../../src/activities/sent-keys';
 import { getJson, postJson, runActivity } from './activity-env';
 import { stackConfig, stackVar } from './stack';
 
@@ -87,6 +87,50 @@ describe('postSlack', () => {
       { channel: '#hwayo-alerts', severity: 'info', text: `redis down ${m}`, idempotencyKey: m }));
     expect(f).toMatchObject({ type: 'Unavailable', nonRetryable: false, message: expect.stringContaining('idempotency record unavailable') });
     expect(await received('slack', m)).toHaveLength(0);
+  });
+
+  it('hole 10: Redis down during an incident: critical Slack, the page and the mail still go out; info waits (retryable)', async () => {
+    const m = marker();
+    const down = createNotifyActivities({ ...config, redis: { url: 'redis://127.0.0.1:19989' } });
+    const t0 = Date.now();
+    expect((await runActivity(down.postSlack, { channel: '#hwayo-critical', severity: 'critical', text: `db gone ${m}`, idempotencyKey: m })).result)
+      .toEqual({ delivered: true, duplicate: false });
+    expect((await runActivity(down.sendPage, { action: 'trigger', dedupKey: `rel:${m}:emergency`, summary: `db gone ${m}`, severity: 'critical', source: 'hwayo-release' })).result.delivered).toBe(true);
+    expect((await runActivity(down.sendEmail, { to: 'oncall@hwayo.com', subject: `db gone ${m}`, text: `db gone ${m}`, idempotencyKey: m, severity: 'critical' })).result.delivered).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(15_000); // the store's short deadlines, not a hang
+    expect(await received('slack', m)).toHaveLength(1);
+    expect(await received('pagerduty', m)).toHaveLength(1);
+    expect(await received('email', m)).toHaveLength(1);
+    // Info is not worth a duplicate: it fails retryably (the workflow records it) and posts nothing.
+    const f = await failure(runActivity(down.postSlack, { channel: '#hwayo-releases', severity: 'info', text: `info ${m}`, idempotencyKey: `${m}-i` }));
+    expect(f).toMatchObject({ type: 'Unavailable', nonRetryable: false });
+    expect(await received('slack', `info ${m}`)).toHaveLength(0);
+  });
+
+  it('hole 10: a claim left by an attempt that died before posting expires with the attempt, so the retry delivers', async () => {
+    const m = marker();
+    const input = { channel: '#hwayo-alerts', severity: 'info' as const, text: `claimed ${m}`, idempotencyKey: m };
+    // The dead attempt (start-to-close 3 s) claimed the key and never posted.
+    await sentKeysFor(stackVar('REDIS_URL')).claim(`slack:#hwayo-alerts:${m}`, 3, false);
+    const attempt = { startToCloseTimeoutMs: 3_000 };
+    expect(await failure(runActivity(createNotifyActivities(config).postSlack, input, attempt))).toMatchObject({ type: 'Conflict', nonRetryable: false });
+    await new Promise((r) => setTimeout(r, 3_500)); // the next attempt comes only after the first timed out
+    expect((await runActivity(createNotifyActivities(config).postSlack, input, attempt)).result).toEqual({ delivered: true, duplicate: false });
+    expect(await received('slack', m)).toHaveLength(1);
+  });
+
+  it('hole 10: after a post left the worker but no answer came, info is not posted again, critical is', async () => {
+    const store = sentKeysFor(stackVar('REDIS_URL'));
+    const m = marker();
+    for (const channel of ['#hwayo-releases', '#hwayo-critical']) {
+      await store.claim(`slack:${channel}:${m}`, 30, false);
+      await store.markPosted(`slack:${channel}:${m}`);
+    }
+    expect((await runActivity(createNotifyActivities(config).postSlack, { channel: '#hwayo-releases', severity: 'info', text: `posted ${m}`, idempotencyKey: m })).result)
+      .toEqual({ delivered: true, duplicate: true });
+    expect((await runActivity(createNotifyActivities(config).postSlack, { channel: '#hwayo-critical', severity: 'critical', text: `posted ${m}`, idempotencyKey: m })).result)
+      .toEqual({ delivered: true, duplicate: false });
+    expect((await received('slack', m)).map((r) => r.channel)).toEqual(['#hwayo-critical']);
   });
 
   it('without Redis the in-process record still stops a second post', async () => {

@@ -1,6 +1,8 @@
 import type { MetricReading } from '../../src/activities/contract';
 import { defaultPlan } from '../../src/plan/load';
-import { emergencySnapshotId, evaluateSample, healthFailuresExceeded, metricQueries, nextTickMs, renderTemplate, sidesFor } from '../../src/workflows/decisions';
+import {
+  emergencyRestoreId, emergencySnapshotId, evaluateSample, healthFailuresExceeded, metricQueries, nextTickMs, notificationKey, pageDedupKey, renderTemplate, sidesFor,
+} from '../../src/workflows/decisions';
 import { gatewayApi, istio, sidesOf } from '../../src/activities/traffic/routes';
 
 const plan = defaultPlan();
@@ -129,5 +131,29 @@ describe('template values in PromQL', () => {
 
   test('{{name}} never reaches the object prototype', () => {
     expect(renderTemplate('{{constructor}}-{{app}}', { app: 'a' })).toBe('{{constructor}}-a');
+  });
+});
+
+describe('hole 9/10: per-release restore instance, notification keys with the run id', () => {
+  const runId = '0b7d2c8e-5c1a-4a57-9f0e-3f2a1d6c9b10';
+  test('the restore instance is the plan name plus the emergency start, within 63 characters', () => {
+    const at = Date.parse('2026-11-28T09:01:02.345Z');
+    expect(emergencyRestoreId('hwayo-prod-db-restored', at)).toBe('hwayo-prod-db-restored-20261128t090102z');
+    const long = emergencyRestoreId(`db-${'x'.repeat(70)}`, at);
+    expect(long).toHaveLength(63);
+    expect(long.endsWith('-20261128t090102z')).toBe(true);
+    // A cut that would end in a hyphen does not make "--" (invalid in RDS).
+    expect(emergencyRestoreId(`${'a'.repeat(45)}-bcd`, at)).toBe(`${'a'.repeat(45)}-20261128t090102z`);
+  });
+  test('notification keys: run id inside, at most 200 characters however long the release id', () => {
+    expect(notificationKey('release-hwayo-2.4.0', runId, 3, 'emergency')).toBe(`release-hwayo-2.4.0:${runId}:3:emergency`);
+    expect(notificationKey('release-hwayo-2.4.0', 'other-run', 3, 'emergency')).not.toBe(notificationKey('release-hwayo-2.4.0', runId, 3, 'emergency'));
+    const k = notificationKey('r'.repeat(500), runId, 12, 'rollback-finished');
+    expect(k.length).toBeLessThanOrEqual(200);
+    expect(k.endsWith(`:${runId}:12:rollback-finished`)).toBe(true);
+  });
+  test('page dedup keys: one per kind of event and run, at most 255 characters', () => {
+    expect(pageDedupKey('release-hwayo-2.4.0', runId, 'emergency')).not.toBe(pageDedupKey('release-hwayo-2.4.0', runId, 'incident'));
+    expect(pageDedupKey('r'.repeat(500), runId, 'incident').length).toBeLessThanOrEqual(255);
   });
 });

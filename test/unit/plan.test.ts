@@ -51,6 +51,18 @@ describe('the default plan is the seed', () => {
   test('the RDS names of the restore procedure', () => {
     expect(plan.database).toMatchObject({ instance: 'hwayo-prod-db', backupSnapshot: 'hwayo-prod-db-backup-latest', restoredInstance: 'hwayo-prod-db-restored', snapshotPrefix: 'emergency-snapshot' });
   });
+  test('emergency snapshot and restore get real budgets (1 h, 2 h), not a minute', () => {
+    expect(plan.database).toMatchObject({ snapshotTimeoutMs: 3600_000, restoreTimeoutMs: 2 * 3600_000 });
+  });
+});
+
+describe('database timeouts are bounded', () => {
+  test('between 1 minute and 24 hours, naming the field', () => {
+    expect(problems({ database: { snapshotTimeout: '30s' } })).toEqual(['database.snapshotTimeout must be at least 60s (got "30s")']);
+    expect(problems({ database: { restoreTimeout: '25h' } })).toEqual(['database.restoreTimeout must be at most 24h (got "25h")']);
+    expect(problems({ database: { restoreTimeout: 'soon' } })).toEqual([expect.stringMatching(/^database.restoreTimeout must be a duration/)]);
+    expect(validatePlan({ database: { snapshotTimeout: '90m', restoreTimeout: '24h' } }).database).toMatchObject({ snapshotTimeoutMs: 90 * 60_000, restoreTimeoutMs: 24 * 3600_000 });
+  });
 });
 
 describe('plans are validated once, with errors that name the field', () => {

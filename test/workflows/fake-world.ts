@@ -126,7 +126,8 @@ export class FakeWorld {
       snapshotDatabase: async (input) => (this.record('snapshotDatabase', input), { snapshotId: input.snapshotId, status: 'available', existed: false }),
       restoreDatabase: async (input) => {
         this.record('restoreDatabase', input);
-        return { instance: input.database.restoredInstance, endpoint: `${input.database.restoredInstance}.rds.local`, port: 5432, existed: false };
+        const instance = input.instance ?? input.database.restoredInstance;
+        return { instance, endpoint: `${instance}.rds.local`, port: 5432, existed: false };
       },
       findLiveEnvironment: async (input) => {
         this.record('findLiveEnvironment', input);

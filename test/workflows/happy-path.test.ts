@@ -49,6 +49,9 @@ test('a default release runs every seed stage in order, watches each step for it
     const slack = world.named('postSlack').map((c) => c.args as { channel: string; text: string; idempotencyKey: string });
     expect(slack.map((m) => m.channel)).toEqual(Array(6).fill('#hwayo-releases'));
     expect(slack.map((m) => m.idempotencyKey.split(':').pop())).toEqual(['approval-requested', 'canary-5', 'canary-25', 'canary-50', 'succeeded', 'blue-retired']);
+    // Hole 10: keys carry the run id, so a release started again under this id is not silenced by these records.
+    const { runId } = await handle.describe();
+    expect(slack.every((m) => m.idempotencyKey.startsWith(`${handle.workflowId}:${runId}:`))).toBe(true);
     expect(world.named('sendPage')).toHaveLength(0);
     // The report was stored when promoted and again at the end.
     expect(world.named('storeReport')).toHaveLength(2);

@@ -42,10 +42,12 @@ test.each(cases)('%s trigger fires at %i%% and rolls back at once', async (metri
     expect(tail).toEqual(ROLLBACK_TAIL);
     expect(world.named('waitForRollout').pop()!.args).toMatchObject({ namespace: 'hwayo-production' });
     expect(world.named('deleteNamespace').pop()!.args).toMatchObject({ name: 'hwayo-production-green' });
-    // Critical: on-call paged once per release (dedup key = release id), mail and #hwayo-critical.
+    // Critical: on-call paged once per kind of event of this run (hole 10: dedup key = release id, run id
+    // and kind, so a restarted release or another kind is not folded into an old incident), mail and #hwayo-critical.
     const pages = world.named('sendPage').map((c) => c.args as { dedupKey: string; action: string });
     expect(pages.length).toBeGreaterThanOrEqual(1);
-    expect(new Set(pages.map((p) => p.dedupKey))).toEqual(new Set([handle.workflowId]));
+    const { runId } = await handle.describe();
+    expect(new Set(pages.map((p) => p.dedupKey))).toEqual(new Set([`${handle.workflowId}:${runId}:rollback-started`]));
     expect(world.named('postSlack').some((c) => (c.args as { channel: string }).channel === '#hwayo-critical')).toBe(true);
     expect(world.named('sendEmail').length).toBeGreaterThanOrEqual(1);
   });
@@ -107,6 +109,7 @@ test('green that never becomes ready is deleted and no traffic moves', async () 
 test('blue failing verification after a rollback runs the emergency path in the seed\'s order', async () => {
   let blueWaits = 0;
   await withRelease(t.env, t.bundle, {
+    plan: (p) => { p.database.snapshotTimeoutMs = 90 * MIN; p.database.restoreTimeoutMs = 3 * 60 * MIN; },
     scripts: {
       canary: (ctx) => (ctx.weight === 25 ? { error_rate: 9 } : {}),
       // Blue is not ready when first verified; after the database restore and redeploy it is.
@@ -131,10 +134,23 @@ test('blue failing verification after a rollback runs the emergency path in the 
     const snapshot = world.named('snapshotDatabase')[0].args as { snapshotId: string; database: { instance: string } };
     expect(snapshot.snapshotId).toMatch(/^emergency-snapshot-\d{8}t\d{6}z$/);
     expect(snapshot.database.instance).toBe('hwayo-prod-db');
-    expect(world.named('restoreDatabase')[0].args).toMatchObject({ database: { backupSnapshot: 'hwayo-prod-db-backup-latest', restoredInstance: 'hwayo-prod-db-restored' } });
+    // Hole 9: restored into an instance of this emergency (never one another release left), owned by this run.
+    const restore = world.named('restoreDatabase')[0].args as { instance: string; owner: string };
+    expect(restore).toMatchObject({ database: { backupSnapshot: 'hwayo-prod-db-backup-latest', restoredInstance: 'hwayo-prod-db-restored' } });
+    expect(restore.instance).toBe(`hwayo-prod-db-restored-${snapshot.snapshotId.slice('emergency-snapshot-'.length)}`);
+    const { runId } = await handle.describe();
+    expect(restore.owner).toBe(`${handle.workflowId}/${runId}`);
     expect(world.named('switchDatabaseConnection')[0].args).toEqual({
-      namespaces: ['hwayo-production', 'hwayo-production-green'], secret: { name: 'hwayo-database', key: 'DATABASE_HOST' }, endpoint: 'hwayo-prod-db-restored.rds.local',
+      namespaces: ['hwayo-production', 'hwayo-production-green'], secret: { name: 'hwayo-database', key: 'DATABASE_HOST' }, endpoint: `${restore.instance}.rds.local`,
     });
+    // Hole 9: snapshot and restore are heartbeating activities bounded by the plan's budgets, not 1 minute x 5.
+    const scheduled = ((await handle.fetchHistory()).events ?? []).map((e) => e.activityTaskScheduledEventAttributes).filter((a) => a !== undefined && a !== null);
+    const optionsOf = (type: string) => {
+      const a = scheduled.find((x) => x.activityType?.name === type)!;
+      return { scheduleToClose: Number(a.scheduleToCloseTimeout?.seconds), heartbeat: Number(a.heartbeatTimeout?.seconds), attempts: a.retryPolicy?.maximumAttempts ?? 0 };
+    };
+    expect(optionsOf('snapshotDatabase')).toEqual({ scheduleToClose: 90 * 60 + 120, heartbeat: 30, attempts: 0 });
+    expect(optionsOf('restoreDatabase')).toEqual({ scheduleToClose: 3 * 3600 + 120, heartbeat: 30, attempts: 0 });
     expect(world.named('deployVersion')[0].args).toMatchObject({ namespace: 'hwayo-production', imageTag: '1200-0ld600d' });
     expect(world.named('setMaintenanceMode').map((c) => (c.args as { on: boolean }).on)).toEqual([true, false]);
     expect(result.report.compensations).toEqual(['traffic-to-blue', 'verify-blue', 'delete-green']);
