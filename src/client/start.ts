@@ -72,6 +72,9 @@ export const start: Command = {
     if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(version)) throw usageError(`--version "${version}" may contain letters, digits, ".", "_", "+" and "-" only`);
     if (!/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/.test(imageTag)) throw usageError(`--image-tag "${imageTag}" is not a valid image tag`);
     const plan = loadPlanOrExit(args.positionals[0]);
+    if (plan.approval.allowUnsigned) {
+      io.err(`warning: ${args.positionals[0]} sets approval.allowUnsigned: anyone who can signal the release can approve it as any approver; the report will say "approved without signatures"`);
+    }
     const evidence: EvidenceRefs = {
       trivy: evidencePath(optional(v, 'evidence-trivy')),
       gitleaks: evidencePath(optional(v, 'evidence-gitleaks')),

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { followsNamespace, renderDestination, serviceRef } from './destinations';
 import { parseDuration } from './duration';
 import type { ReleasePlan } from './types';
+import { publicKeyProblem } from '../workflows/signatures';
 
 const duration = (min = 0) =>
   z.union([z.string(), z.number()]).transform((raw, ctx) => {
@@ -60,9 +61,12 @@ export const planSchema = z
     healthUrlTemplate: nonEmpty,
     approval: z.strictObject({
       timeout: duration(1000),
-      requiredRoles: z.array(nonEmpty),
+      requiredRoles: z.array(nonEmpty).min(1, 'must list at least one role: with none, a release would pass the gate unapproved'),
       approvers: z.array(z.strictObject({ id: nonEmpty, role: nonEmpty, name: z.string().optional(), publicKey: z.string().optional() })),
-      requireSignatures: z.boolean(),
+      // Decisions are signed unless allowUnsigned; requireSignatures is read only to catch old plans.
+      requireSignatures: z.boolean().optional(),
+      allowUnsigned: z.boolean().optional(),
+      operators: z.array(z.strictObject({ id: nonEmpty, name: z.string().optional(), publicKey: z.string() })).optional(),
     }),
     preflight: z.strictObject({ freshness: duration(1000), checks: z.array(check) }),
     green: z.strictObject({ readyTimeout: duration(1000) }),
@@ -129,14 +133,7 @@ export const planSchema = z
     plan.approval.requiredRoles.forEach((role, i) => {
       if (!plan.approval.approvers.some((a) => a.role === role)) issue(['approval', 'requiredRoles', i], `role "${role}" has no approver who could give it`);
     });
-    if (plan.approval.requireSignatures) {
-      plan.approval.approvers.forEach((a, i) => {
-        if (!a.publicKey) issue(['approval', 'approvers', i, 'publicKey'], 'is required when approval.requireSignatures is true');
-      });
-    }
-    plan.approval.approvers.forEach((a, i) => {
-      if (a.publicKey !== undefined && !/^[A-Za-z0-9+/]{43}=$/.test(a.publicKey)) issue(['approval', 'approvers', i, 'publicKey'], 'must be a base64 ed25519 public key (32 bytes)');
-    });
+    approvalKeyIssues(plan.approval, issue);
     const baselines = plan.preflight.checks.map((c, i) => (c.kind === 'release-baseline' ? i : -1)).filter((i) => i >= 0);
     if (baselines.length === 0) issue(['preflight', 'checks'], 'need a check of kind release-baseline: it stops a release that would deploy over production (green already live, a release in flight, blue missing)');
     baselines.forEach((i) => {
@@ -154,6 +151,35 @@ export const planSchema = z
     if (!hasTrigger) issue(['metrics'], 'need a rollback bound on at least one metric (or canary.healthCheckFailureLimit > 0): the plan has no rollback trigger');
   });
 
+type ApprovalSection = z.output<typeof planSchema>['approval'];
+
+/** Signed by default; sound keys only; one key per person (three roles need three people). */
+function approvalKeyIssues(approval: ApprovalSection, issue: (path: (string | number)[], message: string) => void): void {
+  const unsigned = approval.allowUnsigned === true;
+  if (approval.requireSignatures === true && unsigned) issue(['approval', 'allowUnsigned'], 'contradicts approval.requireSignatures: true; remove one of them');
+  if (approval.requireSignatures === false && !unsigned) {
+    issue(['approval', 'requireSignatures'], 'false no longer turns signatures off: decisions are signed by default; remove it, or set approval.allowUnsigned: true to run without signatures');
+  }
+  const people = [
+    ...approval.approvers.map((a, i) => ({ id: a.id, publicKey: a.publicKey, path: ['approval', 'approvers', i] as (string | number)[] })),
+    ...(approval.operators ?? []).map((o, i) => ({ id: o.id, publicKey: o.publicKey as string | undefined, path: ['approval', 'operators', i] as (string | number)[] })),
+  ];
+  people.forEach((p, i) => {
+    if (p.publicKey === undefined) {
+      if (!unsigned) issue([...p.path, 'publicKey'], 'is required: decisions are signed (make one with "hwayo-release keys generate"), unless approval.allowUnsigned is true');
+      return;
+    }
+    const problem = publicKeyProblem(p.publicKey);
+    if (problem) issue([...p.path, 'publicKey'], problem);
+    const first = people.findIndex((q) => q.publicKey === p.publicKey);
+    if (first !== i) issue([...p.path, 'publicKey'], `is also the key of "${people[first].id}": each approver and operator needs their own key (separation of duties)`);
+  });
+  (approval.operators ?? []).forEach((o, i) => {
+    if (approval.approvers.some((a) => a.id === o.id)) issue(['approval', 'operators', i, 'id'], `"${o.id}" is already an approver (approvers may send controls; list each person once)`);
+  });
+  dupes((approval.operators ?? []).map((o) => o.id)).forEach((i) => issue(['approval', 'operators', i, 'id'], `duplicates operator id "${approval.operators![i].id}"`));
+}
+
 function dupes(values: string[]): number[] {
   return values.map((v, i) => (values.indexOf(v) !== i ? i : -1)).filter((i) => i >= 0);
 }
@@ -168,7 +194,10 @@ export function toReleasePlan(p: Parsed): ReleasePlan {
     services: p.services,
     environments: p.environments,
     healthUrlTemplate: p.healthUrlTemplate,
-    approval: { timeoutMs: p.approval.timeout, requiredRoles: p.approval.requiredRoles, approvers: p.approval.approvers, requireSignatures: p.approval.requireSignatures },
+    approval: {
+      timeoutMs: p.approval.timeout, requiredRoles: p.approval.requiredRoles, approvers: p.approval.approvers,
+      requireSignatures: p.approval.allowUnsigned !== true, allowUnsigned: p.approval.allowUnsigned === true, operators: p.approval.operators ?? [],
+    },
     preflight: { freshnessMs: p.preflight.freshness, checks: p.preflight.checks },
     green: { readyTimeoutMs: p.green.readyTimeout },
     traffic: p.traffic,

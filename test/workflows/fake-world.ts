@@ -24,6 +24,8 @@ export interface Scripts {
   rolloutReady?: (namespace: string, call: number) => boolean;
   /** The namespace the route sends all traffic to (default: the plan's blue); null: neither. */
   live?: string | null;
+  /** Awaited before a preflight check returns: the nth (1-based) run of the check named `name`. */
+  holdCheck?: (name: string, nth: number) => Promise<void> | undefined;
   /** Awaited before storeReport returns (tests hold the release between stage "done" and its end). */
   storeReport?: () => Promise<void>;
 }
@@ -63,6 +65,7 @@ export class FakeWorld {
     const acts: Partial<Activities> = {
       runCheck: async (input) => {
         this.record('runCheck', input);
+        await this.scripts.holdCheck?.(input.check.name, this.named('runCheck').filter((c) => (c.args as typeof input).check.name === input.check.name).length);
         const passed = this.scripts.checks?.[input.check.name] ?? true;
         return { name: input.check.name, ok: passed, detail: passed ? 'ok' : `${input.check.name} failed` };
       },
