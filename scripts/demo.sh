@@ -53,7 +53,7 @@ node -e '
   const { publicKeyOf, fromBase64 } = require("./dist/src/workflows/signatures.js");
   const doc = yaml.parse(fs.readFileSync(src, "utf8"));
   for (const a of doc.approval.approvers) a.publicKey = publicKeyOf(fromBase64(fs.readFileSync(`${dir}/${a.id}.key`, "utf8").trim()));
-  doc.approval.requireSignatures = true;
+  delete doc.approval.allowUnsigned;
   fs.writeFileSync(out, yaml.stringify(doc));
 ' examples/local-plan.yaml "$DEMO/plan.yaml" "$DEMO/keys"
 cli plan validate "$DEMO/plan.yaml"

@@ -5,7 +5,7 @@ import {
   abortUpdate, approveUpdate, pauseUpdate, promoteUpdate, rejectUpdate, resumeUpdate, rollbackUpdate, statusQuery,
   type ApprovalRecord, type ApprovalRequest, type AuditEntry, type ControlRequest, type Decision,
 } from '../workflows/definitions';
-import { signStatement } from '../workflows/signatures';
+import { planDigest, signControlStatement, signStatement, type ControlAction, type Subject } from '../workflows/signatures';
 import { actor, CliError, EXIT, EXIT_CODES_HELP, optional, parse, required, usageError, type Command, type Io } from './cli';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, withClient } from './connection';
 import { readPrivateKey } from './keys';
@@ -32,10 +32,10 @@ ${d === 'approve' ? 'Approves' : 'Rejects'} a release waiting at the approval ga
 ${d === 'reject' ? 'One accepted rejection ends the release (outcome "rejected").\n' : ''}
   --as APPROVER-ID   your approver id in the plan (approval.approvers[].id)
   --role ROLE        the role you decide for (default: your role in the release's plan)
-  --key FILE         your private key (from "keys generate"): signs the statement
-                     (workflow id, first run id, decision, role, approver, time); required when
-                     your approver entry has a publicKey or the plan requires signatures.
-                     HWAYO_APPROVER_KEY may name the file instead.
+  --key FILE         your private key (from "keys generate"): signs the statement (workflow id,
+                     first run id, decision, role, approver, time, and what is released: version,
+                     image tag and the plan's digest, printed before signing); required unless the
+                     plan sets approval.allowUnsigned. HWAYO_APPROVER_KEY may name the file instead.
   --comment TEXT     recorded with the decision
   --json             print the workflow's record of the decision
 
@@ -70,8 +70,10 @@ function decisionCommand(decision: Decision): Command {
         }
         const req: ApprovalRequest = { approverId, role, decision, comment: optional(v, 'comment') };
         if (privateKey) {
+          const subject = await signingSubject(client, handle, id, io);
           req.signedAt = new Date().toISOString();
-          req.signature = signStatement({ workflowId: id, runId: firstRunId, decision, role, approverId, signedAt: req.signedAt }, privateKey);
+          const base = { workflowId: id, runId: firstRunId, decision, role, approverId, signedAt: req.signedAt };
+          req.signature = signStatement(subject ? { ...base, ...subject } : base, privateKey);
         }
         const record: ApprovalRecord = await runUpdate(decision, id, () => handle.executeUpdate(update, { args: [req] }));
         if (v.json) {
@@ -89,7 +91,20 @@ function decisionCommand(decision: Decision): Command {
   };
 }
 
-type ControlAction = 'abort' | 'pause' | 'resume' | 'promote' | 'rollback';
+/**
+ * What a signature names: version, image tag and plan digest from the running release. The digest is
+ * recomputed from the plan the release was started with, so a person signs only what they can see.
+ * Undefined for releases started before signed subjects (they verify the v1 statement).
+ */
+async function signingSubject(client: Client, handle: { query: (q: typeof statusQuery) => Promise<{ version: string; imageTag: string; planDigest?: string }> }, id: string, io: Io): Promise<Subject | undefined> {
+  const s = await handle.query(statusQuery);
+  if (!s.planDigest) return undefined;
+  const local = planDigest((await releaseInput(client, id)).plan);
+  if (local !== s.planDigest) throw new CliError(`the plan of ${id} does not match the digest the release reports (${s.planDigest} vs ${local}); not signing`, EXIT.refused);
+  io.err(`signing for ${id}: version ${s.version}, image ${s.imageTag}, plan ${s.planDigest}`);
+  return { version: s.version, imageTag: s.imageTag, planDigest: s.planDigest };
+}
+
 const CONTROL: Record<ControlAction, { update: typeof abortUpdate; summary: string; text: string }> = {
   abort: { update: abortUpdate, summary: 'abort a release (rolls back whatever it changed)', text: 'Aborts the release: before approval it simply ends; after production changed it rolls back.' },
   pause: { update: pauseUpdate, summary: 'pause the current watch window', text: 'Pauses the watch window in progress (canary or full switch); analysis keeps running and rollback triggers still act.' },
@@ -103,12 +118,21 @@ const CONTROL: Record<ControlAction, { update: typeof abortUpdate; summary: stri
 
 function controlCommand(action: ControlAction): Command {
   const spec = CONTROL[action];
-  const help = `Usage: hwayo-release ${action} RELEASE-ID ${action === 'rollback' ? '--reason TEXT' : '[--reason TEXT]'} [--by NAME] [--json]
+  const keyText = action === 'promote' || action === 'resume'
+    ? `A ${action} must be signed by an operator or approver of the plan
+                  unless the plan sets approval.allowUnsigned.`
+    : `Not needed to ${action}, but a name listed with a key in the plan is
+                  believed only when signed.`;
+  const help = `Usage: hwayo-release ${action} RELEASE-ID ${action === 'rollback' ? '--reason TEXT' : '[--reason TEXT]'} [--by NAME] [--key FILE] [--json]
 
 ${spec.text}
 
   --reason TEXT   why (recorded in the audit log${action === 'rollback' ? ' and the notifications; required' : ''})
-  --by NAME       who (default HWAYO_USER or the login name)
+  --by NAME       who (default HWAYO_USER or the login name); your operator or approver id
+                  in the plan when you sign
+  --key FILE      your private key: signs (workflow id, run, action, by, reason, time, version,
+                  image tag, plan digest). ${keyText}
+                  HWAYO_APPROVER_KEY may name the file instead.
   --json          print the workflow's audit entry
 
 Exits 0 when the workflow accepted the request and 7 when it refused it (the reason is printed).
@@ -120,19 +144,31 @@ ${EXIT_CODES_HELP}`;
     summary: spec.summary,
     help,
     async run(argv: string[], io: Io) {
-      const args = parse(argv, { ...CONNECTION_OPTIONS, reason: { type: 'string' }, by: { type: 'string' }, json: { type: 'boolean' } }, help, io, { min: 1, max: 1, names: 'RELEASE-ID' });
+      const args = parse(argv, { ...CONNECTION_OPTIONS, reason: { type: 'string' }, by: { type: 'string' }, key: { type: 'string' }, json: { type: 'boolean' } }, help, io, { min: 1, max: 1, names: 'RELEASE-ID' });
       if (!args) return EXIT.ok;
       const v = args.values;
       const id = args.positionals[0];
       const reason = action === 'rollback' ? required(v, 'reason') : optional(v, 'reason');
+      const keyFile = optional(v, 'key') ?? io.env.HWAYO_APPROVER_KEY;
+      const privateKey = keyFile ? readPrivateKey(keyFile) : undefined;
       const req: ControlRequest = { by: actor(v, io), reason };
       return withClient(v, io, async ({ client }) => {
+        if (privateKey) await signControl(client, id, action, req, privateKey, io);
         const entry = await control(client, id, action, req);
         io.out(v.json ? JSON.stringify(entry) : `${id}: ${action} accepted (${entry.detail})`);
         return EXIT.ok;
       });
     },
   };
+}
+
+/** Adds the signature of a control statement (see signatures.ts) to `req`. */
+export async function signControl(client: Client, id: string, action: ControlAction, req: ControlRequest, privateKey: Uint8Array, io: Io): Promise<void> {
+  const { handle, firstRunId } = await requireRunning(client, id);
+  const subject = await signingSubject(client, handle, id, io);
+  if (!subject) throw new CliError(`release ${id} was started before signed controls; send ${action} without --key`, EXIT.refused);
+  req.signedAt = new Date().toISOString();
+  req.signature = signControlStatement({ workflowId: id, runId: firstRunId, action, by: req.by, reason: req.reason, signedAt: req.signedAt, ...subject }, privateKey);
 }
 
 export async function control(client: Client, id: string, action: ControlAction, req: ControlRequest): Promise<AuditEntry> {

@@ -37,7 +37,7 @@ export function summarizePlan(file: string, p: ReleasePlan): string {
     `${file}: valid plan for ${p.app}`,
     `  services:    ${p.services.map((s) => s.name).join(', ')}`,
     `  namespaces:  blue ${p.environments.blue}, green ${p.environments.green}${p.environments.alternate ? ' (alternating: whichever carries all traffic is blue)' : ''}`,
-    `  approval:    ${p.approval.requiredRoles.join(', ')} within ${formatDuration(p.approval.timeoutMs)}; ${p.approval.approvers.length} approvers, ${signed} with keys${p.approval.requireSignatures ? ' (signatures required)' : ''}`,
+    `  approval:    ${p.approval.requiredRoles.join(', ')} within ${formatDuration(p.approval.timeoutMs)}; ${p.approval.approvers.length} approvers, ${signed} with keys${p.approval.allowUnsigned ? ' (UNSIGNED decisions allowed: approval.allowUnsigned)' : ' (signatures required)'}${p.approval.operators?.length ? `; ${p.approval.operators.length} operators` : ''}`,
     `  preflight:   ${p.preflight.checks.length} checks`,
     `  canary:      ${p.canary.steps.map((s) => `${s.weight}% for ${formatDuration(s.watchMs)}`).join(' -> ')}; analysis every ${formatDuration(p.canary.analysisIntervalMs)}`,
     `  full switch: watch ${formatDuration(p.fullSwitch.watchMs)}; blue kept ${formatDuration(p.retention.blueKeepMs)}`,

@@ -73,6 +73,9 @@ export const start: Command = {
     if (!LABEL_VALUE.test(version)) throw usageError(`--version ${JSON.stringify(version)} ${VERSION_RULE}`);
     if (!IMAGE_TAG.test(imageTag)) throw usageError(`--image-tag ${JSON.stringify(imageTag)} ${IMAGE_TAG_RULE}`);
     const plan = loadPlanOrExit(args.positionals[0]);
+    if (plan.approval.allowUnsigned) {
+      io.err(`warning: ${args.positionals[0]} sets approval.allowUnsigned: anyone who can signal the release can approve it as any approver; the report will say "approved without signatures"`);
+    }
     const evidence: EvidenceRefs = {
       trivy: evidencePath(optional(v, 'evidence-trivy')),
       gitleaks: evidencePath(optional(v, 'evidence-gitleaks')),

@@ -24,7 +24,6 @@ export const DEFAULT_PLAN_DOCUMENT = {
       { id: 'product-manager', role: 'product-manager', name: 'Product manager' },
       { id: 'qa-lead', role: 'qa-lead', name: 'QA lead' },
     ],
-    requireSignatures: false,
   },
   preflight: {
     freshness: '1h',

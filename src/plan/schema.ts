@@ -5,6 +5,7 @@ import { followsNamespace, renderDestination, serviceRef } from './destinations'
 import { formatDuration, parseDuration } from './duration';
 import { HISTORY_EVENT_BUDGET, shortestIntervalMs, worstCaseHistoryEvents } from './history';
 import type { ReleasePlan } from './types';
+import { publicKeyProblem } from '../workflows/signatures';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -94,9 +95,12 @@ export const planSchema = z
     healthUrlTemplate: nonEmpty,
     approval: z.strictObject({
       timeout: duration(1000),
-      requiredRoles: z.array(nonEmpty),
-      approvers: z.array(z.strictObject({ id: nonEmpty, role: nonEmpty, name: z.string().optional(), publicKey: z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'must be a base64 ed25519 public key (32 bytes)').optional() })),
-      requireSignatures: z.boolean(),
+      requiredRoles: z.array(nonEmpty).min(1, 'must list at least one role: with none, a release would pass the gate unapproved'),
+      approvers: z.array(z.strictObject({ id: nonEmpty, role: nonEmpty, name: z.string().optional(), publicKey: z.string().optional() })),
+      // Decisions are signed unless allowUnsigned; requireSignatures is read only to catch old plans.
+      requireSignatures: z.boolean().optional(),
+      allowUnsigned: z.boolean().optional(),
+      operators: z.array(z.strictObject({ id: nonEmpty, name: z.string().optional(), publicKey: z.string() })).optional(),
     }),
     preflight: z.strictObject({ freshness: duration(1000, DURATION_MAX.freshness), checks: z.array(check) }),
     green: z.strictObject({ readyTimeout: duration(1000, DURATION_MAX.timeout) }),
@@ -165,11 +169,7 @@ export const planSchema = z
     plan.approval.requiredRoles.forEach((role, i) => {
       if (!plan.approval.approvers.some((a) => a.role === role)) issue(['approval', 'requiredRoles', i], `role "${role}" has no approver who could give it`);
     });
-    if (plan.approval.requireSignatures) {
-      plan.approval.approvers.forEach((a, i) => {
-        if (!a.publicKey) issue(['approval', 'approvers', i, 'publicKey'], 'is required when approval.requireSignatures is true');
-      });
-    }
+    approvalKeyIssues(plan.approval, issue);
     const baselines = plan.preflight.checks.map((c, i) => (c.kind === 'release-baseline' ? i : -1)).filter((i) => i >= 0);
     if (baselines.length === 0) issue(['preflight', 'checks'], 'need a check of kind release-baseline: it stops a release that would deploy over production (green already live, a release in flight, blue missing)');
     baselines.forEach((i) => {
@@ -266,6 +266,35 @@ function thresholdContradictions(m: { healthy?: { max?: number; min?: number }; 
   return out;
 }
 
+type ApprovalSection = z.output<typeof planSchema>['approval'];
+
+/** Signed by default; sound keys only; one key per person (three roles need three people). */
+function approvalKeyIssues(approval: ApprovalSection, issue: (path: (string | number)[], message: string) => void): void {
+  const unsigned = approval.allowUnsigned === true;
+  if (approval.requireSignatures === true && unsigned) issue(['approval', 'allowUnsigned'], 'contradicts approval.requireSignatures: true; remove one of them');
+  if (approval.requireSignatures === false && !unsigned) {
+    issue(['approval', 'requireSignatures'], 'false no longer turns signatures off: decisions are signed by default; remove it, or set approval.allowUnsigned: true to run without signatures');
+  }
+  const people = [
+    ...approval.approvers.map((a, i) => ({ id: a.id, publicKey: a.publicKey, path: ['approval', 'approvers', i] as (string | number)[] })),
+    ...(approval.operators ?? []).map((o, i) => ({ id: o.id, publicKey: o.publicKey as string | undefined, path: ['approval', 'operators', i] as (string | number)[] })),
+  ];
+  people.forEach((p, i) => {
+    if (p.publicKey === undefined) {
+      if (!unsigned) issue([...p.path, 'publicKey'], 'is required: decisions are signed (make one with "hwayo-release keys generate"), unless approval.allowUnsigned is true');
+      return;
+    }
+    const problem = publicKeyProblem(p.publicKey);
+    if (problem) issue([...p.path, 'publicKey'], problem);
+    const first = people.findIndex((q) => q.publicKey === p.publicKey);
+    if (first !== i) issue([...p.path, 'publicKey'], `is also the key of "${people[first].id}": each approver and operator needs their own key (separation of duties)`);
+  });
+  (approval.operators ?? []).forEach((o, i) => {
+    if (approval.approvers.some((a) => a.id === o.id)) issue(['approval', 'operators', i, 'id'], `"${o.id}" is already an approver (approvers may send controls; list each person once)`);
+  });
+  dupes((approval.operators ?? []).map((o) => o.id)).forEach((i) => issue(['approval', 'operators', i, 'id'], `duplicates operator id "${approval.operators![i].id}"`));
+}
+
 function dupes(values: string[]): number[] {
   return values.map((v, i) => (values.indexOf(v) !== i ? i : -1)).filter((i) => i >= 0);
 }
@@ -280,7 +309,10 @@ export function toReleasePlan(p: Parsed): ReleasePlan {
     services: p.services,
     environments: p.environments,
     healthUrlTemplate: p.healthUrlTemplate,
-    approval: { timeoutMs: p.approval.timeout, requiredRoles: p.approval.requiredRoles, approvers: p.approval.approvers, requireSignatures: p.approval.requireSignatures },
+    approval: {
+      timeoutMs: p.approval.timeout, requiredRoles: p.approval.requiredRoles, approvers: p.approval.approvers,
+      requireSignatures: p.approval.allowUnsigned !== true, allowUnsigned: p.approval.allowUnsigned === true, operators: p.approval.operators ?? [],
+    },
     preflight: { freshnessMs: p.preflight.freshness, checks: p.preflight.checks },
     green: { readyTimeoutMs: p.green.readyTimeout },
     traffic: p.traffic,

@@ -17,6 +17,14 @@ export interface Approver {
   publicKey?: string;
 }
 
+/** A person who may send control requests (promote, resume, abort, pause, rollback); approvers may too. */
+export interface Operator {
+  id: string;
+  name?: string;
+  /** ed25519 public key (base64, raw 32 bytes); their controls are signed with it. */
+  publicKey: string;
+}
+
 export type PreflightGroup = 'infrastructure' | 'security' | 'monitoring';
 
 /** One pre-deployment check from SEED section 3.2 / 8.1; `kind` picks the activity that runs it. */
@@ -117,8 +125,15 @@ export interface ReleasePlan {
     timeoutMs: number;
     requiredRoles: Role[];
     approvers: Approver[];
-    /** When every approver has a key, unsigned decisions are refused. */
+    /** Decisions must be signed: true unless allowUnsigned (kept for plans written before allowUnsigned). */
     requireSignatures: boolean;
+    /**
+     * Lets decisions and controls through unsigned; the only way to run without approver keys. The CLI
+     * warns at start and the report says "approved without signatures". Absent in histories from before.
+     */
+    allowUnsigned?: boolean;
+    /** Who may send controls besides the approvers; with signatures required, risk-raising ones must be signed. */
+    operators?: Operator[];
   };
   preflight: {
     /** Infrastructure checks older than this when approval lands are run again. */

@@ -2,7 +2,7 @@
 // gate is decided. The workflow records every request, accepted or refused, in its history.
 import type { ReleasePlan } from '../plan/types';
 import type { ApprovalRecord, ApprovalRequest } from './definitions';
-import { verifyStatement } from './signatures';
+import { publicKeyProblem, verifyStatement, type Subject } from './signatures';
 
 /** How far a signature's time may be from the workflow's clock. */
 export const SIGNATURE_MAX_SKEW_MS = 15 * 60_000;
@@ -12,13 +12,28 @@ export interface GateContext {
   workflowId: string;
   runId: string;
   nowMs: number;
+  /** The gate is open: the release awaits approval and nothing has decided it yet. */
   waiting: boolean;
+  /** Why the gate is not open (from `approval-v2` on), e.g. "rejected by qa-lead". */
+  closedBecause?: string;
   records: ApprovalRecord[];
+  /**
+   * From `approval-v2` on: statements must be v2 (bound to what is released) and signed unless the
+   * plan says approval.allowUnsigned. Absent for histories recorded before, which keep the v1 rules.
+   */
+  strict?: { subject: Subject };
+}
+
+/** True when the plan lets decisions through unsigned (only an explicit approval.allowUnsigned). */
+export function signaturesRequired(plan: ReleasePlan): boolean {
+  return plan.approval.allowUnsigned !== true;
 }
 
 /** Returns undefined when the request is accepted, else the reason it is refused. */
 export function refusalReason(req: ApprovalRequest, ctx: GateContext): string | undefined {
-  if (!ctx.waiting) return 'the release is not waiting for approval';
+  if (!ctx.waiting) {
+    return ctx.closedBecause ? `the approval gate is closed (${ctx.closedBecause}); to stop the release use abort` : 'the release is not waiting for approval';
+  }
   if (req.decision !== 'approve' && req.decision !== 'reject') return `unknown decision "${String(req.decision)}"`;
   const approver = ctx.plan.approval.approvers.find((a) => a.id === req.approverId);
   if (!approver) return `approver "${req.approverId}" is not listed in the plan`;
@@ -28,14 +43,27 @@ export function refusalReason(req: ApprovalRequest, ctx: GateContext): string | 
     const earlier = acceptedApprovals(ctx.records).find((r) => r.role === req.role);
     if (earlier) return `role "${req.role}" was already approved by "${earlier.approverId}"`;
   }
-  if (approver.publicKey || ctx.plan.approval.requireSignatures) {
+  const strict = ctx.strict;
+  if (approver.publicKey || (strict ? signaturesRequired(ctx.plan) : ctx.plan.approval.requireSignatures)) {
     if (!approver.publicKey) return `approver "${req.approverId}" has no public key in the plan`;
     if (!req.signature || !req.signedAt) return `a signed statement is required from "${req.approverId}" (use hwayo-release ${req.decision} with --key)`;
     const signedAtMs = Date.parse(req.signedAt);
     if (Number.isNaN(signedAtMs)) return `signedAt "${req.signedAt}" is not an ISO time`;
     if (Math.abs(ctx.nowMs - signedAtMs) > SIGNATURE_MAX_SKEW_MS) return `the signature was made at ${req.signedAt}, more than 15 minutes from the workflow's time`;
-    const statement = { workflowId: ctx.workflowId, runId: ctx.runId, decision: req.decision, role: req.role, approverId: req.approverId, signedAt: req.signedAt };
-    if (!verifyStatement(statement, req.signature, approver.publicKey)) return `the signature does not verify for "${req.approverId}" on this release, decision and role`;
+    const base = { workflowId: ctx.workflowId, runId: ctx.runId, decision: req.decision, role: req.role, approverId: req.approverId, signedAt: req.signedAt };
+    if (strict) {
+      // The plan inside the workflow is not trusted to have passed the CLI's validation.
+      const weak = publicKeyProblem(approver.publicKey);
+      if (weak) return `the public key of "${req.approverId}" ${weak}`;
+      const shared = ctx.plan.approval.approvers.find((a) => a.id !== approver.id && a.publicKey === approver.publicKey);
+      if (shared) return `approver "${req.approverId}" shares a key with "${shared.id}": each role needs its own person`;
+      const s = strict.subject;
+      if (!verifyStatement({ ...base, ...s }, req.signature, approver.publicKey)) {
+        return `the signature does not verify for "${req.approverId}" on this release (${s.version}, ${s.imageTag}, plan ${s.planDigest.slice(0, 19)}), decision and role`;
+      }
+    } else if (!verifyStatement(base, req.signature, approver.publicKey)) {
+      return `the signature does not verify for "${req.approverId}" on this release, decision and role`;
+    }
   }
   return undefined;
 }
@@ -53,5 +81,6 @@ export type GateState = 'waiting' | 'approved' | 'rejected';
 
 export function gateState(plan: ReleasePlan, records: ApprovalRecord[]): GateState {
   if (records.some((r) => r.accepted && r.decision === 'reject')) return 'rejected';
-  return missingRoles(plan, records).length === 0 ? 'approved' : 'waiting';
+  // No required roles would open the gate for nobody's approval: it stays shut (and times out).
+  return plan.approval.requiredRoles.length > 0 && missingRoles(plan, records).length === 0 ? 'approved' : 'waiting';
 }

@@ -57,6 +57,10 @@ export interface ApprovalRecord extends ApprovalRequest {
 export interface ControlRequest {
   by: string;
   reason?: string;
+  /** Signed control statement (see signatures.ts) by the plan key of `by`; required for promote/resume when the plan requires signatures. */
+  signature?: string;
+  /** ISO time the sender signed at; part of the signed statement. */
+  signedAt?: string;
 }
 
 export interface AuditEntry {
@@ -65,6 +69,8 @@ export interface AuditEntry {
   by?: string;
   accepted: boolean;
   detail: string;
+  /** The sender proved `by` with a signature by their key in the plan. */
+  signed?: boolean;
 }
 
 export interface AnalysisRecord {
@@ -104,6 +110,10 @@ export interface ReleaseStatus {
   approvals: ApprovalRecord[];
   missingRoles: string[];
   approvalDeadline?: string;
+  /** What a signed decision or control names (absent for releases from before signed subjects). */
+  planDigest?: string;
+  /** False when the plan lets decisions through unsigned (approval.allowUnsigned). */
+  signaturesRequired?: boolean;
   lastAnalysis?: AnalysisRecord;
   pendingDecision?: PendingDecision;
   rollbackWindowEndsAt?: string;
@@ -151,6 +161,8 @@ export interface ReleaseReport {
   analyses: AnalysisRecord[];
   compensations: string[];
   audit: AuditEntry[];
+  /** The plan allowed unsigned decisions and at least one accepted approval was unsigned. */
+  approvedWithoutSignatures?: boolean;
 }
 
 export interface ReleaseResult {

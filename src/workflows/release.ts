@@ -8,7 +8,8 @@ import {
 import type { CheckResult, MetricReading, Severity } from '../activities/contract';
 import { formatDuration } from '../plan/duration';
 import type { PreflightCheck } from '../plan/types';
-import { gateState, missingRoles, refusalReason } from './approvals';
+import { gateState, missingRoles, refusalReason, signaturesRequired } from './approvals';
+import { controlAuthority } from './control-auth';
 import {
   describeVerdict, emergencyRestoreId, emergencySnapshotId, evaluateSample, healthFailuresExceeded, metricQueries, needsStable, nextTickMs,
   notificationKey, pageDedupKey, sidesFor,
@@ -25,6 +26,7 @@ import { refusedResult, releaseInputProblems } from './input';
 import { call, DEFAULT_OPTIONS, emergencyOptions, longOptions, METRIC_OPTIONS, NOTIFY_OPTIONS, TRAFFIC_OPTIONS } from './proxies';
 import { renderReportMarkdown } from './report';
 import { Saga } from './saga';
+import { planDigest, type Subject } from './signatures';
 import { analysisResults, releaseMetrics, rollbackTrigger } from './sinks';
 
 type ControlAction = 'abort' | 'pause' | 'resume' | 'promote' | 'rollback';
@@ -121,6 +123,7 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
     environments: { blue, green }, step, steps: plan.canary.steps.length, greenWeight, paused: control.paused !== undefined, window,
     approvals: [...approvals], missingRoles: missingRoles(plan, approvals),
     approvalDeadline: approvalDeadlineMs ? iso(approvalDeadlineMs) : undefined,
+    ...(subject ? { planDigest: subject.planDigest, signaturesRequired: signaturesRequired(plan) } : {}),
     lastAnalysis: analyses[analyses.length - 1], pendingDecision: pending,
     rollbackWindowEndsAt: rollbackWindowEndsMs ? iso(rollbackWindowEndsMs) : undefined,
   });
@@ -144,12 +147,29 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
   };
 
   // ---- approvals ----
+  // From `approval-v2` on: signed statements name what is released (version, tag, plan digest),
+  // signatures are required unless the plan says allowUnsigned, controls are checked for who sent
+  // them, and the gate takes decisions only while it is open. Older histories keep the old rules.
+  const subject: Subject | undefined = patched('approval-v2') ? { version, imageTag, planDigest: planDigest(plan) } : undefined;
+  const gate: { opened: boolean; decided?: string } = { opened: false };
+  const gateClosedBecause = (): string | undefined => {
+    if (gate.decided) return gate.decided;
+    if (!gate.opened) return stage === 'preflight' ? 'preflight is still running; the gate opens when it has passed' : `the release is in ${stage}`;
+    if (approvalDeadlineMs !== undefined && Date.now() >= approvalDeadlineMs) return 'the approval deadline has passed';
+    return stage === 'awaiting-approval' ? undefined : `the release is in ${stage}`;
+  };
   const handleApproval = (req: ApprovalRequest, via: 'signal' | 'update'): ApprovalRecord => {
+    const closedBecause = subject ? gateClosedBecause() : undefined;
     const refusal = refusalReason(req, {
-      plan, workflowId: releaseId, runId: info.firstExecutionRunId, nowMs: Date.now(), waiting: stage === 'preflight' || stage === 'awaiting-approval', records: approvals,
+      plan, workflowId: releaseId, runId: info.firstExecutionRunId, nowMs: Date.now(), records: approvals,
+      ...(subject ? { waiting: closedBecause === undefined, closedBecause, strict: { subject } } : { waiting: stage === 'preflight' || stage === 'awaiting-approval' }),
     });
     const record: ApprovalRecord = { ...req, at: iso(), accepted: refusal === undefined, refusal, via };
     approvals.push(record);
+    // The decision closes the gate at once: nothing after it (a reject during the baseline re-check) counts.
+    if (subject && record.accepted && gateState(plan, approvals) !== 'waiting') {
+      gate.decided = gateState(plan, approvals) === 'rejected' ? `rejected by ${req.approverId} (${req.role})` : 'every required role has approved';
+    }
     audit.push({ at: record.at, action: req.decision, by: req.approverId, accepted: record.accepted, detail: refusal ?? `${req.role} ${req.decision}d${req.comment ? `: ${req.comment}` : ''}` });
     if (record.accepted) event(`${req.approverId} (${req.role}) ${req.decision}d`);
     updateUi();
@@ -195,8 +215,14 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
     }
   };
   const applyControl = (action: ControlAction, req: ControlRequest): AuditEntry => {
-    const refusal = refuseControl(action, req);
-    const entry: AuditEntry = { at: iso(), action, by: req?.by, accepted: !refusal, detail: refusal ?? (req.reason || action) };
+    let refusal = refuseControl(action, req);
+    let signed: boolean | undefined;
+    if (subject && !refusal) {
+      const auth = controlAuthority(action, req, { plan, workflowId: releaseId, runId: info.firstExecutionRunId, nowMs: Date.now(), subject });
+      refusal = auth.refusal;
+      signed = auth.verified;
+    }
+    const entry: AuditEntry = { at: iso(), action, by: req?.by, accepted: !refusal, detail: refusal ?? (req.reason || action), ...(signed !== undefined ? { signed } : {}) };
     audit.push(entry);
     if (!refusal) {
       if (action === 'pause') control.paused = req;
@@ -429,6 +455,7 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
       releaseId, app: plan.app, version, imageTag, outcome: outcome ?? 'failed', reason, startedAt, finishedAt: iso(),
       timeline: [...timeline], approvals: [...approvals], preflight: [...preflightRuns], steps: [...stepsLog], analyses: [...analyses],
       compensations: [...saga.ran], audit: [...audit],
+      ...(subject && !signaturesRequired(plan) && approvals.some((a) => a.accepted && a.decision === 'approve' && !a.signature) ? { approvedWithoutSignatures: true } : {}),
     };
     try {
       const { location } = await call(DEFAULT_OPTIONS, 'store report', 'storeReport', {
@@ -465,10 +492,12 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
 
     // 2. Approval gate.
     approvalDeadlineMs = Date.now() + plan.approval.timeoutMs;
+    gate.opened = true;
     enter('awaiting-approval', `waiting for approval by ${plan.approval.requiredRoles.join(', ')} until ${iso(approvalDeadlineMs)}`);
     pending = { kind: 'approval', since: iso(), detail: `approval by ${plan.approval.requiredRoles.join(', ')}` };
     await notify('info', 'approval-requested', `Release waits for approval by ${plan.approval.requiredRoles.join(', ')} (until ${iso(approvalDeadlineMs)})`);
     const decided = await condition(() => gateState(plan, approvals) !== 'waiting' || control.abort !== undefined, plan.approval.timeoutMs);
+    gate.decided ??= control.abort ? 'the release was aborted' : !decided ? 'the approval deadline has passed' : undefined;
     pending = undefined;
     releaseMetrics.approvalWait((Date.now() - (approvalDeadlineMs - plan.approval.timeoutMs)) / 1000,
       current('abort') ? 'aborted' : !decided ? 'timed-out' : gateState(plan, approvals) === 'rejected' ? 'rejected' : 'approved');

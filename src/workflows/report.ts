@@ -8,6 +8,7 @@ export function renderReportMarkdown(r: ReleaseReport): string {
   lines.push(`# Release report: ${r.app} ${r.version} (${r.imageTag})`, '');
   lines.push(`- Release: \`${r.releaseId}\``, `- Outcome: **${r.outcome}**${r.reason ? ` (${r.reason})` : ''}`, `- Started: ${r.startedAt}`, `- Finished: ${r.finishedAt}`, '');
   lines.push('## Approvals', '');
+  if (r.approvedWithoutSignatures) lines.push('**Approved without signatures**: the plan sets approval.allowUnsigned, so these decisions prove no one\'s identity.', '');
   if (!r.approvals.length) lines.push('None recorded.');
   for (const a of r.approvals) {
     lines.push(`- ${a.at} ${a.approverId} (${a.role}) ${a.decision} via ${a.via}${a.signature ? ', signed' : ''}: ${a.accepted ? 'accepted' : `refused: ${a.refusal}`}${a.comment ? `; "${a.comment}"` : ''}`);
@@ -29,6 +30,6 @@ export function renderReportMarkdown(r: ReleaseReport): string {
   lines.push(`\n${r.analyses.length} analyses in all.`);
   if (r.compensations.length) lines.push('', '## Compensations', '', ...r.compensations.map((c, i) => `${i + 1}. ${c}`));
   lines.push('', '## Timeline', '', ...r.timeline.map((t) => `- ${t.at} [${t.stage}] ${t.event}`));
-  lines.push('', '## Audit', '', ...r.audit.map((e) => `- ${e.at} ${e.action}${e.by ? ` by ${e.by}` : ''}: ${e.accepted ? 'accepted' : 'refused'}; ${e.detail}`));
+  lines.push('', '## Audit', '', ...r.audit.map((e) => `- ${e.at} ${e.action}${e.by ? ` by ${e.by}` : ''}${e.signed ? ' (signed)' : ''}: ${e.accepted ? 'accepted' : 'refused'}; ${e.detail}`));
   return lines.join('\n') + '\n';
 }

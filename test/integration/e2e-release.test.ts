@@ -124,7 +124,7 @@ beforeAll(async () => {
     const r = JSON.parse(await ok('keys', 'generate', '--id', a.id, '--out', join(tmp, 'keys'), '--json')) as { publicKey: string };
     a.publicKey = r.publicKey;
   }
-  doc.approval.requireSignatures = true;
+  delete doc.approval.allowUnsigned;
   doc.canary.steps = [{ weight: 5, watch: '4s' }, { weight: 25, watch: '4s' }, { weight: 50, watch: '4s' }];
   doc.canary.analysisInterval = '1s';
   doc.fullSwitch.watch = '3s';
@@ -312,7 +312,7 @@ test('two releases in a row alternate the namespaces: the second deploys into th
     expect(refused.reason).toContain('hwayo-release promote RELEASE-ID');
 
     // Ending the first release's window early (promote during retention) deletes the old blue now.
-    expect(await ok('promote', first, '--by', 'e2e-test', '--reason', 'the next release must ship')).toContain('promote accepted');
+    expect(await ok('promote', first, '--by', 'alice', '--key', join(tmp, 'keys', 'alice.key'), '--reason', 'the next release must ship')).toContain('promote accepted');
     expect(await client.workflow.getHandle(first).result()).toMatchObject({ outcome: 'succeeded', weights: [5, 25, 50, 100] });
     expect(await virtualServiceWeights()).toEqual({ 'hwayo-production': 0, 'hwayo-production-green': 100 });
     expect(await namespaceExists('hwayo-production')).toBe(false);

@@ -117,6 +117,9 @@ describe('plan validate / defaults', () => {
     expect(JSON.parse((await cli(['plan', 'defaults', '--json'])).out)).toEqual(DEFAULT_PLAN_DOCUMENT);
     const file = join(tmp, 'defaults.yaml');
     writeFileSync(file, (await cli(['plan', 'defaults', '--yaml'])).out);
+    // The seed names no approver keys: as a plan file it is refused until keys (or allowUnsigned) are added.
+    expect(() => loadPlanFile(file)).toThrow(/approval\.approvers\[0\]\.publicKey is required/);
+    writeFileSync(file, `${(await cli(['plan', 'defaults', '--yaml'])).out.replace(/^approval:\n/m, 'approval:\n  allowUnsigned: true\n')}`);
     expect(loadPlanFile(file)).toEqual(defaultPlan());
   });
 });

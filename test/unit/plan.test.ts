@@ -1,13 +1,17 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultPlan, loadPlanFile, PlanError, validatePlan } from '../../src/plan/load';
+import { defaultPlan, loadPlanFile, mergeOverDefaults, PlanError, validatePlan } from '../../src/plan/load';
+import { publicKeyOf } from '../../src/workflows/signatures';
+import { ed25519 } from '@noble/curves/ed25519';
 import { formatDuration, parseDuration } from '../../src/plan/duration';
 import { eventsPerAnalysis, worstCaseHistoryEvents } from '../../src/plan/history';
 
-const problems = (doc: unknown): string[] => {
+/** The seed names no approver keys: tests about other fields use its unsigned variant. */
+const unsigned = (doc: unknown) => mergeOverDefaults({ approval: { allowUnsigned: true } }, doc);
+const problems = (doc: unknown, signed = false): string[] => {
   try {
-    validatePlan(doc);
+    validatePlan(signed ? doc : unsigned(doc));
   } catch (err) {
     if (err instanceof PlanError) return err.problems;
     throw err;
@@ -111,7 +115,7 @@ describe('plans are validated once, with errors that name the field', () => {
     expect(problems({ traffic: { blueDestination: 'api-gateway.hwayo-production.svc.cluster.local' } })).toEqual([
       'traffic.blueDestination must contain {{namespace}} when environments.alternate is true: the two namespaces take turns as blue and green (got "api-gateway.hwayo-production.svc.cluster.local")',
     ]);
-    expect(validatePlan({ environments: { alternate: false }, traffic: { blueDestination: 'api-gateway.hwayo-production.svc.cluster.local' } }).traffic.blueDestination)
+    expect(validatePlan(unsigned({ environments: { alternate: false }, traffic: { blueDestination: 'api-gateway.hwayo-production.svc.cluster.local' } })).traffic.blueDestination)
       .toBe('api-gateway.hwayo-production.svc.cluster.local');
     expect(problems({ traffic: { maintenanceDestination: 'maintenance-page.hwayo-production.svc.cluster.local' } })).toEqual([
       'traffic.maintenanceDestination must not be in the blue or green namespace ("hwayo-production"): both are deleted in turn, and the page must outlive them',
@@ -126,19 +130,39 @@ describe('plans are validated once, with errors that name the field', () => {
   test('a required role nobody can give', () => {
     expect(problems({ approval: { requiredRoles: ['tech-lead', 'security-lead'] } })).toEqual(['approval.requiredRoles[1] role "security-lead" has no approver who could give it']);
   });
-  test('signatures required means every approver has a key', () => {
-    expect(problems({ approval: { requireSignatures: true } })).toHaveLength(3);
+  test('signatures are the default: a plan without a key for every approver is invalid unless allowUnsigned (hole 2)', () => {
+    expect(problems({}, true)).toEqual([0, 1, 2].map((i) => `approval.approvers[${i}].publicKey is required: decisions are signed (make one with "hwayo-release keys generate"), unless approval.allowUnsigned is true`));
+    expect(problems({ approval: { requireSignatures: false } }, true)).toContain('approval.requireSignatures false no longer turns signatures off: decisions are signed by default; remove it, or set approval.allowUnsigned: true to run without signatures');
+    expect(problems({ approval: { requireSignatures: true } })).toEqual(['approval.allowUnsigned contradicts approval.requireSignatures: true; remove one of them']);
+    const keys = ['tech-lead', 'product-manager', 'qa-lead'].map(() => publicKeyOf(ed25519.utils.randomPrivateKey()));
+    const signed = validatePlan({ approval: { approvers: ['tech-lead', 'product-manager', 'qa-lead'].map((id, i) => ({ id, role: id, publicKey: keys[i] })) } });
+    expect(signed.approval).toMatchObject({ requireSignatures: true, allowUnsigned: false, operators: [] });
+    expect(defaultPlan().approval).toMatchObject({ requireSignatures: false, allowUnsigned: true });
+  });
+  test('weak, shared and missing keys; no required roles (hole 3)', () => {
+    const identity = 'AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+    const k = publicKeyOf(ed25519.utils.randomPrivateKey());
+    const people = (keys: string[]) => ['tech-lead', 'product-manager', 'qa-lead'].map((id, i) => ({ id, role: id, publicKey: keys[i] }));
+    expect(problems({ approval: { approvers: people([identity, k, publicKeyOf(ed25519.utils.randomPrivateKey())]) } }, true))
+      .toEqual(['approval.approvers[0].publicKey is a small-order point (a weak key that accepts forged signatures)']);
+    expect(problems({ approval: { approvers: people([k, k, k]) } }, true)).toEqual([1, 2].map((i) => `approval.approvers[${i}].publicKey is also the key of "tech-lead": each approver and operator needs their own key (separation of duties)`));
+    const three = people([0, 1, 2].map(() => publicKeyOf(ed25519.utils.randomPrivateKey())));
+    expect(problems({ approval: { approvers: three, operators: [{ id: 'oncall', publicKey: three[0].publicKey }, { id: 'tech-lead', publicKey: k }] } }, true)).toEqual([
+      'approval.operators[0].publicKey is also the key of "tech-lead": each approver and operator needs their own key (separation of duties)',
+      'approval.operators[1].id "tech-lead" is already an approver (approvers may send controls; list each person once)',
+    ]);
+    expect(problems({ approval: { requiredRoles: [] } })).toEqual(['approval.requiredRoles must list at least one role: with none, a release would pass the gate unapproved']);
   });
   test('every number is overridable', () => {
-    const plan = validatePlan({ canary: { steps: [{ weight: 10, watch: '5m' }, { weight: 100, watch: '90s' }], analysisInterval: '30s' }, approval: { timeout: '2h' } });
+    const plan = validatePlan(unsigned({ canary: { steps: [{ weight: 10, watch: '5m' }, { weight: 100, watch: '90s' }], analysisInterval: '30s' }, approval: { timeout: '2h' } }));
     expect(plan.canary.steps).toEqual([{ weight: 10, watchMs: 300_000 }, { weight: 100, watchMs: 90_000 }]);
     expect(plan.approval.timeoutMs).toBe(7_200_000);
     expect(plan.canary.analysisIntervalMs).toBe(30_000);
   });
   test('files: YAML and JSON; unreadable and unparsable files are errors naming the file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'plan-'));
-    writeFileSync(join(dir, 'p.yaml'), 'canary:\n  analysisInterval: 2m\n');
-    writeFileSync(join(dir, 'p.json'), '{"fullSwitch": {"watch": "20m"}}');
+    writeFileSync(join(dir, 'p.yaml'), 'canary:\n  analysisInterval: 2m\napproval:\n  allowUnsigned: true\n');
+    writeFileSync(join(dir, 'p.json'), '{"fullSwitch": {"watch": "20m"}, "approval": {"allowUnsigned": true}}');
     writeFileSync(join(dir, 'bad.yaml'), 'canary: [unclosed');
     expect(loadPlanFile(join(dir, 'p.yaml')).canary.analysisIntervalMs).toBe(120_000);
     expect(loadPlanFile(join(dir, 'p.json')).fullSwitch.watchMs).toBe(1_200_000);

@@ -23,10 +23,23 @@ test.each(planFiles.map((f) => [f.slice(ROOT.length + 1), f]))('%s passes valida
 test('production.yaml is complete on its own: it equals the seed defaults key for key', () => {
   const doc = parse(readFileSync(join(ROOT, 'deploy', 'plans', 'production.yaml'), 'utf8')) as Record<string, unknown>;
   expect(Object.keys(doc).sort()).toEqual(Object.keys(DEFAULT_PLAN_DOCUMENT).sort());
-  expect(doc).toEqual(JSON.parse(JSON.stringify(DEFAULT_PLAN_DOCUMENT)));
+  // Except the approvers' keys: the seed names none, production.yaml must (decisions are signed).
+  const withoutKeys = JSON.parse(JSON.stringify(doc)) as { approval: { approvers: { publicKey?: string }[] } };
+  withoutKeys.approval.approvers.forEach((a) => delete a.publicKey);
+  expect(withoutKeys).toEqual(JSON.parse(JSON.stringify(DEFAULT_PLAN_DOCUMENT)));
   const plan = loadPlanFile(join(ROOT, 'deploy', 'plans', 'production.yaml'));
-  expect(plan).toEqual(defaultPlan());
+  const seed = defaultPlan();
+  expect({ ...plan, approval: undefined }).toEqual({ ...seed, approval: undefined });
+  expect(plan.approval).toMatchObject({ timeoutMs: seed.approval.timeoutMs, requiredRoles: seed.approval.requiredRoles, requireSignatures: true, allowUnsigned: false });
   expect(plan.canary.steps.map((s) => s.weight)).toEqual([5, 25, 50]);
+});
+
+test('production.yaml validates only with a distinct key for every approver (hole 2)', () => {
+  const doc = parse(readFileSync(join(ROOT, 'deploy', 'plans', 'production.yaml'), 'utf8')) as { approval: { approvers: { publicKey?: string }[] } };
+  const keys = doc.approval.approvers.map((a) => a.publicKey);
+  expect(new Set(keys).size).toBe(3);
+  delete doc.approval.approvers[1].publicKey;
+  expect(() => validatePlan(doc, 'production.yaml')).toThrow(/approval\.approvers\[1\]\.publicKey is required/);
 });
 
 test('the check can fail: a broken copy of the plan is refused, naming the field', () => {

@@ -1,6 +1,6 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ed25519 } from '@noble/curves/ed25519';
-import { approveSignal, approveUpdate, auditQuery, rejectUpdate } from '../../src/workflows/definitions';
+import { abortUpdate, approveSignal, approveUpdate, auditQuery, rejectUpdate, statusQuery } from '../../src/workflows/definitions';
 import { publicKeyOf, signStatement } from '../../src/workflows/signatures';
 import { useWorkflowEnv } from './env';
 import { HOUR, withRelease } from './harness';
@@ -28,7 +28,8 @@ test('no decision within 24 h ends the release at exactly 24 h without touching 
 });
 
 test('a rejection ends the release without touching production and says who rejected', async () => {
-  await withRelease(t.env, t.bundle, { approve: false }, async ({ world, handle }) => {
+  await withRelease(t.env, t.bundle, { approve: false }, async ({ world, handle, waitFor }) => {
+    await waitFor((s) => s.stage === 'awaiting-approval');
     await handle.executeUpdate(approveUpdate, { args: [{ approverId: 'tech-lead', role: 'tech-lead', decision: 'approve' }] });
     const record = await handle.executeUpdate(rejectUpdate, { args: [{ approverId: 'qa-lead', role: 'qa-lead', decision: 'reject', comment: 'regression in report export' }] });
     expect(record).toMatchObject({ accepted: true, decision: 'reject', approverId: 'qa-lead' });
@@ -70,16 +71,18 @@ test('approvers with keys must sign: unsigned and forged approvals are refused, 
     approve: false,
     plan: (plan) => {
       plan.approval.requireSignatures = true;
+      plan.approval.allowUnsigned = false;
       for (const a of plan.approval.approvers) a.publicKey = publicKeyOf(keys[a.role as keyof typeof keys]);
     },
   }, async ({ handle, waitFor }) => {
     await waitFor((s) => s.stage === 'awaiting-approval');
     const { runId } = await handle.describe();
+    const { version, imageTag, planDigest } = await handle.query(statusQuery);
     // Signatures carry a time checked against the workflow's clock, which the test server skips ahead.
     const now = await t.env.currentTimeMs();
     const sign = (role: keyof typeof keys, key: Uint8Array, over: Partial<{ workflowId: string; signedAt: string }> = {}) => {
       const signedAt = over.signedAt ?? new Date(now).toISOString();
-      const statement = { workflowId: over.workflowId ?? handle.workflowId, runId, decision: 'approve' as const, role, approverId: role, signedAt };
+      const statement = { workflowId: over.workflowId ?? handle.workflowId, runId, decision: 'approve' as const, role, approverId: role, signedAt, version, imageTag, planDigest: planDigest! };
       return { approverId: role, role, decision: 'approve' as const, signedAt, signature: signStatement(statement, key) };
     };
     const refusal = (req: object) => handle.executeUpdate(approveUpdate, { args: [req as never] }).then(() => 'accepted', (e: WorkflowUpdateFailedError) => (e.cause as Error).message);
@@ -132,5 +135,44 @@ test('the release baseline is checked again after approval: a change while peopl
     expect(result.reason).toBe('release baseline changed while waiting for approval: release-baseline (release-baseline failed)');
     expect(world.named('runCheck')).toHaveLength(14);
     expect(world.sequence(['runCheck', 'postSlack', 'storeReport'])).toEqual(['findLiveEnvironment']); // a read only
+  });
+});
+
+test('hole 1: once every role approved the gate is closed: a reject during the baseline re-check is refused (use abort), and abort still stops the release', async () => {
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((r) => { release = r; });
+  await withRelease(t.env, t.bundle, { approve: false, scripts: { holdCheck: (name, nth) => (name === 'release-baseline' && nth === 2 ? held : undefined) } }, async ({ world, handle, waitFor }) => {
+    // During preflight the gate is not open yet.
+    const early = await handle.executeUpdate(approveUpdate, { args: [{ approverId: 'tech-lead', role: 'tech-lead', decision: 'approve' }] }).then(() => 'accepted', (e: WorkflowUpdateFailedError) => (e.cause as Error).message);
+    await waitFor((s) => s.stage === 'awaiting-approval');
+    if (early !== 'accepted') expect(early).toBe('the approval gate is closed (preflight is still running; the gate opens when it has passed); to stop the release use abort');
+    for (const role of ['tech-lead', 'product-manager', 'qa-lead']) await handle.signal(approveSignal, { approverId: role, role, decision: 'approve' });
+    await waitFor(() => world.named('runCheck').length === 14); // the baseline re-check is running, held
+    const late = await handle.executeUpdate(rejectUpdate, { args: [{ approverId: 'qa-lead', role: 'qa-lead', decision: 'reject', comment: 'found a bug' }] })
+      .then((r) => `accepted: ${JSON.stringify(r)}`, (e: WorkflowUpdateFailedError) => (e.cause as Error).message);
+    expect(late).toBe('the approval gate is closed (every required role has approved); to stop the release use abort');
+    const audit = await handle.query(auditQuery);
+    expect(audit.at(-1)).toMatchObject({ action: 'reject', by: 'qa-lead', accepted: false });
+    // The refusal points to abort, which works.
+    await handle.executeUpdate(abortUpdate, { args: [{ by: 'qa-lead-oncall', reason: 'found a bug' }] });
+    release();
+    const result = await handle.result();
+    expect(result.outcome).toBe('aborted');
+    expect(world.sequence(['runCheck', 'postSlack', 'storeReport'])).toEqual(['findLiveEnvironment']); // green never deployed
+  });
+});
+
+test('hole 1: an approval after the deadline is refused and audited, while the release is still winding down', async () => {
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((r) => { release = r; });
+  await withRelease(t.env, t.bundle, { approve: false, plan: (p) => { p.approval.timeoutMs = 2 * 60_000; }, scripts: { storeReport: () => held } }, async ({ world, handle, waitFor }) => {
+    await waitFor((s) => s.stage === 'done');
+    await waitFor(() => world.named('storeReport').length === 1);
+    const late = await handle.executeUpdate(approveUpdate, { args: [{ approverId: 'tech-lead', role: 'tech-lead', decision: 'approve' }] })
+      .then(() => 'accepted', (e: WorkflowUpdateFailedError) => (e.cause as Error).message);
+    expect(late).toBe('the approval gate is closed (the approval deadline has passed); to stop the release use abort');
+    expect((await handle.query(auditQuery)).at(-1)).toMatchObject({ action: 'approve', by: 'tech-lead', accepted: false });
+    release();
+    expect((await handle.result()).outcome).toBe('approval-timed-out');
   });
 });

@@ -1,7 +1,9 @@
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import { releaseWorkflow } from '../../src/workflows';
-import { abortUpdate, approveSignal, pauseUpdate, promoteUpdate, rejectUpdate, resumeUpdate, rollbackUpdate, statusQuery } from '../../src/workflows/definitions';
+import { abortUpdate, approveSignal, approveUpdate, auditQuery, pauseUpdate, promoteUpdate, rejectUpdate, resumeUpdate, rollbackUpdate, statusQuery } from '../../src/workflows/definitions';
+import { publicKeyOf, signControlStatement, signStatement } from '../../src/workflows/signatures';
+import { ed25519 } from '@noble/curves/ed25519';
 import { viewRelease } from '../../src/client/release';
 import { defaultPlan } from '../../src/plan/load';
 import { useWorkflowEnv, createWorker, ROLES, uniqueId, waitForStatus } from './env';
@@ -163,6 +165,7 @@ test('a worker stopped mid-canary and a new worker finish the release with no tr
   const first = await createWorker(t.env, t.bundle, world.activities(), taskQueue, true);
   const handle = await first.runUntil(async () => {
     const h = await t.env.client.workflow.start(releaseWorkflow, { args: [{ plan: defaultPlan(), version: '2.4.0', imageTag: '1234-abc1234' }], taskQueue, workflowId });
+    await waitForStatus(() => h.query(statusQuery), (s) => s.stage === 'awaiting-approval', (ms) => t.env.sleep(ms));
     for (const role of ROLES) await h.signal(approveSignal, { approverId: role, role, decision: 'approve' });
     await waitForStatus(() => h.query(statusQuery), (s) => s.greenWeight === 25 && s.window !== undefined, (ms) => t.env.sleep(ms));
     // Stop while the release sits on its analysis timer (time does not move without a result waiter).
@@ -221,3 +224,40 @@ test('promote outside the canary and retention is refused with the reason', asyn
       .toBe('promote skips canary steps (or, in retention, retires blue early); the release is in awaiting-approval');
   });
 });
+
+test('hole 5: with signatures required, promote needs a listed operator\'s signature; refusals are audited; abort stays open', async () => {
+  const keys = Object.fromEntries(['tech-lead', 'product-manager', 'qa-lead', 'oncall'].map((id) => [id, ed25519.utils.randomPrivateKey()]));
+  await withRelease(t.env, t.bundle, {
+    approve: false,
+    plan: (plan) => {
+      plan.approval.allowUnsigned = false;
+      plan.approval.requireSignatures = true;
+      for (const a of plan.approval.approvers) a.publicKey = publicKeyOf(keys[a.id]);
+      plan.approval.operators = [{ id: 'oncall', publicKey: publicKeyOf(keys.oncall) }];
+    },
+  }, async ({ handle, waitFor }) => {
+    const waiting = await waitFor((s) => s.stage === 'awaiting-approval');
+    const { runId } = await handle.describe();
+    const subject = { version: waiting.version, imageTag: waiting.imageTag, planDigest: waiting.planDigest! };
+    const now = async () => new Date(await t.env.currentTimeMs()).toISOString();
+    for (const role of ROLES) {
+      const signedAt = await now();
+      const signature = signStatement({ workflowId: handle.workflowId, runId, decision: 'approve', role, approverId: role, signedAt, ...subject }, keys[role]);
+      await handle.executeUpdate(approveUpdate, { args: [{ approverId: role, role, decision: 'approve', signedAt, signature }] });
+    }
+    await waitFor((s) => s.stage === 'canary' && s.greenWeight === 5);
+    const signed = async (by: string, key: Uint8Array, reason: string) => {
+      const signedAt = await now();
+      return { by, reason, signedAt, signature: signControlStatement({ workflowId: handle.workflowId, runId, action: 'promote', by, reason, signedAt, ...subject }, key) };
+    };
+    expect(await refusal(handle.executeUpdate(promoteUpdate, { args: [{ by: 'mallory', reason: 'ship it' }] })))
+      .toBe('promote raises the release\'s risk: it needs a statement signed by an operator or approver listed in the plan (use --key)');
+    expect(await refusal(handle.executeUpdate(promoteUpdate, { args: [{ by: 'oncall', reason: 'ship it' }] }))).toBe('"oncall" has a key in the plan: a promote in their name must be signed (use --key)');
+    expect(await refusal(handle.executeUpdate(promoteUpdate, { args: [await signed('oncall', keys['tech-lead'], 'ship it')] }))).toBe('the signature does not verify for "oncall" on this release and promote');
+    expect(await refusal(handle.executeUpdate(promoteUpdate, { args: [await signed('oncall', keys.oncall, 'ship it')] }))).toBe('accepted');
+    const audit = await handle.query(auditQuery);
+    expect(audit.filter((e) => e.action === 'promote').map((e) => [e.by, e.accepted, e.signed])).toEqual([['mallory', false, false], ['oncall', false, false], ['oncall', false, false], ['oncall', true, true]]);
+    // The accepted promote skipped the remaining canary steps.
+    expect((await waitFor((s) => s.greenWeight === 100)).stage).toBe('full-switch');
+  });
+}, 180_000);

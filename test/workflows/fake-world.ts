@@ -26,6 +26,8 @@ export interface Scripts {
   live?: string | null;
   /** Throws to make createNamespace fail (e.g. a namespace of someone else's under green's name). */
   createNamespace?: (name: string) => void;
+  /** Awaited before a preflight check returns: the nth (1-based) run of the check named `name`. */
+  holdCheck?: (name: string, nth: number) => Promise<void> | undefined;
   /** Awaited before storeReport returns (tests hold the release between stage "done" and its end). */
   storeReport?: () => Promise<void>;
 }
@@ -65,6 +67,7 @@ export class FakeWorld {
     const acts: Partial<Activities> = {
       runCheck: async (input) => {
         this.record('runCheck', input);
+        await this.scripts.holdCheck?.(input.check.name, this.named('runCheck').filter((c) => (c.args as typeof input).check.name === input.check.name).length);
         const passed = this.scripts.checks?.[input.check.name] ?? true;
         return { name: input.check.name, ok: passed, detail: passed ? 'ok' : `${input.check.name} failed` };
       },

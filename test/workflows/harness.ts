@@ -38,10 +38,14 @@ export async function withRelease<T>(env: TestWorkflowEnvironment, workflowBundl
       args: [{ plan, version: '2.4.0', imageTag: '1234-abc1234', lastKnownGoodTag: '1200-0ld600d', ...opts.input }],
       taskQueue, workflowId: uniqueId('release'),
     });
-    if (opts.approve !== false) {
-      for (const role of ROLES) await handle.signal(approveSignal, { approverId: role, role, decision: 'approve', comment: `${role} ok` });
-    }
     const status = () => handle.query(statusQuery);
+    if (opts.approve !== false) {
+      // The gate takes decisions only once preflight has passed (a decision during preflight is refused).
+      const s = await waitForStatus(status, (x) => x.stage !== 'preflight', () => env.sleep(1_000));
+      if (s.stage === 'awaiting-approval') {
+        for (const role of ROLES) await handle.signal(approveSignal, { approverId: role, role, decision: 'approve', comment: `${role} ok` });
+      }
+    }
     try {
       return await body({ world, handle, status, waitFor: (p) => waitForStatus(status, p, (ms) => env.sleep(ms)) });
     } finally {

@@ -1,0 +1,59 @@
+// Who may send a control, pure. The sender's "by" is only a claim; a listed name is believed only
+// with a signature by that person's key. Controls that raise risk (promote skips canary steps or
+// deletes blue early; resume overrides a pause, also one for inconclusive metrics) need a verified
+// operator or approver when the plan requires signatures. Controls that lower risk (abort, pause,
+// rollback) stay open, so an incident is never blocked on key logistics, but cannot borrow a listed
+// name unsigned. Every refusal is audited by the workflow.
+import type { ReleasePlan } from '../plan/types';
+import { SIGNATURE_MAX_SKEW_MS, signaturesRequired } from './approvals';
+import type { ControlRequest } from './definitions';
+import { publicKeyProblem, verifyControlStatement, type ControlAction, type Subject } from './signatures';
+
+export const CONTROL_RISK: Record<ControlAction, 'raises' | 'lowers'> = {
+  promote: 'raises', resume: 'raises', abort: 'lowers', pause: 'lowers', rollback: 'lowers',
+};
+
+export interface ControlAuthContext {
+  plan: ReleasePlan;
+  workflowId: string;
+  runId: string;
+  nowMs: number;
+  subject: Subject;
+}
+
+export interface ControlAuthority {
+  /** Why the request is refused; undefined when it may go on to the stage rules. */
+  refusal?: string;
+  /** The sender proved who they are with a listed key. */
+  verified: boolean;
+}
+
+/** The operators and approvers of the plan, each once, with the key (if any) that speaks for them. */
+export function listedPeople(plan: ReleasePlan): { id: string; publicKey?: string }[] {
+  return [...plan.approval.approvers, ...(plan.approval.operators ?? [])].map(({ id, publicKey }) => ({ id, publicKey }));
+}
+
+export function controlAuthority(action: ControlAction, req: ControlRequest, ctx: ControlAuthContext): ControlAuthority {
+  const people = listedPeople(ctx.plan);
+  const person = people.find((p) => p.id === req.by);
+  const refuse = (refusal: string): ControlAuthority => ({ refusal, verified: false });
+  if (req.signature !== undefined || person?.publicKey) {
+    if (!person) return refuse(`"${req.by}" is not an operator or approver in the plan, so the signature cannot be checked`);
+    if (!person.publicKey) return refuse(`"${req.by}" has no public key in the plan, so the signature cannot be checked`);
+    if (!req.signature || !req.signedAt) return refuse(`"${req.by}" has a key in the plan: a ${action} in their name must be signed (use --key)`);
+    const signedAtMs = Date.parse(req.signedAt);
+    if (Number.isNaN(signedAtMs)) return refuse(`signedAt "${req.signedAt}" is not an ISO time`);
+    if (Math.abs(ctx.nowMs - signedAtMs) > SIGNATURE_MAX_SKEW_MS) return refuse(`the signature was made at ${req.signedAt}, more than 15 minutes from the workflow's time`);
+    const weak = publicKeyProblem(person.publicKey);
+    if (weak) return refuse(`the public key of "${req.by}" ${weak}`);
+    const shared = people.find((p) => p.id !== person.id && p.publicKey === person.publicKey);
+    if (shared) return refuse(`"${req.by}" shares a key with "${shared.id}": each person needs their own key`);
+    const statement = { workflowId: ctx.workflowId, runId: ctx.runId, action, by: req.by, reason: req.reason, signedAt: req.signedAt, ...ctx.subject };
+    if (!verifyControlStatement(statement, req.signature, person.publicKey)) return refuse(`the signature does not verify for "${req.by}" on this release and ${action}`);
+    return { verified: true };
+  }
+  if (CONTROL_RISK[action] === 'raises' && signaturesRequired(ctx.plan)) {
+    return refuse(`${action} raises the release's risk: it needs a statement signed by an operator or approver listed in the plan (use --key)`);
+  }
+  return { verified: false };
+}
