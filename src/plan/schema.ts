@@ -53,6 +53,8 @@ const rdsId = (max: number) => z.string().max(max, `must be at most ${max} chara
 /** Kubernetes Secret data keys. */
 const secretKey = z.string().max(253, 'must be at most 253 characters').regex(/^[-._a-zA-Z0-9]+$/, 'must be a Secret key (letters, digits, "-", "_", ".")');
 const bucket = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name (3-63 characters: a-z, 0-9, ".", "-")');
+/** The form of a key (also in the JSON Schema); whether it is a sound ed25519 point is checked below. */
+const publicKeyText = z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'must be a base64 ed25519 public key (32 bytes)');
 const group = z.enum(['infrastructure', 'security', 'monitoring']);
 const port = z.number().int().min(1).max(65535);
 
@@ -96,11 +98,11 @@ export const planSchema = z
     approval: z.strictObject({
       timeout: duration(1000),
       requiredRoles: z.array(nonEmpty).min(1, 'must list at least one role: with none, a release would pass the gate unapproved'),
-      approvers: z.array(z.strictObject({ id: nonEmpty, role: nonEmpty, name: z.string().optional(), publicKey: z.string().optional() })),
+      approvers: z.array(z.strictObject({ id: nonEmpty, role: nonEmpty, name: z.string().optional(), publicKey: publicKeyText.optional() })),
       // Decisions are signed unless allowUnsigned; requireSignatures is read only to catch old plans.
       requireSignatures: z.boolean().optional(),
       allowUnsigned: z.boolean().optional(),
-      operators: z.array(z.strictObject({ id: nonEmpty, name: z.string().optional(), publicKey: z.string() })).optional(),
+      operators: z.array(z.strictObject({ id: nonEmpty, name: z.string().optional(), publicKey: publicKeyText })).optional(),
     }),
     preflight: z.strictObject({ freshness: duration(1000, DURATION_MAX.freshness), checks: z.array(check) }),
     green: z.strictObject({ readyTimeout: duration(1000, DURATION_MAX.timeout) }),

@@ -65,7 +65,7 @@ describe('database timeouts are bounded', () => {
     expect(problems({ database: { snapshotTimeout: '30s' } })).toEqual(['database.snapshotTimeout must be at least 60s (got "30s")']);
     expect(problems({ database: { restoreTimeout: '25h' } })).toEqual(['database.restoreTimeout must be at most 24h (got "25h")']);
     expect(problems({ database: { restoreTimeout: 'soon' } })).toEqual([expect.stringMatching(/^database.restoreTimeout must be a duration/)]);
-    expect(validatePlan({ database: { snapshotTimeout: '90m', restoreTimeout: '24h' } }).database).toMatchObject({ snapshotTimeoutMs: 90 * 60_000, restoreTimeoutMs: 24 * 3600_000 });
+    expect(validatePlan(unsigned({ database: { snapshotTimeout: '90m', restoreTimeout: '24h' } })).database).toMatchObject({ snapshotTimeoutMs: 90 * 60_000, restoreTimeoutMs: 24 * 3600_000 });
   });
 });
 
@@ -195,7 +195,7 @@ describe('plan bounds', () => {
     expect(problems({ retention: { blueKeep: '31d' } })).toEqual(['retention.blueKeep must be at most 30d (got "31d")']);
     expect(problems({ green: { readyTimeout: '25h' } })).toEqual(['green.readyTimeout must be at most 24h (got "25h")']);
     // The maxima themselves are fine.
-    expect(validatePlan({ approval: { timeout: '7d' }, retention: { blueKeep: '30d' } }).retention.blueKeepMs).toBe(30 * 86_400_000);
+    expect(validatePlan(unsigned({ approval: { timeout: '7d' }, retention: { blueKeep: '30d' } })).retention.blueKeepMs).toBe(30 * 86_400_000);
   });
 
   test('durations that would overflow date formatting are refused, not turned into Invalid Date mid-release', () => {
@@ -279,7 +279,7 @@ describe('plan bounds', () => {
       .toEqual(['metrics[0].query uses unknown template variable {{service}} (known: {{namespace}}, {{blue_namespace}}, {{green_namespace}}, {{app}}, {{version}})']);
     expect(firstProblem(metric('x{a=\'{{app}}\'}'))).toMatch(/uses \{\{app\}\} outside a "double-quoted" string/);
     // An escaped quote does not end the string; a comment is not a string.
-    expect(validatePlan(metric('x{a="\\"{{app}}", b="{{ version }}"} # it\'s a comment\n+ y{c="{{app}}"}')).metrics[0].query).toContain('{{ version }}');
+    expect(validatePlan(unsigned(metric('x{a="\\"{{app}}", b="{{ version }}"} # it\'s a comment\n+ y{c="{{app}}"}'))).metrics[0].query).toContain('{{ version }}');
   });
 });
 
@@ -291,7 +291,7 @@ describe('worst-case workflow history', () => {
     expect(problems({ canary: { analysisInterval: '1s' } })).toEqual([
       'canary.analysisInterval 1s gives 5100 analyses over the canary and full-switch watches, a worst-case workflow history of 87116 events (more than 10000): make it at least 10s or shorten the watches',
     ]);
-    expect(validatePlan({ canary: { analysisInterval: '10s' } }).canary.analysisIntervalMs).toBe(10_000);
+    expect(validatePlan(unsigned({ canary: { analysisInterval: '10s' } })).canary.analysisIntervalMs).toBe(10_000);
     expect(problems({ canary: { steps: [{ weight: 50, watch: '24h' }], analysisInterval: '1m' } })[0]).toMatch(/^canary\.analysisInterval 1m gives 1450 analyses/);
   });
 
