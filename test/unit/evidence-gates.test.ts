@@ -8,6 +8,7 @@ import {
   commitOfTag, EvidenceError, gitleaksGate, normaliseImage, npmAuditGate, sonarHotspotsGate, trivyGate, type ReleaseArtifact,
 } from '../../src/activities/evidence';
 import { locateEvidence, type EvidenceConfig } from '../../src/activities/evidence-check';
+import { loadWorkerConfig } from '../../src/worker/config';
 
 const SHA = '3f9c2ab8e41d07c5a9b3f6e2d1c0b9a8f7e6d5c4';
 const artifact: ReleaseArtifact = { images: ['registry.local/hwayo-api:412-3f9c2ab', 'registry.local/hwayo-web:412-3f9c2ab'], commit: '3f9c2ab', projectKey: 'hwayo' };
@@ -126,5 +127,24 @@ describe('where reports may be read from', () => {
     expect(await problem('s3://someone-elses/evidence/hwayo/2.4.0/trivy.json')).toMatch(/outside this version's evidence prefix/);
     expect(await problem('s3://hwayo-release-artifacts/evidence/hwayo/2.4.0/../2.3.9/trivy.json')).toMatch(/outside this version's evidence prefix/);
     expect(await problem('s3://hwayo-release-artifacts/evidence/hwayo/2.4.0/t.json', { ...config, bucket: undefined })).toMatch(/HWAYO_EVIDENCE_BUCKET is not set/);
+  });
+});
+
+describe('the worker\'s evidence settings', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'evidence-config-'));
+  writeFileSync(join(dir, 'kubeconfig'), 'apiVersion: v1\nkind: Config\n');
+  const env = { KUBECONFIG: join(dir, 'kubeconfig') };
+
+  it('HWAYO_EVIDENCE_ROOT must be a directory; it is made absolute; the bucket must be a bucket name', () => {
+    expect(() => loadWorkerConfig([], { ...env, HWAYO_EVIDENCE_ROOT: join(dir, 'kubeconfig'), HWAYO_EVIDENCE_BUCKET: 's3://x' }))
+      .toThrow(/HWAYO_EVIDENCE_ROOT: must be an existing, readable directory\n.*HWAYO_EVIDENCE_BUCKET: must be an S3 bucket name/);
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      expect(loadWorkerConfig([], { ...env, HWAYO_EVIDENCE_ROOT: '.', HWAYO_EVIDENCE_BUCKET: 'hwayo-release-artifacts' }).activities.evidence)
+        .toEqual({ root: process.cwd(), bucket: 'hwayo-release-artifacts', prefix: 'evidence' });
+    } finally {
+      process.chdir(cwd);
+    }
   });
 });
