@@ -12,6 +12,11 @@ sed "s/hwayo-production/$ns/g" "$REPO_ROOT/scripts/stack/kube-fixtures/hwayo-pro
 if [ "$ns" = hwayo-production ]; then
   "$kubectl" --kubeconfig "$HWAYO_STACK_DIR/kube/admin.kubeconfig" \
     apply --server-side --force-conflicts --field-manager=hwayo-stack -f "$REPO_ROOT/scripts/stack/kube-fixtures/routes.yaml" >/dev/null
+  # What the platform does for a first blue (docs/deployment.md): the release namespaces' registry and
+  # the worker's RoleBindings in blue and in the route's namespace. A re-created blue needs them again.
+  "$kubectl" --kubeconfig "$HWAYO_STACK_DIR/kube/admin.kubeconfig" \
+    apply --server-side --force-conflicts --field-manager=hwayo-stack \
+    -f "$REPO_ROOT/deploy/kubernetes/namespace.yaml" -f "$REPO_ROOT/deploy/kubernetes/environments.yaml" >/dev/null
 fi
 # The seed state has no green: one left by an ended (or terminated) release goes.
 "$kubectl" --kubeconfig "$HWAYO_STACK_DIR/kube/admin.kubeconfig" delete namespace "$ns-green" --ignore-not-found --wait=true --timeout=180s >/dev/null

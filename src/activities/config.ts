@@ -1,9 +1,14 @@
 // Where the activities find the outside world. Read from the worker's environment (never from
 // workflow inputs), so credentials and webhook URLs never enter workflow history.
 import { resolve } from 'node:path';
+import { CODEC_KEYS_VAR, parseCodecKeys, type CodecKey } from '../codec/keys';
 
 export interface ActivityConfig {
-  kubernetes: { kubeconfigPath?: string; inCluster?: boolean; fieldManager: string };
+  kubernetes: {
+    kubeconfigPath?: string; inCluster?: boolean; fieldManager: string;
+    /** ClusterRole createNamespace binds to the worker in a new environment namespace (deploy/kubernetes/rbac.yaml). */
+    environmentRole?: string;
+  };
   prometheus: { url: string; timeoutMs: number };
   aws: { region: string; endpoint?: string; accessKeyId?: string; secretAccessKey?: string };
   postgres: { connectionString?: string };
@@ -18,6 +23,8 @@ export interface ActivityConfig {
    * and/or an S3 bucket, whose reports for a release lie under `<prefix>/<app>/<version>/`.
    */
   evidence: { root?: string; bucket?: string; prefix: string };
+  /** HWAYO_CODEC_KEYS: also encrypt Secret values in namespace backups (the first key encrypts). */
+  codecKeys?: CodecKey[];
 }
 
 const env = (name: string, source: NodeJS.ProcessEnv) => (source[name] === '' ? undefined : source[name]);
@@ -35,6 +42,7 @@ export function activityConfigFromEnv(source: NodeJS.ProcessEnv = process.env): 
       kubeconfigPath: env('KUBECONFIG', source),
       inCluster: env('HWAYO_KUBE_IN_CLUSTER', source) === 'true',
       fieldManager: env('HWAYO_FIELD_MANAGER', source) ?? 'hwayo-release',
+      environmentRole: env('HWAYO_KUBE_ENVIRONMENT_ROLE', source),
     },
     prometheus: { url: env('PROMETHEUS_URL', source) ?? 'http://localhost:9090', timeoutMs: Number(env('PROMETHEUS_TIMEOUT_MS', source) ?? 10_000) },
     aws: {
@@ -54,5 +62,6 @@ export function activityConfigFromEnv(source: NodeJS.ProcessEnv = process.env): 
       bucket: env('HWAYO_EVIDENCE_BUCKET', source),
       prefix: 'evidence',
     },
+    codecKeys: parseCodecKeys(env(CODEC_KEYS_VAR, source)),
   };
 }

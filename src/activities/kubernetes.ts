@@ -10,6 +10,7 @@ import { backupNamespace } from './kube/backup';
 import { lazyKubeClients } from './kube/client';
 import { kubeCall } from './kube/errors';
 import { checkClusterPolicies } from './kube/policies';
+import { DEFAULT_ENVIRONMENT_ROLE } from './kube/access';
 import { waitForRollout } from './kube/rollout';
 import {
   copySecretsAndConfig, createNamespace, deleteNamespace, deployGreen, deployVersion, scaleDeployments, switchDatabaseConnection,
@@ -31,15 +32,18 @@ export function createKubernetesActivities(config: ActivityConfig) {
       return { name: 'kubernetes-nodes', ok, detail, data: { total, ready: total - notReady.length } };
     },
     async checkClusterPolicies(input: { namespace: string }): Promise<CheckResult> { return checkClusterPolicies(k(), input.namespace); },
-    async createNamespace(input: { name: string; labels: Record<string, string> }): Promise<{ created: boolean }> { return createNamespace(k(), input); },
+    /** Creates (or adopts only its own earlier) green, and gives the worker the environment role in it. */
+    async createNamespace(input: { name: string; labels: Record<string, string> }): Promise<{ created: boolean }> {
+      return createNamespace(k(), input, { environmentRole: config.kubernetes.environmentRole ?? DEFAULT_ENVIRONMENT_ROLE });
+    },
     async copySecretsAndConfig(input: { from: string; to: string }): Promise<NamespaceCopyResult> { return copySecretsAndConfig(k(), input); },
     async deployGreen(input: DeployGreenInput): Promise<DeployResult> { return deployGreen(k(), input); },
     /** Heartbeats progress; a retry resumes from the last heartbeat's details. */
     async waitForRollout(input: WaitRolloutInput): Promise<{ ready: boolean; detail: string }> { return waitForRollout(k(), input); },
     async scaleDeployments(input: ScaleInput): Promise<ScaleResult> { return scaleDeployments(k(), input); },
     async deleteNamespace(input: { name: string; waitMs: number }): Promise<{ deleted: boolean }> { return deleteNamespace(k(), input); },
-    /** `kubectl get all -o yaml` equivalent, written to S3. */
-    async backupNamespace(input: BackupInput): Promise<{ location: string; objects: number }> { return backupNamespace(k(), config.aws, input); },
+    /** `kubectl get all -o yaml` equivalent, written to S3; Secret values encrypted with the codec keys (or left out). */
+    async backupNamespace(input: BackupInput): Promise<{ location: string; objects: number }> { return backupNamespace(k(), config.aws, input, config.codecKeys); },
     async deployVersion(input: DeployVersionInput): Promise<DeployResult> { return deployVersion(k(), input); },
     /** Points the apps' connection Secret at a restored database instance. */
     async switchDatabaseConnection(input: SwitchConnectionInput): Promise<{ updated: string[] }> { return switchDatabaseConnection(k(), input); },

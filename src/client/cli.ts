@@ -18,7 +18,7 @@ export const EXIT = {
 export const EXIT_CODES_HELP = `Exit codes:
   0  success (for start --wait / watch: the release succeeded)
   1  unexpected internal error
-  2  invalid input: bad flags, invalid plan, unreadable file
+  2  invalid input: bad flags, invalid plan, unreadable file (or the workflow refused its input)
   3  the release rolled back (also after success, or via the emergency path)
   4  the release was rejected or the approval timed out
   5  the release was aborted, failed, failed preflight or was cancelled
@@ -38,6 +38,8 @@ export function exitCodeForOutcome(outcome: Outcome | undefined): number {
     case 'rejected':
     case 'approval-timed-out':
       return EXIT.rejected;
+    case 'invalid-input':
+      return EXIT.usage;
     default:
       return EXIT.failed;
   }

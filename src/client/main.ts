@@ -13,7 +13,7 @@ import { status, watch } from './status';
 type Entry = Command | { group: Record<string, Command>; summary: string };
 
 const COMMANDS: Record<string, Entry> = {
-  plan: { group: planCommands, summary: 'validate plans, print the default plan' },
+  plan: { group: planCommands, summary: 'validate plans, print the default plan and the plan JSON Schema' },
   start,
   ...controlCommands,
   status,

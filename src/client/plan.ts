@@ -3,6 +3,7 @@
 import { stringify } from 'yaml';
 import { DEFAULT_PLAN_DOCUMENT } from '../plan/defaults';
 import { formatDuration } from '../plan/duration';
+import { PLAN_SCHEMA_FILE, planJsonSchemaText } from '../plan/json-schema';
 import { loadPlanFile, PlanError } from '../plan/load';
 import type { ReleasePlan } from '../plan/types';
 import { CliError, EXIT, parse, usageError, type Command, type Io } from './cli';
@@ -69,4 +70,23 @@ const defaults: Command = {
   },
 };
 
-export const planCommands: Record<string, Command> = { validate, defaults };
+const SCHEMA_HELP = `Usage: hwayo-release plan schema
+
+Prints the JSON Schema of plan files (generated from the validator; ${PLAN_SCHEMA_FILE} is a
+copy). Editors that read the line
+  # yaml-language-server: $schema=<path to plan.schema.json>
+at the top of a plan complete and check its fields as you type. Rules that relate several fields
+are checked by "plan validate" only.`;
+
+const schema: Command = {
+  summary: 'print the JSON Schema of plan files (for editors)',
+  help: SCHEMA_HELP,
+  async run(argv: string[], io: Io) {
+    const args = parse(argv, {}, SCHEMA_HELP, io, { min: 0, max: 0, names: '' });
+    if (!args) return EXIT.ok;
+    io.out(planJsonSchemaText().trimEnd());
+    return EXIT.ok;
+  },
+};
+
+export const planCommands: Record<string, Command> = { validate, defaults, schema };

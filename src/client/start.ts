@@ -9,6 +9,7 @@ import type { EvidenceRefs } from '../activities/contract';
 import {
   DEFAULT_TASK_QUEUE, RELEASE_WORKFLOW, SA_APP, SA_STAGE, SA_VERSION, type ReleaseInput,
 } from '../workflows/definitions';
+import { IMAGE_TAG, IMAGE_TAG_RULE, LABEL_VALUE, releaseInputProblems, VERSION_RULE } from '../workflows/input';
 import { CliError, EXIT, EXIT_CODES_HELP, optional, parse, required, usageError, type Command, type Io } from './cli';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, withClient } from './connection';
 import { listQuery } from './list';
@@ -21,7 +22,7 @@ const HELP = `Usage: hwayo-release start PLAN-FILE --version V --image-tag TAG [
 
 Starts a release of the plan's app at version V and prints its id, release-<app>-<version>.
 
-  --version V                 application version, e.g. 2.4.0 (letters, digits, . _ + -)
+  --version V                 application version, e.g. 2.4.0 (letters, digits, . _ -; it labels green)
   --image-tag TAG             image tag deployed to green, e.g. 1234-abc1234
   --last-known-good TAG       deployed to blue by the emergency path when blue cannot be trusted
   --evidence-trivy FILE|S3    Trivy JSON report(s) of every image deployed (a path below the worker's
@@ -67,8 +68,8 @@ export const start: Command = {
     const v = args.values;
     const version = required(v, 'version');
     const imageTag = required(v, 'image-tag');
-    if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(version)) throw usageError(`--version "${version}" may contain letters, digits, ".", "_", "+" and "-" only`);
-    if (!/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/.test(imageTag)) throw usageError(`--image-tag "${imageTag}" is not a valid image tag`);
+    if (!LABEL_VALUE.test(version)) throw usageError(`--version ${JSON.stringify(version)} ${VERSION_RULE}`);
+    if (!IMAGE_TAG.test(imageTag)) throw usageError(`--image-tag ${JSON.stringify(imageTag)} ${IMAGE_TAG_RULE}`);
     const plan = loadPlanOrExit(args.positionals[0]);
     // Handed over as written: a relative path is relative to the worker's evidence root, not to this
     // machine's working directory (the worker refuses anything outside the root or the version's S3 prefix).
@@ -87,6 +88,9 @@ export const start: Command = {
       searchAttributes,
     };
     const workflowId = releaseId(plan.app, version);
+    // The workflow refuses what it is given by the same rules; say so here, before anything starts.
+    const problems = releaseInputProblems(input, workflowId);
+    if (problems.length) throw usageError(`the release cannot start:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     const taskQueue = optional(v, 'task-queue') ?? io.env.HWAYO_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
     return withClient(v, io, async ({ client }) => {
       if (searchAttributes && !v['allow-concurrent']) await refuseConcurrent(client, plan.app, workflowId);

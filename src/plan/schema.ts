@@ -2,10 +2,22 @@
 // `canary.steps[1].weight must be greater than the previous step's 25`.
 import { z } from 'zod';
 import { followsNamespace, renderDestination, serviceRef } from './destinations';
-import { parseDuration } from './duration';
+import { formatDuration, parseDuration } from './duration';
+import { HISTORY_EVENT_BUDGET, shortestIntervalMs, worstCaseHistoryEvents } from './history';
 import type { ReleasePlan } from './types';
 
-const duration = (min = 0) =>
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+/** Upper bounds: a typo ("24d" for "24h", "1e20" ms) must not become a timer nobody can wait out or a date that cannot be written. */
+export const DURATION_MAX = { approval: 7 * DAY, watch: 24 * HOUR, retention: 30 * DAY, timeout: 24 * HOUR, freshness: 7 * DAY, analysisInterval: HOUR };
+const days = (ms: number) => (ms % DAY === 0 && ms > DAY ? `${ms / DAY}d` : ms % HOUR === 0 ? `${ms / HOUR}h` : `${ms / 1000}s`);
+const tooLong = (raw: unknown, max: number) => `must be at most ${days(max)} (got ${JSON.stringify(raw)})`;
+
+/** Every duration field and its minimum in ms: the JSON Schema generator (json-schema.ts) describes them. */
+export const durationFields = z.registry<{ minMs: number }>();
+
+// approval.timeout (written without a bound) is bounded in the refinement below.
+const duration = (min: number, max = Number.POSITIVE_INFINITY) =>
   z.union([z.string(), z.number()]).transform((raw, ctx) => {
     const ms = parseDuration(raw);
     if (ms === undefined) {
@@ -16,11 +28,30 @@ const duration = (min = 0) =>
       ctx.addIssue({ code: 'custom', message: `must be at least ${min / 1000}s (got ${JSON.stringify(raw)})` });
       return z.NEVER;
     }
+    if (!(ms <= max)) {
+      ctx.addIssue({ code: 'custom', message: tooLong(raw, max) });
+      return z.NEVER;
+    }
     return ms;
-  });
+  }).register(durationFields, { minMs: min });
 
-const name = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a lowercase DNS label (a-z, 0-9, -)');
+// Each identifier is checked against the rule of the system that will receive it, so a bad one is
+// refused here rather than by Kubernetes or RDS in the middle of a release (or of an emergency).
+const name = z.string().max(63, 'must be at most 63 characters (a DNS label)').regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a lowercase DNS label (a-z, 0-9, -)');
+/** Services are Kubernetes Services as well as Deployments: DNS-1035, so a letter first. */
+const serviceName = z.string().max(63, 'must be at most 63 characters (a DNS label)').regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, 'must be a lowercase DNS-1035 label (a letter first, then a-z, 0-9, -)');
 const nonEmpty = z.string().min(1, 'must not be empty');
+const hostname = z.string().max(253, 'must be at most 253 characters').regex(/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'must be a lowercase DNS name');
+const httpUrl = z.string().refine(isHttpUrl, 'must be an http:// or https:// URL');
+/** RFC 9110 token: what an HTTP header name may be. */
+const headerName = z.string().max(256, 'must be at most 256 characters').regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'must be an HTTP header name (letters, digits and !#$%&\'*+-.^_`|~)');
+const headerValue = z.string().max(4096, 'must be at most 4096 characters').regex(/^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/, 'must be printable ASCII without leading or trailing spaces');
+/** RDS: letters, digits and single hyphens, a letter first, no trailing hyphen (instances 63, snapshots 255). */
+const rdsId = (max: number) => z.string().max(max, `must be at most ${max} characters (an RDS identifier)`)
+  .regex(/^[A-Za-z](-?[A-Za-z0-9])*$/, 'must be an RDS identifier: a letter first, then letters, digits and single hyphens, not ending in a hyphen');
+/** Kubernetes Secret data keys. */
+const secretKey = z.string().max(253, 'must be at most 253 characters').regex(/^[-._a-zA-Z0-9]+$/, 'must be a Secret key (letters, digits, "-", "_", ".")');
+const bucket = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name (3-63 characters: a-z, 0-9, ".", "-")');
 const group = z.enum(['infrastructure', 'security', 'monitoring']);
 const port = z.number().int().min(1).max(65535);
 
@@ -35,13 +66,16 @@ const check = z.discriminatedUnion('kind', [
     name: nonEmpty, group, kind: z.literal('security-groups'),
     groupIds: z.array(nonEmpty).optional(), tag: z.strictObject({ key: nonEmpty, value: nonEmpty }).optional(), allowedPorts: z.array(port),
   }),
-  z.strictObject({ name: nonEmpty, group, kind: z.literal('http'), url: z.url() }),
-  z.strictObject({ name: nonEmpty, group, kind: z.literal('elasticsearch'), url: z.url() }),
+  z.strictObject({ name: nonEmpty, group, kind: z.literal('http'), url: httpUrl }),
+  z.strictObject({ name: nonEmpty, group, kind: z.literal('elasticsearch'), url: httpUrl }),
   z.strictObject({ name: nonEmpty, group, kind: z.literal('prometheus-targets') }),
   z.strictObject({ name: nonEmpty, group, kind: z.literal('security-evidence') }),
   z.strictObject({ name: nonEmpty, group, kind: z.literal('cluster-policies'), namespace: name.optional() }),
   z.strictObject({ name: nonEmpty, group, kind: z.literal('release-baseline') }),
 ]);
+
+// A field bound rather than a refinement, so the JSON Schema carries it too.
+const weightRange = (issue: { input?: unknown }) => `must be between 1 and 100 (got ${String(issue.input)})`;
 
 const metric = z.strictObject({
   name: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be snake_case'),
@@ -55,55 +89,55 @@ const metric = z.strictObject({
 export const planSchema = z
   .strictObject({
     app: name,
-    services: z.array(z.strictObject({ name, healthPath: z.string().startsWith('/', 'must start with "/"') })).min(1, 'must list at least one service'),
+    services: z.array(z.strictObject({ name: serviceName, healthPath: z.string().startsWith('/', 'must start with "/"') })).min(1, 'must list at least one service'),
     environments: z.strictObject({ blue: name, green: name, alternate: z.boolean() }),
     healthUrlTemplate: nonEmpty,
     approval: z.strictObject({
       timeout: duration(1000),
       requiredRoles: z.array(nonEmpty),
-      approvers: z.array(z.strictObject({ id: nonEmpty, role: nonEmpty, name: z.string().optional(), publicKey: z.string().optional() })),
+      approvers: z.array(z.strictObject({ id: nonEmpty, role: nonEmpty, name: z.string().optional(), publicKey: z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'must be a base64 ed25519 public key (32 bytes)').optional() })),
       requireSignatures: z.boolean(),
     }),
-    preflight: z.strictObject({ freshness: duration(1000), checks: z.array(check) }),
-    green: z.strictObject({ readyTimeout: duration(1000) }),
+    preflight: z.strictObject({ freshness: duration(1000, DURATION_MAX.freshness), checks: z.array(check) }),
+    green: z.strictObject({ readyTimeout: duration(1000, DURATION_MAX.timeout) }),
     traffic: z.strictObject({
       provider: z.enum(['istio', 'gateway-api']),
       name,
       namespace: name,
-      host: nonEmpty,
-      canaryHeader: z.strictObject({ name: nonEmpty, value: nonEmpty }),
+      host: hostname,
+      canaryHeader: z.strictObject({ name: headerName, value: headerValue }),
       blueDestination: nonEmpty,
       greenDestination: nonEmpty,
       port,
       maintenanceDestination: nonEmpty,
-      entryService: name,
+      entryService: serviceName,
     }),
     canary: z.strictObject({
-      steps: z.array(z.strictObject({ weight: z.number().int('must be a whole percentage'), watch: duration(1000) })).min(1, 'must have at least one step'),
-      analysisInterval: duration(1000),
+      steps: z.array(z.strictObject({ weight: z.number().int('must be a whole percentage').min(1, { error: weightRange }).max(100, { error: weightRange }), watch: duration(1000, DURATION_MAX.watch) })).min(1, 'must have at least one step'),
+      analysisInterval: duration(1000, DURATION_MAX.analysisInterval),
       inconclusiveLimit: z.number().int().min(1),
       onInconclusive: z.enum(['pause', 'rollback']),
       healthCheckFailureLimit: z.number().int().min(0),
     }),
-    fullSwitch: z.strictObject({ watch: duration(1000) }),
+    fullSwitch: z.strictObject({ watch: duration(1000, DURATION_MAX.watch) }),
     metrics: z.array(metric),
-    retention: z.strictObject({ blueKeep: duration(0) }),
-    rollback: z.strictObject({ blueReadyTimeout: duration(1000) }),
+    retention: z.strictObject({ blueKeep: duration(0, DURATION_MAX.retention) }),
+    rollback: z.strictObject({ blueReadyTimeout: duration(1000, DURATION_MAX.timeout) }),
     database: z.strictObject({
-      instance: nonEmpty, backupSnapshot: nonEmpty, restoredInstance: nonEmpty, snapshotPrefix: nonEmpty,
-      connectionSecret: z.strictObject({ name, key: nonEmpty }),
+      // The emergency snapshot is `<snapshotPrefix>-<yyyymmddThhmmssz>` (17 more characters).
+      instance: rdsId(63), backupSnapshot: rdsId(255), restoredInstance: rdsId(63), snapshotPrefix: rdsId(255 - 17),
+      connectionSecret: z.strictObject({ name, key: secretKey }),
     }),
     notifications: z.strictObject({
       slackChannels: z.strictObject({ critical: nonEmpty, warning: nonEmpty, info: nonEmpty }),
       email: z.email(),
       pagerduty: z.boolean(),
     }),
-    artifactsBucket: nonEmpty,
+    artifactsBucket: bucket,
   })
   .superRefine((plan, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
     plan.canary.steps.forEach((step, i) => {
-      if (step.weight < 1 || step.weight > 100) issue(['canary', 'steps', i, 'weight'], `must be between 1 and 100 (got ${step.weight})`);
       const prev = plan.canary.steps[i - 1];
       if (prev && step.weight <= prev.weight) issue(['canary', 'steps', i, 'weight'], `must be greater than the previous step's ${prev.weight}`);
     });
@@ -134,9 +168,6 @@ export const planSchema = z
         if (!a.publicKey) issue(['approval', 'approvers', i, 'publicKey'], 'is required when approval.requireSignatures is true');
       });
     }
-    plan.approval.approvers.forEach((a, i) => {
-      if (a.publicKey !== undefined && !/^[A-Za-z0-9+/]{43}=$/.test(a.publicKey)) issue(['approval', 'approvers', i, 'publicKey'], 'must be a base64 ed25519 public key (32 bytes)');
-    });
     const baselines = plan.preflight.checks.map((c, i) => (c.kind === 'release-baseline' ? i : -1)).filter((i) => i >= 0);
     if (baselines.length === 0) issue(['preflight', 'checks'], 'need a check of kind release-baseline: it stops a release that would deploy over production (green already live, a release in flight, blue missing)');
     baselines.forEach((i) => {
@@ -152,7 +183,86 @@ export const planSchema = z
     });
     const hasTrigger = plan.metrics.some((m) => m.rollback) || plan.canary.healthCheckFailureLimit > 0;
     if (!hasTrigger) issue(['metrics'], 'need a rollback bound on at least one metric (or canary.healthCheckFailureLimit > 0): the plan has no rollback trigger');
+
+    if (!(plan.approval.timeout <= DURATION_MAX.approval)) issue(['approval', 'timeout'], `must be at most ${days(DURATION_MAX.approval)} (got ${shown(plan.approval.timeout)})`);
+    if (!plan.healthUrlTemplate.includes('{{namespace}}')) {
+      issue(['healthUrlTemplate'], 'must contain {{namespace}}: without it the health checks of green would probe the same URL as blue\'s, production');
+    } else if (!isHttpUrl(plan.healthUrlTemplate.replace(/\{\{(service|namespace)\}\}/g, 'x').replace(/\{\{path\}\}/g, '/health'))) {
+      issue(['healthUrlTemplate'], 'must be an http:// or https:// URL once {{service}}, {{namespace}} and {{path}} are filled in');
+    }
+    plan.metrics.forEach((m, i) => {
+      const problem = queryTemplateProblem(m.query);
+      if (problem) issue(['metrics', i, 'query'], problem);
+      for (const [path, message] of thresholdContradictions(m)) issue(['metrics', i, ...path], message);
+    });
+    const history = worstCaseHistoryEvents(toReleasePlan(plan));
+    if (history.events > HISTORY_EVENT_BUDGET) {
+      const shortest = shortestIntervalMs(toReleasePlan(plan));
+      issue(['canary', 'analysisInterval'], `${formatDuration(plan.canary.analysisInterval)} gives ${history.analyses} analyses over the canary and full-switch watches, a worst-case workflow history of ${history.events} events (more than ${HISTORY_EVENT_BUDGET}): ${shortest ? `make it at least ${formatDuration(shortest)} or shorten the watches` : 'shorten the watches, or use fewer steps and checks'}`);
+    }
   });
+
+const shown = (ms: number) => (Number.isFinite(ms) ? formatDuration(ms) : 'more than any date can hold');
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** What a metric query may fill in (decisions.ts metricQueries). */
+export const QUERY_VARIABLES = ['namespace', 'blue_namespace', 'green_namespace', 'app', 'version'];
+
+/**
+ * A query's {{variables}} must be known ones standing inside a double-quoted PromQL string: the values
+ * are escaped as such a string's contents, which keeps them label values whatever they contain.
+ */
+export function queryTemplateProblem(query: string): string | undefined {
+  const inDoubleQuotes: boolean[] = [];
+  let quote: string | undefined;
+  for (let i = 0; i < query.length; i++) {
+    const c = query[i];
+    inDoubleQuotes[i] = quote === '"';
+    if (quote) {
+      if (c === '\\' && quote !== '`') inDoubleQuotes[++i] = quote === '"';
+      else if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'" || c === '`') {
+      quote = c;
+    } else if (c === '#') {
+      while (i + 1 < query.length && query[i + 1] !== '\n') inDoubleQuotes[++i] = false;
+    }
+  }
+  for (const m of query.matchAll(/\{\{\s*([a-z_]+)\s*\}\}/g)) {
+    if (!QUERY_VARIABLES.includes(m[1])) return `uses unknown template variable {{${m[1]}}} (known: ${QUERY_VARIABLES.map((v) => `{{${v}}}`).join(', ')})`;
+    if (!inDoubleQuotes[m.index]) return `uses {{${m[1]}}} outside a "double-quoted" string: template values may only be label values, e.g. namespace="{{namespace}}"`;
+  }
+  return undefined;
+}
+
+/** A rollback bound inside the healthy range would roll back a release the plan calls healthy. */
+function thresholdContradictions(m: { healthy?: { max?: number; min?: number }; rollback?: { above?: number; below?: number } }): [string[], string][] {
+  const out: [string[], string][] = [];
+  const h = m.healthy ?? {};
+  const r = m.rollback ?? {};
+  if (h.min !== undefined && h.max !== undefined && h.min > h.max) out.push([['healthy', 'min'], `must not be above healthy.max ${h.max}: no value would be healthy`]);
+  if (r.above !== undefined && r.below !== undefined && r.below >= r.above) out.push([['rollback', 'below'], `must be below rollback.above ${r.above}: every value would roll back`]);
+  for (const bound of [h.max, h.min]) {
+    if (r.above !== undefined && bound !== undefined && r.above < bound) {
+      out.push([['rollback', 'above'], `must not be below the healthy bound ${bound}: a value the plan calls healthy would roll back`]);
+      break;
+    }
+  }
+  for (const bound of [h.min, h.max]) {
+    if (r.below !== undefined && bound !== undefined && r.below > bound) {
+      out.push([['rollback', 'below'], `must not be above the healthy bound ${bound}: a value the plan calls healthy would roll back`]);
+      break;
+    }
+  }
+  return out;
+}
 
 function dupes(values: string[]): number[] {
   return values.map((v, i) => (values.indexOf(v) !== i ? i : -1)).filter((i) => i >= 0);

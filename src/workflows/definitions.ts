@@ -29,7 +29,9 @@ export type Stage =
 
 export type Outcome =
   | 'succeeded' | 'rolled-back' | 'rolled-back-after-success' | 'aborted' | 'rejected' | 'approval-timed-out'
-  | 'preflight-failed' | 'failed' | 'emergency-recovered' | 'emergency-failed' | 'cancelled';
+  | 'preflight-failed' | 'failed' | 'emergency-recovered' | 'emergency-failed' | 'cancelled'
+  /** The workflow refused its input (plan, version, tags) before doing anything. */
+  | 'invalid-input';
 
 export type Decision = 'approve' | 'reject';
 

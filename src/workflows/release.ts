@@ -21,6 +21,7 @@ import {
   type AnalysisRecord, type ApprovalRecord, type ApprovalRequest, type AuditEntry, type ControlRequest, type Outcome,
   type PendingDecision, type ReleaseInput, type ReleaseReport, type ReleaseResult, type ReleaseStatus, type Stage,
 } from './definitions';
+import { refusedResult, releaseInputProblems } from './input';
 import { call, DEFAULT_OPTIONS, longOptions, METRIC_OPTIONS, NOTIFY_OPTIONS, TRAFFIC_OPTIONS } from './proxies';
 import { renderReportMarkdown } from './report';
 import { Saga } from './saga';
@@ -41,8 +42,18 @@ class Finished extends Error {
 }
 
 export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResult> {
-  const { plan, version, imageTag } = input;
   const info = workflowInfo();
+  // Trust nothing given: a release started outside the CLI skipped its checks. An invalid input ends
+  // the run here, before any command (no activity, no search attribute, no notification).
+  if (patched('validate-input')) {
+    const problems = releaseInputProblems(input, info.workflowId);
+    if (problems.length) {
+      const refused = refusedResult(input, problems, info.workflowId, new Date().toISOString());
+      log.warn(refused.reason ?? 'invalid input', { releaseId: info.workflowId });
+      return refused;
+    }
+  }
+  const { plan, version, imageTag } = input;
   const releaseId = info.workflowId;
   // Reassigned once, before anything touches production, when the plan alternates its namespaces.
   let blue = plan.environments.blue;

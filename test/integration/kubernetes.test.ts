@@ -129,6 +129,16 @@ describe('createNamespace', () => {
     }
   });
 
+  test('hole 8: an existing namespace without this app\'s labels is refused (non-retryable), not adopted', async () => {
+    const name = uniqueNamespace('ns-foreign');
+    created.push(name);
+    await admin.core.createNamespace({ body: { metadata: { name, labels: { team: 'payments' } } } });
+    const labels = { 'app.kubernetes.io/part-of': 'hwayo', 'hwayo.io/environment': 'green', 'hwayo.io/release': 'r9' };
+    await expectFailure(activityEnv().env.run(acts.createNamespace, { name, labels }), 'Conflict', true,
+      /already exists and was not created by hwayo-release for app hwayo \(app.kubernetes.io\/managed-by=\(none\), app.kubernetes.io\/part-of=\(none\)\): refusing to adopt/);
+    expect((await admin.core.readNamespace({ name })).metadata?.labels).toEqual({ team: 'payments', 'kubernetes.io/metadata.name': name });
+  });
+
   test('permission denied for an identity that may not create namespaces', async () => {
     const limited = await limitedActivities('ns-rbac', 'reader', [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }]);
     await expectFailure(activityEnv().env.run(limited.createNamespace, { name: uniqueNamespace('nope'), labels: {} }), 'PermissionDenied', true);
@@ -419,10 +429,14 @@ describe('backupNamespace', () => {
     const { blue } = await blueEnv('backup');
     await eventually('blue pods', async () => (await admin.core.listNamespacedPod({ namespace: blue })).items.length >= 12);
     const key = `backups/${blue}.yaml`;
-    const r = await activityEnv().env.run(acts.backupNamespace, { namespace: blue, bucket, key });
+    // A worker without codec keys: Secrets are kept as references (hole 8).
+    const noKeys = createKubernetesActivities({ ...config, codecKeys: [] });
+    const r = await activityEnv().env.run(noKeys.backupNamespace, { namespace: blue, bucket, key });
     expect(r.location).toBe(`s3://${bucket}/${key}`);
     const obj = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    const doc = parse(await obj.Body!.transformToString()) as { kind: string; items: { kind: string; apiVersion: string; metadata: { name: string; namespace: string; managedFields?: unknown } }[] };
+    const text = await obj.Body!.transformToString();
+    for (const needle of ['hwayo-prod-db.internal', Buffer.from('hwayo-prod-db.internal').toString('base64')]) expect(text).not.toContain(needle);
+    const doc = parse(text) as { kind: string; items: { kind: string; apiVersion: string; metadata: { name: string; namespace: string; managedFields?: unknown } }[] };
     expect(doc.kind).toBe('List');
     expect(doc.items).toHaveLength(r.objects);
     const count = (kind: string) => doc.items.filter((i) => i.kind === kind).length;
@@ -433,11 +447,11 @@ describe('backupNamespace', () => {
     expect(count('NetworkPolicy')).toBe(1);
     expect(count('VirtualService')).toBe(1);
     expect(count('HTTPRoute')).toBe(1);
-    expect(doc.items.find((i) => i.kind === 'Secret' && i.metadata.name === 'hwayo-database')).toBeDefined();
+    expect(doc.items.find((i) => i.kind === 'Secret' && i.metadata.name === 'hwayo-database')).toMatchObject({ valuesOmitted: { keys: ['DATABASE_HOST', 'DATABASE_NAME', 'DATABASE_PORT'] } });
     expect(doc.items.every((i) => i.metadata.namespace === blue && i.metadata.managedFields === undefined)).toBe(true);
     expect(obj.ServerSideEncryption).toBe('AES256');
 
-    const again = await activityEnv().env.run(acts.backupNamespace, { namespace: blue, bucket, key });
+    const again = await activityEnv().env.run(noKeys.backupNamespace, { namespace: blue, bucket, key });
     expect(again.location).toBe(r.location);
   });
 

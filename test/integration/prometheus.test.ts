@@ -2,8 +2,8 @@
 // seed's thresholds while blue stays healthy, and each way a query can fail is its own inconclusive reason.
 import { createPrometheusActivities } from '../../src/activities/prometheus';
 import type { MetricReading } from '../../src/activities/contract';
-import { defaultPlan } from '../../src/plan/load';
-import { evaluateSample, metricQueries } from '../../src/workflows/decisions';
+import { defaultPlan, validatePlan } from '../../src/plan/load';
+import { evaluateSample, metricQueries, renderTemplate } from '../../src/workflows/decisions';
 import { eventually, postJson, runActivity } from './activity-env';
 import { stackConfig, stackVar } from './stack';
 
@@ -116,5 +116,47 @@ describe('inconclusive readings', () => {
   it('server goes away mid-call', async () => {
     const cfg = { ...config, prometheus: { ...config.prometheus, url: `${stackVar('SINKS_URL')}/drop` } };
     expect(await query('up', cfg)).toMatchObject({ inconclusive: 'unreachable' });
+  });
+});
+
+// Issue 7, hole 6: template values reach PromQL escaped. The workflow refuses this version at its
+// boundary (test/unit/input.test.ts, test/workflows/input.test.ts); here the second layer is shown on
+// its own against the real Prometheus, with a sick canary (5xx rate 50%).
+describe('a hostile version cannot turn a breach into a pass', () => {
+  const HOSTILE = '2.4.0"}[5m])) * 0 or vector(0) #';
+  const hostileVars = { ...vars, version: HOSTILE };
+  const errorRate = (selector: string) =>
+    `sum(rate(http_requests_total{namespace="{{namespace}}",status=~"5.."${selector}}[30s])) / sum(rate(http_requests_total{namespace="{{namespace}}"${selector}}[30s])) * 100`;
+  const read = async (promql: string) => (await runActivity(createPrometheusActivities(config).queryMetrics, { queries: [{ name: 'error_rate', promql }] })).result;
+
+  beforeAll(async () => {
+    await postJson(`${green}/control`, { errorRate: 0.5 });
+  });
+
+  it('a query that tags the canary\'s error rate with the version still reports the breach', async () => {
+    // label_replace puts the version on the result, a way a plan may carry it into the readings.
+    const metric = { name: 'error_rate', query: `label_replace(${errorRate('')}, "version", "{{version}}", "", "")`, rollback: { above: 5 } };
+    expect(() => validatePlan({ metrics: [metric] })).not.toThrow();
+    const [q] = metricQueries([metric], hostileVars, 'canary');
+    const canary = await eventually('green error rate above 5%', 120_000, async () => {
+      const result = await read(q.promql);
+      return 'value' in result[0] && result[0].value > 5 ? result : undefined;
+    }, 2000);
+    expect(evaluateSample([metric], canary, undefined, 'tick').kind).toBe('breach');
+  });
+
+  it('in a version selector, unescaped it would pass; escaped it never does', async () => {
+    const metric = { name: 'error_rate', query: errorRate(',version="{{version}}"'), rollback: { above: 5 } };
+    // The hazard is real: rendered raw, Prometheus reads "* 0 or vector(0)" and the breach reads 0.
+    const raw = renderTemplate(metric.query, { namespace: vars.greenNamespace, version: HOSTILE });
+    expect(raw).toContain('version="2.4.0"}[5m])) * 0 or vector(0) #');
+    const unescaped = await read(raw);
+    expect(unescaped).toEqual([{ name: 'error_rate', value: 0 }]);
+    expect(evaluateSample([metric], unescaped, undefined, 'tick').kind).toBe('pass');
+    // Escaped, the whole string is one label value; no series carries it, and missing data never passes.
+    const [q] = metricQueries([metric], hostileVars, 'canary');
+    const escaped = await read(q.promql);
+    expect(escaped).toEqual([expect.objectContaining({ name: 'error_rate', inconclusive: 'empty-result' })]);
+    expect(evaluateSample([metric], escaped, undefined, 'tick').kind).toBe('inconclusive');
   });
 });

@@ -101,7 +101,11 @@ test('SIGTERM with an activity in flight: it finishes within the grace time, the
   try {
     const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE ?? 'default', dataConverter: dataConverterFromEnv({ HWAYO_CODEC_KEYS: key }) });
     const plan = defaultPlan();
-    plan.preflight.checks = [{ name: 'slow-monitoring', group: 'monitoring', kind: 'http', url: `${env.SINKS_URL}/slow/3000/health` }];
+    // With the release-baseline check every plan needs: the workflow validates its plan (issue 7) and would refuse it without.
+    plan.preflight.checks = [
+      { name: 'release-baseline', group: 'infrastructure', kind: 'release-baseline' },
+      { name: 'slow-monitoring', group: 'monitoring', kind: 'http', url: `${env.SINKS_URL}/slow/3000/health` },
+    ];
     plan.environments.alternate = false;
     const input: ReleaseInput = { plan, version: '9.9.9', imageTag: 'drain-1', searchAttributes: false };
     const handle = await client.workflow.start(RELEASE_WORKFLOW, { args: [input], taskQueue, workflowId: `drain-${randomUUID().slice(0, 8)}` });
@@ -120,8 +124,8 @@ test('SIGTERM with an activity in flight: it finishes within the grace time, the
     // The check ran to its end on the stopping worker: completed on its first attempt, not timed out.
     const events = (await handle.fetchHistory()).events ?? [];
     const started = events.filter((e) => e.activityTaskStartedEventAttributes);
-    expect(started.map((e) => e.activityTaskStartedEventAttributes!.attempt)).toEqual([1]);
-    expect(events.filter((e) => e.activityTaskCompletedEventAttributes)).toHaveLength(1);
+    expect(started.map((e) => e.activityTaskStartedEventAttributes!.attempt)).toEqual([1, 1]);
+    expect(events.filter((e) => e.activityTaskCompletedEventAttributes)).toHaveLength(2);
     expect(events.some((e) => e.activityTaskTimedOutEventAttributes || e.activityTaskFailedEventAttributes)).toBe(false);
 
     // A new worker picks the release up where the stopped one left it.
@@ -129,7 +133,7 @@ test('SIGTERM with an activity in flight: it finishes within the grace time, the
     const result = (await handle.result()) as ReleaseResult;
     expect(result.outcome).toBe('preflight-failed');
     expect(result.reason).toContain('slow-monitoring');
-    expect(result.report.preflight[0].results).toHaveLength(1);
+    expect(result.report.preflight[0].results).toHaveLength(2);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
   } finally {

@@ -56,6 +56,10 @@ describe('dispatch and flags', () => {
     expect((await cli(['rollback', 'release-hwayo-1'])).code).toBe(2);
     expect((await cli(['start', 'examples/local-plan.yaml', '--image-tag', 't'])).err).toMatch(/--version is required/);
     expect((await cli(['start', 'examples/local-plan.yaml', '--version', 'a b', '--image-tag', 't'])).code).toBe(2);
+    // start runs the workflow's own input check before starting: the release id labels green's namespace.
+    const long = await cli(['start', 'examples/local-plan.yaml', '--version', `2.4.0-${'r'.repeat(50)}`, '--image-tag', 't', '--address', '127.0.0.1:1']);
+    expect(long).toMatchObject({ code: 2, err: expect.stringMatching(/the release cannot start:\n {2}- the release id \(workflow id\) "release-hwayo-2\.4\.0-r+" must be a Kubernetes label value/) });
+    expect((await cli(['start', 'examples/local-plan.yaml', '--version', '2.4.0+build.7', '--image-tag', 't'])).err).toMatch(/--version "2\.4\.0\+build\.7" must be a version like 2\.4\.0/);
     expect((await cli(['watch', 'x', '--interval', '0'])).code).toBe(2);
     expect((await cli(['list', '--limit', 'many'])).code).toBe(2);
     expect((await cli(['plan', 'defaults', '--json', '--yaml'])).code).toBe(2);

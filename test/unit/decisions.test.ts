@@ -101,3 +101,33 @@ test('route shares: Istio weights (a lone destination is 100%), Gateway API weig
   expect(gatewayApi.shares({ metadata: { namespace: 'gw' }, spec: { rules: [{ backendRefs: [ref('prod-a', 3), ref('prod-b', 0), { name: 'other', port: 80, weight: 1 }] }] } }, s))
     .toEqual({ blue: 75, green: 0, others: ['gw/other'] });
 });
+
+// Issue 7, hole 6: template values are escaped as PromQL string contents. The workflow refuses such a
+// version at its boundary; this layer holds on its own, for any value that passes validation.
+describe('template values in PromQL', () => {
+  const HOSTILE = '2.4.0"}[5m])) * 0 or vector(0) #';
+  const TEMPLATE = '(sum(rate(http_requests_total{namespace="{{namespace}}",version="{{version}}",status=~"5.."}[5m])) or vector(0)) / sum(rate(http_requests_total{namespace="{{namespace}}"}[5m])) * 100';
+  const metric = { name: 'error_rate', query: TEMPLATE, rollback: { above: 5 } };
+  /** The double-quoted PromQL string literals of a query, unquoted (PromQL's escapes are Go's, which JSON shares for these). */
+  const literals = (promql: string) => [...promql.matchAll(/"((?:[^"\\\n]|\\.)*)"/g)].map((m) => ({ raw: m[0], value: JSON.parse(`"${m[1].replace(/\\x([0-9a-f]{2})/g, '\\u00$1')}"`) as string }));
+
+  test('a version that would close the selector stays one label value', () => {
+    const [q] = metricQueries([metric], { app: 'hwayo', version: HOSTILE, blueNamespace: 'blue-ns', greenNamespace: 'green-ns' }, 'canary');
+    expect(q.promql).toBe('(sum(rate(http_requests_total{namespace="green-ns",version="2.4.0\\"}[5m])) * 0 or vector(0) #",status=~"5.."}[5m])) or vector(0)) / sum(rate(http_requests_total{namespace="green-ns"}[5m])) * 100');
+    // Parsed as PromQL reads it: the same four string literals as the template, the version whole in one.
+    expect(literals(q.promql).map((l) => l.value)).toEqual(['green-ns', HOSTILE, '5..', 'green-ns']);
+    // Outside the literals, the query is the template's: no operator, no comment was added.
+    const skeleton = (s: string) => s.replace(/"((?:[^"\\\n]|\\.)*)"/g, '""');
+    expect(skeleton(q.promql)).toBe(skeleton(TEMPLATE));
+  });
+
+  test('backslashes, newlines and other control characters are escaped too', () => {
+    const [q] = metricQueries([{ ...metric, query: 'x{version="{{version}}"}' }], { app: 'a', version: 'a\\"b\nc\r\t\u0001', blueNamespace: 'b', greenNamespace: 'g' }, 'canary');
+    expect(q.promql).toBe('x{version="a\\\\\\"b\\nc\\r\\t\\x01"}');
+    expect(literals(q.promql).map((l) => l.value)).toEqual(['a\\"b\nc\r\t\u0001']);
+  });
+
+  test('{{name}} never reaches the object prototype', () => {
+    expect(renderTemplate('{{constructor}}-{{app}}', { app: 'a' })).toBe('{{constructor}}-a');
+  });
+});

@@ -1,8 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultPlan, loadPlanFile, PlanError, validatePlan } from '../../src/plan/load';
 import { formatDuration, parseDuration } from '../../src/plan/duration';
+import { eventsPerAnalysis, worstCaseHistoryEvents } from '../../src/plan/history';
 
 const problems = (doc: unknown): string[] => {
   try {
@@ -144,4 +145,128 @@ test('durations', () => {
   expect(formatDuration(24 * 3_600_000)).toBe('24h');
   expect(formatDuration(5_400_000)).toBe('1h30m');
   expect(formatDuration(1_500)).toBe('1.5s');
+});
+
+// Issue 7, hole 7: numbers and names that were accepted and failed (or misbehaved) only once a release
+// ran into them. Each is refused at validation, naming the field.
+describe('plan bounds', () => {
+  const firstProblem = (doc: unknown) => problems(doc)[0];
+
+  test('durations beyond sane maxima: approval 7 d, a watch 24 h, retention 30 d', () => {
+    expect(problems({ approval: { timeout: '8d' } })).toEqual(['approval.timeout must be at most 7d (got 192h)']);
+    expect(problems({ canary: { steps: [{ weight: 5, watch: '25h' }] } })).toEqual(['canary.steps[0].watch must be at most 24h (got "25h")']);
+    expect(problems({ fullSwitch: { watch: '2d' } })).toEqual(['fullSwitch.watch must be at most 24h (got "2d")']);
+    expect(problems({ retention: { blueKeep: '31d' } })).toEqual(['retention.blueKeep must be at most 30d (got "31d")']);
+    expect(problems({ green: { readyTimeout: '25h' } })).toEqual(['green.readyTimeout must be at most 24h (got "25h")']);
+    // The maxima themselves are fine.
+    expect(validatePlan({ approval: { timeout: '7d' }, retention: { blueKeep: '30d' } }).retention.blueKeepMs).toBe(30 * 86_400_000);
+  });
+
+  test('durations that would overflow date formatting are refused, not turned into Invalid Date mid-release', () => {
+    expect(problems({ retention: { blueKeep: '100000000000000000000h' } })).toEqual(['retention.blueKeep must be at most 30d (got "100000000000000000000h")']);
+    expect(problems({ approval: { timeout: 1e20 } })).toEqual(['approval.timeout must be at most 7d (got 27777777777777h46m40s)']);
+    expect(firstProblem({ approval: { timeout: `${'9'.repeat(400)}ms` } })).toBe('approval.timeout must be at most 7d (got more than any date can hold)');
+    expect(firstProblem({ canary: { analysisInterval: '1e20h' } })).toMatch(/^canary\.analysisInterval must be a duration like/);
+  });
+
+  test('names longer than, or other than, DNS labels allow', () => {
+    const long = 'a'.repeat(64);
+    expect(firstProblem({ app: long })).toBe('app must be at most 63 characters (a DNS label)');
+    expect(firstProblem({ environments: { green: long } })).toBe('environments.green must be at most 63 characters (a DNS label)');
+    expect(firstProblem({ traffic: { name: long } })).toBe('traffic.name must be at most 63 characters (a DNS label)');
+    expect(firstProblem({ traffic: { namespace: long } })).toBe('traffic.namespace must be at most 63 characters (a DNS label)');
+    expect(firstProblem({ services: [{ name: long, healthPath: '/h' }], traffic: { entryService: long } })).toBe('services[0].name must be at most 63 characters (a DNS label)');
+    // A Service name is a DNS-1035 label: a letter first.
+    expect(firstProblem({ services: [{ name: '1api', healthPath: '/h' }], traffic: { entryService: '1api' } })).toBe('services[0].name must be a lowercase DNS-1035 label (a letter first, then a-z, 0-9, -)');
+    expect(firstProblem({ database: { connectionSecret: { name: 'Hwayo_DB' } } })).toBe('database.connectionSecret.name must be a lowercase DNS label (a-z, 0-9, -)');
+    expect(firstProblem({ traffic: { host: 'hwayo.com/evil' } })).toBe('traffic.host must be a lowercase DNS name');
+  });
+
+  test('a health URL template without {{namespace}} would point green\'s checks at production', () => {
+    expect(problems({ healthUrlTemplate: 'http://{{service}}.hwayo-production.svc.cluster.local{{path}}' }))
+      .toEqual(['healthUrlTemplate must contain {{namespace}}: without it the health checks of green would probe the same URL as blue\'s, production']);
+    expect(problems({ healthUrlTemplate: 'file:///{{namespace}}/{{service}}{{path}}' }))
+      .toEqual(['healthUrlTemplate must be an http:// or https:// URL once {{service}}, {{namespace}} and {{path}} are filled in']);
+  });
+
+  test('URLs anywhere a URL is taken are http(s)', () => {
+    const checks = (url: string) => [
+      { name: 'release-baseline', group: 'infrastructure', kind: 'release-baseline' },
+      { name: 'monitoring-health', group: 'monitoring', kind: 'http', url },
+      { name: 'logs', group: 'monitoring', kind: 'elasticsearch', url },
+    ];
+    expect(problems({ preflight: { checks: checks('file:///etc/passwd') } })).toEqual([
+      'preflight.checks[1].url must be an http:// or https:// URL', 'preflight.checks[2].url must be an http:// or https:// URL',
+    ]);
+    expect(problems({ preflight: { checks: checks('gopher://127.0.0.1:6379/_FLUSHALL') } })).toHaveLength(2);
+  });
+
+  test('the canary header is an HTTP header', () => {
+    expect(problems({ traffic: { canaryHeader: { name: 'x canary', value: 'true' } } }))
+      .toEqual(['traffic.canaryHeader.name must be an HTTP header name (letters, digits and !#$%&\'*+-.^_`|~)']);
+    expect(problems({ traffic: { canaryHeader: { name: 'canary', value: 'true\r\nx-admin: 1' } } }))
+      .toEqual(['traffic.canaryHeader.value must be printable ASCII without leading or trailing spaces']);
+  });
+
+  test('RDS identifiers and Secret keys, caught today only mid-emergency', () => {
+    const rds = 'must be an RDS identifier: a letter first, then letters, digits and single hyphens, not ending in a hyphen';
+    expect(problems({ database: { instance: '1hwayo-db' } })).toEqual([`database.instance ${rds}`]);
+    expect(problems({ database: { restoredInstance: 'hwayo--restored' } })).toEqual([`database.restoredInstance ${rds}`]);
+    expect(problems({ database: { backupSnapshot: 'backup-' } })).toEqual([`database.backupSnapshot ${rds}`]);
+    expect(problems({ database: { snapshotPrefix: 'emergency_snapshot' } })).toEqual([`database.snapshotPrefix ${rds}`]);
+    expect(problems({ database: { restoredInstance: `r${'x'.repeat(63)}` } })).toEqual(['database.restoredInstance must be at most 63 characters (an RDS identifier)']);
+    expect(problems({ database: { connectionSecret: { key: 'DATABASE HOST' } } })).toEqual(['database.connectionSecret.key must be a Secret key (letters, digits, "-", "_", ".")']);
+    expect(problems({ database: { connectionSecret: { key: 'K'.repeat(254) } } })).toEqual(['database.connectionSecret.key must be at most 253 characters']);
+    expect(problems({ artifactsBucket: 'Hwayo_Artifacts' })).toEqual(['artifactsBucket must be an S3 bucket name (3-63 characters: a-z, 0-9, ".", "-")']);
+  });
+
+  test('contradictory thresholds: a rollback bound inside the healthy range', () => {
+    const metric = (over: object) => ({ metrics: [{ name: 'error_rate', query: 'x{namespace="{{namespace}}"}', ...over }] });
+    expect(problems(metric({ healthy: { max: 1 }, rollback: { above: 0.5 } })))
+      .toEqual(['metrics[0].rollback.above must not be below the healthy bound 1: a value the plan calls healthy would roll back']);
+    expect(problems(metric({ healthy: { min: 95 }, rollback: { below: 97 } })))
+      .toEqual(['metrics[0].rollback.below must not be above the healthy bound 95: a value the plan calls healthy would roll back']);
+    expect(problems(metric({ healthy: { min: 10, max: 5 }, rollback: { above: 50 } })))
+      .toEqual(['metrics[0].healthy.min must not be above healthy.max 5: no value would be healthy']);
+    expect(problems(metric({ rollback: { above: 5, below: 10 } })))
+      .toEqual(['metrics[0].rollback.below must be below rollback.above 5: every value would roll back']);
+    // Non-finite numbers (YAML .inf, .nan) are not numbers to zod 4 either.
+    expect(firstProblem(metric({ rollback: { above: Number.POSITIVE_INFINITY } }))).toMatch(/^metrics\[0\]\.rollback\.above /);
+    expect(firstProblem(metric({ rollback: { above: Number.NaN } }))).toMatch(/^metrics\[0\]\.rollback\.above /);
+  });
+
+  test('template variables in a query are known ones, inside a double-quoted string', () => {
+    const metric = (query: string) => ({ metrics: [{ name: 'error_rate', query, rollback: { above: 5 } }] });
+    expect(problems(metric('sum(x{namespace="{{namespace}}"}) > {{version}}')))
+      .toEqual(['metrics[0].query uses {{version}} outside a "double-quoted" string: template values may only be label values, e.g. namespace="{{namespace}}"']);
+    expect(problems(metric('x{service="{{service}}"}')))
+      .toEqual(['metrics[0].query uses unknown template variable {{service}} (known: {{namespace}}, {{blue_namespace}}, {{green_namespace}}, {{app}}, {{version}})']);
+    expect(firstProblem(metric('x{a=\'{{app}}\'}'))).toMatch(/uses \{\{app\}\} outside a "double-quoted" string/);
+    // An escaped quote does not end the string; a comment is not a string.
+    expect(validatePlan(metric('x{a="\\"{{app}}", b="{{ version }}"} # it\'s a comment\n+ y{c="{{app}}"}')).metrics[0].query).toContain('{{ version }}');
+  });
+});
+
+// The history budget: an analysis every second for hours would grow the workflow history past what
+// Temporal handles well (it warns at 10,240 events); the release does not continue-as-new, so such a
+// plan is refused. The estimate is checked against a committed history of a real run.
+describe('worst-case workflow history', () => {
+  test('a plan whose analyses would pass 10,000 history events is refused, naming the interval', () => {
+    expect(problems({ canary: { analysisInterval: '1s' } })).toEqual([
+      'canary.analysisInterval 1s gives 5100 analyses over the canary and full-switch watches, a worst-case workflow history of 87116 events (more than 10000): make it at least 10s or shorten the watches',
+    ]);
+    expect(validatePlan({ canary: { analysisInterval: '10s' } }).canary.analysisIntervalMs).toBe(10_000);
+    expect(problems({ canary: { steps: [{ weight: 50, watch: '24h' }], analysisInterval: '1m' } })[0]).toMatch(/^canary\.analysisInterval 1m gives 1450 analyses/);
+  });
+
+  test('the estimate bounds a committed history of a default release (succeeded.json)', () => {
+    const history = JSON.parse(readFileSync(join(__dirname, '..', 'histories', 'succeeded.json'), 'utf8')) as { events: { eventType: string; activityTaskScheduledEventAttributes?: { activityType: { name: string } } }[] };
+    const analyses = history.events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType.name === 'queryMetrics').length;
+    const estimate = worstCaseHistoryEvents(defaultPlan());
+    expect(estimate.analyses).toBe(analyses);
+    expect(estimate.perAnalysis).toBe(eventsPerAnalysis(2));
+    expect(estimate.events).toBeGreaterThanOrEqual(history.events.length);
+    // ...and not by a wide margin: the formula is a measurement, not a guess.
+    expect(estimate.events).toBeLessThan(history.events.length * 1.25);
+  });
 });

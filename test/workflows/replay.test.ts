@@ -2,7 +2,7 @@
 // server with the real activities, signed approvals and a rollback after success) against today's workflow code: a change that would break
 // releases already in flight (non-determinism) fails here. Re-record deliberately with
 // `npm run histories:record` (and use workflow patching for running releases) when behaviour changes.
-import { readdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
@@ -22,15 +22,51 @@ beforeAll(async () => {
 test('histories of every kind of release are committed', () => {
   expect(files).toEqual([
     'alternated.json', 'emergency.json', 'paused-and-resumed.json', 'rejected.json', 'release-hwayo-2.4.0-demo.20261126153027.json',
-    'rolled-back-at-25.json', 'succeeded-before-alternation.json', 'succeeded.json',
+    'rolled-back-at-25.json', 'succeeded-before-alternation.json', 'succeeded-before-baseline-recheck.json', 'succeeded.json',
   ]);
 });
 
 // Signed approvals name the workflow id, so a history exported from a real release replays under its
 // own id: such files are named after it (release-<app>-<version>.json).
+const ROOT = join(__dirname, '..', '..');
+const load = (file: string) => historyFromJSON(JSON.parse(readFileSync(join(dir, file), 'utf8')));
+
 test.each(files)('%s replays against the current workflow code', async (file) => {
-  const history = historyFromJSON(JSON.parse(readFileSync(join(dir, file), 'utf8')));
+  const history = load(file);
+  // The size of each kind of release, so growth is visible in CI's log (Temporal warns at 10,240 events).
+  console.log(`replay: ${file}: ${history.events?.length ?? 0} events`);
   await expect(Worker.runReplayHistory({ workflowBundle: current, sinks: replaySinks() }, history, file.replace(/\.json$/, ''))).resolves.toBeUndefined();
+});
+
+/**
+ * The real workflow with one real `patched()` guard taken out, bundled from a copy of src/: the guarded
+ * command then runs for every history, and one recorded before the guard existed must fail replay.
+ * This proves that the guard is what keeps releases started before it replaying, and that replay can fail.
+ */
+async function bundleWithoutGuard(name: string): Promise<WorkflowBundleWithSourceMap> {
+  const copy = mkdtempSync(join(ROOT, '.replay-unpatched-'));
+  try {
+    cpSync(join(ROOT, 'src'), join(copy, 'src'), { recursive: true });
+    const file = join(copy, 'src', 'workflows', 'release.ts');
+    const source = readFileSync(file, 'utf8');
+    const guard = `patched('${name}')`;
+    if (!source.includes(guard)) throw new Error(`release.ts has no ${guard} guard`);
+    writeFileSync(file, source.split(guard).join('true'));
+    return await bundleWorkflowCode({ workflowsPath: join(copy, 'src', 'workflows'), logger: new DefaultLogger('WARN') });
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
+}
+
+test('the real workflow without its baseline-after-approval guard fails to replay a release recorded before it', async () => {
+  const unguarded = await bundleWithoutGuard('baseline-after-approval');
+  // Recorded (the `succeeded` scenario) with the workflow of 0536e64, the commit before the guard: the
+  // release-baseline check ran, approval came within the freshness window, and nothing was re-checked.
+  const before = 'succeeded-before-baseline-recheck.json';
+  // The history predates the guard: no patch marker, and no baseline re-check after approval.
+  expect(load(before).events?.some((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')).toBe(false);
+  await expect(Worker.runReplayHistory({ workflowBundle: unguarded, sinks: replaySinks() }, load(before), before.replace(/\.json$/, ''))).rejects.toThrow(DeterminismViolationError);
+  // With the guard in place the same history replays: see '%s replays against the current workflow code'.
 });
 
 test('a workflow that changed the order of its steps fails replay', async () => {

@@ -1,7 +1,7 @@
 // One place that turns the worker's configuration into Kubernetes API clients.
 import * as https from 'node:https';
 import {
-  AppsV1Api, AuthorizationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObjectApi, NetworkingV1Api,
+  AppsV1Api, AuthenticationV1Api, AuthorizationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObjectApi, NetworkingV1Api,
 } from '@kubernetes/client-node';
 import type { ActivityConfig } from '../config';
 import { kubeFailure } from './errors';
@@ -12,6 +12,7 @@ export interface KubeClients {
   apps: AppsV1Api;
   networking: NetworkingV1Api;
   authz: AuthorizationV1Api;
+  authn: AuthenticationV1Api;
   custom: CustomObjectsApi;
   objects: KubernetesObjectApi;
   fieldManager: string;
@@ -40,6 +41,7 @@ export function kubeClients(kc: KubeConfig, fieldManager: string): KubeClients {
     apps: kc.makeApiClient(AppsV1Api),
     networking: kc.makeApiClient(NetworkingV1Api),
     authz: kc.makeApiClient(AuthorizationV1Api),
+    authn: kc.makeApiClient(AuthenticationV1Api),
     custom: kc.makeApiClient(CustomObjectsApi),
     objects: KubernetesObjectApi.makeApiClient(kc),
     fieldManager,

@@ -1,5 +1,5 @@
 // Pure helpers that turn objects read from one namespace into objects to apply in another.
-import type { V1ConfigMap, V1Deployment, V1NetworkPolicy, V1ObjectMeta, V1Secret, V1Service } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Deployment, V1Namespace, V1NetworkPolicy, V1ObjectMeta, V1Secret, V1Service } from '@kubernetes/client-node';
 
 /** Annotations the server or other tools own; copying them would lie about the new object's history. */
 const DROPPED_ANNOTATIONS = [
@@ -80,3 +80,26 @@ export function cloneService(svc: V1Service, namespace: string, labels: Record<s
 
 /** The first container's image, for reports. */
 export const imageOf = (dep: V1Deployment) => dep.spec?.template.spec?.containers[0]?.image ?? '';
+
+/** Set by createNamespace on every namespace it creates: the mark of a namespace this app may adopt. */
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY = 'hwayo-release';
+export const PART_OF_LABEL = 'app.kubernetes.io/part-of';
+export const RELEASE_LABEL = 'hwayo.io/release';
+
+/**
+ * Why an existing namespace must not be adopted as green, or undefined when it is this app's own: made
+ * by hwayo-release for the same app, or by the same release (an earlier attempt, before the
+ * managed-by label existed). Adopting another team's namespace would copy our Secrets into it and
+ * later delete it with everything in it.
+ */
+export function adoptionRefusal(ns: V1Namespace, wanted: Record<string, string>): string | undefined {
+  const have = ns.metadata?.labels ?? {};
+  const sameApp = wanted[PART_OF_LABEL] === undefined || have[PART_OF_LABEL] === wanted[PART_OF_LABEL];
+  const ours = have[MANAGED_BY_LABEL] === MANAGED_BY || (wanted[RELEASE_LABEL] !== undefined && have[RELEASE_LABEL] === wanted[RELEASE_LABEL]);
+  if (ours && sameApp) return undefined;
+  const shown = [MANAGED_BY_LABEL, PART_OF_LABEL].map((l) => `${l}=${have[l] ?? '(none)'}`).join(', ');
+  const app = wanted[PART_OF_LABEL] ? ` for app ${wanted[PART_OF_LABEL]}` : '';
+  return `namespace ${ns.metadata?.name} already exists and was not created by hwayo-release${app} (${shown}): refusing to adopt it; ` +
+    'delete it or give the plan another green namespace';
+}

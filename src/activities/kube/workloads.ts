@@ -2,15 +2,17 @@
 // one field manager (re-running converges, never duplicates); single-field changes are patches that
 // are skipped when the field already has the wanted value.
 import { heartbeat, sleep } from '@temporalio/activity';
-import { PatchStrategy, setHeaderOptions, type KubernetesObject, type V1Deployment } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions, type KubernetesObject, type V1Deployment, type V1Namespace } from '@kubernetes/client-node';
 import type {
   DeployGreenInput, DeployResult, DeployVersionInput, NamespaceCopyResult, ScaleInput, ScaleResult, SwitchConnectionInput,
 } from '../contract';
 import { nonRetryable, retryable } from '../errors';
+import { ensureEnvironmentAccess } from './access';
 import type { KubeClients } from './client';
 import { isConflict, isNotFound, kubeCall, kubeFailure, retryOnConflict } from './errors';
 import {
-  cloneDeployment, cloneService, copyConfigMap, copyNetworkPolicy, copySecret, imageOf, isClusterManagedConfigMap, isClusterManagedSecret, withTag,
+  adoptionRefusal, cloneDeployment, cloneService, copyConfigMap, copyNetworkPolicy, copySecret, imageOf, isClusterManagedConfigMap, isClusterManagedSecret,
+  MANAGED_BY, MANAGED_BY_LABEL, withTag,
 } from './objects';
 
 /** Remembers what a scale replaced, so a retried scale still reports the count from before the first attempt. */
@@ -28,21 +30,33 @@ async function requireNamespace(k: KubeClients, name: string) {
   return kubeCall(`read namespace ${name}`, () => k.core.readNamespace({ name }));
 }
 
-export async function createNamespace(k: KubeClients, input: { name: string; labels: Record<string, string> }): Promise<{ created: boolean }> {
+export async function createNamespace(
+  k: KubeClients, input: { name: string; labels: Record<string, string> }, access: { environmentRole: string },
+): Promise<{ created: boolean }> {
+  // The managed-by label is how a later attempt (or release) knows this namespace is ours to adopt.
+  const labels = { ...input.labels, [MANAGED_BY_LABEL]: MANAGED_BY };
+  let created = true;
   try {
-    await k.core.createNamespace({ body: { metadata: { name: input.name, labels: input.labels } }, fieldManager: k.fieldManager });
-    return { created: true };
+    await k.core.createNamespace({ body: { metadata: { name: input.name, labels } }, fieldManager: k.fieldManager });
   } catch (err) {
     if (!isConflict(err)) throw kubeFailure(err, `create namespace ${input.name}`);
+    created = false;
   }
-  const ns = await requireNamespace(k, input.name);
-  if (ns.status?.phase === 'Terminating') throw retryable('Conflict', `namespace ${input.name} is still being deleted`);
-  const missing = Object.entries(input.labels).filter(([key, v]) => ns.metadata?.labels?.[key] !== v);
+  let ns: V1Namespace | undefined;
+  if (!created) {
+    ns = await requireNamespace(k, input.name);
+    if (ns.status?.phase === 'Terminating') throw retryable('Conflict', `namespace ${input.name} is still being deleted`);
+    const refusal = adoptionRefusal(ns, input.labels);
+    if (refusal) throw nonRetryable('Conflict', refusal, { namespace: input.name, labels: ns.metadata?.labels ?? {} });
+  }
+  // Before anything else in it: the label patch below already needs the environment role.
+  await ensureEnvironmentAccess(k, input.name, access.environmentRole);
+  const missing = Object.entries(labels).filter(([key, v]) => ns && ns.metadata?.labels?.[key] !== v);
   if (missing.length) {
     await kubeCall(`label namespace ${input.name}`, () => k.core.patchNamespace(
       { name: input.name, body: { metadata: { labels: Object.fromEntries(missing) } }, fieldManager: k.fieldManager }, mergePatch));
   }
-  return { created: false };
+  return { created };
 }
 
 export async function copySecretsAndConfig(k: KubeClients, input: { from: string; to: string }): Promise<NamespaceCopyResult> {
