@@ -33,7 +33,7 @@ if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
   say "worker already running (pid $(cat "$pidfile"))"
 else
   say "starting a worker (log: $STACK/logs/demo-worker.log)"
-  KUBECONFIG="$DEMO/worker.kubeconfig" HWAYO_WORKER_HTTP_HOST=127.0.0.1 HWAYO_WORKER_HTTP_PORT="${HWAYO_DEMO_WORKER_PORT:-18091}" \
+  KUBECONFIG="$DEMO/worker.kubeconfig" HWAYO_EVIDENCE_ROOT="$ROOT/test/fixtures/evidence" HWAYO_WORKER_HTTP_HOST=127.0.0.1 HWAYO_WORKER_HTTP_PORT="${HWAYO_DEMO_WORKER_PORT:-18091}" \
     setsid node dist/src/worker.js >>"$STACK/logs/demo-worker.log" 2>&1 </dev/null &
   echo $! >"$pidfile"
   for _ in $(seq 1 120); do
@@ -66,11 +66,12 @@ bash scripts/stack/kube-fixtures.sh
 
 # A completed release is never started again under its id: every demo run is a new version.
 VERSION="2.4.0-demo.$(date +%Y%m%d%H%M%S)"
-EV=test/fixtures/evidence
+# CI's clean scan reports (test/fixtures/evidence, the worker's HWAYO_EVIDENCE_ROOT) name the images
+# of tag 412-3f9c2ab and its commit: the evidence gate refuses reports of any other build.
 say "starting release $VERSION"
-ID=$(cli start "$DEMO/plan.yaml" --version "$VERSION" --image-tag "$(date +%s)-demo" --last-known-good 1.0.0 --requested-by demo \
-  --evidence-trivy $EV/trivy-clean.json --evidence-gitleaks $EV/gitleaks-clean.json \
-  --evidence-npm-audit $EV/npm-audit-clean.json --evidence-sonarqube $EV/sonarqube-hotspots-clean.json)
+ID=$(cli start "$DEMO/plan.yaml" --version "$VERSION" --image-tag 412-3f9c2ab --last-known-good 1.0.0 --requested-by demo \
+  --evidence-trivy trivy-clean.json --evidence-gitleaks gitleaks-clean.json \
+  --evidence-npm-audit npm-audit-clean.json --evidence-sonarqube sonarqube-hotspots-clean.json)
 echo "release id: $ID"
 echo "Temporal UI: $TEMPORAL_UI_URL/namespaces/default/workflows/$ID"
 

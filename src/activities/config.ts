@@ -1,5 +1,6 @@
 // Where the activities find the outside world. Read from the worker's environment (never from
 // workflow inputs), so credentials and webhook URLs never enter workflow history.
+import { resolve } from 'node:path';
 import { CODEC_KEYS_VAR, parseCodecKeys, type CodecKey } from '../codec/keys';
 
 export interface ActivityConfig {
@@ -17,6 +18,11 @@ export interface ActivityConfig {
   smtp: { url?: string; from: string };
   /** CA bundle to trust for TLS checks of internal endpoints (PEM path). */
   tlsCaFile?: string;
+  /**
+   * Where CI's security reports may be read from (and nowhere else): a directory on the worker's disk
+   * and/or an S3 bucket, whose reports for a release lie under `<prefix>/<app>/<version>/`.
+   */
+  evidence: { root?: string; bucket?: string; prefix: string };
   /** HWAYO_CODEC_KEYS: also encrypt Secret values in namespace backups (the first key encrypts). */
   codecKeys?: CodecKey[];
 }
@@ -51,6 +57,11 @@ export function activityConfigFromEnv(source: NodeJS.ProcessEnv = process.env): 
     pagerduty: { eventsUrl: env('PAGERDUTY_EVENTS_URL', source) ?? 'https://events.pagerduty.com/v2/enqueue', routingKey: env('PAGERDUTY_ROUTING_KEY', source) },
     smtp: { url: env('SMTP_URL', source), from: env('SMTP_FROM', source) ?? 'hwayo-release@localhost' },
     tlsCaFile: env('HWAYO_TLS_CA_FILE', source),
+    evidence: {
+      root: env('HWAYO_EVIDENCE_ROOT', source) === undefined ? undefined : resolve(env('HWAYO_EVIDENCE_ROOT', source) as string),
+      bucket: env('HWAYO_EVIDENCE_BUCKET', source),
+      prefix: 'evidence',
+    },
     codecKeys: parseCodecKeys(env(CODEC_KEYS_VAR, source)),
   };
 }

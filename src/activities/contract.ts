@@ -15,8 +15,12 @@ export interface CheckResult {
 export interface RunCheckInput {
   check: PreflightCheck;
   /** Filled-in values for checks that need them (the release's namespaces). */
-  context: { blueNamespace: string; greenNamespace: string; route?: TrafficSpec; services?: string[] };
-  /** References to the CI's evidence reports (paths or s3:// URIs readable by the worker). */
+  context: {
+    blueNamespace: string; greenNamespace: string; route?: TrafficSpec; services?: string[];
+    /** The release (security-evidence ties the reports to it: images on this tag, its commit, app, version). */
+    app?: string; version?: string; imageTag?: string;
+  };
+  /** References to the CI's evidence reports: paths below the worker's HWAYO_EVIDENCE_ROOT, or s3:// URIs under the version's prefix. */
   evidence?: EvidenceRefs;
 }
 

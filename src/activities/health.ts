@@ -6,9 +6,11 @@ import type { ActivityConfig } from './config';
 import type { CheckResult, RunCheckInput, ServiceHealthInput, ServiceHealthResult } from './contract';
 import { checkPostgres, checkRedis } from './datastores';
 import { nonRetryable } from './errors';
+import { commitOfTag } from './evidence';
 import { checkSecurityEvidence } from './evidence-check';
 import { httpRequest, NetworkFailure } from './http';
 import { lazyKubeClients } from './kube/client';
+import { deployedImages } from './kube/workloads';
 import { createKubernetesActivities } from './kubernetes';
 import { checkReleaseBaseline } from './traffic/baseline';
 import { checkTlsCertificate } from './tls-check';
@@ -64,6 +66,17 @@ export function createHealthActivities(config: ActivityConfig) {
     });
   }
 
+  /** The reports must name what this release deploys: blue's containers on the new tag, its commit, its app. */
+  async function securityEvidence(name: string, input: RunCheckInput): Promise<CheckResult> {
+    const { app, version, imageTag, services, blueNamespace } = input.context;
+    if (!app || !version || !imageTag || !services) throw nonRetryable('InvalidInput', 'the security-evidence check needs the app, version, image tag and services in its context');
+    const images = await deployedImages(kube(), blueNamespace, services, imageTag);
+    return checkSecurityEvidence(name, input.evidence, {
+      config: config.evidence, release: { app, version }, aws,
+      artifact: { images, commit: commitOfTag(imageTag), projectKey: app },
+    });
+  }
+
   async function runCheck(input: RunCheckInput): Promise<CheckResult> {
     const { check } = input;
     switch (check.kind) {
@@ -86,7 +99,7 @@ export function createHealthActivities(config: ActivityConfig) {
       case 'http': return probe(check.name, check.url, check.url, expect200(check.url));
       case 'elasticsearch': return probe(check.name, 'Elasticsearch', `${check.url.replace(/\/$/, '')}/_cluster/health`, elasticsearchVerdict);
       case 'prometheus-targets': return prometheusTargets(check.name);
-      case 'security-evidence': return checkSecurityEvidence(check.name, input.evidence, aws);
+      case 'security-evidence': return securityEvidence(check.name, input);
       default: {
         const unknown: never = check;
         throw nonRetryable('InvalidInput', `unknown preflight check kind ${(unknown as { kind: string }).kind}`);

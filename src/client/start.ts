@@ -3,7 +3,6 @@
 // after a run that failed, was terminated, cancelled or timed out (reuse policy
 // ALLOW_DUPLICATE_FAILED_ONLY). A release that completed, whatever its outcome (succeeded, rolled
 // back, rejected, aborted), is the record of that version: release again under a new version.
-import { resolve } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { EvidenceRefs } from '../activities/contract';
@@ -26,10 +25,11 @@ Starts a release of the plan's app at version V and prints its id, release-<app>
   --version V                 application version, e.g. 2.4.0 (letters, digits, . _ -; it labels green)
   --image-tag TAG             image tag deployed to green, e.g. 1234-abc1234
   --last-known-good TAG       deployed to blue by the emergency path when blue cannot be trusted
-  --evidence-trivy FILE|S3    Trivy JSON report (file path on the worker, or s3://bucket/key)
-  --evidence-gitleaks FILE|S3 Gitleaks JSON report
+  --evidence-trivy FILE|S3    Trivy JSON report(s) of every image deployed (a path below the worker's
+                              HWAYO_EVIDENCE_ROOT, or s3://BUCKET/evidence/<app>/<version>/...)
+  --evidence-gitleaks FILE|S3 Gitleaks SARIF report naming the scanned commit (versionControlProvenance)
   --evidence-npm-audit FILE|S3 npm audit --json report
-  --evidence-sonarqube FILE|S3 SonarQube hotspots JSON
+  --evidence-sonarqube FILE|S3 SonarQube hotspots JSON with projectKey and revision (see docs/cli.md)
   --requested-by NAME         recorded in the release (default: HWAYO_USER or the login name)
   --task-queue NAME           worker task queue (default HWAYO_TASK_QUEUE or "${DEFAULT_TASK_QUEUE}")
   --no-search-attributes      do not set Hwayo* search attributes (namespace without them registered)
@@ -53,8 +53,6 @@ ${CONNECTION_HELP}
 
 ${EXIT_CODES_HELP}`;
 
-const evidencePath = (v: string | undefined) => (v === undefined ? undefined : /^[a-z0-9]+:\/\//.test(v) ? v : resolve(v));
-
 export const start: Command = {
   summary: 'start a release of a plan (one per app and version)',
   help: HELP,
@@ -76,11 +74,13 @@ export const start: Command = {
     if (plan.approval.allowUnsigned) {
       io.err(`warning: ${args.positionals[0]} sets approval.allowUnsigned: anyone who can signal the release can approve it as any approver; the report will say "approved without signatures"`);
     }
+    // Handed over as written: a relative path is relative to the worker's evidence root, not to this
+    // machine's working directory (the worker refuses anything outside the root or the version's S3 prefix).
     const evidence: EvidenceRefs = {
-      trivy: evidencePath(optional(v, 'evidence-trivy')),
-      gitleaks: evidencePath(optional(v, 'evidence-gitleaks')),
-      npmAudit: evidencePath(optional(v, 'evidence-npm-audit')),
-      sonarqubeHotspots: evidencePath(optional(v, 'evidence-sonarqube')),
+      trivy: optional(v, 'evidence-trivy'),
+      gitleaks: optional(v, 'evidence-gitleaks'),
+      npmAudit: optional(v, 'evidence-npm-audit'),
+      sonarqubeHotspots: optional(v, 'evidence-sonarqube'),
     };
     const searchAttributes = !v['no-search-attributes'];
     const input: ReleaseInput = {

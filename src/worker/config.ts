@@ -1,7 +1,7 @@
 // The worker's configuration: environment variables, optionally from a YAML/JSON file of the same
 // names (`--config FILE` or HWAYO_WORKER_CONFIG; the environment wins). Validated before anything
 // starts, with every problem reported by variable name.
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -44,6 +44,7 @@ export const VARIABLES = [
   'KUBECONFIG', 'HWAYO_KUBE_IN_CLUSTER', 'HWAYO_FIELD_MANAGER', 'HWAYO_KUBE_ENVIRONMENT_ROLE', 'PROMETHEUS_URL', 'PROMETHEUS_TIMEOUT_MS',
   'AWS_REGION', 'AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'DATABASE_URL', 'REDIS_URL',
   'SLACK_WEBHOOK_URL', 'PAGERDUTY_EVENTS_URL', 'PAGERDUTY_ROUTING_KEY', 'SMTP_URL', 'SMTP_FROM', 'HWAYO_TLS_CA_FILE',
+  'HWAYO_EVIDENCE_ROOT', 'HWAYO_EVIDENCE_BUCKET',
 ] as const;
 const SLACK_CHANNEL_VAR = /^SLACK_WEBHOOK_URL_[A-Z0-9_]+$/;
 
@@ -100,6 +101,8 @@ const schema = z.object({
   SMTP_URL: url(['smtp:', 'smtps:']).optional(),
   SMTP_FROM: optional(z.string().min(3)),
   HWAYO_TLS_CA_FILE: readableFile.optional(),
+  HWAYO_EVIDENCE_ROOT: z.string().refine((p) => isDirectory(p), { message: 'must be an existing, readable directory' }).optional(),
+  HWAYO_EVIDENCE_BUCKET: optional(z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name')),
 }).superRefine((v, ctx) => {
   if (!!v.TEMPORAL_TLS_CERT !== !!v.TEMPORAL_TLS_KEY) {
     ctx.addIssue({ code: 'custom', path: [v.TEMPORAL_TLS_CERT ? 'TEMPORAL_TLS_KEY' : 'TEMPORAL_TLS_CERT'], message: 'mTLS needs both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY' });
@@ -117,6 +120,14 @@ const schema = z.object({
     ctx.addIssue({ code: 'custom', path: ['HWAYO_SDK_METRICS_PORT'], message: 'must differ from HWAYO_WORKER_HTTP_PORT' });
   }
 });
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory() && isReadable(path);
+  } catch {
+    return false;
+  }
+}
 
 function isReadable(path: string): boolean {
   try {

@@ -22,8 +22,9 @@ export const IMAGE_TAG_RULE = 'must be an image tag: at most 128 letters, digits
 const CONTROL = /[\x00-\x1f\x7f]/;
 const text = (max: number) => z.string().max(max, `must be at most ${max} characters`).refine((s) => !CONTROL.test(s), 'must not contain control characters');
 const imageTag = z.string().regex(IMAGE_TAG, IMAGE_TAG_RULE);
-/** What evidence-check.ts reads: an s3:// URI or an absolute path on the worker. */
-const evidenceRef = text(1024).refine((s) => /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+$/.test(s) || s.startsWith('/'), 'must be an s3://bucket/key URI or an absolute path on the worker');
+/** What evidence.ts reads: an s3:// URI, or a path below the worker's evidence root (the worker checks the root). */
+const evidenceRef = text(1024).refine((s) => /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+$/.test(s) || (!/^[a-z][a-z0-9+.-]*:/i.test(s) && !s.split(/[\\/]/).includes('..')),
+  'must be an s3://bucket/key URI or a path below the worker\'s evidence root, without ".."');
 
 const inputSchema = z.strictObject({
   plan: z.unknown().optional(), // checked by resolvedPlanProblems

@@ -257,7 +257,7 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
   const runChecks = async (which: (c: PreflightCheck) => boolean = () => true): Promise<CheckResult[]> => {
     const checks = plan.preflight.checks.filter(which);
     const results = await Promise.all(checks.map((check) =>
-      call(DEFAULT_OPTIONS, `preflight: ${check.name}`, 'runCheck', { check, context: { blueNamespace: blue, greenNamespace: green, route: plan.traffic, services: plan.services.map((s) => s.name) }, evidence: input.evidence })
+      call(DEFAULT_OPTIONS, `preflight: ${check.name}`, 'runCheck', { check, context: { blueNamespace: blue, greenNamespace: green, route: plan.traffic, services: plan.services.map((s) => s.name), app: plan.app, version: input.version, imageTag: input.imageTag }, evidence: input.evidence })
         .catch((err: unknown): CheckResult => ({ name: check.name, ok: false, detail: `check could not run: ${errorText(err)}` }))));
     preflightRuns.push({ at: iso(), results: results.map(({ name, ok, detail }) => ({ name, ok, detail })) });
     return results;

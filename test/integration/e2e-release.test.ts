@@ -88,13 +88,16 @@ async function received(kind: string, contains: string): Promise<Received[]> {
   return r.received.filter((x) => JSON.stringify(x.body).includes(contains));
 }
 
+// The clean fixtures, relative to the worker's evidence root (EVIDENCE); they name the images of tag
+// FIXTURE_TAG (the stack's six services) and its commit, so every release here deploys that tag.
+const FIXTURE_TAG = '412-3f9c2ab';
 const evidenceFlags = () => [
-  '--evidence-trivy', join(EVIDENCE, 'trivy-clean.json'), '--evidence-gitleaks', join(EVIDENCE, 'gitleaks-clean.json'),
-  '--evidence-npm-audit', join(EVIDENCE, 'npm-audit-clean.json'), '--evidence-sonarqube', join(EVIDENCE, 'sonarqube-hotspots-clean.json'),
+  '--evidence-trivy', 'trivy-clean.json', '--evidence-gitleaks', 'gitleaks-clean.json',
+  '--evidence-npm-audit', 'npm-audit-clean.json', '--evidence-sonarqube', 'sonarqube-hotspots-clean.json',
 ];
 
 async function startRelease(version: string, ...extra: string[]): Promise<string> {
-  const out = await ok('start', planFile, '--version', version, '--image-tag', `${version.replace(/[^A-Za-z0-9_.-]/g, '-')}-e2e`, '--last-known-good', '1.0.0',
+  const out = await ok('start', planFile, '--version', version, '--image-tag', FIXTURE_TAG, '--last-known-good', '1.0.0',
     '--task-queue', taskQueue, '--requested-by', 'e2e-test', ...evidenceFlags(), ...extra);
   const id = out.trim();
   started.push(id);
@@ -113,7 +116,7 @@ beforeAll(async () => {
   // least-privilege ServiceAccount (deploy/kubernetes): the cluster-policies check refuses admin.
   const workerKubeconfig = join(tmp, 'worker.kubeconfig');
   execFileSync('bash', [join(ROOT, 'scripts', 'worker-kubeconfig.sh'), workerKubeconfig], { env: process.env, stdio: ['ignore', 'ignore', 'inherit'] });
-  const config = withKubeconfig(stackConfig(), workerKubeconfig);
+  const config = { ...withKubeconfig(stackConfig(), workerKubeconfig), evidence: { root: EVIDENCE, prefix: 'evidence' } };
   // The seed state (all traffic on blue, no green, no release of the app running): the release-baseline
   // check and `start` refuse anything else.
   await startFromSeedState('hwayo', 'e2e tests start from the seed state');

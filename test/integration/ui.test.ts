@@ -43,7 +43,8 @@ beforeAll(async () => {
   await startFromSeedState('hwayo', 'the UI test starts a release of its own');
   const kubeconfig = join(tmp, 'worker.kubeconfig');
   execFileSync('bash', [join(ROOT, 'scripts', 'worker-kubeconfig.sh'), kubeconfig], { env: process.env, stdio: ['ignore', 'ignore', 'inherit'] });
-  const config = withKubeconfig(stackConfig(), kubeconfig);
+  // The worker reads the clean fixtures below its evidence root.
+  const config = { ...withKubeconfig(stackConfig(), kubeconfig), evidence: { root: join(ROOT, 'test', 'fixtures', 'evidence'), prefix: 'evidence' } };
   Runtime.install({ logger: new DefaultLogger('WARN') });
   connection = await NativeConnection.connect({ address: stackVar('TEMPORAL_ADDRESS') });
   worker = await Worker.create({
@@ -65,11 +66,11 @@ afterAll(async () => {
 }, 120_000);
 
 test('the UI finds the release waiting for approval by its search attributes and shows it', async () => {
-  const ev = join(ROOT, 'test', 'fixtures', 'evidence');
   const version = `2.6.0-ui.${randomBytes(3).toString('hex')}`;
-  releaseId = (await cli('start', join(ROOT, 'examples', 'local-plan.yaml'), '--version', version, '--image-tag', 'ui-1', '--task-queue', taskQueue,
-    '--evidence-trivy', join(ev, 'trivy-clean.json'), '--evidence-gitleaks', join(ev, 'gitleaks-clean.json'),
-    '--evidence-npm-audit', join(ev, 'npm-audit-clean.json'), '--evidence-sonarqube', join(ev, 'sonarqube-hotspots-clean.json'))).trim();
+  releaseId = (await cli('start', join(ROOT, 'examples', 'local-plan.yaml'), '--version', version, '--image-tag', '412-3f9c2ab', '--task-queue', taskQueue,
+    // The tag the clean fixtures name (images and commit); paths are relative to the evidence root.
+    '--evidence-trivy', 'trivy-clean.json', '--evidence-gitleaks', 'gitleaks-clean.json',
+    '--evidence-npm-audit', 'npm-audit-clean.json', '--evidence-sonarqube', 'sonarqube-hotspots-clean.json')).trim();
   const query = `HwayoApp="hwayo" AND HwayoStage="awaiting-approval" AND HwayoVersion="${version}"`;
   // Wait until visibility has the stage (the workflow upserts it after preflight).
   const deadline = Date.now() + 90_000;

@@ -55,7 +55,7 @@ describe('failure classes', () => {
 
 describe('report gates', () => {
   it('Trivy ignores LOW/MEDIUM and passed misconfigurations', () => {
-    const r = trivyGate({ SchemaVersion: 2, Results: [{ Target: 't', Vulnerabilities: [{ Severity: 'MEDIUM' }], Misconfigurations: [{ ID: 'KSV001', Severity: 'HIGH', Status: 'PASS' }] }] });
+    const r = trivyGate({ SchemaVersion: 2, ArtifactName: 'registry.local/a:1-abcdef0', Results: [{ Target: 't', Vulnerabilities: [{ Severity: 'MEDIUM' }], Misconfigurations: [{ ID: 'KSV001', Severity: 'HIGH', Status: 'PASS' }] }] }, { images: ['registry.local/a:1-abcdef0'], projectKey: 'a' });
     expect(r.ok).toBe(true);
   });
   it('npm audit v6 (metadata only) is read too; an npm error report is not evidence', () => {
@@ -63,6 +63,6 @@ describe('report gates', () => {
     expect(() => npmAuditGate({ error: { code: 'ENOLOCK', summary: 'This command requires an existing lockfile.' } })).toThrow(EvidenceError);
   });
   it('SonarQube: a truncated export with nothing open is refused rather than passed', () => {
-    expect(() => sonarHotspotsGate({ paging: { total: 120 }, hotspots: [] })).toThrow('export every page');
+    expect(() => sonarHotspotsGate({ paging: { total: 120 }, hotspots: [] }, { images: [], projectKey: 'a' })).toThrow('export every page');
   });
 });

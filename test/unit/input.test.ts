@@ -76,8 +76,10 @@ describe('the workflow input', () => {
 
   test('evidence, requestedBy, unknown keys, a missing plan, a non-object', () => {
     expect(releaseInputProblems({ ...valid(), evidence: { trivy: 'http://169.254.169.254/latest' } }, 'release-x'))
-      .toEqual(['evidence.trivy must be an s3://bucket/key URI or an absolute path on the worker']);
-    expect(releaseInputProblems({ ...valid(), evidence: { trivy: 's3://ci-reports/trivy.json', gitleaks: '/reports/gitleaks.json' } }, 'release-x')).toEqual([]);
+      .toEqual(['evidence.trivy must be an s3://bucket/key URI or a path below the worker\'s evidence root, without ".."']);
+    expect(releaseInputProblems({ ...valid(), evidence: { npmAudit: '../../etc/passwd' } }, 'release-x'))
+      .toEqual(['evidence.npmAudit must be an s3://bucket/key URI or a path below the worker\'s evidence root, without ".."']);
+    expect(releaseInputProblems({ ...valid(), evidence: { trivy: 's3://ci-reports/trivy.json', gitleaks: 'gitleaks.json', sonarqubeHotspots: '/reports/sonar.json' } }, 'release-x')).toEqual([]);
     expect(releaseInputProblems({ ...valid(), requestedBy: 'kim\r\napproved: yes' }, 'release-x')).toEqual(['requestedBy must not contain control characters']);
     expect(releaseInputProblems({ ...valid(), skipPreflight: true }, 'release-x')).toEqual(['the input has unknown key "skipPreflight"']);
     expect(releaseInputProblems({ version: '2.4.0', imageTag: 't' }, 'release-x')).toEqual(['plan is required']);

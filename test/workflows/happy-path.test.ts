@@ -37,6 +37,9 @@ test('a default release runs every seed stage in order, watches each step for it
     // 13 preflight checks, and the release baseline once more after approval.
     expect(world.named('runCheck')).toHaveLength(14);
     expect((world.named('runCheck')[13].args as { check: { kind: string } }).check.kind).toBe('release-baseline');
+    // The security-evidence check ties CI's reports to this release: app, version and image tag (hole 11).
+    const evidenceCheck = world.named('runCheck').find((c) => (c.args as { check: { kind: string } }).check.kind === 'security-evidence');
+    expect((evidenceCheck?.args as { context: object }).context).toMatchObject({ app: 'hwayo', version: expect.any(String), imageTag: '1234-abc1234' });
     expect(result.report.compensations).toEqual([]);
     // Blue is deleted only after the 24 h retention window.
     const started = Date.parse(result.report.startedAt);

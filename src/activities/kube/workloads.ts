@@ -86,6 +86,16 @@ export async function copySecretsAndConfig(k: KubeClients, input: { from: string
 
 const summary = (d: V1Deployment) => ({ name: d.metadata?.name ?? '', image: imageOf(d), replicas: d.spec?.replicas ?? 1 });
 
+/** The images deployGreen would run: every container of blue's deployments on `imageTag` (sorted, once each). */
+export async function deployedImages(k: KubeClients, blueNamespace: string, services: string[], imageTag: string): Promise<string[]> {
+  const images = new Set<string>();
+  for (const name of services) {
+    const blue = await kubeCall(`read deployment ${blueNamespace}/${name}`, () => k.apps.readNamespacedDeployment({ name, namespace: blueNamespace }));
+    for (const c of blue.spec?.template.spec?.containers ?? []) images.add(withTag(c.image ?? '', imageTag));
+  }
+  return [...images].sort();
+}
+
 export async function deployGreen(k: KubeClients, input: DeployGreenInput): Promise<DeployResult> {
   await requireNamespace(k, input.to);
   const deployments: DeployResult['deployments'] = [];
