@@ -44,6 +44,7 @@ export const VARIABLES = [
   'KUBECONFIG', 'HWAYO_KUBE_IN_CLUSTER', 'HWAYO_FIELD_MANAGER', 'PROMETHEUS_URL', 'PROMETHEUS_TIMEOUT_MS',
   'AWS_REGION', 'AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'DATABASE_URL', 'REDIS_URL',
   'SLACK_WEBHOOK_URL', 'PAGERDUTY_EVENTS_URL', 'PAGERDUTY_ROUTING_KEY', 'SMTP_URL', 'SMTP_FROM', 'HWAYO_TLS_CA_FILE',
+  'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_SERVICE_NAME', 'OTEL_SDK_DISABLED', 'OTEL_TRACES_EXPORTER',
 ] as const;
 const SLACK_CHANNEL_VAR = /^SLACK_WEBHOOK_URL_[A-Z0-9_]+$/;
 
@@ -99,6 +100,12 @@ const schema = z.object({
   SMTP_URL: url(['smtp:', 'smtps:']).optional(),
   SMTP_FROM: optional(z.string().min(3)),
   HWAYO_TLS_CA_FILE: readableFile.optional(),
+  // Tracing (src/telemetry/tracing.ts): off unless an endpoint is set; spans go over OTLP/HTTP.
+  OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url(['http:', 'https:']).optional(),
+  OTEL_SERVICE_NAME: optional(z.string().min(1)),
+  OTEL_SDK_DISABLED: bool,
+  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none']).optional(),
 }).superRefine((v, ctx) => {
   if (!!v.TEMPORAL_TLS_CERT !== !!v.TEMPORAL_TLS_KEY) {
     ctx.addIssue({ code: 'custom', path: [v.TEMPORAL_TLS_CERT ? 'TEMPORAL_TLS_KEY' : 'TEMPORAL_TLS_CERT'], message: 'mTLS needs both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY' });
