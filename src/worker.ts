@@ -7,6 +7,7 @@ import { createWorkerHttpServer, listen } from './worker/http';
 import { JsonLogger, stageObserver } from './worker/logging';
 import { WorkerMetrics } from './worker/metrics';
 import { connect, createWorker } from './worker/start';
+import { flushTracing } from './telemetry/tracing';
 
 async function main(): Promise<number> {
   let config: WorkerConfig;
@@ -61,6 +62,7 @@ async function main(): Promise<number> {
     logger.error('worker failed', { error: err });
     return 1;
   } finally {
+    await flushTracing();
     await connection?.close().catch(() => undefined);
     await new Promise((r) => http.close(r));
   }

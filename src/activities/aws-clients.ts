@@ -3,6 +3,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import { WAFV2Client } from '@aws-sdk/client-wafv2';
+import { tracedAwsClient } from '../telemetry/tracing';
 import type { ActivityConfig } from './config';
 
 function baseOptions(config: ActivityConfig) {
@@ -20,11 +21,12 @@ export function awsClients(config: ActivityConfig) {
   const base = baseOptions(config);
   let rds: RDSClient | undefined, s3: S3Client | undefined, waf: WAFV2Client | undefined, ec2: EC2Client | undefined;
   return {
-    rds: () => (rds ??= new RDSClient(base)),
+    // Every command is a child span of the activity's (when tracing is on).
+    rds: () => (rds ??= tracedAwsClient(new RDSClient(base))),
     // Path-style addressing: an endpoint override (moto) has no per-bucket DNS names.
-    s3: () => (s3 ??= new S3Client({ ...base, forcePathStyle: base.endpoint !== undefined })),
-    waf: () => (waf ??= new WAFV2Client(base)),
-    ec2: () => (ec2 ??= new EC2Client(base)),
+    s3: () => (s3 ??= tracedAwsClient(new S3Client({ ...base, forcePathStyle: base.endpoint !== undefined }))),
+    waf: () => (waf ??= tracedAwsClient(new WAFV2Client(base))),
+    ec2: () => (ec2 ??= tracedAwsClient(new EC2Client(base))),
   };
 }
 

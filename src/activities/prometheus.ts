@@ -2,6 +2,7 @@
 // empty result, NaN, HTTP error and timeout each come back as their own reason.
 import type { ActivityConfig } from './config';
 import type { MetricQuery, MetricReading } from './contract';
+import { traced } from '../telemetry/tracing';
 import { httpRequest, NetworkFailure } from './http';
 
 interface PromSample { metric: Record<string, string>; value: [number, string] }
@@ -53,6 +54,15 @@ export function createPrometheusActivities(config: ActivityConfig) {
   const { url, timeoutMs } = config.prometheus;
 
   async function query(q: MetricQuery): Promise<MetricReading> {
+    return traced('prometheus query', { 'hwayo.metric': q.name, 'db.system': 'prometheus', 'db.query.text': q.promql }, async (span) => {
+      const reading = await queryOnce(q);
+      if ('value' in reading) span.setAttribute('hwayo.metric.value', reading.value);
+      else span.setAttribute('hwayo.metric.inconclusive', reading.inconclusive);
+      return reading;
+    });
+  }
+
+  async function queryOnce(q: MetricQuery): Promise<MetricReading> {
     const endpoint = `${url.replace(/\/$/, '')}/api/v1/query`;
     try {
       const res = await httpRequest(endpoint, {

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { Client, Connection, isGrpcServiceError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { dataConverterFromEnv } from '../codec';
+import { clientTracingInterceptors, flushTracing, startTracing } from '../telemetry/tracing';
 import { CliError, EXIT, usageError, type Io, type Options } from './cli';
 
 export const CONNECTION_OPTIONS = {
@@ -67,14 +68,21 @@ export async function connect(values: Record<string, unknown>, io: Io): Promise<
   } catch (err) {
     throw usageError(`payload codec: ${(err as Error).message}`);
   }
+  let tracing;
+  try {
+    tracing = startTracing(env, 'hwayo-release-cli');
+  } catch (err) {
+    throw usageError((err as Error).message);
+  }
   let connection: Connection;
   try {
     connection = await Connection.connect({ address, tls, apiKey, connectTimeout: '5s' });
   } catch (err) {
     throw new CliError(`cannot reach Temporal at ${address}: ${(err as Error).message}`, EXIT.unreachable);
   }
-  const client = new Client({ connection, namespace, dataConverter });
-  return { client, namespace, address, close: () => connection.close() };
+  // With OTEL_EXPORTER_OTLP_ENDPOINT set, `start` opens the release's trace and passes it on in the headers.
+  const client = new Client({ connection, namespace, dataConverter, interceptors: { workflow: clientTracingInterceptors(tracing) } });
+  return { client, namespace, address, close: async () => { await flushTracing(); await connection.close(); } };
 }
 
 /** Runs `fn` with a connection, always closing it; maps Temporal errors to exit codes. */

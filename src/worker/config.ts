@@ -45,6 +45,7 @@ export const VARIABLES = [
   'AWS_REGION', 'AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'DATABASE_URL', 'REDIS_URL',
   'SLACK_WEBHOOK_URL', 'PAGERDUTY_EVENTS_URL', 'PAGERDUTY_ROUTING_KEY', 'SMTP_URL', 'SMTP_FROM', 'HWAYO_TLS_CA_FILE',
   'HWAYO_EVIDENCE_ROOT', 'HWAYO_EVIDENCE_BUCKET',
+  'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_SERVICE_NAME', 'OTEL_SDK_DISABLED', 'OTEL_TRACES_EXPORTER',
 ] as const;
 const SLACK_CHANNEL_VAR = /^SLACK_WEBHOOK_URL_[A-Z0-9_]+$/;
 
@@ -103,6 +104,12 @@ const schema = z.object({
   HWAYO_TLS_CA_FILE: readableFile.optional(),
   HWAYO_EVIDENCE_ROOT: z.string().refine((p) => isDirectory(p), { message: 'must be an existing, readable directory' }).optional(),
   HWAYO_EVIDENCE_BUCKET: optional(z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name')),
+  // Tracing (src/telemetry/tracing.ts): off unless an endpoint is set; spans go over OTLP/HTTP.
+  OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url(['http:', 'https:']).optional(),
+  OTEL_SERVICE_NAME: optional(z.string().min(1)),
+  OTEL_SDK_DISABLED: bool,
+  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none']).optional(),
 }).superRefine((v, ctx) => {
   if (!!v.TEMPORAL_TLS_CERT !== !!v.TEMPORAL_TLS_KEY) {
     ctx.addIssue({ code: 'custom', path: [v.TEMPORAL_TLS_CERT ? 'TEMPORAL_TLS_KEY' : 'TEMPORAL_TLS_CERT'], message: 'mTLS needs both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY' });

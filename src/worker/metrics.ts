@@ -4,6 +4,8 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { InjectedSinks } from '@temporalio/worker';
 import type { Stage } from '../workflows/definitions';
 import type { ReleaseMetricsSinks } from '../workflows/sinks';
+import type { OpenTelemetrySinks } from '@temporalio/interceptors-opentelemetry/lib/workflow/definitions';
+import { workflowTracingSinks } from '../telemetry/tracing';
 
 export class WorkerMetrics {
   readonly registry = new Registry();
@@ -72,7 +74,11 @@ export class WorkerMetrics {
  * Sinks for replay workers: the workflow calls its sinks during replay, and the SDK logs an error for
  * an unregistered one, but never runs them while replaying; so these do nothing.
  */
-export function replaySinks(): InjectedSinks<ReleaseMetricsSinks> {
+export function replaySinks(): InjectedSinks<ReleaseMetricsSinks & OpenTelemetrySinks> {
   const none = { fn: () => undefined };
-  return { releaseMetrics: { started: none, finished: none, stage: none, analysis: none, rollback: none, approvalWait: none } };
+  return {
+    releaseMetrics: { started: none, finished: none, stage: none, analysis: none, rollback: none, approvalWait: none },
+    // The bundled workflow interceptors trace (src/worker/workflow-interceptors.ts): their sink, doing nothing.
+    ...workflowTracingSinks(undefined),
+  };
 }

@@ -8,6 +8,7 @@ import { activityMetricsInterceptor } from './activity-interceptors';
 import type { WorkerConfig } from './config';
 import type { WorkerMetrics } from './metrics';
 import { DEFAULT_BUNDLE_PATH, WORKFLOW_INTERCEPTORS_PATH, WORKFLOWS_PATH } from './paths';
+import { activityTracingInterceptors, startTracing, workflowTracingSinks } from '../telemetry/tracing';
 
 
 export async function connect(config: WorkerConfig): Promise<NativeConnection> {
@@ -33,6 +34,8 @@ export function workflowSource(config: WorkerConfig): { mode: 'prebuilt' | 'sour
 
 export async function createWorker(config: WorkerConfig, connection: NativeConnection, metrics: WorkerMetrics, activities = createActivities(config.activities)): Promise<{ worker: Worker; mode: 'prebuilt' | 'source' }> {
   const source = workflowSource(config);
+  // Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set (validated with the rest of the configuration).
+  const tracing = startTracing(config.env, 'hwayo-release-worker');
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
@@ -42,11 +45,12 @@ export async function createWorker(config: WorkerConfig, connection: NativeConne
     // The prebuilt bundle always carries the failure converter (scripts/bundle-workflows.ts); use it here too.
     dataConverter: { ...dataConverterFromEnv(config.env), failureConverterPath: FAILURE_CONVERTER_PATH },
     interceptors: {
-      activity: [activityMetricsInterceptor(metrics)],
+      // Tracing first: the metrics interceptor's time then falls inside the RunActivity span.
+      activity: [...activityTracingInterceptors(tracing), activityMetricsInterceptor(metrics)],
       // The prebuilt bundle already contains them (scripts/bundle-workflows.ts).
       workflowModules: source.mode === 'source' ? [WORKFLOW_INTERCEPTORS_PATH] : [],
     },
-    sinks: metrics.sinks(),
+    sinks: { ...metrics.sinks(), ...workflowTracingSinks(tracing) },
     // In-flight activities get this long to finish on shutdown; after it they are cancelled and the
     // server retries them elsewhere (long ones resume from their last heartbeat).
     shutdownGraceTime: config.shutdownGraceMs,

@@ -1,6 +1,7 @@
 // Maps Kubernetes API failures onto the project's failure types (src/activities/errors.ts):
 // 401/403 and 404 and 400/422 cannot be fixed by a retry; 409, 429, 5xx and network errors can.
 import { ApplicationFailure } from '@temporalio/common';
+import { traced } from '../../telemetry/tracing';
 import { nonRetryable, retryable } from '../errors';
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN', 'UND_ERR_SOCKET']);
@@ -55,7 +56,7 @@ export function kubeFailure(err: unknown, what: string): ApplicationFailure {
 /** Runs one API call and rethrows its failure classified. */
 export async function kubeCall<T>(what: string, call: () => Promise<T>): Promise<T> {
   try {
-    return await call();
+    return await traced(`k8s ${what}`, { 'rpc.system': 'kubernetes' }, call);
   } catch (err) {
     throw kubeFailure(err, what);
   }
@@ -64,9 +65,17 @@ export async function kubeCall<T>(what: string, call: () => Promise<T>): Promise
 /** Runs one API call; a 404 gives undefined (for objects that may legitimately be missing). */
 export async function kubeCallOptional<T>(what: string, call: () => Promise<T>): Promise<T | undefined> {
   try {
-    return await call();
+    // A 404 is an answer here, not a failed call: its span ends ok.
+    return await traced(`k8s ${what}`, { 'rpc.system': 'kubernetes' }, async (span) => {
+      try {
+        return await call();
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+        span.setAttribute('hwayo.not_found', true);
+        return undefined;
+      }
+    });
   } catch (err) {
-    if (isNotFound(err)) return undefined;
     throw kubeFailure(err, what);
   }
 }
