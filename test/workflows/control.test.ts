@@ -167,7 +167,8 @@ test('a worker stopped mid-canary and a new worker finish the release with no tr
     const h = await t.env.client.workflow.start(releaseWorkflow, { args: [{ plan: defaultPlan(), version: '2.4.0', imageTag: '1234-abc1234' }], taskQueue, workflowId });
     await waitForStatus(() => h.query(statusQuery), (s) => s.stage === 'awaiting-approval', (ms) => t.env.sleep(ms));
     for (const role of ROLES) await h.signal(approveSignal, { approverId: role, role, decision: 'approve' });
-    await waitForStatus(() => h.query(statusQuery), (s) => s.greenWeight === 25 && s.window !== undefined, (ms) => t.env.sleep(ms));
+    // A cacheless worker replays the whole history for every query: slow on a busy machine.
+    await waitForStatus(() => h.query(statusQuery), (s) => s.greenWeight === 25 && s.window !== undefined, (ms) => t.env.sleep(ms), 120_000);
     // Stop while the release sits on its analysis timer (time does not move without a result waiter).
     await new Promise((r) => setTimeout(r, 500));
     return h;
@@ -183,12 +184,14 @@ test('a worker stopped mid-canary and a new worker finish the release with no tr
   expect(world.named('deployGreen')).toHaveLength(1);
   expect(world.calls.length).toBeGreaterThan(callsBefore);
   expect(result.report.steps.map((s) => [s.weight, s.result])).toEqual([[5, 'passed'], [25, 'passed'], [50, 'passed'], [100, 'passed']]);
-});
+}, 240_000);
 
 test('the CLI reads a release whose outcome is decided but whose report is still being stored as finished', async () => {
   let release!: () => void;
   const held = new Promise<void>((r) => (release = r));
   await withRelease(t.env, t.bundle, { approve: false, scripts: { storeReport: () => held } }, async ({ handle, waitFor }) => {
+    // The gate takes decisions once preflight has passed; a refused reject would leave storeReport held.
+    await waitFor((s) => s.stage === 'awaiting-approval');
     await handle.executeUpdate(rejectUpdate, { args: [{ approverId: 'qa-lead', role: 'qa-lead', decision: 'reject', comment: 'not this week' }] });
     await waitFor((s) => s.stage === 'done');
     const viewing = viewRelease(t.env.client, handle.workflowId);

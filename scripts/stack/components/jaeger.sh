@@ -18,16 +18,16 @@ QUERY_GRPC_PORT=${JAEGER_QUERY_GRPC_PORT:-16685}
 HEALTH_PORT=${JAEGER_HEALTH_PORT:-13133}
 DIR="$HWAYO_STACK_DIR/jaeger"
 
-# One package, niced harder than the kube builds (2 shared cores; a cold build takes many minutes),
-# one compile at a time; -mod=readonly: the committed go.sum is the pin.
+# One package, niced like the kube builds (2 shared cores; a cold build takes many minutes);
+# -mod=readonly: the committed go.sum is the pin.
 install() {
   [ -x "$JAEGER_BIN" ] && return 0
   command -v go >/dev/null || { slog "go is required to build jaeger"; exit 1; }
   slog "building jaeger $JAEGER_VERSION from github.com/jaegertracing/jaeger@$JAEGER_MODULE_VERSION (cold builds take 10-20 minutes)"
   mkdir -p "$(dirname "$JAEGER_BIN")"
   local t0; t0=$(date +%s)
-  (cd "$REPO_ROOT/scripts/stack/jaeger-build" && GOMAXPROCS=1 GOFLAGS="-mod=readonly -buildvcs=false" CGO_ENABLED=0 nice -n 19 \
-    go build -p 1 -trimpath -ldflags "-s -w -X github.com/jaegertracing/jaeger/internal/version.latestVersion=$JAEGER_VERSION" \
+  (cd "$REPO_ROOT/scripts/stack/jaeger-build" && GOFLAGS="-mod=readonly -buildvcs=false" CGO_ENABLED=0 nice -n 10 \
+    go build -trimpath -ldflags "-s -w -X github.com/jaegertracing/jaeger/internal/version.latestVersion=$JAEGER_VERSION" \
     -o "$JAEGER_BIN.tmp" github.com/jaegertracing/jaeger/cmd/jaeger)
   mv "$JAEGER_BIN.tmp" "$JAEGER_BIN"
   slog "built jaeger in $(( $(date +%s) - t0 )) s"
