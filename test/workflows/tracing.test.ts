@@ -13,12 +13,12 @@ import { Client } from '@temporalio/client';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { releaseWorkflow } from '../../src/workflows';
-import { approveSignal } from '../../src/workflows/definitions';
+import { approveSignal, statusQuery } from '../../src/workflows/definitions';
 import { defaultPlan } from '../../src/plan/load';
 import { WorkerMetrics, replaySinks } from '../../src/worker/metrics';
 import { WORKFLOW_INTERCEPTORS_PATH } from '../../src/worker/paths';
 import { activityTracingInterceptors, clientTracingInterceptors, workflowTracingSinks, type Tracing } from '../../src/telemetry/tracing';
-import { createTestEnv, ROLES, uniqueId } from './env';
+import { createTestEnv, ROLES, uniqueId, waitForStatus } from './env';
 import { FakeWorld, firingValue } from './fake-world';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
@@ -59,6 +59,8 @@ test('a release rolled back at 5%: one trace from start to rollback, a span per 
     const handle = await client.workflow.start(releaseWorkflow, {
       args: [{ plan, version: '2.4.0', imageTag: '1234-abc1234', lastKnownGoodTag: '1200-0ld600d' }], taskQueue, workflowId,
     });
+    // The gate takes decisions once preflight has passed.
+    await waitForStatus(() => handle.query(statusQuery), (st) => st.stage === 'awaiting-approval', () => env.sleep(1_000));
     for (const role of ROLES) await handle.signal(approveSignal, { approverId: role, role, decision: 'approve', comment: `${role} ok` });
     return handle.result();
   });
