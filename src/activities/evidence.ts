@@ -105,6 +105,8 @@ const gitleaksOutcome = (found: string[]): GateOutcome => (found.length
 export function gitleaksGate(report: unknown, artifact: ReleaseArtifact): GateOutcome {
   const describe = (f: Record<string, unknown>) => `${f.RuleID} in ${f.File}:${f.StartLine}${f.Commit ? ` (commit ${String(f.Commit).slice(0, 8)})` : ''}`;
   if (Array.isArray(report)) {
+    // Findings in the plain format always block; an array of anything else is some other report.
+    if (report.some((f) => !obj(f) || typeof f.RuleID !== 'string')) throw new EvidenceError('not a Gitleaks SARIF report (a JSON array whose items are not Gitleaks findings)');
     if (report.length) return gitleaksOutcome((report as Record<string, unknown>[]).map(describe));
     throw new EvidenceError('an empty Gitleaks JSON array names no commit and proves nothing: hand over `--report-format sarif` with the run\'s versionControlProvenance');
   }
