@@ -136,7 +136,7 @@ describe('a hostile version cannot turn a breach into a pass', () => {
   it('a query that tags the canary\'s error rate with the version still reports the breach', async () => {
     // label_replace puts the version on the result, a way a plan may carry it into the readings.
     const metric = { name: 'error_rate', query: `label_replace(${errorRate('')}, "version", "{{version}}", "", "")`, rollback: { above: 5 } };
-    expect(() => validatePlan({ metrics: [metric] })).not.toThrow();
+    expect(() => validatePlan({ approval: { allowUnsigned: true }, metrics: [metric] })).not.toThrow();
     const [q] = metricQueries([metric], hostileVars, 'canary');
     const canary = await eventually('green error rate above 5%', 120_000, async () => {
       const result = await read(q.promql);

@@ -87,7 +87,8 @@ export async function kubeCallOptional<T>(what: string, call: () => Promise<T>):
 export async function retryOnConflict<T>(what: string, attempt: () => Promise<T>, maxAttempts = 8): Promise<T> {
   for (let i = 1; ; i++) {
     try {
-      return await attempt();
+      // Each read-modify-write attempt is one span (traces show conflicts as retried attempts).
+      return await traced(`k8s ${what}`, { 'rpc.system': 'kubernetes', 'hwayo.attempt': i }, attempt);
     } catch (err) {
       if (!isConflict(err) || i >= maxAttempts) throw kubeFailure(err, what);
       await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** i, 1000) * (0.5 + Math.random() / 2)));
