@@ -15,7 +15,7 @@ import { WorkerMetrics } from '../../src/worker/metrics';
 import { createWorker } from '../../src/worker/start';
 import { defaultPlan } from '../../src/plan/load';
 import { releaseWorkflow } from '../../src/workflows';
-import { approveSignal, type ReleaseInput } from '../../src/workflows/definitions';
+import { approveSignal, statusQuery, type ReleaseInput } from '../../src/workflows/definitions';
 import { FakeWorld, firingValue } from '../workflows/fake-world';
 import { decodedHistoryJson, newKey, rawHistory, stackSecrets } from './codec-helpers';
 import { stackConfig, stackEnv } from './stack';
@@ -68,6 +68,12 @@ beforeAll(async () => {
   workflowId = `codec-release-${randomUUID().slice(0, 8)}`;
   const input: ReleaseInput = { plan, version: '2.4.0', imageTag: '1234-abc1234', requestedBy: 'codec-test' };
   const handle = await oldClient.workflow.start(releaseWorkflow, { args: [input], taskQueue, workflowId });
+  // The gate takes decisions once preflight has passed (read with both keys: the worker writes with k2).
+  const reader = new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverterFromEnv({ HWAYO_CODEC_KEYS: `${k2},${k1}` }) });
+  for (let deadline = Date.now() + 60_000; (await reader.workflow.getHandle(workflowId).query(statusQuery)).stage !== 'awaiting-approval';) {
+    if (Date.now() > deadline) throw new Error('the release never reached awaiting-approval');
+    await new Promise((r) => setTimeout(r, 200));
+  }
   for (const role of ['tech-lead', 'product-manager', 'qa-lead']) {
     await handle.signal(approveSignal, { approverId: role, role, decision: 'approve', comment: `${commentMarker} from ${role}` });
   }

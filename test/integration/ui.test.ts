@@ -111,7 +111,7 @@ test('the UI finds the release waiting for approval by its search attributes and
     }
     expect(text).toContain('Current Details');
     expect(text).toContain('waiting for: tech-lead, product-manager, qa-lead');
-    expect(text).toContain(`hwayo ${version} (ui-1): awaiting-approval`);
+    expect(text).toContain(`hwayo ${version} (412-3f9c2ab): awaiting-approval`);
   } finally {
     await page.screenshot({ path: join(RESULTS, 'ui-release-awaiting-approval.png'), fullPage: true });
   }
