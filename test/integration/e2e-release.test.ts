@@ -265,7 +265,8 @@ test('a sick canary: the real Prometheus sees green failing, the workflow rolls 
   expect(await virtualServiceWeights()).toEqual({ 'hwayo-production': 100, 'hwayo-production-green': 0 });
   // The rollback paged (PagerDuty, deduplicated by release) and went to #hwayo-critical.
   const pages = await until('a page for the release', async () => { const p = await received('pagerduty', id); return p.length ? p : undefined; }, 30_000);
-  expect(pages[0].body).toMatchObject({ event_action: 'trigger', dedup_key: id });
+  // One incident per run and kind of event: <release>:<run id>:rollback-started.
+  expect(pages[0].body).toMatchObject({ event_action: 'trigger', dedup_key: expect.stringMatching(new RegExp(`^${id.replace(/[.]/g, '\\.')}:[0-9a-f-]{36}:rollback-started$`)) });
   // Slack, PagerDuty and mail are sent in parallel: the Slack post may land after the page.
   const critical = await until('a #hwayo-critical post', async () =>
     (await received('slack', version)).find((m) => m.channel === '#hwayo-critical' && JSON.stringify(m.body).includes('Rolling back')), 30_000);
