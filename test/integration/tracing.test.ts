@@ -15,8 +15,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { Client, Connection } from '@temporalio/client';
 import { parse as parseYaml, stringify } from 'yaml';
 import { createActivities } from '../../src/activities';
-import { run } from '../../src/client/main';
-import type { Io } from '../../src/client/cli';
+import { cliOk } from './cli-runner';
 import { WorkerMetrics } from '../../src/worker/metrics';
 import { WORKFLOW_INTERCEPTORS_PATH } from '../../src/worker/paths';
 import { activityTracingInterceptors, flushTracing, startTracing, workflowTracingSinks } from '../../src/telemetry/tracing';
@@ -51,14 +50,7 @@ interface JaegerTrace { traceID: string; spans: JaegerSpan[]; processes: Record<
 const tag = (s: JaegerSpan, key: string) => s.tags.find((t) => t.key === key)?.value;
 const parentOf = (t: JaegerTrace, s: JaegerSpan) => t.spans.find((p) => s.references.some((r) => r.refType === 'CHILD_OF' && r.spanID === p.spanID));
 
-async function cli(...argv: string[]): Promise<string> {
-  let out = '';
-  let err = '';
-  const io: Io = { out: (t) => void (out += `${t}\n`), err: (t) => void (err += `${t}\n`), env: process.env, isTTY: false };
-  const code = await run(argv, io);
-  if (code !== 0) throw new Error(`hwayo-release ${argv.join(' ')} exited ${code}: ${err}${out}`);
-  return out;
-}
+const cli = cliOk;
 
 /** The traces Jaeger holds for our service that carry this release id. */
 async function traceOf(releaseId: string): Promise<JaegerTrace | undefined> {

@@ -12,8 +12,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { createActivities } from '../../src/activities';
 import { WorkerMetrics } from '../../src/worker/metrics';
 import { dataConverterFromEnv } from '../../src/codec';
-import type { Io } from '../../src/client/cli';
-import { run } from '../../src/client/main';
+import { cliOk } from './cli-runner';
 import { withKubeconfig } from './kube-helpers';
 import { stackConfig, stackVar, startFromSeedState } from './stack';
 
@@ -30,14 +29,7 @@ let connection: NativeConnection | undefined;
 let browser: BrowserContext | undefined;
 let releaseId: string | undefined;
 
-async function cli(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const io: Io = { out: (t) => void (out += `${t}\n`), err: (t) => void (err += `${t}\n`), env: process.env, isTTY: false };
-  const code = await run(argv, io);
-  if (code !== 0) throw new Error(`hwayo-release ${argv.join(' ')} exited ${code}: ${err}${out}`);
-  return out;
-}
+const cli = cliOk;
 
 beforeAll(async () => {
   await startFromSeedState('hwayo', 'the UI test starts a release of its own');
