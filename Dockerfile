@@ -2,7 +2,7 @@
 # hwayo-release worker (and codec server) image. Build: docker build -t hwayo-release:0.1.0 .
 
 # ---- build: compile TypeScript and prebuild the workflow bundle into dist/ -------------------------
-FROM node:20.19.5-bookworm AS build
+FROM node:22.23.3-bookworm AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -14,7 +14,7 @@ RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund
 
 # ---- runtime: production dependencies and dist/ only, as a non-root user ----------------------------
-FROM node:20.19.5-bookworm-slim AS runtime
+FROM node:22.23.3-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     HWAYO_WORKER_HTTP_HOST=0.0.0.0 \
     HWAYO_WORKER_HTTP_PORT=9464 \

@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=bench/.results.md
 : > "$OUT"
+# Node >= 22 first on PATH (scripts/install/node.sh); the header below says which node ran.
+NODE_BIN=$(bash scripts/install/node.sh)
+[ -z "$NODE_BIN" ] || export PATH="$NODE_BIN:$PATH"
 bash scripts/install/temporal.sh
 bash scripts/stack/down.sh >/dev/null 2>&1 || true
 bash scripts/stack/up.sh 2> bench/.stack-up.log

@@ -10,6 +10,9 @@ STACK="${HWAYO_STACK_DIR:-$ROOT/.stack}"
 DEMO="$STACK/demo"
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 cli() { node "$ROOT/bin/hwayo-release" "$@"; }
+# Node >= 22 first on PATH: the pinned one (scripts/install/node.sh) when the machine's is older.
+NODE_BIN=$(bash scripts/install/node.sh)
+[ -z "$NODE_BIN" ] || export PATH="$NODE_BIN:$PATH"
 
 if [ "${1:-}" = stop ]; then
   bash "$ROOT/scripts/stack/down.sh" # stops the demo worker first

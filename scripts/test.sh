@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.."
 REPO=$(pwd)
 RESULTS="$REPO/.jest-results.json"
 log() { printf '[test] %s\n' "$*" >&2; }
+# Node >= 22 first on PATH: the pinned one (scripts/install/node.sh) when the machine's is older.
+NODE_BIN=$(bash scripts/install/node.sh) || { log "installing Node failed"; echo "0 passed, 1 failed"; exit 1; }
+[ -z "$NODE_BIN" ] || export PATH="$NODE_BIN:$PATH"
+log "node $(node --version), npm $(npm --version)"
 
 stop_stack() { bash scripts/stack/down.sh >/dev/null 2>&1 || true; }
 trap stop_stack EXIT

@@ -4,7 +4,10 @@
 source "$(dirname "$0")/lib.sh"
 ALL=(kube jaeger prometheus moto postgres redis tls sinks temporal)
 components=("$@"); [ ${#components[@]} -eq 0 ] && components=("${ALL[@]}")
-# The metrics app, sinks and TLS servers are ours, in TypeScript: they need the npm packages.
+# The metrics app, sinks and TLS servers are ours, in TypeScript: they need Node >= 22 (the pinned
+# one from scripts/install/node.sh when the machine's is older) and the npm packages.
+NODE_BIN=$(bash "$REPO_ROOT/scripts/install/node.sh")
+[ -z "$NODE_BIN" ] || export PATH="$NODE_BIN:$PATH"
 if [ ! -d "$REPO_ROOT/node_modules" ]; then slog "npm ci"; (cd "$REPO_ROOT" && npm ci --no-audit --no-fund >&2); fi
 for c in "${components[@]}"; do
   script="$REPO_ROOT/scripts/stack/components/$c.sh"

@@ -1,4 +1,4 @@
-// @kubernetes/client-node 1.x ships as ES modules only. Node >= 20.19 loads them with require(), but
+// @kubernetes/client-node 1.x ships as ES modules only. Node >= 22 loads them with require(), but
 // Jest's module system cannot (and it wraps `node:module`'s createRequire), so tests map the package
 // to Node's own require, reached through process.getBuiltinModule:
 //   jest.mock('@kubernetes/client-node', () => jest.requireActual('./native-esm').kubernetesClient());

@@ -115,8 +115,8 @@ describe('Dockerfile', () => {
     .map((l) => { const [op, ...rest] = l.split(/\s+/); return { op: op.toUpperCase(), args: rest.join(' ') }; });
   const of = (op: string) => instructions.filter((i) => i.op === op);
 
-  test('two stages: node:20 build, slim runtime', () => {
-    expect(of('FROM').map((f) => f.args)).toEqual([expect.stringMatching(/^node:20[\w.-]* AS build$/), expect.stringMatching(/^node:20[\w.-]*-slim AS runtime$/)]);
+  test('two stages: node:22 build, slim runtime', () => {
+    expect(of('FROM').map((f) => f.args)).toEqual([expect.stringMatching(/^node:22[\w.-]* AS build$/), expect.stringMatching(/^node:22[\w.-]*-slim AS runtime$/)]);
   });
 
   test('the build stage runs npm ci and npm run build; the runtime copies dist/ from it', () => {
