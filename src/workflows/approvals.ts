@@ -1,7 +1,7 @@
 // The approval gate's rules, pure: who may approve, which roles are still missing, and when the
 // gate is decided. The workflow records every request, accepted or refused, in its history.
 import type { ReleasePlan } from '../plan/types';
-import type { ApprovalRecord, ApprovalRequest } from './definitions';
+import type { ApprovalRecord, ApprovalRequest, Stage } from './definitions';
 import { publicKeyProblem, verifyStatement, type Subject } from './signatures';
 
 /** How far a signature's time may be from the workflow's clock. */
@@ -22,6 +22,20 @@ export interface GateContext {
    * plan says approval.allowUnsigned. Absent for histories recorded before, which keep the v1 rules.
    */
   strict?: { subject: Subject };
+}
+
+/** The gate's own state: opened once preflight passed, decided by the first decision that settles it. */
+export interface Gate {
+  opened: boolean;
+  decided?: string;
+}
+
+/** Why the gate takes no decision now (from `approval-v2` on); undefined while it is open. */
+export function gateClosedReason(gate: Gate, stage: Stage, deadlineMs: number | undefined, nowMs: number): string | undefined {
+  if (gate.decided) return gate.decided;
+  if (!gate.opened) return stage === 'preflight' ? 'preflight is still running; the gate opens when it has passed' : `the release is in ${stage}`;
+  if (deadlineMs !== undefined && nowMs >= deadlineMs) return 'the approval deadline has passed';
+  return stage === 'awaiting-approval' ? undefined : `the release is in ${stage}`;
 }
 
 /** True when the plan lets decisions through unsigned (only an explicit approval.allowUnsigned). */

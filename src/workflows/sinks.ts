@@ -3,11 +3,13 @@
 import { proxySinks, type Sinks } from '@temporalio/workflow';
 import type { MetricReading } from '../activities/contract';
 import type { Outcome, Stage } from './definitions';
+import type { RollbackTrigger } from './exits';
 
 export type AnalysisResult = 'pass' | 'breach' | 'unhealthy' | 'inconclusive';
-export type RollbackTrigger =
+/** Values of hwayo_rollbacks_total's `trigger` label (dashboards and alerts read them). */
+export type RollbackTriggerLabel =
   | 'metric-breach' | 'health-check' | 'inconclusive-metrics' | 'rollout-timeout' | 'manual' | 'manual-after-success'
-  | 'abort' | 'cancelled' | 'failure' | 'other';
+  | 'abort' | 'cancelled' | 'failure';
 
 export interface ReleaseMetricsSinks extends Sinks {
   releaseMetrics: {
@@ -15,7 +17,7 @@ export interface ReleaseMetricsSinks extends Sinks {
     finished(app: string, outcome: Outcome | 'failed' | 'cancelled'): void;
     stage(stage: Stage, greenWeight: number): void;
     analysis(stage: 'canary' | 'full-switch', results: { metric: string; result: AnalysisResult }[]): void;
-    rollback(trigger: RollbackTrigger): void;
+    rollback(trigger: RollbackTriggerLabel): void;
     approvalWait(seconds: number, decision: 'approved' | 'rejected' | 'timed-out' | 'aborted'): void;
   };
 }
@@ -34,16 +36,12 @@ export function analysisResults(
   }));
 }
 
-/** What started a rollback, from the reason the release records (see release.ts). */
-export function rollbackTrigger(why: string): RollbackTrigger {
-  if (why.startsWith('aborted by')) return 'abort';
-  if (why.startsWith('manual rollback by')) return 'manual';
-  if (why.startsWith('rollback after success')) return 'manual-after-success';
-  if (why.startsWith('workflow cancelled')) return 'cancelled';
-  if (why.startsWith('unexpected failure')) return 'failure';
-  if (why.startsWith('metrics inconclusive')) return 'inconclusive-metrics';
-  if (why.startsWith('green not ready')) return 'rollout-timeout';
-  if (/health check/.test(why)) return 'health-check';
-  if (/^(canary|full-switch) at \d+%/.test(why)) return 'metric-breach';
-  return 'other';
+/** The metric label of what started a rollback, read from its type (never from the message). */
+export function rollbackTriggerLabel(trigger: RollbackTrigger): RollbackTriggerLabel {
+  switch (trigger.kind) {
+    case 'metric': return 'metric-breach';
+    case 'health-check': case 'inconclusive-metrics': case 'rollout-timeout': case 'manual': case 'manual-after-success':
+    case 'abort': case 'cancelled': case 'failure':
+      return trigger.kind;
+  }
 }

@@ -1,6 +1,6 @@
 import { ed25519 } from '@noble/curves/ed25519';
 import { defaultPlan } from '../../src/plan/load';
-import { gateState, missingRoles, refusalReason, type GateContext } from '../../src/workflows/approvals';
+import { gateClosedReason, gateState, missingRoles, refusalReason, type GateContext } from '../../src/workflows/approvals';
 import type { ApprovalRecord, ApprovalRequest } from '../../src/workflows/definitions';
 import { canonicalJson, fromBase64, planDigest, publicKeyOf, publicKeyProblem, signStatement, statementText, toBase64, verifyStatement } from '../../src/workflows/signatures';
 
@@ -157,4 +157,14 @@ describe('signed statements bind the artifact (hole 4)', () => {
 test('a closed gate refuses and says to use abort (hole 1)', () => {
   expect(refusalReason(req('qa-lead', 'qa-lead', 'reject'), ctx([], { waiting: false, closedBecause: 'every required role has approved' })))
     .toBe('the approval gate is closed (every required role has approved); to stop the release use abort');
+});
+
+test('the gate is closed before it opened, after the deadline, outside awaiting-approval, and once decided', () => {
+  const now = Date.parse('2026-11-26T10:00:00Z');
+  expect(gateClosedReason({ opened: false }, 'preflight', undefined, now)).toBe('preflight is still running; the gate opens when it has passed');
+  expect(gateClosedReason({ opened: false }, 'done', undefined, now)).toBe('the release is in done');
+  expect(gateClosedReason({ opened: true }, 'awaiting-approval', now + 1, now)).toBeUndefined();
+  expect(gateClosedReason({ opened: true }, 'awaiting-approval', now, now)).toBe('the approval deadline has passed');
+  expect(gateClosedReason({ opened: true }, 'preflight-recheck', now + 1, now)).toBe('the release is in preflight-recheck');
+  expect(gateClosedReason({ opened: true, decided: 'rejected by qa (qa-lead)' }, 'awaiting-approval', now + 1, now)).toBe('rejected by qa (qa-lead)');
 });

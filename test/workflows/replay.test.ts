@@ -47,11 +47,14 @@ async function bundleWithoutGuard(name: string): Promise<WorkflowBundleWithSourc
   const copy = mkdtempSync(join(ROOT, '.replay-unpatched-'));
   try {
     cpSync(join(ROOT, 'src'), join(copy, 'src'), { recursive: true });
-    const file = join(copy, 'src', 'workflows', 'release.ts');
-    const source = readFileSync(file, 'utf8');
+    // The guard is wherever its stage lives (stages/preflight.ts today): exactly one file may hold it.
+    const workflows = join(copy, 'src', 'workflows');
     const guard = `patched('${name}')`;
-    if (!source.includes(guard)) throw new Error(`release.ts has no ${guard} guard`);
-    writeFileSync(file, source.split(guard).join('true'));
+    const holders = readdirSync(workflows, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts') && readFileSync(join(workflows, f), 'utf8').includes(guard));
+    if (holders.length !== 1) throw new Error(`expected one file of src/workflows with the ${guard} guard, found ${holders.length}`);
+    const file = join(workflows, holders[0]);
+    writeFileSync(file, readFileSync(file, 'utf8').split(guard).join('true'));
     return await bundleWorkflowCode({ workflowsPath: join(copy, 'src', 'workflows'), logger: new DefaultLogger('WARN') });
   } finally {
     rmSync(copy, { recursive: true, force: true });

@@ -1,0 +1,137 @@
+// Everything one release knows, in one object: where it is (stage, step, weight, outcome), what it
+// recorded (timeline, approvals, audit, preflight runs, windows, analyses), the controls it accepted
+// and the undo steps it owes. The stages change it; the status query and the report are built from it.
+import { log, patched, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { ReleasePlan } from '../plan/types';
+import { missingRoles, signaturesRequired, type Gate } from './approvals';
+import type { ControlState } from './control-rules';
+import type { QueryVars } from './decisions';
+import {
+  SA_APP, SA_OUTCOME, SA_STAGE, SA_VERSION, SA_WEIGHT,
+  type AnalysisRecord, type ApprovalRecord, type AuditEntry, type Outcome, type PendingDecision, type ReleaseInput,
+  type ReleaseReport, type ReleaseStatus, type Stage,
+} from './definitions';
+import { Saga } from './saga';
+import { planDigest, type Subject } from './signatures';
+
+export const iso = (ms = Date.now()): string => new Date(ms).toISOString();
+
+export class ReleaseState {
+  readonly plan: ReleasePlan;
+  readonly version: string;
+  readonly imageTag: string;
+  readonly releaseId: string;
+  /** This run (notification keys) and the first run of the chain (signed statements, restore owner). */
+  readonly runId: string;
+  readonly firstRunId: string;
+  readonly startedAt = iso();
+  // Reassigned once, before anything touches production, when the plan alternates its namespaces.
+  blue: string;
+  green: string;
+
+  stage: Stage = 'preflight';
+  outcome?: Outcome;
+  reason?: string;
+  step = 0;
+  greenWeight = 0;
+  readonly weights: number[] = [];
+  readonly approvals: ApprovalRecord[] = [];
+  readonly audit: AuditEntry[] = [];
+  readonly timeline: ReleaseReport['timeline'] = [];
+  readonly preflightRuns: ReleaseReport['preflight'] = [];
+  readonly steps: ReleaseReport['steps'] = [];
+  readonly analyses: AnalysisRecord[] = [];
+  readonly saga = new Saga();
+  approvalDeadlineMs?: number;
+  window: ReleaseStatus['window'];
+  pending?: PendingDecision;
+  rollbackWindowEndsMs?: number;
+  readonly control: ControlState = {};
+  /** Blue's replicas before it was scaled to 1 for the retention window. */
+  readonly blueReplicas: Record<string, number> = {};
+  private notificationSeq = 0;
+
+  // From `approval-v2` on: signed statements name what is released (version, tag, plan digest),
+  // signatures are required unless the plan says allowUnsigned, controls are checked for who sent
+  // them, and the gate takes decisions only while it is open. Older histories keep the old rules.
+  readonly subject: Subject | undefined;
+  readonly gate: Gate = { opened: false };
+
+  constructor(readonly input: ReleaseInput) {
+    const info = workflowInfo();
+    this.plan = input.plan;
+    this.version = input.version;
+    this.imageTag = input.imageTag;
+    this.releaseId = info.workflowId;
+    this.runId = info.runId;
+    this.firstRunId = info.firstExecutionRunId;
+    this.blue = input.plan.environments.blue;
+    this.green = input.plan.environments.green;
+    this.subject = patched('approval-v2') ? { version: this.version, imageTag: this.imageTag, planDigest: planDigest(this.plan) } : undefined;
+  }
+
+  vars(): QueryVars {
+    return { app: this.plan.app, version: this.version, blueNamespace: this.blue, greenNamespace: this.green };
+  }
+
+  nextNotificationSeq(): number {
+    return ++this.notificationSeq;
+  }
+
+  event(text: string): void {
+    this.timeline.push({ at: iso(), stage: this.stage, event: text });
+    log.info(text, { releaseId: this.releaseId, stage: this.stage });
+  }
+
+  /** The search attributes and the current details the Temporal UI shows. */
+  updateUi(): void {
+    const { plan, version, imageTag, stage, outcome, greenWeight, step } = this;
+    if (this.input.searchAttributes !== false) {
+      upsertSearchAttributes([
+        { key: SA_APP, value: plan.app },
+        { key: SA_VERSION, value: version },
+        { key: SA_STAGE, value: stage },
+        { key: SA_WEIGHT, value: greenWeight },
+        ...(outcome ? [{ key: SA_OUTCOME, value: outcome }] : []),
+      ]);
+    }
+    const lines = [
+      `**${plan.app} ${version}** (${imageTag}): ${stage}${outcome ? `, outcome **${outcome}**` : ''}`,
+      `green weight ${greenWeight}%${step ? `, step ${Math.min(step, plan.canary.steps.length)}/${plan.canary.steps.length}` : ''}`,
+    ];
+    if (stage === 'awaiting-approval') lines.push(`waiting for: ${missingRoles(plan, this.approvals).join(', ')}`);
+    if (this.pending) lines.push(`pending: ${this.pending.detail}`);
+    setCurrentDetails(lines.join('\n\n'));
+  }
+
+  enter(next: Stage, text?: string): void {
+    this.stage = next;
+    this.event(text ?? `entered ${next}`);
+    this.updateUi();
+  }
+
+  status(): ReleaseStatus {
+    const { plan, approvals, subject } = this;
+    return {
+      releaseId: this.releaseId, app: plan.app, version: this.version, imageTag: this.imageTag, stage: this.stage, outcome: this.outcome, reason: this.reason,
+      environments: { blue: this.blue, green: this.green }, step: this.step, steps: plan.canary.steps.length, greenWeight: this.greenWeight,
+      paused: this.control.paused !== undefined, window: this.window,
+      approvals: [...approvals], missingRoles: missingRoles(plan, approvals),
+      approvalDeadline: this.approvalDeadlineMs ? iso(this.approvalDeadlineMs) : undefined,
+      ...(subject ? { planDigest: subject.planDigest, signaturesRequired: signaturesRequired(plan) } : {}),
+      lastAnalysis: this.analyses[this.analyses.length - 1], pendingDecision: this.pending,
+      rollbackWindowEndsAt: this.rollbackWindowEndsMs ? iso(this.rollbackWindowEndsMs) : undefined,
+    };
+  }
+
+  report(): ReleaseReport {
+    const { plan, approvals } = this;
+    return {
+      releaseId: this.releaseId, app: plan.app, version: this.version, imageTag: this.imageTag, outcome: this.outcome ?? 'failed', reason: this.reason,
+      startedAt: this.startedAt, finishedAt: iso(),
+      timeline: [...this.timeline], approvals: [...approvals], preflight: [...this.preflightRuns], steps: [...this.steps], analyses: [...this.analyses],
+      compensations: [...this.saga.ran], audit: [...this.audit],
+      ...(this.subject && !signaturesRequired(plan) && approvals.some((a) => a.accepted && a.decision === 'approve' && !a.signature) ? { approvedWithoutSignatures: true } : {}),
+    };
+  }
+}

@@ -1,0 +1,59 @@
+// After the full switch: blue backed up and kept small for the retention window. A rollback within
+// the window brings it back; the window's end (or a promote) deletes it and the release is final.
+import { condition } from '@temporalio/workflow';
+import type { ControlRequest } from '../definitions';
+import { call, DEFAULT_OPTIONS } from '../proxies';
+import { iso, type ReleaseState } from '../release-state';
+import { releaseMetrics, rollbackTriggerLabel } from '../sinks';
+import { deleteNamespace, notify, setWeight, storeReport, waitForRollout } from '../steps';
+import { deleteGreen, verifyBlue } from './rollback';
+
+export async function retention(r: ReleaseState): Promise<void> {
+  const { plan, blue, releaseId, control } = r;
+  r.enter('promoting', 'release verified at 100%; retiring blue');
+  const backup = await call(DEFAULT_OPTIONS, `back up ${blue}`, 'backupNamespace', { namespace: blue, bucket: plan.artifactsBucket, key: `backups/${releaseId}/${blue}.yaml` });
+  r.event(`backed up ${backup.objects} objects of ${blue} to ${backup.location}`);
+  Object.assign(r.blueReplicas, await call(DEFAULT_OPTIONS, `scale ${blue} to 1`, 'scaleDeployments', { namespace: blue, replicas: 1 }));
+  r.event(`scaled ${blue} to 1 replica per deployment`);
+  r.outcome = 'succeeded';
+  r.saga.clear();
+  const endsMs = Date.now() + plan.retention.blueKeepMs;
+  r.rollbackWindowEndsMs = endsMs;
+  r.enter('retention', `blue kept until ${iso(endsMs)} for emergency rollback`);
+  r.pending = { kind: 'rollback-window', since: iso(), detail: `rollback possible until ${iso(endsMs)}` };
+  await storeReport(r);
+  await notify(r, 'info', 'succeeded', `Release succeeded; blue kept until ${iso(endsMs)} for rollback`);
+  await condition(() => control.rollback !== undefined || control.retire !== undefined, Math.max(0, endsMs - Date.now()));
+  r.pending = undefined;
+  if (control.rollback) return rollBackAfterSuccess(r, control.rollback);
+  await retireBlue(r, control.retire);
+}
+
+/** Blue runs one replica per deployment now: it is scaled up and ready before it takes traffic. */
+async function rollBackAfterSuccess(r: ReleaseState, req: ControlRequest): Promise<void> {
+  const { blue, saga } = r;
+  const why = `rollback after success by ${req.by}: ${req.reason}`;
+  r.enter('rolling-back', why);
+  r.reason = why;
+  r.outcome = 'rolled-back-after-success';
+  releaseMetrics.rollback(rollbackTriggerLabel({ kind: 'manual-after-success', by: req.by }));
+  await notify(r, 'critical', 'rollback-started', `Rolling back a promoted release: ${why}`);
+  saga.add('delete-green', () => deleteGreen(r));
+  saga.add('verify-blue', () => verifyBlue(r));
+  saga.add('traffic-to-blue', () => setWeight(r, 0, 'rollback after success'));
+  saga.add('scale-blue-up', async () => {
+    await call(DEFAULT_OPTIONS, `scale ${blue} back up`, 'scaleDeployments', { namespace: blue, replicas: r.blueReplicas });
+    r.event(`scaled ${blue} back to ${JSON.stringify(r.blueReplicas)}`);
+    await waitForRollout(r, blue, r.plan.rollback.blueReadyTimeoutMs);
+  });
+  await saga.compensate();
+  await notify(r, 'warning', 'rollback-finished', `Rollback after success finished (${r.outcome})`);
+}
+
+/** The window is over (or a promote ended it early): blue is deleted and the release is final. */
+async function retireBlue(r: ReleaseState, retire: ControlRequest | undefined): Promise<void> {
+  const ended = retire ? `retention ended early by ${retire.by}${retire.reason ? ` (${retire.reason})` : ''}` : 'retention window over';
+  r.enter('promoting', `${ended}; deleting ${r.blue}`);
+  await deleteNamespace(r, r.blue);
+  await notify(r, 'info', 'blue-retired', `${ended[0].toUpperCase()}${ended.slice(1)}: ${r.blue} deleted; the release is final`);
+}

@@ -1,0 +1,38 @@
+// The rollback saga and its compensations: traffic back to blue, blue verified (the emergency path
+// when it is not healthy), green deleted, people told at the start and the end.
+import type { Severity } from '../../activities/contract';
+import type { Outcome } from '../definitions';
+import { errorText, type RollbackTrigger } from '../exits';
+import type { ReleaseState } from '../release-state';
+import { releaseMetrics, rollbackTriggerLabel } from '../sinks';
+import { checkHealth, deleteNamespace, notify, waitForRollout } from '../steps';
+import { emergency } from './emergency';
+
+export async function rollBack(r: ReleaseState, trigger: RollbackTrigger, why: string, outcome: Outcome, severity: Severity = 'critical'): Promise<void> {
+  r.enter('rolling-back', `rolling back: ${why}`);
+  r.reason = why;
+  r.outcome = outcome;
+  releaseMetrics.rollback(rollbackTriggerLabel(trigger));
+  await notify(r, severity, 'rollback-started', `Rolling back: ${why}`);
+  try {
+    await r.saga.compensate();
+  } finally {
+    const ok = r.outcome !== 'emergency-failed';
+    await notify(r, ok ? 'warning' : 'critical', 'rollback-finished', `Rollback finished (${r.outcome}): ${r.saga.ran.join(' -> ')}`);
+  }
+}
+
+/** Brings blue back and checks it; falls through to the emergency path when blue is not healthy. */
+export async function verifyBlue(r: ReleaseState): Promise<void> {
+  const ready = await waitForRollout(r, r.blue, r.plan.rollback.blueReadyTimeoutMs)
+    .catch((err: unknown) => ({ ready: false, detail: errorText(err) }));
+  const health = ready.ready ? await checkHealth(r, true, r.blue) : { healthy: false, detail: `blue not ready: ${ready.detail}` };
+  if (health.healthy) {
+    r.event('blue verified healthy');
+    return;
+  }
+  r.event(`blue verification failed: ${health.detail}`);
+  await emergency(r, `blue verification failed after rollback: ${health.detail}`);
+}
+
+export const deleteGreen = (r: ReleaseState): Promise<void> => deleteNamespace(r, r.green);

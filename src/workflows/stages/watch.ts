@@ -1,0 +1,93 @@
+// Watches one traffic window: every analysis interval the rollback triggers and green's health, at
+// the end the healthy thresholds. Pausing freezes the window's clock; abort, rollback and promote end
+// it. What each look leads to is watch-policy.ts; this loop owns the timers and the record.
+import { condition } from '@temporalio/workflow';
+import type { MetricReading } from '../../activities/contract';
+import { formatDuration } from '../../plan/duration';
+import { describeVerdict, evaluateSample, metricQueries, needsStable, nextTickMs } from '../decisions';
+import type { AnalysisRecord } from '../definitions';
+import { errorText, type WatchOutcome, type WatchStage } from '../exits';
+import { call, METRIC_OPTIONS } from '../proxies';
+import { iso, type ReleaseState } from '../release-state';
+import { analysisResults, releaseMetrics } from '../sinks';
+import { checkHealth } from '../steps';
+import { afterTick, afterWindowEnd, interruption, type Sample, type WatchCounts } from '../watch-policy';
+
+/** Reads the metrics (canary side, and stable when a metric compares), judges them and records the analysis. */
+async function analyze(r: ReleaseState, kind: AnalysisRecord['kind'], stage: WatchStage): Promise<Sample> {
+  const { plan } = r;
+  const read = async (side: 'canary' | 'stable'): Promise<MetricReading[]> => {
+    const queries = metricQueries(plan.metrics, r.vars(), side);
+    try {
+      return await call(METRIC_OPTIONS, `metrics: ${side} ${kind}`, 'queryMetrics', { queries });
+    } catch (err) {
+      return queries.map((q) => ({ name: q.name, inconclusive: 'unreachable' as const, detail: errorText(err) }));
+    }
+  };
+  const [canary, stable] = await Promise.all([read('canary'), needsStable(plan.metrics) ? read('stable') : Promise.resolve(undefined)]);
+  const verdict = evaluateSample(plan.metrics, canary, stable, kind);
+  const record: AnalysisRecord = { at: iso(), stage, weight: r.greenWeight, kind, readings: canary, stable, verdict: verdict.kind, detail: describeVerdict(verdict) };
+  r.analyses.push(record);
+  releaseMetrics.analysis(stage, analysisResults(canary, verdict));
+  return { verdict: record.verdict, detail: record.detail, metrics: verdict.findings.map((f) => f.metric) };
+}
+
+/** Metrics stayed inconclusive: the release pauses until a person resumes it or rolls it back. */
+function pauseForPerson(r: ReleaseState, detail: string): void {
+  r.control.paused = { by: 'hwayo-release', reason: `metrics inconclusive: ${detail}` };
+  r.pending = { kind: 'inconclusive-metrics', since: iso(), detail: `metrics inconclusive ${r.plan.canary.inconclusiveLimit} times in a row (${detail}); resume to continue, or roll back` };
+  r.event(r.pending.detail);
+  r.updateUi();
+}
+
+export async function watch(r: ReleaseState, stage: WatchStage, plannedMs: number): Promise<WatchOutcome> {
+  const { plan, control } = r;
+  const allowPromote = stage === 'canary';
+  const where = { stage, weight: r.greenWeight };
+  const startedMs = Date.now();
+  let pausedMs = 0;
+  // The window's clock runs while the release is watched and stops while it is paused.
+  const remainingMs = () => plannedMs - (Date.now() - startedMs - pausedMs);
+  let counts: WatchCounts = { inconclusiveRun: 0, healthFailures: 0 };
+  const finish = (o: WatchOutcome): WatchOutcome => {
+    const result = o.result === 'completed' ? 'passed' : o.result === 'promote' ? 'promoted' : `${o.result}: ${o.reason}`;
+    r.steps.push({ weight: r.greenWeight, plannedMs, elapsedMs: Date.now() - startedMs, pausedMs, result });
+    r.window = undefined;
+    return o;
+  };
+  const waitWhilePaused = async () => {
+    const p0 = Date.now();
+    r.pending ??= { kind: 'paused', since: iso(), detail: `paused by ${control.paused?.by}${control.paused?.reason ? `: ${control.paused.reason}` : ''}` };
+    r.updateUi();
+    await condition(() => control.paused === undefined || interruption(control, allowPromote) !== undefined);
+    pausedMs += Date.now() - p0;
+    r.pending = undefined;
+    counts = { ...counts, inconclusiveRun: 0 };
+    r.updateUi();
+  };
+  r.window = { stage, weight: r.greenWeight, plannedMs, remainingMs: plannedMs };
+  r.event(`watching ${stage} at ${r.greenWeight}% for ${formatDuration(plannedMs)}`);
+  for (;;) {
+    const stop = interruption(control, allowPromote);
+    if (stop) return finish(stop);
+    if (control.paused) {
+      await waitWhilePaused();
+      continue;
+    }
+    if (remainingMs() <= 0) {
+      const next = afterWindowEnd(plan, where, await analyze(r, 'window-end', stage), counts);
+      if (next.do === 'complete') return finish({ result: 'completed' });
+      if (next.do === 'rollback') return finish({ result: 'rollback', reason: next.reason, trigger: next.trigger });
+      if (next.do === 'pause') pauseForPerson(r, next.detail);
+      continue;
+    }
+    const woke = await condition(() => control.paused !== undefined || interruption(control, allowPromote) !== undefined, nextTickMs(plan.canary.analysisIntervalMs, remainingMs()));
+    r.window = { stage, weight: r.greenWeight, plannedMs, remainingMs: Math.max(0, remainingMs()) };
+    if (woke || remainingMs() <= 0) continue;
+    const [tick, health] = await Promise.all([analyze(r, 'tick', stage), plan.canary.healthCheckFailureLimit > 0 ? checkHealth(r, false) : Promise.resolve({ healthy: true, detail: '' })]);
+    const next = afterTick(plan, where, tick, health, counts);
+    if (next.do === 'rollback') return finish({ result: 'rollback', reason: next.reason, trigger: next.trigger });
+    counts = next.counts;
+    if (next.do === 'pause') pauseForPerson(r, next.detail);
+  }
+}
