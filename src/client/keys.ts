@@ -3,7 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fromBase64, publicKeyOf, toBase64 } from '../workflows/signatures';
+import { fromBase64, toBase64 } from '../plan/public-keys';
+import { publicKeyOf } from '../workflows/signatures';
 import { CliError, EXIT, parse, required, usageError, type Command, type Io } from './cli';
 
 const GENERATE_HELP = `Usage: hwayo-release keys generate --id APPROVER-ID --out DIR [--force] [--json]

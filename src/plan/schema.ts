@@ -5,7 +5,7 @@ import { followsNamespace, renderDestination, serviceRef } from './destinations'
 import { formatDuration, parseDuration } from './duration';
 import { HISTORY_EVENT_BUDGET, shortestIntervalMs, worstCaseHistoryEvents } from './history';
 import type { ReleasePlan } from './types';
-import { publicKeyProblem } from '../workflows/signatures';
+import { publicKeyProblem } from './public-keys';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;

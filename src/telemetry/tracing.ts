@@ -1,7 +1,7 @@
 // Traces of releases, off by default: OTEL_EXPORTER_OTLP_ENDPOINT (or _TRACES_ENDPOINT) turns them on,
 // as the OpenTelemetry conventions say, and spans go there over OTLP/HTTP (e.g. Jaeger on :4318).
 // The CLI's `start` opens the trace (Temporal's client interceptor), the workflow carries it on
-// (src/telemetry/workflow.ts) and every activity's calls to Kubernetes, Prometheus and AWS are its
+// (src/workflows/trace-interceptors.ts) and every activity's calls to Kubernetes, Prometheus and AWS are its
 // child spans (`traced`). One provider per process: the CLI and a worker in one process share it.
 import * as otel from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';

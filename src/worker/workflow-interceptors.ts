@@ -1,7 +1,7 @@
 // Bundled into the workflow code (runs inside the sandbox): counts releases started and finished by
 // outcome through the release-metrics sink (sinks are not called on replay, so nothing counts twice),
 // and traces them with Temporal's OpenTelemetry interceptors plus the release's own spans
-// (src/telemetry/workflow.ts). Workflow spans leave through the `exporter` sink, which the worker
+// (src/workflows/trace-interceptors.ts). Workflow spans leave through the `exporter` sink, which the worker
 // turns into OTLP only when OTEL_EXPORTER_OTLP_ENDPOINT is set (src/telemetry/tracing.ts).
 import {
   OpenTelemetryInboundInterceptor, OpenTelemetryInternalsInterceptor, OpenTelemetryOutboundInterceptor,
@@ -9,7 +9,7 @@ import {
 import {
   isCancellation, patched, workflowInfo, type WorkflowInboundCallsInterceptor, type WorkflowInterceptors, type WorkflowOutboundCallsInterceptor,
 } from '@temporalio/workflow';
-import { ReleaseTrace, ReleaseTraceActivityMarker, ReleaseTraceInbound, ReleaseTraceOutbound } from '../telemetry/workflow';
+import { ReleaseTrace, ReleaseTraceActivityMarker, ReleaseTraceInbound, ReleaseTraceOutbound } from '../workflows/trace-interceptors';
 import type { ReleaseInput, ReleaseResult } from '../workflows/definitions';
 import { releaseMetrics } from '../workflows/sinks';
 

@@ -2,7 +2,8 @@
 // gate is decided. The workflow records every request, accepted or refused, in its history.
 import type { ReleasePlan } from '../plan/types';
 import type { ApprovalRecord, ApprovalRequest, Stage } from './definitions';
-import { publicKeyProblem, verifyStatement, type Subject } from './signatures';
+import { publicKeyProblem } from '../plan/public-keys';
+import { verifyStatement, type Subject } from './signatures';
 
 /** How far a signature's time may be from the workflow's clock. */
 export const SIGNATURE_MAX_SKEW_MS = 15 * 60_000;

@@ -7,7 +7,8 @@
 import type { ReleasePlan } from '../plan/types';
 import { SIGNATURE_MAX_SKEW_MS, signaturesRequired } from './approvals';
 import type { ControlRequest } from './definitions';
-import { publicKeyProblem, verifyControlStatement, type ControlAction, type Subject } from './signatures';
+import { publicKeyProblem } from '../plan/public-keys';
+import { verifyControlStatement, type ControlAction, type Subject } from './signatures';
 
 export const CONTROL_RISK: Record<ControlAction, 'raises' | 'lowers'> = {
   promote: 'raises', resume: 'raises', abort: 'lowers', pause: 'lowers', rollback: 'lowers',

@@ -9,7 +9,7 @@ import {
   workflowInfo, type ActivityInput, type LocalActivityInput, type Next, type TimerInput, type WorkflowExecuteInput,
   type WorkflowInboundCallsInterceptor, type WorkflowOutboundCallsInterceptor,
 } from '@temporalio/workflow';
-import { SA_STAGE, SA_WEIGHT, type ReleaseInput, type ReleaseResult } from '../workflows/definitions';
+import { SA_STAGE, SA_WEIGHT, type ReleaseInput, type ReleaseResult } from './definitions';
 
 export const ATTR = {
   releaseId: 'hwayo.release_id', app: 'hwayo.app', version: 'hwayo.version', imageTag: 'hwayo.image_tag',

@@ -2,7 +2,8 @@ import { ed25519 } from '@noble/curves/ed25519';
 import { defaultPlan } from '../../src/plan/load';
 import { gateClosedReason, gateState, missingRoles, refusalReason, type GateContext } from '../../src/workflows/approvals';
 import type { ApprovalRecord, ApprovalRequest } from '../../src/workflows/definitions';
-import { canonicalJson, fromBase64, planDigest, publicKeyOf, publicKeyProblem, signStatement, statementText, toBase64, verifyStatement } from '../../src/workflows/signatures';
+import { fromBase64, publicKeyProblem, toBase64 } from '../../src/plan/public-keys';
+import { canonicalJson, planDigest, publicKeyOf, signStatement, statementText, verifyStatement } from '../../src/workflows/signatures';
 
 const plan = defaultPlan();
 const ctx = (records: ApprovalRecord[] = [], over: Partial<GateContext> = {}): GateContext => ({ plan, workflowId: 'release-hwayo-2.4.0', runId: 'run-1', nowMs: Date.parse('2026-11-26T10:00:00Z'), waiting: true, records, ...over });

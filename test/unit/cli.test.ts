@@ -12,7 +12,8 @@ import { bar, renderStatus } from '../../src/client/status';
 import { DEFAULT_PLAN_DOCUMENT } from '../../src/plan/defaults';
 import { defaultPlan, loadPlanFile } from '../../src/plan/load';
 import type { ReleaseStatus } from '../../src/workflows/definitions';
-import { fromBase64, publicKeyOf, signStatement, verifyStatement } from '../../src/workflows/signatures';
+import { fromBase64 } from '../../src/plan/public-keys';
+import { publicKeyOf, signStatement, verifyStatement } from '../../src/workflows/signatures';
 
 const tmp = mkdtempSync(join(tmpdir(), 'hwayo-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -1,5 +1,5 @@
 // The release's trace as the production bundle shapes it (Temporal's OpenTelemetry interceptors plus
-// src/telemetry/workflow.ts), under the time-skipping server with the scripted world: one trace from
+// src/workflows/trace-interceptors.ts), under the time-skipping server with the scripted world: one trace from
 // the client's start through the workflow, a span per stage and canary step, every activity under
 // its stage, the rolled-back step in error. Spans go to an in-memory exporter here; the integration
 // test (test/integration/tracing.test.ts) reads the same shape back from a real Jaeger.
