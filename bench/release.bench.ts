@@ -8,7 +8,7 @@ import { useWorkflowEnv } from '../test/workflows/env';
 import { withRelease } from '../test/workflows/harness';
 import { stackConfig, stackVar } from '../test/integration/stack';
 import { createTrafficActivities } from '../src/activities/traffic';
-import { createPrometheusActivities } from '../src/activities/prometheus';
+import { createPrometheusActivities } from '../src/activities/metrics/prometheus';
 import { defaultPlan } from '../src/plan/load';
 import { metricQueries } from '../src/workflows/decisions';
 

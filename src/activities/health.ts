@@ -1,7 +1,7 @@
 // Health and preflight checks: service health endpoints, PostgreSQL, Redis, TLS, HTTP endpoints,
 // Elasticsearch, Prometheus targets, security evidence reports. Failed checks are results, not throws.
-import { awsClients } from './aws-clients';
-import { checkS3Bucket, checkSecurityGroups, checkWaf } from './aws-checks';
+import { awsClients } from './aws/clients';
+import { checkS3Bucket, checkSecurityGroups, checkWaf } from './aws/checks';
 import type { ActivityConfig } from './config';
 import type { CheckResult, RunCheckInput, ServiceHealthInput, ServiceHealthResult } from './contract';
 import { checkPostgres, checkRedis } from './datastores';
@@ -9,8 +9,8 @@ import { nonRetryable } from './errors';
 import { commitOfTag } from './evidence';
 import { checkSecurityEvidence } from './evidence-check';
 import { httpRequest, NetworkFailure } from './http';
-import { lazyKubeClients } from './kube/client';
-import { deployedImages } from './kube/workloads';
+import { lazyKubeClients } from './kubernetes/client';
+import { deployedImages } from './kubernetes/workloads';
 import { createKubernetesActivities } from './kubernetes';
 import { checkReleaseBaseline } from './traffic/baseline';
 import { checkTlsCertificate } from './tls-check';

@@ -5,7 +5,7 @@ import type { ActivityConfig } from './config';
 import { createHealthActivities } from './health';
 import { createKubernetesActivities } from './kubernetes';
 import { createNotifyActivities } from './notify';
-import { createPrometheusActivities } from './prometheus';
+import { createPrometheusActivities } from './metrics/prometheus';
 import { createTrafficActivities } from './traffic';
 
 export function createActivities(config: ActivityConfig) {

@@ -12,7 +12,7 @@ import { createHealthActivities } from '../../src/activities/health';
 import { runActivity } from './activity-env';
 import { stackConfig } from './stack';
 
-// health.ts reaches kubernetes.ts (ESM-only client); Jest loads it natively.
+// health.ts reaches kubernetes/  (ESM-only client); Jest loads it natively.
 jest.mock('@kubernetes/client-node', () => jest.requireActual<typeof import('./native-esm')>('./native-esm').kubernetesClient());
 jest.setTimeout(30_000);
 

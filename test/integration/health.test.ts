@@ -11,7 +11,7 @@ import { defaultPlan } from '../../src/plan/load';
 import { eventually, postJson, runActivity } from './activity-env';
 import { stackConfig, stackVar } from './stack';
 
-// health.ts reaches kubernetes.ts (ESM-only client) for the kubernetes-nodes kind; Jest loads it natively.
+// health.ts reaches kubernetes/  (ESM-only client) for the kubernetes-nodes kind; Jest loads it natively.
 jest.mock('@kubernetes/client-node', () => jest.requireActual<typeof import('./native-esm')>('./native-esm').kubernetesClient());
 jest.setTimeout(60_000);
 

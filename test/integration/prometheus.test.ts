@@ -1,6 +1,6 @@
 // queryMetrics against the stack's real Prometheus scraping our metrics app: a sick canary crosses the
 // seed's thresholds while blue stays healthy, and each way a query can fail is its own inconclusive reason.
-import { createPrometheusActivities } from '../../src/activities/prometheus';
+import { createPrometheusActivities } from '../../src/activities/metrics/prometheus';
 import type { MetricReading } from '../../src/activities/contract';
 import { defaultPlan, validatePlan } from '../../src/plan/load';
 import { evaluateSample, metricQueries, renderTemplate } from '../../src/workflows/decisions';

@@ -11,7 +11,7 @@ import { DEFAULT_PLAN_DOCUMENT } from '../../src/plan/defaults';
 import {
   activityEnv, deleteNamespaces, kubeConfigForStack, leastPrivilegeKubeconfig, seedBlue, uniqueNamespace, withKubeconfig,
 } from './kube-helpers';
-import { kubeClients } from '../../src/activities/kube/client';
+import { kubeClients } from '../../src/activities/kubernetes/client';
 
 jest.mock('@kubernetes/client-node', () => jest.requireActual<typeof import('./native-esm')>('./native-esm').kubernetesClient());
 jest.setTimeout(60_000);

@@ -1,8 +1,8 @@
 // Reading a route object (VirtualService / HTTPRoute), and its optimistic read-modify-write.
 import { isDeepStrictEqual } from 'node:util';
 import type { TrafficSpec } from '../../plan/types';
-import type { KubeClients } from '../kube/client';
-import { kubeCallOptional, retryOnConflict } from '../kube/errors';
+import type { KubeClients } from '../kubernetes/client';
+import { kubeCallOptional, retryOnConflict } from '../kubernetes/errors';
 import { inMaintenance, routeKind, sidesOf, type RouteKind } from './routes';
 
 /* eslint-disable-next-line @typescript-eslint/no-explicit-any -- apiserver JSON; routes.ts types the fields it edits */

@@ -3,10 +3,10 @@
 import { DescribeSecurityGroupsCommand, type Filter, type IpPermission, type SecurityGroup } from '@aws-sdk/client-ec2';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetWebACLCommand, ListWebACLsCommand, type WebACLSummary } from '@aws-sdk/client-wafv2';
-import type { AwsClients } from './aws-clients';
-import { awsFailure, isAwsNotFound } from './classify';
-import type { CheckResult } from './contract';
-import type { PreflightCheck } from '../plan/types';
+import type { AwsClients } from './clients';
+import { awsFailure, isAwsNotFound } from '../classify';
+import type { CheckResult } from '../contract';
+import type { PreflightCheck } from '../../plan/types';
 
 type Check<K extends PreflightCheck['kind']> = Extract<PreflightCheck, { kind: K }>;
 

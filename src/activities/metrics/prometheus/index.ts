@@ -1,9 +1,9 @@
 // Prometheus instant queries. A reading is a number or an inconclusive reason, never a guess:
 // empty result, NaN, HTTP error and timeout each come back as their own reason.
-import type { ActivityConfig } from './config';
-import type { MetricQuery, MetricReading } from './contract';
-import { traced } from '../telemetry/tracing';
-import { httpRequest, NetworkFailure } from './http';
+import type { ActivityConfig } from '../../config';
+import type { MetricQuery, MetricReading } from '../../contract';
+import { traced } from '../../../telemetry/tracing';
+import { httpRequest, NetworkFailure } from '../../http';
 
 interface PromSample { metric: Record<string, string>; value: [number, string] }
 interface PromResponse {

@@ -3,8 +3,8 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import { WAFV2Client } from '@aws-sdk/client-wafv2';
-import { tracedAwsClient } from '../telemetry/tracing';
-import type { ActivityConfig } from './config';
+import { tracedAwsClient } from '../../telemetry/tracing';
+import type { ActivityConfig } from '../config';
 
 function baseOptions(config: ActivityConfig) {
   const { region, endpoint, accessKeyId, secretAccessKey } = config.aws;
