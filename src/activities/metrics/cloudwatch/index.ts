@@ -1,5 +1,5 @@
-// Amazon CloudWatch: one metric statistic read with GetMetricData. The newest datapoint of the last
-// few periods is the reading; the same inconclusive rules as Prometheus: no datapoint, a value that
+// Amazon CloudWatch: one metric statistic read with GetMetricData. The reading is the newest datapoint
+// of the last few complete periods (a period still filling would read low for a Sum or SampleCount); the same inconclusive rules as Prometheus: no datapoint, a value that
 // is not a number, an error answer, a timeout or an unreachable endpoint each give their reason.
 import { GetMetricDataCommand, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
 import type { CloudWatchQuery } from '../../../plan/types';
@@ -10,6 +10,12 @@ import { inconclusive, type MetricProviderFactory } from '../provider';
 const TIMEOUT_MS = 10_000;
 /** How far back a reading may come from: datapoints arrive minutes late, so more than one period. */
 export const lookbackSeconds = (period: number) => Math.max(3 * period, 300);
+
+/** Whole periods, aligned as CloudWatch aggregates them, ending where the current period begins. */
+export function queryWindow(period: number, now: number): { start: Date; end: Date } {
+  const end = Math.floor(now / (period * 1000)) * period * 1000;
+  return { start: new Date(end - lookbackSeconds(period) * 1000), end: new Date(end) };
+}
 
 export const describeQuery = (q: CloudWatchQuery) =>
   `${q.namespace} ${q.metricName}{${Object.entries(q.dimensions ?? {}).map(([k, v]) => `${k}=${v}`).join(',')}} ${q.stat}/${q.period}s`;
@@ -23,7 +29,7 @@ export function readingFromResult(name: string, q: CloudWatchQuery, result: Metr
   }
   const values = result.Values ?? [];
   const times = result.Timestamps ?? [];
-  if (values.length === 0) return inconclusive(name, 'empty-result', `no datapoints for ${what} in the last ${lookbackSeconds(q.period)} s (no data yet, or a wrong dimension?)`);
+  if (values.length === 0) return inconclusive(name, 'empty-result', `no datapoints for ${what} in the last ${lookbackSeconds(q.period)} s of complete periods (no data yet, or a wrong dimension?)`);
   // The newest datapoint, whatever order the answer lists them in.
   let newest = 0;
   for (let i = 1; i < values.length; i++) if ((times[i]?.getTime() ?? 0) > (times[newest]?.getTime() ?? 0)) newest = i;
@@ -46,11 +52,11 @@ export const cloudwatch: MetricProviderFactory<'cloudwatch'> = (config) => {
   return {
     describe: (q) => describeQuery(q.query),
     async measure({ name, query: q }) {
-      const end = Date.now();
+      const { start, end } = queryWindow(q.period, Date.now());
       try {
         const out = await aws.cloudwatch().send(new GetMetricDataCommand({
-          StartTime: new Date(end - lookbackSeconds(q.period) * 1000),
-          EndTime: new Date(end),
+          StartTime: start,
+          EndTime: end,
           ScanBy: 'TimestampDescending',
           MetricDataQueries: [{
             Id: 'm0',
