@@ -5,6 +5,7 @@ import type { ActivityConfig } from './config';
 import { createHealthActivities } from './health';
 import { createKubernetesActivities } from './kubernetes';
 import { createNotifyActivities } from './notify';
+import { createPreflightActivities } from './preflight';
 import { createMetricActivities } from './metrics';
 import { createTrafficActivities } from './traffic';
 
@@ -13,6 +14,7 @@ export function createActivities(config: ActivityConfig) {
     ...createKubernetesActivities(config),
     ...createTrafficActivities(config),
     ...createMetricActivities(config),
+    ...createPreflightActivities(config),
     ...createHealthActivities(config),
     ...createAwsActivities(config),
     ...createNotifyActivities(config),
