@@ -8,7 +8,7 @@ import { useWorkflowEnv } from '../test/workflows/env';
 import { withRelease } from '../test/workflows/harness';
 import { stackConfig, stackVar } from '../test/integration/stack';
 import { createTrafficActivities } from '../src/activities/traffic';
-import { createPrometheusActivities } from '../src/activities/prometheus';
+import { createMetricActivities } from '../src/activities/metrics';
 import { defaultPlan } from '../src/plan/load';
 import { metricQueries } from '../src/workflows/decisions';
 
@@ -46,7 +46,7 @@ test('one traffic shift and one metric evaluation against the local stack', asyn
   stackVar('KUBECONFIG');
   const plan = defaultPlan();
   const traffic = createTrafficActivities(config);
-  const prometheus = createPrometheusActivities(config);
+  const prometheus = createMetricActivities(config);
   const act = new MockActivityEnvironment();
   const input = (greenWeight: number) => ({ route: plan.traffic, blueNamespace: plan.environments.blue, greenNamespace: plan.environments.green, greenWeight });
   const shifts: number[] = [];

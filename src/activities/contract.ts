@@ -124,11 +124,8 @@ export interface MaintenanceInput {
   on: boolean;
 }
 
-export interface MetricQuery {
-  name: string;
-  /** Rendered PromQL. */
-  promql: string;
-}
+/** One metric's rendered query, by provider (src/plan/metric-queries.ts). */
+export type { MetricQuery, QueryOf } from '../plan/metric-queries';
 
 export type InconclusiveReason = 'empty-result' | 'not-a-number' | 'http-error' | 'timeout' | 'multiple-series' | 'unreachable';
 

@@ -7,7 +7,7 @@ import { constants } from 'node:fs';
 import { open, realpath } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { parseS3Uri, type AwsClients } from './aws-clients';
+import { parseS3Uri, type AwsClients } from './aws/clients';
 import { awsFailure } from './classify';
 import type { ActivityConfig } from './config';
 import type { CheckResult, EvidenceRefs } from './contract';

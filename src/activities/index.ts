@@ -5,14 +5,16 @@ import type { ActivityConfig } from './config';
 import { createHealthActivities } from './health';
 import { createKubernetesActivities } from './kubernetes';
 import { createNotifyActivities } from './notify';
-import { createPrometheusActivities } from './prometheus';
+import { createPreflightActivities } from './preflight';
+import { createMetricActivities } from './metrics';
 import { createTrafficActivities } from './traffic';
 
 export function createActivities(config: ActivityConfig) {
   return {
     ...createKubernetesActivities(config),
     ...createTrafficActivities(config),
-    ...createPrometheusActivities(config),
+    ...createMetricActivities(config),
+    ...createPreflightActivities(config),
     ...createHealthActivities(config),
     ...createAwsActivities(config),
     ...createNotifyActivities(config),

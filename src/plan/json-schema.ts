@@ -26,9 +26,10 @@ export const ZOD_ONLY_RULES = [
   'with approval.requireSignatures, every approver has a publicKey',
   'preflight.checks has a release-baseline check, in group infrastructure',
   'a metric has healthy, rollback or compareToStable; healthy has max or min; rollback has above or below',
-  'a metric with compareToStable has {{namespace}} in its query',
+  'a metric with compareToStable has {{namespace}} in its query (CloudWatch: in a dimension value)',
   'the plan has a rollback trigger (a metric rollback bound or canary.healthCheckFailureLimit > 0)',
   'a duration written as text is at least its minimum (as milliseconds, JSON Schema checks it)',
+  'a CloudWatch period is 1, 5, 10, 30 or a multiple of 60 seconds, with at most 30 dimensions',
 ] as const;
 
 // What parseDuration (duration.ts) reads: "15m", "1h30m", "500ms", "90s", or plain milliseconds.

@@ -4,8 +4,9 @@ import { z } from 'zod';
 import { followsNamespace, renderDestination, serviceRef } from './destinations';
 import { formatDuration, parseDuration } from './duration';
 import { HISTORY_EVENT_BUDGET, shortestIntervalMs, worstCaseHistoryEvents } from './history';
-import type { ReleasePlan } from './types';
+import { templatedTexts } from './metric-queries';
 import { publicKeyProblem } from './public-keys';
+import { METRIC_PROVIDERS, ROUTER_KINDS, type MetricProviderKind, type ReleasePlan } from './types';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -55,6 +56,9 @@ const secretKey = z.string().max(253, 'must be at most 253 characters').regex(/^
 const bucket = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name (3-63 characters: a-z, 0-9, ".", "-")');
 /** The form of a key (also in the JSON Schema); whether it is a sound ed25519 point is checked below. */
 const publicKeyText = z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'must be a base64 ed25519 public key (32 bytes)');
+/** A kind from a registry's list; the message names every known one (a typo is refused, never mapped). */
+const oneOf = <const K extends readonly [string, ...string[]]>(kinds: K, what: string) =>
+  z.enum(kinds, { error: (iss) => `must be a known ${what}: ${kinds.join(', ')} (got ${JSON.stringify(iss.input)})` });
 const group = z.enum(['infrastructure', 'security', 'monitoring']);
 const port = z.number().int().min(1).max(65535);
 
@@ -80,14 +84,43 @@ const check = z.discriminatedUnion('kind', [
 // A field bound rather than a refinement, so the JSON Schema carries it too.
 const weightRange = (issue: { input?: unknown }) => `must be between 1 and 100 (got ${String(issue.input)})`;
 
-const metric = z.strictObject({
+const metricBase = {
   name: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be snake_case'),
-  query: nonEmpty,
   unit: z.string().optional(),
   healthy: z.strictObject({ max: z.number().optional(), min: z.number().optional() }).optional(),
   rollback: z.strictObject({ above: z.number().optional(), below: z.number().optional() }).optional(),
   compareToStable: z.strictObject({ maxIncrease: z.number().min(0).optional(), maxDecrease: z.number().min(0).optional() }).optional(),
+};
+
+// CloudWatch's own limits (PutMetricData / GetMetricData), so a typo is refused here, not mid-canary.
+const cloudwatchText = (max: number) => z.string().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+/** The statistics GetMetricData takes: the five basic ones, IQM, and percentile / trimmed forms (p99, p99.9, tm90, TM(10%:90%)). */
+const CLOUDWATCH_STAT = /^(SampleCount|Average|Sum|Minimum|Maximum|IQM|(p|tm|wm|tc|ts)(100|\d{1,2}(\.\d{1,10})?)|(TM|WM|TC|TS|PR)\(\d*(\.\d+)?%?:\d*(\.\d+)?%?\))$/;
+const cloudwatchQuery = z.strictObject({
+  namespace: cloudwatchText(255).regex(/^[^:]/, 'must not start with ":"'),
+  metricName: cloudwatchText(255),
+  // A map, as dimensions are written in CloudFormation and Terraform; no name twice by construction.
+  dimensions: z.record(cloudwatchText(255), cloudwatchText(1024))
+    .refine((d) => Object.keys(d).length <= 30, 'must have at most 30 dimensions').optional(),
+  stat: z.string().regex(CLOUDWATCH_STAT, 'must be a CloudWatch statistic: SampleCount, Average, Sum, Minimum, Maximum, IQM, or a percentile like p99 / tm90'),
+  period: z.number().int('must be whole seconds').min(1).max(86_400)
+    .refine((p) => [1, 5, 10, 30].includes(p) || p % 60 === 0, 'must be 1, 5, 10, 30 or a multiple of 60 seconds (what CloudWatch stores)'),
 });
+
+// One branch per metric provider (METRIC_PROVIDERS); `provider` absent is Prometheus, so plans and
+// the resolved plans of releases recorded before providers existed stay valid and unchanged.
+const metric = z.discriminatedUnion('provider', [
+  z.strictObject({ ...metricBase, provider: z.literal('prometheus').optional(), query: nonEmpty }),
+  z.strictObject({ ...metricBase, provider: z.literal('cloudwatch'), query: cloudwatchQuery }),
+], {
+  error: (iss) => (iss.code === 'invalid_union' && iss.note === 'No matching discriminator'
+    ? `must be a known metric provider: ${METRIC_PROVIDERS.join(', ')} (got ${JSON.stringify((iss.input as { provider?: unknown })?.provider)})`
+    : undefined),
+});
+// The branches above are exactly METRIC_PROVIDERS: a provider added to one and not the other does not compile.
+type ParsedProvider = NonNullable<z.output<typeof metric>['provider']>;
+const everyProvider: [ParsedProvider] extends [MetricProviderKind] ? ([MetricProviderKind] extends [ParsedProvider] ? true : never) : never = true;
+void everyProvider;
 
 export const planSchema = z
   .strictObject({
@@ -107,7 +140,7 @@ export const planSchema = z
     preflight: z.strictObject({ freshness: duration(1000, DURATION_MAX.freshness), checks: z.array(check) }),
     green: z.strictObject({ readyTimeout: duration(1000, DURATION_MAX.timeout) }),
     traffic: z.strictObject({
-      provider: z.enum(['istio', 'gateway-api']),
+      provider: oneOf(ROUTER_KINDS, 'traffic router'),
       name,
       namespace: name,
       host: hostname,
@@ -183,7 +216,9 @@ export const planSchema = z
       if (!m.healthy && !m.rollback && !m.compareToStable) issue(['metrics', i], 'needs at least one of healthy, rollback or compareToStable');
       if (m.healthy && m.healthy.max === undefined && m.healthy.min === undefined) issue(['metrics', i, 'healthy'], 'needs max or min');
       if (m.rollback && m.rollback.above === undefined && m.rollback.below === undefined) issue(['metrics', i, 'rollback'], 'needs above or below');
-      if (!m.query.includes('{{namespace}}') && (m.compareToStable !== undefined)) issue(['metrics', i, 'query'], 'must contain {{namespace}} to compare canary with stable');
+      if (!templatedTexts(m).some((t) => t.includes('{{namespace}}')) && (m.compareToStable !== undefined)) {
+        issue(['metrics', i, 'query'], `must contain {{namespace}}${m.provider === 'cloudwatch' ? ' in a dimension value' : ''} to compare canary with stable`);
+      }
     });
     const hasTrigger = plan.metrics.some((m) => m.rollback) || plan.canary.healthCheckFailureLimit > 0;
     if (!hasTrigger) issue(['metrics'], 'need a rollback bound on at least one metric (or canary.healthCheckFailureLimit > 0): the plan has no rollback trigger');
@@ -195,8 +230,15 @@ export const planSchema = z
       issue(['healthUrlTemplate'], 'must be an http:// or https:// URL once {{service}}, {{namespace}} and {{path}} are filled in');
     }
     plan.metrics.forEach((m, i) => {
-      const problem = queryTemplateProblem(m.query);
-      if (problem) issue(['metrics', i, 'query'], problem);
+      if (m.provider === 'cloudwatch') {
+        for (const [dim, value] of Object.entries(m.query.dimensions ?? {})) {
+          const problem = templateVariableProblem(value);
+          if (problem) issue(['metrics', i, 'query', 'dimensions', dim], problem);
+        }
+      } else {
+        const problem = queryTemplateProblem(m.query);
+        if (problem) issue(['metrics', i, 'query'], problem);
+      }
       for (const [path, message] of thresholdContradictions(m)) issue(['metrics', i, ...path], message);
     });
     const history = worstCaseHistoryEvents(toReleasePlan(plan));
@@ -220,6 +262,14 @@ function isHttpUrl(text: string): boolean {
 /** What a metric query may fill in (decisions.ts metricQueries). */
 export const QUERY_VARIABLES = ['namespace', 'blue_namespace', 'green_namespace', 'app', 'version'];
 
+const unknownVariable = (v: string) => `uses unknown template variable {{${v}}} (known: ${QUERY_VARIABLES.map((k) => `{{${k}}}`).join(', ')})`;
+
+/** A CloudWatch dimension value's {{variables}} must be known ones (values are sent as values: no quoting rule). */
+export function templateVariableProblem(text: string): string | undefined {
+  const unknown = [...text.matchAll(/\{\{\s*([a-z_]+)\s*\}\}/g)].find((m) => !QUERY_VARIABLES.includes(m[1]));
+  return unknown ? unknownVariable(unknown[1]) : undefined;
+}
+
 /**
  * A query's {{variables}} must be known ones standing inside a double-quoted PromQL string: the values
  * are escaped as such a string's contents, which keeps them label values whatever they contain.
@@ -240,7 +290,7 @@ export function queryTemplateProblem(query: string): string | undefined {
     }
   }
   for (const m of query.matchAll(/\{\{\s*([a-z_]+)\s*\}\}/g)) {
-    if (!QUERY_VARIABLES.includes(m[1])) return `uses unknown template variable {{${m[1]}}} (known: ${QUERY_VARIABLES.map((v) => `{{${v}}}`).join(', ')})`;
+    if (!QUERY_VARIABLES.includes(m[1])) return unknownVariable(m[1]);
     if (!inDoubleQuotes[m.index]) return `uses {{${m[1]}}} outside a "double-quoted" string: template values may only be label values, e.g. namespace="{{namespace}}"`;
   }
   return undefined;

@@ -52,14 +52,17 @@ export interface CanaryStep {
   watchMs: number;
 }
 
+/** The metric providers a plan may name in `metrics[].provider`; each has a folder in src/activities/metrics/. */
+export const METRIC_PROVIDERS = ['prometheus', 'cloudwatch'] as const;
+export type MetricProviderKind = (typeof METRIC_PROVIDERS)[number];
+
 /**
- * A metric read from Prometheus. `query` is a template: {{namespace}} (the side being measured:
- * green for the canary, blue for stable), {{blue_namespace}}, {{green_namespace}}, {{app}},
- * {{version}}, {{service}} are filled in per release.
+ * A metric the canary analysis reads. Its query is a template: {{namespace}} (the side being measured:
+ * green for the canary, blue for stable), {{blue_namespace}}, {{green_namespace}}, {{app}}, {{version}}
+ * are filled in per release. Providers only measure; decisions.ts judges the readings.
  */
-export interface MetricSpec {
+interface MetricBase {
   name: string;
-  query: string;
   unit?: string;
   /** Must hold at the end of every watch window (SEED "healthy" table). */
   healthy?: { max?: number; min?: number };
@@ -69,7 +72,36 @@ export interface MetricSpec {
   compareToStable?: { maxIncrease?: number; maxDecrease?: number };
 }
 
-export type TrafficProvider = 'istio' | 'gateway-api';
+/** PromQL, instant query. `provider` absent is Prometheus (every plan written before providers existed). */
+export interface PrometheusMetricSpec extends MetricBase {
+  provider?: 'prometheus';
+  query: string;
+}
+
+/** One CloudWatch metric statistic (GetMetricData MetricStat); dimension values are templates. */
+export interface CloudWatchQuery {
+  /** e.g. "AWS/ApplicationELB", or a custom namespace. */
+  namespace: string;
+  metricName: string;
+  /** Dimension name to value, e.g. { TargetGroup: "targetgroup/{{namespace}}-api/0123" }. */
+  dimensions?: Record<string, string>;
+  /** SampleCount, Average, Sum, Minimum, Maximum, or a percentile/trimmed statistic such as p99, tm90. */
+  stat: string;
+  /** Seconds, as CloudWatch counts them: 1, 5, 10, 30 or a multiple of 60. */
+  period: number;
+}
+
+export interface CloudWatchMetricSpec extends MetricBase {
+  provider: 'cloudwatch';
+  query: CloudWatchQuery;
+}
+
+export type MetricSpec = PrometheusMetricSpec | CloudWatchMetricSpec;
+
+/** The traffic routers a plan may name in `traffic.provider`; each has a folder in src/activities/traffic/routers/. */
+export const ROUTER_KINDS = ['istio', 'gateway-api'] as const;
+export type RouterKind = (typeof ROUTER_KINDS)[number];
+export type TrafficProvider = RouterKind;
 
 export interface TrafficSpec {
   provider: TrafficProvider;

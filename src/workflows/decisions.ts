@@ -1,6 +1,7 @@
 // Pure decisions the release workflow takes. No I/O, no clocks: the workflow passes everything in,
 // and tests call these directly.
 import type { MetricQuery, MetricReading } from '../activities/contract';
+import { renderMetricQuery } from '../plan/metric-queries';
 import type { MetricSpec, ReleasePlan } from '../plan/types';
 
 export interface QueryVars {
@@ -10,27 +11,13 @@ export interface QueryVars {
   greenNamespace: string;
 }
 
-/** Fills {{namespace}} (the side measured), {{blue_namespace}}, {{green_namespace}}, {{app}}, {{version}}. */
-export function renderTemplate(template: string, vars: Record<string, string>): string {
-  return template.replace(/\{\{\s*([a-z_]+)\s*\}\}/g, (whole, key: string) => (Object.hasOwn(vars, key) ? vars[key] : whole));
-}
+export { promqlStringContents, renderTemplate } from '../plan/metric-queries';
 
-const PROMQL_ESCAPES: Record<string, string> = { '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-
-/**
- * A value as the contents of a double-quoted PromQL string (Go escapes): whatever it holds, it stays one
- * label value. The plan's schema allows template variables only inside such strings.
- */
-export function promqlStringContents(value: string): string {
-  return value.replace(/[\\"\x00-\x1f\x7f]/g, (c) => PROMQL_ESCAPES[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
-
+/** Each metric's query for one side, rendered by its provider's rules (plan/metric-queries.ts). */
 export function metricQueries(metrics: MetricSpec[], vars: QueryVars, side: 'canary' | 'stable'): MetricQuery[] {
   const namespace = side === 'canary' ? vars.greenNamespace : vars.blueNamespace;
   const raw = { namespace, blue_namespace: vars.blueNamespace, green_namespace: vars.greenNamespace, app: vars.app, version: vars.version };
-  // Escaped even though the workflow validates its input: a value must never end the string it stands in.
-  const values = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, promqlStringContents(v)]));
-  return metrics.map((m) => ({ name: m.name, promql: renderTemplate(m.query, values) }));
+  return metrics.map((m) => renderMetricQuery(m, raw));
 }
 
 export interface Finding {

@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { CheckResult, EvidenceRefs } from '../../src/activities/contract';
 import type { ActivityConfig } from '../../src/activities/config';
-import { createHealthActivities } from '../../src/activities/health';
+import { createPreflightActivities } from '../../src/activities/preflight';
 import { runActivity } from './activity-env';
 import { stackConfig } from './stack';
 
-// health.ts reaches kubernetes.ts (ESM-only client); Jest loads it natively.
+// health.ts reaches kubernetes/  (ESM-only client); Jest loads it natively.
 jest.mock('@kubernetes/client-node', () => jest.requireActual<typeof import('./native-esm')>('./native-esm').kubernetesClient());
 jest.setTimeout(30_000);
 
@@ -32,7 +32,7 @@ const clean: EvidenceRefs = {
 const SERVICES = ['web-app', 'api-gateway', 'auth-service', 'workflow-engine', 'notification-service', 'report-generator'];
 const RELEASE = { app: 'hwayo', version: '2.4.0', imageTag: '412-3f9c2ab', services: SERVICES };
 const gate = async (evidence: EvidenceRefs | undefined, cfg: ActivityConfig = config, release: Partial<typeof RELEASE> = {}): Promise<CheckResult> =>
-  (await runActivity(createHealthActivities(cfg).runCheck, {
+  (await runActivity(createPreflightActivities(cfg).runCheck, {
     check: { name: 'security-evidence', group: 'security', kind: 'security-evidence' },
     context: { blueNamespace: 'hwayo-production', greenNamespace: 'hwayo-production-green', ...RELEASE, ...release },
     evidence,

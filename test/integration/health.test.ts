@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, DeleteSecurityGroupCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { createHealthActivities } from '../../src/activities/health';
+import { createPreflightActivities } from '../../src/activities/preflight';
 import type { CheckResult, RunCheckInput } from '../../src/activities/contract';
 import type { ActivityConfig } from '../../src/activities/config';
 import type { PreflightCheck } from '../../src/plan/types';
@@ -11,7 +12,7 @@ import { defaultPlan } from '../../src/plan/load';
 import { eventually, postJson, runActivity } from './activity-env';
 import { stackConfig, stackVar } from './stack';
 
-// health.ts reaches kubernetes.ts (ESM-only client) for the kubernetes-nodes kind; Jest loads it natively.
+// health.ts reaches kubernetes/  (ESM-only client) for the kubernetes-nodes kind; Jest loads it natively.
 jest.mock('@kubernetes/client-node', () => jest.requireActual<typeof import('./native-esm')>('./native-esm').kubernetesClient());
 jest.setTimeout(60_000);
 
@@ -22,7 +23,7 @@ const sinks = stackVar('SINKS_URL');
 const green = stackVar('METRICS_APP_GREEN_URL');
 
 async function check(c: PreflightCheck, cfg: ActivityConfig = config, extra: Partial<RunCheckInput> = {}): Promise<CheckResult> {
-  return (await runActivity(createHealthActivities(cfg).runCheck, { check: c, context, ...extra })).result;
+  return (await runActivity(createPreflightActivities(cfg).runCheck, { check: c, context, ...extra })).result;
 }
 const named = <K extends PreflightCheck['kind']>(kind: K) => plan.preflight.checks.find((c) => c.kind === kind) as Extract<PreflightCheck, { kind: K }>;
 
@@ -118,7 +119,7 @@ describe('TLS certificates (local CA)', () => {
     expect(await tls(portVar)).toMatchObject({ ok: false, detail: expect.stringMatching(reason) });
   });
   it('an untrusted chain fails when the worker lacks the CA', async () => {
-    const r = (await runActivity(createHealthActivities({ ...config, tlsCaFile: undefined }).runCheck, {
+    const r = (await runActivity(createPreflightActivities({ ...config, tlsCaFile: undefined }).runCheck, {
       check: { name: 'tls', group: 'security', kind: 'tls-certificate', host: 'localhost', port: Number(stackVar('TLS_VALID_PORT')), minValidDays: 14 }, context,
     })).result;
     expect(r).toMatchObject({ ok: false, detail: expect.stringContaining('not trusted') });

@@ -10,7 +10,7 @@ import type { Info } from '@temporalio/activity';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { parseAllDocuments } from 'yaml';
 import type { ActivityConfig } from '../../src/activities/config';
-import { kubeClients, type KubeClients } from '../../src/activities/kube/client';
+import { kubeClients, type KubeClients } from '../../src/activities/kubernetes/client';
 import { stackConfig } from './stack';
 
 const FIXTURE = join(__dirname, '..', '..', 'scripts', 'stack', 'kube-fixtures', 'hwayo-production.yaml');

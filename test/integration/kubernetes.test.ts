@@ -9,7 +9,7 @@ import { PatchStrategy, setHeaderOptions, type V1Deployment } from '@kubernetes/
 import { ApplicationFailure } from '@temporalio/common';
 import { parse } from 'yaml';
 import type { RolloutProgress } from '../../src/activities/contract';
-import { SCALED_FROM_ANNOTATION } from '../../src/activities/kube/workloads';
+import { SCALED_FROM_ANNOTATION } from '../../src/activities/kubernetes/workloads';
 import { createKubernetesActivities } from '../../src/activities/kubernetes';
 import { DEFAULT_PLAN_DOCUMENT } from '../../src/plan/defaults';
 import {

@@ -1,6 +1,7 @@
 // queryMetrics against the stack's real Prometheus scraping our metrics app: a sick canary crosses the
 // seed's thresholds while blue stays healthy, and each way a query can fail is its own inconclusive reason.
-import { createPrometheusActivities } from '../../src/activities/prometheus';
+import { createMetricActivities } from '../../src/activities/metrics';
+import { promqlOf } from '../../src/plan/metric-queries';
 import type { MetricReading } from '../../src/activities/contract';
 import { defaultPlan, validatePlan } from '../../src/plan/load';
 import { evaluateSample, metricQueries, renderTemplate } from '../../src/workflows/decisions';
@@ -16,7 +17,7 @@ const green = stackVar('METRICS_APP_GREEN_URL');
 const blue = stackVar('METRICS_APP_BLUE_URL');
 
 const query = (promql: string, cfg = config) =>
-  runActivity(createPrometheusActivities(cfg).queryMetrics, { queries: [{ name: 'q', promql }] }).then((r) => r.result[0]);
+  runActivity(createMetricActivities(cfg).queryMetrics, { queries: [{ name: 'q', promql }] }).then((r) => r.result[0]);
 const valueOf = (readings: MetricReading[], name: string) => {
   const r = readings.find((x) => x.name === name);
   if (!r || !('value' in r)) throw new Error(`${name}: ${JSON.stringify(r)}`);
@@ -33,7 +34,7 @@ describe('queryMetrics against the local Prometheus', () => {
     const queries = metricQueries(plan.metrics, vars, 'stable');
     // Rates need two scrapes of the series; the stack may have just started.
     const readings = await eventually('all blue metrics have data', 60_000, async () => {
-      const { result } = await runActivity(createPrometheusActivities(config).queryMetrics, { queries });
+      const { result } = await runActivity(createMetricActivities(config).queryMetrics, { queries });
       return result.every((r) => 'value' in r) ? result : undefined;
     });
     expect(readings.map((r) => r.name)).toEqual(plan.metrics.map((m) => m.name));
@@ -46,13 +47,13 @@ describe('queryMetrics against the local Prometheus', () => {
   it('sees a sick canary cross the rollback thresholds while blue stays healthy', async () => {
     await postJson(`${green}/control`, { errorRate: 0.5, loginFailureRate: 0.5, memory: 97 });
     const canaryQueries = metricQueries(plan.metrics, vars, 'canary');
-    expect(canaryQueries[0].promql).toContain('namespace="hwayo-production-green"');
+    expect(promqlOf(canaryQueries[0])!).toContain('namespace="hwayo-production-green"');
     const above = (readings: MetricReading[], name: string, min: number) => readings.some((r) => r.name === name && 'value' in r && r.value > min);
     const canary = await eventually('green error rate above 5% and memory above 95%', 120_000, async () => {
-      const { result } = await runActivity(createPrometheusActivities(config).queryMetrics, { queries: canaryQueries });
+      const { result } = await runActivity(createMetricActivities(config).queryMetrics, { queries: canaryQueries });
       return above(result, 'error_rate', 5) && above(result, 'memory', 95) ? result : undefined;
     }, 2000);
-    const { result: stable } = await runActivity(createPrometheusActivities(config).queryMetrics, { queries: metricQueries(plan.metrics, vars, 'stable') });
+    const { result: stable } = await runActivity(createMetricActivities(config).queryMetrics, { queries: metricQueries(plan.metrics, vars, 'stable') });
 
     expect(valueOf(canary, 'error_rate')).toBeGreaterThan(5);
     expect(valueOf(canary, 'login_success')).toBeLessThan(95);
@@ -68,7 +69,7 @@ describe('queryMetrics against the local Prometheus', () => {
   it('evaluates one metric quickly', async () => {
     const [errorRate] = metricQueries(plan.metrics, vars, 'stable');
     const started = process.hrtime.bigint();
-    const { result } = await runActivity(createPrometheusActivities(config).queryMetrics, { queries: [errorRate] });
+    const { result } = await runActivity(createMetricActivities(config).queryMetrics, { queries: [errorRate] });
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     console.log(`one metric evaluation (error_rate) took ${ms.toFixed(1)} ms`);
     expect('value' in result[0]).toBe(true);
@@ -76,7 +77,7 @@ describe('queryMetrics against the local Prometheus', () => {
 
     const all = metricQueries(plan.metrics, vars, 'canary');
     const t0 = process.hrtime.bigint();
-    const { result: readings } = await runActivity(createPrometheusActivities(config).queryMetrics, { queries: all });
+    const { result: readings } = await runActivity(createMetricActivities(config).queryMetrics, { queries: all });
     console.log(`all ${all.length} seed metrics in one queryMetrics took ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(1)} ms`);
     expect(readings).toHaveLength(all.length);
   });
@@ -127,7 +128,7 @@ describe('a hostile version cannot turn a breach into a pass', () => {
   const hostileVars = { ...vars, version: HOSTILE };
   const errorRate = (selector: string) =>
     `sum(rate(http_requests_total{namespace="{{namespace}}",status=~"5.."${selector}}[30s])) / sum(rate(http_requests_total{namespace="{{namespace}}"${selector}}[30s])) * 100`;
-  const read = async (promql: string) => (await runActivity(createPrometheusActivities(config).queryMetrics, { queries: [{ name: 'error_rate', promql }] })).result;
+  const read = async (promql: string) => (await runActivity(createMetricActivities(config).queryMetrics, { queries: [{ name: 'error_rate', promql }] })).result;
 
   beforeAll(async () => {
     await postJson(`${green}/control`, { errorRate: 0.5 });
@@ -139,7 +140,7 @@ describe('a hostile version cannot turn a breach into a pass', () => {
     expect(() => validatePlan({ approval: { allowUnsigned: true }, metrics: [metric] })).not.toThrow();
     const [q] = metricQueries([metric], hostileVars, 'canary');
     const canary = await eventually('green error rate above 5%', 120_000, async () => {
-      const result = await read(q.promql);
+      const result = await read(promqlOf(q)!);
       return 'value' in result[0] && result[0].value > 5 ? result : undefined;
     }, 2000);
     expect(evaluateSample([metric], canary, undefined, 'tick').kind).toBe('breach');
@@ -155,7 +156,7 @@ describe('a hostile version cannot turn a breach into a pass', () => {
     expect(evaluateSample([metric], unescaped, undefined, 'tick').kind).toBe('pass');
     // Escaped, the whole string is one label value; no series carries it, and missing data never passes.
     const [q] = metricQueries([metric], hostileVars, 'canary');
-    const escaped = await read(q.promql);
+    const escaped = await read(promqlOf(q)!);
     expect(escaped).toEqual([expect.objectContaining({ name: 'error_rate', inconclusive: 'empty-result' })]);
     expect(evaluateSample([metric], escaped, undefined, 'tick').kind).toBe('inconclusive');
   });

@@ -14,8 +14,8 @@ import { AuthenticationV1Api, KubeConfig, PatchStrategy, setHeaderOptions, type 
 import { ApplicationFailure } from '@temporalio/common';
 import { parse, parseAllDocuments } from 'yaml';
 import type { ActivityConfig } from '../../src/activities/config';
-import { openProtectedSecret } from '../../src/activities/kube/backup-secrets';
-import { kubeClients, type KubeClients } from '../../src/activities/kube/client';
+import { openProtectedSecret } from '../../src/activities/kubernetes/backup-secrets';
+import { kubeClients, type KubeClients } from '../../src/activities/kubernetes/client';
 import { createKubernetesActivities } from '../../src/activities/kubernetes';
 import { createTrafficActivities } from '../../src/activities/traffic';
 import { DEFAULT_PLAN_DOCUMENT } from '../../src/plan/defaults';

@@ -6,19 +6,19 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TrafficSpec } from '../../src/plan/types';
 import { editRoute } from '../../src/activities/traffic/edit-route';
 import { createTrafficActivities, PRE_MAINTENANCE_ANNOTATION } from '../../src/activities/traffic';
-import { createHealthActivities } from '../../src/activities/health';
+import { createPreflightActivities } from '../../src/activities/preflight';
 import { DEFAULT_PLAN_DOCUMENT } from '../../src/plan/defaults';
 import {
   activityEnv, deleteNamespaces, kubeConfigForStack, leastPrivilegeKubeconfig, seedBlue, uniqueNamespace, withKubeconfig,
 } from './kube-helpers';
-import { kubeClients } from '../../src/activities/kube/client';
+import { kubeClients } from '../../src/activities/kubernetes/client';
 
 jest.mock('@kubernetes/client-node', () => jest.requireActual<typeof import('./native-esm')>('./native-esm').kubernetesClient());
 jest.setTimeout(60_000);
 
 const { config, admin } = kubeConfigForStack();
 const acts = createTrafficActivities(config);
-const health = createHealthActivities(config);
+const health = createPreflightActivities(config);
 const created: string[] = [];
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 afterAll(async () => { await deleteNamespaces(admin, created); });

@@ -1,9 +1,9 @@
 // Pure parts of the activities: Prometheus answers, security-group ports, error classes, report gates.
 import { ApplicationFailure } from '@temporalio/common';
-import { disallowedIngress } from '../../src/activities/aws-checks';
+import { disallowedIngress } from '../../src/activities/preflight/security-groups';
 import { awsFailure, httpStatusFailure } from '../../src/activities/classify';
 import { EvidenceError, npmAuditGate, sonarHotspotsGate, trivyGate } from '../../src/activities/evidence';
-import { readingFromResponse } from '../../src/activities/prometheus';
+import { readingFromResponse } from '../../src/activities/metrics/prometheus';
 
 const prom = (data: unknown) => JSON.stringify({ status: 'success', data });
 

@@ -2,7 +2,7 @@
 // ring, bound to the Secret's namespace/name, or reduced to key names when the worker has no keys.
 import { randomBytes } from 'node:crypto';
 import { stringify } from 'yaml';
-import { openProtectedSecret, protectSecret } from '../../src/activities/kube/backup-secrets';
+import { openProtectedSecret, protectSecret } from '../../src/activities/kubernetes/backup-secrets';
 import type { CodecKey } from '../../src/codec/keys';
 
 const key = (id: string): CodecKey => ({ id, key: randomBytes(32) });

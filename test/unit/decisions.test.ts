@@ -1,9 +1,12 @@
 import type { MetricReading } from '../../src/activities/contract';
+import { promqlOf } from '../../src/plan/metric-queries';
 import { defaultPlan } from '../../src/plan/load';
 import {
   emergencyRestoreId, emergencySnapshotId, evaluateSample, healthFailuresExceeded, metricQueries, nextTickMs, notificationKey, pageDedupKey, renderTemplate, sidesFor,
 } from '../../src/workflows/decisions';
-import { gatewayApi, istio, sidesOf } from '../../src/activities/traffic/routes';
+import { routers, sidesOf } from '../../src/activities/traffic/routers';
+
+const { istio, 'gateway-api': gatewayApi } = routers;
 
 const plan = defaultPlan();
 const healthy: Record<string, number> = { error_rate: 0.1, p95_latency: 0.4, cpu: 30, memory: 40, login_success: 99, data_submission_success: 99, report_generation_success: 99.5, api_availability: 100 };
@@ -14,8 +17,8 @@ test('queries are rendered for the side measured', () => {
   const vars = { app: 'hwayo', version: '2.4.0', blueNamespace: 'blue-ns', greenNamespace: 'green-ns' };
   const canary = metricQueries(plan.metrics, vars, 'canary');
   const stable = metricQueries(plan.metrics, vars, 'stable');
-  expect(canary[0].promql).toBe('(sum(rate(http_requests_total{namespace="green-ns",status=~"5.."}[5m])) or vector(0)) / sum(rate(http_requests_total{namespace="green-ns"}[5m])) * 100');
-  expect(stable[0].promql).toContain('namespace="blue-ns"');
+  expect(promqlOf(canary[0])!).toBe('(sum(rate(http_requests_total{namespace="green-ns",status=~"5.."}[5m])) or vector(0)) / sum(rate(http_requests_total{namespace="green-ns"}[5m])) * 100');
+  expect(promqlOf(stable[0])!).toContain('namespace="blue-ns"');
   expect(renderTemplate('{{app}}-{{ version }}-{{unknown}}', { app: 'a', version: 'v' })).toBe('a-v-{{unknown}}');
 });
 
@@ -115,18 +118,18 @@ describe('template values in PromQL', () => {
 
   test('a version that would close the selector stays one label value', () => {
     const [q] = metricQueries([metric], { app: 'hwayo', version: HOSTILE, blueNamespace: 'blue-ns', greenNamespace: 'green-ns' }, 'canary');
-    expect(q.promql).toBe('(sum(rate(http_requests_total{namespace="green-ns",version="2.4.0\\"}[5m])) * 0 or vector(0) #",status=~"5.."}[5m])) or vector(0)) / sum(rate(http_requests_total{namespace="green-ns"}[5m])) * 100');
+    expect(promqlOf(q)!).toBe('(sum(rate(http_requests_total{namespace="green-ns",version="2.4.0\\"}[5m])) * 0 or vector(0) #",status=~"5.."}[5m])) or vector(0)) / sum(rate(http_requests_total{namespace="green-ns"}[5m])) * 100');
     // Parsed as PromQL reads it: the same four string literals as the template, the version whole in one.
-    expect(literals(q.promql).map((l) => l.value)).toEqual(['green-ns', HOSTILE, '5..', 'green-ns']);
+    expect(literals(promqlOf(q)!).map((l) => l.value)).toEqual(['green-ns', HOSTILE, '5..', 'green-ns']);
     // Outside the literals, the query is the template's: no operator, no comment was added.
     const skeleton = (s: string) => s.replace(/"((?:[^"\\\n]|\\.)*)"/g, '""');
-    expect(skeleton(q.promql)).toBe(skeleton(TEMPLATE));
+    expect(skeleton(promqlOf(q)!)).toBe(skeleton(TEMPLATE));
   });
 
   test('backslashes, newlines and other control characters are escaped too', () => {
     const [q] = metricQueries([{ ...metric, query: 'x{version="{{version}}"}' }], { app: 'a', version: 'a\\"b\nc\r\t\u0001', blueNamespace: 'b', greenNamespace: 'g' }, 'canary');
-    expect(q.promql).toBe('x{version="a\\\\\\"b\\nc\\r\\t\\x01"}');
-    expect(literals(q.promql).map((l) => l.value)).toEqual(['a\\"b\nc\r\t\u0001']);
+    expect(promqlOf(q)!).toBe('x{version="a\\\\\\"b\\nc\\r\\t\\x01"}');
+    expect(literals(promqlOf(q)!).map((l) => l.value)).toEqual(['a\\"b\nc\r\t\u0001']);
   });
 
   test('{{name}} never reaches the object prototype', () => {

@@ -1,5 +1,5 @@
 // createNamespace adopts an existing green only when this app made it (issue 7, hole 8).
-import { adoptionRefusal } from '../../src/activities/kube/objects';
+import { adoptionRefusal } from '../../src/activities/kubernetes/objects';
 
 const ns = (labels?: Record<string, string>) => ({ metadata: { name: 'hwayo-production-green', labels } });
 const wanted = { 'app.kubernetes.io/part-of': 'hwayo', 'hwayo.io/release': 'r2', 'hwayo.io/environment': 'green' };

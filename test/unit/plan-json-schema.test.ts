@@ -96,6 +96,10 @@ const INVALID: [string, unknown, string, Rule][] = [
   ['the same namespace for blue and green', { environments: { green: 'hwayo-production' } }, 'environments.green', rule(3)],
   ['duplicate services', { services: [{ name: 'api-gateway', healthPath: '/' }, { name: 'api-gateway', healthPath: '/x' }] }, 'services[1].name', rule(1)],
   ['a metric with no bounds', { metrics: [{ name: 'x', query: 'q', rollback: { above: 1 } }, { name: 'y', query: 'q' }] }, 'metrics[1]', rule(9)],
+  ['an unknown metric provider', { metrics: [{ name: 'x', provider: 'datadog', query: 'q', rollback: { above: 1 } }] }, 'metrics[0].provider', 'structural'],
+  ['a CloudWatch metric with a PromQL query', { metrics: [{ name: 'x', provider: 'cloudwatch', query: 'sum(up)', rollback: { above: 1 } }] }, 'metrics[0].query', 'structural'],
+  ['a CloudWatch metric without its statistic', { metrics: [{ name: 'x', provider: 'cloudwatch', query: { namespace: 'AWS/ELB', metricName: 'M', period: 60 }, rollback: { above: 1 } }] }, 'metrics[0].query.stat', 'structural'],
+  ['a CloudWatch period it does not store', { metrics: [{ name: 'x', provider: 'cloudwatch', query: { namespace: 'AWS/ELB', metricName: 'M', stat: 'Sum', period: 90 }, rollback: { above: 1 } }] }, 'metrics[0].query.period', rule(13)],
   ['compareToStable without {{namespace}}', { metrics: [{ name: 'x', query: 'q', rollback: { above: 1 }, compareToStable: { maxIncrease: 1 } }] }, 'metrics[0].query', rule(10)],
 ];
 

@@ -2,6 +2,7 @@
 // call in order, so tests assert what the workflow did (traffic weights, compensations, pages), and
 // lets a test make metrics, health checks or rollouts go bad at a chosen moment.
 import type { Activities } from '../../src/activities';
+import { promqlOf } from '../../src/plan/metric-queries';
 import type { CheckResult, MetricReading } from '../../src/activities/contract';
 import type { MetricSpec } from '../../src/plan/types';
 
@@ -78,7 +79,7 @@ export class FakeWorld {
       },
       queryMetrics: async (input) => {
         this.record('queryMetrics', input);
-        const stableSide = input.queries.some((q) => q.promql.includes('namespace="hwayo-production"'));
+        const stableSide = input.queries.some((q) => promqlOf(q)?.includes('namespace="hwayo-production"'));
         const ctx = { weight: this.weight, query: ++this.metricQueries };
         if (stableSide) {
           const over = this.scripts.stable?.(ctx) ?? {};

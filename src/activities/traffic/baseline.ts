@@ -4,8 +4,8 @@
 // have this release deploy over live pods and shift traffic from the wrong side.
 import type { TrafficSpec } from '../../plan/types';
 import type { CheckResult } from '../contract';
-import type { KubeClients } from '../kube/client';
-import { kubeCall, kubeCallOptional } from '../kube/errors';
+import type { KubeClients } from '../kubernetes/client';
+import { kubeCall, kubeCallOptional } from '../kubernetes/errors';
 import { readTrafficSplit } from './edit-route';
 
 export interface BaselineInput {

@@ -1,18 +1,18 @@
 // Reading a route object (VirtualService / HTTPRoute), and its optimistic read-modify-write.
 import { isDeepStrictEqual } from 'node:util';
 import type { TrafficSpec } from '../../plan/types';
-import type { KubeClients } from '../kube/client';
-import { kubeCallOptional, retryOnConflict } from '../kube/errors';
-import { inMaintenance, routeKind, sidesOf, type RouteKind } from './routes';
+import type { KubeClients } from '../kubernetes/client';
+import { kubeCallOptional, retryOnConflict } from '../kubernetes/errors';
+import { inMaintenance, routerOf, sidesOf, type Router } from './routers';
 
-/* eslint-disable-next-line @typescript-eslint/no-explicit-any -- apiserver JSON; routes.ts types the fields it edits */
+/* eslint-disable-next-line @typescript-eslint/no-explicit-any -- apiserver JSON; routers/ type the fields they edit */
 export type RouteObject = any;
 
 type RouteName = Pick<TrafficSpec, 'provider' | 'name' | 'namespace'>;
 
 /** The custom-object coordinates of the route, and how messages name it. */
 function routeRef(route: RouteName) {
-  const kind = routeKind(route);
+  const kind = routerOf(route);
   return { kind, where: `${kind.plural} ${route.namespace}/${route.name}`, ref: { group: kind.group, version: kind.version, namespace: route.namespace, plural: kind.plural, name: route.name } };
 }
 
@@ -40,7 +40,7 @@ const sameJson = (a: unknown, b: unknown) => isDeepStrictEqual(JSON.parse(JSON.s
  */
 export async function editRoute(
   k: KubeClients, route: RouteName,
-  edit: (obj: RouteObject, kind: RouteKind) => void | Promise<void>, maxAttempts = 8,
+  edit: (obj: RouteObject, kind: Router) => void | Promise<void>, maxAttempts = 8,
 ): Promise<{ changed: boolean; obj: RouteObject }> {
   const { kind, where, ref } = routeRef(route);
   return retryOnConflict(`update ${where}`, async () => {

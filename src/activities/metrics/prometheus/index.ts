@@ -1,9 +1,8 @@
 // Prometheus instant queries. A reading is a number or an inconclusive reason, never a guess:
 // empty result, NaN, HTTP error and timeout each come back as their own reason.
-import type { ActivityConfig } from './config';
-import type { MetricQuery, MetricReading } from './contract';
-import { traced } from '../telemetry/tracing';
-import { httpRequest, NetworkFailure } from './http';
+import type { MetricReading } from '../../contract';
+import { httpRequest, NetworkFailure } from '../../http';
+import { inconclusive, type MetricProviderFactory } from '../provider';
 
 interface PromSample { metric: Record<string, string>; value: [number, string] }
 interface PromResponse {
@@ -13,8 +12,6 @@ interface PromResponse {
   data?: { resultType: 'vector' | 'scalar' | 'matrix' | 'string'; result: unknown };
 }
 
-const inconclusive = (name: string, reason: Extract<MetricReading, { inconclusive: unknown }>['inconclusive'], detail: string): MetricReading =>
-  ({ name, inconclusive: reason, detail });
 
 const seriesLabel = (metric: Record<string, string>) =>
   `{${Object.entries(metric).map(([k, v]) => `${k}="${v}"`).join(',')}}`;
@@ -50,39 +47,24 @@ export function readingFromResponse(name: string, status: number, text: string):
   return { name, value };
 }
 
-export function createPrometheusActivities(config: ActivityConfig) {
+export const prometheus: MetricProviderFactory<'prometheus'> = (config) => {
   const { url, timeoutMs } = config.prometheus;
-
-  async function query(q: MetricQuery): Promise<MetricReading> {
-    return traced('prometheus query', { 'hwayo.metric': q.name, 'db.system': 'prometheus', 'db.query.text': q.promql }, async (span) => {
-      const reading = await queryOnce(q);
-      if ('value' in reading) span.setAttribute('hwayo.metric.value', reading.value);
-      else span.setAttribute('hwayo.metric.inconclusive', reading.inconclusive);
-      return reading;
-    });
-  }
-
-  async function queryOnce(q: MetricQuery): Promise<MetricReading> {
-    const endpoint = `${url.replace(/\/$/, '')}/api/v1/query`;
-    try {
-      const res = await httpRequest(endpoint, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ query: q.promql, timeout: `${Math.max(1, Math.floor(timeoutMs / 1000))}s` }).toString(),
-        timeoutMs,
-      });
-      return readingFromResponse(q.name, res.status, res.text);
-    } catch (err) {
-      if (err instanceof NetworkFailure) {
-        return inconclusive(q.name, err.kind, `Prometheus at ${url}: ${err.message}`);
-      }
-      throw err;
-    }
-  }
-
   return {
-    async queryMetrics(input: { queries: MetricQuery[] }): Promise<MetricReading[]> {
-      return Promise.all(input.queries.map(query));
+    describe: (q) => q.promql,
+    async measure(q) {
+      const endpoint = `${url.replace(/\/$/, '')}/api/v1/query`;
+      try {
+        const res = await httpRequest(endpoint, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ query: q.promql, timeout: `${Math.max(1, Math.floor(timeoutMs / 1000))}s` }).toString(),
+          timeoutMs,
+        });
+        return readingFromResponse(q.name, res.status, res.text);
+      } catch (err) {
+        if (err instanceof NetworkFailure) return inconclusive(q.name, err.kind, `Prometheus at ${url}: ${err.message}`);
+        throw err;
+      }
     },
   };
-}
+};

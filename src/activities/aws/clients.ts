@@ -1,10 +1,11 @@
-// AWS SDK clients built from the worker's configuration (endpoint override for moto / LocalStack).
+// AWS SDK clients (RDS, S3, WAF, EC2, CloudWatch) built from the worker's configuration (endpoint override for moto / LocalStack).
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import { WAFV2Client } from '@aws-sdk/client-wafv2';
-import { tracedAwsClient } from '../telemetry/tracing';
-import type { ActivityConfig } from './config';
+import { tracedAwsClient } from '../../telemetry/tracing';
+import type { ActivityConfig } from '../config';
 
 function baseOptions(config: ActivityConfig) {
   const { region, endpoint, accessKeyId, secretAccessKey } = config.aws;
@@ -19,7 +20,7 @@ function baseOptions(config: ActivityConfig) {
 
 export function awsClients(config: ActivityConfig) {
   const base = baseOptions(config);
-  let rds: RDSClient | undefined, s3: S3Client | undefined, waf: WAFV2Client | undefined, ec2: EC2Client | undefined;
+  let rds: RDSClient | undefined, s3: S3Client | undefined, waf: WAFV2Client | undefined, ec2: EC2Client | undefined, cloudwatch: CloudWatchClient | undefined;
   return {
     // Every command is a child span of the activity's (when tracing is on).
     rds: () => (rds ??= tracedAwsClient(new RDSClient(base))),
@@ -27,6 +28,7 @@ export function awsClients(config: ActivityConfig) {
     s3: () => (s3 ??= tracedAwsClient(new S3Client({ ...base, forcePathStyle: base.endpoint !== undefined }))),
     waf: () => (waf ??= tracedAwsClient(new WAFV2Client(base))),
     ec2: () => (ec2 ??= tracedAwsClient(new EC2Client(base))),
+    cloudwatch: () => (cloudwatch ??= tracedAwsClient(new CloudWatchClient(base))),
   };
 }
 

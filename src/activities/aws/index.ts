@@ -5,11 +5,11 @@ import {
   type DBInstance, type DBSnapshot,
 } from '@aws-sdk/client-rds';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { awsClients } from './aws-clients';
-import { awsFailure, isAwsNotFound } from './classify';
-import type { ActivityConfig } from './config';
-import type { RestoreInput, RestoreResult, SnapshotInput, SnapshotResult, StoreReportInput } from './contract';
-import { nonRetryable, retryable } from './errors';
+import { awsClients } from './clients';
+import { awsFailure, isAwsNotFound } from '../classify';
+import type { ActivityConfig } from '../config';
+import type { RestoreInput, RestoreResult, SnapshotInput, SnapshotResult, StoreReportInput } from '../contract';
+import { nonRetryable, retryable } from '../errors';
 
 /** How often a wait polls RDS; each poll also heartbeats. */
 export const RDS_POLL_MS = 5_000;

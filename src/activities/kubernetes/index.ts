@@ -1,20 +1,20 @@
 // Kubernetes side effects (@kubernetes/client-node). Every call is idempotent: create = apply,
 // delete of a missing object = done, scale to the current count = no write.
 // The work is in ./kube/*; this file binds it to the worker's configuration.
-import type { ActivityConfig } from './config';
+import type { ActivityConfig } from '../config';
 import type {
   BackupInput, CheckResult, DeployGreenInput, DeployResult, DeployVersionInput, NamespaceCopyResult,
   ScaleInput, ScaleResult, SwitchConnectionInput, WaitRolloutInput,
-} from './contract';
-import { backupNamespace } from './kube/backup';
-import { lazyKubeClients } from './kube/client';
-import { kubeCall } from './kube/errors';
-import { checkClusterPolicies } from './kube/policies';
-import { DEFAULT_ENVIRONMENT_ROLE } from './kube/access';
-import { waitForRollout } from './kube/rollout';
+} from '../contract';
+import { backupNamespace } from './backup';
+import { lazyKubeClients } from './client';
+import { kubeCall } from './errors';
+import { checkClusterPolicies } from './policies';
+import { DEFAULT_ENVIRONMENT_ROLE } from './access';
+import { waitForRollout } from './rollout';
 import {
   copySecretsAndConfig, createNamespace, deleteNamespace, deployGreen, deployVersion, scaleDeployments, switchDatabaseConnection,
-} from './kube/workloads';
+} from './workloads';
 
 export function createKubernetesActivities(config: ActivityConfig) {
   const k = lazyKubeClients(config.kubernetes);

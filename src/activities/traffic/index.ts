@@ -1,11 +1,11 @@
-// Traffic shifting on an Istio VirtualService or a Gateway API HTTPRoute: read-modify-write with
+// Traffic shifting on the plan's router (./routers: Istio VirtualService, Gateway API HTTPRoute): read-modify-write with
 // resourceVersion conflict retry; setting the weight the route already has writes nothing.
-import type { ActivityConfig } from './config';
-import type { LiveEnvironmentInput, LiveEnvironmentResult, MaintenanceInput, TrafficInput, TrafficResult } from './contract';
-import { nonRetryable } from './errors';
-import { lazyKubeClients } from './kube/client';
-import { editRoute, readTrafficSplit } from './traffic/edit-route';
-import { inMaintenance, PRE_MAINTENANCE_ANNOTATION, sidesOf } from './traffic/routes';
+import type { ActivityConfig } from '../config';
+import type { LiveEnvironmentInput, LiveEnvironmentResult, MaintenanceInput, TrafficInput, TrafficResult } from '../contract';
+import { nonRetryable } from '../errors';
+import { lazyKubeClients } from '../kubernetes/client';
+import { editRoute, readTrafficSplit } from './edit-route';
+import { inMaintenance, PRE_MAINTENANCE_ANNOTATION, sidesOf } from './routers';
 
 export { PRE_MAINTENANCE_ANNOTATION };
 

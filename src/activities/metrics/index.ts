@@ -1,0 +1,33 @@
+// The queryMetrics activity: every metric of one analysis read in parallel, each by the provider its
+// plan names (./registry.ts). Each reading is its own span.
+import { providerOf } from '../../plan/metric-queries';
+import type { MetricProviderKind } from '../../plan/types';
+import { traced } from '../../telemetry/tracing';
+import type { ActivityConfig } from '../config';
+import type { MetricQuery, MetricReading } from '../contract';
+import type { MetricProvider, MetricProviderFactory } from './provider';
+import { metricProviders } from './registry';
+
+export function createMetricActivities(config: ActivityConfig) {
+  // Typed per kind in the registry; here one query of any kind goes to the provider of its own kind.
+  const made: Partial<Record<MetricProviderKind, MetricProvider<MetricProviderKind>>> = {};
+  const providerFor = (kind: MetricProviderKind) => (made[kind] ??= (metricProviders[kind] as MetricProviderFactory<MetricProviderKind>)(config));
+
+  async function read(q: MetricQuery): Promise<MetricReading> {
+    const kind = providerOf(q);
+    const provider = providerFor(kind);
+    return traced(`${kind} query`, { 'hwayo.metric': q.name, 'db.system': kind, 'db.query.text': provider.describe(q) }, async (span) => {
+      const reading = await provider.measure(q);
+      if ('value' in reading) span.setAttribute('hwayo.metric.value', reading.value);
+      else span.setAttribute('hwayo.metric.inconclusive', reading.inconclusive);
+      return reading;
+    });
+  }
+
+  return {
+    /** Activity name recorded in histories: keep it. Queries without `provider` are Prometheus's. */
+    async queryMetrics(input: { queries: MetricQuery[] }): Promise<MetricReading[]> {
+      return Promise.all(input.queries.map(read));
+    },
+  };
+}

@@ -1,0 +1,55 @@
+// What every traffic router is: the coordinates of its route object and pure edits of it. Each edit
+// changes the object in place; the caller (../edit-route.ts) compares before/after to know whether
+// anything needs writing, and owns reading, conflicts and writing. One folder per router next to this
+// file; ./index.ts is the registry.
+import { renderDestination } from '../../../plan/destinations';
+import type { TrafficSpec } from '../../../plan/types';
+import { nonRetryable } from '../../errors';
+
+// The objects come from the apiserver as JSON; these describe only the fields we touch.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export type Json = any;
+
+export interface Sides { blue: string; green: string; maintenance: string; port: number; header: { name: string; value: string }; routeNamespace: string; blueNamespace: string; greenNamespace: string }
+
+export function sidesOf(route: TrafficSpec, blueNamespace: string, greenNamespace: string): Sides {
+  return {
+    blue: renderDestination(route.blueDestination, blueNamespace),
+    green: renderDestination(route.greenDestination, greenNamespace),
+    maintenance: renderDestination(route.maintenanceDestination, route.namespace),
+    port: route.port,
+    header: route.canaryHeader,
+    routeNamespace: route.namespace,
+    blueNamespace,
+    greenNamespace,
+  };
+}
+
+export interface Router {
+  group: string;
+  version: string;
+  plural: string;
+  /** The list of routing rules (spec.http / spec.rules). */
+  rules(obj: Json): Json[];
+  setRules(obj: Json, rules: Json[]): void;
+  /** Default rule: blue (100 - g) and green (g); header rule: green 100. */
+  setWeights(obj: Json, s: Sides, greenWeight: number): void;
+  /** Default and header rule both to `s.maintenance` only. */
+  routeAllToMaintenance(obj: Json, s: Sides): void;
+  /** Share of the default rule's traffic (percent) on blue, on green, and the other backends it names. */
+  shares(obj: Json, s: Sides): { blue: number; green: number; others: string[] };
+}
+
+/** Percent of the total for each weight; an absent weight counts as `absent` (the API's default). */
+export function percents(weights: (number | undefined)[], absent: number): number[] {
+  const w = weights.map((x) => (typeof x === 'number' ? x : absent));
+  const total = w.reduce((a, b) => a + b, 0);
+  return w.map((x) => (total > 0 ? Math.round((x / total) * 1000) / 10 : 0));
+}
+
+/** The routing rules as they were before maintenance mode, so turning it off restores them exactly. */
+export const PRE_MAINTENANCE_ANNOTATION = 'release.hwayo.io/pre-maintenance-rules';
+
+export const inMaintenance = (obj: Json): boolean => obj?.metadata?.annotations?.[PRE_MAINTENANCE_ANNOTATION] !== undefined;
+
+export const invalid = (msg: string) => nonRetryable('InvalidInput', msg);
