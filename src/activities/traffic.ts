@@ -5,10 +5,22 @@ import type { LiveEnvironmentInput, LiveEnvironmentResult, MaintenanceInput, Tra
 import { nonRetryable } from './errors';
 import { lazyKubeClients } from './kube/client';
 import { editRoute, readTrafficSplit } from './traffic/edit-route';
-import { inMaintenance, PRE_MAINTENANCE_ANNOTATION, sidesOf } from './traffic/routes';
+import { ensureReferenceGrant } from './traffic/reference-grant';
+import { gatewayApi, inMaintenance, PRE_MAINTENANCE_ANNOTATION, routeKind, sidesOf, type Sides } from './traffic/routes';
+import { serviceRef } from '../plan/destinations';
+import type { TrafficSpec } from '../plan/types';
 
 export { PRE_MAINTENANCE_ANNOTATION };
 
+
+/** Gateway API: both sides' Services may be referenced from the route's namespace (ReferenceGrant) before weights move. */
+async function ensureBackendGrants(k: ReturnType<ReturnType<typeof lazyKubeClients>>, route: TrafficSpec, sides: Sides) {
+  if (routeKind(route) !== gatewayApi) return;
+  for (const [destination, namespace] of [[sides.green, sides.greenNamespace], [sides.blue, sides.blueNamespace]] as const) {
+    const target = serviceRef(destination, namespace);
+    await ensureReferenceGrant(k, { routeNamespace: route.namespace, routeName: route.name, namespace: target.namespace, service: target.name });
+  }
+}
 
 export function createTrafficActivities(config: ActivityConfig) {
   const k = lazyKubeClients(config.kubernetes);
@@ -29,9 +41,11 @@ export function createTrafficActivities(config: ActivityConfig) {
       const w = input.greenWeight;
       if (!Number.isInteger(w) || w < 0 || w > 100) throw nonRetryable('InvalidInput', `greenWeight must be a whole number 0..100, got ${w}`);
       const sides = sidesOf(input.route, input.blueNamespace, input.greenNamespace);
-      const { changed, obj } = await editRoute(k(), input.route, (route, kind) => {
+      const { changed, obj } = await editRoute(k(), input.route, async (route, kind) => {
         if (inMaintenance(route)) throw nonRetryable('InvalidInput', `${input.route.name} is in maintenance mode; turn it off before shifting traffic`);
         kind.setWeights(route, sides, w);
+        // After the route is read and the edit is valid, before it is written.
+        await ensureBackendGrants(k(), input.route, sides);
       });
       return { greenWeight: w, changed, resourceVersion: obj?.metadata?.resourceVersion };
     },

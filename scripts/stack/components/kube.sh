@@ -209,10 +209,12 @@ start() {
   wait_for kube-apiserver 120 api_ready
 
   # Simulated nodes: on a busy 2-core machine kwok's heartbeats can lag past the default 50 s
-  # grace, and the node controller would then mark every pod NotReady for good.
+  # grace, and the node controller would then mark every pod NotReady for good. kwok v0.7.0 renews no
+  # node lease here and posts node status about every 10 minutes, so a 10 m grace still took every
+  # pod (and so every endpoint of the data plane) away after 10 minutes: nothing here can fail a node.
   start_bg kube-controller-manager "$KUBE_BIN/kube-controller-manager" \
     --kubeconfig "$STATE/controller-manager.kubeconfig" --leader-elect=false --secure-port 0 \
-    --node-monitor-grace-period=10m \
+    --node-monitor-grace-period=24h \
     --use-service-account-credentials=true --service-account-private-key-file "$PKI/sa.key" --root-ca-file "$PKI/ca.crt" \
     --cluster-signing-cert-file "$PKI/ca.crt" --cluster-signing-key-file "$PKI/ca.key"
   start_bg kube-scheduler "$KUBE_BIN/kube-scheduler" \
