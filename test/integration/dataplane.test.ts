@@ -128,6 +128,10 @@ test('a -sick- canary at 5%: the plan\'s Traefik error-rate query sees it, the s
     if (Date.now() - tShift > 60_000) throw new Error(`error rate never crossed ${threshold}%: ${JSON.stringify(reading)}`);
   }
   const shiftMs = await shiftAndWait(0);
+  // The pods' own metrics (scraped by pod, discovered through the apiserver) tell the same story.
+  const [podErrors] = await activityEnv().env.run(prometheus.queryMetrics, { queries: [{ name: 'pod_5xx', promql: `sum(increase(http_requests_total{kubernetes_namespace="${GREEN}",status="500"}[1m]))` }] });
+  expect(podErrors).toMatchObject({ value: expect.any(Number) });
+  expect((podErrors as { value: number }).value).toBeGreaterThan(0);
   await new Promise((r) => setTimeout(r, 3000));
   stop.stopped = true;
   const s = (await load).filter((x) => x.at >= tShift);

@@ -62,8 +62,8 @@ start() {
   wait_for metrics-app-blue 20 curl -fsS http://127.0.0.1:$BLUE_PORT/metrics
   wait_for metrics-app-green 20 curl -fsS http://127.0.0.1:$GREEN_PORT/metrics
   wait_for prometheus 60 curl -fsS http://127.0.0.1:$PROM_PORT/-/ready
-  # Ready means both targets have been scraped at least once.
-  wait_for prometheus 30 bash -c "curl -fsS 'http://127.0.0.1:$PROM_PORT/api/v1/query?query=count(up==1)' | grep -q '\"2\"'"
+  # Ready means both apps have been scraped at least once (the data plane adds targets of its own).
+  wait_for prometheus 30 bash -c "curl -fsS -G 'http://127.0.0.1:$PROM_PORT/api/v1/query' --data-urlencode 'query=count(up{job=\"hwayo-apps\"}==1)' | grep -q '\"2\"'"
   write_env prometheus \
     PROMETHEUS_URL=http://127.0.0.1:$PROM_PORT \
     METRICS_APP_GREEN_URL=http://127.0.0.1:$GREEN_PORT \
