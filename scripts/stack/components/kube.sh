@@ -10,6 +10,9 @@ ETCD_VERSION=v3.6.16
 KWOK_VERSION=v0.7.0
 BUILD_DIR="$REPO_ROOT/scripts/stack/kube-build"
 KUBE_BIN="$HWAYO_CACHE/kube/$KUBE_VERSION"
+# The stack's pods have loopback IPs (the data plane stays on 127.0.0.0/8), which the stock apiserver
+# refuses in Endpoints/EndpointSlices (ValidateEndpointIP). This build lifts that one check, nothing else.
+APISERVER="$HWAYO_CACHE/kube/$KUBE_VERSION+loopback-endpoints/kube-apiserver"
 ETCD_BIN="$HWAYO_CACHE/etcd/$ETCD_VERSION"
 KWOK_BIN="$HWAYO_CACHE/kwok/$KWOK_VERSION"
 STATE="$HWAYO_STACK_DIR/kube"
@@ -33,6 +36,25 @@ build() {
   slog "built $(basename "$out") in $(( $(date +%s) - t0 )) s"
 }
 
+# build_apiserver: kube-apiserver with ValidateEndpointIP accepting 127.0.0.0/8. go build -overlay may not
+# touch the module cache, so the build uses a hard-linked copy of the pinned module with that one file
+# patched by sed (the build fails if the line is not there exactly once), through a `replace`.
+build_apiserver() {
+  [ -x "$APISERVER" ] && return 0
+  local mod; mod="$(cd "$BUILD_DIR/kubernetes" && go mod download -json k8s.io/kubernetes | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p')"
+  local work; work=$(mktemp -d)
+  local file=pkg/apis/core/validation/validation.go
+  [ "$(grep -c $'^\tif ip.IsLoopback() {$' "$mod/$file")" = 1 ] || { slog "ValidateEndpointIP changed upstream; update build_apiserver"; exit 1; }
+  # Hard links share the cache's read-only files: only directories are made writable, never a file.
+  cp -al "$mod" "$work/kubernetes" && chmod u+w "$work/kubernetes/pkg/apis/core/validation"
+  rm "$work/kubernetes/$file"
+  sed 's/^\tif ip.IsLoopback() {$/\tif ip.IsLoopback() \&\& !ip.IsLoopback() { \/\/ hwayo stack: loopback pod IPs are the data plane/' "$mod/$file" >"$work/kubernetes/$file"
+  mkdir "$work/wrapper" && cp "$BUILD_DIR/kubernetes"/{go.mod,go.sum,tools.go} "$work/wrapper/"
+  (cd "$work/wrapper" && go mod edit -replace "k8s.io/kubernetes=$work/kubernetes")
+  build "$work/wrapper" k8s.io/kubernetes/cmd/kube-apiserver "$APISERVER" "$(kube_ldflags)"
+  find "$work" -type d -exec chmod u+w {} +; rm -rf "$work"
+}
+
 # The server reports its real version (`kubectl version`, /version) only with these set.
 kube_ldflags() {
   local minor; minor=$(echo "$KUBE_VERSION" | cut -d. -f2)
@@ -47,9 +69,10 @@ install() {
   command -v go >/dev/null || { slog "go is required to build the kube component"; exit 1; }
   command -v openssl >/dev/null || { slog "openssl is required"; exit 1; }
   local ld; ld=$(kube_ldflags)
-  for cmd in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+  for cmd in kube-controller-manager kube-scheduler kubectl; do
     build "$BUILD_DIR/kubernetes" "k8s.io/kubernetes/cmd/$cmd" "$KUBE_BIN/$cmd" "$ld"
   done
+  build_apiserver
   build "$BUILD_DIR/etcd" go.etcd.io/etcd/server/v3 "$ETCD_BIN/etcd"
   build "$BUILD_DIR/kwok" sigs.k8s.io/kwok/cmd/kwok "$KWOK_BIN/kwok"
 }
@@ -81,6 +104,10 @@ pki() {
   cert admin "/O=system:masters/CN=hwayo-stack-admin"
   cert controller-manager "/CN=system:kube-controller-manager"
   cert scheduler "/CN=system:kube-scheduler"
+  # The data plane's own identities (RBAC in kube-fixtures/dataplane-rbac.yaml): least privilege each.
+  cert traefik "/CN=hwayo-stack-traefik"
+  cert prometheus "/CN=hwayo-stack-prometheus"
+  cert dataplane "/CN=hwayo-stack-dataplane"
   [ -f "$PKI/sa.key" ] || { openssl genrsa -out "$PKI/sa.key" 2048 2>/dev/null; openssl rsa -in "$PKI/sa.key" -pubout -out "$PKI/sa.pub" 2>/dev/null; }
 }
 
@@ -120,14 +147,18 @@ nodes_ready() {
 # `kubectl wait` fails outright on a CRD whose status has no conditions yet, so poll instead.
 crds_established() {
   local crd
-  for crd in virtualservices.networking.istio.io httproutes.gateway.networking.k8s.io; do
+  for crd in virtualservices.networking.istio.io {gatewayclasses,gateways,httproutes,referencegrants,grpcroutes,backendtlspolicies}.gateway.networking.k8s.io; do
     [ "$(kubectl_ get crd "$crd" -o jsonpath='{.status.conditions[?(@.type=="Established")].status}')" = True ] || return 1
   done
 }
 
 # Fake nodes that kwok manages (selected by its annotation); no taint, so ordinary pods schedule onto them.
+# Each has a pod CIDR inside 127.0.0.0/8 (kwok hands out pod IPs from the node's spec.podCIDR), so every
+# pod's IP is a loopback address the data plane can listen on: 127.1.<n>.0/24 on kwok-node-<n>.
 create_nodes() {
+  local i=0
   for node in "${NODES[@]}"; do
+    i=$((i + 1))
     kubectl_ apply --server-side --field-manager=hwayo-stack -f - >/dev/null <<EOF
 apiVersion: v1
 kind: Node
@@ -141,6 +172,7 @@ metadata:
     kubernetes.io/arch: amd64
     kubernetes.io/role: agent
     node-role.kubernetes.io/agent: ""
+spec: { podCIDR: 127.1.$i.0/24, podCIDRs: [127.1.$i.0/24] }
 status:
   allocatable: { cpu: "32", memory: 256Gi, pods: "110" }
   capacity: { cpu: "32", memory: 256Gi, pods: "110" }
@@ -149,7 +181,7 @@ EOF
 }
 
 start() {
-  for b in "$KUBE_BIN"/{kube-apiserver,kube-controller-manager,kube-scheduler,kubectl} "$ETCD_BIN/etcd" "$KWOK_BIN/kwok"; do
+  for b in "$APISERVER" "$KUBE_BIN"/{kube-controller-manager,kube-scheduler,kubectl} "$ETCD_BIN/etcd" "$KWOK_BIN/kwok"; do
     [ -x "$b" ] || { slog "$b missing: run kube.sh install"; exit 1; }
   done
   mkdir -p "$STATE"
@@ -157,6 +189,7 @@ start() {
   kubeconfig admin "$KUBECONFIG_FILE"
   kubeconfig controller-manager "$STATE/controller-manager.kubeconfig"
   kubeconfig scheduler "$STATE/scheduler.kubeconfig"
+  for user in traefik prometheus dataplane; do kubeconfig "$user" "$STATE/$user.kubeconfig"; done
 
   # No fsync: a throw-away test cluster on a shared disk; durability is not the point here.
   start_bg kube-etcd "$ETCD_BIN/etcd" --name hwayo-stack --data-dir "$STATE/etcd" \
@@ -166,7 +199,7 @@ start() {
   wait_for kube-etcd 60 curl -sf "http://127.0.0.1:$ETCD_PORT/health"
 
   # The endpoint reconciler is off: Endpoints may not hold a loopback address.
-  start_bg kube-apiserver "$KUBE_BIN/kube-apiserver" \
+  start_bg kube-apiserver "$APISERVER" \
     --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
     --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$API_PORT" --endpoint-reconciler-type none \
     --tls-cert-file "$PKI/apiserver.crt" --tls-private-key-file "$PKI/apiserver.key" --client-ca-file "$PKI/ca.crt" \
@@ -176,17 +209,19 @@ start() {
   wait_for kube-apiserver 120 api_ready
 
   # Simulated nodes: on a busy 2-core machine kwok's heartbeats can lag past the default 50 s
-  # grace, and the node controller would then mark every pod NotReady for good.
+  # grace, and the node controller would then mark every pod NotReady for good. kwok v0.7.0 renews no
+  # node lease here and posts node status about every 10 minutes, so a 10 m grace still took every
+  # pod (and so every endpoint of the data plane) away after 10 minutes: nothing here can fail a node.
   start_bg kube-controller-manager "$KUBE_BIN/kube-controller-manager" \
     --kubeconfig "$STATE/controller-manager.kubeconfig" --leader-elect=false --secure-port 0 \
-    --node-monitor-grace-period=10m \
+    --node-monitor-grace-period=24h \
     --use-service-account-credentials=true --service-account-private-key-file "$PKI/sa.key" --root-ca-file "$PKI/ca.crt" \
     --cluster-signing-cert-file "$PKI/ca.crt" --cluster-signing-key-file "$PKI/ca.key"
   start_bg kube-scheduler "$KUBE_BIN/kube-scheduler" \
     --kubeconfig "$STATE/scheduler.kubeconfig" --leader-elect=false --secure-port 0
   start_bg kube-kwok "$KWOK_BIN/kwok" --kubeconfig "$KUBECONFIG_FILE" \
     --manage-all-nodes=false --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
-    --cidr 10.244.0.0/16 --node-ip 10.0.0.1
+    --cidr 127.244.0.0/16 --node-ip 127.0.0.1
 
   create_nodes
   wait_for kube-kwok 60 nodes_ready
@@ -195,6 +230,7 @@ start() {
 
   kubectl_ apply --server-side --field-manager=hwayo-stack -f "$REPO_ROOT/deploy/crds/" >/dev/null
   wait_for kube-apiserver 60 crds_established
+  kubectl_ apply --server-side --force-conflicts --field-manager=hwayo-stack -f "$REPO_ROOT/scripts/stack/kube-fixtures/dataplane-rbac.yaml" >/dev/null
   HWAYO_KUBECTL="$KUBE_BIN/kubectl" bash "$REPO_ROOT/scripts/stack/kube-fixtures.sh"
 
   write_env kube "KUBECONFIG=$KUBECONFIG_FILE" "HWAYO_KUBECTL=$KUBE_BIN/kubectl"

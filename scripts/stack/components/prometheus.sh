@@ -29,6 +29,26 @@ scrape_configs:
       - targets: ['127.0.0.1:$GREEN_PORT']
         labels: { namespace: $GREEN_NS, side: green }
 YML
+  # The data plane, when it runs (up.sh starts kube, traefik and dataplane before prometheus): Traefik's
+  # per-service metrics, and the stand-in pods the runner found through the apiserver.
+  # The pods' namespace goes into `kubernetes_namespace`, not `namespace`: the two apps above already own
+  # `namespace="hwayo-production(-green)"` and their seed series must not be summed with the pods'.
+  if [ -f "$HWAYO_STACK_DIR/env.d/traefik.env" ]; then
+    cat >>"$DIR/prometheus.yml" <<YML
+  - job_name: traefik
+    static_configs:
+      - targets: ['127.0.0.1:18082']
+YML
+  fi
+  if [ -f "$HWAYO_STACK_DIR/env.d/dataplane.env" ]; then
+    # Debian's Prometheus is built without kubernetes_sd_configs; the pod runner, which watches the pods
+    # through the apiserver, serves them as HTTP service discovery instead (same targets and labels).
+    cat >>"$DIR/prometheus.yml" <<YML
+  - job_name: hwayo-pods
+    http_sd_configs:
+      - { url: 'http://127.0.0.1:18001/sd/pods', refresh_interval: 1s }
+YML
+  fi
   promtool check config "$DIR/prometheus.yml" >/dev/null
 }
 
@@ -42,8 +62,8 @@ start() {
   wait_for metrics-app-blue 20 curl -fsS http://127.0.0.1:$BLUE_PORT/metrics
   wait_for metrics-app-green 20 curl -fsS http://127.0.0.1:$GREEN_PORT/metrics
   wait_for prometheus 60 curl -fsS http://127.0.0.1:$PROM_PORT/-/ready
-  # Ready means both targets have been scraped at least once.
-  wait_for prometheus 30 bash -c "curl -fsS 'http://127.0.0.1:$PROM_PORT/api/v1/query?query=count(up==1)' | grep -q '\"2\"'"
+  # Ready means both apps have been scraped at least once (the data plane adds targets of its own).
+  wait_for prometheus 30 bash -c "curl -fsS -G 'http://127.0.0.1:$PROM_PORT/api/v1/query' --data-urlencode 'query=count(up{job=\"hwayo-apps\"}==1)' | grep -q '\"2\"'"
   write_env prometheus \
     PROMETHEUS_URL=http://127.0.0.1:$PROM_PORT \
     METRICS_APP_GREEN_URL=http://127.0.0.1:$GREEN_PORT \

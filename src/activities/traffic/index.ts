@@ -9,7 +9,6 @@ import { inMaintenance, PRE_MAINTENANCE_ANNOTATION, sidesOf } from './routers';
 
 export { PRE_MAINTENANCE_ANNOTATION };
 
-
 export function createTrafficActivities(config: ActivityConfig) {
   const k = lazyKubeClients(config.kubernetes);
   return {
@@ -29,9 +28,11 @@ export function createTrafficActivities(config: ActivityConfig) {
       const w = input.greenWeight;
       if (!Number.isInteger(w) || w < 0 || w > 100) throw nonRetryable('InvalidInput', `greenWeight must be a whole number 0..100, got ${w}`);
       const sides = sidesOf(input.route, input.blueNamespace, input.greenNamespace);
-      const { changed, obj } = await editRoute(k(), input.route, (route, kind) => {
+      const { changed, obj } = await editRoute(k(), input.route, async (route, kind) => {
         if (inMaintenance(route)) throw nonRetryable('InvalidInput', `${input.route.name} is in maintenance mode; turn it off before shifting traffic`);
         kind.setWeights(route, sides, w);
+        // After the route is read and the edit is valid, before it is written.
+        await kind.prepareBackends?.(k(), input.route, sides);
       });
       return { greenWeight: w, changed, resourceVersion: obj?.metadata?.resourceVersion };
     },

@@ -5,6 +5,7 @@
 import { renderDestination } from '../../../plan/destinations';
 import type { TrafficSpec } from '../../../plan/types';
 import { nonRetryable } from '../../errors';
+import type { KubeClients } from '../../kubernetes/client';
 
 // The objects come from the apiserver as JSON; these describe only the fields we touch.
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -38,6 +39,8 @@ export interface Router {
   routeAllToMaintenance(obj: Json, s: Sides): void;
   /** Share of the default rule's traffic (percent) on blue, on green, and the other backends it names. */
   shares(obj: Json, s: Sides): { blue: number; green: number; others: string[] };
+  /** What the backends need before the route may point at them (Gateway API: ReferenceGrants); idempotent. */
+  prepareBackends?(k: KubeClients, route: TrafficSpec, s: Sides): Promise<void>;
 }
 
 /** Percent of the total for each weight; an absent weight counts as `absent` (the API's default). */

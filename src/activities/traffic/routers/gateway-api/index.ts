@@ -2,6 +2,7 @@
 // Sides are Services (name.namespace); a backendRef without a namespace is in the route's.
 import { serviceRef } from '../../../../plan/destinations';
 import { invalid, percents, type Json, type Router, type Sides } from '../router';
+import { ensureReferenceGrant } from './reference-grant';
 
 function refMatches(ref: Json, target: { name: string; namespace: string }, routeNamespace: string): boolean {
   const kind = ref.kind ?? 'Service';
@@ -62,5 +63,12 @@ export const gatewayApi: Router = {
     const { header, main } = gatewayRules(obj, s);
     const target = serviceRef(s.maintenance, s.routeNamespace);
     for (const rule of [main, header].filter(Boolean)) rule.backendRefs = [gatewayRef(rule.backendRefs ?? [], target, s, 100)];
+  },
+  /** Both sides' Services must be referable from the route's namespace before weights move. */
+  async prepareBackends(k, route, s) {
+    for (const [destination, namespace] of [[s.green, s.greenNamespace], [s.blue, s.blueNamespace]] as const) {
+      const target = serviceRef(destination, namespace);
+      await ensureReferenceGrant(k, { routeNamespace: route.namespace, routeName: route.name, namespace: target.namespace, service: target.name });
+    }
   },
 };
