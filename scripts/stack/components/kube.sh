@@ -18,6 +18,8 @@ API_PORT=16443
 ETCD_PORT=12379
 ETCD_PEER_PORT=12380
 KUBECONFIG_FILE="$STATE/admin.kubeconfig"
+# Every request to the apiserver (route writes with their bodies): scripts/stack/kube-audit-policy.yaml.
+AUDIT_LOG="$HWAYO_STACK_DIR/logs/kube-audit.log"
 NODES=(kwok-node-1 kwok-node-2 kwok-node-3)
 
 # build MODULE_DIR PACKAGE OUTPUT [LDFLAGS]: one binary at a time, niced (2 shared cores), written atomically;
@@ -172,7 +174,9 @@ start() {
     --tls-cert-file "$PKI/apiserver.crt" --tls-private-key-file "$PKI/apiserver.key" --client-ca-file "$PKI/ca.crt" \
     --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
     --service-account-issuer https://kubernetes.default.svc.cluster.local \
-    --service-cluster-ip-range 10.96.0.0/16 --authorization-mode Node,RBAC --allow-privileged=true
+    --service-cluster-ip-range 10.96.0.0/16 --authorization-mode Node,RBAC --allow-privileged=true \
+    --audit-policy-file "$REPO_ROOT/scripts/stack/kube-audit-policy.yaml" --audit-log-path "$AUDIT_LOG" \
+    --audit-log-format json --audit-log-mode blocking --audit-log-maxsize 200 --audit-log-maxbackup 2
   wait_for kube-apiserver 120 api_ready
 
   # Simulated nodes: on a busy 2-core machine kwok's heartbeats can lag past the default 50 s
@@ -197,7 +201,7 @@ start() {
   wait_for kube-apiserver 60 crds_established
   HWAYO_KUBECTL="$KUBE_BIN/kubectl" bash "$REPO_ROOT/scripts/stack/kube-fixtures.sh"
 
-  write_env kube "KUBECONFIG=$KUBECONFIG_FILE" "HWAYO_KUBECTL=$KUBE_BIN/kubectl"
+  write_env kube "KUBECONFIG=$KUBECONFIG_FILE" "HWAYO_KUBECTL=$KUBE_BIN/kubectl" "HWAYO_KUBE_AUDIT_LOG=$AUDIT_LOG"
   slog "kube up: https://127.0.0.1:$API_PORT ($KUBE_VERSION), KUBECONFIG=$KUBECONFIG_FILE"
 }
 
