@@ -23,7 +23,7 @@ import {
   type PendingDecision, type ReleaseInput, type ReleaseReport, type ReleaseResult, type ReleaseStatus, type Stage,
 } from './definitions';
 import { refusedResult, releaseInputProblems } from './input';
-import { call, DEFAULT_OPTIONS, emergencyOptions, longOptions, METRIC_OPTIONS, NOTIFY_OPTIONS, TRAFFIC_OPTIONS } from './proxies';
+import { call, DEFAULT_OPTIONS, emergencyOptions, longOptions, METRIC_OPTIONS, NOTIFY_OPTIONS, TICK_HEALTH_OPTIONS, TICK_METRIC_OPTIONS, TRAFFIC_OPTIONS } from './proxies';
 import { renderReportMarkdown } from './report';
 import { Saga } from './saga';
 import { planDigest, type Subject } from './signatures';
@@ -273,7 +273,9 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
 
   const greenHealthy = async (includeDataStores: boolean, namespace = green): Promise<{ healthy: boolean; detail: string }> => {
     try {
-      const r = await call(DEFAULT_OPTIONS, `health: ${namespace}`, 'checkServiceHealth', { namespace, services: plan.services, healthUrlTemplate: plan.healthUrlTemplate, includeDataStores });
+      // Ticks (no data stores) time out sooner, so a worker crash mid-tick delays a rollback by seconds.
+      const options = !includeDataStores && patched('tick-timeouts') ? TICK_HEALTH_OPTIONS : DEFAULT_OPTIONS;
+      const r = await call(options, `health: ${namespace}`, 'checkServiceHealth', { namespace, services: plan.services, healthUrlTemplate: plan.healthUrlTemplate, includeDataStores });
       return { healthy: r.healthy, detail: r.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`).join('; ') || 'all healthy' };
     } catch (err) {
       return { healthy: false, detail: `health check could not run: ${errorText(err)}` };
@@ -284,7 +286,7 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
     const read = async (side: 'canary' | 'stable'): Promise<MetricReading[]> => {
       const queries = metricQueries(plan.metrics, vars(), side);
       try {
-        return await call(METRIC_OPTIONS, `metrics: ${side} ${kind}`, 'queryMetrics', { queries });
+        return await call(patched('tick-timeouts') ? TICK_METRIC_OPTIONS : METRIC_OPTIONS, `metrics: ${side} ${kind}`, 'queryMetrics', { queries });
       } catch (err) {
         return queries.map((q) => ({ name: q.name, inconclusive: 'unreachable' as const, detail: errorText(err) }));
       }

@@ -246,3 +246,8 @@ export async function killStackProcess(name: string, signal: NodeJS.Signals = 'S
 export function startComponent(component: string): void {
   execFileSync('bash', [join(ROOT, 'scripts', 'stack', 'components', `${component}.sh`), 'start'], { env: process.env, stdio: ['ignore', 'ignore', 'inherit'], timeout: 240_000 });
 }
+
+/** `kube.sh start-process NAME`: one control-plane process (kube-etcd, kube-apiserver) started again alone. */
+export function startKubeProcess(name: 'kube-etcd' | 'kube-apiserver'): void {
+  execFileSync('bash', [join(ROOT, 'scripts', 'stack', 'components', 'kube.sh'), 'start-process', name], { env: process.env, stdio: ['ignore', 'ignore', 'inherit'], timeout: 180_000 });
+}

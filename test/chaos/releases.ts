@@ -2,13 +2,17 @@
 // canary whose blue is also broken: the emergency path), each fault-free or with faults injected at
 // named points, then the shared invariants (invariants.ts).
 import { createServer, type Server } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { stackEnv, stackVar, startFromSeedState } from '../integration/stack';
 import { PRE_MAINTENANCE_ANNOTATION } from '../../src/activities/traffic/routes';
 import type { ReleaseResult } from '../../src/workflows/definitions';
 import {
-  approveAll, healthyApps, http, newVersion, result, sleep, startRelease, temporalClient, until, where, type Where, type WorkerProcess,
+  approveAll, closeClient, ensureBuilt, healthyApps, http, newVersion, result, sleep, startRelease, temporalClient, until, where, WorkerProcess, type Where,
 } from './harness';
 import { checkInvariants, rdsState, ROUTE, type Summary } from './invariants';
 import { cliOk } from '../integration/cli-runner';
@@ -173,3 +177,27 @@ export function table(rows: Injection[], resumes: number[], outcomes: Record<str
 }
 
 export { cliOk };
+
+/**
+ * A scenario file's setup: a directory, a task queue, the built worker process started before the
+ * tests; afterwards `restore` (the component the scenario broke, started again), the worker killed, the
+ * seed state back, the client closed.
+ */
+export function useChaosWorker(name: string, restore: () => void | Promise<void> = () => undefined): { dir: string; taskQueue: string; worker: () => WorkerProcess } {
+  const dir = mkdtempSync(join(tmpdir(), `hwayo-chaos-${name}-`));
+  const taskQueue = `chaos-${name}-${randomBytes(4).toString('hex')}`;
+  let worker: WorkerProcess | undefined;
+  beforeAll(async () => {
+    ensureBuilt();
+    worker = new WorkerProcess('worker', dir, taskQueue, 22000 + Math.floor(Math.random() * 7000));
+    await worker.start();
+  }, 600_000);
+  afterAll(async () => {
+    await restore();
+    await worker?.kill9();
+    await seedState().catch(() => undefined);
+    await closeClient();
+    rmSync(dir, { recursive: true, force: true });
+  }, 300_000);
+  return { dir, taskQueue, worker: () => worker! };
+}

@@ -1,31 +1,11 @@
 // Chaos 3: the Temporal dev server is SIGKILLed mid-canary and restarted from its persisted state
 // (scripts/stack/components/temporal.sh: --db-filename .stack/temporal/temporal.db). The worker and
 // the CLI reconnect by themselves; the release completes as a fault-free one does.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { closeClient, ensureBuilt, killStackProcess, shortPlan, sleep, startComponent, WorkerProcess } from './harness';
-import { all, begin, defaultPoints, drive, finish, idle, inStage, seedState } from './releases';
+import { killStackProcess, shortPlan, sleep, startComponent } from './harness';
+import { all, begin, defaultPoints, drive, finish, idle, inStage, useChaosWorker } from './releases';
 
 jest.setTimeout(10 * 60_000);
-const dir = mkdtempSync(join(tmpdir(), 'hwayo-chaos-temporal-'));
-const taskQueue = `chaos-temporal-${randomBytes(4).toString('hex')}`;
-let worker: WorkerProcess;
-
-beforeAll(async () => {
-  ensureBuilt();
-  worker = new WorkerProcess('worker', dir, taskQueue, 25000 + Math.floor(Math.random() * 1000));
-  await worker.start();
-}, 600_000);
-
-afterAll(async () => {
-  startComponent('temporal');
-  await worker?.kill9();
-  await seedState().catch(() => undefined);
-  await closeClient();
-  rmSync(dir, { recursive: true, force: true });
-}, 300_000);
+const { dir, taskQueue } = useChaosWorker('temporal', () => startComponent('temporal'));
 
 test('chaos 3: Temporal server SIGKILLed at canary 25% and restarted from its database: the release completes', async () => {
   const run = await begin('healthy', shortPlan(dir, 'plan'), taskQueue);

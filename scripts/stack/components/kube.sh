@@ -150,23 +150,18 @@ EOF
   done
 }
 
-start() {
-  for b in "$KUBE_BIN"/{kube-apiserver,kube-controller-manager,kube-scheduler,kubectl} "$ETCD_BIN/etcd" "$KWOK_BIN/kwok"; do
-    [ -x "$b" ] || { slog "$b missing: run kube.sh install"; exit 1; }
-  done
-  mkdir -p "$STATE"
-  pki
-  kubeconfig admin "$KUBECONFIG_FILE"
-  kubeconfig controller-manager "$STATE/controller-manager.kubeconfig"
-  kubeconfig scheduler "$STATE/scheduler.kubeconfig"
-
+# The two processes a fault test stops and starts again alone (`kube.sh start-process NAME`): the rest
+# of `start` (nodes, CRDs, the blue fixture) would reset a cluster a release is working on.
+start_etcd() {
   # No fsync: a throw-away test cluster on a shared disk; durability is not the point here.
   start_bg kube-etcd "$ETCD_BIN/etcd" --name hwayo-stack --data-dir "$STATE/etcd" \
     --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
     --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
     --initial-cluster "hwayo-stack=http://127.0.0.1:$ETCD_PEER_PORT" --unsafe-no-fsync --quota-backend-bytes 2147483648
   wait_for kube-etcd 60 curl -sf "http://127.0.0.1:$ETCD_PORT/health"
+}
 
+start_apiserver() {
   # The endpoint reconciler is off: Endpoints may not hold a loopback address.
   start_bg kube-apiserver "$KUBE_BIN/kube-apiserver" \
     --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
@@ -178,6 +173,20 @@ start() {
     --audit-policy-file "$REPO_ROOT/scripts/stack/kube-audit-policy.yaml" --audit-log-path "$AUDIT_LOG" \
     --audit-log-format json --audit-log-mode blocking --audit-log-maxsize 200 --audit-log-maxbackup 2
   wait_for kube-apiserver 120 api_ready
+}
+
+start() {
+  for b in "$KUBE_BIN"/{kube-apiserver,kube-controller-manager,kube-scheduler,kubectl} "$ETCD_BIN/etcd" "$KWOK_BIN/kwok"; do
+    [ -x "$b" ] || { slog "$b missing: run kube.sh install"; exit 1; }
+  done
+  mkdir -p "$STATE"
+  pki
+  kubeconfig admin "$KUBECONFIG_FILE"
+  kubeconfig controller-manager "$STATE/controller-manager.kubeconfig"
+  kubeconfig scheduler "$STATE/scheduler.kubeconfig"
+
+  start_etcd
+  start_apiserver
 
   # Simulated nodes: on a busy 2-core machine kwok's heartbeats can lag past the default 50 s
   # grace, and the node controller would then mark every pod NotReady for good.
@@ -213,6 +222,8 @@ stop() {
 case "${1:-}" in
   install) install ;;
   start) start ;;
+  start-process)
+    case "${2:-}" in kube-etcd) start_etcd ;; kube-apiserver) start_apiserver ;; *) echo "usage: $0 start-process kube-etcd|kube-apiserver" >&2; exit 2 ;; esac ;;
   stop) stop ;;
-  *) echo "usage: $0 install|start|stop" >&2; exit 2 ;;
+  *) echo "usage: $0 install|start|start-process NAME|stop" >&2; exit 2 ;;
 esac
