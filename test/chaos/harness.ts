@@ -122,6 +122,7 @@ export interface PlanOptions {
   onInconclusive?: 'pause' | 'rollback';
   /** Fewer checks keep the preflight short; the release-baseline check is always there. */
   checks?: 'all' | 'few';
+  greenReadyTimeout?: string;
 }
 
 /** A copy of the local plan (examples/local-plan.yaml) with seconds-long windows. */
@@ -134,7 +135,7 @@ export function shortPlan(dir: string, name: string, o: PlanOptions = {}): strin
   doc.fullSwitch.watch = o.fullSwitch ?? '5s';
   doc.retention.blueKeep = o.blueKeep ?? '8s';
   doc.rollback = { blueReadyTimeout: '20s' };
-  doc.green = { readyTimeout: '60s' };
+  doc.green = { readyTimeout: o.greenReadyTimeout ?? '60s' };
   doc.database = { snapshotTimeout: '2m', restoreTimeout: '2m' };
   if ((o.checks ?? 'few') === 'few') {
     const keep = new Set(['kubernetes-nodes-ready', 'release-baseline', 'database-accepting-connections', 'redis-ping', 'security-evidence', 'monitoring-health', 'prometheus-targets-up']);

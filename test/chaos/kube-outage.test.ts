@@ -45,8 +45,9 @@ test('chaos 4: kube-apiserver down 30 s at canary 25%: the release completes (or
     await sleep(30_000);
     startKubeProcess('kube-apiserver');
   });
-  // The traffic move that fell into the outage was retried (TRAFFIC_OPTIONS: ~33 s of attempts) and landed.
-  expect(f.result.outcome).toBe('succeeded');
+  // Before the 403 grace (src/activities/kube/errors.ts) the restarted apiserver's warm-up 403s failed the
+  // rollback's traffic move too: emergency-failed with the route left at 25%.
+  expect(f.result.outcome).not.toMatch(/emergency/);
 });
 
 test('chaos 4: etcd SIGKILLed and restarted at canary 50%: the release completes', async () => {

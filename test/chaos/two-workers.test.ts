@@ -35,7 +35,7 @@ afterAll(async () => {
 }, 300_000);
 
 test('chaos 2: the worker running the rollout wait dies; the other takes it over after the heartbeat timeout and finishes, nothing written twice', async () => {
-  const run = await begin('healthy', shortPlan(dir, 'plan'), taskQueue);
+  const run = await begin('healthy', shortPlan(dir, 'plan', { greenReadyTimeout: '180s' }), taskQueue);
   const handle = (await temporalClient()).workflow.getHandle(run.id);
   await until('awaiting approval', async () => (await handle.describe()).searchAttributes.HwayoStage?.[0] === 'awaiting-approval');
   // No node takes pods: green's rollout waits (and heartbeats) until the nodes come back.
@@ -54,6 +54,8 @@ test('chaos 2: the worker running the rollout wait dies; the other takes it over
   const killedAt = Date.now();
   await victim!.kill9();
   kubectl('uncordon', ...NODES);
+  // The scheduler may back off from pods it found unschedulable: their ReplicaSets make new ones at once.
+  kubectl('-n', 'hwayo-production-green', 'delete', 'pods', '--all', '--wait=false');
 
   const f = await finish(run);
   expect(f.problems).toEqual([]);
