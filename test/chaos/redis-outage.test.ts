@@ -9,10 +9,11 @@ const { dir, taskQueue } = useChaosWorker('redis', () => startComponent('redis')
 
 test('chaos 6: Redis down during a sick canary: it rolls back and the critical notifications still go out', async () => {
   const run = await begin('sick', shortPlan(dir, 'plan'), taskQueue);
-  // Down after preflight (whose redis-ping check would refuse the release), before anything critical.
+  // Down once green is deployed (preflight's redis-ping and green's health check with its data stores would
+  // refuse the release before, by design), as green turns sick: the rollback's messages are critical.
   await drive(run, [
-    { name: 'approval wait', when: inStage('awaiting-approval'), after: approveAll },
-    { name: 'canary 5%', when: inStage('canary', 5), after: makeGreenSick, inject: false },
+    { name: 'approval wait', when: inStage('awaiting-approval'), after: approveAll, inject: false },
+    { name: 'canary 5%', when: inStage('canary', 5), after: makeGreenSick },
   ], async () => {
     await killStackProcess('redis', 'SIGKILL');
     return { downMs: 0, restartedAt: Date.now() };
