@@ -1,4 +1,4 @@
-/** Three projects: pure unit tests, time-skipping workflow tests, and integration tests against the local stack. */
+/** Projects: pure unit tests, time-skipping workflow tests, and integration tests against the local stack. */
 const transform = { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] };
 const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'], roots: ['<rootDir>/test'] };
 module.exports = {
@@ -6,6 +6,8 @@ module.exports = {
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...common, displayName: 'workflows', testMatch: ['<rootDir>/test/workflows/**/*.test.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
+    // Faults injected into whole releases on the local stack (npm run test:chaos; scripts/test.sh runs it last).
+    { ...common, displayName: 'chaos', testMatch: ['<rootDir>/test/chaos/**/*.test.ts'] },
     // Not tests: tools run on demand (`npm run histories:record`).
     { ...common, displayName: 'tools', testMatch: ['<rootDir>/test/tools/**/*.tool.ts'] },
     { ...common, displayName: 'bench', roots: ['<rootDir>/bench'], testMatch: ['<rootDir>/bench/**/*.bench.ts'] },

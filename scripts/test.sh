@@ -6,6 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 REPO=$(pwd)
 RESULTS="$REPO/.jest-results.json"
+CHAOS_RESULTS="$REPO/.jest-chaos-results.json"
 log() { printf '[test] %s\n' "$*" >&2; }
 # Node >= 22 first on PATH: the pinned one (scripts/install/node.sh) when the machine's is older.
 NODE_BIN=$(bash scripts/install/node.sh) || { log "installing Node failed"; echo "0 passed, 1 failed"; exit 1; }
@@ -31,20 +32,34 @@ if ! bash scripts/stack/up.sh; then
   echo "0 passed, 1 failed"; exit 1
 fi
 
-rm -f "$RESULTS"
+rm -f "$RESULTS" "$CHAOS_RESULTS"
 status=0
 log "typecheck"; npm run -s typecheck || status=1
 log "lint"; npm run -s lint || status=1
 log "jest"
 npx jest --runInBand --forceExit --selectProjects unit workflows integration --json --outputFile="$RESULTS" || status=1
+# Faults injected into whole releases (test/chaos, docs/reliability.md): last, on the same stack.
+# ~40 min today (killed short activities wait out their 1-minute timeout), which would take the run past
+# its 45-minute budget: opt in with HWAYO_CHAOS=1 (or `npm run test:chaos` on a running stack).
+if [ -n "${HWAYO_CHAOS:-}" ]; then
+  log "chaos"; t0=$(date +%s)
+  npx jest --runInBand --forceExit --selectProjects chaos --json --outputFile="$CHAOS_RESULTS" || status=1
+  log "chaos suite took $(( $(date +%s) - t0 )) s"
+else
+  log "chaos suite skipped (HWAYO_CHAOS=1 runs it)"; CHAOS_RESULTS=
+fi
 
 node -e '
   const fs = require("fs");
-  const f = process.argv[1];
-  if (!fs.existsSync(f)) { console.log("0 passed, 1 failed"); process.exit(0); }
-  const r = JSON.parse(fs.readFileSync(f, "utf8"));
-  // Suites that failed to run count as failures too.
-  const broken = r.testResults.filter((s) => s.status === "failed" && s.assertionResults.length === 0).length;
-  console.log(`${r.numPassedTests} passed, ${r.numFailedTests + broken} failed`);
-' "$RESULTS"
+  let passed = 0, failed = 0;
+  // Each jest run that wrote no results counts as one failure.
+  for (const f of process.argv.slice(1)) {
+    if (!fs.existsSync(f)) { failed += 1; continue; }
+    const r = JSON.parse(fs.readFileSync(f, "utf8"));
+    // Suites that failed to run count as failures too.
+    const broken = r.testResults.filter((s) => s.status === "failed" && s.assertionResults.length === 0).length;
+    passed += r.numPassedTests; failed += r.numFailedTests + broken;
+  }
+  console.log(`${passed} passed, ${failed} failed`);
+' "$RESULTS" ${CHAOS_RESULTS:+"$CHAOS_RESULTS"}
 exit $status

@@ -23,6 +23,14 @@ export const METRIC_OPTIONS: ActivityOptions = {
   retry: { initialInterval: '1s', maximumAttempts: 2, nonRetryableErrorTypes: NON_RETRYABLE },
 };
 
+/**
+ * The analysis tick's metric queries and health checks (parallel HTTP calls of at most 10 s and 5 s).
+ * A worker that dies mid-tick leaves its attempt to time out before another worker retries it, and the
+ * watch (and so a rollback) waits for it: 15 s instead of the default minute (chaos suite, scenario 7).
+ */
+export const TICK_METRIC_OPTIONS: ActivityOptions = { ...METRIC_OPTIONS, startToCloseTimeout: '15s' };
+export const TICK_HEALTH_OPTIONS: ActivityOptions = { ...DEFAULT_OPTIONS, startToCloseTimeout: '15s' };
+
 export const NOTIFY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30s',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },

@@ -1,11 +1,12 @@
 // Named steps that several stages take: each one activity call (or a few) with the line it leaves
 // in the release's timeline. A step never decides; the stages and the policies do.
+import { patched } from '@temporalio/workflow';
 import type { CheckResult, Severity } from '../activities/contract';
 import type { PreflightCheck } from '../plan/types';
 import { notificationKey, pageDedupKey } from './decisions';
 import type { ReleaseReport } from './definitions';
 import { errorText } from './exits';
-import { call, DEFAULT_OPTIONS, longOptions, NOTIFY_OPTIONS, TRAFFIC_OPTIONS } from './proxies';
+import { call, DEFAULT_OPTIONS, longOptions, NOTIFY_OPTIONS, TICK_HEALTH_OPTIONS, TRAFFIC_OPTIONS } from './proxies';
 import { iso, type ReleaseState } from './release-state';
 import { renderReportMarkdown } from './report';
 
@@ -62,7 +63,9 @@ export function setMaintenanceMode(r: ReleaseState, on: boolean): Promise<unknow
 export async function checkHealth(r: ReleaseState, includeDataStores: boolean, namespace = r.green): Promise<{ healthy: boolean; detail: string }> {
   const { plan } = r;
   try {
-    const res = await call(DEFAULT_OPTIONS, `health: ${namespace}`, 'checkServiceHealth', { namespace, services: plan.services, healthUrlTemplate: plan.healthUrlTemplate, includeDataStores });
+    // Ticks (no data stores) time out sooner, so a worker crash mid-tick delays a rollback by seconds.
+    const options = !includeDataStores && patched('tick-timeouts') ? TICK_HEALTH_OPTIONS : DEFAULT_OPTIONS;
+    const res = await call(options, `health: ${namespace}`, 'checkServiceHealth', { namespace, services: plan.services, healthUrlTemplate: plan.healthUrlTemplate, includeDataStores });
     return { healthy: res.healthy, detail: res.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`).join('; ') || 'all healthy' };
   } catch (err) {
     return { healthy: false, detail: `health check could not run: ${errorText(err)}` };

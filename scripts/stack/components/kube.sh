@@ -21,6 +21,8 @@ API_PORT=16443
 ETCD_PORT=12379
 ETCD_PEER_PORT=12380
 KUBECONFIG_FILE="$STATE/admin.kubeconfig"
+# Every request to the apiserver (route writes with their bodies): scripts/stack/kube-audit-policy.yaml.
+AUDIT_LOG="$HWAYO_STACK_DIR/logs/kube-audit.log"
 NODES=(kwok-node-1 kwok-node-2 kwok-node-3)
 
 # build MODULE_DIR PACKAGE OUTPUT [LDFLAGS]: one binary at a time, niced (2 shared cores), written atomically;
@@ -180,6 +182,31 @@ EOF
   done
 }
 
+# The two processes a fault test stops and starts again alone (`kube.sh start-process NAME`): the rest
+# of `start` (nodes, CRDs, the blue fixture) would reset a cluster a release is working on.
+start_etcd() {
+  # No fsync: a throw-away test cluster on a shared disk; durability is not the point here.
+  start_bg kube-etcd "$ETCD_BIN/etcd" --name hwayo-stack --data-dir "$STATE/etcd" \
+    --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
+    --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
+    --initial-cluster "hwayo-stack=http://127.0.0.1:$ETCD_PEER_PORT" --unsafe-no-fsync --quota-backend-bytes 2147483648
+  wait_for kube-etcd 60 curl -sf "http://127.0.0.1:$ETCD_PORT/health"
+}
+
+start_apiserver() {
+  # The endpoint reconciler is off: Endpoints may not hold a loopback address.
+  start_bg kube-apiserver "$APISERVER" \
+    --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
+    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$API_PORT" --endpoint-reconciler-type none \
+    --tls-cert-file "$PKI/apiserver.crt" --tls-private-key-file "$PKI/apiserver.key" --client-ca-file "$PKI/ca.crt" \
+    --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
+    --service-account-issuer https://kubernetes.default.svc.cluster.local \
+    --service-cluster-ip-range 10.96.0.0/16 --authorization-mode Node,RBAC --allow-privileged=true \
+    --audit-policy-file "$REPO_ROOT/scripts/stack/kube-audit-policy.yaml" --audit-log-path "$AUDIT_LOG" \
+    --audit-log-format json --audit-log-mode blocking --audit-log-maxsize 200 --audit-log-maxbackup 2
+  wait_for kube-apiserver 120 api_ready
+}
+
 start() {
   for b in "$APISERVER" "$KUBE_BIN"/{kube-controller-manager,kube-scheduler,kubectl} "$ETCD_BIN/etcd" "$KWOK_BIN/kwok"; do
     [ -x "$b" ] || { slog "$b missing: run kube.sh install"; exit 1; }
@@ -191,22 +218,8 @@ start() {
   kubeconfig scheduler "$STATE/scheduler.kubeconfig"
   for user in traefik prometheus dataplane; do kubeconfig "$user" "$STATE/$user.kubeconfig"; done
 
-  # No fsync: a throw-away test cluster on a shared disk; durability is not the point here.
-  start_bg kube-etcd "$ETCD_BIN/etcd" --name hwayo-stack --data-dir "$STATE/etcd" \
-    --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
-    --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
-    --initial-cluster "hwayo-stack=http://127.0.0.1:$ETCD_PEER_PORT" --unsafe-no-fsync --quota-backend-bytes 2147483648
-  wait_for kube-etcd 60 curl -sf "http://127.0.0.1:$ETCD_PORT/health"
-
-  # The endpoint reconciler is off: Endpoints may not hold a loopback address.
-  start_bg kube-apiserver "$APISERVER" \
-    --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
-    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$API_PORT" --endpoint-reconciler-type none \
-    --tls-cert-file "$PKI/apiserver.crt" --tls-private-key-file "$PKI/apiserver.key" --client-ca-file "$PKI/ca.crt" \
-    --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
-    --service-account-issuer https://kubernetes.default.svc.cluster.local \
-    --service-cluster-ip-range 10.96.0.0/16 --authorization-mode Node,RBAC --allow-privileged=true
-  wait_for kube-apiserver 120 api_ready
+  start_etcd
+  start_apiserver
 
   # Simulated nodes: on a busy 2-core machine kwok's heartbeats can lag past the default 50 s
   # grace, and the node controller would then mark every pod NotReady for good. kwok v0.7.0 renews no
@@ -233,7 +246,7 @@ start() {
   kubectl_ apply --server-side --force-conflicts --field-manager=hwayo-stack -f "$REPO_ROOT/scripts/stack/kube-fixtures/dataplane-rbac.yaml" >/dev/null
   HWAYO_KUBECTL="$KUBE_BIN/kubectl" bash "$REPO_ROOT/scripts/stack/kube-fixtures.sh"
 
-  write_env kube "KUBECONFIG=$KUBECONFIG_FILE" "HWAYO_KUBECTL=$KUBE_BIN/kubectl"
+  write_env kube "KUBECONFIG=$KUBECONFIG_FILE" "HWAYO_KUBECTL=$KUBE_BIN/kubectl" "HWAYO_KUBE_AUDIT_LOG=$AUDIT_LOG"
   slog "kube up: https://127.0.0.1:$API_PORT ($KUBE_VERSION), KUBECONFIG=$KUBECONFIG_FILE"
 }
 
@@ -245,6 +258,8 @@ stop() {
 case "${1:-}" in
   install) install ;;
   start) start ;;
+  start-process)
+    case "${2:-}" in kube-etcd) start_etcd ;; kube-apiserver) start_apiserver ;; *) echo "usage: $0 start-process kube-etcd|kube-apiserver" >&2; exit 2 ;; esac ;;
   stop) stop ;;
-  *) echo "usage: $0 install|start|stop" >&2; exit 2 ;;
+  *) echo "usage: $0 install|start|start-process NAME|stop" >&2; exit 2 ;;
 esac

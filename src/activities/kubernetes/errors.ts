@@ -53,10 +53,29 @@ export function kubeFailure(err: unknown, what: string): ApplicationFailure {
   }
 }
 
+/**
+ * A kube-apiserver that has just restarted answers 403 until its RBAC cache has synced ("clusterrole ...
+ * not found"): a release's traffic move and then its rollback failed as PermissionDenied and left the
+ * route half-moved (chaos suite, test/chaos/kube-outage.test.ts). A 403 is believed once it has
+ * lasted `graceMs`; a 403 means the call was refused, so asking again is safe.
+ */
+export const FORBIDDEN_GRACE_MS = 10_000;
+export async function retryForbidden<T>(call: () => Promise<T>, graceMs = FORBIDDEN_GRACE_MS, pauseMs = 1000): Promise<T> {
+  const deadline = Date.now() + graceMs;
+  for (;;) {
+    try {
+      return await call();
+    } catch (err) {
+      if (statusOf(err) !== 403 || Date.now() + pauseMs > deadline) throw err;
+      await new Promise((r) => setTimeout(r, pauseMs));
+    }
+  }
+}
+
 /** Runs one API call and rethrows its failure classified. */
 export async function kubeCall<T>(what: string, call: () => Promise<T>): Promise<T> {
   try {
-    return await traced(`k8s ${what}`, { 'rpc.system': 'kubernetes' }, call);
+    return await traced(`k8s ${what}`, { 'rpc.system': 'kubernetes' }, () => retryForbidden(call));
   } catch (err) {
     throw kubeFailure(err, what);
   }
@@ -68,7 +87,7 @@ export async function kubeCallOptional<T>(what: string, call: () => Promise<T>):
     // A 404 is an answer here, not a failed call: its span ends ok.
     return await traced(`k8s ${what}`, { 'rpc.system': 'kubernetes' }, async (span) => {
       try {
-        return await call();
+        return await retryForbidden(call);
       } catch (err) {
         if (!isNotFound(err)) throw err;
         span.setAttribute('hwayo.not_found', true);
@@ -88,7 +107,7 @@ export async function retryOnConflict<T>(what: string, attempt: () => Promise<T>
   for (let i = 1; ; i++) {
     try {
       // Each read-modify-write attempt is one span (traces show conflicts as retried attempts).
-      return await traced(`k8s ${what}`, { 'rpc.system': 'kubernetes', 'hwayo.attempt': i }, attempt);
+      return await traced(`k8s ${what}`, { 'rpc.system': 'kubernetes', 'hwayo.attempt': i }, () => retryForbidden(attempt));
     } catch (err) {
       if (!isConflict(err) || i >= maxAttempts) throw kubeFailure(err, what);
       await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** i, 1000) * (0.5 + Math.random() / 2)));

@@ -1,13 +1,13 @@
 // Watches one traffic window: every analysis interval the rollback triggers and green's health, at
 // the end the healthy thresholds. Pausing freezes the window's clock; abort, rollback and promote end
 // it. What each look leads to is watch-policy.ts; this loop owns the timers and the record.
-import { condition } from '@temporalio/workflow';
+import { condition, patched } from '@temporalio/workflow';
 import type { MetricReading } from '../../activities/contract';
 import { formatDuration } from '../../plan/duration';
 import { describeVerdict, evaluateSample, metricQueries, needsStable, nextTickMs } from '../decisions';
 import type { AnalysisRecord } from '../definitions';
 import { errorText, type WatchOutcome, type WatchStage } from '../exits';
-import { call, METRIC_OPTIONS } from '../proxies';
+import { call, METRIC_OPTIONS, TICK_METRIC_OPTIONS } from '../proxies';
 import { iso, type ReleaseState } from '../release-state';
 import { analysisResults, releaseMetrics } from '../sinks';
 import { checkHealth } from '../steps';
@@ -19,7 +19,7 @@ async function analyze(r: ReleaseState, kind: AnalysisRecord['kind'], stage: Wat
   const read = async (side: 'canary' | 'stable'): Promise<MetricReading[]> => {
     const queries = metricQueries(plan.metrics, r.vars(), side);
     try {
-      return await call(METRIC_OPTIONS, `metrics: ${side} ${kind}`, 'queryMetrics', { queries });
+      return await call(patched('tick-timeouts') ? TICK_METRIC_OPTIONS : METRIC_OPTIONS, `metrics: ${side} ${kind}`, 'queryMetrics', { queries });
     } catch (err) {
       return queries.map((q) => ({ name: q.name, inconclusive: 'unreachable' as const, detail: errorText(err) }));
     }
