@@ -6,6 +6,8 @@ module.exports = {
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...common, displayName: 'workflows', testMatch: ['<rootDir>/test/workflows/**/*.test.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
+    // Against the two-node Temporal cluster on PostgreSQL (scripts/stack/up.sh temporal-cluster).
+    { ...common, displayName: 'cluster', testMatch: ['<rootDir>/test/cluster/**/*.test.ts'] },
     // Not tests: tools run on demand (`npm run histories:record`).
     { ...common, displayName: 'tools', testMatch: ['<rootDir>/test/tools/**/*.tool.ts'] },
     { ...common, displayName: 'bench', roots: ['<rootDir>/bench'], testMatch: ['<rootDir>/bench/**/*.bench.ts'] },

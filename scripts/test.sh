@@ -6,6 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 REPO=$(pwd)
 RESULTS="$REPO/.jest-results.json"
+CLUSTER_RESULTS="$REPO/.jest-results-cluster.json"
 log() { printf '[test] %s\n' "$*" >&2; }
 
 stop_stack() { bash scripts/stack/down.sh >/dev/null 2>&1 || true; }
@@ -27,20 +28,35 @@ if ! bash scripts/stack/up.sh; then
   echo "0 passed, 1 failed"; exit 1
 fi
 
-rm -f "$RESULTS"
+rm -f "$RESULTS" "$CLUSTER_RESULTS"
 status=0
 log "typecheck"; npm run -s typecheck || status=1
 log "lint"; npm run -s lint || status=1
 log "jest"
 npx jest --runInBand --forceExit --selectProjects unit workflows integration --json --outputFile="$RESULTS" || status=1
 
+# The production topology: two Temporal server nodes on PostgreSQL (first run builds the server from
+# source, cached afterwards), then the cluster project against them.
+t0=$(date +%s)
+log "jest cluster: Temporal cluster on PostgreSQL"
+if bash scripts/stack/up.sh temporal-cluster; then
+  npx jest --runInBand --forceExit --selectProjects cluster --json --outputFile="$CLUSTER_RESULTS" || status=1
+else
+  log "temporal-cluster did not start; see .stack/logs/temporal-*.log"; status=1
+fi
+log "cluster project took $(( $(date +%s) - t0 )) s (cluster start included)"
+
 node -e '
   const fs = require("fs");
-  const f = process.argv[1];
-  if (!fs.existsSync(f)) { console.log("0 passed, 1 failed"); process.exit(0); }
-  const r = JSON.parse(fs.readFileSync(f, "utf8"));
-  // Suites that failed to run count as failures too.
-  const broken = r.testResults.filter((s) => s.status === "failed" && s.assertionResults.length === 0).length;
-  console.log(`${r.numPassedTests} passed, ${r.numFailedTests + broken} failed`);
-' "$RESULTS"
+  let passed = 0, failed = 0;
+  for (const f of process.argv.slice(1)) {
+    // A result file that is missing (jest did not run) counts as one failure.
+    if (!fs.existsSync(f)) { failed += 1; continue; }
+    const r = JSON.parse(fs.readFileSync(f, "utf8"));
+    // Suites that failed to run count as failures too.
+    const broken = r.testResults.filter((s) => s.status === "failed" && s.assertionResults.length === 0).length;
+    passed += r.numPassedTests; failed += r.numFailedTests + broken;
+  }
+  console.log(`${passed} passed, ${failed} failed`);
+' "$RESULTS" "$CLUSTER_RESULTS"
 exit $status

@@ -4,8 +4,8 @@
 # address 127.0.0.1, peers found in the cluster_membership table), behind a TCP load balancer that
 # is TEMPORAL_ADDRESS. Server, schema tool and tdbg are built from go.temporal.io/server (version
 # pinned in scripts/stack/temporal-build/go.mod) and cached under $HWAYO_CACHE like the kube binaries.
-# The server configuration is deploy/temporal/server.env + dynamicconfig.yaml, shared with
-# docker-compose. Usage: temporal-cluster.sh install|start|stop
+# The Web UI is github.com/temporalio/ui-server/v2 (scripts/stack/temporal-build/ui/go.mod). The server
+# configuration is deploy/temporal/server.env + dynamicconfig.yaml, shared with docker-compose. Usage: temporal-cluster.sh install|start|stop
 source "$(dirname "$0")/../lib.sh"
 source "$REPO_ROOT/scripts/stack/fixtures.sh"
 
@@ -22,18 +22,21 @@ LB_PORT=${HWAYO_TEMPORAL_CLUSTER_PORT:-17240}
 # matching gRPC, membership; worker gRPC, membership; Prometheus metrics.
 NODE_BASE=(17241 17251)
 UI_PORT=${HWAYO_TEMPORAL_CLUSTER_UI_PORT:-18240}
+UI_VERSION=v2.58.1
+UI_BIN="$HWAYO_CACHE/temporal-ui/$UI_VERSION/temporal-ui-server"
 
-# build PACKAGE NAME: one binary at a time, niced (2 shared cores), written atomically; -mod=readonly:
-# the committed go.sum is the pin, a build never changes it.
+# build MODULE_DIR PACKAGE OUTPUT: one binary at a time, niced (2 shared cores), written atomically;
+# -mod=readonly: the committed go.sum is the pin, a build never changes it.
 build() {
-  local pkg=$1 out="$BIN/$2"
+  local dir=$1 pkg=$2 out=$3
   [ -x "$out" ] && return 0
-  slog "building $2 from go.temporal.io/server@$TEMPORAL_SERVER_VERSION (cold builds take minutes)"
+  slog "building $(basename "$out") from $pkg (cold builds take minutes)"
+  mkdir -p "$(dirname "$out")"
   local t0; t0=$(date +%s)
-  (cd "$BUILD_DIR" && GOTOOLCHAIN=$GO_TOOLCHAIN GOFLAGS="-mod=readonly -buildvcs=false" CGO_ENABLED=0 nice -n 10 \
+  (cd "$dir" && GOTOOLCHAIN=$GO_TOOLCHAIN GOFLAGS="-mod=readonly -buildvcs=false" CGO_ENABLED=0 nice -n 10 \
     go build -trimpath -ldflags "-s -w" -o "$out.tmp" "$pkg")
   mv "$out.tmp" "$out"
-  slog "built $2 in $(( $(date +%s) - t0 )) s"
+  slog "built $(basename "$out") in $(( $(date +%s) - t0 )) s"
 }
 
 install() {
@@ -41,9 +44,9 @@ install() {
   if [ ! -x "$BIN/temporal-server" ] || [ ! -x "$BIN/temporal-sql-tool" ] || [ ! -x "$BIN/tdbg" ] || [ ! -d "$BIN/schema" ]; then
     command -v go >/dev/null || { slog "go is required to build the Temporal server"; exit 1; }
     mkdir -p "$BIN"
-    build go.temporal.io/server/cmd/server temporal-server
-    build go.temporal.io/server/cmd/tools/sql temporal-sql-tool
-    build go.temporal.io/server/cmd/tools/tdbg tdbg
+    build "$BUILD_DIR" go.temporal.io/server/cmd/server "$BIN/temporal-server"
+    build "$BUILD_DIR" go.temporal.io/server/cmd/tools/sql "$BIN/temporal-sql-tool"
+    build "$BUILD_DIR" go.temporal.io/server/cmd/tools/tdbg "$BIN/tdbg"
     # The SQL schema ships in the module, not in the binaries: keep the version's copy beside them.
     if [ ! -d "$BIN/schema" ]; then
       local dir; dir=$(cd "$BUILD_DIR" && GOTOOLCHAIN=$GO_TOOLCHAIN GOFLAGS=-mod=readonly go list -m -f '{{.Dir}}' go.temporal.io/server)
@@ -51,6 +54,8 @@ install() {
       mv "$BIN/schema.tmp" "$BIN/schema"
     fi
   fi
+  # The Web UI (its built assets are embedded in the module).
+  build "$BUILD_DIR/ui" github.com/temporalio/ui-server/v2/cmd/server "$UI_BIN"
 }
 
 pg_sock() { echo "$HWAYO_STACK_DIR/postgres/run"; }
@@ -121,6 +126,28 @@ both_in_rings() {
   for s in frontend history matching worker; do [ "$(ring_size 1 "$s")" -ge 2 ] || return 1; done
 }
 
+# The Web UI against the balancer, with the codec server when one is configured (as the dev server's).
+start_ui() {
+  local dir="$HWAYO_STACK_DIR/temporal-cluster/ui"
+  mkdir -p "$dir/config"
+  cat >"$dir/config/development.yaml" <<EOF
+temporalGrpcAddress: 127.0.0.1:$LB_PORT
+host: 127.0.0.1
+port: $UI_PORT
+enableUi: true
+defaultNamespace: default
+refreshInterval: 1m
+disableNewsFetch: true
+notifyOnNewVersion: false
+cors:
+  allowOrigins: [http://127.0.0.1:$UI_PORT, http://localhost:$UI_PORT]
+codec:
+  endpoint: ${HWAYO_TEMPORAL_CODEC_ENDPOINT:-}
+EOF
+  start_bg temporal-ui "$UI_BIN" --root "$dir" --env development start
+  wait_for temporal-ui 30 curl -fsS "http://127.0.0.1:$UI_PORT/api/v1/namespaces/default"
+}
+
 start() {
   bash "$REPO_ROOT/scripts/stack/components/postgres.sh" start
   schema
@@ -141,12 +168,14 @@ start() {
   build_fixtures
   run_fixture temporal-lb frontend-lb/main.js "$LB_PORT" "$(frontend 1)" "$(frontend 2)"
   wait_for temporal-lb 30 "$TEMPORAL" operator namespace describe --address "127.0.0.1:$LB_PORT" --namespace default
+  start_ui
   write_env temporal-cluster TEMPORAL_ADDRESS=127.0.0.1:$LB_PORT TEMPORAL_CLUSTER_ADDRESS=127.0.0.1:$LB_PORT TEMPORAL_NAMESPACE=default \
-    TEMPORAL_CLI="$TEMPORAL" TEMPORAL_TDBG="$BIN/tdbg" \
+    TEMPORAL_CLI="$TEMPORAL" TEMPORAL_TDBG="$BIN/tdbg" TEMPORAL_UI_URL=http://127.0.0.1:$UI_PORT \
     TEMPORAL_CLUSTER_NODES="1=$(frontend 1)/$((NODE_BASE[0] + 3)),2=$(frontend 2)/$((NODE_BASE[1] + 3))"
 }
 
 stop() {
+  stop_bg temporal-ui
   stop_bg temporal-lb
   stop_node 2
   stop_node 1

@@ -1,7 +1,7 @@
 // Pins the Temporal server (cmd/server) and its SQL schema tool (cmd/tools/sql) that the temporal-cluster
-// component builds and runs on the stack's PostgreSQL. v1.32.2 needs Go >= 1.26.10; the toolchain
-// line makes the go command fetch that toolchain from the module proxy (golang.org/toolchain) when the
-// machine's Go is older.
+// component builds and runs on the stack's PostgreSQL. v1.32.2 needs Go >= 1.26.10 (v1.32.0/1: 1.26.8);
+// temporal-cluster.sh builds with GOTOOLCHAIN=go1.26.10, so an older machine Go fetches that toolchain
+// from the module proxy (golang.org/toolchain, checked against the checksum database).
 module hwayo-release/stack/temporal
 
 go 1.26.10
