@@ -55,7 +55,7 @@ install() {
     fi
   fi
   # The Web UI (its built assets are embedded in the module).
-  build "$BUILD_DIR/ui" github.com/temporalio/ui-server/v2/cmd/server "$UI_BIN"
+  [ "${HWAYO_TEMPORAL_CLUSTER_UI:-1}" = 0 ] || build "$BUILD_DIR/ui" github.com/temporalio/ui-server/v2/cmd/server "$UI_BIN"
 }
 
 pg_sock() { echo "$HWAYO_STACK_DIR/postgres/run"; }
@@ -168,7 +168,8 @@ start() {
   build_fixtures
   run_fixture temporal-lb frontend-lb/main.js "$LB_PORT" "$(frontend 1)" "$(frontend 2)"
   wait_for temporal-lb 30 "$TEMPORAL" operator namespace describe --address "127.0.0.1:$LB_PORT" --namespace default
-  start_ui
+  # HWAYO_TEMPORAL_CLUSTER_UI=0: no Web UI (a headless cluster).
+  [ "${HWAYO_TEMPORAL_CLUSTER_UI:-1}" = 0 ] || start_ui
   write_env temporal-cluster TEMPORAL_ADDRESS=127.0.0.1:$LB_PORT TEMPORAL_CLUSTER_ADDRESS=127.0.0.1:$LB_PORT TEMPORAL_NAMESPACE=default \
     TEMPORAL_CLI="$TEMPORAL" TEMPORAL_TDBG="$BIN/tdbg" TEMPORAL_UI_URL=http://127.0.0.1:$UI_PORT \
     TEMPORAL_CLUSTER_NODES="1=$(frontend 1)/$((NODE_BASE[0] + 3)),2=$(frontend 2)/$((NODE_BASE[1] + 3))"
