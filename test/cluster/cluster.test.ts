@@ -79,8 +79,8 @@ function nodes(): Map<number, { frontend: string; historyPort: number }> {
 function ownerOf(id: string, via: number): { node: number; shardId: number } {
   const out = execFileSync(stackVar('TEMPORAL_TDBG'), ['--address', nodes().get(via)!.frontend, 'workflow', 'describe', '--workflow-id', id],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  const addr = /"historyAddr":\s*"([^"]+)"/.exec(out)?.[1];
-  const shardId = Number(/"shardId":\s*"?(\d+)/.exec(out)?.[1]);
+  const addr = /^History service address: (\S+)$/m.exec(out)?.[1];
+  const shardId = Number(/^Shard Id: (\d+)$/m.exec(out)?.[1]);
   if (!addr) throw new Error(`tdbg workflow describe ${id}: no historyAddr in ${out.slice(0, 500)}`);
   const port = Number(addr.split(':').pop());
   const node = [...nodes()].find(([, n]) => n.historyPort === port)?.[0];
@@ -163,13 +163,13 @@ test('a release survives losing the server node that owns it: SIGKILL mid-canary
   expect(after.shardId).toBe(before.shardId);
   const done = await until('the release in retention after the full switch', async () => { const s = await statusOf(id); return s.stage === 'retention' && s; }, 240_000);
   expect(done).toMatchObject({ outcome: 'succeeded', greenWeight: 100 });
-  const report = JSON.parse(await ok('report', id, '--json')) as ReleaseReport;
-  expect(report.steps.map((st) => [st.weight, st.result])).toEqual([[5, 'passed'], [25, 'passed'], [50, 'passed'], [100, 'passed']]);
   console.log(`cluster: node ${before.node} killed mid-canary; shard ${before.shardId} moved to node ${survivor}; retention reached ${Math.round((Date.now() - killedAt) / 1000)} s later`);
 
-  // Back to the seed state: rollback within the retention window.
+  // Back to the seed state: rollback within the retention window. Every canary step passed.
   await ok('rollback', id, '--reason', 'cluster test', '--by', 'cluster-test');
   expect(await client.workflow.getHandle(id).result()).toMatchObject({ outcome: 'rolled-back-after-success' });
+  const report = JSON.parse(await ok('report', id, '--json')) as ReleaseReport;
+  expect(report.steps.map((st) => [st.weight, st.result])).toEqual([[5, 'passed'], [25, 'passed'], [50, 'passed'], [100, 'passed']]);
   stack('temporal-cluster', 'start');
   expect(alive(nodePid(before.node))).toBe(true);
 });
