@@ -119,7 +119,7 @@ stop_node() { stop_bg "temporal-node-$1"; }
 
 # Members of SERVICE's ring as node N sees them (tdbg reads the admin API of the node's frontend).
 ring_size() {
-  "$BIN/tdbg" --address "$(frontend "$1")" membership list-hosts --service "$2" 2>/dev/null | grep -c '"identity"\|identity:' || true
+  "$BIN/tdbg" --address "$(frontend "$1")" membership list-gossip --role "$2" 2>/dev/null | grep -o '"member_count": *[0-9]*' | grep -o '[0-9]*$' || echo 0
 }
 both_in_rings() {
   local s
@@ -169,9 +169,10 @@ start() {
   run_fixture temporal-lb frontend-lb/main.js "$LB_PORT" "$(frontend 1)" "$(frontend 2)"
   wait_for temporal-lb 30 "$TEMPORAL" operator namespace describe --address "127.0.0.1:$LB_PORT" --namespace default
   # HWAYO_TEMPORAL_CLUSTER_UI=0: no Web UI (a headless cluster).
-  [ "${HWAYO_TEMPORAL_CLUSTER_UI:-1}" = 0 ] || start_ui
+  local ui=()
+  if [ "${HWAYO_TEMPORAL_CLUSTER_UI:-1}" != 0 ]; then start_ui; ui=(TEMPORAL_UI_URL=http://127.0.0.1:$UI_PORT); fi
   write_env temporal-cluster TEMPORAL_ADDRESS=127.0.0.1:$LB_PORT TEMPORAL_CLUSTER_ADDRESS=127.0.0.1:$LB_PORT TEMPORAL_NAMESPACE=default \
-    TEMPORAL_CLI="$TEMPORAL" TEMPORAL_TDBG="$BIN/tdbg" TEMPORAL_UI_URL=http://127.0.0.1:$UI_PORT \
+    TEMPORAL_CLI="$TEMPORAL" TEMPORAL_TDBG="$BIN/tdbg" "${ui[@]}" \
     TEMPORAL_CLUSTER_NODES="1=$(frontend 1)/$((NODE_BASE[0] + 3)),2=$(frontend 2)/$((NODE_BASE[1] + 3))"
 }
 
