@@ -8,6 +8,8 @@ module.exports = {
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
     // Faults injected into whole releases on the local stack (npm run test:chaos; scripts/test.sh runs it last).
     { ...common, displayName: 'chaos', testMatch: ['<rootDir>/test/chaos/**/*.test.ts'] },
+    // Against the two-node Temporal cluster on PostgreSQL (scripts/stack/up.sh temporal-cluster).
+    { ...common, displayName: 'cluster', testMatch: ['<rootDir>/test/cluster/**/*.test.ts'] },
     // Not tests: tools run on demand (`npm run histories:record`).
     { ...common, displayName: 'tools', testMatch: ['<rootDir>/test/tools/**/*.tool.ts'] },
     { ...common, displayName: 'bench', roots: ['<rootDir>/bench'], testMatch: ['<rootDir>/bench/**/*.bench.ts'] },

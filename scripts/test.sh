@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 REPO=$(pwd)
 RESULTS="$REPO/.jest-results.json"
 CHAOS_RESULTS="$REPO/.jest-chaos-results.json"
+CLUSTER_RESULTS="$REPO/.jest-results-cluster.json"
 log() { printf '[test] %s\n' "$*" >&2; }
 # Node >= 22 first on PATH: the pinned one (scripts/install/node.sh) when the machine's is older.
 NODE_BIN=$(bash scripts/install/node.sh) || { log "installing Node failed"; echo "0 passed, 1 failed"; exit 1; }
@@ -32,7 +33,7 @@ if ! bash scripts/stack/up.sh; then
   echo "0 passed, 1 failed"; exit 1
 fi
 
-rm -f "$RESULTS" "$CHAOS_RESULTS"
+rm -f "$RESULTS" "$CHAOS_RESULTS" "$CLUSTER_RESULTS"
 status=0
 log "typecheck"; npm run -s typecheck || status=1
 log "lint"; npm run -s lint || status=1
@@ -49,6 +50,17 @@ else
   log "chaos suite skipped (HWAYO_CHAOS=1 runs it)"; CHAOS_RESULTS=
 fi
 
+# The production topology: two Temporal server nodes on PostgreSQL (first run builds the server from
+# source, cached afterwards), then the cluster project against them.
+t0=$(date +%s)
+log "jest cluster: Temporal cluster on PostgreSQL"
+if bash scripts/stack/up.sh temporal-cluster; then
+  npx jest --runInBand --forceExit --selectProjects cluster --json --outputFile="$CLUSTER_RESULTS" || status=1
+else
+  log "temporal-cluster did not start; see .stack/logs/temporal-*.log"; status=1
+fi
+log "cluster project took $(( $(date +%s) - t0 )) s (cluster start included)"
+
 node -e '
   const fs = require("fs");
   let passed = 0, failed = 0;
@@ -61,5 +73,5 @@ node -e '
     passed += r.numPassedTests; failed += r.numFailedTests + broken;
   }
   console.log(`${passed} passed, ${failed} failed`);
-' "$RESULTS" ${CHAOS_RESULTS:+"$CHAOS_RESULTS"}
+' "$RESULTS" "$CLUSTER_RESULTS" ${CHAOS_RESULTS:+"$CHAOS_RESULTS"}
 exit $status

@@ -17,5 +17,8 @@ for c in "${components[@]}"; do
   bash "$script" start
   slog "$c up in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 done
-cat "$HWAYO_STACK_DIR"/env.d/*.env >"$HWAYO_STACK_DIR/env" 2>/dev/null || : >"$HWAYO_STACK_DIR/env"
+# Later files win: the Temporal cluster (temporal-cluster, started on request) comes after the dev
+# server, so TEMPORAL_ADDRESS points at the cluster whenever it runs.
+cat $(ls "$HWAYO_STACK_DIR"/env.d/*.env 2>/dev/null | grep -v '/temporal-cluster.env$') \
+  $(ls "$HWAYO_STACK_DIR"/env.d/temporal-cluster.env 2>/dev/null) >"$HWAYO_STACK_DIR/env" 2>/dev/null || : >"$HWAYO_STACK_DIR/env"
 slog "env written to $HWAYO_STACK_DIR/env"

@@ -7,17 +7,16 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NativeConnection, Worker, DefaultLogger, Runtime } from '@temporalio/worker';
+import { type NativeConnection, Worker, DefaultLogger, Runtime } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import { parse as parseYaml, stringify } from 'yaml';
-import { createActivities } from '../../src/activities';
-import { replaySinks, WorkerMetrics } from '../../src/worker/metrics';
-import { dataConverterFromEnv } from '../../src/codec';
+import { replaySinks } from '../../src/worker/metrics';
 import { run } from '../../src/client/main';
 import type { Io } from '../../src/client/cli';
 import type { ReleaseReport, ReleaseStatus } from '../../src/workflows/definitions';
 import { eventually, kubeConfigForStack, withKubeconfig } from './kube-helpers';
 import { reseedBlue, stackConfig, stackVar, startFromSeedState } from './stack';
+import { startStackWorker } from './stack-worker';
 
 jest.mock('@kubernetes/client-node', () => jest.requireActual<typeof import('./native-esm')>('./native-esm').kubernetesClient());
 jest.setTimeout(8 * 60_000);
@@ -137,13 +136,7 @@ beforeAll(async () => {
   await ok('plan', 'validate', planFile);
 
 
-  nativeConnection = await NativeConnection.connect({ address: stackVar('TEMPORAL_ADDRESS') });
-  worker = await Worker.create({
-    connection: nativeConnection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default', taskQueue,
-    workflowsPath: require.resolve('../../src/workflows'), activities: createActivities(config), dataConverter: dataConverterFromEnv(),
-    sinks: new WorkerMetrics().sinks(),
-  });
-  workerRun = worker.run();
+  ({ worker, running: workerRun, connection: nativeConnection } = await startStackWorker(taskQueue, config));
   client = new Client({ connection: await Connection.connect({ address: stackVar('TEMPORAL_ADDRESS') }), namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
   await http('POST', `${stackVar('METRICS_APP_GREEN_URL')}/control/reset`, {});
   // A sick spell of an earlier run shows in the 30 s rates for a while: start from a healthy green.

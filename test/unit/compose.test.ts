@@ -54,7 +54,10 @@ describe('docker-compose.yml', () => {
   });
 
   test('Temporal runs on the PostgreSQL service', () => {
-    expect(services.temporal.environment).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'postgresql', POSTGRES_USER: services.postgresql.environment.POSTGRES_USER });
+    // DB comes from the server configuration shared with the local cluster (deploy/temporal/server.env).
+    const shared = readFileSync(join(ROOT, services.temporal.env_file[0] as string), 'utf8');
+    expect(shared).toMatch(/^DB=postgres12$/m);
+    expect(services.temporal.environment).toMatchObject({ POSTGRES_SEEDS: 'postgresql', POSTGRES_USER: services.postgresql.environment.POSTGRES_USER });
   });
 
   test('search attributes are registered with the right types by the one-shot service', () => {

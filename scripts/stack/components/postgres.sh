@@ -26,9 +26,10 @@ start() {
     rm -f "$DIR/pwfile"
   fi
   start_bg postgres setpriv --reuid=postgres --regid=postgres --init-groups "$PG_BIN/postgres" -D "$DIR/data" \
-    -c listen_addresses=127.0.0.1 -p $PORT -c unix_socket_directories="$DIR/run" -c fsync=off -c max_connections=50
+    -c listen_addresses=127.0.0.1 -p $PORT -c unix_socket_directories="$DIR/run" -c fsync=off -c max_connections=200
   wait_for postgres 30 "$PG_BIN/pg_isready" -h 127.0.0.1 -p $PORT
-  # The application role and database (idempotent).
+  # The application role and database (idempotent). max_connections: the two Temporal nodes of
+  # temporal-cluster hold up to 112 (deploy/temporal/server.env), the worker and tests the rest.
   as_pg psql -h "$DIR/run" -p $PORT -U postgres -v ON_ERROR_STOP=1 -q -d postgres <<SQL
 SELECT 'CREATE ROLE $DB_USER LOGIN PASSWORD ''$DB_PASS''' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$DB_USER')\gexec
 SELECT 'CREATE DATABASE $DB OWNER $DB_USER' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$DB')\gexec

@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# The production topology of Temporal on one machine: two server nodes (each runs frontend, history,
+# matching and worker) on the stack's PostgreSQL, one cluster through ringpop membership (broadcast
+# address 127.0.0.1, peers found in the cluster_membership table), behind a TCP load balancer that
+# is TEMPORAL_ADDRESS. Server, schema tool and tdbg are built from go.temporal.io/server (version
+# pinned in scripts/stack/temporal-build/go.mod) and cached under $HWAYO_CACHE like the kube binaries.
+# The Web UI is github.com/temporalio/ui-server/v2 (scripts/stack/temporal-build/ui/go.mod). The server
+# configuration is deploy/temporal/server.env + dynamicconfig.yaml, shared with docker-compose. Usage: temporal-cluster.sh install|start|stop
+source "$(dirname "$0")/../lib.sh"
+source "$REPO_ROOT/scripts/stack/fixtures.sh"
+
+TEMPORAL_SERVER_VERSION=v1.32.2
+# v1.32.2 needs Go >= 1.26.10: older local toolchains fetch it from the module proxy (golang.org/toolchain).
+GO_TOOLCHAIN=go1.26.10
+BUILD_DIR="$REPO_ROOT/scripts/stack/temporal-build"
+BIN="$HWAYO_CACHE/temporal-server/$TEMPORAL_SERVER_VERSION"
+TEMPORAL="$HWAYO_CACHE/bin/temporal"
+PG_PORT=15432
+DB_USER=temporal DB_PASS=temporal-local
+LB_PORT=${HWAYO_TEMPORAL_CLUSTER_PORT:-17240}
+# Node n's ports start at NODE_BASE[n]: frontend gRPC, HTTP, membership; history gRPC, membership;
+# matching gRPC, membership; worker gRPC, membership; Prometheus metrics.
+NODE_BASE=(17241 17251)
+UI_PORT=${HWAYO_TEMPORAL_CLUSTER_UI_PORT:-18240}
+UI_VERSION=v2.58.1
+UI_BIN="$HWAYO_CACHE/temporal-ui/$UI_VERSION/temporal-ui-server"
+
+# build MODULE_DIR PACKAGE OUTPUT: one binary at a time, niced (2 shared cores), written atomically;
+# -mod=readonly: the committed go.sum is the pin, a build never changes it.
+build() {
+  local dir=$1 pkg=$2 out=$3
+  [ -x "$out" ] && return 0
+  slog "building $(basename "$out") from $pkg (cold builds take minutes)"
+  mkdir -p "$(dirname "$out")"
+  local t0; t0=$(date +%s)
+  (cd "$dir" && GOTOOLCHAIN=$GO_TOOLCHAIN GOFLAGS="-mod=readonly -buildvcs=false" CGO_ENABLED=0 nice -n 10 \
+    go build -trimpath -ldflags "-s -w" -o "$out.tmp" "$pkg")
+  mv "$out.tmp" "$out"
+  slog "built $(basename "$out") in $(( $(date +%s) - t0 )) s"
+}
+
+install() {
+  bash "$REPO_ROOT/scripts/install/temporal.sh"
+  if [ ! -x "$BIN/temporal-server" ] || [ ! -x "$BIN/temporal-sql-tool" ] || [ ! -x "$BIN/tdbg" ] || [ ! -d "$BIN/schema" ]; then
+    command -v go >/dev/null || { slog "go is required to build the Temporal server"; exit 1; }
+    mkdir -p "$BIN"
+    build "$BUILD_DIR" go.temporal.io/server/cmd/server "$BIN/temporal-server"
+    build "$BUILD_DIR" go.temporal.io/server/cmd/tools/sql "$BIN/temporal-sql-tool"
+    build "$BUILD_DIR" go.temporal.io/server/cmd/tools/tdbg "$BIN/tdbg"
+    # The SQL schema ships in the module, not in the binaries: keep the version's copy beside them.
+    if [ ! -d "$BIN/schema" ]; then
+      local dir; dir=$(cd "$BUILD_DIR" && GOTOOLCHAIN=$GO_TOOLCHAIN GOFLAGS=-mod=readonly go list -m -f '{{.Dir}}' go.temporal.io/server)
+      rm -rf "$BIN/schema.tmp" && mkdir -p "$BIN/schema.tmp" && cp -r "$dir/schema/postgresql" "$BIN/schema.tmp/" && chmod -R u+w "$BIN/schema.tmp"
+      mv "$BIN/schema.tmp" "$BIN/schema"
+    fi
+  fi
+  # The Web UI (its built assets are embedded in the module).
+  [ "${HWAYO_TEMPORAL_CLUSTER_UI:-1}" = 0 ] || build "$BUILD_DIR/ui" github.com/temporalio/ui-server/v2/cmd/server "$UI_BIN"
+}
+
+pg_sock() { echo "$HWAYO_STACK_DIR/postgres/run"; }
+psql_admin() { setpriv --reuid=postgres --regid=postgres --init-groups psql -h "$(pg_sock)" -p $PG_PORT -U postgres -v ON_ERROR_STOP=1 -q "$@"; }
+sql_tool() { "$BIN/temporal-sql-tool" --plugin postgres12 --ep 127.0.0.1 -p $PG_PORT -u $DB_USER --pw $DB_PASS "$@" >>"$HWAYO_STACK_DIR/logs/temporal-schema.log" 2>&1; }
+
+# The role, both databases and their schemas at the built version (idempotent: update-schema only
+# applies versions newer than the database's).
+schema() {
+  psql_admin -d postgres <<SQL
+SELECT 'CREATE ROLE $DB_USER LOGIN PASSWORD ''$DB_PASS''' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$DB_USER')\gexec
+SELECT 'CREATE DATABASE temporal OWNER $DB_USER' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'temporal')\gexec
+SELECT 'CREATE DATABASE temporal_visibility OWNER $DB_USER' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'temporal_visibility')\gexec
+SQL
+  local db dir
+  for db in temporal temporal_visibility; do
+    dir="$BIN/schema/postgresql/v12/$([ $db = temporal ] && echo temporal || echo visibility)/versioned"
+    if [ -z "$(psql_admin -d $db -tAc "SELECT to_regclass('public.schema_version')")" ]; then
+      sql_tool --db $db setup-schema -v 0.0
+    fi
+    sql_tool --db $db update-schema -d "$dir"
+  done
+}
+
+# node_env N: the environment of node N: the shared server.env, then this stack's connection and ports.
+node_env() {
+  local base=${NODE_BASE[$1-1]}
+  grep -E '^[A-Z_]+=' "$REPO_ROOT/deploy/temporal/server.env"
+  cat <<EOF
+POSTGRES_SEEDS=127.0.0.1
+DB_PORT=$PG_PORT
+POSTGRES_USER=$DB_USER
+POSTGRES_PWD=$DB_PASS
+DYNAMIC_CONFIG_FILE_PATH=$REPO_ROOT/deploy/temporal/dynamicconfig.yaml
+BIND_ON_IP=127.0.0.1
+TEMPORAL_BROADCAST_ADDRESS=127.0.0.1
+FRONTEND_GRPC_PORT=$base
+FRONTEND_HTTP_PORT=$((base + 1))
+FRONTEND_MEMBERSHIP_PORT=$((base + 2))
+HISTORY_GRPC_PORT=$((base + 3))
+HISTORY_MEMBERSHIP_PORT=$((base + 4))
+MATCHING_GRPC_PORT=$((base + 5))
+MATCHING_MEMBERSHIP_PORT=$((base + 6))
+WORKER_GRPC_PORT=$((base + 7))
+WORKER_MEMBERSHIP_PORT=$((base + 8))
+PROMETHEUS_ENDPOINT=127.0.0.1:$((base + 9))
+TEMPORAL_ALLOW_NO_AUTH=true
+EOF
+}
+
+frontend() { echo "127.0.0.1:${NODE_BASE[$1-1]}"; }
+
+start_node() {
+  local n=$1
+  local -a envs; mapfile -t envs < <(node_env "$n")
+  start_bg "temporal-node-$n" env "${envs[@]}" "$BIN/temporal-server" start
+  wait_for "temporal-node-$n" 120 "$TEMPORAL" operator cluster health --address "$(frontend "$n")"
+}
+
+stop_node() { stop_bg "temporal-node-$1"; }
+
+# Members of SERVICE's ring as node N sees them (tdbg reads the admin API of the node's frontend).
+ring_size() {
+  "$BIN/tdbg" --address "$(frontend "$1")" membership list-gossip --role "$2" 2>/dev/null | grep -o '"member_count": *[0-9]*' | grep -o '[0-9]*$' || echo 0
+}
+both_in_rings() {
+  local s
+  for s in frontend history matching worker; do [ "$(ring_size 1 "$s")" -ge 2 ] || return 1; done
+}
+
+# The Web UI against the balancer, with the codec server when one is configured (as the dev server's).
+start_ui() {
+  local dir="$HWAYO_STACK_DIR/temporal-cluster/ui"
+  mkdir -p "$dir/config"
+  cat >"$dir/config/development.yaml" <<EOF
+temporalGrpcAddress: 127.0.0.1:$LB_PORT
+host: 127.0.0.1
+port: $UI_PORT
+enableUi: true
+defaultNamespace: default
+refreshInterval: 1m
+disableNewsFetch: true
+notifyOnNewVersion: false
+cors:
+  allowOrigins: [http://127.0.0.1:$UI_PORT, http://localhost:$UI_PORT]
+codec:
+  endpoint: ${HWAYO_TEMPORAL_CODEC_ENDPOINT:-}
+EOF
+  start_bg temporal-ui "$UI_BIN" --root "$dir" --env development start
+  wait_for temporal-ui 30 curl -fsS "http://127.0.0.1:$UI_PORT/api/v1/namespaces/default"
+}
+
+start() {
+  bash "$REPO_ROOT/scripts/stack/components/postgres.sh" start
+  schema
+  start_node 1
+  # Namespace and search attributes, as docker-compose's auto-setup and register-search-attributes do.
+  local fresh=0
+  if ! "$TEMPORAL" operator namespace describe --address "$(frontend 1)" --namespace default >/dev/null 2>&1; then
+    "$TEMPORAL" operator namespace create --address "$(frontend 1)" --namespace default --retention 72h >/dev/null
+    fresh=1
+  fi
+  local out; out=$(TEMPORAL_CLI="$TEMPORAL" TEMPORAL_ADDRESS="$(frontend 1)" TEMPORAL_NAMESPACE=default bash "$REPO_ROOT/scripts/register-search-attributes.sh")
+  grep -qv 'already registered' <<<"$out" && fresh=1
+  # A node caches namespaces (10 s) and search attributes (60 s) from before they existed: restart
+  # the first node on a fresh database rather than wait; the second starts after them.
+  if [ $fresh = 1 ]; then slog "temporal-cluster: new namespace or search attributes: restarting node 1"; stop_node 1; start_node 1; fi
+  start_node 2
+  wait_for temporal-node-2 60 both_in_rings
+  build_fixtures
+  run_fixture temporal-lb frontend-lb/main.js "$LB_PORT" "$(frontend 1)" "$(frontend 2)"
+  wait_for temporal-lb 30 "$TEMPORAL" operator namespace describe --address "127.0.0.1:$LB_PORT" --namespace default
+  # HWAYO_TEMPORAL_CLUSTER_UI=0: no Web UI (a headless cluster).
+  local ui=()
+  if [ "${HWAYO_TEMPORAL_CLUSTER_UI:-1}" != 0 ]; then start_ui; ui=(TEMPORAL_UI_URL=http://127.0.0.1:$UI_PORT); fi
+  write_env temporal-cluster TEMPORAL_ADDRESS=127.0.0.1:$LB_PORT TEMPORAL_CLUSTER_ADDRESS=127.0.0.1:$LB_PORT TEMPORAL_NAMESPACE=default \
+    TEMPORAL_CLI="$TEMPORAL" TEMPORAL_TDBG="$BIN/tdbg" "${ui[@]}" \
+    TEMPORAL_CLUSTER_NODES="1=$(frontend 1)/$((NODE_BASE[0] + 3)),2=$(frontend 2)/$((NODE_BASE[1] + 3))"
+}
+
+stop() {
+  stop_bg temporal-ui
+  stop_bg temporal-lb
+  stop_node 2
+  stop_node 1
+  rm -f "$HWAYO_STACK_DIR/env.d/temporal-cluster.env"
+}
+
+"${1:?usage: $0 install|start|stop}" "${@:2}"

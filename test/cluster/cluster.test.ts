@@ -1,0 +1,197 @@
+// The release on the production topology: two Temporal server nodes on PostgreSQL behind one address
+// (scripts/stack/components/temporal-cluster.sh), a real worker with the real activities against the
+// local stack, driven by the CLI. One node is killed (SIGKILL) mid-canary and the release completes
+// on the other; PostgreSQL restarts during the approval wait and the release continues.
+//   ip netns exec NAME bash -c 'bash scripts/stack/up.sh kube prometheus moto postgres redis tls sinks temporal-cluster'
+//   npx jest test/cluster/cluster.test.ts --selectProjects cluster --forceExit
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DefaultLogger, Runtime, type NativeConnection, type Worker } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
+import { parse as parseYaml, stringify } from 'yaml';
+import { run } from '../../src/client/main';
+import type { ReleaseReport, ReleaseStatus } from '../../src/workflows/definitions';
+import { eventually, withKubeconfig } from '../integration/kube-helpers';
+import { stackConfig, stackEnv, stackVar, startFromSeedState } from '../integration/stack';
+import { startStackWorker } from '../integration/stack-worker';
+
+jest.mock('@kubernetes/client-node', () => jest.requireActual<typeof import('../integration/native-esm')>('../integration/native-esm').kubernetesClient());
+jest.setTimeout(8 * 60_000);
+
+const ROOT = join(__dirname, '..', '..');
+const STACK_DIR = process.env.HWAYO_STACK_DIR ?? join(ROOT, '.stack');
+const COMPONENTS = join(ROOT, 'scripts', 'stack', 'components');
+const taskQueue = `cluster-${randomBytes(4).toString('hex')}`;
+const tmp = mkdtempSync(join(tmpdir(), 'hwayo-cluster-'));
+const started: string[] = [];
+const FIXTURE_TAG = '412-3f9c2ab';
+
+let worker: Worker;
+let workerRun: Promise<void>;
+let nativeConnection: NativeConnection;
+let client: Client;
+let planFile: string;
+
+/** The CLI in-process, with the stack's environment; throws unless it exits 0. */
+async function ok(...argv: string[]): Promise<string> {
+  let out = '';
+  let err = '';
+  const code = await run(argv, { out: (t) => void (out += `${t}\n`), err: (t) => void (err += `${t}\n`), env: process.env, isTTY: false });
+  if (code !== 0) throw new Error(`hwayo-release ${argv.join(' ')} exited ${code}: ${err}${out}`);
+  return out;
+}
+
+async function statusOf(id: string): Promise<ReleaseStatus> {
+  const r = JSON.parse(await ok('status', id, '--json')) as { status?: ReleaseStatus; outcome?: string; reason?: string };
+  if (!r.status) throw new Error(`${id} finished early: ${r.outcome} (${r.reason})`);
+  return r.status;
+}
+
+/** Polls through outages: a probe that throws (the cluster failing over) counts as "not yet". */
+const until = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 120_000): Promise<T> =>
+  eventually(what, () => probe().catch(() => undefined), timeoutMs);
+
+async function startRelease(version: string): Promise<string> {
+  const out = await ok('start', planFile, '--version', version, '--image-tag', FIXTURE_TAG, '--last-known-good', '1.0.0',
+    '--task-queue', taskQueue, '--requested-by', 'cluster-test',
+    '--evidence-trivy', 'trivy-clean.json', '--evidence-gitleaks', 'gitleaks-clean.json',
+    '--evidence-npm-audit', 'npm-audit-clean.json', '--evidence-sonarqube', 'sonarqube-hotspots-clean.json');
+  const id = out.trim();
+  started.push(id);
+  return id;
+}
+
+const approve = (id: string, who: string) => ok('approve', id, '--as', who, '--comment', 'cluster test');
+
+/** Node number -> [frontend address, history gRPC port], as temporal-cluster.sh wrote them. */
+function nodes(): Map<number, { frontend: string; historyPort: number }> {
+  return new Map(stackVar('TEMPORAL_CLUSTER_NODES').split(',').map((e) => {
+    const [n, rest] = e.split('=');
+    const [frontend, historyPort] = rest.split('/');
+    return [Number(n), { frontend, historyPort: Number(historyPort) }];
+  }));
+}
+
+/** The node whose history service owns the workflow's shard, asked through tdbg on a live node. */
+function ownerOf(id: string, via: number): { node: number; shardId: number } {
+  const out = execFileSync(stackVar('TEMPORAL_TDBG'), ['--address', nodes().get(via)!.frontend, 'workflow', 'describe', '--workflow-id', id],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const addr = /^History service address: (\S+)$/m.exec(out)?.[1];
+  const shardId = Number(/^Shard Id: (\d+)$/m.exec(out)?.[1]);
+  if (!addr) throw new Error(`tdbg workflow describe ${id}: no historyAddr in ${out.slice(0, 500)}`);
+  const port = Number(addr.split(':').pop());
+  const node = [...nodes()].find(([, n]) => n.historyPort === port)?.[0];
+  if (!node) throw new Error(`history address ${addr} is neither node's`);
+  return { node, shardId };
+}
+
+const nodePid = (n: number) => Number(readFileSync(join(STACK_DIR, 'pids', `temporal-node-${n}.pid`), 'utf8').trim());
+const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+const stack = (component: string, action: string) =>
+  execFileSync('bash', [join(COMPONENTS, `${component}.sh`), action], { env: process.env, stdio: ['ignore', 'ignore', 'inherit'], timeout: 240_000 });
+
+beforeAll(async () => {
+  stackEnv();
+  // TEMPORAL_ADDRESS must be the cluster's balancer, not the dev server: otherwise this tests nothing.
+  expect(stackVar('TEMPORAL_ADDRESS')).toBe(stackVar('TEMPORAL_CLUSTER_ADDRESS'));
+  const workerKubeconfig = join(tmp, 'worker.kubeconfig');
+  execFileSync('bash', [join(ROOT, 'scripts', 'worker-kubeconfig.sh'), workerKubeconfig], { env: process.env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const config = { ...withKubeconfig(stackConfig(), workerKubeconfig), evidence: { root: join(ROOT, 'test', 'fixtures', 'evidence'), prefix: 'evidence' } };
+  await startFromSeedState('hwayo', 'cluster tests start from the seed state');
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  // The local plan (unsigned approvals) with a first canary step long enough to lose a node in it.
+  const local = parseYaml(readFileSync(join(ROOT, 'examples', 'local-plan.yaml'), 'utf8')) as Record<string, object>;
+  const steps = [{ weight: 5, watch: '40s' }, { weight: 25, watch: '4s' }, { weight: 50, watch: '4s' }];
+  planFile = join(tmp, 'plan.yaml');
+  writeFileSync(planFile, stringify({
+    ...local, canary: { ...local.canary, steps, analysisInterval: '2s' }, fullSwitch: { ...local.fullSwitch, watch: '3s' },
+    retention: { ...local.retention, blueKeep: '10m' },
+  }));
+  await ok('plan', 'validate', planFile);
+
+  ({ worker, running: workerRun, connection: nativeConnection } = await startStackWorker(taskQueue, config));
+  client = new Client({ connection: await Connection.connect({ address: stackVar('TEMPORAL_ADDRESS') }), namespace: 'default' });
+}, 180_000);
+
+afterAll(async () => {
+  for (const id of started) {
+    const h = client?.workflow.getHandle(id);
+    if (h && (await h.describe().catch(() => undefined))?.status.name === 'RUNNING') {
+      await ok('rollback', id, '--reason', 'cluster test cleanup', '--by', 'cluster-test').catch(() => undefined);
+      await Promise.race([h.result().catch(() => undefined), new Promise((r) => setTimeout(r, 60_000))]);
+      await h.terminate('cluster test cleanup').catch(() => undefined);
+    }
+  }
+  worker?.shutdown();
+  await workerRun?.catch(() => undefined);
+  await nativeConnection?.close();
+  await client?.connection.close();
+  // Both nodes and PostgreSQL up again for whatever runs next (start is idempotent).
+  stack('temporal-cluster', 'start');
+  rmSync(tmp, { recursive: true, force: true });
+}, 300_000);
+
+test('the cluster runs the shared server configuration: PostgreSQL persistence and visibility, NUM_HISTORY_SHARDS shards', async () => {
+  const shared = readFileSync(join(ROOT, 'deploy', 'temporal', 'server.env'), 'utf8');
+  const shards = Number(/^NUM_HISTORY_SHARDS=(\d+)$/m.exec(shared)![1]);
+  for (const [, n] of nodes()) {
+    const info = JSON.parse(execFileSync(stackVar('TEMPORAL_CLI'), ['operator', 'cluster', 'describe', '--address', n.frontend, '-o', 'json'], { encoding: 'utf8' })) as
+      { historyShardCount: number; persistenceStore: string; visibilityStore: string; serverVersion: string };
+    expect(info).toMatchObject({ historyShardCount: shards, persistenceStore: 'postgres12', visibilityStore: 'postgres12', serverVersion: '1.32.2' });
+  }
+});
+
+test('a release survives losing the server node that owns it: SIGKILL mid-canary, completes on the other node', async () => {
+  const version = `3.1.0-cluster.${randomBytes(3).toString('hex')}`;
+  const id = await startRelease(version);
+  await until('awaiting approval', async () => (await statusOf(id)).stage === 'awaiting-approval');
+  for (const who of ['alice', 'bob', 'carol']) await approve(id, who);
+  await until('canary at 5%', async () => (await statusOf(id)).greenWeight === 5);
+
+  const before = ownerOf(id, 1);
+  const survivor = before.node === 1 ? 2 : 1;
+  const pid = nodePid(before.node);
+  process.kill(pid, 'SIGKILL');
+  await until(`node ${before.node} (pid ${pid}) gone`, async () => !alive(pid), 10_000);
+  const killedAt = Date.now();
+
+  // Its shard moves to the survivor (membership notices the dead node), and the release goes on.
+  const after = await until('the shard owned by the other node', async () => { const o = ownerOf(id, survivor); return o.node === survivor && o; });
+  expect(after.shardId).toBe(before.shardId);
+  const done = await until('the release in retention after the full switch', async () => { const s = await statusOf(id); return s.stage === 'retention' && s; }, 240_000);
+  expect(done).toMatchObject({ outcome: 'succeeded', greenWeight: 100 });
+  console.log(`cluster: node ${before.node} killed mid-canary; shard ${before.shardId} moved to node ${survivor}; retention reached ${Math.round((Date.now() - killedAt) / 1000)} s later`);
+
+  // Back to the seed state: rollback within the retention window (the subject here is the canary, so
+  // a rollback that needed the emergency procedure on this loaded machine is accepted). Every step passed.
+  await ok('rollback', id, '--reason', 'cluster test', '--by', 'cluster-test');
+  expect((await client.workflow.getHandle(id).result() as { outcome: string }).outcome).toMatch(/^(rolled-back-after-success|emergency-recovered)$/);
+  const report = JSON.parse(await ok('report', id, '--json')) as ReleaseReport;
+  expect(report.steps.map((st) => [st.weight, st.result])).toEqual([[5, 'passed'], [25, 'passed'], [50, 'passed'], [100, 'passed']]);
+  stack('temporal-cluster', 'start');
+  expect(alive(nodePid(before.node))).toBe(true);
+});
+
+test('a release waiting for approval survives a PostgreSQL restart: approvals before and after count', async () => {
+  const version = `3.2.0-cluster.${randomBytes(3).toString('hex')}`;
+  const id = await startRelease(version);
+  await until('awaiting approval', async () => (await statusOf(id)).stage === 'awaiting-approval');
+  await approve(id, 'alice');
+
+  stack('postgres', 'stop');
+  expect(() => execFileSync('/usr/lib/postgresql/15/bin/pg_isready', ['-h', '127.0.0.1', '-p', '15432'], { stdio: 'ignore' })).toThrow();
+  await new Promise((r) => setTimeout(r, 5_000));
+  stack('postgres', 'start');
+
+  await until('the release answers again', async () => (await statusOf(id)).stage === 'awaiting-approval');
+  await approve(id, 'bob');
+  await approve(id, 'carol');
+  const done = await until('the release in retention after the full switch', async () => { const s = await statusOf(id); return s.stage === 'retention' && s; }, 240_000);
+  expect(done.outcome).toBe('succeeded');
+  expect(done.approvals.filter((a) => a.accepted).map((a) => a.approverId).sort()).toEqual(['alice', 'bob', 'carol']);
+  await ok('rollback', id, '--reason', 'cluster test', '--by', 'cluster-test');
+  expect(await client.workflow.getHandle(id).result()).toMatchObject({ outcome: 'rolled-back-after-success' });
+});
