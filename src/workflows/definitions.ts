@@ -21,6 +21,8 @@ export interface ReleaseInput {
   requestedBy?: string;
   /** Upsert the Hwayo* search attributes (they must be registered on the namespace). */
   searchAttributes?: boolean;
+  /** Set only by the release itself when it continues as new (checkpoint.ts); refused otherwise. */
+  carried?: unknown;
 }
 
 export type Stage =

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { resolvedPlanProblems } from '../plan/resolved';
 import { fieldPath } from '../plan/schema';
+import { carriedProblem } from './checkpoint';
 import type { ReleaseInput, ReleaseResult } from './definitions';
 
 /**
@@ -34,13 +35,14 @@ const inputSchema = z.strictObject({
   evidence: z.strictObject({ trivy: evidenceRef.optional(), gitleaks: evidenceRef.optional(), npmAudit: evidenceRef.optional(), sonarqubeHotspots: evidenceRef.optional() }).optional(),
   requestedBy: text(256).optional(),
   searchAttributes: z.boolean().optional(),
+  carried: z.unknown().optional(), // checked by carriedProblem
 });
 
 const MAX_PROBLEMS = 20;
 const MAX_PROBLEM_LENGTH = 400;
 
 /** Every problem of a workflow input, each naming its field; empty when the release may start. */
-export function releaseInputProblems(input: unknown, releaseId: string): string[] {
+export function releaseInputProblems(input: unknown, releaseId: string, continuedFromRunId?: string): string[] {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return ['the input must be an object {plan, version, imageTag, ...}'];
   const problems: string[] = [];
   const parsed = inputSchema.safeParse(input);
@@ -52,6 +54,9 @@ export function releaseInputProblems(input: unknown, releaseId: string): string[
   }
   if (!('plan' in input) || (input as { plan?: unknown }).plan === undefined) problems.push('plan is required');
   else problems.push(...resolvedPlanProblems((input as { plan: unknown }).plan));
+  const plan = (input as { plan?: { canary?: { steps?: unknown[] } } }).plan;
+  const carried = carriedProblem((input as { carried?: unknown }).carried, continuedFromRunId, plan?.canary?.steps?.length ?? 0);
+  if (carried) problems.push(carried);
   if (!LABEL_VALUE.test(releaseId)) {
     problems.push(`the release id (workflow id) ${JSON.stringify(releaseId)} must be a Kubernetes label value: at most 63 letters, digits, ".", "_" and "-" (it labels green's namespace)`);
   }

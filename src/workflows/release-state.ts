@@ -14,6 +14,35 @@ import {
 import { Saga } from './saga';
 import { planDigest, type Subject } from './signatures';
 
+/** What a run hands the next when it continues as new: everything but the plan and the input. */
+export interface CarriedState {
+  startedAt: string;
+  blue: string;
+  green: string;
+  stage: Stage;
+  outcome?: Outcome;
+  reason?: string;
+  step: number;
+  greenWeight: number;
+  weights: number[];
+  approvals: ApprovalRecord[];
+  audit: AuditEntry[];
+  timeline: ReleaseReport['timeline'];
+  preflightRuns: ReleaseReport['preflight'];
+  steps: ReleaseReport['steps'];
+  analyses: AnalysisRecord[];
+  approvalDeadlineMs?: number;
+  control: ControlState;
+  blueReplicas: Record<string, number>;
+  notificationSeq: number;
+  gate: Gate;
+  /** The undo steps owed, newest first, and those that ran. */
+  saga: string[];
+  sagaRan: string[];
+  /** Runs before this one. */
+  runs: number;
+}
+
 export const iso = (ms = Date.now()): string => new Date(ms).toISOString();
 
 export class ReleaseState {
@@ -21,10 +50,9 @@ export class ReleaseState {
   readonly version: string;
   readonly imageTag: string;
   readonly releaseId: string;
-  /** This run (notification keys) and the first run of the chain (signed statements, restore owner). */
-  readonly runId: string;
+  /** The first run of the chain: signed statements, notification keys and the restore owner name it. */
   readonly firstRunId: string;
-  readonly startedAt = iso();
+  startedAt = iso();
   // Reassigned once, before anything touches production, when the plan alternates its namespaces.
   blue: string;
   green: string;
@@ -50,6 +78,8 @@ export class ReleaseState {
   /** Blue's replicas before it was scaled to 1 for the retention window. */
   readonly blueReplicas: Record<string, number> = {};
   private notificationSeq = 0;
+  /** Runs of this release before this one (continued as new to keep each history short). */
+  runs = 0;
 
   // From `approval-v2` on: signed statements name what is released (version, tag, plan digest),
   // signatures are required unless the plan says allowUnsigned, controls are checked for who sent
@@ -63,7 +93,6 @@ export class ReleaseState {
     this.version = input.version;
     this.imageTag = input.imageTag;
     this.releaseId = info.workflowId;
-    this.runId = info.runId;
     this.firstRunId = info.firstExecutionRunId;
     this.blue = input.plan.environments.blue;
     this.green = input.plan.environments.green;
@@ -133,5 +162,35 @@ export class ReleaseState {
       compensations: [...this.saga.ran], audit: [...this.audit],
       ...(this.subject && !signaturesRequired(plan) && approvals.some((a) => a.accepted && a.decision === 'approve' && !a.signature) ? { approvedWithoutSignatures: true } : {}),
     };
+  }
+
+  /** This run's state for the next run (checkpoint.ts). The undo steps travel by name. */
+  snapshot(): CarriedState {
+    return {
+      startedAt: this.startedAt, blue: this.blue, green: this.green, stage: this.stage, outcome: this.outcome, reason: this.reason,
+      step: this.step, greenWeight: this.greenWeight, weights: [...this.weights], approvals: [...this.approvals], audit: [...this.audit],
+      timeline: [...this.timeline], preflightRuns: [...this.preflightRuns], steps: [...this.steps], analyses: [...this.analyses],
+      approvalDeadlineMs: this.approvalDeadlineMs, control: { ...this.control }, blueReplicas: { ...this.blueReplicas },
+      notificationSeq: this.notificationSeq, gate: { ...this.gate }, saga: this.saga.pending, sagaRan: [...this.saga.ran], runs: this.runs + 1,
+    };
+  }
+
+  /** Takes over the state a previous run carried; the caller rebuilds the undo steps from `c.saga`. */
+  restore(c: CarriedState): void {
+    Object.assign(this, {
+      startedAt: c.startedAt, blue: c.blue, green: c.green, stage: c.stage, outcome: c.outcome, reason: c.reason, step: c.step,
+      greenWeight: c.greenWeight, approvalDeadlineMs: c.approvalDeadlineMs, notificationSeq: c.notificationSeq, runs: c.runs,
+    });
+    this.weights.push(...c.weights);
+    this.approvals.push(...c.approvals);
+    this.audit.push(...c.audit);
+    this.timeline.push(...c.timeline);
+    this.preflightRuns.push(...c.preflightRuns);
+    this.steps.push(...c.steps);
+    this.analyses.push(...c.analyses);
+    this.saga.ran.push(...c.sagaRan);
+    Object.assign(this.control, c.control);
+    Object.assign(this.blueReplicas, c.blueReplicas);
+    Object.assign(this.gate, c.gate);
   }
 }

@@ -2,19 +2,20 @@
 // environment, canary steps with continuous analysis, full switch, retention window, report. Every
 // wait is a workflow timer or condition, so it survives worker restarts; every decision is a pure
 // function; each stage lives in stages/ and works on one ReleaseState.
-import { CancellationScope, isCancellation, log, patched, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, ContinueAsNew, isCancellation, log, patched, workflowInfo } from '@temporalio/workflow';
+import type { Carried, ResumePoint } from './checkpoint';
 import type { ReleaseInput, ReleaseResult } from './definitions';
 import { errorText, Finish, isStop, Rollback } from './exits';
 import { setReleaseHandlers } from './handlers';
 import { refusedResult, releaseInputProblems } from './input';
-import { ReleaseState } from './release-state';
+import { ReleaseState, type CarriedState } from './release-state';
 import { approvalGate } from './stages/approval';
 import { canary } from './stages/canary';
 import { fullSwitch } from './stages/full-switch';
 import { deployGreen } from './stages/green';
 import { chooseSides, preflight, recheckAfterApproval } from './stages/preflight';
 import { retention } from './stages/retention';
-import { rollBack } from './stages/rollback';
+import { oweAgain, rollBack } from './stages/rollback';
 import { notify, storeReport } from './steps';
 import { interruption } from './watch-policy';
 
@@ -22,8 +23,8 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
   // Trust nothing given: a release started outside the CLI skipped its checks. An invalid input ends
   // the run here, before any command (no activity, no search attribute, no notification).
   if (patched('validate-input')) {
-    const { workflowId } = workflowInfo();
-    const problems = releaseInputProblems(input, workflowId);
+    const { workflowId, continuedFromExecutionRunId } = workflowInfo();
+    const problems = releaseInputProblems(input, workflowId, continuedFromExecutionRunId);
     if (problems.length) {
       const refused = refusedResult(input, problems, workflowId, new Date().toISOString());
       log.warn(refused.reason ?? 'invalid input', { releaseId: workflowId });
@@ -31,10 +32,13 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
     }
   }
   const r = new ReleaseState(input);
+  const carried = input.carried as Carried | undefined;
+  if (carried) takeOver(r, carried.state);
   setReleaseHandlers(r);
   try {
-    await release(r);
+    await (carried ? resume(r, carried.at) : release(r));
   } catch (err) {
+    if (err instanceof ContinueAsNew) throw err;
     await leave(r, err);
     if (isCancellation(err)) {
       r.stage = 'done';
@@ -64,6 +68,19 @@ async function release(r: ReleaseState): Promise<void> {
   await canary(r);
   await fullSwitch(r);
   await retention(r);
+}
+
+/** A run continued as new: the same release, from the window the previous run was watching. */
+async function resume(r: ReleaseState, at: ResumePoint): Promise<void> {
+  r.updateUi();
+  if (at.stage === 'canary') await canary(r, at);
+  await fullSwitch(r, at.stage === 'full-switch' ? at.window : undefined);
+  await retention(r);
+}
+
+function takeOver(r: ReleaseState, state: CarriedState): void {
+  r.restore(state);
+  oweAgain(r, state.saga);
 }
 
 /** Off the happy path: the rollback saga, an early finish, or a cancellation; never cancelled itself. */

@@ -12,7 +12,8 @@ import { renderReportMarkdown } from './report';
 
 /** The seed's routing: every message to Slack; critical ones also page and mail on-call. */
 export async function notify(r: ReleaseState, severity: Severity, what: string, text: string): Promise<void> {
-  const { plan, version, releaseId, runId } = r;
+  // The first run's id: one release keeps one set of keys across the runs it continues into.
+  const { plan, version, releaseId, firstRunId: runId } = r;
   const key = notificationKey(releaseId, runId, r.nextNotificationSeq(), what);
   const message = `[${plan.app} ${version}] ${text}`;
   const sends: Promise<unknown>[] = [

@@ -1,3 +1,5 @@
+import type { WorkflowHandle } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
 import { SA_OUTCOME, SA_STAGE, SA_WEIGHT } from '../../src/workflows/definitions';
 import { useWorkflowEnv } from './env';
 import { HOUR, MIN, withRelease } from './harness';
@@ -52,9 +54,10 @@ test('a default release runs every seed stage in order, watches each step for it
     const slack = world.named('postSlack').map((c) => c.args as { channel: string; text: string; idempotencyKey: string });
     expect(slack.map((m) => m.channel)).toEqual(Array(6).fill('#hwayo-releases'));
     expect(slack.map((m) => m.idempotencyKey.split(':').pop())).toEqual(['approval-requested', 'canary-5', 'canary-25', 'canary-50', 'succeeded', 'blue-retired']);
-    // Hole 10: keys carry the run id, so a release started again under this id is not silenced by these records.
-    const { runId } = await handle.describe();
-    expect(slack.every((m) => m.idempotencyKey.startsWith(`${handle.workflowId}:${runId}:`))).toBe(true);
+    // Hole 10: keys carry the (first) run id, so a release started again under this id is not silenced by
+    // these records; the runs it continues into keep the first run's id, so each key stays one notification.
+    expect(slack.every((m) => m.idempotencyKey.startsWith(`${handle.workflowId}:${handle.firstExecutionRunId}:`))).toBe(true);
+    expect(new Set(slack.map((m) => m.idempotencyKey)).size).toBe(slack.length);
     expect(world.named('sendPage')).toHaveLength(0);
     // The report was stored when promoted and again at the end.
     expect(world.named('storeReport')).toHaveLength(2);
@@ -66,6 +69,19 @@ test('a default release runs every seed stage in order, watches each step for it
     expect(desc.typedSearchAttributes.get(SA_OUTCOME)).toBe('succeeded');
     expect(desc.typedSearchAttributes.get(SA_STAGE)).toBe('done');
     expect(desc.typedSearchAttributes.get(SA_WEIGHT)).toBe(100);
+    // Bounded history (issue 10): the release continued as new between two looks of a watch; every run,
+    // the first included, stays under the per-run bound, and the status and search attributes followed.
+    expect(desc.runId).not.toBe(handle.firstExecutionRunId);
+    const runs: number[] = [];
+    for (let runId: string | undefined = handle.firstExecutionRunId; runId; ) {
+      const run: WorkflowHandle = t.env.client.workflow.getHandle(handle.workflowId, runId);
+      const events: temporal.api.history.v1.IHistoryEvent[] = (await run.fetchHistory()).events ?? [];
+      runs.push(events.length);
+      runId = events[events.length - 1].workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+    }
+    console.log(`default release: events per run ${runs.join(', ')}`);
+    expect(runs.length).toBeGreaterThan(1);
+    expect(Math.max(...runs)).toBeLessThanOrEqual(1_500);
     console.log(`default release: ${((Date.parse(result.report.finishedAt) - started) / HOUR).toFixed(2)} h of workflow time in ${wallMs} ms wall`);
   });
 });

@@ -2,7 +2,7 @@
 // the workflow started and (unless told otherwise) approved by every role.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import type { WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { releaseWorkflow } from '../../src/workflows';
 import { abortSignal, approveSignal, statusQuery, type ReleaseInput, type ReleaseStatus } from '../../src/workflows/definitions';
 import { defaultPlan } from '../../src/plan/load';
@@ -10,7 +10,7 @@ import type { ReleasePlan } from '../../src/plan/types';
 import { createWorker, ROLES, uniqueId, waitForStatus } from './env';
 import { FakeWorld, type Scripts } from './fake-world';
 
-export type Handle = WorkflowHandle<typeof releaseWorkflow>;
+export type Handle = WorkflowHandleWithFirstExecutionRunId<typeof releaseWorkflow>;
 
 export interface Run {
   world: FakeWorld;

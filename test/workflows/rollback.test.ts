@@ -46,8 +46,7 @@ test.each(cases)('%s trigger fires at %i%% and rolls back at once', async (metri
     // and kind, so a restarted release or another kind is not folded into an old incident), mail and #hwayo-critical.
     const pages = world.named('sendPage').map((c) => c.args as { dedupKey: string; action: string });
     expect(pages.length).toBeGreaterThanOrEqual(1);
-    const { runId } = await handle.describe();
-    expect(new Set(pages.map((p) => p.dedupKey))).toEqual(new Set([`${handle.workflowId}:${runId}:rollback-started`]));
+    expect(new Set(pages.map((p) => p.dedupKey))).toEqual(new Set([`${handle.workflowId}:${handle.firstExecutionRunId}:rollback-started`]));
     expect(world.named('postSlack').some((c) => (c.args as { channel: string }).channel === '#hwayo-critical')).toBe(true);
     expect(world.named('sendEmail').length).toBeGreaterThanOrEqual(1);
   });
@@ -138,8 +137,7 @@ test('blue failing verification after a rollback runs the emergency path in the 
     const restore = world.named('restoreDatabase')[0].args as { instance: string; owner: string };
     expect(restore).toMatchObject({ database: { backupSnapshot: 'hwayo-prod-db-backup-latest', restoredInstance: 'hwayo-prod-db-restored' } });
     expect(restore.instance).toBe(`hwayo-prod-db-restored-${snapshot.snapshotId.slice('emergency-snapshot-'.length)}`);
-    const { runId } = await handle.describe();
-    expect(restore.owner).toBe(`${handle.workflowId}/${runId}`);
+    expect(restore.owner).toBe(`${handle.workflowId}/${handle.firstExecutionRunId}`);
     expect(world.named('switchDatabaseConnection')[0].args).toEqual({
       namespaces: ['hwayo-production', 'hwayo-production-green'], secret: { name: 'hwayo-database', key: 'DATABASE_HOST' }, endpoint: `${restore.instance}.rds.local`,
     });

@@ -1,22 +1,28 @@
 // The canary: each step shifts traffic to green and watches its window. From the first shift on,
 // undoing means traffic back to blue, then blue verified.
 import { formatDuration } from '../../plan/duration';
+import type { ResumePoint } from '../checkpoint';
 import { leaveOn } from '../exits';
 import type { ReleaseState } from '../release-state';
 import { notify, setWeight } from '../steps';
-import { verifyBlue } from './rollback';
+import { owe } from './rollback';
 import { watch } from './watch';
 
-export async function canary(r: ReleaseState): Promise<void> {
-  const { plan, saga } = r;
+/** Runs the canary steps; `from` resumes a step's window that a previous run was watching. */
+export async function canary(r: ReleaseState, from?: ResumePoint): Promise<void> {
+  const { plan } = r;
   const steps = plan.canary.steps.length;
-  saga.add('verify-blue', () => verifyBlue(r));
-  saga.add('traffic-to-blue', () => setWeight(r, 0, 'rollback'));
-  r.enter('canary');
+  if (!from) {
+    owe(r, 'verify-blue');
+    owe(r, 'traffic-to-blue');
+    r.enter('canary');
+  }
   for (const [i, s] of plan.canary.steps.entries()) {
+    if (from && i + 1 < from.step) continue;
+    const resumed = from && i + 1 === from.step ? from.window : undefined;
     r.step = i + 1;
-    await setWeight(r, s.weight, `canary step ${r.step}/${steps}`);
-    const o = await watch(r, 'canary', s.watchMs);
+    if (!resumed) await setWeight(r, s.weight, `canary step ${r.step}/${steps}`);
+    const o = await watch(r, 'canary', s.watchMs, resumed);
     leaveOn(o);
     if (o.result === 'promote') {
       r.event(`promoted by ${r.control.promote?.by}: skipping ${steps - r.step} remaining canary step(s)`);

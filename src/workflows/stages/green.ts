@@ -7,7 +7,7 @@ import { call, DEFAULT_OPTIONS } from '../proxies';
 import type { ReleaseState } from '../release-state';
 import { checkHealth, waitForRollout } from '../steps';
 import { interruption } from '../watch-policy';
-import { deleteGreen } from './rollback';
+import { owe } from './rollback';
 
 /** The type of the ApplicationFailure behind an activity failure (e.g. 'NamespaceNotOwned'). */
 function failureType(err: unknown): string | undefined {
@@ -18,7 +18,7 @@ function failureType(err: unknown): string | undefined {
 export async function deployGreen(r: ReleaseState): Promise<void> {
   const { plan, blue, green, imageTag, releaseId, version, saga } = r;
   r.enter('green-deploy', `deploying ${imageTag} to ${green}`);
-  saga.add('delete-green', () => deleteGreen(r));
+  owe(r, 'delete-green');
   await call(DEFAULT_OPTIONS, `create ${green}`, 'createNamespace', { name: green, labels: { 'app.kubernetes.io/part-of': plan.app, 'hwayo.io/release': releaseId, 'hwayo.io/environment': 'green' } })
     .catch((err: unknown) => {
       // Someone else's namespace under green's name: never ours to delete on the way out.

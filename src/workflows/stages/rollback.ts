@@ -5,7 +5,7 @@ import type { Outcome } from '../definitions';
 import { errorText, type RollbackTrigger } from '../exits';
 import type { ReleaseState } from '../release-state';
 import { releaseMetrics, rollbackTriggerLabel } from '../sinks';
-import { checkHealth, deleteNamespace, notify, waitForRollout } from '../steps';
+import { checkHealth, deleteNamespace, notify, setWeight, waitForRollout } from '../steps';
 import { emergency } from './emergency';
 
 export async function rollBack(r: ReleaseState, trigger: RollbackTrigger, why: string, outcome: Outcome, severity: Severity = 'critical'): Promise<void> {
@@ -36,3 +36,23 @@ export async function verifyBlue(r: ReleaseState): Promise<void> {
 }
 
 export const deleteGreen = (r: ReleaseState): Promise<void> => deleteNamespace(r, r.green);
+
+/** The undo steps green and the canary owe, by name: a run that continues as new hands them on by name. */
+const UNDO = {
+  'delete-green': (r: ReleaseState) => deleteGreen(r),
+  'verify-blue': (r: ReleaseState) => verifyBlue(r),
+  'traffic-to-blue': (r: ReleaseState) => setWeight(r, 0, 'rollback'),
+} as const satisfies Record<string, (r: ReleaseState) => Promise<void>>;
+export type UndoStep = keyof typeof UNDO;
+
+export function owe(r: ReleaseState, step: UndoStep): void {
+  r.saga.add(step, () => UNDO[step](r));
+}
+
+/** Rebuilds the undo steps a previous run owed (newest first, as Saga.pending lists them). */
+export function oweAgain(r: ReleaseState, pendingNewestFirst: string[]): void {
+  for (const step of [...pendingNewestFirst].reverse()) {
+    if (!(step in UNDO)) throw new Error(`carried undo step "${step}" is not one a watch can owe`);
+    owe(r, step as UndoStep);
+  }
+}

@@ -1,11 +1,12 @@
 // Watches one traffic window: every analysis interval the rollback triggers and green's health, at
 // the end the healthy thresholds. Pausing freezes the window's clock; abort, rollback and promote end
 // it. What each look leads to is watch-policy.ts; this loop owns the timers and the record.
-import { condition, patched } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, log, patched, workflowInfo } from '@temporalio/workflow';
 import type { MetricReading } from '../../activities/contract';
 import { formatDuration } from '../../plan/duration';
 import { describeVerdict, evaluateSample, metricQueries, needsStable, nextTickMs } from '../decisions';
-import type { AnalysisRecord } from '../definitions';
+import { checkpointDue, type Carried, type ResumePoint, type WindowProgress } from '../checkpoint';
+import type { AnalysisRecord, ReleaseInput, ReleaseResult } from '../definitions';
 import { errorText, type WatchOutcome, type WatchStage } from '../exits';
 import { call, METRIC_OPTIONS, TICK_METRIC_OPTIONS } from '../proxies';
 import { iso, type ReleaseState } from '../release-state';
@@ -40,15 +41,22 @@ function pauseForPerson(r: ReleaseState, detail: string): void {
   r.updateUi();
 }
 
-export async function watch(r: ReleaseState, stage: WatchStage, plannedMs: number): Promise<WatchOutcome> {
+/** Hands the release to a new run (same workflow id) that resumes this window where it stopped. */
+async function continueRelease(r: ReleaseState, at: ResumePoint): Promise<never> {
+  log.info('history is long: continuing the release as a new run', { releaseId: r.releaseId, events: workflowInfo().historyLength, stage: at.stage, step: at.step });
+  return continueAsNew<(input: ReleaseInput) => Promise<ReleaseResult>>({ ...r.input, carried: { state: r.snapshot(), at } satisfies Carried });
+}
+
+/** Watches one window; `resumed` carries the progress a previous run made in it. */
+export async function watch(r: ReleaseState, stage: WatchStage, plannedMs: number, resumed?: WindowProgress): Promise<WatchOutcome> {
   const { plan, control } = r;
   const allowPromote = stage === 'canary';
   const where = { stage, weight: r.greenWeight };
-  const startedMs = Date.now();
-  let pausedMs = 0;
+  const startedMs = Date.now() - (resumed?.elapsedMs ?? 0);
+  let pausedMs = resumed?.pausedMs ?? 0;
   // The window's clock runs while the release is watched and stops while it is paused.
   const remainingMs = () => plannedMs - (Date.now() - startedMs - pausedMs);
-  let counts: WatchCounts = { inconclusiveRun: 0, healthFailures: 0 };
+  let counts: WatchCounts = resumed?.counts ?? { inconclusiveRun: 0, healthFailures: 0 };
   const finish = (o: WatchOutcome): WatchOutcome => {
     const result = o.result === 'completed' ? 'passed' : o.result === 'promote' ? 'promoted' : `${o.result}: ${o.reason}`;
     r.steps.push({ weight: r.greenWeight, plannedMs, elapsedMs: Date.now() - startedMs, pausedMs, result });
@@ -65,8 +73,8 @@ export async function watch(r: ReleaseState, stage: WatchStage, plannedMs: numbe
     counts = { ...counts, inconclusiveRun: 0 };
     r.updateUi();
   };
-  r.window = { stage, weight: r.greenWeight, plannedMs, remainingMs: plannedMs };
-  r.event(`watching ${stage} at ${r.greenWeight}% for ${formatDuration(plannedMs)}`);
+  r.window = { stage, weight: r.greenWeight, plannedMs, remainingMs: Math.max(0, remainingMs()) };
+  if (!resumed) r.event(`watching ${stage} at ${r.greenWeight}% for ${formatDuration(plannedMs)}`);
   for (;;) {
     const stop = interruption(control, allowPromote);
     if (stop) return finish(stop);
@@ -80,6 +88,10 @@ export async function watch(r: ReleaseState, stage: WatchStage, plannedMs: numbe
       if (next.do === 'rollback') return finish({ result: 'rollback', reason: next.reason, trigger: next.trigger });
       if (next.do === 'pause') pauseForPerson(r, next.detail);
       continue;
+    }
+    // Between two looks nothing is in flight: the one point where a long history may move to a new run.
+    if (checkpointDue(workflowInfo().historyLength, workflowInfo().continueAsNewSuggested, allHandlersFinished()) && patched('bounded-history')) {
+      await continueRelease(r, { stage, step: r.step, window: { elapsedMs: Date.now() - startedMs, pausedMs, counts } });
     }
     const woke = await condition(() => control.paused !== undefined || interruption(control, allowPromote) !== undefined, nextTickMs(plan.canary.analysisIntervalMs, remainingMs()));
     r.window = { stage, weight: r.greenWeight, plannedMs, remainingMs: Math.max(0, remainingMs()) };

@@ -1,0 +1,53 @@
+// Bounded history. A watch writes ~17 events per look, so a long window with a short analysis
+// interval would outgrow what one run should hold (Temporal warns at 10,240 events and fails at
+// 51,200). Between two looks of a watch, with nothing in flight, the release continues as new: the
+// next run gets the whole state and resumes the same window where this one stopped. Same workflow
+// id, same search attributes, same status; only the run id changes.
+import type { WatchStage } from './exits';
+import type { CarriedState } from './release-state';
+import type { WatchCounts } from './watch-policy';
+
+/** A run continues as new once its history passes this many events (a run then stays < ~1,300). */
+export const EVENTS_PER_RUN = 1_200;
+
+/** Progress of the window being watched when the run ended. */
+export interface WindowProgress {
+  /** Since the window started, paused time included (ms). */
+  elapsedMs: number;
+  pausedMs: number;
+  counts: WatchCounts;
+}
+
+/** Where the next run picks up: the watch of this stage and canary step. */
+export interface ResumePoint {
+  stage: WatchStage;
+  step: number;
+  window: WindowProgress;
+}
+
+/** What ReleaseInput.carried holds on a continued run. */
+export interface Carried {
+  state: CarriedState;
+  at: ResumePoint;
+}
+
+/** A checkpoint is due when the history is long (or the server says so) and no handler is running. */
+export function checkpointDue(historyLength: number, suggestedByServer: boolean, handlersFinished: boolean): boolean {
+  return handlersFinished && (suggestedByServer || historyLength >= EVENTS_PER_RUN);
+}
+
+/**
+ * Why a carried state is refused. Only a run that this workflow continued itself may carry one: a
+ * client that starts a release with state of its own would otherwise skip preflight and the gate.
+ */
+export function carriedProblem(carried: unknown, continuedFromRunId: string | undefined, stepCount: number): string | undefined {
+  if (carried === undefined) return undefined;
+  if (!continuedFromRunId) return 'carried: only a run continued by the release itself may carry state (it would skip preflight and the approval gate)';
+  const c = carried as { at?: Partial<ResumePoint>; state?: { saga?: unknown } };
+  const at = c.at;
+  if (!at || (at.stage !== 'canary' && at.stage !== 'full-switch')) return 'carried.at.stage: must be canary or full-switch';
+  if (!Number.isInteger(at.step) || (at.step as number) < 1 || (at.step as number) > stepCount + 1) return `carried.at.step: must be 1..${stepCount + 1}`;
+  if (!at.window || !(at.window.elapsedMs >= 0) || !(at.window.pausedMs >= 0)) return 'carried.at.window: needs elapsedMs and pausedMs >= 0';
+  if (!c.state || !Array.isArray(c.state.saga)) return 'carried.state: missing';
+  return undefined;
+}
