@@ -1,8 +1,6 @@
-import type { WorkflowHandle } from '@temporalio/client';
-import type { temporal } from '@temporalio/proto';
 import { SA_OUTCOME, SA_STAGE, SA_WEIGHT } from '../../src/workflows/definitions';
 import { useWorkflowEnv } from './env';
-import { HOUR, MIN, withRelease } from './harness';
+import { HOUR, MIN, runHistories, withRelease } from './harness';
 
 jest.setTimeout(120_000);
 const t = useWorkflowEnv();
@@ -72,13 +70,7 @@ test('a default release runs every seed stage in order, watches each step for it
     // Bounded history (issue 10): the release continued as new between two looks of a watch; every run,
     // the first included, stays under the per-run bound, and the status and search attributes followed.
     expect(desc.runId).not.toBe(handle.firstExecutionRunId);
-    const runs: number[] = [];
-    for (let runId: string | undefined = handle.firstExecutionRunId; runId; ) {
-      const run: WorkflowHandle = t.env.client.workflow.getHandle(handle.workflowId, runId);
-      const events: temporal.api.history.v1.IHistoryEvent[] = (await run.fetchHistory()).events ?? [];
-      runs.push(events.length);
-      runId = events[events.length - 1].workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
-    }
+    const runs = (await runHistories(t.env, handle)).map((events) => events.length);
     console.log(`default release: events per run ${runs.join(', ')}`);
     expect(runs.length).toBeGreaterThan(1);
     expect(Math.max(...runs)).toBeLessThanOrEqual(1_500);

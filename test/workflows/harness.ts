@@ -3,6 +3,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
 import { releaseWorkflow } from '../../src/workflows';
 import { abortSignal, approveSignal, statusQuery, type ReleaseInput, type ReleaseStatus } from '../../src/workflows/definitions';
 import { defaultPlan } from '../../src/plan/load';
@@ -65,3 +66,14 @@ export async function withRelease<T>(env: TestWorkflowEnvironment, workflowBundl
 
 export const MIN = 60_000;
 export const HOUR = 60 * MIN;
+
+/** The history of every run of a release, first run first (a release continues as new; checkpoint.ts). */
+export async function runHistories(env: TestWorkflowEnvironment, handle: Handle): Promise<temporal.api.history.v1.IHistoryEvent[][]> {
+  const runs: temporal.api.history.v1.IHistoryEvent[][] = [];
+  for (let runId: string | undefined = handle.firstExecutionRunId; runId; ) {
+    const events: temporal.api.history.v1.IHistoryEvent[] = (await env.client.workflow.getHandle(handle.workflowId, runId).fetchHistory()).events ?? [];
+    runs.push(events);
+    runId = events[events.length - 1]?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+  }
+  return runs;
+}

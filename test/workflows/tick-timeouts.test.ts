@@ -3,7 +3,7 @@
 // and health checks are therefore scheduled with a 15 s start-to-close (patch `tick-timeouts`), not the
 // default minute: found by the chaos suite (test/chaos/worker-kill.test.ts, scenario 7).
 import { useWorkflowEnv } from './env';
-import { withRelease } from './harness';
+import { runHistories, withRelease } from './harness';
 
 jest.setTimeout(120_000);
 const t = useWorkflowEnv();
@@ -13,7 +13,7 @@ const seconds = (d?: { seconds?: unknown; nanos?: number | null } | null) => Num
 test('analysis ticks schedule metric queries and green health checks with a 15 s start-to-close; the data-store health checks keep a minute', async () => {
   await withRelease(t.env, t.bundle, {}, async ({ handle }) => {
     expect((await handle.result()).outcome).toBe('succeeded');
-    const events = (await handle.fetchHistory()).events ?? [];
+    const events = (await runHistories(t.env, handle)).flat();
     const scheduled = events.map((e) => e.activityTaskScheduledEventAttributes).filter((a) => a != null);
     const metrics = scheduled.filter((a) => a.activityType?.name === 'queryMetrics');
     expect(metrics.length).toBeGreaterThan(3);
