@@ -1,8 +1,26 @@
 import tseslint from 'typescript-eslint';
 
 const forbiddenInWorkflows = [
-  'fs', 'http', 'https', 'net', 'child_process', 'os', 'path', 'crypto', 'dns', 'tls', 'zlib', 'stream', 'worker_threads',
-  'pg', 'ioredis', 'nodemailer', 'prom-client', 'yaml', 'undici', 'axios',
+  'fs',
+  'http',
+  'https',
+  'net',
+  'child_process',
+  'os',
+  'path',
+  'crypto',
+  'dns',
+  'tls',
+  'zlib',
+  'stream',
+  'worker_threads',
+  'pg',
+  'ioredis',
+  'nodemailer',
+  'prom-client',
+  'yaml',
+  'undici',
+  'axios',
 ].flatMap((m) => [m, `node:${m}`]);
 
 export default tseslint.config(
@@ -19,15 +37,33 @@ export default tseslint.config(
   {
     files: ['src/workflows/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: forbiddenInWorkflows.map((name) => ({ name, message: 'workflows must be deterministic: no I/O or Node built-ins' })),
-        patterns: [
-          { group: ['@kubernetes/*', '@aws-sdk/*'], message: 'workflows must not do I/O; call an activity' },
-          { group: ['@temporalio/client', '@temporalio/worker', '@temporalio/testing'], message: 'workflow code uses @temporalio/workflow only' },
-          { group: ['**/activities', '**/activities/*', '!**/activities/types'], allowTypeImports: true, message: 'import activities as types only' },
-        ],
-      }],
-      'no-restricted-globals': ['error', { name: 'setTimeout', message: 'use sleep() from @temporalio/workflow' }, { name: 'setInterval', message: 'use sleep()' }, { name: 'process', message: 'no process in workflows' }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: forbiddenInWorkflows.map((name) => ({
+            name,
+            message: 'workflows must be deterministic: no I/O or Node built-ins',
+          })),
+          patterns: [
+            { group: ['@kubernetes/*', '@aws-sdk/*'], message: 'workflows must not do I/O; call an activity' },
+            {
+              group: ['@temporalio/client', '@temporalio/worker', '@temporalio/testing'],
+              message: 'workflow code uses @temporalio/workflow only',
+            },
+            {
+              group: ['**/activities', '**/activities/*', '!**/activities/types'],
+              allowTypeImports: true,
+              message: 'import activities as types only',
+            },
+          ],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
+        { name: 'setTimeout', message: 'use sleep() from @temporalio/workflow' },
+        { name: 'setInterval', message: 'use sleep()' },
+        { name: 'process', message: 'no process in workflows' },
+      ],
     },
   },
 );

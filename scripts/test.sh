@@ -37,6 +37,7 @@ rm -f "$RESULTS" "$CHAOS_RESULTS" "$CLUSTER_RESULTS"
 status=0
 log "typecheck"; npm run -s typecheck || status=1
 log "lint"; npm run -s lint || status=1
+log "format (prettier, lines <= 120)"; npm run -s format:check || status=1
 log "jest"
 npx jest --runInBand --forceExit --selectProjects unit workflows integration --json --outputFile="$RESULTS" || status=1
 # Faults injected into whole releases (test/chaos, docs/reliability.md): last, on the same stack.

@@ -14,17 +14,23 @@ async function main(): Promise<number> {
   try {
     config = loadWorkerConfig();
   } catch (err) {
-    process.stderr.write(`${err instanceof ConfigError ? err.message : `invalid worker configuration: ${(err as Error).message}`}\n`);
+    process.stderr.write(
+      `${err instanceof ConfigError ? err.message : `invalid worker configuration: ${(err as Error).message}`}\n`,
+    );
     return 2;
   }
   const metrics = new WorkerMetrics();
-  const logger = new JsonLogger(config.logLevel, undefined, [stageObserver((id, stage) => metrics.setStage(id, stage))]);
+  const logger = new JsonLogger(config.logLevel, undefined, [
+    stageObserver((id, stage) => metrics.setStage(id, stage)),
+  ]);
   Runtime.install({
     logger,
     shutdownSignals: ['SIGINT', 'SIGTERM'],
     telemetryOptions: {
       logging: { forward: {}, filter: { core: config.logLevel === 'TRACE' ? 'TRACE' : 'WARN', other: 'ERROR' } },
-      ...(config.sdkMetricsPort ? { metrics: { prometheus: { bindAddress: `${config.http.host}:${config.sdkMetricsPort}` } } } : {}),
+      ...(config.sdkMetricsPort
+        ? { metrics: { prometheus: { bindAddress: `${config.http.host}:${config.sdkMetricsPort}` } } }
+        : {}),
     },
   });
 
@@ -33,13 +39,25 @@ async function main(): Promise<number> {
   let lastCheck = { at: 0, ok: false, detail: 'starting' };
   const http = createWorkerHttpServer(metrics.registry, {
     async ready() {
-      if (!worker || !connection || worker.getState() !== 'RUNNING') return { ready: false, detail: `worker ${worker?.getState() ?? 'starting'}` };
+      if (!worker || !connection || worker.getState() !== 'RUNNING')
+        return { ready: false, detail: `worker ${worker?.getState() ?? 'starting'}` };
       if (Date.now() - lastCheck.at > 2000) {
         const c = connection;
         lastCheck = await Promise.race([
-          c.workflowService.getSystemInfo({}).then(() => ({ at: Date.now(), ok: true, detail: 'running and connected' })),
-          new Promise<typeof lastCheck>((r) => setTimeout(() => r({ at: Date.now(), ok: false, detail: 'Temporal frontend did not answer within 2 s' }), 2000).unref()),
-        ]).catch((err: unknown) => ({ at: Date.now(), ok: false, detail: `Temporal frontend unreachable: ${(err as Error).message}` }));
+          c.workflowService
+            .getSystemInfo({})
+            .then(() => ({ at: Date.now(), ok: true, detail: 'running and connected' })),
+          new Promise<typeof lastCheck>((r) =>
+            setTimeout(
+              () => r({ at: Date.now(), ok: false, detail: 'Temporal frontend did not answer within 2 s' }),
+              2000,
+            ).unref(),
+          ),
+        ]).catch((err: unknown) => ({
+          at: Date.now(),
+          ok: false,
+          detail: `Temporal frontend unreachable: ${(err as Error).message}`,
+        }));
       }
       return { ready: lastCheck.ok, detail: lastCheck.detail };
     },
@@ -51,9 +69,14 @@ async function main(): Promise<number> {
     const created = await createWorker(config, connection, metrics);
     worker = created.worker;
     logger.info('worker starting', {
-      address: config.temporal.address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
-      workflows: created.mode, encryption: config.env.HWAYO_CODEC_KEYS ? 'aes-256-gcm' : 'off',
-      httpPort, sdkMetricsPort: config.sdkMetricsPort || 'off', shutdownGraceMs: config.shutdownGraceMs,
+      address: config.temporal.address,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      workflows: created.mode,
+      encryption: config.env.HWAYO_CODEC_KEYS ? 'aes-256-gcm' : 'off',
+      httpPort,
+      sdkMetricsPort: config.sdkMetricsPort || 'off',
+      shutdownGraceMs: config.shutdownGraceMs,
     });
     await worker.run(); // resolves after a shutdown signal once in-flight work has drained
     logger.info('worker stopped');
@@ -68,7 +91,10 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => process.exit(code), (err: unknown) => {
-  process.stderr.write(`${String(err)}\n`);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`${String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -28,7 +28,8 @@ interface AwsErrorShape {
 }
 
 const NOT_FOUND = /NotFound|NoSuch|Nonexistent|DoesNotExist/;
-const DENIED = /AccessDenied|Unauthorized|Forbidden|InvalidClientTokenId|SignatureDoesNotMatch|ExpiredToken|AuthFailure/;
+const DENIED =
+  /AccessDenied|Unauthorized|Forbidden|InvalidClientTokenId|SignatureDoesNotMatch|ExpiredToken|AuthFailure/;
 const INVALID = /Validation|InvalidParameter|Invalid.*(Value|Combination|State|Request)|MissingParameter|Malformed/;
 const THROTTLED = /Throttl|TooManyRequests|RequestLimitExceeded|SlowDown/;
 
@@ -49,7 +50,8 @@ export function awsFailure(what: string, err: unknown): ApplicationFailure {
   if (DENIED.test(name) || status === 403 || status === 401) return nonRetryable('PermissionDenied', msg);
   if (isAwsNotFound(err)) return nonRetryable('NotFound', msg);
   if (/AlreadyExists|Conflict/.test(name) || status === 409) return nonRetryable('Conflict', msg);
-  if (INVALID.test(name) || (e?.$fault === 'client' && status !== undefined && status < 500)) return nonRetryable('InvalidInput', msg);
+  if (INVALID.test(name) || (e?.$fault === 'client' && status !== undefined && status < 500))
+    return nonRetryable('InvalidInput', msg);
   if (name === 'TimeoutError') return retryable('Timeout', msg);
   // 5xx, connection refused/reset, DNS: the service or the path to it may come back.
   return retryable('Unavailable', msg);

@@ -5,7 +5,9 @@ import { CODEC_KEYS_VAR, parseCodecKeys, type CodecKey } from '../codec/keys';
 
 export interface ActivityConfig {
   kubernetes: {
-    kubeconfigPath?: string; inCluster?: boolean; fieldManager: string;
+    kubeconfigPath?: string;
+    inCluster?: boolean;
+    fieldManager: string;
     /** ClusterRole createNamespace binds to the worker in a new environment namespace (deploy/kubernetes/rbac.yaml). */
     environmentRole?: string;
   };
@@ -44,7 +46,10 @@ export function activityConfigFromEnv(source: NodeJS.ProcessEnv = process.env): 
       fieldManager: env('HWAYO_FIELD_MANAGER', source) ?? 'hwayo-release',
       environmentRole: env('HWAYO_KUBE_ENVIRONMENT_ROLE', source),
     },
-    prometheus: { url: env('PROMETHEUS_URL', source) ?? 'http://localhost:9090', timeoutMs: Number(env('PROMETHEUS_TIMEOUT_MS', source) ?? 10_000) },
+    prometheus: {
+      url: env('PROMETHEUS_URL', source) ?? 'http://localhost:9090',
+      timeoutMs: Number(env('PROMETHEUS_TIMEOUT_MS', source) ?? 10_000),
+    },
     aws: {
       region: env('AWS_REGION', source) ?? 'ap-northeast-1',
       endpoint: env('AWS_ENDPOINT_URL', source),
@@ -54,11 +59,17 @@ export function activityConfigFromEnv(source: NodeJS.ProcessEnv = process.env): 
     postgres: { connectionString: env('DATABASE_URL', source) },
     redis: { url: env('REDIS_URL', source) },
     slack: { webhookUrls: slackWebhookUrls, defaultWebhookUrl: env('SLACK_WEBHOOK_URL', source) },
-    pagerduty: { eventsUrl: env('PAGERDUTY_EVENTS_URL', source) ?? 'https://events.pagerduty.com/v2/enqueue', routingKey: env('PAGERDUTY_ROUTING_KEY', source) },
+    pagerduty: {
+      eventsUrl: env('PAGERDUTY_EVENTS_URL', source) ?? 'https://events.pagerduty.com/v2/enqueue',
+      routingKey: env('PAGERDUTY_ROUTING_KEY', source),
+    },
     smtp: { url: env('SMTP_URL', source), from: env('SMTP_FROM', source) ?? 'hwayo-release@localhost' },
     tlsCaFile: env('HWAYO_TLS_CA_FILE', source),
     evidence: {
-      root: env('HWAYO_EVIDENCE_ROOT', source) === undefined ? undefined : resolve(env('HWAYO_EVIDENCE_ROOT', source) as string),
+      root:
+        env('HWAYO_EVIDENCE_ROOT', source) === undefined
+          ? undefined
+          : resolve(env('HWAYO_EVIDENCE_ROOT', source) as string),
       bucket: env('HWAYO_EVIDENCE_BUCKET', source),
       prefix: 'evidence',
     },

@@ -16,9 +16,14 @@ export interface RunCheckInput {
   check: PreflightCheck;
   /** Filled-in values for checks that need them (the release's namespaces). */
   context: {
-    blueNamespace: string; greenNamespace: string; route?: TrafficSpec; services?: string[];
+    blueNamespace: string;
+    greenNamespace: string;
+    route?: TrafficSpec;
+    services?: string[];
     /** The release (security-evidence ties the reports to it: images on this tag, its commit, app, version). */
-    app?: string; version?: string; imageTag?: string;
+    app?: string;
+    version?: string;
+    imageTag?: string;
   };
   /** References to the CI's evidence reports: paths below the worker's HWAYO_EVIDENCE_ROOT, or s3:// URIs under the version's prefix. */
   evidence?: EvidenceRefs;
@@ -127,11 +132,11 @@ export interface MaintenanceInput {
 /** One metric's rendered query, by provider (src/plan/metric-queries.ts). */
 export type { MetricQuery, QueryOf } from '../plan/metric-queries';
 
-export type InconclusiveReason = 'empty-result' | 'not-a-number' | 'http-error' | 'timeout' | 'multiple-series' | 'unreachable';
+export type InconclusiveReason =
+  'empty-result' | 'not-a-number' | 'http-error' | 'timeout' | 'multiple-series' | 'unreachable';
 
 export type MetricReading =
-  | { name: string; value: number }
-  | { name: string; inconclusive: InconclusiveReason; detail: string };
+  { name: string; value: number } | { name: string; inconclusive: InconclusiveReason; detail: string };
 
 export interface SnapshotInput {
   database: DatabaseSpec;

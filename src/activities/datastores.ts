@@ -22,17 +22,29 @@ const message = (err: unknown) => {
 };
 
 export async function checkPostgres(name: string, connectionString: string | undefined): Promise<CheckResult> {
-  if (!connectionString) return { name, ok: false, detail: 'the worker has no database connection configured (DATABASE_URL)' };
+  if (!connectionString)
+    return { name, ok: false, detail: 'the worker has no database connection configured (DATABASE_URL)' };
   const where = endpointOf(connectionString);
-  const client = new Client({ connectionString, connectionTimeoutMillis: TIMEOUT_MS, query_timeout: TIMEOUT_MS, statement_timeout: TIMEOUT_MS });
+  const client = new Client({
+    connectionString,
+    connectionTimeoutMillis: TIMEOUT_MS,
+    query_timeout: TIMEOUT_MS,
+    statement_timeout: TIMEOUT_MS,
+  });
   const started = Date.now();
   client.on('error', () => undefined); // errors after connect surface through the query promise
   try {
     await client.connect();
     const res = await client.query<{ ok: number }>('SELECT 1 AS ok');
     const latencyMs = Date.now() - started;
-    if (res.rows[0]?.ok !== 1) return { name, ok: false, detail: `PostgreSQL at ${where} answered SELECT 1 with ${JSON.stringify(res.rows)}` };
-    return { name, ok: true, detail: `PostgreSQL at ${where} accepts connections (SELECT 1 in ${latencyMs} ms)`, data: { latencyMs } };
+    if (res.rows[0]?.ok !== 1)
+      return { name, ok: false, detail: `PostgreSQL at ${where} answered SELECT 1 with ${JSON.stringify(res.rows)}` };
+    return {
+      name,
+      ok: true,
+      detail: `PostgreSQL at ${where} accepts connections (SELECT 1 in ${latencyMs} ms)`,
+      data: { latencyMs },
+    };
   } catch (err) {
     return { name, ok: false, detail: `PostgreSQL at ${where} is not accepting connections: ${message(err)}` };
   } finally {
@@ -43,7 +55,14 @@ export async function checkPostgres(name: string, connectionString: string | und
 export async function checkRedis(name: string, url: string | undefined): Promise<CheckResult> {
   if (!url) return { name, ok: false, detail: 'the worker has no Redis configured (REDIS_URL)' };
   const where = endpointOf(url);
-  const redis = new Redis(url, { lazyConnect: true, connectTimeout: TIMEOUT_MS, commandTimeout: TIMEOUT_MS, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: TIMEOUT_MS,
+    commandTimeout: TIMEOUT_MS,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+  });
   redis.on('error', () => undefined); // reported through the awaited calls below
   const started = Date.now();
   try {

@@ -16,7 +16,10 @@ import { EvidenceError, GATES, type GateOutcome, type ReleaseArtifact } from './
 type Gate = keyof typeof GATES;
 export type EvidenceConfig = ActivityConfig['evidence'];
 /** The release the reports must belong to. */
-export interface EvidenceRelease { app: string; version: string }
+export interface EvidenceRelease {
+  app: string;
+  version: string;
+}
 
 export type EvidenceLocation = { file: string } | { bucket: string; key: string } | { problem: string };
 
@@ -26,27 +29,39 @@ const inside = (root: string, path: string) => {
 };
 
 /** The S3 prefix of a version's reports: evidence/<app>/<version>/. */
-export const evidencePrefix = (config: EvidenceConfig, release: EvidenceRelease) => `${config.prefix}/${release.app}/${release.version}/`;
+export const evidencePrefix = (config: EvidenceConfig, release: EvidenceRelease) =>
+  `${config.prefix}/${release.app}/${release.version}/`;
 
 /**
  * Where `ref` may be read from, or why it may not. Local refs are relative to the evidence root (an
  * absolute path must lie below it); `..` is refused outright and symlinks are followed only when
  * their target is still below the root. s3:// refs must be in the evidence bucket under the version's prefix.
  */
-export async function locateEvidence(ref: string, config: EvidenceConfig, release: EvidenceRelease): Promise<EvidenceLocation> {
+export async function locateEvidence(
+  ref: string,
+  config: EvidenceConfig,
+  release: EvidenceRelease,
+): Promise<EvidenceLocation> {
   if (ref.includes('\0')) return { problem: `${JSON.stringify(ref)} is not a path` };
   const s3 = parseS3Uri(ref);
   if (s3) {
-    if (!config.bucket) return { problem: `${ref}: the worker reads no evidence from S3 (HWAYO_EVIDENCE_BUCKET is not set)` };
+    if (!config.bucket)
+      return { problem: `${ref}: the worker reads no evidence from S3 (HWAYO_EVIDENCE_BUCKET is not set)` };
     const prefix = evidencePrefix(config, release);
-    if (s3.bucket !== config.bucket || !s3.key.startsWith(prefix) || s3.key.split('/').some((p) => p === '..' || p === '.')) {
+    if (
+      s3.bucket !== config.bucket ||
+      !s3.key.startsWith(prefix) ||
+      s3.key.split('/').some((p) => p === '..' || p === '.')
+    ) {
       return { problem: `${ref} is outside this version's evidence prefix s3://${config.bucket}/${prefix}` };
     }
     return s3;
   }
-  if (/^[a-z][a-z0-9+.-]*:/i.test(ref)) return { problem: `${ref}: only paths below the evidence root and s3:// URIs are supported` };
+  if (/^[a-z][a-z0-9+.-]*:/i.test(ref))
+    return { problem: `${ref}: only paths below the evidence root and s3:// URIs are supported` };
   if (ref.split(/[\\/]/).includes('..')) return { problem: `${ref}: ".." is not allowed in an evidence path` };
-  if (!config.root) return { problem: `${ref}: the worker reads no evidence from disk (HWAYO_EVIDENCE_ROOT is not set)` };
+  if (!config.root)
+    return { problem: `${ref}: the worker reads no evidence from disk (HWAYO_EVIDENCE_ROOT is not set)` };
   const root = resolve(config.root);
   const path = isAbsolute(ref) ? resolve(ref) : resolve(root, ref);
   if (!inside(root, path)) return { problem: `${ref} is outside the evidence root ${root}` };
@@ -62,14 +77,19 @@ export async function locateEvidence(ref: string, config: EvidenceConfig, releas
 }
 
 /** The report's text, or a one-line reason it could not be read. Throws only when a retry may help. */
-async function readReport(ref: string, where: Exclude<EvidenceLocation, { problem: string }>, aws: AwsClients): Promise<{ text: string } | { problem: string }> {
+async function readReport(
+  ref: string,
+  where: Exclude<EvidenceLocation, { problem: string }>,
+  aws: AwsClients,
+): Promise<{ text: string } | { problem: string }> {
   if ('bucket' in where) {
     try {
       const out = await aws.s3().send(new GetObjectCommand({ Bucket: where.bucket, Key: where.key }));
       return { text: (await out.Body?.transformToString('utf8')) ?? '' };
     } catch (err) {
       const failure = awsFailure(`reading ${ref}`, err);
-      if (failure.type === 'NotFound' || failure.type === 'PermissionDenied') return { problem: `${ref} cannot be read (${failure.message.split(': ').slice(1).join(': ')})` };
+      if (failure.type === 'NotFound' || failure.type === 'PermissionDenied')
+        return { problem: `${ref} cannot be read (${failure.message.split(': ').slice(1).join(': ')})` };
       throw failure;
     }
   }
@@ -115,11 +135,20 @@ export interface EvidenceContext {
   aws: AwsClients;
 }
 
-export async function checkSecurityEvidence(name: string, refs: EvidenceRefs | undefined, ctx: EvidenceContext): Promise<CheckResult> {
+export async function checkSecurityEvidence(
+  name: string,
+  refs: EvidenceRefs | undefined,
+  ctx: EvidenceContext,
+): Promise<CheckResult> {
   const gates = Object.keys(GATES) as Gate[];
   const outcomes = await Promise.all(gates.map((g) => evaluate(g, refs?.[g], ctx)));
   const failed = outcomes.filter((o) => !o.ok);
-  const data = Object.fromEntries(outcomes.flatMap((o) => [[`${o.gate}Ok`, o.ok], [`${o.gate}Findings`, o.count]]));
+  const data = Object.fromEntries(
+    outcomes.flatMap((o) => [
+      [`${o.gate}Ok`, o.ok],
+      [`${o.gate}Findings`, o.count],
+    ]),
+  );
   return failed.length
     ? { name, ok: false, detail: failed.map((o) => o.detail).join('; '), data }
     : { name, ok: true, detail: outcomes.map((o) => o.detail).join('; '), data };

@@ -3,7 +3,10 @@
 export type NetworkFailureKind = 'timeout' | 'unreachable';
 
 export class NetworkFailure extends Error {
-  constructor(readonly kind: NetworkFailureKind, message: string) {
+  constructor(
+    readonly kind: NetworkFailureKind,
+    message: string,
+  ) {
     super(message);
     this.name = 'NetworkFailure';
   }
@@ -27,7 +30,8 @@ export async function httpRequest(url: string, init: RequestInit & { timeoutMs: 
 
 export function toNetworkFailure(err: unknown, timeoutMs: number): NetworkFailure {
   const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return new NetworkFailure('timeout', `no answer within ${timeoutMs} ms`);
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError')
+    return new NetworkFailure('timeout', `no answer within ${timeoutMs} ms`);
   const cause = e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(err);
   return new NetworkFailure('unreachable', `connection failed (${cause})`);
 }

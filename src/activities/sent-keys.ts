@@ -84,7 +84,12 @@ export function sentKeysFor(redisUrl: string | undefined): SentKeys {
   let store = byUrl.get(redisUrl);
   if (!store) {
     // Short deadlines: with Redis down, a critical message goes out without the record instead of waiting.
-    const redis = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1, connectTimeout: 2_000, commandTimeout: 2_000 });
+    const redis = new Redis(redisUrl, {
+      lazyConnect: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 2_000,
+      commandTimeout: 2_000,
+    });
     redis.on('error', () => undefined); // surfaced by the command that fails
     store = new RedisSentKeys(redis);
     byUrl.set(redisUrl, store);
@@ -96,5 +101,7 @@ export function sentKeysFor(redisUrl: string | undefined): SentKeys {
 export async function closeSentKeys(): Promise<void> {
   const stores = [...byUrl.values()];
   byUrl.clear();
-  await Promise.all(stores.map((s) => (s instanceof RedisSentKeys ? s.redis.quit().catch(() => s.redis.disconnect()) : undefined)));
+  await Promise.all(
+    stores.map((s) => (s instanceof RedisSentKeys ? s.redis.quit().catch(() => s.redis.disconnect()) : undefined)),
+  );
 }

@@ -46,7 +46,10 @@ export function exitCodeForOutcome(outcome: Outcome | undefined): number {
 }
 
 export class CliError extends Error {
-  constructor(message: string, readonly code: number = EXIT.internal) {
+  constructor(
+    message: string,
+    readonly code: number = EXIT.internal,
+  ) {
     super(message);
     this.name = 'CliError';
   }
@@ -88,8 +91,19 @@ export interface Command {
  * Parses argv strictly; bad flags are usage errors (exit 2) that point at --help.
  * Returns undefined when --help was asked for (the help has been printed).
  */
-export function parse<O extends Options>(argv: string[], options: O, help: string, io: Io, positionals: { min: number; max: number; names: string }) {
-  const config = { args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } } as O & { help: { type: 'boolean'; short: 'h' } }, allowPositionals: true as const, strict: true as const };
+export function parse<O extends Options>(
+  argv: string[],
+  options: O,
+  help: string,
+  io: Io,
+  positionals: { min: number; max: number; names: string },
+) {
+  const config = {
+    args: argv,
+    options: { ...options, help: { type: 'boolean', short: 'h' } } as O & { help: { type: 'boolean'; short: 'h' } },
+    allowPositionals: true as const,
+    strict: true as const,
+  };
   let parsed: ReturnType<typeof parseArgs<typeof config>>;
   try {
     parsed = parseArgs(config);
@@ -102,7 +116,10 @@ export function parse<O extends Options>(argv: string[], options: O, help: strin
   }
   const n = parsed.positionals.length;
   if (n < positionals.min) throw usageError(`missing ${positionals.names}\n(see --help)`);
-  if (n > positionals.max) throw usageError(`unexpected argument${n - positionals.max > 1 ? 's' : ''}: ${parsed.positionals.slice(positionals.max).join(' ')}\n(see --help)`);
+  if (n > positionals.max)
+    throw usageError(
+      `unexpected argument${n - positionals.max > 1 ? 's' : ''}: ${parsed.positionals.slice(positionals.max).join(' ')}\n(see --help)`,
+    );
   return { values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals };
 }
 

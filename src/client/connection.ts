@@ -44,7 +44,8 @@ const readFile = (path: string, what: string) => {
 
 export async function connect(values: Record<string, unknown>, io: Io): Promise<Connected> {
   const env = io.env;
-  const pick = (flag: string, name: string) => (typeof values[flag] === 'string' && values[flag] ? (values[flag] as string) : env[name] || undefined);
+  const pick = (flag: string, name: string) =>
+    typeof values[flag] === 'string' && values[flag] ? (values[flag] as string) : env[name] || undefined;
   const address = pick('address', 'TEMPORAL_ADDRESS') ?? '127.0.0.1:7233';
   const namespace = pick('namespace', 'TEMPORAL_NAMESPACE') ?? 'default';
   // The temporal CLI's variable names, or the worker's shorter ones (src/worker/config.ts).
@@ -59,7 +60,8 @@ export async function connect(values: Record<string, unknown>, io: Io): Promise<
     ? {
         serverNameOverride: serverName,
         serverRootCACertificate: ca ? readFile(ca, 'CA certificate') : undefined,
-        clientCertPair: cert && key ? { crt: readFile(cert, 'client certificate'), key: readFile(key, 'client key') } : undefined,
+        clientCertPair:
+          cert && key ? { crt: readFile(cert, 'client certificate'), key: readFile(key, 'client key') } : undefined,
       }
     : undefined;
   let dataConverter;
@@ -81,12 +83,29 @@ export async function connect(values: Record<string, unknown>, io: Io): Promise<
     throw new CliError(`cannot reach Temporal at ${address}: ${(err as Error).message}`, EXIT.unreachable);
   }
   // With OTEL_EXPORTER_OTLP_ENDPOINT set, `start` opens the release's trace and passes it on in the headers.
-  const client = new Client({ connection, namespace, dataConverter, interceptors: { workflow: clientTracingInterceptors(tracing) } });
-  return { client, namespace, address, close: async () => { await flushTracing(); await connection.close(); } };
+  const client = new Client({
+    connection,
+    namespace,
+    dataConverter,
+    interceptors: { workflow: clientTracingInterceptors(tracing) },
+  });
+  return {
+    client,
+    namespace,
+    address,
+    close: async () => {
+      await flushTracing();
+      await connection.close();
+    },
+  };
 }
 
 /** Runs `fn` with a connection, always closing it; maps Temporal errors to exit codes. */
-export async function withClient<T>(values: Record<string, unknown>, io: Io, fn: (c: Connected) => Promise<T>): Promise<T> {
+export async function withClient<T>(
+  values: Record<string, unknown>,
+  io: Io,
+  fn: (c: Connected) => Promise<T>,
+): Promise<T> {
   const c = await connect(values, io);
   try {
     return await fn(c);
@@ -100,25 +119,36 @@ export async function withClient<T>(values: Record<string, unknown>, io: Io, fn:
 /** Temporal errors as CLI errors with the documented exit codes. */
 export function translate(err: unknown, address: string): unknown {
   if (err instanceof CliError) return err;
-  if (err instanceof WorkflowNotFoundError) return new CliError(`no release with id "${err.workflowId}" (${err.message})`, EXIT.refused);
+  if (err instanceof WorkflowNotFoundError)
+    return new CliError(`no release with id "${err.workflowId}" (${err.message})`, EXIT.refused);
   if (isGrpcServiceError(err) || isGrpcServiceError((err as { cause?: unknown })?.cause)) {
-    const e = (isGrpcServiceError(err) ? err : (err as { cause: unknown }).cause) as { code: number; details?: string; message: string };
+    const e = (isGrpcServiceError(err) ? err : (err as { cause: unknown }).cause) as {
+      code: number;
+      details?: string;
+      message: string;
+    };
     // 14 UNAVAILABLE, 4 DEADLINE_EXCEEDED: the server is not there (or not answering).
-    if (e.code === 14 || e.code === 4) return new CliError(`cannot reach Temporal at ${address}: ${e.details ?? e.message}`, EXIT.unreachable);
+    if (e.code === 14 || e.code === 4)
+      return new CliError(`cannot reach Temporal at ${address}: ${e.details ?? e.message}`, EXIT.unreachable);
     if (e.code === 5) return new CliError(`not found: ${e.details ?? e.message}`, EXIT.refused);
-    if (e.code === 16 || e.code === 7) return new CliError(`not allowed by Temporal: ${e.details ?? e.message}`, EXIT.refused);
+    if (e.code === 16 || e.code === 7)
+      return new CliError(`not allowed by Temporal: ${e.details ?? e.message}`, EXIT.refused);
   }
   return err;
 }
 
 /** The release's handle after checking it exists; `running` says whether it still runs. */
-export async function releaseHandle(client: Client, workflowId: string): Promise<{ handle: WorkflowHandle; running: boolean; firstRunId: string; status: string }> {
+export async function releaseHandle(
+  client: Client,
+  workflowId: string,
+): Promise<{ handle: WorkflowHandle; running: boolean; firstRunId: string; status: string }> {
   const handle = client.workflow.getHandle(workflowId);
   let d;
   try {
     d = await handle.describe();
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new CliError(`no release with id "${workflowId}" (list releases with: hwayo-release list)`, EXIT.refused);
+    if (err instanceof WorkflowNotFoundError)
+      throw new CliError(`no release with id "${workflowId}" (list releases with: hwayo-release list)`, EXIT.refused);
     throw err;
   }
   const firstRunId = d.raw.workflowExecutionInfo?.firstRunId || d.runId;

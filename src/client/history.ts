@@ -20,7 +20,13 @@ const exportCmd: Command = {
   summary: 'export a release history as JSON (replay tests, audits)',
   help: HELP,
   async run(argv: string[], io: Io) {
-    const args = parse(argv, { ...CONNECTION_OPTIONS, 'run-id': { type: 'string' }, out: { type: 'string' } }, HELP, io, { min: 1, max: 1, names: 'RELEASE-ID' });
+    const args = parse(
+      argv,
+      { ...CONNECTION_OPTIONS, 'run-id': { type: 'string' }, out: { type: 'string' } },
+      HELP,
+      io,
+      { min: 1, max: 1, names: 'RELEASE-ID' },
+    );
     if (!args) return EXIT.ok;
     const id = args.positionals[0];
     const json = await withClient(args.values, io, async ({ client }) => {

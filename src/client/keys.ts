@@ -39,7 +39,8 @@ export function readPrivateKey(file: string): Uint8Array {
     throw usageError(`cannot read key file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   const key = fromBase64(text);
-  if (!key || key.length !== 32) throw usageError(`${file} is not an approver key (expected the base64 of 32 bytes, as written by "keys generate")`);
+  if (!key || key.length !== 32)
+    throw usageError(`${file} is not an approver key (expected the base64 of 32 bytes, as written by "keys generate")`);
   return key;
 }
 
@@ -47,13 +48,21 @@ const generate: Command = {
   summary: 'create an approver key pair (private key file + public key for the plan)',
   help: GENERATE_HELP,
   async run(argv: string[], io: Io) {
-    const args = parse(argv, { id: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' } }, GENERATE_HELP, io, { min: 0, max: 0, names: '' });
+    const args = parse(
+      argv,
+      { id: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' } },
+      GENERATE_HELP,
+      io,
+      { min: 0, max: 0, names: '' },
+    );
     if (!args) return EXIT.ok;
     const id = required(args.values, 'id');
     const dir = required(args.values, 'out');
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id)) throw usageError(`--id "${id}" must be letters, digits, ".", "_" or "-" (it names the key file)`);
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id))
+      throw usageError(`--id "${id}" must be letters, digits, ".", "_" or "-" (it names the key file)`);
     const file = join(dir, `${id}.key`);
-    if (existsSync(file) && !args.values.force) throw new CliError(`${file} exists; pass --force to replace it (rotation: see --help)`, EXIT.refused);
+    if (existsSync(file) && !args.values.force)
+      throw new CliError(`${file} exists; pass --force to replace it (rotation: see --help)`, EXIT.refused);
     const privateKey = new Uint8Array(randomBytes(32));
     const publicKey = publicKeyOf(privateKey);
     try {
@@ -65,7 +74,9 @@ const generate: Command = {
     if (args.values.json) {
       io.out(JSON.stringify({ id, publicKey, keyFile: file }));
     } else {
-      io.out(`private key written to ${file} (mode 0600)\npublic key for the plan (approval.approvers[id=${id}].publicKey):\n${publicKey}`);
+      io.out(
+        `private key written to ${file} (mode 0600)\npublic key for the plan (approval.approvers[id=${id}].publicKey):\n${publicKey}`,
+      );
     }
     return EXIT.ok;
   },

@@ -28,7 +28,8 @@ const isGroup = (e: Entry): e is { group: Record<string, Command>; summary: stri
 
 function lines(prefix: string, entries: Record<string, Entry>): string[] {
   return Object.entries(entries).flatMap(([name, e]) =>
-    isGroup(e) ? lines(`${prefix}${name} `, e.group) : [`  ${`${prefix}${name}`.padEnd(22)} ${e.summary}`]);
+    isGroup(e) ? lines(`${prefix}${name} `, e.group) : [`  ${`${prefix}${name}`.padEnd(22)} ${e.summary}`],
+  );
 }
 
 export const HELP = `Usage: hwayo-release COMMAND [ARGS] [--help]
@@ -69,7 +70,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       io.err(`hwayo-release: ${err.message}`);
       return err.code;
     }
-    io.err(`hwayo-release: unexpected error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    io.err(`hwayo-release: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     return EXIT.internal;
   }
 }
@@ -83,12 +84,15 @@ export function main(): void {
     interrupted = true;
     controller.abort();
   });
-  run(process.argv.slice(2), processIo(controller.signal)).then((code) => {
-    process.exitCode = code;
-  }, (err: unknown) => {
-    process.stderr.write(`hwayo-release: ${String(err)}\n`);
-    process.exitCode = EXIT.internal;
-  });
+  run(process.argv.slice(2), processIo(controller.signal)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`hwayo-release: ${String(err)}\n`);
+      process.exitCode = EXIT.internal;
+    },
+  );
 }
 
 if (require.main === module) main();

@@ -62,10 +62,18 @@ const defaults: Command = {
   summary: 'print the default plan (YAML, or --json)',
   help: DEFAULTS_HELP,
   async run(argv: string[], io: Io) {
-    const args = parse(argv, { json: { type: 'boolean' }, yaml: { type: 'boolean' } }, DEFAULTS_HELP, io, { min: 0, max: 0, names: '' });
+    const args = parse(argv, { json: { type: 'boolean' }, yaml: { type: 'boolean' } }, DEFAULTS_HELP, io, {
+      min: 0,
+      max: 0,
+      names: '',
+    });
     if (!args) return EXIT.ok;
     if (args.values.json && args.values.yaml) throw usageError('--json and --yaml exclude each other');
-    io.out(args.values.json ? JSON.stringify(DEFAULT_PLAN_DOCUMENT, null, 2) : stringify(DEFAULT_PLAN_DOCUMENT, { lineWidth: 0 }));
+    io.out(
+      args.values.json
+        ? JSON.stringify(DEFAULT_PLAN_DOCUMENT, null, 2)
+        : stringify(DEFAULT_PLAN_DOCUMENT, { lineWidth: 0 }),
+    );
     return EXIT.ok;
   },
 };

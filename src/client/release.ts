@@ -10,7 +10,9 @@ import { releaseHandle } from './connection';
 /** The workflow input, decoded with the client's data converter (and so its codec). */
 export async function releaseInput(client: Client, workflowId: string): Promise<ReleaseInput> {
   const res = await client.workflowService.getWorkflowExecutionHistory({
-    namespace: client.options.namespace, execution: { workflowId }, maximumPageSize: 1,
+    namespace: client.options.namespace,
+    execution: { workflowId },
+    maximumPageSize: 1,
   });
   const started = res.history?.events?.[0]?.workflowExecutionStartedEventAttributes;
   if (!started) throw new CliError(`release "${workflowId}" has no start event`, EXIT.refused);
@@ -19,7 +21,14 @@ export async function releaseInput(client: Client, workflowId: string): Promise<
 
 export type ReleaseView =
   | { running: true; handle: WorkflowHandle; firstRunId: string; status: ReleaseStatus }
-  | { running: false; handle: WorkflowHandle; firstRunId: string; closedAs: string; result?: ReleaseResult; failure?: string };
+  | {
+      running: false;
+      handle: WorkflowHandle;
+      firstRunId: string;
+      closedAs: string;
+      result?: ReleaseResult;
+      failure?: string;
+    };
 
 /** The live status of a running release, or the result of a finished one. */
 export async function viewRelease(client: Client, workflowId: string): Promise<ReleaseView> {
@@ -28,7 +37,8 @@ export async function viewRelease(client: Client, workflowId: string): Promise<R
     const live = await handle.query(statusQuery);
     // Stage "done" while running: the outcome is decided and only the report is being stored. Wait for
     // the result so that watch, status and report agree on a finished release.
-    if (live.stage !== 'done' || !(await closesWithin(handle, DONE_SETTLE_MS))) return { running, handle, firstRunId, status: live };
+    if (live.stage !== 'done' || !(await closesWithin(handle, DONE_SETTLE_MS)))
+      return { running, handle, firstRunId, status: live };
     return viewRelease(client, workflowId);
   }
   try {
@@ -36,7 +46,13 @@ export async function viewRelease(client: Client, workflowId: string): Promise<R
     return { running: false, handle, firstRunId, closedAs: status, result };
   } catch (err) {
     const cause = (err as { cause?: Error }).cause;
-    return { running: false, handle, firstRunId, closedAs: status, failure: `${(err as Error).message}${cause ? `: ${cause.message}` : ''}` };
+    return {
+      running: false,
+      handle,
+      firstRunId,
+      closedAs: status,
+      failure: `${(err as Error).message}${cause ? `: ${cause.message}` : ''}`,
+    };
   }
 }
 
@@ -44,8 +60,13 @@ const DONE_SETTLE_MS = 60_000;
 
 async function closesWithin(handle: WorkflowHandle, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  const closed = handle.result().then(() => true, () => true);
-  const late = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), ms); });
+  const closed = handle.result().then(
+    () => true,
+    () => true,
+  );
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
   try {
     return await Promise.race([closed, late]);
   } finally {
@@ -64,7 +85,10 @@ export async function requireRunning(client: Client, workflowId: string) {
     } catch {
       outcome = '';
     }
-    throw new CliError(`release "${workflowId}" has already finished (${h.status.toLowerCase()}${outcome})`, EXIT.refused);
+    throw new CliError(
+      `release "${workflowId}" has already finished (${h.status.toLowerCase()}${outcome})`,
+      EXIT.refused,
+    );
   }
   return h;
 }

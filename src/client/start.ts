@@ -7,7 +7,12 @@ import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { EvidenceRefs } from '../activities/contract';
 import {
-  DEFAULT_TASK_QUEUE, RELEASE_WORKFLOW, SA_APP, SA_STAGE, SA_VERSION, type ReleaseInput,
+  DEFAULT_TASK_QUEUE,
+  RELEASE_WORKFLOW,
+  SA_APP,
+  SA_STAGE,
+  SA_VERSION,
+  type ReleaseInput,
 } from '../workflows/definitions';
 import { IMAGE_TAG, IMAGE_TAG_RULE, LABEL_VALUE, releaseInputProblems, VERSION_RULE } from '../workflows/input';
 import { CliError, EXIT, EXIT_CODES_HELP, optional, parse, required, usageError, type Command, type Io } from './cli';
@@ -57,13 +62,28 @@ export const start: Command = {
   summary: 'start a release of a plan (one per app and version)',
   help: HELP,
   async run(argv: string[], io: Io) {
-    const args = parse(argv, {
-      ...CONNECTION_OPTIONS,
-      version: { type: 'string' }, 'image-tag': { type: 'string' }, 'last-known-good': { type: 'string' },
-      'evidence-trivy': { type: 'string' }, 'evidence-gitleaks': { type: 'string' }, 'evidence-npm-audit': { type: 'string' }, 'evidence-sonarqube': { type: 'string' },
-      'requested-by': { type: 'string' }, 'task-queue': { type: 'string' }, 'no-search-attributes': { type: 'boolean' }, 'allow-concurrent': { type: 'boolean' },
-      wait: { type: 'boolean' }, json: { type: 'boolean' },
-    }, HELP, io, { min: 1, max: 1, names: 'PLAN-FILE' });
+    const args = parse(
+      argv,
+      {
+        ...CONNECTION_OPTIONS,
+        version: { type: 'string' },
+        'image-tag': { type: 'string' },
+        'last-known-good': { type: 'string' },
+        'evidence-trivy': { type: 'string' },
+        'evidence-gitleaks': { type: 'string' },
+        'evidence-npm-audit': { type: 'string' },
+        'evidence-sonarqube': { type: 'string' },
+        'requested-by': { type: 'string' },
+        'task-queue': { type: 'string' },
+        'no-search-attributes': { type: 'boolean' },
+        'allow-concurrent': { type: 'boolean' },
+        wait: { type: 'boolean' },
+        json: { type: 'boolean' },
+      },
+      HELP,
+      io,
+      { min: 1, max: 1, names: 'PLAN-FILE' },
+    );
     if (!args) return EXIT.ok;
     const v = args.values;
     const version = required(v, 'version');
@@ -72,7 +92,9 @@ export const start: Command = {
     if (!IMAGE_TAG.test(imageTag)) throw usageError(`--image-tag ${JSON.stringify(imageTag)} ${IMAGE_TAG_RULE}`);
     const plan = loadPlanOrExit(args.positionals[0]);
     if (plan.approval.allowUnsigned) {
-      io.err(`warning: ${args.positionals[0]} sets approval.allowUnsigned: anyone who can signal the release can approve it as any approver; the report will say "approved without signatures"`);
+      io.err(
+        `warning: ${args.positionals[0]} sets approval.allowUnsigned: anyone who can signal the release can approve it as any approver; the report will say "approved without signatures"`,
+      );
     }
     // Handed over as written: a relative path is relative to the worker's evidence root, not to this
     // machine's working directory (the worker refuses anything outside the root or the version's S3 prefix).
@@ -84,9 +106,13 @@ export const start: Command = {
     };
     const searchAttributes = !v['no-search-attributes'];
     const input: ReleaseInput = {
-      plan, version, imageTag,
+      plan,
+      version,
+      imageTag,
       lastKnownGoodTag: optional(v, 'last-known-good'),
-      evidence: Object.values(evidence).some(Boolean) ? JSON.parse(JSON.stringify(evidence)) as EvidenceRefs : undefined,
+      evidence: Object.values(evidence).some(Boolean)
+        ? (JSON.parse(JSON.stringify(evidence)) as EvidenceRefs)
+        : undefined,
       requestedBy: optional(v, 'requested-by') ?? io.env.HWAYO_USER ?? io.env.USER,
       searchAttributes,
     };
@@ -100,18 +126,27 @@ export const start: Command = {
       let runId: string;
       try {
         const handle = await client.workflow.start(RELEASE_WORKFLOW, {
-          args: [input], taskQueue, workflowId,
+          args: [input],
+          taskQueue,
+          workflowId,
           workflowIdConflictPolicy: 'FAIL',
           workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-          typedSearchAttributes: searchAttributes ? [
-            { key: SA_APP, value: plan.app }, { key: SA_VERSION, value: version }, { key: SA_STAGE, value: 'preflight' },
-          ] : undefined,
+          typedSearchAttributes: searchAttributes
+            ? [
+                { key: SA_APP, value: plan.app },
+                { key: SA_VERSION, value: version },
+                { key: SA_STAGE, value: 'preflight' },
+              ]
+            : undefined,
           staticSummary: `${plan.app} ${version} (${imageTag})`,
         });
         runId = handle.firstExecutionRunId;
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError) {
-          throw new CliError(`release ${workflowId} already exists (running, or completed: a completed release is not started again; use a new version). See: hwayo-release status ${workflowId}`, EXIT.refused);
+          throw new CliError(
+            `release ${workflowId} already exists (running, or completed: a completed release is not started again; use a new version). See: hwayo-release status ${workflowId}`,
+            EXIT.refused,
+          );
         }
         throw err;
       }
@@ -134,11 +169,18 @@ async function refuseConcurrent(client: Client, app: string, workflowId: string)
   const running: string[] = [];
   for await (const w of client.workflow.list({ query: listQuery({ app, running: true }), pageSize: 10 })) {
     if (w.workflowId === workflowId) continue;
-    const d = await client.workflow.getHandle(w.workflowId, w.runId).describe().catch(() => undefined);
-    if (d?.status.name === 'RUNNING') running.push(`${w.workflowId} (${d.typedSearchAttributes.get(SA_STAGE) ?? 'stage unknown'})`);
+    const d = await client.workflow
+      .getHandle(w.workflowId, w.runId)
+      .describe()
+      .catch(() => undefined);
+    if (d?.status.name === 'RUNNING')
+      running.push(`${w.workflowId} (${d.typedSearchAttributes.get(SA_STAGE) ?? 'stage unknown'})`);
     if (running.length >= 5) break;
   }
   if (running.length) {
-    throw new CliError(`another release of ${app} is still running: ${running.join(', ')}. Two releases of one app would deploy into the same green namespace: wait for it, abort it, or end its retention window early with \`hwayo-release promote ID\` (--allow-concurrent starts anyway; the release-baseline check still applies)`, EXIT.refused);
+    throw new CliError(
+      `another release of ${app} is still running: ${running.join(', ')}. Two releases of one app would deploy into the same green namespace: wait for it, abort it, or end its retention window early with \`hwayo-release promote ID\` (--allow-concurrent starts anyway; the release-baseline check still applies)`,
+      EXIT.refused,
+    );
   }
 }

@@ -27,8 +27,16 @@ function bounds(m: MetricSpec): string {
 
 function judge(m: MetricSpec | undefined, value: number): string {
   if (!m) return '';
-  if ((m.rollback?.above !== undefined && value > m.rollback.above) || (m.rollback?.below !== undefined && value < m.rollback.below)) return 'ROLLBACK';
-  if ((m.healthy?.max !== undefined && value > m.healthy.max) || (m.healthy?.min !== undefined && value < m.healthy.min)) return 'UNHEALTHY';
+  if (
+    (m.rollback?.above !== undefined && value > m.rollback.above) ||
+    (m.rollback?.below !== undefined && value < m.rollback.below)
+  )
+    return 'ROLLBACK';
+  if (
+    (m.healthy?.max !== undefined && value > m.healthy.max) ||
+    (m.healthy?.min !== undefined && value < m.healthy.min)
+  )
+    return 'UNHEALTHY';
   return 'ok';
 }
 
@@ -37,12 +45,16 @@ export function renderStatus(s: ReleaseStatus, plan?: ReleasePlan, now = Date.no
   const lines: string[] = [];
   lines.push(`${s.releaseId}: ${s.app} ${s.version} (${s.imageTag})`);
   const step = s.step === 0 ? 'before canary' : s.step > s.steps ? 'full switch' : `step ${s.step} of ${s.steps}`;
-  lines.push(`  stage ${s.stage}${s.paused ? ' (PAUSED)' : ''}  |  ${step}  |  green weight ${s.greenWeight}%${s.outcome ? `  |  outcome ${s.outcome}` : ''}`);
+  lines.push(
+    `  stage ${s.stage}${s.paused ? ' (PAUSED)' : ''}  |  ${step}  |  green weight ${s.greenWeight}%${s.outcome ? `  |  outcome ${s.outcome}` : ''}`,
+  );
   if (s.reason) lines.push(`  reason: ${s.reason}`);
   if (s.environments) lines.push(`  blue ${s.environments.blue} (production)  ->  green ${s.environments.green}`);
   if (s.window) {
     const done = s.window.plannedMs > 0 ? 1 - s.window.remainingMs / s.window.plannedMs : 1;
-    lines.push(`  ${s.window.stage} ${s.window.weight}% watch ${bar(done)}  ${formatDuration(Math.max(0, s.window.remainingMs))} of ${formatDuration(s.window.plannedMs)} left`);
+    lines.push(
+      `  ${s.window.stage} ${s.window.weight}% watch ${bar(done)}  ${formatDuration(Math.max(0, s.window.remainingMs))} of ${formatDuration(s.window.plannedMs)} left`,
+    );
   }
   if (s.lastAnalysis) {
     const a = s.lastAnalysis;
@@ -57,15 +69,23 @@ export function renderStatus(s: ReleaseStatus, plan?: ReleasePlan, now = Date.no
   }
   const approvals = s.approvals.filter((a) => a.accepted);
   if (s.approvals.length || s.stage === 'awaiting-approval') {
-    lines.push(`  approvals: ${approvals.length ? approvals.map((a) => `${a.approverId} (${a.role}) ${a.decision}d${a.signature ? ' [signed]' : ''}`).join(', ') : 'none yet'}`);
+    lines.push(
+      `  approvals: ${approvals.length ? approvals.map((a) => `${a.approverId} (${a.role}) ${a.decision}d${a.signature ? ' [signed]' : ''}`).join(', ') : 'none yet'}`,
+    );
     const refused = s.approvals.filter((a) => !a.accepted);
     if (refused.length) lines.push(`  refused: ${refused.map((a) => `${a.approverId}: ${a.refusal}`).join('; ')}`);
-    if (s.missingRoles.length && s.stage === 'awaiting-approval') lines.push(`  waiting for: ${s.missingRoles.join(', ')}${s.approvalDeadline ? ` until ${s.approvalDeadline}` : ''}`);
+    if (s.missingRoles.length && s.stage === 'awaiting-approval')
+      lines.push(
+        `  waiting for: ${s.missingRoles.join(', ')}${s.approvalDeadline ? ` until ${s.approvalDeadline}` : ''}`,
+      );
   }
-  if (s.pendingDecision) lines.push(`  PENDING ${s.pendingDecision.kind} since ${s.pendingDecision.since}: ${s.pendingDecision.detail}`);
+  if (s.pendingDecision)
+    lines.push(`  PENDING ${s.pendingDecision.kind} since ${s.pendingDecision.since}: ${s.pendingDecision.detail}`);
   if (s.rollbackWindowEndsAt) {
     const left = Date.parse(s.rollbackWindowEndsAt) - now;
-    lines.push(`  rollback possible until ${s.rollbackWindowEndsAt}${left > 0 ? ` (${formatDuration(left)} left)` : ''}: hwayo-release rollback ${s.releaseId} --reason ...`);
+    lines.push(
+      `  rollback possible until ${s.rollbackWindowEndsAt}${left > 0 ? ` (${formatDuration(left)} left)` : ''}: hwayo-release rollback ${s.releaseId} --reason ...`,
+    );
   }
   return lines.join('\n');
 }
@@ -85,7 +105,12 @@ const decided = (s: ReleaseStatus) => s.stage === 'done' || s.stage === 'retenti
  * Follows a release until it is decided; returns the exit code of its outcome. `redraw` clears the
  * terminal each second; otherwise a frame is printed only when it changed (logs, CI).
  */
-export async function follow(client: Client, workflowId: string, io: Io, opts: { json: boolean; redraw: boolean; intervalMs?: number }): Promise<number> {
+export async function follow(
+  client: Client,
+  workflowId: string,
+  io: Io,
+  opts: { json: boolean; redraw: boolean; intervalMs?: number },
+): Promise<number> {
   let plan: ReleasePlan | undefined;
   try {
     plan = (await releaseInput(client, workflowId)).plan;
@@ -96,21 +121,48 @@ export async function follow(client: Client, workflowId: string, io: Io, opts: {
   for (;;) {
     const view = await viewRelease(client, workflowId);
     if (!view.running) {
-      if (opts.json) io.out(JSON.stringify(view.result ? { releaseId: workflowId, finished: true, result: { outcome: view.result.outcome, reason: view.result.reason, weights: view.result.weights } } : { releaseId: workflowId, finished: true, closedAs: view.closedAs, failure: view.failure }));
-      else io.out(view.result ? renderResult(workflowId, view.result) : `${workflowId}: ${view.closedAs.toLowerCase()}: ${view.failure ?? ''}`);
+      if (opts.json)
+        io.out(
+          JSON.stringify(
+            view.result
+              ? {
+                  releaseId: workflowId,
+                  finished: true,
+                  result: { outcome: view.result.outcome, reason: view.result.reason, weights: view.result.weights },
+                }
+              : { releaseId: workflowId, finished: true, closedAs: view.closedAs, failure: view.failure },
+          ),
+        );
+      else
+        io.out(
+          view.result
+            ? renderResult(workflowId, view.result)
+            : `${workflowId}: ${view.closedAs.toLowerCase()}: ${view.failure ?? ''}`,
+        );
       return view.result ? exitCodeForOutcome(view.result.outcome) : EXIT.failed;
     }
     const frame = renderStatus(view.status, plan);
     if (!opts.json) {
       // Off a terminal, print when the release moves, not when a metric's last digit does.
       const st = view.status;
-      const stable = JSON.stringify([st.stage, st.step, st.greenWeight, st.paused, st.outcome, st.lastAnalysis?.verdict, st.pendingDecision?.kind, st.approvals.length]);
-      if (opts.redraw) io.out(`\x1b[H\x1b[2J${frame}\n\n(${new Date().toISOString()}; Ctrl-C stops watching, not the release)`);
+      const stable = JSON.stringify([
+        st.stage,
+        st.step,
+        st.greenWeight,
+        st.paused,
+        st.outcome,
+        st.lastAnalysis?.verdict,
+        st.pendingDecision?.kind,
+        st.approvals.length,
+      ]);
+      if (opts.redraw)
+        io.out(`\x1b[H\x1b[2J${frame}\n\n(${new Date().toISOString()}; Ctrl-C stops watching, not the release)`);
       else if (stable !== last) io.out(`--- ${new Date().toISOString()}\n${frame}`);
       last = stable;
     }
     if (decided(view.status)) {
-      if (opts.json) io.out(JSON.stringify({ releaseId: workflowId, finished: view.status.stage === 'done', status: view.status }));
+      if (opts.json)
+        io.out(JSON.stringify({ releaseId: workflowId, finished: view.status.stage === 'done', status: view.status }));
       return exitCodeForOutcome(view.status.outcome);
     }
     if (io.signal?.aborted) return EXIT.ok;
@@ -144,18 +196,47 @@ export const status: Command = {
   summary: 'show where a release is',
   help: STATUS_HELP,
   async run(argv: string[], io: Io) {
-    const args = parse(argv, { ...CONNECTION_OPTIONS, json: { type: 'boolean' } }, STATUS_HELP, io, { min: 1, max: 1, names: 'RELEASE-ID' });
+    const args = parse(argv, { ...CONNECTION_OPTIONS, json: { type: 'boolean' } }, STATUS_HELP, io, {
+      min: 1,
+      max: 1,
+      names: 'RELEASE-ID',
+    });
     if (!args) return EXIT.ok;
     const id = args.positionals[0];
     return withClient(args.values, io, async ({ client }) => {
       const view = await viewRelease(client, id);
       if (view.running) {
-        const plan = await releaseInput(client, id).then((i) => i.plan, () => undefined);
-        io.out(args.values.json ? JSON.stringify({ releaseId: id, running: true, status: view.status }, null, 2) : renderStatus(view.status, plan));
+        const plan = await releaseInput(client, id).then(
+          (i) => i.plan,
+          () => undefined,
+        );
+        io.out(
+          args.values.json
+            ? JSON.stringify({ releaseId: id, running: true, status: view.status }, null, 2)
+            : renderStatus(view.status, plan),
+        );
       } else if (args.values.json) {
-        io.out(JSON.stringify({ releaseId: id, running: false, closedAs: view.closedAs, outcome: view.result?.outcome, reason: view.result?.reason, weights: view.result?.weights, failure: view.failure }, null, 2));
+        io.out(
+          JSON.stringify(
+            {
+              releaseId: id,
+              running: false,
+              closedAs: view.closedAs,
+              outcome: view.result?.outcome,
+              reason: view.result?.reason,
+              weights: view.result?.weights,
+              failure: view.failure,
+            },
+            null,
+            2,
+          ),
+        );
       } else {
-        io.out(view.result ? renderResult(id, view.result) : `${id}: ${view.closedAs.toLowerCase()}${view.failure ? `: ${view.failure}` : ''}`);
+        io.out(
+          view.result
+            ? renderResult(id, view.result)
+            : `${id}: ${view.closedAs.toLowerCase()}${view.failure ? `: ${view.failure}` : ''}`,
+        );
       }
       return EXIT.ok;
     });
@@ -166,10 +247,23 @@ export const watch: Command = {
   summary: 'follow a release live until it is decided',
   help: WATCH_HELP,
   async run(argv: string[], io: Io) {
-    const args = parse(argv, { ...CONNECTION_OPTIONS, json: { type: 'boolean' }, interval: { type: 'string' } }, WATCH_HELP, io, { min: 1, max: 1, names: 'RELEASE-ID' });
+    const args = parse(
+      argv,
+      { ...CONNECTION_OPTIONS, json: { type: 'boolean' }, interval: { type: 'string' } },
+      WATCH_HELP,
+      io,
+      { min: 1, max: 1, names: 'RELEASE-ID' },
+    );
     if (!args) return EXIT.ok;
     const interval = args.values.interval === undefined ? 1 : Number(args.values.interval);
-    if (!Number.isFinite(interval) || interval <= 0) throw usageError('--interval must be a positive number of seconds');
-    return withClient(args.values, io, ({ client }) => follow(client, args.positionals[0], io, { json: Boolean(args.values.json), redraw: io.isTTY, intervalMs: interval * 1000 }));
+    if (!Number.isFinite(interval) || interval <= 0)
+      throw usageError('--interval must be a positive number of seconds');
+    return withClient(args.values, io, ({ client }) =>
+      follow(client, args.positionals[0], io, {
+        json: Boolean(args.values.json),
+        redraw: io.isTTY,
+        intervalMs: interval * 1000,
+      }),
+    );
   },
 };

@@ -48,7 +48,10 @@ export class AesGcmCodec implements PayloadCodec {
       if (!idBytes) throw new ValueError(`encrypted payload has no ${KEY_ID_HEADER} header`);
       const id = dec.decode(idBytes);
       const key = this.byId.get(id);
-      if (!key) throw new ValueError(`payload was encrypted with key "${id}", which is not configured (HWAYO_CODEC_KEYS has: ${[...this.byId.keys()].join(', ')})`);
+      if (!key)
+        throw new ValueError(
+          `payload was encrypted with key "${id}", which is not configured (HWAYO_CODEC_KEYS has: ${[...this.byId.keys()].join(', ')})`,
+        );
       const data = Buffer.from(payload.data ?? new Uint8Array());
       if (data.length < IV_BYTES + TAG_BYTES) throw new ValueError(`encrypted payload (key "${id}") is truncated`);
       const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, IV_BYTES));
@@ -57,7 +60,9 @@ export class AesGcmCodec implements PayloadCodec {
       try {
         plain = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
       } catch {
-        throw new ValueError(`payload encrypted with key "${id}" failed authentication (wrong key material or tampered data)`);
+        throw new ValueError(
+          `payload encrypted with key "${id}" failed authentication (wrong key material or tampered data)`,
+        );
       }
       return temporal.api.common.v1.Payload.decode(plain);
     });

@@ -6,7 +6,11 @@ import type { CodecKey } from './keys';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
-export interface Envelope { algorithm: 'AES-256-GCM'; keyId: string; ciphertext: string }
+export interface Envelope {
+  algorithm: 'AES-256-GCM';
+  keyId: string;
+  ciphertext: string;
+}
 
 /** Encrypts with `keys[0]`. */
 export function seal(keys: CodecKey[], plain: Buffer, aad: string): Envelope {
@@ -16,13 +20,20 @@ export function seal(keys: CodecKey[], plain: Buffer, aad: string): Envelope {
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(aad, 'utf8'));
   const body = Buffer.concat([cipher.update(plain), cipher.final()]);
-  return { algorithm: 'AES-256-GCM', keyId: id, ciphertext: Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64') };
+  return {
+    algorithm: 'AES-256-GCM',
+    keyId: id,
+    ciphertext: Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64'),
+  };
 }
 
 /** Decrypts with whichever key of the ring `envelope.keyId` names; wrong key, aad or tampering throws. */
 export function open(keys: CodecKey[], envelope: Envelope, aad: string): Buffer {
   const key = keys.find((k) => k.id === envelope.keyId)?.key;
-  if (!key) throw new Error(`encrypted with key "${envelope.keyId}", which is not configured (have: ${keys.map((k) => k.id).join(', ') || 'none'})`);
+  if (!key)
+    throw new Error(
+      `encrypted with key "${envelope.keyId}", which is not configured (have: ${keys.map((k) => k.id).join(', ') || 'none'})`,
+    );
   const data = Buffer.from(envelope.ciphertext, 'base64');
   if (data.length < IV_BYTES + TAG_BYTES) throw new Error(`ciphertext (key "${envelope.keyId}") is truncated`);
   const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, IV_BYTES));
@@ -31,6 +42,8 @@ export function open(keys: CodecKey[], envelope: Envelope, aad: string): Buffer 
   try {
     return Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
   } catch {
-    throw new Error(`ciphertext (key "${envelope.keyId}") failed authentication: wrong key, wrong object or tampered data`);
+    throw new Error(
+      `ciphertext (key "${envelope.keyId}") failed authentication: wrong key, wrong object or tampered data`,
+    );
   }
 }

@@ -31,11 +31,17 @@ const toPayload = (p: JsonPayload): Payload => ({
 });
 
 const toJson = (p: Payload): JsonPayload => ({
-  metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? new Uint8Array()).toString('base64')])),
+  metadata: Object.fromEntries(
+    Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? new Uint8Array()).toString('base64')]),
+  ),
   data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
 });
 
-async function runCodecs(codecs: PayloadCodec[], direction: 'encode' | 'decode', payloads: Payload[]): Promise<Payload[]> {
+async function runCodecs(
+  codecs: PayloadCodec[],
+  direction: 'encode' | 'decode',
+  payloads: Payload[],
+): Promise<Payload[]> {
   // Encoding applies codecs in order; decoding in reverse (as the SDK does).
   const order = direction === 'encode' ? codecs : [...codecs].reverse();
   let out = payloads;
@@ -55,7 +61,9 @@ export function createCodecServer(opts: CodecServerOptions): Server {
   if (!opts.token) throw new Error('the codec server needs a bearer token (HWAYO_CODEC_SERVER_TOKEN)');
   const maxBody = opts.maxBodyBytes ?? 8 * 1024 * 1024;
   return createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => send(res, 500, { message: err instanceof Error ? err.message : String(err) }));
+    handle(req, res).catch((err: unknown) =>
+      send(res, 500, { message: err instanceof Error ? err.message : String(err) }),
+    );
   });
 
   function cors(req: IncomingMessage, res: ServerResponse) {
@@ -80,7 +88,8 @@ export function createCodecServer(opts: CodecServerOptions): Server {
     const authorization = inPath ? `Bearer ${decodeURIComponent(inPath[1])}` : req.headers.authorization;
     if (req.method === 'OPTIONS') return send(res, 204);
     if (path === '/healthz' && req.method === 'GET') return send(res, 200, { ok: true });
-    if (path !== '/encode' && path !== '/decode') return send(res, 404, { message: 'not found: use POST /encode or POST /decode' });
+    if (path !== '/encode' && path !== '/decode')
+      return send(res, 404, { message: 'not found: use POST /encode or POST /decode' });
     if (req.method !== 'POST') return send(res, 405, { message: 'use POST' });
     if (!tokenMatches(authorization, opts.token)) return send(res, 401, { message: 'missing or wrong bearer token' });
     const body = await readBody(req, maxBody);
@@ -93,7 +102,11 @@ export function createCodecServer(opts: CodecServerOptions): Server {
     }
     if (!Array.isArray(parsed.payloads)) return send(res, 400, { message: 'body must be JSON: {"payloads": [...]}' });
     try {
-      const out = await runCodecs(opts.codecs, path === '/encode' ? 'encode' : 'decode', parsed.payloads.map(toPayload));
+      const out = await runCodecs(
+        opts.codecs,
+        path === '/encode' ? 'encode' : 'decode',
+        parsed.payloads.map(toPayload),
+      );
       return send(res, 200, { payloads: out.map(toJson) });
     } catch (err) {
       return send(res, 400, { message: err instanceof Error ? err.message : String(err) });
@@ -131,8 +144,12 @@ export function codecServerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env):
   const token = env.HWAYO_CODEC_SERVER_TOKEN ?? '';
   if (token.length < 16) throw new Error('HWAYO_CODEC_SERVER_TOKEN must be set (at least 16 characters)');
   const port = Number(env.HWAYO_CODEC_SERVER_PORT ?? 18234);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`HWAYO_CODEC_SERVER_PORT must be a port number, got "${env.HWAYO_CODEC_SERVER_PORT}"`);
-  const origins = env.HWAYO_CODEC_SERVER_ORIGINS?.split(',').map((s) => s.trim()).filter(Boolean) ?? DEFAULT_UI_ORIGINS;
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`HWAYO_CODEC_SERVER_PORT must be a port number, got "${env.HWAYO_CODEC_SERVER_PORT}"`);
+  const origins =
+    env.HWAYO_CODEC_SERVER_ORIGINS?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean) ?? DEFAULT_UI_ORIGINS;
   return { codecs, token, allowedOrigins: origins, host: env.HWAYO_CODEC_SERVER_HOST ?? '127.0.0.1', port };
 }
 
@@ -153,12 +170,17 @@ if (require.main === module) {
     process.exit(2);
   }
   const server = createCodecServer(opts);
-  listen(server, opts.host ?? '127.0.0.1', opts.port ?? 18234).then((port) => {
-    process.stdout.write(`${JSON.stringify({ level: 'INFO', message: 'codec server listening', host: opts.host, port, origins: opts.allowedOrigins })}\n`);
-  }, (err: unknown) => {
-    process.stderr.write(`codec-server: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  });
+  listen(server, opts.host ?? '127.0.0.1', opts.port ?? 18234).then(
+    (port) => {
+      process.stdout.write(
+        `${JSON.stringify({ level: 'INFO', message: 'codec server listening', host: opts.host, port, origins: opts.allowedOrigins })}\n`,
+      );
+    },
+    (err: unknown) => {
+      process.stderr.write(`codec-server: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
   const stop = () => server.close(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

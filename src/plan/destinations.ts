@@ -11,7 +11,9 @@ export function serviceRef(destination: string, defaultNamespace: string): { nam
     return { name, namespace };
   }
   const labels = shortHost(destination).split('.');
-  return labels.length >= 2 ? { name: labels[0], namespace: labels[1] } : { name: labels[0], namespace: defaultNamespace };
+  return labels.length >= 2
+    ? { name: labels[0], namespace: labels[1] }
+    : { name: labels[0], namespace: defaultNamespace };
 }
 
 const NAMESPACE = /\{\{\s*namespace\s*\}\}/g;

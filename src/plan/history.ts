@@ -27,18 +27,26 @@ export const fixedEvents = (checks: number, steps: number) => 200 + 12 * checks 
  * Worst case the plan itself allows (operators' signals and pauses add more and are not counted):
  * every watch window analysed ceil(watch / interval) times.
  */
-export function worstCaseHistoryEvents(plan: Pick<ReleasePlan, 'canary' | 'fullSwitch' | 'metrics' | 'preflight'>): { events: number; analyses: number; perAnalysis: number; fixed: number } {
+export function worstCaseHistoryEvents(plan: Pick<ReleasePlan, 'canary' | 'fullSwitch' | 'metrics' | 'preflight'>): {
+  events: number;
+  analyses: number;
+  perAnalysis: number;
+  fixed: number;
+} {
   const interval = plan.canary.analysisIntervalMs;
   const windows = [...plan.canary.steps.map((s) => s.watchMs), plan.fullSwitch.watchMs];
   const analyses = windows.reduce((sum, w) => sum + Math.ceil(w / interval), 0);
-  const activities = 1 + (plan.metrics.some((m) => m.compareToStable) ? 1 : 0) + (plan.canary.healthCheckFailureLimit > 0 ? 1 : 0);
+  const activities =
+    1 + (plan.metrics.some((m) => m.compareToStable) ? 1 : 0) + (plan.canary.healthCheckFailureLimit > 0 ? 1 : 0);
   const perAnalysis = eventsPerAnalysis(activities);
   const fixed = fixedEvents(plan.preflight.checks.length, plan.canary.steps.length);
   return { events: fixed + analyses * perAnalysis, analyses, perAnalysis, fixed };
 }
 
 /** The shortest analysis interval (whole seconds) that keeps the plan within the budget, if any does. */
-export function shortestIntervalMs(plan: Pick<ReleasePlan, 'canary' | 'fullSwitch' | 'metrics' | 'preflight'>): number | undefined {
+export function shortestIntervalMs(
+  plan: Pick<ReleasePlan, 'canary' | 'fullSwitch' | 'metrics' | 'preflight'>,
+): number | undefined {
   const { perAnalysis, fixed } = worstCaseHistoryEvents(plan);
   const windows = plan.canary.steps.length + 1;
   // ceil() adds at most one analysis per window.

@@ -60,7 +60,8 @@ export function planJsonSchema(): Json {
   return {
     $schema,
     title: 'hwayo-release plan',
-    description: 'A release plan. It is merged over the default plan (hwayo-release plan defaults) key by key, so any key may be left out; a list replaces the default list whole, so list items are complete. `hwayo-release plan validate FILE` checks the rules that relate fields as well.',
+    description:
+      'A release plan. It is merged over the default plan (hwayo-release plan defaults) key by key, so any key may be left out; a list replaces the default list whole, so list items are complete. `hwayo-release plan validate FILE` checks the rules that relate fields as well.',
     ...optionalOverDefaults(standardFormatsOnly(body) as Json),
   };
 }
@@ -74,24 +75,47 @@ function optionalOverDefaults(schema: Json): Json {
   const out: Json = { ...schema };
   delete out.required;
   if (isJson(out.properties)) {
-    out.properties = Object.fromEntries(Object.entries(out.properties).map(([k, v]) => [k, isJson(v) ? optionalOverDefaults(v) : v]));
+    out.properties = Object.fromEntries(
+      Object.entries(out.properties).map(([k, v]) => [k, isJson(v) ? optionalOverDefaults(v) : v]),
+    );
   }
   for (const key of ['anyOf', 'oneOf', 'allOf'] as const) {
-    if (Array.isArray(out[key])) out[key] = (out[key] as unknown[]).map((v) => (isJson(v) ? optionalOverDefaults(v) : v));
+    if (Array.isArray(out[key]))
+      out[key] = (out[key] as unknown[]).map((v) => (isJson(v) ? optionalOverDefaults(v) : v));
   }
   return out;
 }
 
 // Formats draft-07 defines. zod also names its own (startsWith gives "starts_with") next to the
 // pattern that carries the rule; validators in strict mode refuse unknown formats, so they go.
-const STANDARD_FORMATS = new Set(['date-time', 'date', 'time', 'email', 'idn-email', 'hostname', 'idn-hostname', 'ipv4', 'ipv6', 'uri', 'uri-reference', 'iri', 'iri-reference', 'uri-template', 'json-pointer', 'relative-json-pointer', 'regex']);
+const STANDARD_FORMATS = new Set([
+  'date-time',
+  'date',
+  'time',
+  'email',
+  'idn-email',
+  'hostname',
+  'idn-hostname',
+  'ipv4',
+  'ipv6',
+  'uri',
+  'uri-reference',
+  'iri',
+  'iri-reference',
+  'uri-template',
+  'json-pointer',
+  'relative-json-pointer',
+  'regex',
+]);
 
 function standardFormatsOnly(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(standardFormatsOnly);
   if (!isJson(schema)) return schema;
-  return Object.fromEntries(Object.entries(schema)
-    .filter(([k, v]) => !(k === 'format' && typeof v === 'string' && !STANDARD_FORMATS.has(v)))
-    .map(([k, v]) => [k, standardFormatsOnly(v)]));
+  return Object.fromEntries(
+    Object.entries(schema)
+      .filter(([k, v]) => !(k === 'format' && typeof v === 'string' && !STANDARD_FORMATS.has(v)))
+      .map(([k, v]) => [k, standardFormatsOnly(v)]),
+  );
 }
 
 function isJson(v: unknown): v is Json {

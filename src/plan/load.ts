@@ -6,7 +6,10 @@ import { fieldPath, planSchema, toReleasePlan } from './schema';
 import type { ReleasePlan } from './types';
 
 export class PlanError extends Error {
-  constructor(public readonly problems: string[], source = 'plan') {
+  constructor(
+    public readonly problems: string[],
+    source = 'plan',
+  ) {
     super(`${source} is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'PlanError';
   }
@@ -18,7 +21,8 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export function mergeOverDefaults(base: unknown, override: unknown): unknown {
   if (isObject(base) && isObject(override)) {
     const out: Record<string, unknown> = { ...base };
-    for (const [key, value] of Object.entries(override)) out[key] = key in base ? mergeOverDefaults(base[key], value) : value;
+    for (const [key, value] of Object.entries(override))
+      out[key] = key in base ? mergeOverDefaults(base[key], value) : value;
     return out;
   }
   return override === undefined ? base : override;
@@ -30,15 +34,22 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 /** Validates a plan document (already parsed) merged over the defaults. Throws PlanError naming every bad field. */
 export function validatePlan(document: unknown, source = 'plan'): ReleasePlan {
-  if (document !== undefined && document !== null && !isObject(document)) throw new PlanError(['the plan must be a mapping of keys to values'], source);
+  if (document !== undefined && document !== null && !isObject(document))
+    throw new PlanError(['the plan must be a mapping of keys to values'], source);
   const merged = mergeOverDefaults(DEFAULT_PLAN_DOCUMENT, document ?? {});
   const result = planSchema.safeParse(merged);
   if (!result.success) {
-    throw new PlanError(result.error.issues.map((i) => {
-      const where = fieldPath(i.path);
-      const message = i.code === 'unrecognized_keys' ? `has unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}` : i.message;
-      return `${where || 'the plan'} ${message}`;
-    }), source);
+    throw new PlanError(
+      result.error.issues.map((i) => {
+        const where = fieldPath(i.path);
+        const message =
+          i.code === 'unrecognized_keys'
+            ? `has unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}`
+            : i.message;
+        return `${where || 'the plan'} ${message}`;
+      }),
+      source,
+    );
   }
   return toReleasePlan(result.data);
 }

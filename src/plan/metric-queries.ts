@@ -17,7 +17,9 @@ export const providerOf = (q: { provider?: MetricProviderKind }): MetricProvider
 
 /** Fills {{namespace}} (the side measured), {{blue_namespace}}, {{green_namespace}}, {{app}}, {{version}}. */
 export function renderTemplate(template: string, vars: Record<string, string>): string {
-  return template.replace(/\{\{\s*([a-z_]+)\s*\}\}/g, (whole, key: string) => (Object.hasOwn(vars, key) ? vars[key] : whole));
+  return template.replace(/\{\{\s*([a-z_]+)\s*\}\}/g, (whole, key: string) =>
+    Object.hasOwn(vars, key) ? vars[key] : whole,
+  );
 }
 
 const PROMQL_ESCAPES: Record<string, string> = { '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
@@ -27,7 +29,10 @@ const PROMQL_ESCAPES: Record<string, string> = { '\\': '\\\\', '"': '\\"', '\n':
  * label value. The plan's schema allows template variables only inside such strings.
  */
 export function promqlStringContents(value: string): string {
-  return value.replace(/[\\"\x00-\x1f\x7f]/g, (c) => PROMQL_ESCAPES[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return value.replace(
+    /[\\"\x00-\x1f\x7f]/g,
+    (c) => PROMQL_ESCAPES[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
 }
 
 type SpecOf<K extends MetricProviderKind> = Extract<MetricSpec, { provider?: K }>;
@@ -36,13 +41,21 @@ const renderers: { [K in MetricProviderKind]: (m: SpecOf<K>, vars: Record<string
   // Escaped even though the workflow validates its input: a value must never end the string it stands in.
   prometheus: (m, vars) => ({
     name: m.name,
-    promql: renderTemplate(m.query, Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, promqlStringContents(v)]))),
+    promql: renderTemplate(
+      m.query,
+      Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, promqlStringContents(v)])),
+    ),
   }),
   // Dimension values go to the API as values, not as text in a query: nothing to escape.
   cloudwatch: (m, vars) => ({
     name: m.name,
     provider: 'cloudwatch',
-    query: { ...m.query, dimensions: Object.fromEntries(Object.entries(m.query.dimensions ?? {}).map(([k, v]) => [k, renderTemplate(v, vars)])) },
+    query: {
+      ...m.query,
+      dimensions: Object.fromEntries(
+        Object.entries(m.query.dimensions ?? {}).map(([k, v]) => [k, renderTemplate(v, vars)]),
+      ),
+    },
   }),
 };
 
@@ -57,4 +70,5 @@ export function templatedTexts(m: MetricSpec): string[] {
 }
 
 /** The PromQL of a Prometheus query (undefined for another provider's). */
-export const promqlOf = (q: MetricQuery): string | undefined => (providerOf(q) === 'prometheus' ? (q as QueryOf<'prometheus'>).promql : undefined);
+export const promqlOf = (q: MetricQuery): string | undefined =>
+  providerOf(q) === 'prometheus' ? (q as QueryOf<'prometheus'>).promql : undefined;

@@ -29,7 +29,11 @@ function resolvedPath(plan: unknown, path: readonly PropertyKey[]): PropertyKey[
 }
 
 /** The first place two JSON values differ (undefined and absent are the same), or undefined. */
-function firstDifference(expected: unknown, actual: unknown, path: (string | number)[] = []): { path: (string | number)[]; expected: unknown; actual: unknown } | undefined {
+function firstDifference(
+  expected: unknown,
+  actual: unknown,
+  path: (string | number)[] = [],
+): { path: (string | number)[]; expected: unknown; actual: unknown } | undefined {
   if (Array.isArray(expected) && Array.isArray(actual)) {
     for (let i = 0; i < Math.max(expected.length, actual.length); i++) {
       const d = firstDifference(expected[i], actual[i], [...path, i]);
@@ -54,12 +58,18 @@ export function resolvedPlanProblems(plan: unknown): string[] {
   if (!result.success) {
     return result.error.issues.map((i) => {
       const where = fieldPath(['plan', ...resolvedPath(plan, i.path)]);
-      const message = i.code === 'unrecognized_keys' ? `has unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}` : i.message;
+      const message =
+        i.code === 'unrecognized_keys'
+          ? `has unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}`
+          : i.message;
       return `${where} ${message}`;
     });
   }
   // A duration written as "15m" where milliseconds belong, a document key where its `Ms` form belongs.
   const d = firstDifference(toReleasePlan(result.data), plan);
-  return d ? [`${fieldPath(['plan', ...d.path])} must be ${d.expected === undefined ? 'absent' : JSON.stringify(d.expected)} in a resolved plan (got ${JSON.stringify(d.actual) ?? 'nothing'})`] : [];
+  return d
+    ? [
+        `${fieldPath(['plan', ...d.path])} must be ${d.expected === undefined ? 'absent' : JSON.stringify(d.expected)} in a resolved plan (got ${JSON.stringify(d.actual) ?? 'nothing'})`,
+      ]
+    : [];
 }
-

@@ -11,8 +11,16 @@ import { METRIC_PROVIDERS, ROUTER_KINDS, type MetricProviderKind, type ReleasePl
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 /** Upper bounds: a typo ("24d" for "24h", "1e20" ms) must not become a timer nobody can wait out or a date that cannot be written. */
-export const DURATION_MAX = { approval: 7 * DAY, watch: 24 * HOUR, retention: 30 * DAY, timeout: 24 * HOUR, freshness: 7 * DAY, analysisInterval: HOUR };
-const days = (ms: number) => (ms % DAY === 0 && ms > DAY ? `${ms / DAY}d` : ms % HOUR === 0 ? `${ms / HOUR}h` : `${ms / 1000}s`);
+export const DURATION_MAX = {
+  approval: 7 * DAY,
+  watch: 24 * HOUR,
+  retention: 30 * DAY,
+  timeout: 24 * HOUR,
+  freshness: 7 * DAY,
+  analysisInterval: HOUR,
+};
+const days = (ms: number) =>
+  ms % DAY === 0 && ms > DAY ? `${ms / DAY}d` : ms % HOUR === 0 ? `${ms / HOUR}h` : `${ms / 1000}s`;
 const tooLong = (raw: unknown, max: number) => `must be at most ${days(max)} (got ${JSON.stringify(raw)})`;
 
 /** Every duration field and its minimum in ms: the JSON Schema generator (json-schema.ts) describes them. */
@@ -20,40 +28,72 @@ export const durationFields = z.registry<{ minMs: number }>();
 
 // approval.timeout (written without a bound) is bounded in the refinement below.
 const duration = (min: number, max = Number.POSITIVE_INFINITY) =>
-  z.union([z.string(), z.number()]).transform((raw, ctx) => {
-    const ms = parseDuration(raw);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `must be a duration like "15m", "24h", "90s" or milliseconds (got ${JSON.stringify(raw)})` });
-      return z.NEVER;
-    }
-    if (ms < min) {
-      ctx.addIssue({ code: 'custom', message: `must be at least ${min / 1000}s (got ${JSON.stringify(raw)})` });
-      return z.NEVER;
-    }
-    if (!(ms <= max)) {
-      ctx.addIssue({ code: 'custom', message: tooLong(raw, max) });
-      return z.NEVER;
-    }
-    return ms;
-  }).register(durationFields, { minMs: min });
+  z
+    .union([z.string(), z.number()])
+    .transform((raw, ctx) => {
+      const ms = parseDuration(raw);
+      if (ms === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be a duration like "15m", "24h", "90s" or milliseconds (got ${JSON.stringify(raw)})`,
+        });
+        return z.NEVER;
+      }
+      if (ms < min) {
+        ctx.addIssue({ code: 'custom', message: `must be at least ${min / 1000}s (got ${JSON.stringify(raw)})` });
+        return z.NEVER;
+      }
+      if (!(ms <= max)) {
+        ctx.addIssue({ code: 'custom', message: tooLong(raw, max) });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .register(durationFields, { minMs: min });
 
 // Each identifier is checked against the rule of the system that will receive it, so a bad one is
 // refused here rather than by Kubernetes or RDS in the middle of a release (or of an emergency).
-const name = z.string().max(63, 'must be at most 63 characters (a DNS label)').regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a lowercase DNS label (a-z, 0-9, -)');
+const name = z
+  .string()
+  .max(63, 'must be at most 63 characters (a DNS label)')
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a lowercase DNS label (a-z, 0-9, -)');
 /** Services are Kubernetes Services as well as Deployments: DNS-1035, so a letter first. */
-const serviceName = z.string().max(63, 'must be at most 63 characters (a DNS label)').regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, 'must be a lowercase DNS-1035 label (a letter first, then a-z, 0-9, -)');
+const serviceName = z
+  .string()
+  .max(63, 'must be at most 63 characters (a DNS label)')
+  .regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, 'must be a lowercase DNS-1035 label (a letter first, then a-z, 0-9, -)');
 const nonEmpty = z.string().min(1, 'must not be empty');
-const hostname = z.string().max(253, 'must be at most 253 characters').regex(/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'must be a lowercase DNS name');
+const hostname = z
+  .string()
+  .max(253, 'must be at most 253 characters')
+  .regex(/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'must be a lowercase DNS name');
 const httpUrl = z.string().refine(isHttpUrl, 'must be an http:// or https:// URL');
 /** RFC 9110 token: what an HTTP header name may be. */
-const headerName = z.string().max(256, 'must be at most 256 characters').regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'must be an HTTP header name (letters, digits and !#$%&\'*+-.^_`|~)');
-const headerValue = z.string().max(4096, 'must be at most 4096 characters').regex(/^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/, 'must be printable ASCII without leading or trailing spaces');
+const headerName = z
+  .string()
+  .max(256, 'must be at most 256 characters')
+  .regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, "must be an HTTP header name (letters, digits and !#$%&'*+-.^_`|~)");
+const headerValue = z
+  .string()
+  .max(4096, 'must be at most 4096 characters')
+  .regex(/^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/, 'must be printable ASCII without leading or trailing spaces');
 /** RDS: letters, digits and single hyphens, a letter first, no trailing hyphen (instances 63, snapshots 255). */
-const rdsId = (max: number) => z.string().max(max, `must be at most ${max} characters (an RDS identifier)`)
-  .regex(/^[A-Za-z](-?[A-Za-z0-9])*$/, 'must be an RDS identifier: a letter first, then letters, digits and single hyphens, not ending in a hyphen');
+const rdsId = (max: number) =>
+  z
+    .string()
+    .max(max, `must be at most ${max} characters (an RDS identifier)`)
+    .regex(
+      /^[A-Za-z](-?[A-Za-z0-9])*$/,
+      'must be an RDS identifier: a letter first, then letters, digits and single hyphens, not ending in a hyphen',
+    );
 /** Kubernetes Secret data keys. */
-const secretKey = z.string().max(253, 'must be at most 253 characters').regex(/^[-._a-zA-Z0-9]+$/, 'must be a Secret key (letters, digits, "-", "_", ".")');
-const bucket = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name (3-63 characters: a-z, 0-9, ".", "-")');
+const secretKey = z
+  .string()
+  .max(253, 'must be at most 253 characters')
+  .regex(/^[-._a-zA-Z0-9]+$/, 'must be a Secret key (letters, digits, "-", "_", ".")');
+const bucket = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name (3-63 characters: a-z, 0-9, ".", "-")');
 /** The form of a key (also in the JSON Schema); whether it is a sound ed25519 point is checked below. */
 const publicKeyText = z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'must be a base64 ed25519 public key (32 bytes)');
 /** A kind from a registry's list; the message names every known one (a typo is refused, never mapped). */
@@ -67,11 +107,29 @@ const check = z.discriminatedUnion('kind', [
   z.strictObject({ name: nonEmpty, group, kind: z.literal('postgres') }),
   z.strictObject({ name: nonEmpty, group, kind: z.literal('redis') }),
   z.strictObject({ name: nonEmpty, group, kind: z.literal('s3-bucket'), bucket: nonEmpty }),
-  z.strictObject({ name: nonEmpty, group, kind: z.literal('tls-certificate'), host: nonEmpty, port, minValidDays: z.number().min(0) }),
-  z.strictObject({ name: nonEmpty, group, kind: z.literal('waf'), webAclName: nonEmpty, webAclId: nonEmpty.optional(), scope: z.enum(['REGIONAL', 'CLOUDFRONT']) }),
   z.strictObject({
-    name: nonEmpty, group, kind: z.literal('security-groups'),
-    groupIds: z.array(nonEmpty).optional(), tag: z.strictObject({ key: nonEmpty, value: nonEmpty }).optional(), allowedPorts: z.array(port),
+    name: nonEmpty,
+    group,
+    kind: z.literal('tls-certificate'),
+    host: nonEmpty,
+    port,
+    minValidDays: z.number().min(0),
+  }),
+  z.strictObject({
+    name: nonEmpty,
+    group,
+    kind: z.literal('waf'),
+    webAclName: nonEmpty,
+    webAclId: nonEmpty.optional(),
+    scope: z.enum(['REGIONAL', 'CLOUDFRONT']),
+  }),
+  z.strictObject({
+    name: nonEmpty,
+    group,
+    kind: z.literal('security-groups'),
+    groupIds: z.array(nonEmpty).optional(),
+    tag: z.strictObject({ key: nonEmpty, value: nonEmpty }).optional(),
+    allowedPorts: z.array(port),
   }),
   z.strictObject({ name: nonEmpty, group, kind: z.literal('http'), url: httpUrl }),
   z.strictObject({ name: nonEmpty, group, kind: z.literal('elasticsearch'), url: httpUrl }),
@@ -89,53 +147,93 @@ const metricBase = {
   unit: z.string().optional(),
   healthy: z.strictObject({ max: z.number().optional(), min: z.number().optional() }).optional(),
   rollback: z.strictObject({ above: z.number().optional(), below: z.number().optional() }).optional(),
-  compareToStable: z.strictObject({ maxIncrease: z.number().min(0).optional(), maxDecrease: z.number().min(0).optional() }).optional(),
+  compareToStable: z
+    .strictObject({ maxIncrease: z.number().min(0).optional(), maxDecrease: z.number().min(0).optional() })
+    .optional(),
 };
 
 // CloudWatch's own limits (PutMetricData / GetMetricData), so a typo is refused here, not mid-canary.
-const cloudwatchText = (max: number) => z.string().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+const cloudwatchText = (max: number) =>
+  z.string().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 /** The statistics GetMetricData takes: the five basic ones, IQM, and percentile / trimmed forms (p99, p99.9, tm90, TM(10%:90%)). */
-const CLOUDWATCH_STAT = /^(SampleCount|Average|Sum|Minimum|Maximum|IQM|(p|tm|wm|tc|ts)(100|\d{1,2}(\.\d{1,10})?)|(TM|WM|TC|TS|PR)\(\d*(\.\d+)?%?:\d*(\.\d+)?%?\))$/;
+const CLOUDWATCH_STAT =
+  /^(SampleCount|Average|Sum|Minimum|Maximum|IQM|(p|tm|wm|tc|ts)(100|\d{1,2}(\.\d{1,10})?)|(TM|WM|TC|TS|PR)\(\d*(\.\d+)?%?:\d*(\.\d+)?%?\))$/;
 const cloudwatchQuery = z.strictObject({
   namespace: cloudwatchText(255).regex(/^[^:]/, 'must not start with ":"'),
   metricName: cloudwatchText(255),
   // A map, as dimensions are written in CloudFormation and Terraform; no name twice by construction.
-  dimensions: z.record(cloudwatchText(255), cloudwatchText(1024))
-    .refine((d) => Object.keys(d).length <= 30, 'must have at most 30 dimensions').optional(),
-  stat: z.string().regex(CLOUDWATCH_STAT, 'must be a CloudWatch statistic: SampleCount, Average, Sum, Minimum, Maximum, IQM, or a percentile like p99 / tm90'),
-  period: z.number().int('must be whole seconds').min(1).max(86_400)
-    .refine((p) => [1, 5, 10, 30].includes(p) || p % 60 === 0, 'must be 1, 5, 10, 30 or a multiple of 60 seconds (what CloudWatch stores)'),
+  dimensions: z
+    .record(cloudwatchText(255), cloudwatchText(1024))
+    .refine((d) => Object.keys(d).length <= 30, 'must have at most 30 dimensions')
+    .optional(),
+  stat: z
+    .string()
+    .regex(
+      CLOUDWATCH_STAT,
+      'must be a CloudWatch statistic: SampleCount, Average, Sum, Minimum, Maximum, IQM, or a percentile like p99 / tm90',
+    ),
+  period: z
+    .number()
+    .int('must be whole seconds')
+    .min(1)
+    .max(86_400)
+    .refine(
+      (p) => [1, 5, 10, 30].includes(p) || p % 60 === 0,
+      'must be 1, 5, 10, 30 or a multiple of 60 seconds (what CloudWatch stores)',
+    ),
 });
 
 // One branch per metric provider (METRIC_PROVIDERS); `provider` absent is Prometheus, so plans and
 // the resolved plans of releases recorded before providers existed stay valid and unchanged.
-const metric = z.discriminatedUnion('provider', [
-  z.strictObject({ ...metricBase, provider: z.literal('prometheus').optional(), query: nonEmpty }),
-  z.strictObject({ ...metricBase, provider: z.literal('cloudwatch'), query: cloudwatchQuery }),
-], {
-  error: (iss) => (iss.code === 'invalid_union' && iss.note === 'No matching discriminator'
-    ? `must be a known metric provider: ${METRIC_PROVIDERS.join(', ')} (got ${JSON.stringify((iss.input as { provider?: unknown })?.provider)})`
-    : undefined),
-});
+const metric = z.discriminatedUnion(
+  'provider',
+  [
+    z.strictObject({ ...metricBase, provider: z.literal('prometheus').optional(), query: nonEmpty }),
+    z.strictObject({ ...metricBase, provider: z.literal('cloudwatch'), query: cloudwatchQuery }),
+  ],
+  {
+    error: (iss) =>
+      iss.code === 'invalid_union' && iss.note === 'No matching discriminator'
+        ? `must be a known metric provider: ${METRIC_PROVIDERS.join(', ')} (got ${JSON.stringify((iss.input as { provider?: unknown })?.provider)})`
+        : undefined,
+  },
+);
 // The branches above are exactly METRIC_PROVIDERS: a provider added to one and not the other does not compile.
 type ParsedProvider = NonNullable<z.output<typeof metric>['provider']>;
-const everyProvider: [ParsedProvider] extends [MetricProviderKind] ? ([MetricProviderKind] extends [ParsedProvider] ? true : never) : never = true;
+const everyProvider: [ParsedProvider] extends [MetricProviderKind]
+  ? [MetricProviderKind] extends [ParsedProvider]
+    ? true
+    : never
+  : never = true;
 void everyProvider;
 
 export const planSchema = z
   .strictObject({
     app: name,
-    services: z.array(z.strictObject({ name: serviceName, healthPath: z.string().startsWith('/', 'must start with "/"') })).min(1, 'must list at least one service'),
+    services: z
+      .array(z.strictObject({ name: serviceName, healthPath: z.string().startsWith('/', 'must start with "/"') }))
+      .min(1, 'must list at least one service'),
     environments: z.strictObject({ blue: name, green: name, alternate: z.boolean() }),
     healthUrlTemplate: nonEmpty,
     approval: z.strictObject({
       timeout: duration(1000),
-      requiredRoles: z.array(nonEmpty).min(1, 'must list at least one role: with none, a release would pass the gate unapproved'),
-      approvers: z.array(z.strictObject({ id: nonEmpty, role: nonEmpty, name: z.string().optional(), publicKey: publicKeyText.optional() })),
+      requiredRoles: z
+        .array(nonEmpty)
+        .min(1, 'must list at least one role: with none, a release would pass the gate unapproved'),
+      approvers: z.array(
+        z.strictObject({
+          id: nonEmpty,
+          role: nonEmpty,
+          name: z.string().optional(),
+          publicKey: publicKeyText.optional(),
+        }),
+      ),
       // Decisions are signed unless allowUnsigned; requireSignatures is read only to catch old plans.
       requireSignatures: z.boolean().optional(),
       allowUnsigned: z.boolean().optional(),
-      operators: z.array(z.strictObject({ id: nonEmpty, name: z.string().optional(), publicKey: publicKeyText })).optional(),
+      operators: z
+        .array(z.strictObject({ id: nonEmpty, name: z.string().optional(), publicKey: publicKeyText }))
+        .optional(),
     }),
     preflight: z.strictObject({ freshness: duration(1000, DURATION_MAX.freshness), checks: z.array(check) }),
     green: z.strictObject({ readyTimeout: duration(1000, DURATION_MAX.timeout) }),
@@ -152,7 +250,18 @@ export const planSchema = z
       entryService: serviceName,
     }),
     canary: z.strictObject({
-      steps: z.array(z.strictObject({ weight: z.number().int('must be a whole percentage').min(1, { error: weightRange }).max(100, { error: weightRange }), watch: duration(1000, DURATION_MAX.watch) })).min(1, 'must have at least one step'),
+      steps: z
+        .array(
+          z.strictObject({
+            weight: z
+              .number()
+              .int('must be a whole percentage')
+              .min(1, { error: weightRange })
+              .max(100, { error: weightRange }),
+            watch: duration(1000, DURATION_MAX.watch),
+          }),
+        )
+        .min(1, 'must have at least one step'),
       analysisInterval: duration(1000, DURATION_MAX.analysisInterval),
       inconclusiveLimit: z.number().int().min(1),
       onInconclusive: z.enum(['pause', 'rollback']),
@@ -164,9 +273,13 @@ export const planSchema = z
     rollback: z.strictObject({ blueReadyTimeout: duration(1000, DURATION_MAX.timeout) }),
     database: z.strictObject({
       // The emergency snapshot is `<snapshotPrefix>-<yyyymmddThhmmssz>` (17 more characters).
-      instance: rdsId(63), backupSnapshot: rdsId(255), restoredInstance: rdsId(63), snapshotPrefix: rdsId(255 - 17),
+      instance: rdsId(63),
+      backupSnapshot: rdsId(255),
+      restoredInstance: rdsId(63),
+      snapshotPrefix: rdsId(255 - 17),
       // Real RDS snapshots and restores take tens of minutes; more than a day means something is stuck.
-      snapshotTimeout: duration(60_000, DURATION_MAX.timeout), restoreTimeout: duration(60_000, DURATION_MAX.timeout),
+      snapshotTimeout: duration(60_000, DURATION_MAX.timeout),
+      restoreTimeout: duration(60_000, DURATION_MAX.timeout),
       connectionSecret: z.strictObject({ name, key: secretKey }),
     }),
     notifications: z.strictObject({
@@ -180,54 +293,117 @@ export const planSchema = z
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
     plan.canary.steps.forEach((step, i) => {
       const prev = plan.canary.steps[i - 1];
-      if (prev && step.weight <= prev.weight) issue(['canary', 'steps', i, 'weight'], `must be greater than the previous step's ${prev.weight}`);
+      if (prev && step.weight <= prev.weight)
+        issue(['canary', 'steps', i, 'weight'], `must be greater than the previous step's ${prev.weight}`);
     });
-    dupes(plan.services.map((s) => s.name)).forEach((i) => issue(['services', i, 'name'], `duplicates service "${plan.services[i].name}"`));
+    dupes(plan.services.map((s) => s.name)).forEach((i) =>
+      issue(['services', i, 'name'], `duplicates service "${plan.services[i].name}"`),
+    );
     if (!plan.services.some((s) => s.name === plan.traffic.entryService)) {
-      issue(['traffic', 'entryService'], `names unknown service "${plan.traffic.entryService}" (known: ${plan.services.map((s) => s.name).join(', ')})`);
+      issue(
+        ['traffic', 'entryService'],
+        `names unknown service "${plan.traffic.entryService}" (known: ${plan.services.map((s) => s.name).join(', ')})`,
+      );
     }
-    if (plan.environments.blue === plan.environments.green) issue(['environments', 'green'], 'must differ from environments.blue');
+    if (plan.environments.blue === plan.environments.green)
+      issue(['environments', 'green'], 'must differ from environments.blue');
     if (plan.environments.alternate) {
       for (const key of ['blueDestination', 'greenDestination'] as const) {
-        if (!followsNamespace(plan.traffic[key])) issue(['traffic', key], `must contain {{namespace}} when environments.alternate is true: the two namespaces take turns as blue and green (got "${plan.traffic[key]}")`);
+        if (!followsNamespace(plan.traffic[key]))
+          issue(
+            ['traffic', key],
+            `must contain {{namespace}} when environments.alternate is true: the two namespaces take turns as blue and green (got "${plan.traffic[key]}")`,
+          );
       }
     }
-    const pageNamespace = serviceRef(renderDestination(plan.traffic.maintenanceDestination, plan.traffic.namespace), plan.traffic.namespace).namespace;
+    const pageNamespace = serviceRef(
+      renderDestination(plan.traffic.maintenanceDestination, plan.traffic.namespace),
+      plan.traffic.namespace,
+    ).namespace;
     if (pageNamespace === plan.environments.blue || pageNamespace === plan.environments.green) {
-      issue(['traffic', 'maintenanceDestination'], `must not be in the blue or green namespace ("${pageNamespace}"): both are deleted in turn, and the page must outlive them`);
+      issue(
+        ['traffic', 'maintenanceDestination'],
+        `must not be in the blue or green namespace ("${pageNamespace}"): both are deleted in turn, and the page must outlive them`,
+      );
     }
     if (plan.traffic.namespace === plan.environments.blue || plan.traffic.namespace === plan.environments.green) {
-      issue(['traffic', 'namespace'], `must not be the blue or green namespace ("${plan.traffic.namespace}"): the release deletes green on rollback and blue after the retention window, and the route with it`);
+      issue(
+        ['traffic', 'namespace'],
+        `must not be the blue or green namespace ("${plan.traffic.namespace}"): the release deletes green on rollback and blue after the retention window, and the route with it`,
+      );
     }
-    dupes(plan.approval.approvers.map((a) => a.id)).forEach((i) => issue(['approval', 'approvers', i, 'id'], `duplicates approver id "${plan.approval.approvers[i].id}"`));
-    dupes(plan.approval.requiredRoles).forEach((i) => issue(['approval', 'requiredRoles', i], `duplicates role "${plan.approval.requiredRoles[i]}"`));
+    dupes(plan.approval.approvers.map((a) => a.id)).forEach((i) =>
+      issue(['approval', 'approvers', i, 'id'], `duplicates approver id "${plan.approval.approvers[i].id}"`),
+    );
+    dupes(plan.approval.requiredRoles).forEach((i) =>
+      issue(['approval', 'requiredRoles', i], `duplicates role "${plan.approval.requiredRoles[i]}"`),
+    );
     plan.approval.requiredRoles.forEach((role, i) => {
-      if (!plan.approval.approvers.some((a) => a.role === role)) issue(['approval', 'requiredRoles', i], `role "${role}" has no approver who could give it`);
+      if (!plan.approval.approvers.some((a) => a.role === role))
+        issue(['approval', 'requiredRoles', i], `role "${role}" has no approver who could give it`);
     });
     approvalKeyIssues(plan.approval, issue);
-    const baselines = plan.preflight.checks.map((c, i) => (c.kind === 'release-baseline' ? i : -1)).filter((i) => i >= 0);
-    if (baselines.length === 0) issue(['preflight', 'checks'], 'need a check of kind release-baseline: it stops a release that would deploy over production (green already live, a release in flight, blue missing)');
+    const baselines = plan.preflight.checks
+      .map((c, i) => (c.kind === 'release-baseline' ? i : -1))
+      .filter((i) => i >= 0);
+    if (baselines.length === 0)
+      issue(
+        ['preflight', 'checks'],
+        'need a check of kind release-baseline: it stops a release that would deploy over production (green already live, a release in flight, blue missing)',
+      );
     baselines.forEach((i) => {
-      if (plan.preflight.checks[i].group !== 'infrastructure') issue(['preflight', 'checks', i, 'group'], 'must be infrastructure for a release-baseline check (it runs again when approval comes late)');
+      if (plan.preflight.checks[i].group !== 'infrastructure')
+        issue(
+          ['preflight', 'checks', i, 'group'],
+          'must be infrastructure for a release-baseline check (it runs again when approval comes late)',
+        );
     });
-    dupes(plan.preflight.checks.map((c) => c.name)).forEach((i) => issue(['preflight', 'checks', i, 'name'], `duplicates check "${plan.preflight.checks[i].name}"`));
-    dupes(plan.metrics.map((m) => m.name)).forEach((i) => issue(['metrics', i, 'name'], `duplicates metric "${plan.metrics[i].name}"`));
+    dupes(plan.preflight.checks.map((c) => c.name)).forEach((i) =>
+      issue(['preflight', 'checks', i, 'name'], `duplicates check "${plan.preflight.checks[i].name}"`),
+    );
+    dupes(plan.metrics.map((m) => m.name)).forEach((i) =>
+      issue(['metrics', i, 'name'], `duplicates metric "${plan.metrics[i].name}"`),
+    );
     plan.metrics.forEach((m, i) => {
-      if (!m.healthy && !m.rollback && !m.compareToStable) issue(['metrics', i], 'needs at least one of healthy, rollback or compareToStable');
-      if (m.healthy && m.healthy.max === undefined && m.healthy.min === undefined) issue(['metrics', i, 'healthy'], 'needs max or min');
-      if (m.rollback && m.rollback.above === undefined && m.rollback.below === undefined) issue(['metrics', i, 'rollback'], 'needs above or below');
-      if (!templatedTexts(m).some((t) => t.includes('{{namespace}}')) && (m.compareToStable !== undefined)) {
-        issue(['metrics', i, 'query'], `must contain {{namespace}}${m.provider === 'cloudwatch' ? ' in a dimension value' : ''} to compare canary with stable`);
+      if (!m.healthy && !m.rollback && !m.compareToStable)
+        issue(['metrics', i], 'needs at least one of healthy, rollback or compareToStable');
+      if (m.healthy && m.healthy.max === undefined && m.healthy.min === undefined)
+        issue(['metrics', i, 'healthy'], 'needs max or min');
+      if (m.rollback && m.rollback.above === undefined && m.rollback.below === undefined)
+        issue(['metrics', i, 'rollback'], 'needs above or below');
+      if (!templatedTexts(m).some((t) => t.includes('{{namespace}}')) && m.compareToStable !== undefined) {
+        issue(
+          ['metrics', i, 'query'],
+          `must contain {{namespace}}${m.provider === 'cloudwatch' ? ' in a dimension value' : ''} to compare canary with stable`,
+        );
       }
     });
     const hasTrigger = plan.metrics.some((m) => m.rollback) || plan.canary.healthCheckFailureLimit > 0;
-    if (!hasTrigger) issue(['metrics'], 'need a rollback bound on at least one metric (or canary.healthCheckFailureLimit > 0): the plan has no rollback trigger');
+    if (!hasTrigger)
+      issue(
+        ['metrics'],
+        'need a rollback bound on at least one metric (or canary.healthCheckFailureLimit > 0): the plan has no rollback trigger',
+      );
 
-    if (!(plan.approval.timeout <= DURATION_MAX.approval)) issue(['approval', 'timeout'], `must be at most ${days(DURATION_MAX.approval)} (got ${shown(plan.approval.timeout)})`);
+    if (!(plan.approval.timeout <= DURATION_MAX.approval))
+      issue(
+        ['approval', 'timeout'],
+        `must be at most ${days(DURATION_MAX.approval)} (got ${shown(plan.approval.timeout)})`,
+      );
     if (!plan.healthUrlTemplate.includes('{{namespace}}')) {
-      issue(['healthUrlTemplate'], 'must contain {{namespace}}: without it the health checks of green would probe the same URL as blue\'s, production');
-    } else if (!isHttpUrl(plan.healthUrlTemplate.replace(/\{\{(service|namespace)\}\}/g, 'x').replace(/\{\{path\}\}/g, '/health'))) {
-      issue(['healthUrlTemplate'], 'must be an http:// or https:// URL once {{service}}, {{namespace}} and {{path}} are filled in');
+      issue(
+        ['healthUrlTemplate'],
+        "must contain {{namespace}}: without it the health checks of green would probe the same URL as blue's, production",
+      );
+    } else if (
+      !isHttpUrl(
+        plan.healthUrlTemplate.replace(/\{\{(service|namespace)\}\}/g, 'x').replace(/\{\{path\}\}/g, '/health'),
+      )
+    ) {
+      issue(
+        ['healthUrlTemplate'],
+        'must be an http:// or https:// URL once {{service}}, {{namespace}} and {{path}} are filled in',
+      );
     }
     plan.metrics.forEach((m, i) => {
       if (m.provider === 'cloudwatch') {
@@ -244,7 +420,10 @@ export const planSchema = z
     const history = worstCaseHistoryEvents(toReleasePlan(plan));
     if (history.events > HISTORY_EVENT_BUDGET) {
       const shortest = shortestIntervalMs(toReleasePlan(plan));
-      issue(['canary', 'analysisInterval'], `${formatDuration(plan.canary.analysisInterval)} gives ${history.analyses} analyses over the canary and full-switch watches, a worst-case workflow history of ${history.events} events (more than ${HISTORY_EVENT_BUDGET}): ${shortest ? `make it at least ${formatDuration(shortest)} or shorten the watches` : 'shorten the watches, or use fewer steps and checks'}`);
+      issue(
+        ['canary', 'analysisInterval'],
+        `${formatDuration(plan.canary.analysisInterval)} gives ${history.analyses} analyses over the canary and full-switch watches, a worst-case workflow history of ${history.events} events (more than ${HISTORY_EVENT_BUDGET}): ${shortest ? `make it at least ${formatDuration(shortest)} or shorten the watches` : 'shorten the watches, or use fewer steps and checks'}`,
+      );
     }
   });
 
@@ -262,7 +441,8 @@ function isHttpUrl(text: string): boolean {
 /** What a metric query may fill in (decisions.ts metricQueries). */
 export const QUERY_VARIABLES = ['namespace', 'blue_namespace', 'green_namespace', 'app', 'version'];
 
-const unknownVariable = (v: string) => `uses unknown template variable {{${v}}} (known: ${QUERY_VARIABLES.map((k) => `{{${k}}}`).join(', ')})`;
+const unknownVariable = (v: string) =>
+  `uses unknown template variable {{${v}}} (known: ${QUERY_VARIABLES.map((k) => `{{${k}}}`).join(', ')})`;
 
 /** A CloudWatch dimension value's {{variables}} must be known ones (values are sent as values: no quoting rule). */
 export function templateVariableProblem(text: string): string | undefined {
@@ -291,27 +471,39 @@ export function queryTemplateProblem(query: string): string | undefined {
   }
   for (const m of query.matchAll(/\{\{\s*([a-z_]+)\s*\}\}/g)) {
     if (!QUERY_VARIABLES.includes(m[1])) return unknownVariable(m[1]);
-    if (!inDoubleQuotes[m.index]) return `uses {{${m[1]}}} outside a "double-quoted" string: template values may only be label values, e.g. namespace="{{namespace}}"`;
+    if (!inDoubleQuotes[m.index])
+      return `uses {{${m[1]}}} outside a "double-quoted" string: template values may only be label values, e.g. namespace="{{namespace}}"`;
   }
   return undefined;
 }
 
 /** A rollback bound inside the healthy range would roll back a release the plan calls healthy. */
-function thresholdContradictions(m: { healthy?: { max?: number; min?: number }; rollback?: { above?: number; below?: number } }): [string[], string][] {
+function thresholdContradictions(m: {
+  healthy?: { max?: number; min?: number };
+  rollback?: { above?: number; below?: number };
+}): [string[], string][] {
   const out: [string[], string][] = [];
   const h = m.healthy ?? {};
   const r = m.rollback ?? {};
-  if (h.min !== undefined && h.max !== undefined && h.min > h.max) out.push([['healthy', 'min'], `must not be above healthy.max ${h.max}: no value would be healthy`]);
-  if (r.above !== undefined && r.below !== undefined && r.below >= r.above) out.push([['rollback', 'below'], `must be below rollback.above ${r.above}: every value would roll back`]);
+  if (h.min !== undefined && h.max !== undefined && h.min > h.max)
+    out.push([['healthy', 'min'], `must not be above healthy.max ${h.max}: no value would be healthy`]);
+  if (r.above !== undefined && r.below !== undefined && r.below >= r.above)
+    out.push([['rollback', 'below'], `must be below rollback.above ${r.above}: every value would roll back`]);
   for (const bound of [h.max, h.min]) {
     if (r.above !== undefined && bound !== undefined && r.above < bound) {
-      out.push([['rollback', 'above'], `must not be below the healthy bound ${bound}: a value the plan calls healthy would roll back`]);
+      out.push([
+        ['rollback', 'above'],
+        `must not be below the healthy bound ${bound}: a value the plan calls healthy would roll back`,
+      ]);
       break;
     }
   }
   for (const bound of [h.min, h.max]) {
     if (r.below !== undefined && bound !== undefined && r.below > bound) {
-      out.push([['rollback', 'below'], `must not be above the healthy bound ${bound}: a value the plan calls healthy would roll back`]);
+      out.push([
+        ['rollback', 'below'],
+        `must not be above the healthy bound ${bound}: a value the plan calls healthy would roll back`,
+      ]);
       break;
     }
   }
@@ -321,30 +513,59 @@ function thresholdContradictions(m: { healthy?: { max?: number; min?: number }; 
 type ApprovalSection = z.output<typeof planSchema>['approval'];
 
 /** Signed by default; sound keys only; one key per person (three roles need three people). */
-function approvalKeyIssues(approval: ApprovalSection, issue: (path: (string | number)[], message: string) => void): void {
+function approvalKeyIssues(
+  approval: ApprovalSection,
+  issue: (path: (string | number)[], message: string) => void,
+): void {
   const unsigned = approval.allowUnsigned === true;
-  if (approval.requireSignatures === true && unsigned) issue(['approval', 'allowUnsigned'], 'contradicts approval.requireSignatures: true; remove one of them');
+  if (approval.requireSignatures === true && unsigned)
+    issue(['approval', 'allowUnsigned'], 'contradicts approval.requireSignatures: true; remove one of them');
   if (approval.requireSignatures === false && !unsigned) {
-    issue(['approval', 'requireSignatures'], 'false no longer turns signatures off: decisions are signed by default; remove it, or set approval.allowUnsigned: true to run without signatures');
+    issue(
+      ['approval', 'requireSignatures'],
+      'false no longer turns signatures off: decisions are signed by default; remove it, or set approval.allowUnsigned: true to run without signatures',
+    );
   }
   const people = [
-    ...approval.approvers.map((a, i) => ({ id: a.id, publicKey: a.publicKey, path: ['approval', 'approvers', i] as (string | number)[] })),
-    ...(approval.operators ?? []).map((o, i) => ({ id: o.id, publicKey: o.publicKey as string | undefined, path: ['approval', 'operators', i] as (string | number)[] })),
+    ...approval.approvers.map((a, i) => ({
+      id: a.id,
+      publicKey: a.publicKey,
+      path: ['approval', 'approvers', i] as (string | number)[],
+    })),
+    ...(approval.operators ?? []).map((o, i) => ({
+      id: o.id,
+      publicKey: o.publicKey as string | undefined,
+      path: ['approval', 'operators', i] as (string | number)[],
+    })),
   ];
   people.forEach((p, i) => {
     if (p.publicKey === undefined) {
-      if (!unsigned) issue([...p.path, 'publicKey'], 'is required: decisions are signed (make one with "hwayo-release keys generate"), unless approval.allowUnsigned is true');
+      if (!unsigned)
+        issue(
+          [...p.path, 'publicKey'],
+          'is required: decisions are signed (make one with "hwayo-release keys generate"), unless approval.allowUnsigned is true',
+        );
       return;
     }
     const problem = publicKeyProblem(p.publicKey);
     if (problem) issue([...p.path, 'publicKey'], problem);
     const first = people.findIndex((q) => q.publicKey === p.publicKey);
-    if (first !== i) issue([...p.path, 'publicKey'], `is also the key of "${people[first].id}": each approver and operator needs their own key (separation of duties)`);
+    if (first !== i)
+      issue(
+        [...p.path, 'publicKey'],
+        `is also the key of "${people[first].id}": each approver and operator needs their own key (separation of duties)`,
+      );
   });
   (approval.operators ?? []).forEach((o, i) => {
-    if (approval.approvers.some((a) => a.id === o.id)) issue(['approval', 'operators', i, 'id'], `"${o.id}" is already an approver (approvers may send controls; list each person once)`);
+    if (approval.approvers.some((a) => a.id === o.id))
+      issue(
+        ['approval', 'operators', i, 'id'],
+        `"${o.id}" is already an approver (approvers may send controls; list each person once)`,
+      );
   });
-  dupes((approval.operators ?? []).map((o) => o.id)).forEach((i) => issue(['approval', 'operators', i, 'id'], `duplicates operator id "${approval.operators![i].id}"`));
+  dupes((approval.operators ?? []).map((o) => o.id)).forEach((i) =>
+    issue(['approval', 'operators', i, 'id'], `duplicates operator id "${approval.operators![i].id}"`),
+  );
 }
 
 function dupes(values: string[]): number[] {
@@ -362,8 +583,12 @@ export function toReleasePlan(p: Parsed): ReleasePlan {
     environments: p.environments,
     healthUrlTemplate: p.healthUrlTemplate,
     approval: {
-      timeoutMs: p.approval.timeout, requiredRoles: p.approval.requiredRoles, approvers: p.approval.approvers,
-      requireSignatures: p.approval.allowUnsigned !== true, allowUnsigned: p.approval.allowUnsigned === true, operators: p.approval.operators ?? [],
+      timeoutMs: p.approval.timeout,
+      requiredRoles: p.approval.requiredRoles,
+      approvers: p.approval.approvers,
+      requireSignatures: p.approval.allowUnsigned !== true,
+      allowUnsigned: p.approval.allowUnsigned === true,
+      operators: p.approval.operators ?? [],
     },
     preflight: { freshnessMs: p.preflight.freshness, checks: p.preflight.checks },
     green: { readyTimeoutMs: p.green.readyTimeout },
@@ -380,8 +605,12 @@ export function toReleasePlan(p: Parsed): ReleasePlan {
     retention: { blueKeepMs: p.retention.blueKeep },
     rollback: { blueReadyTimeoutMs: p.rollback.blueReadyTimeout },
     database: {
-      instance: p.database.instance, backupSnapshot: p.database.backupSnapshot, restoredInstance: p.database.restoredInstance,
-      snapshotPrefix: p.database.snapshotPrefix, snapshotTimeoutMs: p.database.snapshotTimeout, restoreTimeoutMs: p.database.restoreTimeout,
+      instance: p.database.instance,
+      backupSnapshot: p.database.backupSnapshot,
+      restoredInstance: p.database.restoredInstance,
+      snapshotPrefix: p.database.snapshotPrefix,
+      snapshotTimeoutMs: p.database.snapshotTimeout,
+      restoreTimeoutMs: p.database.restoreTimeout,
       connectionSecret: p.database.connectionSecret,
     },
     notifications: p.notifications,
@@ -391,5 +620,8 @@ export function toReleasePlan(p: Parsed): ReleasePlan {
 
 /** `a.b[2].c` from a zod path. */
 export function fieldPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), '');
+  return path.reduce<string>(
+    (acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)),
+    '',
+  );
 }

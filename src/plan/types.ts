@@ -34,8 +34,22 @@ export type PreflightCheck =
   | { name: string; group: PreflightGroup; kind: 'redis' }
   | { name: string; group: PreflightGroup; kind: 's3-bucket'; bucket: string }
   | { name: string; group: PreflightGroup; kind: 'tls-certificate'; host: string; port: number; minValidDays: number }
-  | { name: string; group: PreflightGroup; kind: 'waf'; webAclName: string; webAclId?: string; scope: 'REGIONAL' | 'CLOUDFRONT' }
-  | { name: string; group: PreflightGroup; kind: 'security-groups'; groupIds?: string[]; tag?: { key: string; value: string }; allowedPorts: number[] }
+  | {
+      name: string;
+      group: PreflightGroup;
+      kind: 'waf';
+      webAclName: string;
+      webAclId?: string;
+      scope: 'REGIONAL' | 'CLOUDFRONT';
+    }
+  | {
+      name: string;
+      group: PreflightGroup;
+      kind: 'security-groups';
+      groupIds?: string[];
+      tag?: { key: string; value: string };
+      allowedPorts: number[];
+    }
   | { name: string; group: PreflightGroup; kind: 'http'; url: string }
   | { name: string; group: PreflightGroup; kind: 'elasticsearch'; url: string }
   | { name: string; group: PreflightGroup; kind: 'prometheus-targets' }

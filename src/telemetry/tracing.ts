@@ -10,7 +10,11 @@ import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry/lib/client';
-import { makeWorkflowExporter, OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor } from '@temporalio/interceptors-opentelemetry/lib/worker';
+import {
+  makeWorkflowExporter,
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+} from '@temporalio/interceptors-opentelemetry/lib/worker';
 import type { OpenTelemetrySinks } from '@temporalio/interceptors-opentelemetry/lib/workflow/definitions';
 import type { Context as ActivityContext } from '@temporalio/activity';
 import type { ActivityInterceptors, InjectedSinks } from '@temporalio/worker';
@@ -40,7 +44,8 @@ export function tracesUrl(env: NodeJS.ProcessEnv): string | undefined {
   } catch {
     throw new Error(`${name} must be an http(s) URL such as http://127.0.0.1:4318, got "${base}"`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${name} must be an http(s) URL such as http://127.0.0.1:4318, got "${base}"`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error(`${name} must be an http(s) URL such as http://127.0.0.1:4318, got "${base}"`);
   // The signal-specific variable is the full URL; the general one is a base the path is added to.
   return name === 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT' ? base : `${base.replace(/\/$/, '')}/v1/traces`;
 }
@@ -53,7 +58,10 @@ export function startTracing(env: NodeJS.ProcessEnv, serviceName: string): Traci
   if (active) return active;
   const url = tracesUrl(env);
   if (!url) return undefined;
-  const resource = new Resource({ [ATTR_SERVICE_NAME]: env.OTEL_SERVICE_NAME || serviceName, [ATTR_SERVICE_VERSION]: VERSION });
+  const resource = new Resource({
+    [ATTR_SERVICE_NAME]: env.OTEL_SERVICE_NAME || serviceName,
+    [ATTR_SERVICE_VERSION]: VERSION,
+  });
   const processor = new BatchSpanProcessor(new OTLPTraceExporter({ url }), { scheduledDelayMillis: 1000 });
   const provider = new NodeTracerProvider({ resource, spanProcessors: [processor] });
   provider.register();
@@ -72,9 +80,16 @@ export function clientTracingInterceptors(tracing: Tracing | undefined) {
 }
 
 /** The worker's activity interceptor (RunActivity spans, children of the workflow's StartActivity), when tracing is on. */
-export function activityTracingInterceptors(tracing: Tracing | undefined): ((ctx: ActivityContext) => ActivityInterceptors)[] {
+export function activityTracingInterceptors(
+  tracing: Tracing | undefined,
+): ((ctx: ActivityContext) => ActivityInterceptors)[] {
   if (!tracing) return [];
-  return [(ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })];
+  return [
+    (ctx) => ({
+      inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
+      outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+    }),
+  ];
 }
 
 /**
@@ -82,25 +97,33 @@ export function activityTracingInterceptors(tracing: Tracing | undefined): ((ctx
  * tracing is on, nothing otherwise (the bundle always traces; the worker decides whether it leaves).
  */
 export function workflowTracingSinks(tracing: Tracing | undefined): InjectedSinks<OpenTelemetrySinks> {
-  return { exporter: tracing ? makeWorkflowExporter(tracing.processor, tracing.resource) : { export: { fn: () => undefined } } };
+  return {
+    exporter: tracing ? makeWorkflowExporter(tracing.processor, tracing.resource) : { export: { fn: () => undefined } },
+  };
 }
 
 /**
  * Runs `fn` in a child span of the current one (an activity's RunActivity): a call to another system.
  * Without a registered provider the span is a no-op. A thrown error marks the span failed.
  */
-export async function traced<T>(name: string, attributes: otel.Attributes, fn: (span: otel.Span) => Promise<T>): Promise<T> {
-  return otel.trace.getTracer(TRACER_NAME).startActiveSpan(name, { kind: otel.SpanKind.CLIENT, attributes }, async (span) => {
-    try {
-      return await fn(span);
-    } catch (err) {
-      span.setStatus({ code: otel.SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
-      if (err instanceof Error) span.recordException(err);
-      throw err;
-    } finally {
-      span.end();
-    }
-  });
+export async function traced<T>(
+  name: string,
+  attributes: otel.Attributes,
+  fn: (span: otel.Span) => Promise<T>,
+): Promise<T> {
+  return otel.trace
+    .getTracer(TRACER_NAME)
+    .startActiveSpan(name, { kind: otel.SpanKind.CLIENT, attributes }, async (span) => {
+      try {
+        return await fn(span);
+      } catch (err) {
+        span.setStatus({ code: otel.SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+        if (err instanceof Error) span.recordException(err);
+        throw err;
+      } finally {
+        span.end();
+      }
+    });
 }
 
 /**
@@ -113,7 +136,11 @@ export function tracedAwsClient<C extends { middlewareStack: object }>(client: C
     (next, context) => async (args) => {
       const service = (context.clientName ?? 'AWS').replace(/Client$/, '');
       const operation = (context.commandName ?? 'call').replace(/Command$/, '');
-      return traced(`aws ${service}.${operation}`, { 'rpc.system': 'aws-api', 'rpc.service': service, 'rpc.method': operation }, () => next(args));
+      return traced(
+        `aws ${service}.${operation}`,
+        { 'rpc.system': 'aws-api', 'rpc.service': service, 'rpc.method': operation },
+        () => next(args),
+      );
     },
     { step: 'initialize', name: 'hwayoTracing', override: true },
   );
@@ -121,6 +148,9 @@ export function tracedAwsClient<C extends { middlewareStack: object }>(client: C
 }
 
 type AwsAdd = (
-  middleware: (next: (args: unknown) => Promise<unknown>, context: { clientName?: string; commandName?: string }) => (args: unknown) => Promise<unknown>,
+  middleware: (
+    next: (args: unknown) => Promise<unknown>,
+    context: { clientName?: string; commandName?: string },
+  ) => (args: unknown) => Promise<unknown>,
   options: { step: 'initialize'; name: string; override: boolean },
 ) => void;

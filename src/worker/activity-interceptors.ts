@@ -16,7 +16,8 @@ export function activityMetricsInterceptor(metrics: WorkerMetrics): (ctx: Contex
           end({ result: 'success' });
           if (activityType === 'setTrafficWeight') {
             const weight = (input.args[0] as { greenWeight?: unknown } | undefined)?.greenWeight;
-            if (typeof weight === 'number' && workflowExecution) metrics.canaryWeight.set({ release_id: workflowExecution.workflowId }, weight);
+            if (typeof weight === 'number' && workflowExecution)
+              metrics.canaryWeight.set({ release_id: workflowExecution.workflowId }, weight);
           }
           return result;
         } catch (err) {

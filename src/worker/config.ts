@@ -38,95 +38,168 @@ export class ConfigError extends Error {
 
 /** Every variable the worker reads, with what it is for (also the list docs/operations.md explains). */
 export const VARIABLES = [
-  'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'HWAYO_TASK_QUEUE', 'TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY', 'TEMPORAL_TLS_CA',
-  'TEMPORAL_TLS_SERVER_NAME', 'TEMPORAL_TLS', 'TEMPORAL_API_KEY', 'HWAYO_WORKER_HTTP_HOST', 'HWAYO_WORKER_HTTP_PORT', 'HWAYO_SDK_METRICS_PORT',
-  'HWAYO_SHUTDOWN_GRACE_MS', 'HWAYO_LOG_LEVEL', 'HWAYO_WORKFLOW_BUNDLE', 'HWAYO_CODEC_KEYS',
-  'KUBECONFIG', 'HWAYO_KUBE_IN_CLUSTER', 'HWAYO_FIELD_MANAGER', 'HWAYO_KUBE_ENVIRONMENT_ROLE', 'PROMETHEUS_URL', 'PROMETHEUS_TIMEOUT_MS',
-  'AWS_REGION', 'AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'DATABASE_URL', 'REDIS_URL',
-  'SLACK_WEBHOOK_URL', 'PAGERDUTY_EVENTS_URL', 'PAGERDUTY_ROUTING_KEY', 'SMTP_URL', 'SMTP_FROM', 'HWAYO_TLS_CA_FILE',
-  'HWAYO_EVIDENCE_ROOT', 'HWAYO_EVIDENCE_BUCKET',
-  'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_SERVICE_NAME', 'OTEL_SDK_DISABLED', 'OTEL_TRACES_EXPORTER',
+  'TEMPORAL_ADDRESS',
+  'TEMPORAL_NAMESPACE',
+  'HWAYO_TASK_QUEUE',
+  'TEMPORAL_TLS_CERT',
+  'TEMPORAL_TLS_KEY',
+  'TEMPORAL_TLS_CA',
+  'TEMPORAL_TLS_SERVER_NAME',
+  'TEMPORAL_TLS',
+  'TEMPORAL_API_KEY',
+  'HWAYO_WORKER_HTTP_HOST',
+  'HWAYO_WORKER_HTTP_PORT',
+  'HWAYO_SDK_METRICS_PORT',
+  'HWAYO_SHUTDOWN_GRACE_MS',
+  'HWAYO_LOG_LEVEL',
+  'HWAYO_WORKFLOW_BUNDLE',
+  'HWAYO_CODEC_KEYS',
+  'KUBECONFIG',
+  'HWAYO_KUBE_IN_CLUSTER',
+  'HWAYO_FIELD_MANAGER',
+  'HWAYO_KUBE_ENVIRONMENT_ROLE',
+  'PROMETHEUS_URL',
+  'PROMETHEUS_TIMEOUT_MS',
+  'AWS_REGION',
+  'AWS_ENDPOINT_URL',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'DATABASE_URL',
+  'REDIS_URL',
+  'SLACK_WEBHOOK_URL',
+  'PAGERDUTY_EVENTS_URL',
+  'PAGERDUTY_ROUTING_KEY',
+  'SMTP_URL',
+  'SMTP_FROM',
+  'HWAYO_TLS_CA_FILE',
+  'HWAYO_EVIDENCE_ROOT',
+  'HWAYO_EVIDENCE_BUCKET',
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+  'OTEL_SERVICE_NAME',
+  'OTEL_SDK_DISABLED',
+  'OTEL_TRACES_EXPORTER',
 ] as const;
 const SLACK_CHANNEL_VAR = /^SLACK_WEBHOOK_URL_[A-Z0-9_]+$/;
 
 const optional = (s: z.ZodString) => s.optional();
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 const readableFile = z.string().refine((p) => isReadable(p), { message: 'file does not exist or is not readable' });
-const url = (protocols: string[]) => z.string().refine((v) => {
-  try {
-    return protocols.includes(new URL(v).protocol);
-  } catch {
-    return false;
-  }
-}, { message: `must be a URL (${protocols.join(' or ')})` });
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL (${protocols.join(' or ')})` },
+  );
 const bool = z.enum(['true', 'false']).optional();
 
-const schema = z.object({
-  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'must be host:port').default('localhost:7233'),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-  HWAYO_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
-  TEMPORAL_TLS_CERT: readableFile.optional(),
-  TEMPORAL_TLS_KEY: readableFile.optional(),
-  TEMPORAL_TLS_CA: readableFile.optional(),
-  TEMPORAL_TLS_SERVER_NAME: optional(z.string().min(1)),
-  TEMPORAL_TLS: bool,
-  TEMPORAL_API_KEY: optional(z.string().min(1)),
-  HWAYO_WORKER_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
-  HWAYO_WORKER_HTTP_PORT: port(9464),
-  HWAYO_SDK_METRICS_PORT: port(9465),
-  HWAYO_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
-  HWAYO_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
-  HWAYO_WORKFLOW_BUNDLE: readableFile.optional(),
-  HWAYO_CODEC_KEYS: z.string().optional().superRefine((v, ctx) => {
-    try {
-      parseCodecKeys(v, 'keys');
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: (err as Error).message.replace(/^keys: /, '') });
+const schema = z
+  .object({
+    TEMPORAL_ADDRESS: z
+      .string()
+      .regex(/^[^\s:/]+:\d{1,5}$/, 'must be host:port')
+      .default('localhost:7233'),
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    HWAYO_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
+    TEMPORAL_TLS_CERT: readableFile.optional(),
+    TEMPORAL_TLS_KEY: readableFile.optional(),
+    TEMPORAL_TLS_CA: readableFile.optional(),
+    TEMPORAL_TLS_SERVER_NAME: optional(z.string().min(1)),
+    TEMPORAL_TLS: bool,
+    TEMPORAL_API_KEY: optional(z.string().min(1)),
+    HWAYO_WORKER_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+    HWAYO_WORKER_HTTP_PORT: port(9464),
+    HWAYO_SDK_METRICS_PORT: port(9465),
+    HWAYO_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
+    HWAYO_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+    HWAYO_WORKFLOW_BUNDLE: readableFile.optional(),
+    HWAYO_CODEC_KEYS: z
+      .string()
+      .optional()
+      .superRefine((v, ctx) => {
+        try {
+          parseCodecKeys(v, 'keys');
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message.replace(/^keys: /, '') });
+        }
+      }),
+    KUBECONFIG: readableFile.optional(),
+    HWAYO_KUBE_IN_CLUSTER: bool,
+    HWAYO_FIELD_MANAGER: optional(z.string().min(1)),
+    HWAYO_KUBE_ENVIRONMENT_ROLE: optional(
+      z.string().regex(/^[a-z0-9]([-a-z0-9.:]*[a-z0-9])?$/, 'must be a ClusterRole name'),
+    ),
+    PROMETHEUS_URL: url(['http:', 'https:']).optional(),
+    PROMETHEUS_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
+    AWS_REGION: optional(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as ap-northeast-1')),
+    AWS_ENDPOINT_URL: url(['http:', 'https:']).optional(),
+    AWS_ACCESS_KEY_ID: optional(z.string().min(1)),
+    AWS_SECRET_ACCESS_KEY: optional(z.string().min(1)),
+    DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+    REDIS_URL: url(['redis:', 'rediss:']).optional(),
+    SLACK_WEBHOOK_URL: url(['http:', 'https:']).optional(),
+    PAGERDUTY_EVENTS_URL: url(['http:', 'https:']).optional(),
+    PAGERDUTY_ROUTING_KEY: optional(z.string().min(1)),
+    SMTP_URL: url(['smtp:', 'smtps:']).optional(),
+    SMTP_FROM: optional(z.string().min(3)),
+    HWAYO_TLS_CA_FILE: readableFile.optional(),
+    HWAYO_EVIDENCE_ROOT: z
+      .string()
+      .refine((p) => isDirectory(p), { message: 'must be an existing, readable directory' })
+      .optional(),
+    HWAYO_EVIDENCE_BUCKET: optional(
+      z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
+    ),
+    // Tracing (src/telemetry/tracing.ts): off unless an endpoint is set; spans go over OTLP/HTTP.
+    OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']).optional(),
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url(['http:', 'https:']).optional(),
+    OTEL_SERVICE_NAME: optional(z.string().min(1)),
+    OTEL_SDK_DISABLED: bool,
+    OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none']).optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (!!v.TEMPORAL_TLS_CERT !== !!v.TEMPORAL_TLS_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [v.TEMPORAL_TLS_CERT ? 'TEMPORAL_TLS_KEY' : 'TEMPORAL_TLS_CERT'],
+        message: 'mTLS needs both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY',
+      });
     }
-  }),
-  KUBECONFIG: readableFile.optional(),
-  HWAYO_KUBE_IN_CLUSTER: bool,
-  HWAYO_FIELD_MANAGER: optional(z.string().min(1)),
-  HWAYO_KUBE_ENVIRONMENT_ROLE: optional(z.string().regex(/^[a-z0-9]([-a-z0-9.:]*[a-z0-9])?$/, 'must be a ClusterRole name')),
-  PROMETHEUS_URL: url(['http:', 'https:']).optional(),
-  PROMETHEUS_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
-  AWS_REGION: optional(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as ap-northeast-1')),
-  AWS_ENDPOINT_URL: url(['http:', 'https:']).optional(),
-  AWS_ACCESS_KEY_ID: optional(z.string().min(1)),
-  AWS_SECRET_ACCESS_KEY: optional(z.string().min(1)),
-  DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
-  REDIS_URL: url(['redis:', 'rediss:']).optional(),
-  SLACK_WEBHOOK_URL: url(['http:', 'https:']).optional(),
-  PAGERDUTY_EVENTS_URL: url(['http:', 'https:']).optional(),
-  PAGERDUTY_ROUTING_KEY: optional(z.string().min(1)),
-  SMTP_URL: url(['smtp:', 'smtps:']).optional(),
-  SMTP_FROM: optional(z.string().min(3)),
-  HWAYO_TLS_CA_FILE: readableFile.optional(),
-  HWAYO_EVIDENCE_ROOT: z.string().refine((p) => isDirectory(p), { message: 'must be an existing, readable directory' }).optional(),
-  HWAYO_EVIDENCE_BUCKET: optional(z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name')),
-  // Tracing (src/telemetry/tracing.ts): off unless an endpoint is set; spans go over OTLP/HTTP.
-  OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']).optional(),
-  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url(['http:', 'https:']).optional(),
-  OTEL_SERVICE_NAME: optional(z.string().min(1)),
-  OTEL_SDK_DISABLED: bool,
-  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none']).optional(),
-}).superRefine((v, ctx) => {
-  if (!!v.TEMPORAL_TLS_CERT !== !!v.TEMPORAL_TLS_KEY) {
-    ctx.addIssue({ code: 'custom', path: [v.TEMPORAL_TLS_CERT ? 'TEMPORAL_TLS_KEY' : 'TEMPORAL_TLS_CERT'], message: 'mTLS needs both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY' });
-  }
-  if (v.HWAYO_KUBE_IN_CLUSTER === 'true' && v.KUBECONFIG) {
-    ctx.addIssue({ code: 'custom', path: ['HWAYO_KUBE_IN_CLUSTER'], message: 'choose one of KUBECONFIG and HWAYO_KUBE_IN_CLUSTER=true' });
-  }
-  if (v.HWAYO_KUBE_IN_CLUSTER !== 'true' && !v.KUBECONFIG) {
-    ctx.addIssue({ code: 'custom', path: ['KUBECONFIG'], message: 'set KUBECONFIG (a kubeconfig file) or HWAYO_KUBE_IN_CLUSTER=true' });
-  }
-  if (!!v.AWS_ACCESS_KEY_ID !== !!v.AWS_SECRET_ACCESS_KEY) {
-    ctx.addIssue({ code: 'custom', path: ['AWS_SECRET_ACCESS_KEY'], message: 'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go together (or neither, for the default credential chain)' });
-  }
-  if (v.HWAYO_SDK_METRICS_PORT !== 0 && v.HWAYO_SDK_METRICS_PORT === v.HWAYO_WORKER_HTTP_PORT) {
-    ctx.addIssue({ code: 'custom', path: ['HWAYO_SDK_METRICS_PORT'], message: 'must differ from HWAYO_WORKER_HTTP_PORT' });
-  }
-});
+    if (v.HWAYO_KUBE_IN_CLUSTER === 'true' && v.KUBECONFIG) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HWAYO_KUBE_IN_CLUSTER'],
+        message: 'choose one of KUBECONFIG and HWAYO_KUBE_IN_CLUSTER=true',
+      });
+    }
+    if (v.HWAYO_KUBE_IN_CLUSTER !== 'true' && !v.KUBECONFIG) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['KUBECONFIG'],
+        message: 'set KUBECONFIG (a kubeconfig file) or HWAYO_KUBE_IN_CLUSTER=true',
+      });
+    }
+    if (!!v.AWS_ACCESS_KEY_ID !== !!v.AWS_SECRET_ACCESS_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AWS_SECRET_ACCESS_KEY'],
+        message:
+          'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go together (or neither, for the default credential chain)',
+      });
+    }
+    if (v.HWAYO_SDK_METRICS_PORT !== 0 && v.HWAYO_SDK_METRICS_PORT === v.HWAYO_WORKER_HTTP_PORT) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HWAYO_SDK_METRICS_PORT'],
+        message: 'must differ from HWAYO_WORKER_HTTP_PORT',
+      });
+    }
+  });
 
 function isDirectory(path: string): boolean {
   try {
@@ -156,12 +229,15 @@ export function readConfigFile(path: string): Record<string, string> {
     throw new ConfigError([`config file ${file}: ${(err as Error).message.split('\n')[0]}`]);
   }
   if (data === null || data === undefined) return {};
-  if (typeof data !== 'object' || Array.isArray(data)) throw new ConfigError([`config file ${file}: must be a mapping of VARIABLE: value`]);
+  if (typeof data !== 'object' || Array.isArray(data))
+    throw new ConfigError([`config file ${file}: must be a mapping of VARIABLE: value`]);
   const problems: string[] = [];
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(data)) {
-    if (!(VARIABLES as readonly string[]).includes(key) && !SLACK_CHANNEL_VAR.test(key)) problems.push(`config file ${file}: unknown setting ${key}`);
-    else if (typeof value === 'object' && value !== null) problems.push(`config file ${file}: ${key} must be a string, number or boolean`);
+    if (!(VARIABLES as readonly string[]).includes(key) && !SLACK_CHANNEL_VAR.test(key))
+      problems.push(`config file ${file}: unknown setting ${key}`);
+    else if (typeof value === 'object' && value !== null)
+      problems.push(`config file ${file}: ${key} must be a string, number or boolean`);
     else if (value !== null && value !== undefined) out[key] = String(value);
   }
   if (problems.length) throw new ConfigError(problems);
@@ -180,26 +256,40 @@ export function configFileArg(argv: string[], env: NodeJS.ProcessEnv): string | 
 }
 
 /** Builds and validates the configuration; throws ConfigError listing every problem. */
-export function loadWorkerConfig(argv: string[] = process.argv.slice(2), processEnv: NodeJS.ProcessEnv = process.env): WorkerConfig {
+export function loadWorkerConfig(
+  argv: string[] = process.argv.slice(2),
+  processEnv: NodeJS.ProcessEnv = process.env,
+): WorkerConfig {
   const file = configFileArg(argv, processEnv);
   const fromFile = file ? readConfigFile(file) : {};
   const env: NodeJS.ProcessEnv = { ...fromFile };
   for (const [k, v] of Object.entries(processEnv)) if (v !== undefined && v !== '') env[k] = v;
   const known = Object.fromEntries(VARIABLES.map((k) => [k, env[k] === '' ? undefined : env[k]]));
   const parsed = schema.safeParse(known);
-  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`);
   for (const [k, v] of Object.entries(env)) {
-    if (SLACK_CHANNEL_VAR.test(k) && v && !url(['http:', 'https:']).safeParse(v).success) problems.push(`${k}: must be a URL (http: or https:)`);
+    if (SLACK_CHANNEL_VAR.test(k) && v && !url(['http:', 'https:']).safeParse(v).success)
+      problems.push(`${k}: must be a URL (http: or https:)`);
   }
   if (!parsed.success || problems.length) throw new ConfigError(problems);
   const v = parsed.data;
-  const tlsWanted = v.TEMPORAL_TLS === 'true' || !!(v.TEMPORAL_TLS_CERT || v.TEMPORAL_TLS_CA || v.TEMPORAL_TLS_SERVER_NAME);
+  const tlsWanted =
+    v.TEMPORAL_TLS === 'true' || !!(v.TEMPORAL_TLS_CERT || v.TEMPORAL_TLS_CA || v.TEMPORAL_TLS_SERVER_NAME);
   return {
     temporal: {
       address: v.TEMPORAL_ADDRESS,
       namespace: v.TEMPORAL_NAMESPACE,
       taskQueue: v.HWAYO_TASK_QUEUE,
-      tls: tlsWanted ? { certFile: v.TEMPORAL_TLS_CERT, keyFile: v.TEMPORAL_TLS_KEY, caFile: v.TEMPORAL_TLS_CA, serverName: v.TEMPORAL_TLS_SERVER_NAME } : undefined,
+      tls: tlsWanted
+        ? {
+            certFile: v.TEMPORAL_TLS_CERT,
+            keyFile: v.TEMPORAL_TLS_KEY,
+            caFile: v.TEMPORAL_TLS_CA,
+            serverName: v.TEMPORAL_TLS_SERVER_NAME,
+          }
+        : undefined,
       apiKey: v.TEMPORAL_API_KEY,
     },
     http: { host: v.HWAYO_WORKER_HTTP_HOST, port: v.HWAYO_WORKER_HTTP_PORT },

@@ -11,7 +11,8 @@ export interface Readiness {
 export function createWorkerHttpServer(registry: Registry, readiness: Readiness): Server {
   return createServer((req, res): void => {
     const path = new URL(req.url ?? '/', 'http://worker').pathname;
-    const reply = (status: number, body: string, type = 'text/plain; charset=utf-8') => res.writeHead(status, { 'Content-Type': type }).end(body);
+    const reply = (status: number, body: string, type = 'text/plain; charset=utf-8') =>
+      res.writeHead(status, { 'Content-Type': type }).end(body);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       reply(405, 'use GET\n');
       return;
@@ -28,7 +29,10 @@ export function createWorkerHttpServer(registry: Registry, readiness: Readiness)
       return;
     }
     if (path === '/metrics') {
-      registry.metrics().then((text) => reply(200, text, registry.contentType), (err: unknown) => reply(500, String(err)));
+      registry.metrics().then(
+        (text) => reply(200, text, registry.contentType),
+        (err: unknown) => reply(500, String(err)),
+      );
       return;
     }
     reply(404, 'not found: /metrics, /healthz, /readyz\n');

@@ -9,19 +9,55 @@ import { workflowTracingSinks } from '../telemetry/tracing';
 
 export class WorkerMetrics {
   readonly registry = new Registry();
-  readonly releasesStarted = new Counter({ name: 'hwayo_releases_started_total', help: 'Releases started', labelNames: ['app'], registers: [this.registry] });
-  readonly releasesFinished = new Counter({ name: 'hwayo_releases_finished_total', help: 'Releases finished, by outcome', labelNames: ['app', 'outcome'], registers: [this.registry] });
-  readonly stage = new Gauge({ name: 'hwayo_release_stage', help: '1 for the stage each running release is in', labelNames: ['release_id', 'stage'], registers: [this.registry] });
-  readonly canaryWeight = new Gauge({ name: 'hwayo_release_canary_weight_percent', help: 'Share of traffic on green, per running release', labelNames: ['release_id'], registers: [this.registry] });
-  readonly rollbacks = new Counter({ name: 'hwayo_rollbacks_total', help: 'Rollbacks started, by trigger', labelNames: ['trigger'], registers: [this.registry] });
-  readonly analysisChecks = new Counter({ name: 'hwayo_analysis_checks_total', help: 'Metric checks of canary analysis, by metric and result', labelNames: ['stage', 'metric', 'result'], registers: [this.registry] });
+  readonly releasesStarted = new Counter({
+    name: 'hwayo_releases_started_total',
+    help: 'Releases started',
+    labelNames: ['app'],
+    registers: [this.registry],
+  });
+  readonly releasesFinished = new Counter({
+    name: 'hwayo_releases_finished_total',
+    help: 'Releases finished, by outcome',
+    labelNames: ['app', 'outcome'],
+    registers: [this.registry],
+  });
+  readonly stage = new Gauge({
+    name: 'hwayo_release_stage',
+    help: '1 for the stage each running release is in',
+    labelNames: ['release_id', 'stage'],
+    registers: [this.registry],
+  });
+  readonly canaryWeight = new Gauge({
+    name: 'hwayo_release_canary_weight_percent',
+    help: 'Share of traffic on green, per running release',
+    labelNames: ['release_id'],
+    registers: [this.registry],
+  });
+  readonly rollbacks = new Counter({
+    name: 'hwayo_rollbacks_total',
+    help: 'Rollbacks started, by trigger',
+    labelNames: ['trigger'],
+    registers: [this.registry],
+  });
+  readonly analysisChecks = new Counter({
+    name: 'hwayo_analysis_checks_total',
+    help: 'Metric checks of canary analysis, by metric and result',
+    labelNames: ['stage', 'metric', 'result'],
+    registers: [this.registry],
+  });
   readonly approvalWait = new Histogram({
-    name: 'hwayo_approval_wait_seconds', help: 'Time from approval request to decision', labelNames: ['decision'],
-    buckets: [60, 300, 900, 1800, 3600, 4 * 3600, 12 * 3600, 24 * 3600], registers: [this.registry],
+    name: 'hwayo_approval_wait_seconds',
+    help: 'Time from approval request to decision',
+    labelNames: ['decision'],
+    buckets: [60, 300, 900, 1800, 3600, 4 * 3600, 12 * 3600, 24 * 3600],
+    registers: [this.registry],
   });
   readonly activityDuration = new Histogram({
-    name: 'hwayo_activity_duration_seconds', help: 'Activity attempt durations, by activity and result', labelNames: ['activity', 'result'],
-    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900], registers: [this.registry],
+    name: 'hwayo_activity_duration_seconds',
+    help: 'Activity attempt durations, by activity and result',
+    labelNames: ['activity', 'result'],
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900],
+    registers: [this.registry],
   });
   private readonly stages = new Map<string, string>();
 
@@ -62,7 +98,10 @@ export class WorkerMetrics {
             this.canaryWeight.set({ release_id: info.workflowId }, weight);
           },
         },
-        analysis: { fn: (_info, stage, results) => results.forEach((r) => this.analysisChecks.inc({ stage, metric: r.metric, result: r.result })) },
+        analysis: {
+          fn: (_info, stage, results) =>
+            results.forEach((r) => this.analysisChecks.inc({ stage, metric: r.metric, result: r.result })),
+        },
         rollback: { fn: (_info, trigger) => this.rollbacks.inc({ trigger }) },
         approvalWait: { fn: (_info, seconds, decision) => this.approvalWait.observe({ decision }, seconds) },
       },

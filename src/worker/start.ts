@@ -10,7 +10,6 @@ import type { WorkerMetrics } from './metrics';
 import { DEFAULT_BUNDLE_PATH, WORKFLOW_INTERCEPTORS_PATH, WORKFLOWS_PATH } from './paths';
 import { activityTracingInterceptors, startTracing, workflowTracingSinks } from '../telemetry/tracing';
 
-
 export async function connect(config: WorkerConfig): Promise<NativeConnection> {
   const { address, tls, apiKey } = config.temporal;
   return NativeConnection.connect({
@@ -18,21 +17,36 @@ export async function connect(config: WorkerConfig): Promise<NativeConnection> {
     apiKey,
     tls: tls
       ? {
-        serverNameOverride: tls.serverName,
-        serverRootCACertificate: tls.caFile ? readFileSync(tls.caFile) : undefined,
-        clientCertPair: tls.certFile && tls.keyFile ? { crt: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) } : undefined,
-      }
-      : apiKey ? true : undefined, // Temporal Cloud API keys need TLS
+          serverNameOverride: tls.serverName,
+          serverRootCACertificate: tls.caFile ? readFileSync(tls.caFile) : undefined,
+          clientCertPair:
+            tls.certFile && tls.keyFile
+              ? { crt: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }
+              : undefined,
+        }
+      : apiKey
+        ? true
+        : undefined, // Temporal Cloud API keys need TLS
   });
 }
 
 /** The prebuilt bundle when there is one (production), else bundling from source at start (development). */
-export function workflowSource(config: WorkerConfig): { mode: 'prebuilt' | 'source'; options: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> } {
+export function workflowSource(config: WorkerConfig): {
+  mode: 'prebuilt' | 'source';
+  options: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>;
+} {
   const codePath = config.workflowBundlePath ?? (existsSync(DEFAULT_BUNDLE_PATH) ? DEFAULT_BUNDLE_PATH : undefined);
-  return codePath ? { mode: 'prebuilt', options: { workflowBundle: { codePath } } } : { mode: 'source', options: { workflowsPath: WORKFLOWS_PATH } };
+  return codePath
+    ? { mode: 'prebuilt', options: { workflowBundle: { codePath } } }
+    : { mode: 'source', options: { workflowsPath: WORKFLOWS_PATH } };
 }
 
-export async function createWorker(config: WorkerConfig, connection: NativeConnection, metrics: WorkerMetrics, activities = createActivities(config.activities)): Promise<{ worker: Worker; mode: 'prebuilt' | 'source' }> {
+export async function createWorker(
+  config: WorkerConfig,
+  connection: NativeConnection,
+  metrics: WorkerMetrics,
+  activities = createActivities(config.activities),
+): Promise<{ worker: Worker; mode: 'prebuilt' | 'source' }> {
   const source = workflowSource(config);
   // Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set (validated with the rest of the configuration).
   const tracing = startTracing(config.env, 'hwayo-release-worker');

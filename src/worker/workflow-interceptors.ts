@@ -4,17 +4,32 @@
 // (src/workflows/trace-interceptors.ts). Workflow spans leave through the `exporter` sink, which the worker
 // turns into OTLP only when OTEL_EXPORTER_OTLP_ENDPOINT is set (src/telemetry/tracing.ts).
 import {
-  OpenTelemetryInboundInterceptor, OpenTelemetryInternalsInterceptor, OpenTelemetryOutboundInterceptor,
+  OpenTelemetryInboundInterceptor,
+  OpenTelemetryInternalsInterceptor,
+  OpenTelemetryOutboundInterceptor,
 } from '@temporalio/interceptors-opentelemetry/lib/workflow';
 import {
-  isCancellation, patched, workflowInfo, type WorkflowInboundCallsInterceptor, type WorkflowInterceptors, type WorkflowOutboundCallsInterceptor,
+  isCancellation,
+  patched,
+  workflowInfo,
+  type WorkflowInboundCallsInterceptor,
+  type WorkflowInterceptors,
+  type WorkflowOutboundCallsInterceptor,
 } from '@temporalio/workflow';
-import { ReleaseTrace, ReleaseTraceActivityMarker, ReleaseTraceInbound, ReleaseTraceOutbound } from '../workflows/trace-interceptors';
+import {
+  ReleaseTrace,
+  ReleaseTraceActivityMarker,
+  ReleaseTraceInbound,
+  ReleaseTraceOutbound,
+} from '../workflows/trace-interceptors';
 import type { ReleaseInput, ReleaseResult } from '../workflows/definitions';
 import { releaseMetrics } from '../workflows/sinks';
 
 class ReleaseCountingInterceptor implements WorkflowInboundCallsInterceptor {
-  async execute(input: Parameters<NonNullable<WorkflowInboundCallsInterceptor['execute']>>[0], next: Parameters<NonNullable<WorkflowInboundCallsInterceptor['execute']>>[1]): Promise<unknown> {
+  async execute(
+    input: Parameters<NonNullable<WorkflowInboundCallsInterceptor['execute']>>[0],
+    next: Parameters<NonNullable<WorkflowInboundCallsInterceptor['execute']>>[1],
+  ): Promise<unknown> {
     if (workflowInfo().workflowType !== 'releaseWorkflow') return next(input);
     const app = (input.args[0] as ReleaseInput | undefined)?.plan?.app ?? 'unknown';
     releaseMetrics.started(app);
@@ -48,21 +63,28 @@ function gatedInbound(gate: TracingGate, inner: WorkflowInboundCallsInterceptor)
     },
     handleSignal: (input, next) => (gate.on && inner.handleSignal ? inner.handleSignal(input, next) : next(input)),
     handleUpdate: (input, next) => (gate.on && inner.handleUpdate ? inner.handleUpdate(input, next) : next(input)),
-    validateUpdate: (input, next) => (gate.on && inner.validateUpdate ? inner.validateUpdate(input, next) : next(input)),
+    validateUpdate: (input, next) =>
+      gate.on && inner.validateUpdate ? inner.validateUpdate(input, next) : next(input),
     handleQuery: (input, next) => (gate.on && inner.handleQuery ? inner.handleQuery(input, next) : next(input)),
   };
 }
 
 function gatedOutbound(gate: TracingGate, inner: WorkflowOutboundCallsInterceptor): WorkflowOutboundCallsInterceptor {
-  const pass = <K extends keyof WorkflowOutboundCallsInterceptor>(name: K) => ((input: never, next: (i: never) => unknown) => {
-    const method = inner[name] as ((i: never, n: (i: never) => unknown) => unknown) | undefined;
-    return gate.on && method ? method.call(inner, input, next) : next(input);
-  }) as unknown as WorkflowOutboundCallsInterceptor[K];
+  const pass = <K extends keyof WorkflowOutboundCallsInterceptor>(name: K) =>
+    ((input: never, next: (i: never) => unknown) => {
+      const method = inner[name] as ((i: never, n: (i: never) => unknown) => unknown) | undefined;
+      return gate.on && method ? method.call(inner, input, next) : next(input);
+    }) as unknown as WorkflowOutboundCallsInterceptor[K];
   return {
-    scheduleActivity: pass('scheduleActivity'), scheduleLocalActivity: pass('scheduleLocalActivity'), startTimer: pass('startTimer'),
-    startChildWorkflowExecution: pass('startChildWorkflowExecution'), continueAsNew: pass('continueAsNew'),
-    signalWorkflow: pass('signalWorkflow'), startNexusOperation: pass('startNexusOperation'),
-    getLogAttributes: pass('getLogAttributes'), getMetricTags: pass('getMetricTags'),
+    scheduleActivity: pass('scheduleActivity'),
+    scheduleLocalActivity: pass('scheduleLocalActivity'),
+    startTimer: pass('startTimer'),
+    startChildWorkflowExecution: pass('startChildWorkflowExecution'),
+    continueAsNew: pass('continueAsNew'),
+    signalWorkflow: pass('signalWorkflow'),
+    startNexusOperation: pass('startNexusOperation'),
+    getLogAttributes: pass('getLogAttributes'),
+    getMetricTags: pass('getMetricTags'),
   };
 }
 
@@ -71,9 +93,14 @@ export const interceptors = (): WorkflowInterceptors => {
   const gate = new TracingGate();
   const trace = new ReleaseTrace();
   return {
-    inbound: [gatedInbound(gate, new OpenTelemetryInboundInterceptor()), gatedInbound(gate, new ReleaseTraceInbound(trace)), new ReleaseCountingInterceptor()],
+    inbound: [
+      gatedInbound(gate, new OpenTelemetryInboundInterceptor()),
+      gatedInbound(gate, new ReleaseTraceInbound(trace)),
+      new ReleaseCountingInterceptor(),
+    ],
     outbound: [
-      gatedOutbound(gate, new ReleaseTraceOutbound(trace)), gatedOutbound(gate, new OpenTelemetryOutboundInterceptor()),
+      gatedOutbound(gate, new ReleaseTraceOutbound(trace)),
+      gatedOutbound(gate, new OpenTelemetryOutboundInterceptor()),
       gatedOutbound(gate, new ReleaseTraceActivityMarker(trace)),
     ],
     internals: [new OpenTelemetryInternalsInterceptor()],

@@ -32,9 +32,17 @@ export interface Gate {
 }
 
 /** Why the gate takes no decision now (from `approval-v2` on); undefined while it is open. */
-export function gateClosedReason(gate: Gate, stage: Stage, deadlineMs: number | undefined, nowMs: number): string | undefined {
+export function gateClosedReason(
+  gate: Gate,
+  stage: Stage,
+  deadlineMs: number | undefined,
+  nowMs: number,
+): string | undefined {
   if (gate.decided) return gate.decided;
-  if (!gate.opened) return stage === 'preflight' ? 'preflight is still running; the gate opens when it has passed' : `the release is in ${stage}`;
+  if (!gate.opened)
+    return stage === 'preflight'
+      ? 'preflight is still running; the gate opens when it has passed'
+      : `the release is in ${stage}`;
   if (deadlineMs !== undefined && nowMs >= deadlineMs) return 'the approval deadline has passed';
   return stage === 'awaiting-approval' ? undefined : `the release is in ${stage}`;
 }
@@ -47,12 +55,15 @@ export function signaturesRequired(plan: ReleasePlan): boolean {
 /** Returns undefined when the request is accepted, else the reason it is refused. */
 export function refusalReason(req: ApprovalRequest, ctx: GateContext): string | undefined {
   if (!ctx.waiting) {
-    return ctx.closedBecause ? `the approval gate is closed (${ctx.closedBecause}); to stop the release use abort` : 'the release is not waiting for approval';
+    return ctx.closedBecause
+      ? `the approval gate is closed (${ctx.closedBecause}); to stop the release use abort`
+      : 'the release is not waiting for approval';
   }
   if (req.decision !== 'approve' && req.decision !== 'reject') return `unknown decision "${String(req.decision)}"`;
   const approver = ctx.plan.approval.approvers.find((a) => a.id === req.approverId);
   if (!approver) return `approver "${req.approverId}" is not listed in the plan`;
-  if (approver.role !== req.role) return `approver "${req.approverId}" holds role "${approver.role}", not "${req.role}"`;
+  if (approver.role !== req.role)
+    return `approver "${req.approverId}" holds role "${approver.role}", not "${req.role}"`;
   if (!ctx.plan.approval.requiredRoles.includes(req.role)) return `role "${req.role}" is not required by the plan`;
   if (req.decision === 'approve') {
     const earlier = acceptedApprovals(ctx.records).find((r) => r.role === req.role);
@@ -61,17 +72,29 @@ export function refusalReason(req: ApprovalRequest, ctx: GateContext): string | 
   const strict = ctx.strict;
   if (approver.publicKey || (strict ? signaturesRequired(ctx.plan) : ctx.plan.approval.requireSignatures)) {
     if (!approver.publicKey) return `approver "${req.approverId}" has no public key in the plan`;
-    if (!req.signature || !req.signedAt) return `a signed statement is required from "${req.approverId}" (use hwayo-release ${req.decision} with --key)`;
+    if (!req.signature || !req.signedAt)
+      return `a signed statement is required from "${req.approverId}" (use hwayo-release ${req.decision} with --key)`;
     const signedAtMs = Date.parse(req.signedAt);
     if (Number.isNaN(signedAtMs)) return `signedAt "${req.signedAt}" is not an ISO time`;
-    if (Math.abs(ctx.nowMs - signedAtMs) > SIGNATURE_MAX_SKEW_MS) return `the signature was made at ${req.signedAt}, more than 15 minutes from the workflow's time`;
-    const base = { workflowId: ctx.workflowId, runId: ctx.runId, decision: req.decision, role: req.role, approverId: req.approverId, signedAt: req.signedAt };
+    if (Math.abs(ctx.nowMs - signedAtMs) > SIGNATURE_MAX_SKEW_MS)
+      return `the signature was made at ${req.signedAt}, more than 15 minutes from the workflow's time`;
+    const base = {
+      workflowId: ctx.workflowId,
+      runId: ctx.runId,
+      decision: req.decision,
+      role: req.role,
+      approverId: req.approverId,
+      signedAt: req.signedAt,
+    };
     if (strict) {
       // The plan inside the workflow is not trusted to have passed the CLI's validation.
       const weak = publicKeyProblem(approver.publicKey);
       if (weak) return `the public key of "${req.approverId}" ${weak}`;
-      const shared = ctx.plan.approval.approvers.find((a) => a.id !== approver.id && a.publicKey === approver.publicKey);
-      if (shared) return `approver "${req.approverId}" shares a key with "${shared.id}": each role needs its own person`;
+      const shared = ctx.plan.approval.approvers.find(
+        (a) => a.id !== approver.id && a.publicKey === approver.publicKey,
+      );
+      if (shared)
+        return `approver "${req.approverId}" shares a key with "${shared.id}": each role needs its own person`;
       const s = strict.subject;
       if (!verifyStatement({ ...base, ...s }, req.signature, approver.publicKey)) {
         return `the signature does not verify for "${req.approverId}" on this release (${s.version}, ${s.imageTag}, plan ${s.planDigest.slice(0, 19)}), decision and role`;

@@ -40,14 +40,22 @@ export function checkpointDue(historyLength: number, suggestedByServer: boolean,
  * Why a carried state is refused. Only a run that this workflow continued itself may carry one: a
  * client that starts a release with state of its own would otherwise skip preflight and the gate.
  */
-export function carriedProblem(carried: unknown, continuedFromRunId: string | undefined, stepCount: number): string | undefined {
+export function carriedProblem(
+  carried: unknown,
+  continuedFromRunId: string | undefined,
+  stepCount: number,
+): string | undefined {
   if (carried === undefined) return undefined;
-  if (!continuedFromRunId) return 'carried: only a run continued by the release itself may carry state (it would skip preflight and the approval gate)';
+  if (!continuedFromRunId)
+    return 'carried: only a run continued by the release itself may carry state (it would skip preflight and the approval gate)';
   const c = carried as { at?: Partial<ResumePoint>; state?: { saga?: unknown } };
   const at = c.at;
-  if (!at || (at.stage !== 'canary' && at.stage !== 'full-switch')) return 'carried.at.stage: must be canary or full-switch';
-  if (!Number.isInteger(at.step) || (at.step as number) < 1 || (at.step as number) > stepCount + 1) return `carried.at.step: must be 1..${stepCount + 1}`;
-  if (!at.window || !(at.window.elapsedMs >= 0) || !(at.window.pausedMs >= 0)) return 'carried.at.window: needs elapsedMs and pausedMs >= 0';
+  if (!at || (at.stage !== 'canary' && at.stage !== 'full-switch'))
+    return 'carried.at.stage: must be canary or full-switch';
+  if (!Number.isInteger(at.step) || (at.step as number) < 1 || (at.step as number) > stepCount + 1)
+    return `carried.at.step: must be 1..${stepCount + 1}`;
+  if (!at.window || !(at.window.elapsedMs >= 0) || !(at.window.pausedMs >= 0))
+    return 'carried.at.window: needs elapsedMs and pausedMs >= 0';
   if (!c.state || !Array.isArray(c.state.saga)) return 'carried.state: missing';
   return undefined;
 }

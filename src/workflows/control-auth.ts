@@ -11,7 +11,11 @@ import { publicKeyProblem } from '../plan/public-keys';
 import { verifyControlStatement, type ControlAction, type Subject } from './signatures';
 
 export const CONTROL_RISK: Record<ControlAction, 'raises' | 'lowers'> = {
-  promote: 'raises', resume: 'raises', abort: 'lowers', pause: 'lowers', rollback: 'lowers',
+  promote: 'raises',
+  resume: 'raises',
+  abort: 'lowers',
+  pause: 'lowers',
+  rollback: 'lowers',
 };
 
 export interface ControlAuthContext {
@@ -31,30 +35,52 @@ export interface ControlAuthority {
 
 /** The operators and approvers of the plan, each once, with the key (if any) that speaks for them. */
 export function listedPeople(plan: ReleasePlan): { id: string; publicKey?: string }[] {
-  return [...plan.approval.approvers, ...(plan.approval.operators ?? [])].map(({ id, publicKey }) => ({ id, publicKey }));
+  return [...plan.approval.approvers, ...(plan.approval.operators ?? [])].map(({ id, publicKey }) => ({
+    id,
+    publicKey,
+  }));
 }
 
-export function controlAuthority(action: ControlAction, req: ControlRequest, ctx: ControlAuthContext): ControlAuthority {
+export function controlAuthority(
+  action: ControlAction,
+  req: ControlRequest,
+  ctx: ControlAuthContext,
+): ControlAuthority {
   const people = listedPeople(ctx.plan);
   const person = people.find((p) => p.id === req.by);
   const refuse = (refusal: string): ControlAuthority => ({ refusal, verified: false });
   if (req.signature !== undefined || person?.publicKey) {
-    if (!person) return refuse(`"${req.by}" is not an operator or approver in the plan, so the signature cannot be checked`);
-    if (!person.publicKey) return refuse(`"${req.by}" has no public key in the plan, so the signature cannot be checked`);
-    if (!req.signature || !req.signedAt) return refuse(`"${req.by}" has a key in the plan: a ${action} in their name must be signed (use --key)`);
+    if (!person)
+      return refuse(`"${req.by}" is not an operator or approver in the plan, so the signature cannot be checked`);
+    if (!person.publicKey)
+      return refuse(`"${req.by}" has no public key in the plan, so the signature cannot be checked`);
+    if (!req.signature || !req.signedAt)
+      return refuse(`"${req.by}" has a key in the plan: a ${action} in their name must be signed (use --key)`);
     const signedAtMs = Date.parse(req.signedAt);
     if (Number.isNaN(signedAtMs)) return refuse(`signedAt "${req.signedAt}" is not an ISO time`);
-    if (Math.abs(ctx.nowMs - signedAtMs) > SIGNATURE_MAX_SKEW_MS) return refuse(`the signature was made at ${req.signedAt}, more than 15 minutes from the workflow's time`);
+    if (Math.abs(ctx.nowMs - signedAtMs) > SIGNATURE_MAX_SKEW_MS)
+      return refuse(`the signature was made at ${req.signedAt}, more than 15 minutes from the workflow's time`);
     const weak = publicKeyProblem(person.publicKey);
     if (weak) return refuse(`the public key of "${req.by}" ${weak}`);
     const shared = people.find((p) => p.id !== person.id && p.publicKey === person.publicKey);
     if (shared) return refuse(`"${req.by}" shares a key with "${shared.id}": each person needs their own key`);
-    const statement = { workflowId: ctx.workflowId, runId: ctx.runId, action, by: req.by, reason: req.reason, signedAt: req.signedAt, ...ctx.subject };
-    if (!verifyControlStatement(statement, req.signature, person.publicKey)) return refuse(`the signature does not verify for "${req.by}" on this release and ${action}`);
+    const statement = {
+      workflowId: ctx.workflowId,
+      runId: ctx.runId,
+      action,
+      by: req.by,
+      reason: req.reason,
+      signedAt: req.signedAt,
+      ...ctx.subject,
+    };
+    if (!verifyControlStatement(statement, req.signature, person.publicKey))
+      return refuse(`the signature does not verify for "${req.by}" on this release and ${action}`);
     return { verified: true };
   }
   if (CONTROL_RISK[action] === 'raises' && signaturesRequired(ctx.plan)) {
-    return refuse(`${action} raises the release's risk: it needs a statement signed by an operator or approver listed in the plan (use --key)`);
+    return refuse(
+      `${action} raises the release's risk: it needs a statement signed by an operator or approver listed in the plan (use --key)`,
+    );
   }
   return { verified: false };
 }

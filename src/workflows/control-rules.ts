@@ -35,19 +35,26 @@ const STAGE_RULES: Record<ControlAction, StageRule> = {
       if (control.retire) return 'blue is already being retired';
       return control.rollback ? 'a rollback is already under way' : undefined;
     }
-    if (stage !== 'canary') return `promote skips canary steps (or, in retention, retires blue early); the release is in ${stage}`;
+    if (stage !== 'canary')
+      return `promote skips canary steps (or, in retention, retires blue early); the release is in ${stage}`;
     return control.promote ? 'a promote is already under way' : undefined;
   },
   rollback: (stage, control, req) => {
     if (!req.reason?.trim()) return 'a rollback needs a reason';
     if (stage === 'retention') return control.retire ? 'blue is already being retired' : undefined;
-    if (stage === 'green-deploy' || watching(stage)) return control.rollback ? 'a rollback is already under way' : undefined;
+    if (stage === 'green-deploy' || watching(stage))
+      return control.rollback ? 'a rollback is already under way' : undefined;
     return `nothing to roll back during ${stage}; use abort`;
   },
 };
 
 /** Why a control is refused in this stage; undefined when it may go on to the sender's authority. */
-export function controlRefusal(action: ControlAction, req: ControlRequest, stage: Stage, control: ControlState): string | undefined {
+export function controlRefusal(
+  action: ControlAction,
+  req: ControlRequest,
+  stage: Stage,
+  control: ControlState,
+): string | undefined {
   if (!req || typeof req.by !== 'string' || !req.by.trim()) return 'the request must say who sends it ("by")';
   if (stage === 'done') return 'the release has finished';
   if (stage === 'rolling-back' || stage === 'emergency') return `the release is already ${stage}`;

@@ -16,7 +16,13 @@ export { promqlStringContents, renderTemplate } from '../plan/metric-queries';
 /** Each metric's query for one side, rendered by its provider's rules (plan/metric-queries.ts). */
 export function metricQueries(metrics: MetricSpec[], vars: QueryVars, side: 'canary' | 'stable'): MetricQuery[] {
   const namespace = side === 'canary' ? vars.greenNamespace : vars.blueNamespace;
-  const raw = { namespace, blue_namespace: vars.blueNamespace, green_namespace: vars.greenNamespace, app: vars.app, version: vars.version };
+  const raw = {
+    namespace,
+    blue_namespace: vars.blueNamespace,
+    green_namespace: vars.greenNamespace,
+    app: vars.app,
+    version: vars.version,
+  };
   return metrics.map((m) => renderMetricQuery(m, raw));
 }
 
@@ -34,7 +40,8 @@ export interface Verdict {
   inconclusive: Finding[];
 }
 
-const valueOf = (readings: MetricReading[] | undefined, name: string): MetricReading | undefined => readings?.find((r) => r.name === name);
+const valueOf = (readings: MetricReading[] | undefined, name: string): MetricReading | undefined =>
+  readings?.find((r) => r.name === name);
 const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(3).replace(/0+$/, ''));
 
 /**
@@ -43,34 +50,76 @@ const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(3).repla
  * needed for the decision and has no number makes the verdict inconclusive unless something else
  * already breached: missing data never passes.
  */
-export function evaluateSample(metrics: MetricSpec[], canary: MetricReading[], stable: MetricReading[] | undefined, at: 'tick' | 'window-end'): Verdict {
+export function evaluateSample(
+  metrics: MetricSpec[],
+  canary: MetricReading[],
+  stable: MetricReading[] | undefined,
+  at: 'tick' | 'window-end',
+): Verdict {
   const breaches: Finding[] = [];
   const unhealthy: Finding[] = [];
   const inconclusive: Finding[] = [];
   for (const m of metrics) {
-    const needed = m.rollback !== undefined || m.compareToStable !== undefined || (at === 'window-end' && m.healthy !== undefined);
+    const needed =
+      m.rollback !== undefined || m.compareToStable !== undefined || (at === 'window-end' && m.healthy !== undefined);
     if (!needed) continue;
     const r = valueOf(canary, m.name);
     if (!r || !('value' in r)) {
-      inconclusive.push({ metric: m.name, detail: r && 'inconclusive' in r ? `${m.name}: ${r.inconclusive} (${r.detail})` : `${m.name}: no reading` });
+      inconclusive.push({
+        metric: m.name,
+        detail: r && 'inconclusive' in r ? `${m.name}: ${r.inconclusive} (${r.detail})` : `${m.name}: no reading`,
+      });
       continue;
     }
     const v = r.value;
-    if (m.rollback?.above !== undefined && v > m.rollback.above) breaches.push({ metric: m.name, value: v, detail: `${m.name} ${fmt(v)} > ${fmt(m.rollback.above)} (rollback trigger)` });
-    if (m.rollback?.below !== undefined && v < m.rollback.below) breaches.push({ metric: m.name, value: v, detail: `${m.name} ${fmt(v)} < ${fmt(m.rollback.below)} (rollback trigger)` });
+    if (m.rollback?.above !== undefined && v > m.rollback.above)
+      breaches.push({
+        metric: m.name,
+        value: v,
+        detail: `${m.name} ${fmt(v)} > ${fmt(m.rollback.above)} (rollback trigger)`,
+      });
+    if (m.rollback?.below !== undefined && v < m.rollback.below)
+      breaches.push({
+        metric: m.name,
+        value: v,
+        detail: `${m.name} ${fmt(v)} < ${fmt(m.rollback.below)} (rollback trigger)`,
+      });
     if (m.compareToStable) {
       const s = valueOf(stable, m.name);
       if (!s || !('value' in s)) {
-        inconclusive.push({ metric: m.name, detail: `${m.name}: stable side ${s && 'inconclusive' in s ? s.inconclusive : 'has no reading'}` });
+        inconclusive.push({
+          metric: m.name,
+          detail: `${m.name}: stable side ${s && 'inconclusive' in s ? s.inconclusive : 'has no reading'}`,
+        });
       } else {
         const { maxIncrease, maxDecrease } = m.compareToStable;
-        if (maxIncrease !== undefined && v > s.value + maxIncrease) breaches.push({ metric: m.name, value: v, detail: `${m.name} canary ${fmt(v)} > stable ${fmt(s.value)} + ${fmt(maxIncrease)}` });
-        if (maxDecrease !== undefined && v < s.value - maxDecrease) breaches.push({ metric: m.name, value: v, detail: `${m.name} canary ${fmt(v)} < stable ${fmt(s.value)} - ${fmt(maxDecrease)}` });
+        if (maxIncrease !== undefined && v > s.value + maxIncrease)
+          breaches.push({
+            metric: m.name,
+            value: v,
+            detail: `${m.name} canary ${fmt(v)} > stable ${fmt(s.value)} + ${fmt(maxIncrease)}`,
+          });
+        if (maxDecrease !== undefined && v < s.value - maxDecrease)
+          breaches.push({
+            metric: m.name,
+            value: v,
+            detail: `${m.name} canary ${fmt(v)} < stable ${fmt(s.value)} - ${fmt(maxDecrease)}`,
+          });
       }
     }
     if (at === 'window-end' && m.healthy) {
-      if (m.healthy.max !== undefined && v > m.healthy.max) unhealthy.push({ metric: m.name, value: v, detail: `${m.name} ${fmt(v)} > ${fmt(m.healthy.max)} (healthy maximum)` });
-      if (m.healthy.min !== undefined && v < m.healthy.min) unhealthy.push({ metric: m.name, value: v, detail: `${m.name} ${fmt(v)} < ${fmt(m.healthy.min)} (healthy minimum)` });
+      if (m.healthy.max !== undefined && v > m.healthy.max)
+        unhealthy.push({
+          metric: m.name,
+          value: v,
+          detail: `${m.name} ${fmt(v)} > ${fmt(m.healthy.max)} (healthy maximum)`,
+        });
+      if (m.healthy.min !== undefined && v < m.healthy.min)
+        unhealthy.push({
+          metric: m.name,
+          value: v,
+          detail: `${m.name} ${fmt(v)} < ${fmt(m.healthy.min)} (healthy minimum)`,
+        });
     }
   }
   if (breaches.length) return { kind: 'breach', findings: breaches, inconclusive };
@@ -101,7 +150,11 @@ export function nextTickMs(intervalMs: number, remainingMs: number): number {
 
 /** The emergency snapshot identifier: derived from the release and the moment the emergency began, so a retry reuses it. */
 export function emergencySnapshotId(prefix: string, startedAtMs: number): string {
-  const t = new Date(startedAtMs).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'z').toLowerCase();
+  const t = new Date(startedAtMs)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'z')
+    .toLowerCase();
   return `${prefix}-${t}`;
 }
 
@@ -110,8 +163,13 @@ export function emergencySnapshotId(prefix: string, startedAtMs: number): string
  * nothing carries all traffic (a release in flight, maintenance, no route) the plan's order stands and
  * the release-baseline check says what is wrong.
  */
-export function sidesFor(pair: { blue: string; green: string }, live: string | undefined): { blue: string; green: string; swapped: boolean } {
-  return live === pair.green ? { blue: pair.green, green: pair.blue, swapped: true } : { blue: pair.blue, green: pair.green, swapped: false };
+export function sidesFor(
+  pair: { blue: string; green: string },
+  live: string | undefined,
+): { blue: string; green: string; swapped: boolean } {
+  return live === pair.green
+    ? { blue: pair.green, green: pair.blue, swapped: true }
+    : { blue: pair.blue, green: pair.green, swapped: false };
 }
 
 /**

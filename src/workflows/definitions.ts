@@ -26,12 +26,30 @@ export interface ReleaseInput {
 }
 
 export type Stage =
-  | 'preflight' | 'awaiting-approval' | 'preflight-recheck' | 'green-deploy' | 'canary' | 'full-switch'
-  | 'promoting' | 'retention' | 'rolling-back' | 'emergency' | 'done';
+  | 'preflight'
+  | 'awaiting-approval'
+  | 'preflight-recheck'
+  | 'green-deploy'
+  | 'canary'
+  | 'full-switch'
+  | 'promoting'
+  | 'retention'
+  | 'rolling-back'
+  | 'emergency'
+  | 'done';
 
 export type Outcome =
-  | 'succeeded' | 'rolled-back' | 'rolled-back-after-success' | 'aborted' | 'rejected' | 'approval-timed-out'
-  | 'preflight-failed' | 'failed' | 'emergency-recovered' | 'emergency-failed' | 'cancelled'
+  | 'succeeded'
+  | 'rolled-back'
+  | 'rolled-back-after-success'
+  | 'aborted'
+  | 'rejected'
+  | 'approval-timed-out'
+  | 'preflight-failed'
+  | 'failed'
+  | 'emergency-recovered'
+  | 'emergency-failed'
+  | 'cancelled'
   /** The workflow refused its input (plan, version, tags) before doing anything. */
   | 'invalid-input';
 

@@ -25,13 +25,19 @@ export type FinishTrigger =
   | { kind: 'abort' };
 
 const FINISH_OUTCOME: Record<FinishTrigger['kind'], Outcome> = {
-  preflight: 'preflight-failed', 'approval-timeout': 'approval-timed-out', rejected: 'rejected', abort: 'aborted',
+  preflight: 'preflight-failed',
+  'approval-timeout': 'approval-timed-out',
+  rejected: 'rejected',
+  abort: 'aborted',
 };
 
 /** Ends the release early with an outcome (no production change left to undo). */
 export class Finish extends Error {
   readonly outcome: Outcome;
-  constructor(readonly trigger: FinishTrigger, readonly reason: string) {
+  constructor(
+    readonly trigger: FinishTrigger,
+    readonly reason: string,
+  ) {
     super(reason);
     this.outcome = FINISH_OUTCOME[trigger.kind];
   }
@@ -44,7 +50,12 @@ export class Finish extends Error {
 
 /** Leaves the release through the rollback saga. */
 export class Rollback extends Error {
-  constructor(readonly trigger: RollbackTrigger, readonly why: string, readonly outcome: Outcome, readonly severity: Severity = 'critical') {
+  constructor(
+    readonly trigger: RollbackTrigger,
+    readonly why: string,
+    readonly outcome: Outcome,
+    readonly severity: Severity = 'critical',
+  ) {
     super(why);
   }
 }

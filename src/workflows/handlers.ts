@@ -4,9 +4,25 @@ import { ApplicationFailure, setHandler } from '@temporalio/workflow';
 import { controlAuthority } from './control-auth';
 import { controlRefusal, recordControl } from './control-rules';
 import {
-  abortSignal, abortUpdate, approveSignal, approveUpdate, auditQuery, pauseSignal, pauseUpdate, promoteSignal, promoteUpdate,
-  rejectSignal, rejectUpdate, resumeSignal, resumeUpdate, rollbackSignal, rollbackUpdate, statusQuery,
-  type ApprovalRequest, type AuditEntry, type ControlRequest,
+  abortSignal,
+  abortUpdate,
+  approveSignal,
+  approveUpdate,
+  auditQuery,
+  pauseSignal,
+  pauseUpdate,
+  promoteSignal,
+  promoteUpdate,
+  rejectSignal,
+  rejectUpdate,
+  resumeSignal,
+  resumeUpdate,
+  rollbackSignal,
+  rollbackUpdate,
+  statusQuery,
+  type ApprovalRequest,
+  type AuditEntry,
+  type ControlRequest,
 } from './definitions';
 import { iso, type ReleaseState } from './release-state';
 import type { ControlAction } from './signatures';
@@ -17,11 +33,24 @@ export function applyControl(r: ReleaseState, action: ControlAction, req: Contro
   let refusal = controlRefusal(action, req, r.stage, r.control);
   let signed: boolean | undefined;
   if (r.subject && !refusal) {
-    const auth = controlAuthority(action, req, { plan: r.plan, workflowId: r.releaseId, runId: r.firstRunId, nowMs: Date.now(), subject: r.subject });
+    const auth = controlAuthority(action, req, {
+      plan: r.plan,
+      workflowId: r.releaseId,
+      runId: r.firstRunId,
+      nowMs: Date.now(),
+      subject: r.subject,
+    });
     refusal = auth.refusal;
     signed = auth.verified;
   }
-  const entry: AuditEntry = { at: iso(), action, by: req?.by, accepted: !refusal, detail: refusal ?? (req.reason || action), ...(signed !== undefined ? { signed } : {}) };
+  const entry: AuditEntry = {
+    at: iso(),
+    action,
+    by: req?.by,
+    accepted: !refusal,
+    detail: refusal ?? (req.reason || action),
+    ...(signed !== undefined ? { signed } : {}),
+  };
   r.audit.push(entry);
   if (!refusal) {
     recordControl(r.control, action, r.stage, req);

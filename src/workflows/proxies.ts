@@ -8,13 +8,25 @@ export const NON_RETRYABLE = ['InvalidInput', 'PermissionDenied', 'NotFound', 'N
 
 export const DEFAULT_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '30s',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: NON_RETRYABLE,
+  },
 };
 
 /** Traffic moves are short and must land: the seed budgets 30 s to put all traffic back on blue. */
 export const TRAFFIC_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '20s',
-  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: {
+    initialInterval: '500ms',
+    backoffCoefficient: 2,
+    maximumInterval: '5s',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: NON_RETRYABLE,
+  },
 };
 
 /** A metric query that fails twice is an inconclusive sample, not a reason to wait minutes. */
@@ -33,7 +45,13 @@ export const TICK_HEALTH_OPTIONS: ActivityOptions = { ...DEFAULT_OPTIONS, startT
 
 export const NOTIFY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30s',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: {
+    initialInterval: '2s',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: NON_RETRYABLE,
+  },
 };
 
 /** Long waits (rollouts, namespace deletion, database restore) heartbeat and resume after a worker crash. */
@@ -41,7 +59,13 @@ export function longOptions(timeoutMs: number): ActivityOptions {
   return {
     startToCloseTimeout: timeoutMs + 60_000,
     heartbeatTimeout: '30s',
-    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+    retry: {
+      initialInterval: '2s',
+      backoffCoefficient: 2,
+      maximumInterval: '30s',
+      maximumAttempts: 5,
+      nonRetryableErrorTypes: NON_RETRYABLE,
+    },
   };
 }
 
@@ -55,7 +79,12 @@ export function emergencyOptions(budgetMs: number): ActivityOptions {
     startToCloseTimeout: budgetMs + 60_000,
     scheduleToCloseTimeout: budgetMs + 120_000,
     heartbeatTimeout: '30s',
-    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: NON_RETRYABLE },
+    retry: {
+      initialInterval: '2s',
+      backoffCoefficient: 2,
+      maximumInterval: '30s',
+      nonRetryableErrorTypes: NON_RETRYABLE,
+    },
   };
 }
 
@@ -64,13 +93,18 @@ const proxies = new Map<ActivityOptions, Proxy>();
 
 /** Calls an activity with options and a one-line summary that the Temporal UI shows for it. */
 export function call<K extends keyof Activities>(
-  options: ActivityOptions, summary: string, name: K, ...args: Parameters<Activities[K]>
+  options: ActivityOptions,
+  summary: string,
+  name: K,
+  ...args: Parameters<Activities[K]>
 ): Promise<Awaited<ReturnType<Activities[K]>>> {
   let proxy = proxies.get(options);
   if (!proxy) {
     proxy = proxyActivities<Activities>(options);
     proxies.set(options, proxy);
   }
-  const fn = proxy[name] as unknown as { executeWithOptions(o: ActivityOptions, a: unknown[]): Promise<Awaited<ReturnType<Activities[K]>>> };
+  const fn = proxy[name] as unknown as {
+    executeWithOptions(o: ActivityOptions, a: unknown[]): Promise<Awaited<ReturnType<Activities[K]>>>;
+  };
   return fn.executeWithOptions({ ...options, summary }, args);
 }

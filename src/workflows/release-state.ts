@@ -7,9 +7,20 @@ import { missingRoles, signaturesRequired, type Gate } from './approvals';
 import type { ControlState } from './control-rules';
 import type { QueryVars } from './decisions';
 import {
-  SA_APP, SA_OUTCOME, SA_STAGE, SA_VERSION, SA_WEIGHT,
-  type AnalysisRecord, type ApprovalRecord, type AuditEntry, type Outcome, type PendingDecision, type ReleaseInput,
-  type ReleaseReport, type ReleaseStatus, type Stage,
+  SA_APP,
+  SA_OUTCOME,
+  SA_STAGE,
+  SA_VERSION,
+  SA_WEIGHT,
+  type AnalysisRecord,
+  type ApprovalRecord,
+  type AuditEntry,
+  type Outcome,
+  type PendingDecision,
+  type ReleaseInput,
+  type ReleaseReport,
+  type ReleaseStatus,
+  type Stage,
 } from './definitions';
 import { Saga } from './saga';
 import { planDigest, type Subject } from './signatures';
@@ -96,7 +107,9 @@ export class ReleaseState {
     this.firstRunId = info.firstExecutionRunId;
     this.blue = input.plan.environments.blue;
     this.green = input.plan.environments.green;
-    this.subject = patched('approval-v2') ? { version: this.version, imageTag: this.imageTag, planDigest: planDigest(this.plan) } : undefined;
+    this.subject = patched('approval-v2')
+      ? { version: this.version, imageTag: this.imageTag, planDigest: planDigest(this.plan) }
+      : undefined;
   }
 
   vars(): QueryVars {
@@ -142,13 +155,25 @@ export class ReleaseState {
   status(): ReleaseStatus {
     const { plan, approvals, subject } = this;
     return {
-      releaseId: this.releaseId, app: plan.app, version: this.version, imageTag: this.imageTag, stage: this.stage, outcome: this.outcome, reason: this.reason,
-      environments: { blue: this.blue, green: this.green }, step: this.step, steps: plan.canary.steps.length, greenWeight: this.greenWeight,
-      paused: this.control.paused !== undefined, window: this.window,
-      approvals: [...approvals], missingRoles: missingRoles(plan, approvals),
+      releaseId: this.releaseId,
+      app: plan.app,
+      version: this.version,
+      imageTag: this.imageTag,
+      stage: this.stage,
+      outcome: this.outcome,
+      reason: this.reason,
+      environments: { blue: this.blue, green: this.green },
+      step: this.step,
+      steps: plan.canary.steps.length,
+      greenWeight: this.greenWeight,
+      paused: this.control.paused !== undefined,
+      window: this.window,
+      approvals: [...approvals],
+      missingRoles: missingRoles(plan, approvals),
       approvalDeadline: this.approvalDeadlineMs ? iso(this.approvalDeadlineMs) : undefined,
       ...(subject ? { planDigest: subject.planDigest, signaturesRequired: signaturesRequired(plan) } : {}),
-      lastAnalysis: this.analyses[this.analyses.length - 1], pendingDecision: this.pending,
+      lastAnalysis: this.analyses[this.analyses.length - 1],
+      pendingDecision: this.pending,
       rollbackWindowEndsAt: this.rollbackWindowEndsMs ? iso(this.rollbackWindowEndsMs) : undefined,
     };
   }
@@ -156,30 +181,72 @@ export class ReleaseState {
   report(): ReleaseReport {
     const { plan, approvals } = this;
     return {
-      releaseId: this.releaseId, app: plan.app, version: this.version, imageTag: this.imageTag, outcome: this.outcome ?? 'failed', reason: this.reason,
-      startedAt: this.startedAt, finishedAt: iso(),
-      timeline: [...this.timeline], approvals: [...approvals], preflight: [...this.preflightRuns], steps: [...this.steps], analyses: [...this.analyses],
-      compensations: [...this.saga.ran], audit: [...this.audit],
-      ...(this.subject && !signaturesRequired(plan) && approvals.some((a) => a.accepted && a.decision === 'approve' && !a.signature) ? { approvedWithoutSignatures: true } : {}),
+      releaseId: this.releaseId,
+      app: plan.app,
+      version: this.version,
+      imageTag: this.imageTag,
+      outcome: this.outcome ?? 'failed',
+      reason: this.reason,
+      startedAt: this.startedAt,
+      finishedAt: iso(),
+      timeline: [...this.timeline],
+      approvals: [...approvals],
+      preflight: [...this.preflightRuns],
+      steps: [...this.steps],
+      analyses: [...this.analyses],
+      compensations: [...this.saga.ran],
+      audit: [...this.audit],
+      ...(this.subject &&
+      !signaturesRequired(plan) &&
+      approvals.some((a) => a.accepted && a.decision === 'approve' && !a.signature)
+        ? { approvedWithoutSignatures: true }
+        : {}),
     };
   }
 
   /** This run's state for the next run (checkpoint.ts). The undo steps travel by name. */
   snapshot(): CarriedState {
     return {
-      startedAt: this.startedAt, blue: this.blue, green: this.green, stage: this.stage, outcome: this.outcome, reason: this.reason,
-      step: this.step, greenWeight: this.greenWeight, weights: [...this.weights], approvals: [...this.approvals], audit: [...this.audit],
-      timeline: [...this.timeline], preflightRuns: [...this.preflightRuns], steps: [...this.steps], analyses: [...this.analyses],
-      approvalDeadlineMs: this.approvalDeadlineMs, control: { ...this.control }, blueReplicas: { ...this.blueReplicas },
-      notificationSeq: this.notificationSeq, gate: { ...this.gate }, saga: this.saga.pending, sagaRan: [...this.saga.ran], runs: this.runs + 1,
+      startedAt: this.startedAt,
+      blue: this.blue,
+      green: this.green,
+      stage: this.stage,
+      outcome: this.outcome,
+      reason: this.reason,
+      step: this.step,
+      greenWeight: this.greenWeight,
+      weights: [...this.weights],
+      approvals: [...this.approvals],
+      audit: [...this.audit],
+      timeline: [...this.timeline],
+      preflightRuns: [...this.preflightRuns],
+      steps: [...this.steps],
+      analyses: [...this.analyses],
+      approvalDeadlineMs: this.approvalDeadlineMs,
+      control: { ...this.control },
+      blueReplicas: { ...this.blueReplicas },
+      notificationSeq: this.notificationSeq,
+      gate: { ...this.gate },
+      saga: this.saga.pending,
+      sagaRan: [...this.saga.ran],
+      runs: this.runs + 1,
     };
   }
 
   /** Takes over the state a previous run carried; the caller rebuilds the undo steps from `c.saga`. */
   restore(c: CarriedState): void {
     Object.assign(this, {
-      startedAt: c.startedAt, blue: c.blue, green: c.green, stage: c.stage, outcome: c.outcome, reason: c.reason, step: c.step,
-      greenWeight: c.greenWeight, approvalDeadlineMs: c.approvalDeadlineMs, notificationSeq: c.notificationSeq, runs: c.runs,
+      startedAt: c.startedAt,
+      blue: c.blue,
+      green: c.green,
+      stage: c.stage,
+      outcome: c.outcome,
+      reason: c.reason,
+      step: c.step,
+      greenWeight: c.greenWeight,
+      approvalDeadlineMs: c.approvalDeadlineMs,
+      notificationSeq: c.notificationSeq,
+      runs: c.runs,
     });
     this.weights.push(...c.weights);
     this.approvals.push(...c.approvals);

@@ -57,7 +57,9 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
 /** The happy path. A stage that cannot go on throws a Finish (nothing to undo) or a Rollback. */
 async function release(r: ReleaseState): Promise<void> {
   r.updateUi();
-  r.event(`release of ${r.plan.app} ${r.version} (${r.imageTag}) requested${r.input.requestedBy ? ` by ${r.input.requestedBy}` : ''}`);
+  r.event(
+    `release of ${r.plan.app} ${r.version} (${r.imageTag}) requested${r.input.requestedBy ? ` by ${r.input.requestedBy}` : ''}`,
+  );
   await chooseSides(r);
   const checkedAtMs = await preflight(r);
   await approvalGate(r);
@@ -99,7 +101,8 @@ async function leave(r: ReleaseState, err: unknown): Promise<void> {
       await rollBack(r, { kind: 'failure' }, `unexpected failure: ${errorText(err)}`, 'failed');
     }
   }).catch((compensationError: unknown) => {
-    r.outcome = r.outcome === 'emergency-recovered' || r.outcome === 'emergency-failed' ? r.outcome : 'emergency-failed';
+    r.outcome =
+      r.outcome === 'emergency-recovered' || r.outcome === 'emergency-failed' ? r.outcome : 'emergency-failed';
     r.reason = `${r.reason ?? ''}; compensation failed: ${errorText(compensationError)}`;
   });
 }

@@ -46,7 +46,10 @@ const isV2 = (s: Statement | StatementV2): s is StatementV2 => 'planDigest' in s
  * into another.
  */
 export function statementText(s: Statement | StatementV2): string {
-  if (!isV2(s)) return ['hwayo-release approval v1', s.workflowId, s.runId, s.decision, s.role, s.approverId, s.signedAt].join('\n');
+  if (!isV2(s))
+    return ['hwayo-release approval v1', s.workflowId, s.runId, s.decision, s.role, s.approverId, s.signedAt].join(
+      '\n',
+    );
   return `hwayo-release approval v2\n${JSON.stringify([s.workflowId, s.runId, s.decision, s.role, s.approverId, s.signedAt, s.version, s.imageTag, s.planDigest])}`;
 }
 
@@ -58,7 +61,9 @@ export function controlStatementText(s: ControlStatement): string {
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 

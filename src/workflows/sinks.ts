@@ -8,8 +8,15 @@ import type { RollbackTrigger } from './exits';
 export type AnalysisResult = 'pass' | 'breach' | 'unhealthy' | 'inconclusive';
 /** Values of hwayo_rollbacks_total's `trigger` label (dashboards and alerts read them). */
 export type RollbackTriggerLabel =
-  | 'metric-breach' | 'health-check' | 'inconclusive-metrics' | 'rollout-timeout' | 'manual' | 'manual-after-success'
-  | 'abort' | 'cancelled' | 'failure';
+  | 'metric-breach'
+  | 'health-check'
+  | 'inconclusive-metrics'
+  | 'rollout-timeout'
+  | 'manual'
+  | 'manual-after-success'
+  | 'abort'
+  | 'cancelled'
+  | 'failure';
 
 export interface ReleaseMetricsSinks extends Sinks {
   releaseMetrics: {
@@ -31,17 +38,27 @@ export function analysisResults(
 ): { metric: string; result: AnalysisResult }[] {
   return readings.map(({ name }) => ({
     metric: name,
-    result: verdict.findings.some((f) => f.metric === name) ? verdict.kind
-      : verdict.inconclusive.some((f) => f.metric === name) ? 'inconclusive' : 'pass',
+    result: verdict.findings.some((f) => f.metric === name)
+      ? verdict.kind
+      : verdict.inconclusive.some((f) => f.metric === name)
+        ? 'inconclusive'
+        : 'pass',
   }));
 }
 
 /** The metric label of what started a rollback, read from its type (never from the message). */
 export function rollbackTriggerLabel(trigger: RollbackTrigger): RollbackTriggerLabel {
   switch (trigger.kind) {
-    case 'metric': return 'metric-breach';
-    case 'health-check': case 'inconclusive-metrics': case 'rollout-timeout': case 'manual': case 'manual-after-success':
-    case 'abort': case 'cancelled': case 'failure':
+    case 'metric':
+      return 'metric-breach';
+    case 'health-check':
+    case 'inconclusive-metrics':
+    case 'rollout-timeout':
+    case 'manual':
+    case 'manual-after-success':
+    case 'abort':
+    case 'cancelled':
+    case 'failure':
       return trigger.kind;
   }
 }

@@ -17,27 +17,70 @@ export async function notify(r: ReleaseState, severity: Severity, what: string, 
   const key = notificationKey(releaseId, runId, r.nextNotificationSeq(), what);
   const message = `[${plan.app} ${version}] ${text}`;
   const sends: Promise<unknown>[] = [
-    call(NOTIFY_OPTIONS, `slack ${severity}: ${what}`, 'postSlack', { channel: plan.notifications.slackChannels[severity], severity, text: message, idempotencyKey: key }),
+    call(NOTIFY_OPTIONS, `slack ${severity}: ${what}`, 'postSlack', {
+      channel: plan.notifications.slackChannels[severity],
+      severity,
+      text: message,
+      idempotencyKey: key,
+    }),
   ];
   if (severity === 'critical') {
     if (plan.notifications.pagerduty) {
-      sends.push(call(NOTIFY_OPTIONS, `page: ${what}`, 'sendPage', { action: 'trigger', dedupKey: pageDedupKey(releaseId, runId, what), summary: message, severity, source: 'hwayo-release', details: { stage: r.stage, version } }));
+      sends.push(
+        call(NOTIFY_OPTIONS, `page: ${what}`, 'sendPage', {
+          action: 'trigger',
+          dedupKey: pageDedupKey(releaseId, runId, what),
+          summary: message,
+          severity,
+          source: 'hwayo-release',
+          details: { stage: r.stage, version },
+        }),
+      );
     }
-    sends.push(call(NOTIFY_OPTIONS, `email: ${what}`, 'sendEmail', { to: plan.notifications.email, subject: `[hwayo-release] ${plan.app} ${version}: ${what}`, text: message, idempotencyKey: key, severity }));
+    sends.push(
+      call(NOTIFY_OPTIONS, `email: ${what}`, 'sendEmail', {
+        to: plan.notifications.email,
+        subject: `[hwayo-release] ${plan.app} ${version}: ${what}`,
+        text: message,
+        idempotencyKey: key,
+        severity,
+      }),
+    );
   }
   // A failed notification never stops a release or a rollback; it is recorded.
   const results = await Promise.allSettled(sends);
-  results.forEach((res) => res.status === 'rejected' && r.event(`notification "${what}" failed: ${String(res.reason)}`));
+  results.forEach(
+    (res) => res.status === 'rejected' && r.event(`notification "${what}" failed: ${String(res.reason)}`),
+  );
 }
 
 /** Runs the plan's checks (all, or those `which` picks) in parallel; a check that cannot run fails. */
-export async function runChecks(r: ReleaseState, which: (c: PreflightCheck) => boolean = () => true): Promise<CheckResult[]> {
+export async function runChecks(
+  r: ReleaseState,
+  which: (c: PreflightCheck) => boolean = () => true,
+): Promise<CheckResult[]> {
   const { plan, input } = r;
   const checks = plan.preflight.checks.filter(which);
-  const context = { blueNamespace: r.blue, greenNamespace: r.green, route: plan.traffic, services: plan.services.map((s) => s.name), app: plan.app, version: input.version, imageTag: input.imageTag };
-  const results = await Promise.all(checks.map((check) =>
-    call(DEFAULT_OPTIONS, `preflight: ${check.name}`, 'runCheck', { check, context, evidence: input.evidence })
-      .catch((err: unknown): CheckResult => ({ name: check.name, ok: false, detail: `check could not run: ${errorText(err)}` }))));
+  const context = {
+    blueNamespace: r.blue,
+    greenNamespace: r.green,
+    route: plan.traffic,
+    services: plan.services.map((s) => s.name),
+    app: plan.app,
+    version: input.version,
+    imageTag: input.imageTag,
+  };
+  const results = await Promise.all(
+    checks.map((check) =>
+      call(DEFAULT_OPTIONS, `preflight: ${check.name}`, 'runCheck', { check, context, evidence: input.evidence }).catch(
+        (err: unknown): CheckResult => ({
+          name: check.name,
+          ok: false,
+          detail: `check could not run: ${errorText(err)}`,
+        }),
+      ),
+    ),
+  );
   r.preflightRuns.push({ at: iso(), results: results.map(({ name, ok, detail }) => ({ name, ok, detail })) });
   return results;
 }
@@ -46,10 +89,16 @@ export async function runChecks(r: ReleaseState, which: (c: PreflightCheck) => b
 export const failedChecks = (results: CheckResult[]): CheckResult[] => results.filter((c) => !c.ok);
 
 /** Failed checks in one line of the reason: "name (detail); ...". */
-export const describeFailures = (failed: CheckResult[]): string => failed.map((f) => `${f.name} (${f.detail})`).join('; ');
+export const describeFailures = (failed: CheckResult[]): string =>
+  failed.map((f) => `${f.name} (${f.detail})`).join('; ');
 
 export async function setWeight(r: ReleaseState, weight: number, why: string): Promise<void> {
-  await call(TRAFFIC_OPTIONS, `traffic: green ${weight}%`, 'setTrafficWeight', { route: r.plan.traffic, blueNamespace: r.blue, greenNamespace: r.green, greenWeight: weight });
+  await call(TRAFFIC_OPTIONS, `traffic: green ${weight}%`, 'setTrafficWeight', {
+    route: r.plan.traffic,
+    blueNamespace: r.blue,
+    greenNamespace: r.green,
+    greenWeight: weight,
+  });
   r.greenWeight = weight;
   r.weights.push(weight);
   r.event(`green weight ${weight}% (${why})`);
@@ -57,17 +106,38 @@ export async function setWeight(r: ReleaseState, weight: number, why: string): P
 }
 
 export function setMaintenanceMode(r: ReleaseState, on: boolean): Promise<unknown> {
-  return call(TRAFFIC_OPTIONS, `maintenance mode ${on ? 'on' : 'off'}`, 'setMaintenanceMode', { route: r.plan.traffic, blueNamespace: r.blue, greenNamespace: r.green, on });
+  return call(TRAFFIC_OPTIONS, `maintenance mode ${on ? 'on' : 'off'}`, 'setMaintenanceMode', {
+    route: r.plan.traffic,
+    blueNamespace: r.blue,
+    greenNamespace: r.green,
+    on,
+  });
 }
 
 /** Every service of `namespace` (green unless named) healthy; with data stores, `SELECT 1` and `PING` too. */
-export async function checkHealth(r: ReleaseState, includeDataStores: boolean, namespace = r.green): Promise<{ healthy: boolean; detail: string }> {
+export async function checkHealth(
+  r: ReleaseState,
+  includeDataStores: boolean,
+  namespace = r.green,
+): Promise<{ healthy: boolean; detail: string }> {
   const { plan } = r;
   try {
     // Ticks (no data stores) time out sooner, so a worker crash mid-tick delays a rollback by seconds.
     const options = !includeDataStores && patched('tick-timeouts') ? TICK_HEALTH_OPTIONS : DEFAULT_OPTIONS;
-    const res = await call(options, `health: ${namespace}`, 'checkServiceHealth', { namespace, services: plan.services, healthUrlTemplate: plan.healthUrlTemplate, includeDataStores });
-    return { healthy: res.healthy, detail: res.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`).join('; ') || 'all healthy' };
+    const res = await call(options, `health: ${namespace}`, 'checkServiceHealth', {
+      namespace,
+      services: plan.services,
+      healthUrlTemplate: plan.healthUrlTemplate,
+      includeDataStores,
+    });
+    return {
+      healthy: res.healthy,
+      detail:
+        res.checks
+          .filter((c) => !c.ok)
+          .map((c) => `${c.name}: ${c.detail}`)
+          .join('; ') || 'all healthy',
+    };
   } catch (err) {
     return { healthy: false, detail: `health check could not run: ${errorText(err)}` };
   }
@@ -75,7 +145,11 @@ export async function checkHealth(r: ReleaseState, includeDataStores: boolean, n
 
 /** Waits until every deployment of the plan's services in `namespace` is rolled out, heartbeating. */
 export function waitForRollout(r: ReleaseState, namespace: string, timeoutMs: number) {
-  return call(longOptions(timeoutMs), `wait ${namespace} ready`, 'waitForRollout', { namespace, deployments: r.plan.services.map((s) => s.name), timeoutMs });
+  return call(longOptions(timeoutMs), `wait ${namespace} ready`, 'waitForRollout', {
+    namespace,
+    deployments: r.plan.services.map((s) => s.name),
+    timeoutMs,
+  });
 }
 
 /** Deletes a namespace of the pair and waits until it is gone. */
@@ -89,7 +163,10 @@ export async function storeReport(r: ReleaseState): Promise<ReleaseReport> {
   const report = r.report();
   try {
     const { location } = await call(DEFAULT_OPTIONS, 'store report', 'storeReport', {
-      bucket: r.plan.artifactsBucket, key: `reports/${r.releaseId}/report`, markdown: renderReportMarkdown(report), json: JSON.stringify(report),
+      bucket: r.plan.artifactsBucket,
+      key: `reports/${r.releaseId}/report`,
+      markdown: renderReportMarkdown(report),
+      json: JSON.stringify(report),
     });
     r.event(`report stored at ${location}`);
   } catch (err) {

@@ -6,21 +6,39 @@
 // issue no commands: replay is unaffected, and the sink that exports them is not called on replay.
 import * as otel from '@opentelemetry/api';
 import {
-  workflowInfo, type ActivityInput, type LocalActivityInput, type Next, type TimerInput, type WorkflowExecuteInput,
-  type WorkflowInboundCallsInterceptor, type WorkflowOutboundCallsInterceptor,
+  workflowInfo,
+  type ActivityInput,
+  type LocalActivityInput,
+  type Next,
+  type TimerInput,
+  type WorkflowExecuteInput,
+  type WorkflowInboundCallsInterceptor,
+  type WorkflowOutboundCallsInterceptor,
 } from '@temporalio/workflow';
 import { SA_STAGE, SA_WEIGHT, type ReleaseInput, type ReleaseResult } from './definitions';
 
 export const ATTR = {
-  releaseId: 'hwayo.release_id', app: 'hwayo.app', version: 'hwayo.version', imageTag: 'hwayo.image_tag',
-  stage: 'hwayo.stage', weight: 'hwayo.canary_weight', outcome: 'hwayo.outcome', reason: 'hwayo.reason',
+  releaseId: 'hwayo.release_id',
+  app: 'hwayo.app',
+  version: 'hwayo.version',
+  imageTag: 'hwayo.image_tag',
+  stage: 'hwayo.stage',
+  weight: 'hwayo.canary_weight',
+  outcome: 'hwayo.outcome',
+  reason: 'hwayo.reason',
 } as const;
 
 /** Stages a release enters when the one before it went wrong: that stage's span ends in error. */
 const FAILURE_STAGES = new Set(['rolling-back', 'emergency']);
 
 // `weight` is the one shown (a canary step's target from the moment its shift is scheduled); `saWeight` the recorded one.
-interface StageSpan { stage: string; weight: number; saWeight: number; span: otel.Span; context: otel.Context }
+interface StageSpan {
+  stage: string;
+  weight: number;
+  saWeight: number;
+  span: otel.Span;
+  context: otel.Context;
+}
 
 /** One per workflow run (the interceptors factory builds one): its root span and the current stage's span. */
 export class ReleaseTrace {
@@ -59,7 +77,11 @@ export class ReleaseTrace {
     // A canary step is its own span, from its shift on; elsewhere a weight change (the rollback's switch
     // to blue) is noted on the stage's span.
     const c = this.current;
-    if (c && c.stage === stage && (stage !== 'canary' || weight === c.weight || (shiftTo === undefined && saWeight === c.saWeight))) {
+    if (
+      c &&
+      c.stage === stage &&
+      (stage !== 'canary' || weight === c.weight || (shiftTo === undefined && saWeight === c.saWeight))
+    ) {
       c.saWeight = saWeight;
       if (stage !== 'canary' && weight !== c.weight) {
         c.weight = weight;
@@ -68,9 +90,16 @@ export class ReleaseTrace {
       }
       return c.context;
     }
-    if (this.current) this.endStage(FAILURE_STAGES.has(stage) && !FAILURE_STAGES.has(this.current.stage) ? `left for ${stage}` : undefined);
+    if (this.current)
+      this.endStage(
+        FAILURE_STAGES.has(stage) && !FAILURE_STAGES.has(this.current.stage) ? `left for ${stage}` : undefined,
+      );
     const attributes = { ...this.release, [ATTR.stage]: stage, [ATTR.weight]: weight };
-    const span = this.tracer.startSpan(stage === 'canary' ? `stage:canary ${weight}%` : `stage:${stage}`, { attributes }, this.rootContext);
+    const span = this.tracer.startSpan(
+      stage === 'canary' ? `stage:canary ${weight}%` : `stage:${stage}`,
+      { attributes },
+      this.rootContext,
+    );
     this.current = { stage, weight, saWeight, span, context: otel.trace.setSpan(this.rootContext, span) };
     this.root.setAttributes({ [ATTR.stage]: stage, [ATTR.weight]: weight });
     this.root.addEvent(`stage ${stage}`, { [ATTR.stage]: stage, [ATTR.weight]: weight });
@@ -83,7 +112,11 @@ export class ReleaseTrace {
     this.sync();
     // A stage the release went wrong in already ended in error (sync); a failure escaping the workflow marks the last.
     this.endStage(err === undefined ? undefined : err instanceof Error ? err.message : String(err));
-    if (result) this.root.setAttributes({ [ATTR.outcome]: result.outcome, ...(result.reason ? { [ATTR.reason]: result.reason } : {}) });
+    if (result)
+      this.root.setAttributes({
+        [ATTR.outcome]: result.outcome,
+        ...(result.reason ? { [ATTR.reason]: result.reason } : {}),
+      });
   }
 
   /** Marks the span of the command being started (StartActivity) with the release and its stage. */
@@ -95,7 +128,9 @@ export class ReleaseTrace {
 
   private endStage(error: string | undefined): void {
     if (!this.current) return;
-    this.current.span.setStatus(error ? { code: otel.SpanStatusCode.ERROR, message: error } : { code: otel.SpanStatusCode.OK });
+    this.current.span.setStatus(
+      error ? { code: otel.SpanStatusCode.ERROR, message: error } : { code: otel.SpanStatusCode.OK },
+    );
     this.current.span.end();
     this.current = undefined;
   }
@@ -123,12 +158,21 @@ export class ReleaseTraceInbound implements WorkflowInboundCallsInterceptor {
 export class ReleaseTraceOutbound implements WorkflowOutboundCallsInterceptor {
   constructor(private readonly trace: ReleaseTrace) {}
 
-  scheduleActivity(input: ActivityInput, next: Next<WorkflowOutboundCallsInterceptor, 'scheduleActivity'>): Promise<unknown> {
-    const shiftTo = input.activityType === 'setTrafficWeight' ? (input.args[0] as { greenWeight?: unknown } | undefined)?.greenWeight : undefined;
+  scheduleActivity(
+    input: ActivityInput,
+    next: Next<WorkflowOutboundCallsInterceptor, 'scheduleActivity'>,
+  ): Promise<unknown> {
+    const shiftTo =
+      input.activityType === 'setTrafficWeight'
+        ? (input.args[0] as { greenWeight?: unknown } | undefined)?.greenWeight
+        : undefined;
     return this.within(() => next(input), typeof shiftTo === 'number' ? shiftTo : undefined);
   }
 
-  scheduleLocalActivity(input: LocalActivityInput, next: Next<WorkflowOutboundCallsInterceptor, 'scheduleLocalActivity'>): Promise<unknown> {
+  scheduleLocalActivity(
+    input: LocalActivityInput,
+    next: Next<WorkflowOutboundCallsInterceptor, 'scheduleLocalActivity'>,
+  ): Promise<unknown> {
     return this.within(() => next(input));
   }
 
@@ -147,7 +191,10 @@ export class ReleaseTraceOutbound implements WorkflowOutboundCallsInterceptor {
 export class ReleaseTraceActivityMarker implements WorkflowOutboundCallsInterceptor {
   constructor(private readonly trace: ReleaseTrace) {}
 
-  scheduleActivity(input: ActivityInput, next: Next<WorkflowOutboundCallsInterceptor, 'scheduleActivity'>): Promise<unknown> {
+  scheduleActivity(
+    input: ActivityInput,
+    next: Next<WorkflowOutboundCallsInterceptor, 'scheduleActivity'>,
+  ): Promise<unknown> {
     this.trace.markActive();
     return next(input);
   }

@@ -19,8 +19,11 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** `npm run build` unless dist/ is newer than every source file (the suite's files share one build). */
 export function ensureBuilt(): void {
-  const newest = (dir: string): number => readdirSync(dir, { withFileTypes: true })
-    .reduce((m, e) => Math.max(m, e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs), 0);
+  const newest = (dir: string): number =>
+    readdirSync(dir, { withFileTypes: true }).reduce(
+      (m, e) => Math.max(m, e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs),
+      0,
+    );
   const built = join(ROOT, 'dist', 'src', 'worker.js');
   const bundle = join(ROOT, 'dist', 'workflow-bundle.js');
   if (existsSync(built) && existsSync(bundle) && statSync(bundle).mtimeMs > newest(join(ROOT, 'src'))) return;
@@ -44,7 +47,11 @@ export const chaosSeed = (): number => Number(process.env.HWAYO_CHAOS_SEED ?? Ma
 /** The worker's least-privilege kubeconfig (scripts/worker-kubeconfig.sh), made once per directory. */
 export function workerKubeconfig(dir: string): string {
   const file = join(dir, 'worker.kubeconfig');
-  if (!existsSync(file)) execFileSync('bash', [join(ROOT, 'scripts', 'worker-kubeconfig.sh'), file], { env: stackEnv(), stdio: ['ignore', 'ignore', 'inherit'] });
+  if (!existsSync(file))
+    execFileSync('bash', [join(ROOT, 'scripts', 'worker-kubeconfig.sh'), file], {
+      env: stackEnv(),
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   return file;
 }
 
@@ -58,36 +65,73 @@ export class WorkerProcess {
   log = '';
   private readonly configFile: string;
 
-  constructor(readonly name: string, dir: string, readonly taskQueue: string, readonly httpPort: number, overrides: Record<string, string> = {}) {
+  constructor(
+    readonly name: string,
+    dir: string,
+    readonly taskQueue: string,
+    readonly httpPort: number,
+    overrides: Record<string, string> = {},
+  ) {
     const env = stackEnv();
     const pick = (...names: string[]) => Object.fromEntries(names.filter((n) => env[n]).map((n) => [n, env[n]]));
     this.configFile = join(dir, `${name}.yaml`);
-    writeFileSync(this.configFile, stringify({
-      ...pick('TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'PROMETHEUS_URL', 'AWS_REGION', 'AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY',
-        'DATABASE_URL', 'REDIS_URL', 'PAGERDUTY_EVENTS_URL', 'PAGERDUTY_ROUTING_KEY', 'SMTP_URL', 'HWAYO_TLS_CA_FILE',
-        'SLACK_WEBHOOK_URL_HWAYO_CRITICAL', 'SLACK_WEBHOOK_URL_HWAYO_ALERTS', 'SLACK_WEBHOOK_URL_HWAYO_RELEASES'),
-      KUBECONFIG: workerKubeconfig(dir), HWAYO_EVIDENCE_ROOT: EVIDENCE,
-      HWAYO_TASK_QUEUE: taskQueue, HWAYO_WORKER_HTTP_PORT: httpPort, HWAYO_SDK_METRICS_PORT: 0, HWAYO_SHUTDOWN_GRACE_MS: 2000, HWAYO_LOG_LEVEL: 'WARN',
-      ...overrides,
-    }));
+    writeFileSync(
+      this.configFile,
+      stringify({
+        ...pick(
+          'TEMPORAL_ADDRESS',
+          'TEMPORAL_NAMESPACE',
+          'PROMETHEUS_URL',
+          'AWS_REGION',
+          'AWS_ENDPOINT_URL',
+          'AWS_ACCESS_KEY_ID',
+          'AWS_SECRET_ACCESS_KEY',
+          'DATABASE_URL',
+          'REDIS_URL',
+          'PAGERDUTY_EVENTS_URL',
+          'PAGERDUTY_ROUTING_KEY',
+          'SMTP_URL',
+          'HWAYO_TLS_CA_FILE',
+          'SLACK_WEBHOOK_URL_HWAYO_CRITICAL',
+          'SLACK_WEBHOOK_URL_HWAYO_ALERTS',
+          'SLACK_WEBHOOK_URL_HWAYO_RELEASES',
+        ),
+        KUBECONFIG: workerKubeconfig(dir),
+        HWAYO_EVIDENCE_ROOT: EVIDENCE,
+        HWAYO_TASK_QUEUE: taskQueue,
+        HWAYO_WORKER_HTTP_PORT: httpPort,
+        HWAYO_SDK_METRICS_PORT: 0,
+        HWAYO_SHUTDOWN_GRACE_MS: 2000,
+        HWAYO_LOG_LEVEL: 'WARN',
+        ...overrides,
+      }),
+    );
   }
 
-  get running(): boolean { return !!this.child && this.child.exitCode === null && this.child.signalCode === null; }
+  get running(): boolean {
+    return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
+  }
 
   /** Starts the process and waits until it polls its task queue (/readyz). */
   async start(): Promise<void> {
     const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'worker.js')], {
-      env: { PATH: process.env.PATH, HWAYO_WORKER_CONFIG: this.configFile }, stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH, HWAYO_WORKER_CONFIG: this.configFile },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
     this.pids.push(child.pid!);
-    const keep = (d: Buffer) => { this.log = (this.log + d.toString()).slice(-20_000); };
+    const keep = (d: Buffer) => {
+      this.log = (this.log + d.toString()).slice(-20_000);
+    };
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
     const deadline = Date.now() + 60_000;
     for (;;) {
       if (!this.running) throw new Error(`worker ${this.name} exited at start:\n${this.log}`);
-      const ok = await fetch(`http://127.0.0.1:${this.httpPort}/readyz`).then((r) => r.status === 200, () => false);
+      const ok = await fetch(`http://127.0.0.1:${this.httpPort}/readyz`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
       if (ok) return;
       if (Date.now() > deadline) throw new Error(`worker ${this.name} not ready in 60 s:\n${this.log}`);
       await sleep(100);
@@ -128,7 +172,11 @@ export interface PlanOptions {
 /** A copy of the local plan (examples/local-plan.yaml) with seconds-long windows. */
 export function shortPlan(dir: string, name: string, o: PlanOptions = {}): string {
   const doc = parseYaml(readFileSync(join(ROOT, 'examples', 'local-plan.yaml'), 'utf8')) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  doc.canary.steps = o.steps ?? [{ weight: 5, watch: '6s' }, { weight: 25, watch: '6s' }, { weight: 50, watch: '6s' }];
+  doc.canary.steps = o.steps ?? [
+    { weight: 5, watch: '6s' },
+    { weight: 25, watch: '6s' },
+    { weight: 50, watch: '6s' },
+  ];
   doc.canary.analysisInterval = o.analysisInterval ?? '2s';
   doc.canary.inconclusiveLimit = o.inconclusiveLimit ?? 3;
   doc.canary.onInconclusive = o.onInconclusive ?? 'pause';
@@ -138,7 +186,15 @@ export function shortPlan(dir: string, name: string, o: PlanOptions = {}): strin
   doc.green = { readyTimeout: o.greenReadyTimeout ?? '60s' };
   doc.database = { snapshotTimeout: '2m', restoreTimeout: '2m' };
   if ((o.checks ?? 'few') === 'few') {
-    const keep = new Set(['kubernetes-nodes-ready', 'release-baseline', 'database-accepting-connections', 'redis-ping', 'security-evidence', 'monitoring-health', 'prometheus-targets-up']);
+    const keep = new Set([
+      'kubernetes-nodes-ready',
+      'release-baseline',
+      'database-accepting-connections',
+      'redis-ping',
+      'security-evidence',
+      'monitoring-health',
+      'prometheus-targets-up',
+    ]);
     doc.preflight.checks = (doc.preflight.checks as { name: string }[]).filter((c) => keep.has(c.name));
   }
   const file = join(dir, `${name}.yaml`);
@@ -151,23 +207,47 @@ export const newVersion = (what: string) => `3.0.0-chaos.${what}.${randomBytes(3
 
 /** `hwayo-release start` as CI runs it; returns the release id. */
 export async function startRelease(planFile: string, version: string, taskQueue: string): Promise<string> {
-  const out = await cliOk('start', planFile, '--version', version, '--image-tag', FIXTURE_TAG, '--last-known-good', '1.0.0', '--task-queue', taskQueue,
-    '--requested-by', 'chaos-suite', '--evidence-trivy', 'trivy-clean.json', '--evidence-gitleaks', 'gitleaks-clean.json',
-    '--evidence-npm-audit', 'npm-audit-clean.json', '--evidence-sonarqube', 'sonarqube-hotspots-clean.json');
+  const out = await cliOk(
+    'start',
+    planFile,
+    '--version',
+    version,
+    '--image-tag',
+    FIXTURE_TAG,
+    '--last-known-good',
+    '1.0.0',
+    '--task-queue',
+    taskQueue,
+    '--requested-by',
+    'chaos-suite',
+    '--evidence-trivy',
+    'trivy-clean.json',
+    '--evidence-gitleaks',
+    'gitleaks-clean.json',
+    '--evidence-npm-audit',
+    'npm-audit-clean.json',
+    '--evidence-sonarqube',
+    'sonarqube-hotspots-clean.json',
+  );
   return out.trim();
 }
 
 /** The three roles approve through the CLI (the local plan allows unsigned decisions). */
 export async function approveAll(id: string): Promise<void> {
-  for (const [who, role] of [['alice', 'tech-lead'], ['bob', 'product-manager'], ['carol', 'qa-lead']]) {
+  for (const [who, role] of [
+    ['alice', 'tech-lead'],
+    ['bob', 'product-manager'],
+    ['carol', 'qa-lead'],
+  ]) {
     await cliOk('approve', id, '--as', who, '--comment', `${role} ok (chaos)`);
   }
 }
 
 let clientPromise: Promise<Client> | undefined;
 export function temporalClient(): Promise<Client> {
-  clientPromise ??= Connection.connect({ address: stackVar('TEMPORAL_ADDRESS') })
-    .then((connection) => new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' }));
+  clientPromise ??= Connection.connect({ address: stackVar('TEMPORAL_ADDRESS') }).then(
+    (connection) => new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' }),
+  );
   return clientPromise;
 }
 export async function closeClient(): Promise<void> {
@@ -176,7 +256,12 @@ export async function closeClient(): Promise<void> {
 }
 
 /** Where a release is, from the server alone (no worker needed): stage and weight search attributes, activities in flight. */
-export interface Where { running: boolean; stage?: string; weight?: number; activities: { type: string; started: boolean; attempt: number }[] }
+export interface Where {
+  running: boolean;
+  stage?: string;
+  weight?: number;
+  activities: { type: string; started: boolean; attempt: number }[];
+}
 export async function where(handle: WorkflowHandle): Promise<Where> {
   const d = await handle.describe();
   const sa = d.searchAttributes as Record<string, unknown[]>;
@@ -184,12 +269,21 @@ export async function where(handle: WorkflowHandle): Promise<Where> {
     running: d.status.name === 'RUNNING',
     stage: sa.HwayoStage?.[0] as string | undefined,
     weight: sa.HwayoCanaryWeight?.[0] as number | undefined,
-    activities: (d.raw.pendingActivities ?? []).map((a) => ({ type: a.activityType?.name ?? '?', started: Number(a.state) === 2, attempt: a.attempt ?? 1 })),
+    activities: (d.raw.pendingActivities ?? []).map((a) => ({
+      type: a.activityType?.name ?? '?',
+      started: Number(a.state) === 2,
+      attempt: a.attempt ?? 1,
+    })),
   };
 }
 
 /** Polls `probe` (a throw counts as "not yet") until it returns a value. */
-export async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 120_000, everyMs = 100): Promise<T> {
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 120_000,
+  everyMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe().catch(() => undefined);
@@ -204,7 +298,11 @@ export async function result(id: string): Promise<ReleaseResult> {
 }
 
 export async function http<T>(method: string, url: string, body?: unknown): Promise<T> {
-  const res = await fetch(url, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
 }
@@ -212,7 +310,10 @@ export async function http<T>(method: string, url: string, body?: unknown): Prom
 /** Green's error rate over 30 s (the plan's window): a sick spell of an earlier scenario lingers in it. */
 export async function greenErrorRate(namespace = 'hwayo-production-green'): Promise<number> {
   const q = `sum(rate(http_requests_total{namespace="${namespace}",status=~"5.."}[30s])) / sum(rate(http_requests_total{namespace="${namespace}"}[30s])) * 100`;
-  const r = await http<{ data: { result: { value: [number, string] }[] } }>('GET', `${stackVar('PROMETHEUS_URL')}/api/v1/query?query=${encodeURIComponent(q)}`);
+  const r = await http<{ data: { result: { value: [number, string] }[] } }>(
+    'GET',
+    `${stackVar('PROMETHEUS_URL')}/api/v1/query?query=${encodeURIComponent(q)}`,
+  );
   return r.data.result.length ? Number(r.data.result[0].value[1]) : 0;
 }
 
@@ -233,22 +334,35 @@ export async function killStackProcess(name: string, signal: NodeJS.Signals = 'S
   } catch {
     process.kill(pid, signal);
   }
-  await until(`${name} (pid ${pid}) gone`, async () => {
-    try {
-      process.kill(pid, 0);
-      return undefined;
-    } catch {
-      return true;
-    }
-  }, 30_000, 50);
+  await until(
+    `${name} (pid ${pid}) gone`,
+    async () => {
+      try {
+        process.kill(pid, 0);
+        return undefined;
+      } catch {
+        return true;
+      }
+    },
+    30_000,
+    50,
+  );
 }
 
 /** `scripts/stack/components/COMPONENT.sh start`: starts what of it is not running, waits until it is ready. */
 export function startComponent(component: string): void {
-  execFileSync('bash', [join(ROOT, 'scripts', 'stack', 'components', `${component}.sh`), 'start'], { env: process.env, stdio: ['ignore', 'ignore', 'inherit'], timeout: 240_000 });
+  execFileSync('bash', [join(ROOT, 'scripts', 'stack', 'components', `${component}.sh`), 'start'], {
+    env: process.env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    timeout: 240_000,
+  });
 }
 
 /** `kube.sh start-process NAME`: one control-plane process (kube-etcd, kube-apiserver) started again alone. */
 export function startKubeProcess(name: 'kube-etcd' | 'kube-apiserver'): void {
-  execFileSync('bash', [join(ROOT, 'scripts', 'stack', 'components', 'kube.sh'), 'start-process', name], { env: process.env, stdio: ['ignore', 'ignore', 'inherit'], timeout: 180_000 });
+  execFileSync('bash', [join(ROOT, 'scripts', 'stack', 'components', 'kube.sh'), 'start-process', name], {
+    env: process.env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    timeout: 180_000,
+  });
 }

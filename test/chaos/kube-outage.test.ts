@@ -5,14 +5,25 @@ import { killStackProcess, shortPlan, sleep, startKubeProcess } from './harness'
 import { all, begin, defaultPoints, drive, finish, idle, inStage, type Run, useChaosWorker } from './releases';
 import { kubeConfigForStack } from '../integration/kube-helpers';
 
-jest.mock('@kubernetes/client-node', () => jest.requireActual<typeof import('../integration/native-esm')>('../integration/native-esm').kubernetesClient());
+jest.mock('@kubernetes/client-node', () =>
+  jest.requireActual<typeof import('../integration/native-esm')>('../integration/native-esm').kubernetesClient(),
+);
 jest.setTimeout(10 * 60_000);
-const { dir, taskQueue } = useChaosWorker('kube', () => { startKubeProcess('kube-etcd'); startKubeProcess('kube-apiserver'); });
+const { dir, taskQueue } = useChaosWorker('kube', () => {
+  startKubeProcess('kube-etcd');
+  startKubeProcess('kube-apiserver');
+});
 
 /** Green's share of the route's default rule, read back from the apiserver. */
 async function greenShare(): Promise<Record<string, number>> {
   const { admin } = kubeConfigForStack();
-  const vs = await admin.custom.getNamespacedCustomObject({ group: 'networking.istio.io', version: 'v1', plural: 'virtualservices', namespace: 'hwayo-gateway', name: 'hwayo-canary' }) as {
+  const vs = (await admin.custom.getNamespacedCustomObject({
+    group: 'networking.istio.io',
+    version: 'v1',
+    plural: 'virtualservices',
+    namespace: 'hwayo-gateway',
+    name: 'hwayo-canary',
+  })) as {
     spec: { http: { match?: unknown; route: { destination: { host: string }; weight?: number }[] }[] };
   };
   const main = vs.spec.http.find((h) => !h.match)!;
@@ -21,20 +32,29 @@ async function greenShare(): Promise<Record<string, number>> {
 
 async function outage(run: Run, weight: number, fault: () => Promise<void>) {
   let downMs = 0;
-  await drive(run, [...defaultPoints('healthy'), { name: `canary ${weight}% mid-window`, when: all(inStage('canary', weight), idle) }], async () => {
-    const t0 = Date.now();
-    await fault();
-    downMs = Date.now() - t0;
-    return { downMs, restartedAt: Date.now() };
-  });
+  await drive(
+    run,
+    [...defaultPoints('healthy'), { name: `canary ${weight}% mid-window`, when: all(inStage('canary', weight), idle) }],
+    async () => {
+      const t0 = Date.now();
+      await fault();
+      downMs = Date.now() - t0;
+      return { downMs, restartedAt: Date.now() };
+    },
+  );
   const f = await finish(run);
   const share = await greenShare();
-  console.log(`outage ${downMs} ms at canary ${weight}%: ${f.result.outcome}, route writes ${f.summary.routeWrites.join(' -> ')}, route now ${JSON.stringify(share)}`);
+  console.log(
+    `outage ${downMs} ms at canary ${weight}%: ${f.result.outcome}, route writes ${f.summary.routeWrites.join(' -> ')}, route now ${JSON.stringify(share)}`,
+  );
   expect(f.problems).toEqual([]);
   // By plan: a success ends with all traffic on green, anything else with all of it on blue.
   expect(['succeeded', 'failed', 'rolled-back']).toContain(f.result.outcome);
-  expect(share).toEqual(f.result.outcome === 'succeeded'
-    ? { 'hwayo-production': 0, 'hwayo-production-green': 100 } : { 'hwayo-production': 100, 'hwayo-production-green': 0 });
+  expect(share).toEqual(
+    f.result.outcome === 'succeeded'
+      ? { 'hwayo-production': 0, 'hwayo-production-green': 100 }
+      : { 'hwayo-production': 100, 'hwayo-production-green': 0 },
+  );
   return f;
 }
 

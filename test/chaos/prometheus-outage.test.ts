@@ -10,18 +10,38 @@ import type { ReleaseStatus } from '../../src/workflows/definitions';
 jest.setTimeout(10 * 60_000);
 const { dir, taskQueue } = useChaosWorker('prom', () => startComponent('prometheus'));
 
-const status = async (id: string) => (JSON.parse(await cliOk('status', id, '--json')) as { status?: ReleaseStatus }).status;
+const status = async (id: string) =>
+  (JSON.parse(await cliOk('status', id, '--json')) as { status?: ReleaseStatus }).status;
 
 test('chaos 5: Prometheus down at canary 25%: inconclusive, paused for a person, never promoted; back up, resume completes it', async () => {
-  const run = await begin('healthy', shortPlan(dir, 'plan', { steps: [{ weight: 5, watch: '6s' }, { weight: 25, watch: '20s' }, { weight: 50, watch: '6s' }] }), taskQueue);
-  await drive(run, [...defaultPoints('healthy'), { name: 'canary 25% mid-window', when: all(inStage('canary', 25), idle) }], async () => {
-    await killStackProcess('prometheus', 'SIGKILL');
-    return { downMs: 0, restartedAt: Date.now() };
-  });
-  const paused = await until('paused on inconclusive metrics', async () => {
-    const s = await status(run.id);
-    return s?.pendingDecision?.kind === 'inconclusive-metrics' ? s : undefined;
-  }, 90_000, 500);
+  const run = await begin(
+    'healthy',
+    shortPlan(dir, 'plan', {
+      steps: [
+        { weight: 5, watch: '6s' },
+        { weight: 25, watch: '20s' },
+        { weight: 50, watch: '6s' },
+      ],
+    }),
+    taskQueue,
+  );
+  await drive(
+    run,
+    [...defaultPoints('healthy'), { name: 'canary 25% mid-window', when: all(inStage('canary', 25), idle) }],
+    async () => {
+      await killStackProcess('prometheus', 'SIGKILL');
+      return { downMs: 0, restartedAt: Date.now() };
+    },
+  );
+  const paused = await until(
+    'paused on inconclusive metrics',
+    async () => {
+      const s = await status(run.id);
+      return s?.pendingDecision?.kind === 'inconclusive-metrics' ? s : undefined;
+    },
+    90_000,
+    500,
+  );
   expect(paused).toMatchObject({ stage: 'canary', greenWeight: 25, paused: true });
   expect(paused.lastAnalysis?.verdict).toBe('inconclusive');
   // It waits for a person: well past the 20 s window, traffic has not moved on.

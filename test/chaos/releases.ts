@@ -12,7 +12,20 @@ import { stackEnv, stackVar, startFromSeedState } from '../integration/stack';
 import { PRE_MAINTENANCE_ANNOTATION } from '../../src/activities/traffic/routers';
 import type { ReleaseResult } from '../../src/workflows/definitions';
 import {
-  approveAll, closeClient, ensureBuilt, healthyApps, http, newVersion, result, sleep, startRelease, temporalClient, until, where, WorkerProcess, type Where,
+  approveAll,
+  closeClient,
+  ensureBuilt,
+  healthyApps,
+  http,
+  newVersion,
+  result,
+  sleep,
+  startRelease,
+  temporalClient,
+  until,
+  where,
+  WorkerProcess,
+  type Where,
 } from './harness';
 import { checkInvariants, rdsState, ROUTE, type Summary } from './invariants';
 import { cliOk } from '../integration/cli-runner';
@@ -33,14 +46,23 @@ export interface Point {
 
 export const started = (type: string) => (w: Where) => w.activities.some((a) => a.type === type && a.started);
 export const idle = (w: Where) => !w.activities.some((a) => a.started);
-export const inStage = (stage: string, weight?: number) => (w: Where) => w.stage === stage && (weight === undefined || w.weight === weight);
-export const all = (...ps: ((w: Where) => boolean)[]) => (w: Where) => ps.every((p) => p(w));
-export const any = (...ps: ((w: Where) => boolean)[]) => (w: Where) => ps.some((p) => p(w));
+export const inStage = (stage: string, weight?: number) => (w: Where) =>
+  w.stage === stage && (weight === undefined || w.weight === weight);
+export const all =
+  (...ps: ((w: Where) => boolean)[]) =>
+  (w: Where) =>
+    ps.every((p) => p(w));
+export const any =
+  (...ps: ((w: Where) => boolean)[]) =>
+  (w: Where) =>
+    ps.some((p) => p(w));
 
 /** Green fails half its requests: the real Prometheus sees it within seconds. */
-export const makeGreenSick = async (): Promise<void> => void await http('POST', `${stackVar('METRICS_APP_GREEN_URL')}/control`, { errorRate: 0.5 });
+export const makeGreenSick = async (): Promise<void> =>
+  void (await http('POST', `${stackVar('METRICS_APP_GREEN_URL')}/control`, { errorRate: 0.5 }));
 /** Blue answers 503 on every health path: verifying blue after the rollback fails, so the emergency path runs. */
-export const breakBlue = async (): Promise<void> => void await http('POST', `${stackVar('METRICS_APP_BLUE_URL')}/control`, { healthStatus: 503 });
+export const breakBlue = async (): Promise<void> =>
+  void (await http('POST', `${stackVar('METRICS_APP_BLUE_URL')}/control`, { healthStatus: 503 }));
 
 /** Back to the seed state: no release of the app running, blue as seeded, route out of maintenance, apps healthy. */
 export async function seedState(): Promise<void> {
@@ -48,13 +70,31 @@ export async function seedState(): Promise<void> {
   const env = stackEnv();
   // An emergency leaves the route in maintenance mode (by design); the seed has none.
   for (const kind of ['virtualservice', 'httproute']) {
-    execFileSync(env.HWAYO_KUBECTL!, ['--kubeconfig', env.KUBECONFIG!, '-n', ROUTE.namespace, 'annotate', kind, ROUTE.name, `${PRE_MAINTENANCE_ANNOTATION}-`], { stdio: 'ignore' });
+    execFileSync(
+      env.HWAYO_KUBECTL!,
+      [
+        '--kubeconfig',
+        env.KUBECONFIG!,
+        '-n',
+        ROUTE.namespace,
+        'annotate',
+        kind,
+        ROUTE.name,
+        `${PRE_MAINTENANCE_ANNOTATION}-`,
+      ],
+      { stdio: 'ignore' },
+    );
   }
   await healthyApps();
 }
 
 /** A release in flight with its bookkeeping for the invariants. */
-export interface Run { id: string; version: string; from: Date; rdsBefore: Awaited<ReturnType<typeof rdsState>> }
+export interface Run {
+  id: string;
+  version: string;
+  from: Date;
+  rdsBefore: Awaited<ReturnType<typeof rdsState>>;
+}
 
 export async function begin(kind: Kind, planFile: string, taskQueue: string): Promise<Run> {
   await seedState();
@@ -69,35 +109,78 @@ export async function begin(kind: Kind, planFile: string, taskQueue: string): Pr
 export function defaultPoints(kind: Kind): Point[] {
   const points: Point[] = [{ name: 'approval', when: inStage('awaiting-approval'), after: approveAll, inject: false }];
   if (kind !== 'healthy') {
-    points.push({ name: 'sick at 5%', when: inStage('canary', 5), after: async () => { await makeGreenSick(); if (kind === 'emergency') await breakBlue(); }, inject: false });
+    points.push({
+      name: 'sick at 5%',
+      when: inStage('canary', 5),
+      after: async () => {
+        await makeGreenSick();
+        if (kind === 'emergency') await breakBlue();
+      },
+      inject: false,
+    });
   }
   return points;
 }
 
-export interface Injection { point: string; stage?: string; weight?: number; inFlight: string; atMs: number; downMs: number; restartedAt: number }
+export interface Injection {
+  point: string;
+  stage?: string;
+  weight?: number;
+  inFlight: string;
+  atMs: number;
+  downMs: number;
+  restartedAt: number;
+}
 
 /**
  * Walks the points in order: waits until each holds, runs `fault` (which returns once the fault is over
  * and what it did), then the point's `after`. A point the release passed without being seen is "missed".
  */
-export async function drive(run: Run, points: Point[], fault?: (p: Point, w: Where) => Promise<{ downMs: number; restartedAt: number }>): Promise<Injection[]> {
+export async function drive(
+  run: Run,
+  points: Point[],
+  fault?: (p: Point, w: Where) => Promise<{ downMs: number; restartedAt: number }>,
+): Promise<Injection[]> {
   const handle = (await temporalClient()).workflow.getHandle(run.id);
   const done: Injection[] = [];
   for (const p of points) {
-    const w = await until(`point "${p.name}" of ${run.id}`, async () => {
-      const now = await where(handle);
-      if (!now.running) return now;
-      return p.when(now) ? now : undefined;
-    }, 180_000, 40);
+    const w = await until(
+      `point "${p.name}" of ${run.id}`,
+      async () => {
+        const now = await where(handle);
+        if (!now.running) return now;
+        return p.when(now) ? now : undefined;
+      },
+      180_000,
+      40,
+    );
     if (!w.running) {
-      done.push({ point: p.name, inFlight: '-', atMs: Date.now() - run.from.getTime(), downMs: 0, restartedAt: 0, stage: 'finished (missed)' });
+      done.push({
+        point: p.name,
+        inFlight: '-',
+        atMs: Date.now() - run.from.getTime(),
+        downMs: 0,
+        restartedAt: 0,
+        stage: 'finished (missed)',
+      });
       continue;
     }
     await p.before?.();
     const injecting = fault && p.inject !== false;
     const f = injecting ? await fault(p, w) : { downMs: 0, restartedAt: 0 };
     if (injecting) {
-      done.push({ point: p.name, stage: w.stage, weight: w.weight, inFlight: w.activities.filter((a) => a.started).map((a) => a.type).join('+') || 'none (timer/condition)', atMs: Date.now() - run.from.getTime(), ...f });
+      done.push({
+        point: p.name,
+        stage: w.stage,
+        weight: w.weight,
+        inFlight:
+          w.activities
+            .filter((a) => a.started)
+            .map((a) => a.type)
+            .join('+') || 'none (timer/condition)',
+        atMs: Date.now() - run.from.getTime(),
+        ...f,
+      });
     }
     await p.after?.(run.id);
   }
@@ -105,11 +188,17 @@ export async function drive(run: Run, points: Point[], fault?: (p: Point, w: Whe
 }
 
 /** Waits for the result and checks the invariants (against the fault-free summary when given). */
-export async function finish(run: Run, baseline?: Summary): Promise<{ result: ReleaseResult; problems: string[]; summary: Summary }> {
+export async function finish(
+  run: Run,
+  baseline?: Summary,
+): Promise<{ result: ReleaseResult; problems: string[]; summary: Summary }> {
   const r = await result(run.id);
   // Notifications are sent in parallel and may land just after the result.
   await sleep(1500);
-  const { problems, summary } = await checkInvariants({ id: run.id, version: run.version, result: r, from: run.from, to: new Date(), rdsBefore: run.rdsBefore }, baseline);
+  const { problems, summary } = await checkInvariants(
+    { id: run.id, version: run.version, result: r, from: run.from, to: new Date(), rdsBefore: run.rdsBefore },
+    baseline,
+  );
   return { result: r, problems, summary };
 }
 
@@ -118,7 +207,8 @@ export async function baseline(kind: Kind, planFile: string, taskQueue: string):
   const run = await begin(kind, planFile, taskQueue);
   await drive(run, defaultPoints(kind));
   const f = await finish(run);
-  if (f.problems.length) throw new Error(`the fault-free ${kind} release broke the invariants:\n${f.problems.join('\n')}`);
+  if (f.problems.length)
+    throw new Error(`the fault-free ${kind} release broke the invariants:\n${f.problems.join('\n')}`);
   return f.summary;
 }
 
@@ -144,7 +234,11 @@ export async function slowPrometheus(delayMs: number): Promise<{ url: string; se
       void (async () => {
         await sleep(delayMs);
         try {
-          const up = await fetch(`${target}${req.url}`, { method: req.method, headers: { 'content-type': req.headers['content-type'] ?? 'application/x-www-form-urlencoded' }, body: chunks.length ? Buffer.concat(chunks) : undefined });
+          const up = await fetch(`${target}${req.url}`, {
+            method: req.method,
+            headers: { 'content-type': req.headers['content-type'] ?? 'application/x-www-form-urlencoded' },
+            body: chunks.length ? Buffer.concat(chunks) : undefined,
+          });
           res.writeHead(up.status, { 'content-type': up.headers.get('content-type') ?? 'application/json' });
           res.end(Buffer.from(await up.arrayBuffer()));
         } catch {
@@ -169,8 +263,26 @@ export function killAndRestart(worker: WorkerProcess, rand: () => number) {
 }
 
 export function table(rows: Injection[], resumes: number[], outcomes: Record<string, string>): string {
-  const head = ['#', 'point', 'stage', 'weight', 'in flight when killed', 'down ms', 'resumed after ms', 'release outcome'];
-  const body = rows.map((r, i) => [String(i + 1), r.point, r.stage ?? '', r.weight === undefined ? '' : String(r.weight), r.inFlight, String(r.downMs), resumes[i] === undefined ? '' : String(resumes[i]), outcomes[r.point] ?? '']);
+  const head = [
+    '#',
+    'point',
+    'stage',
+    'weight',
+    'in flight when killed',
+    'down ms',
+    'resumed after ms',
+    'release outcome',
+  ];
+  const body = rows.map((r, i) => [
+    String(i + 1),
+    r.point,
+    r.stage ?? '',
+    r.weight === undefined ? '' : String(r.weight),
+    r.inFlight,
+    String(r.downMs),
+    resumes[i] === undefined ? '' : String(resumes[i]),
+    outcomes[r.point] ?? '',
+  ]);
   const widths = head.map((h, c) => Math.max(h.length, ...body.map((b) => b[c].length)));
   const line = (cells: string[]) => `| ${cells.map((x, c) => x.padEnd(widths[c])).join(' | ')} |`;
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
@@ -183,7 +295,10 @@ export { cliOk };
  * tests; afterwards `restore` (the component the scenario broke, started again), the worker killed, the
  * seed state back, the client closed.
  */
-export function useChaosWorker(name: string, restore: () => void | Promise<void> = () => undefined): { dir: string; taskQueue: string; worker: () => WorkerProcess } {
+export function useChaosWorker(
+  name: string,
+  restore: () => void | Promise<void> = () => undefined,
+): { dir: string; taskQueue: string; worker: () => WorkerProcess } {
   const dir = mkdtempSync(join(tmpdir(), `hwayo-chaos-${name}-`));
   const taskQueue = `chaos-${name}-${randomBytes(4).toString('hex')}`;
   let worker: WorkerProcess | undefined;

@@ -10,17 +10,18 @@ const { dir, taskQueue } = useChaosWorker('temporal', () => startComponent('temp
 test('chaos 3: Temporal server SIGKILLed at canary 25% and restarted from its database: the release completes', async () => {
   const run = await begin('healthy', shortPlan(dir, 'plan'), taskQueue);
   let downMs = 0;
-  await drive(run, [
-    ...defaultPoints('healthy'),
-    { name: 'canary 25% mid-window', when: all(inStage('canary', 25), idle) },
-  ], async () => {
-    const t0 = Date.now();
-    await killStackProcess('temporal', 'SIGKILL');
-    await sleep(2000);
-    startComponent('temporal');
-    downMs = Date.now() - t0;
-    return { downMs, restartedAt: Date.now() };
-  });
+  await drive(
+    run,
+    [...defaultPoints('healthy'), { name: 'canary 25% mid-window', when: all(inStage('canary', 25), idle) }],
+    async () => {
+      const t0 = Date.now();
+      await killStackProcess('temporal', 'SIGKILL');
+      await sleep(2000);
+      startComponent('temporal');
+      downMs = Date.now() - t0;
+      return { downMs, restartedAt: Date.now() };
+    },
+  );
   const f = await finish(run);
   console.log(`Temporal server down ${downMs} ms (kill, 2 s, restart until ready); release ${f.result.outcome}`);
   expect(f.problems).toEqual([]);

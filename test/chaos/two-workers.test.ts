@@ -18,7 +18,10 @@ const taskQueue = `chaos-two-${randomBytes(4).toString('hex')}`;
 const port = 24000 + Math.floor(Math.random() * 1000);
 const workers: WorkerProcess[] = [];
 const NODES = ['kwok-node-1', 'kwok-node-2', 'kwok-node-3'];
-const kubectl = (...args: string[]) => { const env = stackEnv(); execFileSync(env.HWAYO_KUBECTL!, ['--kubeconfig', env.KUBECONFIG!, ...args], { stdio: 'ignore' }); };
+const kubectl = (...args: string[]) => {
+  const env = stackEnv();
+  execFileSync(env.HWAYO_KUBECTL!, ['--kubeconfig', env.KUBECONFIG!, ...args], { stdio: 'ignore' });
+};
 
 beforeAll(async () => {
   ensureBuilt();
@@ -37,13 +40,18 @@ afterAll(async () => {
 test('chaos 2: the worker running the rollout wait dies; the other takes it over after the heartbeat timeout and finishes, nothing written twice', async () => {
   const run = await begin('healthy', shortPlan(dir, 'plan', { greenReadyTimeout: '180s' }), taskQueue);
   const handle = (await temporalClient()).workflow.getHandle(run.id);
-  await until('awaiting approval', async () => (await handle.describe()).searchAttributes.HwayoStage?.[0] === 'awaiting-approval');
+  await until(
+    'awaiting approval',
+    async () => (await handle.describe()).searchAttributes.HwayoStage?.[0] === 'awaiting-approval',
+  );
   // No node takes pods: green's rollout waits (and heartbeats) until the nodes come back.
   kubectl('cordon', ...NODES);
   await approveAll(run.id);
   const pending = await until('waitForRollout running', async () => {
     const d = await handle.describe();
-    return (d.raw.pendingActivities ?? []).find((a) => a.activityType?.name === 'waitForRollout' && Number(a.state) === 2);
+    return (d.raw.pendingActivities ?? []).find(
+      (a) => a.activityType?.name === 'waitForRollout' && Number(a.state) === 2,
+    );
   });
   // Let it heartbeat once, then kill the worker that runs it.
   await new Promise((r) => setTimeout(r, 3000));
@@ -63,21 +71,33 @@ test('chaos 2: the worker running the rollout wait dies; the other takes it over
 
   // The retry ran on the survivor, after the 30 s heartbeat timeout, and completed.
   const events = (await handle.fetchHistory()).events ?? [];
-  const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'waitForRollout').map((e) => String(e.eventId));
-  const rollout = events.filter((e) => e.activityTaskStartedEventAttributes && scheduled.includes(String(e.activityTaskStartedEventAttributes.scheduledEventId)));
+  const scheduled = events
+    .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'waitForRollout')
+    .map((e) => String(e.eventId));
+  const rollout = events.filter(
+    (e) =>
+      e.activityTaskStartedEventAttributes &&
+      scheduled.includes(String(e.activityTaskStartedEventAttributes.scheduledEventId)),
+  );
   const first = rollout.find((e) => String(e.activityTaskStartedEventAttributes!.scheduledEventId) === scheduled[0])!;
   const attrs = first.activityTaskStartedEventAttributes!;
   // Temporal writes the started event of a retried activity once it ends: the last attempt and who ran it.
   expect(attrs.attempt).toBeGreaterThanOrEqual(2);
   expect(survivor.pids.some((p) => attrs.identity?.startsWith(`${p}@`))).toBe(true);
-  const completed = events.find((e) => String(e.activityTaskCompletedEventAttributes?.scheduledEventId) === scheduled[0])!;
+  const completed = events.find(
+    (e) => String(e.activityTaskCompletedEventAttributes?.scheduledEventId) === scheduled[0],
+  )!;
   const takeoverMs = Number(completed.eventTime!.seconds) * 1000 - killedAt;
-  console.log(`rollout wait taken over by the other worker and completed ${takeoverMs} ms after the kill (heartbeat timeout 30 s)`);
+  console.log(
+    `rollout wait taken over by the other worker and completed ${takeoverMs} ms after the kill (heartbeat timeout 30 s)`,
+  );
   expect(takeoverMs).toBeGreaterThan(20_000);
   expect(takeoverMs).toBeLessThan(90_000);
 
   // Green's six Deployments were applied (server-side apply: a patch) once each: no double write.
-  const deployments = (await workerWrites('deployments', 'hwayo-production-green', run.from, new Date())).filter((w) => w.verb === 'create' || w.verb === 'patch');
+  const deployments = (await workerWrites('deployments', 'hwayo-production-green', run.from, new Date())).filter(
+    (w) => w.verb === 'create' || w.verb === 'patch',
+  );
   expect(deployments.map((d) => d.name).sort()).toEqual([...new Set(deployments.map((d) => d.name))].sort());
   expect(deployments).toHaveLength(6);
 });

@@ -12,8 +12,24 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { chaosSeed, closeClient, ensureBuilt, seededRandom, shortPlan, WorkerProcess } from './harness';
 import {
-  all, any, baseline, begin, drive, finish, idle, inStage, killAndRestart, makeGreenSick, breakBlue, resumeTimes, seedState,
-  slowPrometheus, started, table, type Injection, type Point,
+  all,
+  any,
+  baseline,
+  begin,
+  drive,
+  finish,
+  idle,
+  inStage,
+  killAndRestart,
+  makeGreenSick,
+  breakBlue,
+  resumeTimes,
+  seedState,
+  slowPrometheus,
+  started,
+  table,
+  type Injection,
+  type Point,
 } from './releases';
 import type { Summary } from './invariants';
 import { approveAll } from './harness';
@@ -37,7 +53,9 @@ beforeAll(async () => {
   // Analyses answer 400 ms late, so a kill can land in the middle of one.
   proxy = await slowPrometheus(400);
   planFile = shortPlan(dir, 'plan');
-  worker = new WorkerProcess('worker', dir, taskQueue, 23000 + Math.floor(Math.random() * 1000), { PROMETHEUS_URL: proxy.url });
+  worker = new WorkerProcess('worker', dir, taskQueue, 23000 + Math.floor(Math.random() * 1000), {
+    PROMETHEUS_URL: proxy.url,
+  });
   await worker.start();
 }, 600_000);
 
@@ -58,30 +76,66 @@ async function killedRelease(kind: 'healthy' | 'sick' | 'emergency', points: Poi
   const run = await begin(kind, planFile, taskQueue);
   const injected = await drive(run, points, killAndRestart(worker, rand));
   const f = await finish(run, baselines[kind]);
-  const resumed = await resumeTimes(run.id, injected.map((i) => i.restartedAt));
+  const resumed = await resumeTimes(
+    run.id,
+    injected.map((i) => i.restartedAt),
+  );
   rows.push(...injected);
   resumes.push(...resumed);
-  for (const i of injected) outcomes[i.point] = `${f.result.outcome}${f.problems.length ? ' INVARIANTS BROKEN' : ', invariants hold'}`;
+  for (const i of injected)
+    outcomes[i.point] = `${f.result.outcome}${f.problems.length ? ' INVARIANTS BROKEN' : ', invariants hold'}`;
   return { ...f, injected, run };
 }
 
 test('fault-free runs of the three releases (the outcomes the faulty runs must equal)', async () => {
   baselines.healthy = await baseline('healthy', planFile, taskQueue);
-  expect(baselines.healthy).toMatchObject({ outcome: 'succeeded', weights: [5, 25, 50, 100], routeWrites: ['green 5%', 'green 25%', 'green 50%', 'green 100%'] });
+  expect(baselines.healthy).toMatchObject({
+    outcome: 'succeeded',
+    weights: [5, 25, 50, 100],
+    routeWrites: ['green 5%', 'green 25%', 'green 50%', 'green 100%'],
+  });
   baselines.sick = await baseline('sick', planFile, taskQueue);
-  expect(baselines.sick).toMatchObject({ outcome: 'rolled-back', weights: [5, 0], routeWrites: ['green 5%', 'green 0%'] });
+  expect(baselines.sick).toMatchObject({
+    outcome: 'rolled-back',
+    weights: [5, 0],
+    routeWrites: ['green 5%', 'green 0%'],
+  });
   baselines.emergency = await baseline('emergency', planFile, taskQueue);
-  expect(baselines.emergency).toMatchObject({ outcome: 'emergency-failed', routeWrites: ['green 5%', 'green 0%', 'maintenance'] });
+  expect(baselines.emergency).toMatchObject({
+    outcome: 'emergency-failed',
+    routeWrites: ['green 5%', 'green 0%', 'maintenance'],
+  });
   expect(baselines.emergency!.newSnapshots).toHaveLength(1);
 });
 
 test('healthy release, worker SIGKILLed at 16 points from preflight to retiring blue: succeeds as without faults', async () => {
   const points = killPoints('healthy', [
     { name: 'preflight check running', when: all(inStage('preflight'), started('runCheck')) },
-    { name: 'approval wait, none approved', when: inStage('awaiting-approval'), after: async (id) => { await approveAllBut(id, 2); } },
-    { name: 'approval wait, one approved', when: inStage('awaiting-approval'), after: async (id) => { await approveRest(id); } },
-    { name: 'green deploy: namespace/deploy', when: all(inStage('green-deploy'), any(started('createNamespace'), started('copySecretsAndConfig'), started('deployGreen'))) },
-    { name: 'green deploy: rollout wait/health', when: all(inStage('green-deploy'), any(started('waitForRollout'), started('checkServiceHealth'))) },
+    {
+      name: 'approval wait, none approved',
+      when: inStage('awaiting-approval'),
+      after: async (id) => {
+        await approveAllBut(id, 2);
+      },
+    },
+    {
+      name: 'approval wait, one approved',
+      when: inStage('awaiting-approval'),
+      after: async (id) => {
+        await approveRest(id);
+      },
+    },
+    {
+      name: 'green deploy: namespace/deploy',
+      when: all(
+        inStage('green-deploy'),
+        any(started('createNamespace'), started('copySecretsAndConfig'), started('deployGreen')),
+      ),
+    },
+    {
+      name: 'green deploy: rollout wait/health',
+      when: all(inStage('green-deploy'), any(started('waitForRollout'), started('checkServiceHealth'))),
+    },
     { name: 'canary 5% mid-window', when: all(inStage('canary', 5), idle) },
     { name: 'canary 5% mid-analysis', when: all(inStage('canary', 5), analysing) },
     { name: 'canary 25% mid-window', when: all(inStage('canary', 25), idle) },
@@ -90,7 +144,10 @@ test('healthy release, worker SIGKILLed at 16 points from preflight to retiring 
     { name: 'canary 50% mid-analysis', when: all(inStage('canary', 50), analysing) },
     { name: 'full switch mid-window', when: all(inStage('full-switch'), idle) },
     { name: 'full switch mid-analysis', when: all(inStage('full-switch'), analysing) },
-    { name: 'promoting: backup/scale blue', when: all(inStage('promoting'), any(started('backupNamespace'), started('scaleDeployments'))) },
+    {
+      name: 'promoting: backup/scale blue',
+      when: all(inStage('promoting'), any(started('backupNamespace'), started('scaleDeployments'))),
+    },
     { name: 'retention window', when: inStage('retention') },
     { name: 'retiring blue: delete namespace', when: all(inStage('promoting'), started('deleteNamespace')) },
   ]);
@@ -100,17 +157,26 @@ test('healthy release, worker SIGKILLed at 16 points from preflight to retiring 
   expect(f.result.outcome).toBe('succeeded');
 });
 
-test('chaos 7: sick canary while the worker is killed: still rolls back, within the plan\'s bound plus the time down', async () => {
+test("chaos 7: sick canary while the worker is killed: still rolls back, within the plan's bound plus the time down", async () => {
   const points = killPoints('sick', [
     { name: 'approval wait', when: inStage('awaiting-approval'), after: approveAll },
     // Green turns sick and the worker dies in the middle of an analysis: the rollback must not wait a minute for it.
     { name: 'canary 5% mid-analysis, green just turned sick', when: all(inStage('canary', 5), analysing) },
-    { name: 'rollback saga: traffic back / verify blue', when: all(inStage('rolling-back'), any(started('setTrafficWeight'), started('waitForRollout'), started('checkServiceHealth'))) },
+    {
+      name: 'rollback saga: traffic back / verify blue',
+      when: all(
+        inStage('rolling-back'),
+        any(started('setTrafficWeight'), started('waitForRollout'), started('checkServiceHealth')),
+      ),
+    },
     { name: 'rollback saga: delete green', when: all(inStage('rolling-back'), started('deleteNamespace')) },
   ]);
   const t0 = Date.now();
   let sickAt = 0;
-  points[1].before = async () => { sickAt = Date.now(); await makeGreenSick(); };
+  points[1].before = async () => {
+    sickAt = Date.now();
+    await makeGreenSick();
+  };
   const f = await killedRelease('sick', points);
   expect(f.problems).toEqual([]);
   expect(f.result.outcome).toBe('rolled-back');
@@ -122,17 +188,44 @@ test('chaos 7: sick canary while the worker is killed: still rolls back, within 
   expect(back).toBeDefined();
   const rolledBackMs = Date.parse(back!.at) - sickAt;
   const downMs = f.injected.slice(1, 2).reduce((s, i) => s + i.downMs, 0);
-  console.log(`sick canary: traffic back on blue ${rolledBackMs} ms after green turned sick (worker down ${downMs} ms); release took ${Date.now() - t0} ms`);
+  console.log(
+    `sick canary: traffic back on blue ${rolledBackMs} ms after green turned sick (worker down ${downMs} ms); release took ${Date.now() - t0} ms`,
+  );
   expect(rolledBackMs).toBeLessThan(6_000 + 2_000 + downMs + 5_000 + 10_000 + 15_000 + 5_000);
 });
 
 test('emergency path: worker killed during maintenance, snapshot, restore and redeploy: one snapshot, same outcome', async () => {
   const points = killPoints('emergency', [
     { name: 'approval wait', when: inStage('awaiting-approval'), after: approveAll },
-    { name: 'canary 5%, green sick and blue broken', when: all(inStage('canary', 5), idle), before: async () => { await makeGreenSick(); await breakBlue(); } },
-    { name: 'emergency: maintenance/scale down', when: all(inStage('emergency'), any(started('setMaintenanceMode'), started('scaleDeployments'), started('sendPage'), started('postSlack'))) },
-    { name: 'emergency: snapshot/restore', when: all(inStage('emergency'), any(started('snapshotDatabase'), started('restoreDatabase'), started('switchDatabaseConnection'))) },
-    { name: 'emergency: redeploy/verify blue', when: all(inStage('emergency'), any(started('deployVersion'), started('waitForRollout'), started('checkServiceHealth'))) },
+    {
+      name: 'canary 5%, green sick and blue broken',
+      when: all(inStage('canary', 5), idle),
+      before: async () => {
+        await makeGreenSick();
+        await breakBlue();
+      },
+    },
+    {
+      name: 'emergency: maintenance/scale down',
+      when: all(
+        inStage('emergency'),
+        any(started('setMaintenanceMode'), started('scaleDeployments'), started('sendPage'), started('postSlack')),
+      ),
+    },
+    {
+      name: 'emergency: snapshot/restore',
+      when: all(
+        inStage('emergency'),
+        any(started('snapshotDatabase'), started('restoreDatabase'), started('switchDatabaseConnection')),
+      ),
+    },
+    {
+      name: 'emergency: redeploy/verify blue',
+      when: all(
+        inStage('emergency'),
+        any(started('deployVersion'), started('waitForRollout'), started('checkServiceHealth')),
+      ),
+    },
   ]);
   const f = await killedRelease('emergency', points);
   expect(f.problems).toEqual([]);
@@ -142,9 +235,23 @@ test('emergency path: worker killed during maintenance, snapshot, restore and re
 
 test('>= 20 kill points survived, over every stage', () => {
   const hit = rows.filter((r) => !r.stage?.startsWith('finished'));
-  console.log(`${hit.length} SIGKILLs landed; restart-to-resume ms: min ${Math.min(...resumes.filter((x) => x >= 0))}, median ${median(resumes)}, max ${Math.max(...resumes)}`);
+  console.log(
+    `${hit.length} SIGKILLs landed; restart-to-resume ms: min ${Math.min(...resumes.filter((x) => x >= 0))}, median ${median(resumes)}, max ${Math.max(...resumes)}`,
+  );
   expect(hit.length).toBeGreaterThanOrEqual(20);
-  expect(new Set(hit.map((r) => r.stage))).toEqual(new Set(['preflight', 'awaiting-approval', 'green-deploy', 'canary', 'full-switch', 'promoting', 'retention', 'rolling-back', 'emergency']));
+  expect(new Set(hit.map((r) => r.stage))).toEqual(
+    new Set([
+      'preflight',
+      'awaiting-approval',
+      'green-deploy',
+      'canary',
+      'full-switch',
+      'promoting',
+      'retention',
+      'rolling-back',
+      'emergency',
+    ]),
+  );
   expect(Object.values(outcomes).every((o) => o.endsWith('invariants hold'))).toBe(true);
 });
 
@@ -153,10 +260,18 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 /** Approvals in two parts, so the worker can be killed between them. */
 async function approveAllBut(id: string, left: number) {
   const { cliOk } = await import('../integration/cli-runner');
-  const who = [['alice', 'tech-lead'], ['bob', 'product-manager'], ['carol', 'qa-lead']].slice(0, 3 - left);
+  const who = [
+    ['alice', 'tech-lead'],
+    ['bob', 'product-manager'],
+    ['carol', 'qa-lead'],
+  ].slice(0, 3 - left);
   for (const [w, role] of who) await cliOk('approve', id, '--as', w, '--comment', `${role} ok (chaos)`);
 }
 async function approveRest(id: string) {
   const { cliOk } = await import('../integration/cli-runner');
-  for (const [w, role] of [['bob', 'product-manager'], ['carol', 'qa-lead']]) await cliOk('approve', id, '--as', w, '--comment', `${role} ok (chaos)`);
+  for (const [w, role] of [
+    ['bob', 'product-manager'],
+    ['carol', 'qa-lead'],
+  ])
+    await cliOk('approve', id, '--as', w, '--comment', `${role} ok (chaos)`);
 }

@@ -18,7 +18,9 @@ import { eventually, withKubeconfig } from '../integration/kube-helpers';
 import { stackConfig, stackEnv, stackVar, startFromSeedState } from '../integration/stack';
 import { startStackWorker } from '../integration/stack-worker';
 
-jest.mock('@kubernetes/client-node', () => jest.requireActual<typeof import('../integration/native-esm')>('../integration/native-esm').kubernetesClient());
+jest.mock('@kubernetes/client-node', () =>
+  jest.requireActual<typeof import('../integration/native-esm')>('../integration/native-esm').kubernetesClient(),
+);
 jest.setTimeout(8 * 60_000);
 
 const ROOT = join(__dirname, '..', '..');
@@ -39,13 +41,22 @@ let planFile: string;
 async function ok(...argv: string[]): Promise<string> {
   let out = '';
   let err = '';
-  const code = await run(argv, { out: (t) => void (out += `${t}\n`), err: (t) => void (err += `${t}\n`), env: process.env, isTTY: false });
+  const code = await run(argv, {
+    out: (t) => void (out += `${t}\n`),
+    err: (t) => void (err += `${t}\n`),
+    env: process.env,
+    isTTY: false,
+  });
   if (code !== 0) throw new Error(`hwayo-release ${argv.join(' ')} exited ${code}: ${err}${out}`);
   return out;
 }
 
 async function statusOf(id: string): Promise<ReleaseStatus> {
-  const r = JSON.parse(await ok('status', id, '--json')) as { status?: ReleaseStatus; outcome?: string; reason?: string };
+  const r = JSON.parse(await ok('status', id, '--json')) as {
+    status?: ReleaseStatus;
+    outcome?: string;
+    reason?: string;
+  };
   if (!r.status) throw new Error(`${id} finished early: ${r.outcome} (${r.reason})`);
   return r.status;
 }
@@ -55,10 +66,28 @@ const until = <T>(what: string, probe: () => Promise<T | undefined | false>, tim
   eventually(what, () => probe().catch(() => undefined), timeoutMs);
 
 async function startRelease(version: string): Promise<string> {
-  const out = await ok('start', planFile, '--version', version, '--image-tag', FIXTURE_TAG, '--last-known-good', '1.0.0',
-    '--task-queue', taskQueue, '--requested-by', 'cluster-test',
-    '--evidence-trivy', 'trivy-clean.json', '--evidence-gitleaks', 'gitleaks-clean.json',
-    '--evidence-npm-audit', 'npm-audit-clean.json', '--evidence-sonarqube', 'sonarqube-hotspots-clean.json');
+  const out = await ok(
+    'start',
+    planFile,
+    '--version',
+    version,
+    '--image-tag',
+    FIXTURE_TAG,
+    '--last-known-good',
+    '1.0.0',
+    '--task-queue',
+    taskQueue,
+    '--requested-by',
+    'cluster-test',
+    '--evidence-trivy',
+    'trivy-clean.json',
+    '--evidence-gitleaks',
+    'gitleaks-clean.json',
+    '--evidence-npm-audit',
+    'npm-audit-clean.json',
+    '--evidence-sonarqube',
+    'sonarqube-hotspots-clean.json',
+  );
   const id = out.trim();
   started.push(id);
   return id;
@@ -68,17 +97,24 @@ const approve = (id: string, who: string) => ok('approve', id, '--as', who, '--c
 
 /** Node number -> [frontend address, history gRPC port], as temporal-cluster.sh wrote them. */
 function nodes(): Map<number, { frontend: string; historyPort: number }> {
-  return new Map(stackVar('TEMPORAL_CLUSTER_NODES').split(',').map((e) => {
-    const [n, rest] = e.split('=');
-    const [frontend, historyPort] = rest.split('/');
-    return [Number(n), { frontend, historyPort: Number(historyPort) }];
-  }));
+  return new Map(
+    stackVar('TEMPORAL_CLUSTER_NODES')
+      .split(',')
+      .map((e) => {
+        const [n, rest] = e.split('=');
+        const [frontend, historyPort] = rest.split('/');
+        return [Number(n), { frontend, historyPort: Number(historyPort) }];
+      }),
+  );
 }
 
 /** The node whose history service owns the workflow's shard, asked through tdbg on a live node. */
 function ownerOf(id: string, via: number): { node: number; shardId: number } {
-  const out = execFileSync(stackVar('TEMPORAL_TDBG'), ['--address', nodes().get(via)!.frontend, 'workflow', 'describe', '--workflow-id', id],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = execFileSync(
+    stackVar('TEMPORAL_TDBG'),
+    ['--address', nodes().get(via)!.frontend, 'workflow', 'describe', '--workflow-id', id],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const addr = /^History service address: (\S+)$/m.exec(out)?.[1];
   const shardId = Number(/^Shard Id: (\d+)$/m.exec(out)?.[1]);
   if (!addr) throw new Error(`tdbg workflow describe ${id}: no historyAddr in ${out.slice(0, 500)}`);
@@ -89,31 +125,60 @@ function ownerOf(id: string, via: number): { node: number; shardId: number } {
 }
 
 const nodePid = (n: number) => Number(readFileSync(join(STACK_DIR, 'pids', `temporal-node-${n}.pid`), 'utf8').trim());
-const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 const stack = (component: string, action: string) =>
-  execFileSync('bash', [join(COMPONENTS, `${component}.sh`), action], { env: process.env, stdio: ['ignore', 'ignore', 'inherit'], timeout: 240_000 });
+  execFileSync('bash', [join(COMPONENTS, `${component}.sh`), action], {
+    env: process.env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    timeout: 240_000,
+  });
 
 beforeAll(async () => {
   stackEnv();
   // TEMPORAL_ADDRESS must be the cluster's balancer, not the dev server: otherwise this tests nothing.
   expect(stackVar('TEMPORAL_ADDRESS')).toBe(stackVar('TEMPORAL_CLUSTER_ADDRESS'));
   const workerKubeconfig = join(tmp, 'worker.kubeconfig');
-  execFileSync('bash', [join(ROOT, 'scripts', 'worker-kubeconfig.sh'), workerKubeconfig], { env: process.env, stdio: ['ignore', 'ignore', 'inherit'] });
-  const config = { ...withKubeconfig(stackConfig(), workerKubeconfig), evidence: { root: join(ROOT, 'test', 'fixtures', 'evidence'), prefix: 'evidence' } };
+  execFileSync('bash', [join(ROOT, 'scripts', 'worker-kubeconfig.sh'), workerKubeconfig], {
+    env: process.env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const config = {
+    ...withKubeconfig(stackConfig(), workerKubeconfig),
+    evidence: { root: join(ROOT, 'test', 'fixtures', 'evidence'), prefix: 'evidence' },
+  };
   await startFromSeedState('hwayo', 'cluster tests start from the seed state');
   Runtime.install({ logger: new DefaultLogger('WARN') });
   // The local plan (unsigned approvals) with a first canary step long enough to lose a node in it.
   const local = parseYaml(readFileSync(join(ROOT, 'examples', 'local-plan.yaml'), 'utf8')) as Record<string, object>;
-  const steps = [{ weight: 5, watch: '40s' }, { weight: 25, watch: '4s' }, { weight: 50, watch: '4s' }];
+  const steps = [
+    { weight: 5, watch: '40s' },
+    { weight: 25, watch: '4s' },
+    { weight: 50, watch: '4s' },
+  ];
   planFile = join(tmp, 'plan.yaml');
-  writeFileSync(planFile, stringify({
-    ...local, canary: { ...local.canary, steps, analysisInterval: '2s' }, fullSwitch: { ...local.fullSwitch, watch: '3s' },
-    retention: { ...local.retention, blueKeep: '10m' },
-  }));
+  writeFileSync(
+    planFile,
+    stringify({
+      ...local,
+      canary: { ...local.canary, steps, analysisInterval: '2s' },
+      fullSwitch: { ...local.fullSwitch, watch: '3s' },
+      retention: { ...local.retention, blueKeep: '10m' },
+    }),
+  );
   await ok('plan', 'validate', planFile);
 
   ({ worker, running: workerRun, connection: nativeConnection } = await startStackWorker(taskQueue, config));
-  client = new Client({ connection: await Connection.connect({ address: stackVar('TEMPORAL_ADDRESS') }), namespace: 'default' });
+  client = new Client({
+    connection: await Connection.connect({ address: stackVar('TEMPORAL_ADDRESS') }),
+    namespace: 'default',
+  });
 }, 180_000);
 
 afterAll(async () => {
@@ -138,9 +203,19 @@ test('the cluster runs the shared server configuration: PostgreSQL persistence a
   const shared = readFileSync(join(ROOT, 'deploy', 'temporal', 'server.env'), 'utf8');
   const shards = Number(/^NUM_HISTORY_SHARDS=(\d+)$/m.exec(shared)![1]);
   for (const [, n] of nodes()) {
-    const info = JSON.parse(execFileSync(stackVar('TEMPORAL_CLI'), ['operator', 'cluster', 'describe', '--address', n.frontend, '-o', 'json'], { encoding: 'utf8' })) as
-      { historyShardCount: number; persistenceStore: string; visibilityStore: string; serverVersion: string };
-    expect(info).toMatchObject({ historyShardCount: shards, persistenceStore: 'postgres12', visibilityStore: 'postgres12', serverVersion: '1.32.2' });
+    const info = JSON.parse(
+      execFileSync(
+        stackVar('TEMPORAL_CLI'),
+        ['operator', 'cluster', 'describe', '--address', n.frontend, '-o', 'json'],
+        { encoding: 'utf8' },
+      ),
+    ) as { historyShardCount: number; persistenceStore: string; visibilityStore: string; serverVersion: string };
+    expect(info).toMatchObject({
+      historyShardCount: shards,
+      persistenceStore: 'postgres12',
+      visibilityStore: 'postgres12',
+      serverVersion: '1.32.2',
+    });
   }
 });
 
@@ -159,18 +234,37 @@ test('a release survives losing the server node that owns it: SIGKILL mid-canary
   const killedAt = Date.now();
 
   // Its shard moves to the survivor (membership notices the dead node), and the release goes on.
-  const after = await until('the shard owned by the other node', async () => { const o = ownerOf(id, survivor); return o.node === survivor && o; });
+  const after = await until('the shard owned by the other node', async () => {
+    const o = ownerOf(id, survivor);
+    return o.node === survivor && o;
+  });
   expect(after.shardId).toBe(before.shardId);
-  const done = await until('the release in retention after the full switch', async () => { const s = await statusOf(id); return s.stage === 'retention' && s; }, 240_000);
+  const done = await until(
+    'the release in retention after the full switch',
+    async () => {
+      const s = await statusOf(id);
+      return s.stage === 'retention' && s;
+    },
+    240_000,
+  );
   expect(done).toMatchObject({ outcome: 'succeeded', greenWeight: 100 });
-  console.log(`cluster: node ${before.node} killed mid-canary; shard ${before.shardId} moved to node ${survivor}; retention reached ${Math.round((Date.now() - killedAt) / 1000)} s later`);
+  console.log(
+    `cluster: node ${before.node} killed mid-canary; shard ${before.shardId} moved to node ${survivor}; retention reached ${Math.round((Date.now() - killedAt) / 1000)} s later`,
+  );
 
   // Back to the seed state: rollback within the retention window (the subject here is the canary, so
   // a rollback that needed the emergency procedure on this loaded machine is accepted). Every step passed.
   await ok('rollback', id, '--reason', 'cluster test', '--by', 'cluster-test');
-  expect((await client.workflow.getHandle(id).result() as { outcome: string }).outcome).toMatch(/^(rolled-back-after-success|emergency-recovered)$/);
+  expect(((await client.workflow.getHandle(id).result()) as { outcome: string }).outcome).toMatch(
+    /^(rolled-back-after-success|emergency-recovered)$/,
+  );
   const report = JSON.parse(await ok('report', id, '--json')) as ReleaseReport;
-  expect(report.steps.map((st) => [st.weight, st.result])).toEqual([[5, 'passed'], [25, 'passed'], [50, 'passed'], [100, 'passed']]);
+  expect(report.steps.map((st) => [st.weight, st.result])).toEqual([
+    [5, 'passed'],
+    [25, 'passed'],
+    [50, 'passed'],
+    [100, 'passed'],
+  ]);
   stack('temporal-cluster', 'start');
   expect(alive(nodePid(before.node))).toBe(true);
 });
@@ -182,16 +276,30 @@ test('a release waiting for approval survives a PostgreSQL restart: approvals be
   await approve(id, 'alice');
 
   stack('postgres', 'stop');
-  expect(() => execFileSync('/usr/lib/postgresql/15/bin/pg_isready', ['-h', '127.0.0.1', '-p', '15432'], { stdio: 'ignore' })).toThrow();
+  expect(() =>
+    execFileSync('/usr/lib/postgresql/15/bin/pg_isready', ['-h', '127.0.0.1', '-p', '15432'], { stdio: 'ignore' }),
+  ).toThrow();
   await new Promise((r) => setTimeout(r, 5_000));
   stack('postgres', 'start');
 
   await until('the release answers again', async () => (await statusOf(id)).stage === 'awaiting-approval');
   await approve(id, 'bob');
   await approve(id, 'carol');
-  const done = await until('the release in retention after the full switch', async () => { const s = await statusOf(id); return s.stage === 'retention' && s; }, 240_000);
+  const done = await until(
+    'the release in retention after the full switch',
+    async () => {
+      const s = await statusOf(id);
+      return s.stage === 'retention' && s;
+    },
+    240_000,
+  );
   expect(done.outcome).toBe('succeeded');
-  expect(done.approvals.filter((a) => a.accepted).map((a) => a.approverId).sort()).toEqual(['alice', 'bob', 'carol']);
+  expect(
+    done.approvals
+      .filter((a) => a.accepted)
+      .map((a) => a.approverId)
+      .sort(),
+  ).toEqual(['alice', 'bob', 'carol']);
   await ok('rollback', id, '--reason', 'cluster test', '--by', 'cluster-test');
   expect(await client.workflow.getHandle(id).result()).toMatchObject({ outcome: 'rolled-back-after-success' });
 });

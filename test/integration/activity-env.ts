@@ -4,7 +4,11 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import type { Info } from '@temporalio/activity';
 
 /** Runs `fn(input)` inside an activity context; `info` can carry heartbeatDetails of an earlier attempt. */
-export async function runActivity<I, O>(fn: (input: I) => Promise<O>, input: I, info?: Partial<Info>): Promise<{ result: O; heartbeats: unknown[] }> {
+export async function runActivity<I, O>(
+  fn: (input: I) => Promise<O>,
+  input: I,
+  info?: Partial<Info>,
+): Promise<{ result: O; heartbeats: unknown[] }> {
   const env = new MockActivityEnvironment(info);
   const heartbeats: unknown[] = [];
   env.on('heartbeat', (d: unknown) => heartbeats.push(d));
@@ -18,7 +22,11 @@ export async function runActivity0<O>(fn: () => Promise<O>): Promise<O> {
 }
 
 export async function postJson(url: string, body: unknown): Promise<unknown> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`${url} answered ${res.status}: ${await res.text()}`);
   return res.json();
 }
@@ -30,7 +38,12 @@ export async function getJson<T>(url: string): Promise<T> {
 }
 
 /** Polls `probe` until it returns a value, or fails with the last value seen. */
-export async function eventually<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, intervalMs = 1000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined>,
+  intervalMs = 1000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();

@@ -1,6 +1,12 @@
 // RDS snapshot/restore and S3 reports against moto: idempotent by identifier, resumable from heartbeat
 // details, and classified failures (missing = non-retryable, service down = retryable).
-import { CreateDBSnapshotCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient, RestoreDBInstanceFromDBSnapshotCommand } from '@aws-sdk/client-rds';
+import {
+  CreateDBSnapshotCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBSnapshotsCommand,
+  RDSClient,
+  RestoreDBInstanceFromDBSnapshotCommand,
+} from '@aws-sdk/client-rds';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/common';
 import { createAwsActivities, OWNER_TAG, type RestoreProgress } from '../../src/activities/aws';
@@ -15,14 +21,21 @@ jest.setTimeout(60_000);
 const config = stackConfig();
 const plan = defaultPlan();
 const aws = createAwsActivities(config);
-const clientOptions = { region: config.aws.region, endpoint: config.aws.endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
+const clientOptions = {
+  region: config.aws.region,
+  endpoint: config.aws.endpoint,
+  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+};
 const rds = new RDSClient(clientOptions);
 const s3 = new S3Client({ ...clientOptions, forcePathStyle: true });
 const unique = (prefix: string) => `${prefix}-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
 const withEndpoint = (endpoint: string): ActivityConfig => ({ ...config, aws: { ...config.aws, endpoint } });
 
 async function failure(p: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ApplicationFailure);
   return err as ApplicationFailure;
 }
@@ -42,16 +55,35 @@ describe('snapshotDatabase', () => {
   });
 
   it('a snapshot of the same name but another instance is not adopted', async () => {
-    const restored = await runActivity(aws.restoreDatabase, { database: plan.database, instance: unique('hwayo-db-other'), owner: 'x/y' });
+    const restored = await runActivity(aws.restoreDatabase, {
+      database: plan.database,
+      instance: unique('hwayo-db-other'),
+      owner: 'x/y',
+    });
     const snapshotId = unique('emergency-snapshot');
-    await rds.send(new CreateDBSnapshotCommand({ DBSnapshotIdentifier: snapshotId, DBInstanceIdentifier: restored.result.instance }));
+    await rds.send(
+      new CreateDBSnapshotCommand({ DBSnapshotIdentifier: snapshotId, DBInstanceIdentifier: restored.result.instance }),
+    );
     const f = await failure(runActivity(aws.snapshotDatabase, { database: plan.database, snapshotId }));
-    expect(f).toMatchObject({ type: 'Conflict', nonRetryable: true, message: expect.stringContaining(`for instance ${restored.result.instance}, not hwayo-prod-db`) });
+    expect(f).toMatchObject({
+      type: 'Conflict',
+      nonRetryable: true,
+      message: expect.stringContaining(`for instance ${restored.result.instance}, not hwayo-prod-db`),
+    });
   });
 
   it('a missing instance is a non-retryable NotFound', async () => {
-    const f = await failure(runActivity(aws.snapshotDatabase, { database: { ...plan.database, instance: 'hwayo-no-such-db' }, snapshotId: unique('snap') }));
-    expect(f).toMatchObject({ type: 'NotFound', nonRetryable: true, message: expect.stringContaining('hwayo-no-such-db not found') });
+    const f = await failure(
+      runActivity(aws.snapshotDatabase, {
+        database: { ...plan.database, instance: 'hwayo-no-such-db' },
+        snapshotId: unique('snap'),
+      }),
+    );
+    expect(f).toMatchObject({
+      type: 'NotFound',
+      nonRetryable: true,
+      message: expect.stringContaining('hwayo-no-such-db not found'),
+    });
   });
 
   it('an invalid identifier is rejected before any call', async () => {
@@ -60,11 +92,26 @@ describe('snapshotDatabase', () => {
   });
 
   it('RDS unreachable or answering 500 is retryable', async () => {
-    const down = await failure(runActivity(createAwsActivities(withEndpoint('http://127.0.0.1:19992')).snapshotDatabase, { database: plan.database, snapshotId: unique('snap') }));
+    const down = await failure(
+      runActivity(createAwsActivities(withEndpoint('http://127.0.0.1:19992')).snapshotDatabase, {
+        database: plan.database,
+        snapshotId: unique('snap'),
+      }),
+    );
     expect(down).toMatchObject({ type: 'Unavailable', nonRetryable: false });
-    const http500 = await failure(runActivity(createAwsActivities(withEndpoint(`${stackVar('SINKS_URL')}/status/500/`)).snapshotDatabase, { database: plan.database, snapshotId: unique('snap') }));
+    const http500 = await failure(
+      runActivity(createAwsActivities(withEndpoint(`${stackVar('SINKS_URL')}/status/500/`)).snapshotDatabase, {
+        database: plan.database,
+        snapshotId: unique('snap'),
+      }),
+    );
     expect(http500).toMatchObject({ nonRetryable: false });
-    const dropped = await failure(runActivity(createAwsActivities(withEndpoint(`${stackVar('SINKS_URL')}/drop/`)).snapshotDatabase, { database: plan.database, snapshotId: unique('snap') }));
+    const dropped = await failure(
+      runActivity(createAwsActivities(withEndpoint(`${stackVar('SINKS_URL')}/drop/`)).snapshotDatabase, {
+        database: plan.database,
+        snapshotId: unique('snap'),
+      }),
+    );
     expect(dropped).toMatchObject({ type: 'Unavailable', nonRetryable: false });
   });
 });
@@ -80,7 +127,11 @@ describe('restoreDatabase', () => {
     expect(first.heartbeats[0]).toMatchObject({ instance: db.restoredInstance, existed: false });
 
     const seen = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: db.restoredInstance }));
-    expect(seen.DBInstances?.[0]).toMatchObject({ DBInstanceStatus: 'available', Engine: 'postgres', Endpoint: { Address: first.result.endpoint } });
+    expect(seen.DBInstances?.[0]).toMatchObject({
+      DBInstanceStatus: 'available',
+      Engine: 'postgres',
+      Endpoint: { Address: first.result.endpoint },
+    });
 
     const again = await runActivity(aws.restoreDatabase, { database: db });
     expect(again.result).toEqual({ ...first.result, existed: true });
@@ -93,7 +144,11 @@ describe('restoreDatabase', () => {
     await runActivity(aws.restoreDatabase, { database: db });
     // The earlier attempt heartbeated that it had started the restore (existed: false) and then died.
     const progress: RestoreProgress = { instance: db.restoredInstance, existed: false, startedAt: Date.now() - 60_000 };
-    const resumed = await runActivity(aws.restoreDatabase, { database: db }, { heartbeatDetails: progress, attempt: 2 });
+    const resumed = await runActivity(
+      aws.restoreDatabase,
+      { database: db },
+      { heartbeatDetails: progress, attempt: 2 },
+    );
     // Resumed: it kept the attempt's record (existed: false) instead of re-discovering the instance.
     expect(resumed.result).toMatchObject({ instance: db.restoredInstance, existed: false });
     expect(resumed.heartbeats[0]).toEqual(progress);
@@ -102,21 +157,46 @@ describe('restoreDatabase', () => {
   it('hole 9: a retried restore adopts its own instance but never one left by another release', async () => {
     const db = database();
     const instance = unique('hwayo-db-restored');
-    const first = await runActivity(aws.restoreDatabase, { database: db, instance, owner: 'release-hwayo-2.4.0/run-a' });
+    const first = await runActivity(aws.restoreDatabase, {
+      database: db,
+      instance,
+      owner: 'release-hwayo-2.4.0/run-a',
+    });
     expect(first.result).toMatchObject({ instance, existed: false });
-    const tags = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: instance }))).DBInstances?.[0]?.TagList ?? [];
+    const tags =
+      (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: instance }))).DBInstances?.[0]?.TagList ??
+      [];
     expect(tags).toContainEqual({ Key: OWNER_TAG, Value: 'release-hwayo-2.4.0/run-a' });
     // The same release retrying (a new attempt, no heartbeat details): its own instance, adopted.
-    expect((await runActivity(aws.restoreDatabase, { database: db, instance, owner: 'release-hwayo-2.4.0/run-a' })).result).toMatchObject({ instance, existed: true });
+    expect(
+      (await runActivity(aws.restoreDatabase, { database: db, instance, owner: 'release-hwayo-2.4.0/run-a' })).result,
+    ).toMatchObject({ instance, existed: true });
     // Another release (or a restarted one: another run) asking for the same name: refused, not adopted.
-    const other = await failure(runActivity(aws.restoreDatabase, { database: db, instance, owner: 'release-hwayo-2.5.0/run-b' }));
-    expect(other).toMatchObject({ type: 'Conflict', nonRetryable: true, message: expect.stringContaining('belongs to release release-hwayo-2.4.0/run-a') });
+    const other = await failure(
+      runActivity(aws.restoreDatabase, { database: db, instance, owner: 'release-hwayo-2.5.0/run-b' }),
+    );
+    expect(other).toMatchObject({
+      type: 'Conflict',
+      nonRetryable: true,
+      message: expect.stringContaining('belongs to release release-hwayo-2.4.0/run-a'),
+    });
 
     // An instance someone made by hand under the name (no owner tag): refused too.
     const manual = unique('hwayo-db-manual');
-    await rds.send(new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: manual, DBSnapshotIdentifier: db.backupSnapshot }));
-    const f = await failure(runActivity(aws.restoreDatabase, { database: db, instance: manual, owner: 'release-hwayo-2.4.0/run-a' }));
-    expect(f).toMatchObject({ type: 'Conflict', nonRetryable: true, message: expect.stringContaining('no hwayo-release restore') });
+    await rds.send(
+      new RestoreDBInstanceFromDBSnapshotCommand({
+        DBInstanceIdentifier: manual,
+        DBSnapshotIdentifier: db.backupSnapshot,
+      }),
+    );
+    const f = await failure(
+      runActivity(aws.restoreDatabase, { database: db, instance: manual, owner: 'release-hwayo-2.4.0/run-a' }),
+    );
+    expect(f).toMatchObject({
+      type: 'Conflict',
+      nonRetryable: true,
+      message: expect.stringContaining('no hwayo-release restore'),
+    });
   });
 
   it('an instance name too long for RDS (63) is InvalidInput before any call', async () => {
@@ -125,8 +205,14 @@ describe('restoreDatabase', () => {
   });
 
   it('a missing backup snapshot is a non-retryable NotFound', async () => {
-    const f = await failure(runActivity(aws.restoreDatabase, { database: { ...database(), backupSnapshot: 'hwayo-no-such-snapshot' } }));
-    expect(f).toMatchObject({ type: 'NotFound', nonRetryable: true, message: expect.stringContaining('hwayo-no-such-snapshot not found') });
+    const f = await failure(
+      runActivity(aws.restoreDatabase, { database: { ...database(), backupSnapshot: 'hwayo-no-such-snapshot' } }),
+    );
+    expect(f).toMatchObject({
+      type: 'NotFound',
+      nonRetryable: true,
+      message: expect.stringContaining('hwayo-no-such-snapshot not found'),
+    });
   });
 });
 
@@ -135,7 +221,12 @@ describe('storeReport', () => {
 
   it('writes markdown and JSON next to each other; a re-run overwrites the same objects', async () => {
     const key = `reports/${unique('release')}/report`;
-    const input = { bucket, key, markdown: '# Release report\n\nall green\n', json: JSON.stringify({ outcome: 'succeeded' }) };
+    const input = {
+      bucket,
+      key,
+      markdown: '# Release report\n\nall green\n',
+      json: JSON.stringify({ outcome: 'succeeded' }),
+    };
     const { result } = await runActivity(aws.storeReport, input);
     expect(result).toEqual({ location: `s3://${bucket}/${key}.md` });
     expect(await runActivity(aws.storeReport, input).then((r) => r.result)).toEqual(result);
@@ -148,7 +239,9 @@ describe('storeReport', () => {
   });
 
   it('a missing bucket is NotFound, bad JSON is InvalidInput', async () => {
-    const missing = await failure(runActivity(aws.storeReport, { bucket: 'hwayo-no-such-bucket', key: 'r', markdown: '#', json: '{}' }));
+    const missing = await failure(
+      runActivity(aws.storeReport, { bucket: 'hwayo-no-such-bucket', key: 'r', markdown: '#', json: '{}' }),
+    );
     expect(missing).toMatchObject({ type: 'NotFound', nonRetryable: true });
     const bad = await failure(runActivity(aws.storeReport, { bucket, key: 'r', markdown: '#', json: '{not json' }));
     expect(bad).toMatchObject({ type: 'InvalidInput', nonRetryable: true });

@@ -12,26 +12,56 @@ import { stackConfig } from './stack';
 jest.setTimeout(60_000);
 
 const config = stackConfig();
-const cloudwatch = new CloudWatchClient({ region: config.aws.region, endpoint: config.aws.endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+const cloudwatch = new CloudWatchClient({
+  region: config.aws.region,
+  endpoint: config.aws.endpoint,
+  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+});
 // A namespace of its own per run: moto keeps every datapoint for the life of the stack.
 const NAMESPACE = `Hwayo/Test${Date.now()}${Math.floor(Math.random() * 1e6)}`;
-const BLUE = 'hwayo-production', GREEN = 'hwayo-production-green';
+const BLUE = 'hwayo-production',
+  GREEN = 'hwayo-production-green';
 const vars = { app: 'hwayo', version: '2.4.0', blueNamespace: BLUE, greenNamespace: GREEN };
 
 const plan = validatePlan({
   approval: { allowUnsigned: true },
-  metrics: [{
-    name: 'error_rate', provider: 'cloudwatch', unit: '%',
-    query: { namespace: NAMESPACE, metricName: 'ErrorRate', dimensions: { KubernetesNamespace: '{{namespace}}', Version: '{{version}}' }, stat: 'Average', period: 60 },
-    rollback: { above: 5 }, compareToStable: { maxIncrease: 1 },
-  }],
+  metrics: [
+    {
+      name: 'error_rate',
+      provider: 'cloudwatch',
+      unit: '%',
+      query: {
+        namespace: NAMESPACE,
+        metricName: 'ErrorRate',
+        dimensions: { KubernetesNamespace: '{{namespace}}', Version: '{{version}}' },
+        stat: 'Average',
+        period: 60,
+      },
+      rollback: { above: 5 },
+      compareToStable: { maxIncrease: 1 },
+    },
+  ],
 });
 
 // A minute ago: the provider reads complete periods only, and the current minute is still filling.
-const put = (namespace: string, version: string, value: number) => cloudwatch.send(new PutMetricDataCommand({
-  Namespace: NAMESPACE,
-  MetricData: [{ MetricName: 'ErrorRate', Dimensions: [{ Name: 'KubernetesNamespace', Value: namespace }, { Name: 'Version', Value: version }], Value: value, Unit: 'Percent', Timestamp: new Date(Date.now() - 60_000) }],
-}));
+const put = (namespace: string, version: string, value: number) =>
+  cloudwatch.send(
+    new PutMetricDataCommand({
+      Namespace: NAMESPACE,
+      MetricData: [
+        {
+          MetricName: 'ErrorRate',
+          Dimensions: [
+            { Name: 'KubernetesNamespace', Value: namespace },
+            { Name: 'Version', Value: version },
+          ],
+          Value: value,
+          Unit: 'Percent',
+          Timestamp: new Date(Date.now() - 60_000),
+        },
+      ],
+    }),
+  );
 
 const read = async (queries: ReturnType<typeof metricQueries>, cfg: ActivityConfig = config) =>
   (await runActivity(createMetricActivities(cfg).queryMetrics, { queries })).result;
@@ -45,10 +75,15 @@ beforeAll(async () => {
 describe('queryMetrics with the cloudwatch provider (moto)', () => {
   test('reads the datapoint of the side measured: {{namespace}} and {{version}} fill the dimensions', async () => {
     const canaryQueries = metricQueries(plan.metrics, vars, 'canary');
-    expect(canaryQueries[0]).toMatchObject({ provider: 'cloudwatch', query: { dimensions: { KubernetesNamespace: GREEN, Version: '2.4.0' } } });
+    expect(canaryQueries[0]).toMatchObject({
+      provider: 'cloudwatch',
+      query: { dimensions: { KubernetesNamespace: GREEN, Version: '2.4.0' } },
+    });
     const t0 = process.hrtime.bigint();
     const canary = await read(canaryQueries);
-    console.log(`[measure] one CloudWatch GetMetricData reading took ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(1)} ms`);
+    console.log(
+      `[measure] one CloudWatch GetMetricData reading took ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(1)} ms`,
+    );
     expect(canary).toEqual([{ name: 'error_rate', value: 7.5 }]);
     const stable = await read(metricQueries(plan.metrics, vars, 'stable'));
     expect(stable).toEqual([{ name: 'error_rate', value: 0.5 }]);

@@ -8,11 +8,18 @@ import { temporal } from '@temporalio/proto';
 export const newKey = (id: string) => `${id}:${randomBytes(32).toString('base64')}`;
 
 /** The history exactly as the server stores it, as protobuf bytes (read without any codec). */
-export async function rawHistory(client: Client, workflowId: string): Promise<{ bytes: Buffer; events: temporal.api.history.v1.IHistoryEvent[] }> {
+export async function rawHistory(
+  client: Client,
+  workflowId: string,
+): Promise<{ bytes: Buffer; events: temporal.api.history.v1.IHistoryEvent[] }> {
   const events: temporal.api.history.v1.IHistoryEvent[] = [];
   let nextPageToken: Uint8Array | undefined;
   do {
-    const page = await client.workflowService.getWorkflowExecutionHistory({ namespace: client.options.namespace, execution: { workflowId }, nextPageToken });
+    const page = await client.workflowService.getWorkflowExecutionHistory({
+      namespace: client.options.namespace,
+      execution: { workflowId },
+      nextPageToken,
+    });
     events.push(...(page.history?.events ?? []));
     nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
   } while (nextPageToken);
@@ -43,7 +50,10 @@ export async function decodedHistoryJson(events: unknown[], codec: PayloadCodec)
       const obj = value as Record<string, unknown>;
       if (obj.metadata && 'data' in obj) {
         const [plain] = await codec.decode([obj as Payload]);
-        return { metadata: await walk(plain.metadata), data: Buffer.from(plain.data ?? new Uint8Array()).toString('utf8') };
+        return {
+          metadata: await walk(plain.metadata),
+          data: Buffer.from(plain.data ?? new Uint8Array()).toString('utf8'),
+        };
       }
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(obj)) out[k] = await walk(v);

@@ -32,7 +32,9 @@ const metricValue = 7.654321; // fires error_rate's rollback trigger; must not b
 const logLines: string[] = [];
 const metrics = new WorkerMetrics();
 try {
-  Runtime.install({ logger: new JsonLogger('INFO', (l) => void logLines.push(l), [stageObserver((id, s) => metrics.setStage(id, s))]) });
+  Runtime.install({
+    logger: new JsonLogger('INFO', (l) => void logLines.push(l), [stageObserver((id, s) => metrics.setStage(id, s))]),
+  });
 } catch {
   // another test file in this process installed the runtime first; logs then go to its logger
 }
@@ -47,16 +49,32 @@ let result: Awaited<ReturnType<typeof releaseWorkflow>>;
 beforeAll(async () => {
   const taskQueue = `codec-${randomUUID().slice(0, 8)}`;
   // The worker already rotated to k2 and still decrypts k1; the client below still writes with k1.
-  const config = loadWorkerConfig([], { ...env, HWAYO_TASK_QUEUE: taskQueue, HWAYO_CODEC_KEYS: `${k2},${k1}`, HWAYO_WORKER_HTTP_PORT: '0', HWAYO_SDK_METRICS_PORT: '0' });
+  const config = loadWorkerConfig([], {
+    ...env,
+    HWAYO_TASK_QUEUE: taskQueue,
+    HWAYO_CODEC_KEYS: `${k2},${k1}`,
+    HWAYO_WORKER_HTTP_PORT: '0',
+    HWAYO_SDK_METRICS_PORT: '0',
+  });
   const real = createActivities(stackConfig());
   const world = new FakeWorld({ canary: () => ({ error_rate: metricValue }) });
-  const activities = { ...world.activities(), postSlack: real.postSlack, sendPage: real.sendPage, sendEmail: real.sendEmail, checkServiceHealth: real.checkServiceHealth };
+  const activities = {
+    ...world.activities(),
+    postSlack: real.postSlack,
+    sendPage: real.sendPage,
+    sendEmail: real.sendEmail,
+    checkServiceHealth: real.checkServiceHealth,
+  };
   nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
   ({ worker } = await createWorker(config, nativeConnection, metrics, activities));
   running = worker.run();
 
   connection = await Connection.connect({ address: config.temporal.address });
-  const oldClient = new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverterFromEnv({ HWAYO_CODEC_KEYS: k1 }) });
+  const oldClient = new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    dataConverter: dataConverterFromEnv({ HWAYO_CODEC_KEYS: k1 }),
+  });
   const plan = defaultPlan();
   plan.healthUrlTemplate = env.HWAYO_HEALTH_URL_TEMPLATE!;
   plan.services = plan.services.map((s) => ({ ...s, healthPath: `${s.healthPath}?${marker}` }));
@@ -69,18 +87,35 @@ beforeAll(async () => {
   const input: ReleaseInput = { plan, version: '2.4.0', imageTag: '1234-abc1234', requestedBy: 'codec-test' };
   const handle = await oldClient.workflow.start(releaseWorkflow, { args: [input], taskQueue, workflowId });
   // The gate takes decisions once preflight has passed (read with both keys: the worker writes with k2).
-  const reader = new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverterFromEnv({ HWAYO_CODEC_KEYS: `${k2},${k1}` }) });
-  for (let deadline = Date.now() + 60_000; (await reader.workflow.getHandle(workflowId).query(statusQuery)).stage !== 'awaiting-approval';) {
+  const reader = new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    dataConverter: dataConverterFromEnv({ HWAYO_CODEC_KEYS: `${k2},${k1}` }),
+  });
+  for (
+    let deadline = Date.now() + 60_000;
+    (await reader.workflow.getHandle(workflowId).query(statusQuery)).stage !== 'awaiting-approval';
+  ) {
     if (Date.now() > deadline) throw new Error('the release never reached awaiting-approval');
     await new Promise((r) => setTimeout(r, 200));
   }
   for (const role of ['tech-lead', 'product-manager', 'qa-lead']) {
-    await handle.signal(approveSignal, { approverId: role, role, decision: 'approve', comment: `${commentMarker} from ${role}` });
+    await handle.signal(approveSignal, {
+      approverId: role,
+      role,
+      decision: 'approve',
+      comment: `${commentMarker} from ${role}`,
+    });
   }
   // Written by the k2 worker: a client still on k1 alone could not read it (rotate clients first).
   await expect(handle.result()).rejects.toThrow(/key "k2", which is not configured/);
-  result = await new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverterFromEnv({ HWAYO_CODEC_KEYS: `${k2},${k1}` }) })
-    .workflow.getHandle<typeof releaseWorkflow>(workflowId).result();
+  result = await new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    dataConverter: dataConverterFromEnv({ HWAYO_CODEC_KEYS: `${k2},${k1}` }),
+  }).workflow
+    .getHandle<typeof releaseWorkflow>(workflowId)
+    .result();
 });
 
 afterAll(async () => {
@@ -90,12 +125,19 @@ afterAll(async () => {
   await connection?.close();
 });
 
-const client = (keys?: string) => new Client({ connection, namespace: env.TEMPORAL_NAMESPACE ?? 'default', dataConverter: keys ? dataConverterFromEnv({ HWAYO_CODEC_KEYS: keys }) : undefined });
+const client = (keys?: string) =>
+  new Client({
+    connection,
+    namespace: env.TEMPORAL_NAMESPACE ?? 'default',
+    dataConverter: keys ? dataConverterFromEnv({ HWAYO_CODEC_KEYS: keys }) : undefined,
+  });
 
 test('the release ran through the codec: rolled back on the breach, notified for real', () => {
   expect(result.outcome).toBe('rolled-back');
   expect(result.reason).toContain('error_rate 7.654');
-  expect(result.report.approvals.map((a) => a.comment)).toEqual(expect.arrayContaining([`${commentMarker} from qa-lead`]));
+  expect(result.report.approvals.map((a) => a.comment)).toEqual(
+    expect.arrayContaining([`${commentMarker} from qa-lead`]),
+  );
 });
 
 test('the stored history holds no plan marker, approval comment or metric value in plaintext', async () => {
@@ -108,7 +150,8 @@ test('the stored history holds no plan marker, approval comment or metric value 
   const started = events[0].workflowExecutionStartedEventAttributes!.input!.payloads![0];
   expect(Buffer.from(started.metadata!.encoding!).toString()).toBe(ENCODING);
   expect(Buffer.from(started.metadata![KEY_ID_HEADER]!).toString()).toBe('k1');
-  const completed = events.find((e) => e.workflowExecutionCompletedEventAttributes)!.workflowExecutionCompletedEventAttributes!.result!.payloads![0];
+  const completed = events.find((e) => e.workflowExecutionCompletedEventAttributes)!
+    .workflowExecutionCompletedEventAttributes!.result!.payloads![0];
   expect(Buffer.from(completed.metadata![KEY_ID_HEADER]!).toString()).toBe('k2');
 });
 
@@ -132,7 +175,9 @@ test('key rotation: the k1 input still decodes with k2 active; a ring without k1
   const [plain] = await codecsFromEnv({ HWAYO_CODEC_KEYS: `${k2},${k1}` })[0].decode([input as never]);
   expect(Buffer.from(plain.data!).toString()).toContain(marker);
   await expect(client(k2).workflow.getHandle(workflowId).result()).resolves.toMatchObject({ outcome: 'rolled-back' }); // written with k2
-  await expect(codecsFromEnv({ HWAYO_CODEC_KEYS: k2 })[0].decode([input as never])).rejects.toThrow(/key "k1", which is not configured/);
+  await expect(codecsFromEnv({ HWAYO_CODEC_KEYS: k2 })[0].decode([input as never])).rejects.toThrow(
+    /key "k1", which is not configured/,
+  );
 });
 
 test('worker metrics saw the release, its activities and its stages', async () => {
@@ -143,6 +188,8 @@ test('worker metrics saw the release, its activities and its stages', async () =
   expect(text).toMatch(/hwayo_activity_duration_seconds_count\{activity="sendPage",result="success"\} [1-9]/);
   if (logLines.length) {
     const entries = logLines.map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(entries.some((e) => e.releaseId === workflowId && e.stage === 'canary' && typeof e.runId === 'string')).toBe(true);
+    expect(entries.some((e) => e.releaseId === workflowId && e.stage === 'canary' && typeof e.runId === 'string')).toBe(
+      true,
+    );
   }
 });

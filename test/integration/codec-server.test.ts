@@ -11,14 +11,24 @@ let server: Server;
 let base: string;
 
 beforeAll(async () => {
-  server = createCodecServer({ codecs: codecsFromEnv({ HWAYO_CODEC_KEYS: `${k2},${k1}` }), token, allowedOrigins: ['http://127.0.0.1:18233'] });
+  server = createCodecServer({
+    codecs: codecsFromEnv({ HWAYO_CODEC_KEYS: `${k2},${k1}` }),
+    token,
+    allowedOrigins: ['http://127.0.0.1:18233'],
+  });
   base = `http://127.0.0.1:${await listen(server, '127.0.0.1', 0)}`;
 });
-afterAll(async () => { await new Promise((r) => server.close(r)); });
+afterAll(async () => {
+  await new Promise((r) => server.close(r));
+});
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const post = (path: string, body: unknown, headers: Record<string, string> = { Authorization: `Bearer ${token}` }) =>
-  fetch(`${base}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 
 test('encode then decode gives back the payload; the encoded form is encrypted with the active key', async () => {
   const payload = { metadata: { encoding: b64('json/plain') }, data: b64('{"comment":"secret approval note"}') };
@@ -33,14 +43,25 @@ test('encode then decode gives back the payload; the encoded form is encrypted w
 });
 
 test('a payload encrypted with the old key decodes after rotation', async () => {
-  const [old] = await new AesGcmCodec(parseCodecKeys(k1)).encode([{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('"from k1"') }]);
-  const res = await post('/decode', { payloads: [{ metadata: { encoding: b64(ENCODING), [KEY_ID_HEADER]: b64('k1') }, data: Buffer.from(old.data!).toString('base64') }] });
+  const [old] = await new AesGcmCodec(parseCodecKeys(k1)).encode([
+    { metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('"from k1"') },
+  ]);
+  const res = await post('/decode', {
+    payloads: [
+      {
+        metadata: { encoding: b64(ENCODING), [KEY_ID_HEADER]: b64('k1') },
+        data: Buffer.from(old.data!).toString('base64'),
+      },
+    ],
+  });
   const { payloads } = (await res.json()) as { payloads: { data: string }[] };
   expect(Buffer.from(payloads[0].data, 'base64').toString()).toBe('"from k1"');
 });
 
 test('an unknown key id is a clear 400', async () => {
-  const res = await post('/decode', { payloads: [{ metadata: { encoding: b64(ENCODING), [KEY_ID_HEADER]: b64('k0') }, data: b64('x'.repeat(40)) }] });
+  const res = await post('/decode', {
+    payloads: [{ metadata: { encoding: b64(ENCODING), [KEY_ID_HEADER]: b64('k0') }, data: b64('x'.repeat(40)) }],
+  });
   expect(res.status).toBe(400);
   expect(((await res.json()) as { message: string }).message).toMatch(/key "k0", which is not configured/);
 });
@@ -53,12 +74,22 @@ test('401 without the bearer token or with a wrong one', async () => {
 });
 
 test('CORS preflight answers the UI origin only', async () => {
-  const ui = await fetch(`${base}/decode`, { method: 'OPTIONS', headers: { Origin: 'http://127.0.0.1:18233', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization,content-type,x-namespace' } });
+  const ui = await fetch(`${base}/decode`, {
+    method: 'OPTIONS',
+    headers: {
+      Origin: 'http://127.0.0.1:18233',
+      'Access-Control-Request-Method': 'POST',
+      'Access-Control-Request-Headers': 'authorization,content-type,x-namespace',
+    },
+  });
   expect(ui.status).toBe(204);
   expect(ui.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:18233');
   expect(ui.headers.get('access-control-allow-headers')).toMatch(/Authorization/);
   expect(ui.headers.get('access-control-allow-headers')).toMatch(/X-Namespace/);
   expect(ui.headers.get('access-control-allow-methods')).toMatch(/POST/);
-  const other = await fetch(`${base}/decode`, { method: 'OPTIONS', headers: { Origin: 'http://evil.example', 'Access-Control-Request-Method': 'POST' } });
+  const other = await fetch(`${base}/decode`, {
+    method: 'OPTIONS',
+    headers: { Origin: 'http://evil.example', 'Access-Control-Request-Method': 'POST' },
+  });
   expect(other.headers.get('access-control-allow-origin')).toBeNull();
 });

@@ -13,7 +13,9 @@ import { runLoad, type Sample } from '../fixtures/dataplane/loadgen';
 import { activityEnv, deleteNamespaces, eventually, kubeConfigForStack, seedBlue } from './kube-helpers';
 import { stackVar } from './stack';
 
-jest.mock('@kubernetes/client-node', () => jest.requireActual<typeof import('./native-esm')>('./native-esm').kubernetesClient());
+jest.mock('@kubernetes/client-node', () =>
+  jest.requireActual<typeof import('./native-esm')>('./native-esm').kubernetesClient(),
+);
 jest.setTimeout(5 * 60_000);
 
 const BLUE = 'hwayo-production';
@@ -22,30 +24,57 @@ const { config, admin } = kubeConfigForStack();
 const traffic = createTrafficActivities(config);
 const prometheus = createMetricActivities(config);
 const route: TrafficSpec = { ...(DEFAULT_PLAN_DOCUMENT.traffic as TrafficSpec), provider: 'gateway-api' };
-const shift = (greenWeight: number) => activityEnv().env.run(traffic.setTrafficWeight, { route, blueNamespace: BLUE, greenNamespace: GREEN, greenWeight });
+const shift = (greenWeight: number) =>
+  activityEnv().env.run(traffic.setTrafficWeight, { route, blueNamespace: BLUE, greenNamespace: GREEN, greenWeight });
 const gateway = () => stackVar('TRAEFIK_URL');
 const RPS = 100;
 
 /** Green's api-gateway image; the stand-ins take their behaviour from its tag. */
 async function deployGreen(tag: string) {
-  await admin.apps.patchNamespacedDeployment({ namespace: GREEN, name: 'api-gateway', body: { spec: { template: { spec: { containers: [{ name: 'api-gateway', image: `registry.local/hwayo-api-gateway:${tag}` }] } } } } },
-    setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch));
+  await admin.apps.patchNamespacedDeployment(
+    {
+      namespace: GREEN,
+      name: 'api-gateway',
+      body: {
+        spec: {
+          template: {
+            spec: { containers: [{ name: 'api-gateway', image: `registry.local/hwayo-api-gateway:${tag}` }] },
+          },
+        },
+      },
+    },
+    setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+  );
   // Every endpoint of green's Service answers as `tag` (the old pods and their processes are gone).
-  await eventually(`green serving ${tag}`, async () => {
-    const r = await fetch(`${stackVar('DATAPLANE_SERVICE_URL')}/ns/${GREEN}/api-gateway/api/v1/health`);
-    const slices = await admin.getJson<{ items: V1EndpointSlice[] }>(`/apis/discovery.k8s.io/v1/namespaces/${GREEN}/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dapi-gateway`);
-    const ready = slices.items.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready);
-    const pods = await admin.core.listNamespacedPod({ namespace: GREEN, labelSelector: 'app=api-gateway' });
-    return r.headers.get('x-hwayo-version') === tag && ready.length === 2 && pods.items.length === 2
-      && pods.items.every((p) => p.spec?.containers[0].image?.endsWith(`:${tag}`));
-  }, 120_000);
+  await eventually(
+    `green serving ${tag}`,
+    async () => {
+      const r = await fetch(`${stackVar('DATAPLANE_SERVICE_URL')}/ns/${GREEN}/api-gateway/api/v1/health`);
+      const slices = await admin.getJson<{ items: V1EndpointSlice[] }>(
+        `/apis/discovery.k8s.io/v1/namespaces/${GREEN}/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dapi-gateway`,
+      );
+      const ready = slices.items.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready);
+      const pods = await admin.core.listNamespacedPod({ namespace: GREEN, labelSelector: 'app=api-gateway' });
+      return (
+        r.headers.get('x-hwayo-version') === tag &&
+        ready.length === 2 &&
+        pods.items.length === 2 &&
+        pods.items.every((p) => p.spec?.containers[0].image?.endsWith(`:${tag}`))
+      );
+    },
+    120_000,
+  );
 }
 
 /** Traefik's view of the default rule's weights (its API), so a measurement starts once the gateway has the edit. */
 async function gatewayGreenWeight(): Promise<number | undefined> {
-  const services = await (await fetch(`${stackVar('TRAEFIK_API_URL')}/api/http/services`)).json() as { weighted?: { services: { name: string; weight: number }[] } }[];
+  const services = (await (await fetch(`${stackVar('TRAEFIK_API_URL')}/api/http/services`)).json()) as {
+    weighted?: { services: { name: string; weight: number }[] };
+  }[];
   const main = services.find((s) => s.weighted?.services.some((x) => x.name.startsWith(`${BLUE}-api-gateway-`)));
-  return main?.weighted?.services.find((x) => x.name.startsWith(`${GREEN}-api-gateway-`))?.weight ?? (main ? 0 : undefined);
+  return (
+    main?.weighted?.services.find((x) => x.name.startsWith(`${GREEN}-api-gateway-`))?.weight ?? (main ? 0 : undefined)
+  );
 }
 async function shiftAndWait(w: number): Promise<number> {
   const t0 = Date.now();
@@ -58,7 +87,11 @@ const greenShare = (s: Sample[]) => (100 * s.filter((x) => x.namespace === GREEN
 
 beforeAll(async () => {
   await deleteNamespaces(admin, [GREEN]);
-  await eventually('old green gone', async () => !(await admin.core.listNamespace()).items.some((n) => n.metadata?.name === GREEN), 120_000);
+  await eventually(
+    'old green gone',
+    async () => !(await admin.core.listNamespace()).items.some((n) => n.metadata?.name === GREEN),
+    120_000,
+  );
   await seedBlue(admin, GREEN);
   await deployGreen('2.0.0');
 });
@@ -104,7 +137,9 @@ test('rollback: no user request reaches green within 30 s of the shift to 0% (me
   const s = await load;
   const greenAfter = s.filter((x) => x.namespace === GREEN && x.at >= t0);
   const lastGreen = greenAfter.length ? Math.max(...greenAfter.map((x) => x.at)) - t0 : 0;
-  console.log(`[measure] rollback: route written in ${written - t0} ms; last user request answered by green ${lastGreen} ms after the shift began (${greenAfter.length} requests)`);
+  console.log(
+    `[measure] rollback: route written in ${written - t0} ms; last user request answered by green ${lastGreen} ms after the shift began (${greenAfter.length} requests)`,
+  );
   expect(s.filter((x) => x.at >= t0 + 30_000 && x.namespace === GREEN)).toEqual([]);
   expect(lastGreen).toBeLessThan(30_000);
   expect(s.filter((x) => x.at >= t0 + lastGreen + 1).every((x) => x.namespace === BLUE)).toBe(true);
@@ -114,22 +149,33 @@ test('rollback: no user request reaches green within 30 s of the shift to 0% (me
 // over 10 s windows instead of 30 s so the test stays short.
 const plan = loadPlanFile(`${__dirname}/../../examples/local-dataplane-plan.yaml`);
 const WINDOW_S = 10;
-const planMetrics: MetricSpec[] = plan.metrics.map((m) => (m.provider === 'cloudwatch' ? m : { ...m, query: m.query.replace(/\[30s\]/g, `[${WINDOW_S}s]`) }));
-const greenQueries = () => metricQueries(planMetrics, { blueNamespace: BLUE, greenNamespace: GREEN, app: plan.app, version: 'dataplane-test' }, 'canary');
+const planMetrics: MetricSpec[] = plan.metrics.map((m) =>
+  m.provider === 'cloudwatch' ? m : { ...m, query: m.query.replace(/\[30s\]/g, `[${WINDOW_S}s]`) },
+);
+const greenQueries = () =>
+  metricQueries(
+    planMetrics,
+    { blueNamespace: BLUE, greenNamespace: GREEN, app: plan.app, version: 'dataplane-test' },
+    'canary',
+  );
 
-test('the data-plane plan\'s queries read real values for green from the gateway\'s and the pods\' metrics while users are served', async () => {
+test("the data-plane plan's queries read real values for green from the gateway's and the pods' metrics while users are served", async () => {
   await shiftAndWait(25);
   await runLoad({ url: gateway(), rps: RPS, count: RPS * 12, maxSeconds: 15 });
   const readings = await activityEnv().env.run(prometheus.queryMetrics, { queries: greenQueries() });
-  console.log(`[measure] data-plane plan on healthy green at 25%: ${readings.map((r) => ('value' in r ? `${r.name}=${r.value.toFixed(2)}` : `${r.name}: ${r.inconclusive}`)).join(', ')}`);
+  console.log(
+    `[measure] data-plane plan on healthy green at 25%: ${readings.map((r) => ('value' in r ? `${r.name}=${r.value.toFixed(2)}` : `${r.name}: ${r.inconclusive}`)).join(', ')}`,
+  );
   expect(readings.every((r) => 'value' in r)).toBe(true);
   expect(evaluateSample(planMetrics, readings, undefined, 'tick').kind).toBe('pass');
 });
 
-test('a -sick- canary at 5%: the plan\'s Traefik error-rate query sees it, the shift back follows, and users\' failures stay within the bound', async () => {
+test("a -sick- canary at 5%: the plan's Traefik error-rate query sees it, the shift back follows, and users' failures stay within the bound", async () => {
   await shiftAndWait(0);
   await deployGreen('2.0.1-sick-30');
-  const weight = 5, interval = plan.canary.analysisIntervalMs, windowS = WINDOW_S;
+  const weight = 5,
+    interval = plan.canary.analysisIntervalMs,
+    windowS = WINDOW_S;
   const stop = { stopped: false };
   const load = runLoad({ url: gateway(), rps: RPS, count: RPS * 120, maxSeconds: 120, stop });
   const tShift = Date.now();
@@ -141,12 +187,25 @@ test('a -sick- canary at 5%: the plan\'s Traefik error-rate query sees it, the s
     await new Promise((r) => setTimeout(r, interval));
     const readings = await activityEnv().env.run(prometheus.queryMetrics, { queries: greenQueries() });
     const v = evaluateSample(planMetrics, readings, undefined, 'tick');
-    if (v.kind === 'breach') { crossed = Date.now(); verdict = JSON.stringify(readings.filter((r) => 'value' in r).map((r) => [r.name, 'value' in r ? Number(r.value.toFixed(2)) : null])); break; }
+    if (v.kind === 'breach') {
+      crossed = Date.now();
+      verdict = JSON.stringify(
+        readings.filter((r) => 'value' in r).map((r) => [r.name, 'value' in r ? Number(r.value.toFixed(2)) : null]),
+      );
+      break;
+    }
     if (Date.now() - tShift > 60_000) throw new Error(`no rollback verdict within 60 s: ${JSON.stringify(readings)}`);
   }
   const shiftMs = await shiftAndWait(0);
   // The pods' own metrics (scraped by pod, discovered through the apiserver) tell the same story.
-  const [podErrors] = await activityEnv().env.run(prometheus.queryMetrics, { queries: [{ name: 'pod_5xx', promql: `sum(increase(http_requests_total{kubernetes_namespace="${GREEN}",status="500"}[1m]))` }] });
+  const [podErrors] = await activityEnv().env.run(prometheus.queryMetrics, {
+    queries: [
+      {
+        name: 'pod_5xx',
+        promql: `sum(increase(http_requests_total{kubernetes_namespace="${GREEN}",status="500"}[1m]))`,
+      },
+    ],
+  });
   expect(podErrors).toMatchObject({ value: expect.any(Number) });
   expect((podErrors as { value: number }).value).toBeGreaterThan(0);
   await new Promise((r) => setTimeout(r, 3000));
@@ -158,7 +217,9 @@ test('a -sick- canary at 5%: the plan\'s Traefik error-rate query sees it, the s
   // The bound: green's share of the rate, for the detection window + one analysis interval + the
   // time the shift takes to reach the gateway (+1 s Prometheus scrape).
   const bound = Math.ceil((weight / 100) * RPS * (windowS + interval / 1000 + shiftMs / 1000 + 1));
-  console.log(`[measure] sick canary 5%: ${failed.length} of ${s.length} user requests failed (bound ${bound}); first to last failure ${lastFail - firstFail} ms; rollback verdict ${crossed - firstFail} ms after the first failure (${verdict}); shift to 0% reached the gateway in ${shiftMs} ms`);
+  console.log(
+    `[measure] sick canary 5%: ${failed.length} of ${s.length} user requests failed (bound ${bound}); first to last failure ${lastFail - firstFail} ms; rollback verdict ${crossed - firstFail} ms after the first failure (${verdict}); shift to 0% reached the gateway in ${shiftMs} ms`,
+  );
   expect(failed.length).toBeGreaterThan(0);
   expect(failed.every((x) => x.namespace === GREEN)).toBe(true);
   expect(failed.length).toBeLessThanOrEqual(bound);

@@ -18,12 +18,18 @@ import { eventually, kubeConfigForStack, withKubeconfig } from './kube-helpers';
 import { reseedBlue, stackConfig, stackVar, startFromSeedState } from './stack';
 import { startStackWorker } from './stack-worker';
 
-jest.mock('@kubernetes/client-node', () => jest.requireActual<typeof import('./native-esm')>('./native-esm').kubernetesClient());
+jest.mock('@kubernetes/client-node', () =>
+  jest.requireActual<typeof import('./native-esm')>('./native-esm').kubernetesClient(),
+);
 jest.setTimeout(8 * 60_000);
 
 const ROOT = join(__dirname, '..', '..');
 const EVIDENCE = join(ROOT, 'test', 'fixtures', 'evidence');
-const APPROVERS = [{ id: 'alice', role: 'tech-lead' }, { id: 'bob', role: 'product-manager' }, { id: 'carol', role: 'qa-lead' }];
+const APPROVERS = [
+  { id: 'alice', role: 'tech-lead' },
+  { id: 'bob', role: 'product-manager' },
+  { id: 'carol', role: 'qa-lead' },
+];
 const taskQueue = `e2e-${randomBytes(4).toString('hex')}`;
 const tmp = mkdtempSync(join(tmpdir(), 'hwayo-e2e-'));
 const started: string[] = [];
@@ -34,13 +40,22 @@ let nativeConnection: NativeConnection;
 let client: Client;
 let planFile: string;
 
-interface CliResult { code: number; out: string; err: string }
+interface CliResult {
+  code: number;
+  out: string;
+  err: string;
+}
 
 /** The CLI in-process, with the stack's environment. */
 async function cli(...argv: string[]): Promise<CliResult> {
   let out = '';
   let err = '';
-  const io: Io = { out: (t) => void (out += `${t}\n`), err: (t) => void (err += `${t}\n`), env: process.env, isTTY: false };
+  const io: Io = {
+    out: (t) => void (out += `${t}\n`),
+    err: (t) => void (err += `${t}\n`),
+    env: process.env,
+    isTTY: false,
+  };
   const code = await run(argv, io);
   return { code, out, err };
 }
@@ -52,15 +67,25 @@ async function ok(...argv: string[]): Promise<string> {
 }
 
 async function statusOf(id: string): Promise<ReleaseStatus> {
-  const r = JSON.parse(await ok('status', id, '--json')) as { running: boolean; status?: ReleaseStatus; outcome?: string; reason?: string };
+  const r = JSON.parse(await ok('status', id, '--json')) as {
+    running: boolean;
+    status?: ReleaseStatus;
+    outcome?: string;
+    reason?: string;
+  };
   if (!r.status) throw new Error(`${id} finished early: ${r.outcome} (${r.reason})`);
   return r.status;
 }
 
-const until = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> => eventually(what, probe, timeoutMs);
+const until = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> =>
+  eventually(what, probe, timeoutMs);
 
 async function http<T>(method: string, url: string, body?: unknown): Promise<T> {
-  const res = await fetch(url, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
 }
@@ -68,7 +93,13 @@ async function http<T>(method: string, url: string, body?: unknown): Promise<T> 
 /** Green and blue weights of the stack's VirtualService, read back from the apiserver. */
 async function virtualServiceWeights(): Promise<Record<string, number>> {
   const { admin } = kubeConfigForStack();
-  const vs = await admin.custom.getNamespacedCustomObject({ group: 'networking.istio.io', version: 'v1', plural: 'virtualservices', namespace: 'hwayo-gateway', name: 'hwayo-canary' }) as {
+  const vs = (await admin.custom.getNamespacedCustomObject({
+    group: 'networking.istio.io',
+    version: 'v1',
+    plural: 'virtualservices',
+    namespace: 'hwayo-gateway',
+    name: 'hwayo-canary',
+  })) as {
     spec: { http: { match?: unknown; route: { destination: { host: string }; weight?: number }[] }[] };
   };
   const main = vs.spec.http.find((h) => !h.match) ?? vs.spec.http[vs.spec.http.length - 1];
@@ -76,12 +107,20 @@ async function virtualServiceWeights(): Promise<Record<string, number>> {
 }
 
 async function errorRateOfGreen(): Promise<number> {
-  const q = 'sum(rate(http_requests_total{namespace="hwayo-production-green",status=~"5.."}[30s])) / sum(rate(http_requests_total{namespace="hwayo-production-green"}[30s])) * 100';
-  const r = await http<{ data: { result: { value: [number, string] }[] } }>('GET', `${stackVar('PROMETHEUS_URL')}/api/v1/query?query=${encodeURIComponent(q)}`);
+  const q =
+    'sum(rate(http_requests_total{namespace="hwayo-production-green",status=~"5.."}[30s])) / sum(rate(http_requests_total{namespace="hwayo-production-green"}[30s])) * 100';
+  const r = await http<{ data: { result: { value: [number, string] }[] } }>(
+    'GET',
+    `${stackVar('PROMETHEUS_URL')}/api/v1/query?query=${encodeURIComponent(q)}`,
+  );
   return r.data.result.length ? Number(r.data.result[0].value[1]) : 0;
 }
 
-interface Received { kind: string; channel?: string; body: unknown }
+interface Received {
+  kind: string;
+  channel?: string;
+  body: unknown;
+}
 async function received(kind: string, contains: string): Promise<Received[]> {
   const r = await http<{ received: Received[] }>('GET', `${stackVar('SINKS_URL')}/received?kind=${kind}`);
   return r.received.filter((x) => JSON.stringify(x.body).includes(contains));
@@ -91,13 +130,33 @@ async function received(kind: string, contains: string): Promise<Received[]> {
 // FIXTURE_TAG (the stack's six services) and its commit, so every release here deploys that tag.
 const FIXTURE_TAG = '412-3f9c2ab';
 const evidenceFlags = () => [
-  '--evidence-trivy', 'trivy-clean.json', '--evidence-gitleaks', 'gitleaks-clean.json',
-  '--evidence-npm-audit', 'npm-audit-clean.json', '--evidence-sonarqube', 'sonarqube-hotspots-clean.json',
+  '--evidence-trivy',
+  'trivy-clean.json',
+  '--evidence-gitleaks',
+  'gitleaks-clean.json',
+  '--evidence-npm-audit',
+  'npm-audit-clean.json',
+  '--evidence-sonarqube',
+  'sonarqube-hotspots-clean.json',
 ];
 
 async function startRelease(version: string, ...extra: string[]): Promise<string> {
-  const out = await ok('start', planFile, '--version', version, '--image-tag', FIXTURE_TAG, '--last-known-good', '1.0.0',
-    '--task-queue', taskQueue, '--requested-by', 'e2e-test', ...evidenceFlags(), ...extra);
+  const out = await ok(
+    'start',
+    planFile,
+    '--version',
+    version,
+    '--image-tag',
+    FIXTURE_TAG,
+    '--last-known-good',
+    '1.0.0',
+    '--task-queue',
+    taskQueue,
+    '--requested-by',
+    'e2e-test',
+    ...evidenceFlags(),
+    ...extra,
+  );
   const id = out.trim();
   started.push(id);
   return id;
@@ -105,7 +164,16 @@ async function startRelease(version: string, ...extra: string[]): Promise<string
 
 async function approveAll(id: string) {
   for (const a of APPROVERS) {
-    const out = await ok('approve', id, '--as', a.id, '--key', join(tmp, 'keys', `${a.id}.key`), '--comment', `${a.role} ok`);
+    const out = await ok(
+      'approve',
+      id,
+      '--as',
+      a.id,
+      '--key',
+      join(tmp, 'keys', `${a.id}.key`),
+      '--comment',
+      `${a.role} ok`,
+    );
     expect(out).toContain('signed statement');
   }
 }
@@ -114,8 +182,14 @@ beforeAll(async () => {
   // Loads .stack/env into process.env (fails when the stack is down). The worker runs as its
   // least-privilege ServiceAccount (deploy/kubernetes): the cluster-policies check refuses admin.
   const workerKubeconfig = join(tmp, 'worker.kubeconfig');
-  execFileSync('bash', [join(ROOT, 'scripts', 'worker-kubeconfig.sh'), workerKubeconfig], { env: process.env, stdio: ['ignore', 'ignore', 'inherit'] });
-  const config = { ...withKubeconfig(stackConfig(), workerKubeconfig), evidence: { root: EVIDENCE, prefix: 'evidence' } };
+  execFileSync('bash', [join(ROOT, 'scripts', 'worker-kubeconfig.sh'), workerKubeconfig], {
+    env: process.env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const config = {
+    ...withKubeconfig(stackConfig(), workerKubeconfig),
+    evidence: { root: EVIDENCE, prefix: 'evidence' },
+  };
   // The seed state (all traffic on blue, no green, no release of the app running): the release-baseline
   // check and `start` refuse anything else.
   await startFromSeedState('hwayo', 'e2e tests start from the seed state');
@@ -123,11 +197,17 @@ beforeAll(async () => {
   // Approver keys through the CLI, their public keys into a copy of the local plan with short windows.
   const doc = parseYaml(readFileSync(join(ROOT, 'examples', 'local-plan.yaml'), 'utf8')) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   for (const a of doc.approval.approvers as { id: string; publicKey?: string }[]) {
-    const r = JSON.parse(await ok('keys', 'generate', '--id', a.id, '--out', join(tmp, 'keys'), '--json')) as { publicKey: string };
+    const r = JSON.parse(await ok('keys', 'generate', '--id', a.id, '--out', join(tmp, 'keys'), '--json')) as {
+      publicKey: string;
+    };
     a.publicKey = r.publicKey;
   }
   delete doc.approval.allowUnsigned;
-  doc.canary.steps = [{ weight: 5, watch: '4s' }, { weight: 25, watch: '4s' }, { weight: 50, watch: '4s' }];
+  doc.canary.steps = [
+    { weight: 5, watch: '4s' },
+    { weight: 25, watch: '4s' },
+    { weight: 50, watch: '4s' },
+  ];
   doc.canary.analysisInterval = '1s';
   doc.fullSwitch.watch = '3s';
   doc.retention.blueKeep = '10m';
@@ -135,9 +215,11 @@ beforeAll(async () => {
   writeFileSync(planFile, stringify(doc));
   await ok('plan', 'validate', planFile);
 
-
   ({ worker, running: workerRun, connection: nativeConnection } = await startStackWorker(taskQueue, config));
-  client = new Client({ connection: await Connection.connect({ address: stackVar('TEMPORAL_ADDRESS') }), namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
+  client = new Client({
+    connection: await Connection.connect({ address: stackVar('TEMPORAL_ADDRESS') }),
+    namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
+  });
   await http('POST', `${stackVar('METRICS_APP_GREEN_URL')}/control/reset`, {});
   // A sick spell of an earlier run shows in the 30 s rates for a while: start from a healthy green.
   await until('green error rate below 1%', async () => (await errorRateOfGreen()) < 1, 60_000);
@@ -167,7 +249,17 @@ test('a healthy release: start, signed approvals, watch to 100%, rollback within
   expect(id).toBe(`release-hwayo-${version}`);
 
   // The same app and version again: refused, not a second release.
-  const again = await cli('start', planFile, '--version', version, '--image-tag', 'x-1', '--task-queue', taskQueue, ...evidenceFlags());
+  const again = await cli(
+    'start',
+    planFile,
+    '--version',
+    version,
+    '--image-tag',
+    'x-1',
+    '--task-queue',
+    taskQueue,
+    ...evidenceFlags(),
+  );
   expect(again.code).toBe(7);
   expect(again.err).toMatch(/already exists/);
 
@@ -190,11 +282,17 @@ test('a healthy release: start, signed approvals, watch to 100%, rollback within
   expect(watched.out).toMatch(/green weight 100%/);
   const s = await statusOf(id);
   expect(s).toMatchObject({ stage: 'retention', outcome: 'succeeded', greenWeight: 100 });
-  expect(s.approvals.filter((a) => a.accepted).map((a) => [a.approverId, Boolean(a.signature)])).toEqual(APPROVERS.map((a) => [a.id, true]));
+  expect(s.approvals.filter((a) => a.accepted).map((a) => [a.approverId, Boolean(a.signature)])).toEqual(
+    APPROVERS.map((a) => [a.id, true]),
+  );
   expect(await virtualServiceWeights()).toEqual({ 'hwayo-production': 0, 'hwayo-production-green': 100 });
 
   // Visibility finds it by search attributes.
-  await until('list finds the release in retention', async () => (await ok('list', '--app', 'hwayo', '--stage', 'retention', '--json')).includes(`"id":"${id}"`), 30_000);
+  await until(
+    'list finds the release in retention',
+    async () => (await ok('list', '--app', 'hwayo', '--stage', 'retention', '--json')).includes(`"id":"${id}"`),
+    30_000,
+  );
 
   // Controls that make no sense now are refused with the workflow's reason.
   const pause = await cli('pause', id, '--by', 'e2e-test');
@@ -204,16 +302,26 @@ test('a healthy release: start, signed approvals, watch to 100%, rollback within
   expect(noReason.code).toBe(2);
 
   // Rollback within the retention window.
-  expect(await ok('rollback', id, '--reason', 'customer complaints after release', '--by', 'e2e-test')).toContain('rollback accepted');
+  expect(await ok('rollback', id, '--reason', 'customer complaints after release', '--by', 'e2e-test')).toContain(
+    'rollback accepted',
+  );
   const end = await cli('watch', id, '--json');
   expect(end.code).toBe(3);
-  expect(JSON.parse(end.out.trim().split('\n').pop()!)).toMatchObject({ finished: true, result: { outcome: 'rolled-back-after-success' } });
+  expect(JSON.parse(end.out.trim().split('\n').pop()!)).toMatchObject({
+    finished: true,
+    result: { outcome: 'rolled-back-after-success' },
+  });
   expect(await virtualServiceWeights()).toEqual({ 'hwayo-production': 100, 'hwayo-production-green': 0 });
 
   // The report, from the workflow result.
   const report = JSON.parse(await ok('report', id, '--json')) as ReleaseReport;
   expect(report).toMatchObject({ releaseId: id, outcome: 'rolled-back-after-success', version });
-  expect(report.steps.map((st) => [st.weight, st.result])).toEqual([[5, 'passed'], [25, 'passed'], [50, 'passed'], [100, 'passed']]);
+  expect(report.steps.map((st) => [st.weight, st.result])).toEqual([
+    [5, 'passed'],
+    [25, 'passed'],
+    [50, 'passed'],
+    [100, 'passed'],
+  ]);
   expect(report.preflight[0].results.every((r) => r.ok)).toBe(true);
   expect(report.audit.some((e) => e.action === 'rollback' && e.accepted && e.by === 'e2e-test')).toBe(true);
   const markdown = await ok('report', id);
@@ -229,7 +337,11 @@ test('a healthy release: start, signed approvals, watch to 100%, rollback within
   const history = JSON.parse(readFileSync(historyFile, 'utf8')) as { events: { eventType: string }[] };
   expect(history.events[0].eventType).toMatch(/WORKFLOW_EXECUTION_STARTED/);
   expect(history.events[history.events.length - 1].eventType).toMatch(/WORKFLOW_EXECUTION_COMPLETED/);
-  await Worker.runReplayHistory({ workflowsPath: require.resolve('../../src/workflows'), sinks: replaySinks() }, JSON.parse(readFileSync(historyFile, 'utf8')), id);
+  await Worker.runReplayHistory(
+    { workflowsPath: require.resolve('../../src/workflows'), sinks: replaySinks() },
+    JSON.parse(readFileSync(historyFile, 'utf8')),
+    id,
+  );
 });
 
 test('a sick canary: the real Prometheus sees green failing, the workflow rolls back and pages', async () => {
@@ -257,19 +369,38 @@ test('a sick canary: the real Prometheus sees green failing, the workflow rolls 
   expect(report.compensations).toEqual(expect.arrayContaining(['traffic-to-blue', 'verify-blue', 'delete-green']));
   expect(await virtualServiceWeights()).toEqual({ 'hwayo-production': 100, 'hwayo-production-green': 0 });
   // The rollback paged (PagerDuty, deduplicated by release) and went to #hwayo-critical.
-  const pages = await until('a page for the release', async () => { const p = await received('pagerduty', id); return p.length ? p : undefined; }, 30_000);
+  const pages = await until(
+    'a page for the release',
+    async () => {
+      const p = await received('pagerduty', id);
+      return p.length ? p : undefined;
+    },
+    30_000,
+  );
   // One incident per run and kind of event: <release>:<run id>:rollback-started.
-  expect(pages[0].body).toMatchObject({ event_action: 'trigger', dedup_key: expect.stringMatching(new RegExp(`^${id.replace(/[.]/g, '\\.')}:[0-9a-f-]{36}:rollback-started$`)) });
+  expect(pages[0].body).toMatchObject({
+    event_action: 'trigger',
+    dedup_key: expect.stringMatching(new RegExp(`^${id.replace(/[.]/g, '\\.')}:[0-9a-f-]{36}:rollback-started$`)),
+  });
   // Slack, PagerDuty and mail are sent in parallel: the Slack post may land after the page.
-  const critical = await until('a #hwayo-critical post', async () =>
-    (await received('slack', version)).find((m) => m.channel === '#hwayo-critical' && JSON.stringify(m.body).includes('Rolling back')), 30_000);
+  const critical = await until(
+    'a #hwayo-critical post',
+    async () =>
+      (await received('slack', version)).find(
+        (m) => m.channel === '#hwayo-critical' && JSON.stringify(m.body).includes('Rolling back'),
+      ),
+    30_000,
+  );
   expect(critical.channel).toBe('#hwayo-critical');
   const status = await ok('status', id);
   expect(status).toContain('outcome rolled-back');
 });
 
 test('the installed launcher runs the CLI: bin/hwayo-release list --json', async () => {
-  const child = spawn(join(ROOT, 'bin', 'hwayo-release'), ['list', '--app', 'hwayo', '--json', '--limit', '100'], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(join(ROOT, 'bin', 'hwayo-release'), ['list', '--app', 'hwayo', '--json', '--limit', '100'], {
+    env: process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -277,62 +408,100 @@ test('the installed launcher runs the CLI: bin/hwayo-release list --json', async
   const timer = setTimeout(() => child.kill('SIGKILL'), 150_000);
   const code = await new Promise<number | null>((r) => child.on('close', r)).finally(() => clearTimeout(timer));
   expect({ code, err: err.replace(/hwayo-release: compiling.*\n/, '') }).toEqual({ code: 0, err: '' });
-  const rows = out.trim().split('\n').map((l) => JSON.parse(l) as { id: string; app: string });
+  const rows = out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { id: string; app: string });
   expect(rows.length).toBeGreaterThan(0);
   expect(rows.every((r) => r.app === 'hwayo')).toBe(true);
   expect(rows.map((r) => r.id)).toEqual(expect.arrayContaining([started[0]]));
 }, 180_000);
 
-test('two releases in a row alternate the namespaces: the second deploys into the namespace the first retired', async () => {
-  const { admin } = kubeConfigForStack();
-  const namespaceExists = (name: string) => admin.core.readNamespace({ name }).then(() => true, () => false);
-  // The sick canary before this one leaves its errors in the 30 s rates for a while.
-  await until('green error rate below 1%', async () => (await errorRateOfGreen()) < 1, 60_000);
-  try {
-    // The first release succeeds and keeps the old blue (hwayo-production) for its rollback window.
-    const first = await startRelease(`2.6.0-e2e.${randomBytes(3).toString('hex')}`);
-    await until('awaiting approval', async () => (await statusOf(first)).stage === 'awaiting-approval');
-    await approveAll(first);
-    expect((await cli('watch', first, '--interval', '0.5')).code).toBe(0);
+test(
+  'two releases in a row alternate the namespaces: the second deploys into the namespace the first retired',
+  async () => {
+    const { admin } = kubeConfigForStack();
+    const namespaceExists = (name: string) =>
+      admin.core.readNamespace({ name }).then(
+        () => true,
+        () => false,
+      );
+    // The sick canary before this one leaves its errors in the 30 s rates for a while.
+    await until('green error rate below 1%', async () => (await errorRateOfGreen()) < 1, 60_000);
+    try {
+      // The first release succeeds and keeps the old blue (hwayo-production) for its rollback window.
+      const first = await startRelease(`2.6.0-e2e.${randomBytes(3).toString('hex')}`);
+      await until('awaiting approval', async () => (await statusOf(first)).stage === 'awaiting-approval');
+      await approveAll(first);
+      expect((await cli('watch', first, '--interval', '0.5')).code).toBe(0);
 
-    // While it does, a next release is refused at start: it would share the green namespace.
-    const next = `2.6.1-e2e.${randomBytes(3).toString('hex')}`;
-    const refusedStart = await cli('start', planFile, '--version', next, '--image-tag', 'x-1', '--task-queue', taskQueue, ...evidenceFlags());
-    expect(refusedStart.code).toBe(7);
-    expect(refusedStart.err).toContain(`another release of hwayo is still running: ${first} (retention)`);
-    // Forced, it would deploy over that kept blue: the baseline check refuses it before anything changes.
-    const blocked = await startRelease(next, '--allow-concurrent');
-    const refused = await client.workflow.getHandle(blocked).result() as { outcome: string; reason: string };
-    expect(refused.outcome).toBe('preflight-failed');
-    expect(refused.reason).toContain('release-baseline (');
-    expect(refused.reason).toContain('green (hwayo-production) already runs web-app, api-gateway');
-    expect(refused.reason).toContain('hwayo-release promote RELEASE-ID');
+      // While it does, a next release is refused at start: it would share the green namespace.
+      const next = `2.6.1-e2e.${randomBytes(3).toString('hex')}`;
+      const refusedStart = await cli(
+        'start',
+        planFile,
+        '--version',
+        next,
+        '--image-tag',
+        'x-1',
+        '--task-queue',
+        taskQueue,
+        ...evidenceFlags(),
+      );
+      expect(refusedStart.code).toBe(7);
+      expect(refusedStart.err).toContain(`another release of hwayo is still running: ${first} (retention)`);
+      // Forced, it would deploy over that kept blue: the baseline check refuses it before anything changes.
+      const blocked = await startRelease(next, '--allow-concurrent');
+      const refused = (await client.workflow.getHandle(blocked).result()) as { outcome: string; reason: string };
+      expect(refused.outcome).toBe('preflight-failed');
+      expect(refused.reason).toContain('release-baseline (');
+      expect(refused.reason).toContain('green (hwayo-production) already runs web-app, api-gateway');
+      expect(refused.reason).toContain('hwayo-release promote RELEASE-ID');
 
-    // Ending the first release's window early (promote during retention) deletes the old blue now.
-    expect(await ok('promote', first, '--by', 'alice', '--key', join(tmp, 'keys', 'alice.key'), '--reason', 'the next release must ship')).toContain('promote accepted');
-    expect(await client.workflow.getHandle(first).result()).toMatchObject({ outcome: 'succeeded', weights: [5, 25, 50, 100] });
-    expect(await virtualServiceWeights()).toEqual({ 'hwayo-production': 0, 'hwayo-production-green': 100 });
-    expect(await namespaceExists('hwayo-production')).toBe(false);
+      // Ending the first release's window early (promote during retention) deletes the old blue now.
+      expect(
+        await ok(
+          'promote',
+          first,
+          '--by',
+          'alice',
+          '--key',
+          join(tmp, 'keys', 'alice.key'),
+          '--reason',
+          'the next release must ship',
+        ),
+      ).toContain('promote accepted');
+      expect(await client.workflow.getHandle(first).result()).toMatchObject({
+        outcome: 'succeeded',
+        weights: [5, 25, 50, 100],
+      });
+      expect(await virtualServiceWeights()).toEqual({ 'hwayo-production': 0, 'hwayo-production-green': 100 });
+      expect(await namespaceExists('hwayo-production')).toBe(false);
 
-    // The same plan again: production is now hwayo-production-green, so this release goes the other way.
-    const second = await startRelease(`2.6.2-e2e.${randomBytes(3).toString('hex')}`);
-    const waiting = await until('awaiting approval', async () => { const s = await statusOf(second); return s.stage === 'awaiting-approval' && s; });
-    expect(waiting.environments).toEqual({ blue: 'hwayo-production-green', green: 'hwayo-production' });
-    await approveAll(second);
-    const watched = await cli('watch', second, '--interval', '0.5');
-    expect(watched.code).toBe(0);
-    expect(watched.out).toContain('blue hwayo-production-green (production)  ->  green hwayo-production');
-    expect(await virtualServiceWeights()).toEqual({ 'hwayo-production': 100, 'hwayo-production-green': 0 });
-    const report = JSON.parse(await ok('report', second, '--json')) as { running: boolean; status: ReleaseStatus };
-    expect(report.status.environments).toEqual({ blue: 'hwayo-production-green', green: 'hwayo-production' });
+      // The same plan again: production is now hwayo-production-green, so this release goes the other way.
+      const second = await startRelease(`2.6.2-e2e.${randomBytes(3).toString('hex')}`);
+      const waiting = await until('awaiting approval', async () => {
+        const s = await statusOf(second);
+        return s.stage === 'awaiting-approval' && s;
+      });
+      expect(waiting.environments).toEqual({ blue: 'hwayo-production-green', green: 'hwayo-production' });
+      await approveAll(second);
+      const watched = await cli('watch', second, '--interval', '0.5');
+      expect(watched.code).toBe(0);
+      expect(watched.out).toContain('blue hwayo-production-green (production)  ->  green hwayo-production');
+      expect(await virtualServiceWeights()).toEqual({ 'hwayo-production': 100, 'hwayo-production-green': 0 });
+      const report = JSON.parse(await ok('report', second, '--json')) as { running: boolean; status: ReleaseStatus };
+      expect(report.status.environments).toEqual({ blue: 'hwayo-production-green', green: 'hwayo-production' });
 
-    // Rolling it back returns traffic to hwayo-production-green and removes hwayo-production again.
-    await ok('rollback', second, '--reason', 'alternation test', '--by', 'e2e-test');
-    expect(await client.workflow.getHandle(second).result()).toMatchObject({ outcome: 'rolled-back-after-success' });
-    expect(await virtualServiceWeights()).toEqual({ 'hwayo-production': 0, 'hwayo-production-green': 100 });
-    expect(await namespaceExists('hwayo-production')).toBe(false);
-  } finally {
-    // Back to the stack's seed state (blue hwayo-production with all traffic, no green) for other suites.
-    reseedBlue();
-  }
-}, 8 * 60_000);
+      // Rolling it back returns traffic to hwayo-production-green and removes hwayo-production again.
+      await ok('rollback', second, '--reason', 'alternation test', '--by', 'e2e-test');
+      expect(await client.workflow.getHandle(second).result()).toMatchObject({ outcome: 'rolled-back-after-success' });
+      expect(await virtualServiceWeights()).toEqual({ 'hwayo-production': 0, 'hwayo-production-green': 100 });
+      expect(await namespaceExists('hwayo-production')).toBe(false);
+    } finally {
+      // Back to the stack's seed state (blue hwayo-production with all traffic, no green) for other suites.
+      reseedBlue();
+    }
+  },
+  8 * 60_000,
+);

@@ -2,7 +2,12 @@
 // stack and fails, with a sentence a person can act on, when the thing it checks is broken.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, DeleteSecurityGroupCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  DeleteSecurityGroupCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
 import { createHealthActivities } from '../../src/activities/health';
 import { createPreflightActivities } from '../../src/activities/preflight';
 import type { CheckResult, RunCheckInput } from '../../src/activities/contract';
@@ -13,7 +18,9 @@ import { eventually, postJson, runActivity } from './activity-env';
 import { stackConfig, stackVar } from './stack';
 
 // health.ts reaches kubernetes/  (ESM-only client) for the kubernetes-nodes kind; Jest loads it natively.
-jest.mock('@kubernetes/client-node', () => jest.requireActual<typeof import('./native-esm')>('./native-esm').kubernetesClient());
+jest.mock('@kubernetes/client-node', () =>
+  jest.requireActual<typeof import('./native-esm')>('./native-esm').kubernetesClient(),
+);
 jest.setTimeout(60_000);
 
 const config = stackConfig();
@@ -22,10 +29,15 @@ const context = { blueNamespace: plan.environments.blue, greenNamespace: plan.en
 const sinks = stackVar('SINKS_URL');
 const green = stackVar('METRICS_APP_GREEN_URL');
 
-async function check(c: PreflightCheck, cfg: ActivityConfig = config, extra: Partial<RunCheckInput> = {}): Promise<CheckResult> {
+async function check(
+  c: PreflightCheck,
+  cfg: ActivityConfig = config,
+  extra: Partial<RunCheckInput> = {},
+): Promise<CheckResult> {
   return (await runActivity(createPreflightActivities(cfg).runCheck, { check: c, context, ...extra })).result;
 }
-const named = <K extends PreflightCheck['kind']>(kind: K) => plan.preflight.checks.find((c) => c.kind === kind) as Extract<PreflightCheck, { kind: K }>;
+const named = <K extends PreflightCheck['kind']>(kind: K) =>
+  plan.preflight.checks.find((c) => c.kind === kind) as Extract<PreflightCheck, { kind: K }>;
 
 afterAll(async () => {
   await postJson(`${sinks}/control/reset`, {});
@@ -38,10 +50,19 @@ describe('data stores', () => {
     expect(ok).toMatchObject({ ok: true, detail: expect.stringContaining('127.0.0.1:15432') });
     expect(ok.data?.latencyMs).toEqual(expect.any(Number));
 
-    const down = await check(named('postgres'), { ...config, postgres: { connectionString: 'postgres://hwayo:hwayo-local@127.0.0.1:19998/hwayo' } });
-    expect(down).toMatchObject({ ok: false, detail: expect.stringMatching(/127\.0\.0\.1:19998 is not accepting connections: .*ECONNREFUSED/) });
+    const down = await check(named('postgres'), {
+      ...config,
+      postgres: { connectionString: 'postgres://hwayo:hwayo-local@127.0.0.1:19998/hwayo' },
+    });
+    expect(down).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/127\.0\.0\.1:19998 is not accepting connections: .*ECONNREFUSED/),
+    });
 
-    const badPassword = await check(named('postgres'), { ...config, postgres: { connectionString: 'postgres://hwayo:wrong-password@127.0.0.1:15432/hwayo' } });
+    const badPassword = await check(named('postgres'), {
+      ...config,
+      postgres: { connectionString: 'postgres://hwayo:wrong-password@127.0.0.1:15432/hwayo' },
+    });
     expect(badPassword.ok).toBe(false);
     expect(badPassword.detail).toContain('password authentication failed');
     expect(badPassword.detail).not.toContain('wrong-password');
@@ -54,7 +75,10 @@ describe('data stores', () => {
   });
 
   it('a worker without the data store configured fails the check, naming the variable', async () => {
-    expect(await check(named('redis'), { ...config, redis: {} })).toMatchObject({ ok: false, detail: expect.stringContaining('REDIS_URL') });
+    expect(await check(named('redis'), { ...config, redis: {} })).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('REDIS_URL'),
+    });
   });
 });
 
@@ -68,29 +92,57 @@ describe('AWS (moto)', () => {
   });
 
   it('finds the WAF web ACL by name with its rules, and fails for an unknown one', async () => {
-    expect(await check(named('waf'))).toMatchObject({ ok: true, data: { rules: 2 }, detail: expect.stringContaining('aws-common, rate-limit') });
-    expect(await check({ ...named('waf'), webAclName: 'hwayo-missing-waf' })).toMatchObject({ ok: false, detail: expect.stringContaining('not found') });
-    expect(await check({ ...named('waf'), webAclId: '00000000-0000-0000-0000-000000000000' })).toMatchObject({ ok: false, detail: expect.stringContaining('not found') });
+    expect(await check(named('waf'))).toMatchObject({
+      ok: true,
+      data: { rules: 2 },
+      detail: expect.stringContaining('aws-common, rate-limit'),
+    });
+    expect(await check({ ...named('waf'), webAclName: 'hwayo-missing-waf' })).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('not found'),
+    });
+    expect(await check({ ...named('waf'), webAclId: '00000000-0000-0000-0000-000000000000' })).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('not found'),
+    });
   });
 
   it('passes on groups open only on 80/443 and names the group that opens SSH', async () => {
     expect(await check(named('security-groups'))).toMatchObject({ ok: true, data: { groups: 2 } });
 
-    const ec2 = new EC2Client({ region: config.aws.region, endpoint: config.aws.endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    const ec2 = new EC2Client({
+      region: config.aws.region,
+      endpoint: config.aws.endpoint,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
     const tagValue = `sg-test-${Date.now()}`;
-    const { GroupId } = await ec2.send(new CreateSecurityGroupCommand({
-      GroupName: tagValue, Description: 'opens ssh',
-      TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: 'app', Value: tagValue }] }],
-    }));
+    const { GroupId } = await ec2.send(
+      new CreateSecurityGroupCommand({
+        GroupName: tagValue,
+        Description: 'opens ssh',
+        TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: 'app', Value: tagValue }] }],
+      }),
+    );
     try {
-      await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId, IpPermissions: [
-        { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
-        { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
-      ] }));
+      await ec2.send(
+        new AuthorizeSecurityGroupIngressCommand({
+          GroupId,
+          IpPermissions: [
+            { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
+            { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
+          ],
+        }),
+      );
       const bad = await check({ ...named('security-groups'), tag: { key: 'app', value: tagValue } });
-      expect(bad).toMatchObject({ ok: false, detail: expect.stringContaining(`${tagValue} (${GroupId}) opens tcp/22`) });
+      expect(bad).toMatchObject({
+        ok: false,
+        detail: expect.stringContaining(`${tagValue} (${GroupId}) opens tcp/22`),
+      });
       expect(bad.detail).not.toContain('tcp/443');
-      expect(await check({ ...named('security-groups'), tag: { key: 'app', value: 'nobody' } })).toMatchObject({ ok: false, detail: expect.stringContaining('no security groups') });
+      expect(await check({ ...named('security-groups'), tag: { key: 'app', value: 'nobody' } })).toMatchObject({
+        ok: false,
+        detail: expect.stringContaining('no security groups'),
+      });
     } finally {
       await ec2.send(new DeleteSecurityGroupCommand({ GroupId }));
     }
@@ -103,7 +155,15 @@ describe('AWS (moto)', () => {
 });
 
 describe('TLS certificates (local CA)', () => {
-  const tls = (portVar: string, minValidDays = 14) => check({ name: 'tls', group: 'security', kind: 'tls-certificate', host: 'localhost', port: Number(stackVar(portVar)), minValidDays });
+  const tls = (portVar: string, minValidDays = 14) =>
+    check({
+      name: 'tls',
+      group: 'security',
+      kind: 'tls-certificate',
+      host: 'localhost',
+      port: Number(stackVar(portVar)),
+      minValidDays,
+    });
 
   it('accepts a valid certificate and reports its expiry', async () => {
     const ok = await tls('TLS_VALID_PORT');
@@ -119,14 +179,32 @@ describe('TLS certificates (local CA)', () => {
     expect(await tls(portVar)).toMatchObject({ ok: false, detail: expect.stringMatching(reason) });
   });
   it('an untrusted chain fails when the worker lacks the CA', async () => {
-    const r = (await runActivity(createPreflightActivities({ ...config, tlsCaFile: undefined }).runCheck, {
-      check: { name: 'tls', group: 'security', kind: 'tls-certificate', host: 'localhost', port: Number(stackVar('TLS_VALID_PORT')), minValidDays: 14 }, context,
-    })).result;
+    const r = (
+      await runActivity(createPreflightActivities({ ...config, tlsCaFile: undefined }).runCheck, {
+        check: {
+          name: 'tls',
+          group: 'security',
+          kind: 'tls-certificate',
+          host: 'localhost',
+          port: Number(stackVar('TLS_VALID_PORT')),
+          minValidDays: 14,
+        },
+        context,
+      })
+    ).result;
     expect(r).toMatchObject({ ok: false, detail: expect.stringContaining('not trusted') });
   });
   it('nothing listening is a failed check', async () => {
-    expect(await check({ name: 'tls', group: 'security', kind: 'tls-certificate', host: '127.0.0.1', port: 19995, minValidDays: 14 }))
-      .toMatchObject({ ok: false, detail: expect.stringContaining('ECONNREFUSED') });
+    expect(
+      await check({
+        name: 'tls',
+        group: 'security',
+        kind: 'tls-certificate',
+        host: '127.0.0.1',
+        port: 19995,
+        minValidDays: 14,
+      }),
+    ).toMatchObject({ ok: false, detail: expect.stringContaining('ECONNREFUSED') });
   });
   it('the CA file exists', () => {
     expect(readFileSync(config.tlsCaFile ?? '', 'utf8')).toContain('BEGIN CERTIFICATE');
@@ -134,15 +212,31 @@ describe('TLS certificates (local CA)', () => {
 });
 
 describe('monitoring', () => {
-  const monitoring: PreflightCheck = { name: 'monitoring-health', group: 'monitoring', kind: 'http', url: stackVar('MONITORING_HEALTH_URL') };
-  const es: PreflightCheck = { name: 'log-cluster-green', group: 'monitoring', kind: 'elasticsearch', url: stackVar('ELASTICSEARCH_URL') };
+  const monitoring: PreflightCheck = {
+    name: 'monitoring-health',
+    group: 'monitoring',
+    kind: 'http',
+    url: stackVar('MONITORING_HEALTH_URL'),
+  };
+  const es: PreflightCheck = {
+    name: 'log-cluster-green',
+    group: 'monitoring',
+    kind: 'elasticsearch',
+    url: stackVar('ELASTICSEARCH_URL'),
+  };
 
   it('monitoring /health: 200 passes, 503 fails, nothing listening fails', async () => {
     expect(await check(monitoring)).toMatchObject({ ok: true, data: { status: 200 } });
     await postJson(`${sinks}/control`, { monitoringStatus: 503 });
-    expect(await check(monitoring)).toMatchObject({ ok: false, detail: expect.stringContaining('HTTP 503, expected 200') });
+    expect(await check(monitoring)).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('HTTP 503, expected 200'),
+    });
     await postJson(`${sinks}/control/reset`, {});
-    expect(await check({ ...monitoring, url: 'http://127.0.0.1:19994/health' })).toMatchObject({ ok: false, data: { reachable: false } });
+    expect(await check({ ...monitoring, url: 'http://127.0.0.1:19994/health' })).toMatchObject({
+      ok: false,
+      data: { reachable: false },
+    });
   });
 
   it('Elasticsearch: green passes, yellow fails', async () => {
@@ -154,7 +248,12 @@ describe('monitoring', () => {
 
   it('Prometheus targets: all up passes; a frozen app is named as down', async () => {
     expect(await check(named('prometheus-targets'))).toMatchObject({ ok: true, data: { targets: 2, down: 0 } });
-    const pid = Number(readFileSync(join(process.env.HWAYO_STACK_DIR ?? join(__dirname, '..', '..', '.stack'), 'pids', 'metrics-app-green.pid'), 'utf8'));
+    const pid = Number(
+      readFileSync(
+        join(process.env.HWAYO_STACK_DIR ?? join(__dirname, '..', '..', '.stack'), 'pids', 'metrics-app-green.pid'),
+        'utf8',
+      ),
+    );
     // Freeze green (blue's availability must stay 100% for the Prometheus tests): its scrapes time out, as for a hung service.
     process.kill(pid, 'SIGSTOP');
     try {
@@ -166,20 +265,31 @@ describe('monitoring', () => {
     } finally {
       process.kill(pid, 'SIGCONT');
     }
-    await eventually('green target up again', 30_000, async () => ((await check(named('prometheus-targets'))).ok ? true : undefined));
+    await eventually('green target up again', 30_000, async () =>
+      (await check(named('prometheus-targets'))).ok ? true : undefined,
+    );
   });
 });
 
 describe('checkServiceHealth', () => {
   const template = stackVar('HWAYO_HEALTH_URL_TEMPLATE');
   const run = (namespace: string, includeDataStores: boolean, healthUrlTemplate = template) =>
-    runActivity(createHealthActivities(config).checkServiceHealth, { namespace, services: plan.services, healthUrlTemplate, includeDataStores }).then((r) => r.result);
+    runActivity(createHealthActivities(config).checkServiceHealth, {
+      namespace,
+      services: plan.services,
+      healthUrlTemplate,
+      includeDataStores,
+    }).then((r) => r.result);
 
   it('checks every service of both sides, plus the data stores', async () => {
     for (const ns of [plan.environments.blue, plan.environments.green]) {
       const r = await run(ns, true);
       expect(r.healthy).toBe(true);
-      expect(r.checks.map((c) => c.name)).toEqual([...plan.services.map((s) => `${s.name}-health`), 'database-select-1', 'redis-ping']);
+      expect(r.checks.map((c) => c.name)).toEqual([
+        ...plan.services.map((s) => `${s.name}-health`),
+        'database-select-1',
+        'redis-ping',
+      ]);
     }
   });
 
@@ -188,7 +298,10 @@ describe('checkServiceHealth', () => {
     const g = await run(plan.environments.green, false);
     expect(g.healthy).toBe(false);
     expect(g.checks.filter((c) => !c.ok)).toEqual([
-      expect.objectContaining({ name: 'api-gateway-health', detail: expect.stringContaining('api-gateway in hwayo-production-green (/api/v1/health) answered HTTP 503') }),
+      expect.objectContaining({
+        name: 'api-gateway-health',
+        detail: expect.stringContaining('api-gateway in hwayo-production-green (/api/v1/health) answered HTTP 503'),
+      }),
     ]);
     expect((await run(plan.environments.blue, false)).healthy).toBe(true);
     await postJson(`${green}/control/reset`, {});

@@ -29,8 +29,11 @@ export const uniqueNamespace = (what: string) => `t-${what}-${randomBytes(3).toS
 /** The seed's blue environment (the committed fixture) applied under namespace `ns` (green = `ns-green`). */
 export async function seedBlue(admin: KubeClients, ns: string): Promise<KubernetesObject[]> {
   const text = readFileSync(FIXTURE, 'utf8').replace(/hwayo-production/g, ns);
-  const objects = parseAllDocuments(text).map((d) => d.toJS() as KubernetesObject).filter(Boolean);
-  for (const obj of objects) await admin.objects.patch(obj, undefined, undefined, 'hwayo-test-fixture', true, PatchStrategy.ServerSideApply);
+  const objects = parseAllDocuments(text)
+    .map((d) => d.toJS() as KubernetesObject)
+    .filter(Boolean);
+  for (const obj of objects)
+    await admin.objects.patch(obj, undefined, undefined, 'hwayo-test-fixture', true, PatchStrategy.ServerSideApply);
   return objects;
 }
 
@@ -45,11 +48,19 @@ export function activityEnv(info: Partial<Info> = {}) {
   const heartbeats: unknown[] = [];
   mock.on('heartbeat', (d: unknown) => heartbeats.push(d));
   // Typed wrapper: MockActivityEnvironment.run cannot infer the result type of a method.
-  const env = { run: <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> => mock.run(fn, ...args) as Promise<R>, mock };
+  const env = {
+    run: <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> =>
+      mock.run(fn, ...args) as Promise<R>,
+    mock,
+  };
   return { env, heartbeats };
 }
 
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -64,20 +75,32 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
  * authenticates as it with a token from the TokenRequest API. Returns the kubeconfig's path.
  */
 export async function leastPrivilegeKubeconfig(
-  admin: KubeClients, ns: string, name: string,
+  admin: KubeClients,
+  ns: string,
+  name: string,
   rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[],
 ): Promise<string> {
   const manager = 'hwayo-test-fixture';
-  const apply = (obj: KubernetesObject) => admin.objects.patch(obj, undefined, undefined, manager, true, PatchStrategy.ServerSideApply);
+  const apply = (obj: KubernetesObject) =>
+    admin.objects.patch(obj, undefined, undefined, manager, true, PatchStrategy.ServerSideApply);
   await apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: ns } } as KubernetesObject);
-  await apply({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name, namespace: ns }, rules } as KubernetesObject);
   await apply({
-    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name, namespace: ns },
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'Role',
+    metadata: { name, namespace: ns },
+    rules,
+  } as KubernetesObject);
+  await apply({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: { name, namespace: ns },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
     subjects: [{ kind: 'ServiceAccount', name, namespace: ns }],
   } as KubernetesObject);
   const token = await admin.core.createNamespacedServiceAccountToken({
-    name, namespace: ns, body: { spec: { audiences: [], expirationSeconds: 3600 } },
+    name,
+    namespace: ns,
+    body: { spec: { audiences: [], expirationSeconds: 3600 } },
   });
   const cluster = admin.kc.getCurrentCluster();
   if (!cluster || !token.status?.token) throw new Error('could not mint a token');
@@ -89,5 +112,7 @@ export async function leastPrivilegeKubeconfig(
 }
 
 /** Activity configuration that talks to the cluster with another kubeconfig (e.g. a least-privilege one). */
-export const withKubeconfig = (config: ActivityConfig, kubeconfigPath: string): ActivityConfig =>
-  ({ ...config, kubernetes: { ...config.kubernetes, kubeconfigPath } });
+export const withKubeconfig = (config: ActivityConfig, kubeconfigPath: string): ActivityConfig => ({
+  ...config,
+  kubernetes: { ...config.kubernetes, kubeconfigPath },
+});

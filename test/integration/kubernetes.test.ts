@@ -13,10 +13,19 @@ import { SCALED_FROM_ANNOTATION } from '../../src/activities/kubernetes/workload
 import { createKubernetesActivities } from '../../src/activities/kubernetes';
 import { DEFAULT_PLAN_DOCUMENT } from '../../src/plan/defaults';
 import {
-  activityEnv, deleteNamespaces, eventually, kubeConfigForStack, leastPrivilegeKubeconfig, seedBlue, uniqueNamespace, withKubeconfig,
+  activityEnv,
+  deleteNamespaces,
+  eventually,
+  kubeConfigForStack,
+  leastPrivilegeKubeconfig,
+  seedBlue,
+  uniqueNamespace,
+  withKubeconfig,
 } from './kube-helpers';
 
-jest.mock('@kubernetes/client-node', () => jest.requireActual<typeof import('./native-esm')>('./native-esm').kubernetesClient());
+jest.mock('@kubernetes/client-node', () =>
+  jest.requireActual<typeof import('./native-esm')>('./native-esm').kubernetesClient(),
+);
 jest.setTimeout(120_000);
 
 const { config, admin } = kubeConfigForStack();
@@ -36,7 +45,10 @@ async function blueEnv(what: string) {
 
 /** Asserts an activity failed with a classified ApplicationFailure. */
 async function expectFailure(p: Promise<unknown>, type: string, nonRetryable: boolean, message?: RegExp) {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ApplicationFailure);
   const f = err as ApplicationFailure;
   expect({ type: f.type, nonRetryable: f.nonRetryable }).toEqual({ type, nonRetryable });
@@ -65,11 +77,20 @@ async function unschedulableDeployment(namespace: string, name: string) {
 
 /** A ConfigMap whose finalizer keeps its namespace Terminating until `release` is called. */
 async function blockDeletion(namespace: string) {
-  await admin.core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'blocker', finalizers: ['hwayo.io/test-blocker'] } } });
-  return () => admin.core.patchNamespacedConfigMap({ name: 'blocker', namespace, body: { metadata: { finalizers: null } } }, mergePatch);
+  await admin.core.createNamespacedConfigMap({
+    namespace,
+    body: { metadata: { name: 'blocker', finalizers: ['hwayo.io/test-blocker'] } },
+  });
+  return () =>
+    admin.core.patchNamespacedConfigMap(
+      { name: 'blocker', namespace, body: { metadata: { finalizers: null } } },
+      mergePatch,
+    );
 }
 
-afterAll(async () => { await deleteNamespaces(admin, created); });
+afterAll(async () => {
+  await deleteNamespaces(admin, created);
+});
 
 /** The activities as an identity granted only `rules` in a fresh namespace of its own. */
 async function limitedActivities(prefix: string, name: string, rules: Parameters<typeof leastPrivilegeKubeconfig>[3]) {
@@ -90,7 +111,12 @@ describe('checkKubernetesNodes', () => {
   test('a node without a kubelet is reported by name', async () => {
     const name = `${uniqueNamespace('node')}`;
     // Unschedulable and tainted, so no other test's pods land on it.
-    await admin.core.createNode({ body: { metadata: { name }, spec: { unschedulable: true, taints: [{ key: 'hwayo.io/test', effect: 'NoSchedule' }] } } });
+    await admin.core.createNode({
+      body: {
+        metadata: { name },
+        spec: { unschedulable: true, taints: [{ key: 'hwayo.io/test', effect: 'NoSchedule' }] },
+      },
+    });
     try {
       const r = await activityEnv().env.run(acts.checkKubernetesNodes);
       expect(r.ok).toBe(false);
@@ -101,7 +127,9 @@ describe('checkKubernetesNodes', () => {
   });
 
   test('permission denied without list nodes', async () => {
-    const limited = await limitedActivities('nodes-rbac', 'no-nodes', [{ apiGroups: [''], resources: ['pods'], verbs: ['list'] }]);
+    const limited = await limitedActivities('nodes-rbac', 'no-nodes', [
+      { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
+    ]);
     await expectFailure(activityEnv().env.run(limited.checkKubernetesNodes), 'PermissionDenied', true, /nodes/);
   });
 });
@@ -110,8 +138,15 @@ describe('createNamespace', () => {
   test('creates, then finds it and reconciles labels', async () => {
     const name = uniqueNamespace('ns');
     created.push(name);
-    expect(await activityEnv().env.run(acts.createNamespace, { name, labels: { 'hwayo.io/environment': 'green' } })).toEqual({ created: true });
-    expect(await activityEnv().env.run(acts.createNamespace, { name, labels: { 'hwayo.io/environment': 'green', 'hwayo.io/release': 'r1' } })).toEqual({ created: false });
+    expect(
+      await activityEnv().env.run(acts.createNamespace, { name, labels: { 'hwayo.io/environment': 'green' } }),
+    ).toEqual({ created: true });
+    expect(
+      await activityEnv().env.run(acts.createNamespace, {
+        name,
+        labels: { 'hwayo.io/environment': 'green', 'hwayo.io/release': 'r1' },
+      }),
+    ).toEqual({ created: false });
     const ns = await admin.core.readNamespace({ name });
     expect(ns.metadata?.labels).toMatchObject({ 'hwayo.io/environment': 'green', 'hwayo.io/release': 'r1' });
   });
@@ -123,38 +158,66 @@ describe('createNamespace', () => {
     const release = await blockDeletion(name);
     await admin.core.deleteNamespace({ name });
     try {
-      await expectFailure(activityEnv().env.run(acts.createNamespace, { name, labels: {} }), 'Conflict', false, /being deleted/);
+      await expectFailure(
+        activityEnv().env.run(acts.createNamespace, { name, labels: {} }),
+        'Conflict',
+        false,
+        /being deleted/,
+      );
     } finally {
       await release();
     }
   });
 
-  test('hole 8: an existing namespace without this app\'s labels is refused (non-retryable), not adopted', async () => {
+  test("hole 8: an existing namespace without this app's labels is refused (non-retryable), not adopted", async () => {
     const name = uniqueNamespace('ns-foreign');
     created.push(name);
     await admin.core.createNamespace({ body: { metadata: { name, labels: { team: 'payments' } } } });
     const labels = { 'app.kubernetes.io/part-of': 'hwayo', 'hwayo.io/environment': 'green', 'hwayo.io/release': 'r9' };
-    await expectFailure(activityEnv().env.run(acts.createNamespace, { name, labels }), 'NamespaceNotOwned', true,
-      /already exists and was not created by hwayo-release for app hwayo \(app.kubernetes.io\/managed-by=\(none\), app.kubernetes.io\/part-of=\(none\)\): refusing to adopt/);
-    expect((await admin.core.readNamespace({ name })).metadata?.labels).toEqual({ team: 'payments', 'kubernetes.io/metadata.name': name });
+    await expectFailure(
+      activityEnv().env.run(acts.createNamespace, { name, labels }),
+      'NamespaceNotOwned',
+      true,
+      /already exists and was not created by hwayo-release for app hwayo \(app.kubernetes.io\/managed-by=\(none\), app.kubernetes.io\/part-of=\(none\)\): refusing to adopt/,
+    );
+    expect((await admin.core.readNamespace({ name })).metadata?.labels).toEqual({
+      team: 'payments',
+      'kubernetes.io/metadata.name': name,
+    });
   });
 
   test('permission denied for an identity that may not create namespaces', async () => {
-    const limited = await limitedActivities('ns-rbac', 'reader', [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }]);
-    await expectFailure(activityEnv().env.run(limited.createNamespace, { name: uniqueNamespace('nope'), labels: {} }), 'PermissionDenied', true);
+    const limited = await limitedActivities('ns-rbac', 'reader', [
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['get'] },
+    ]);
+    await expectFailure(
+      activityEnv().env.run(limited.createNamespace, { name: uniqueNamespace('nope'), labels: {} }),
+      'PermissionDenied',
+      true,
+    );
   });
 });
 
 describe('failure classification', () => {
   test('an invalid object name is InvalidInput (HTTP 422), not retried', async () => {
-    await expectFailure(activityEnv().env.run(acts.createNamespace, { name: 'Not_A_Valid_Name', labels: {} }), 'InvalidInput', true);
+    await expectFailure(
+      activityEnv().env.run(acts.createNamespace, { name: 'Not_A_Valid_Name', labels: {} }),
+      'InvalidInput',
+      true,
+    );
   });
 
   test('an apiserver that refuses connections is retryable Unavailable', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hwayo-kc-'));
     const file = join(dir, 'kubeconfig');
     // Same credentials, a port nothing listens on.
-    writeFileSync(file, readFileSync(config.kubernetes.kubeconfigPath!, 'utf8').replace(/https:\/\/127\.0\.0\.1:\d+/, 'https://127.0.0.1:1'));
+    writeFileSync(
+      file,
+      readFileSync(config.kubernetes.kubeconfigPath!, 'utf8').replace(
+        /https:\/\/127\.0\.0\.1:\d+/,
+        'https://127.0.0.1:1',
+      ),
+    );
     const down = createKubernetesActivities(withKubeconfig(config, file));
     await expectFailure(activityEnv().env.run(down.checkKubernetesNodes), 'Unavailable', false, /ECONNREFUSED/);
   });
@@ -165,14 +228,32 @@ describe('copySecretsAndConfig', () => {
     const { blue, green } = await blueEnv('copy');
     await admin.core.createNamespace({ body: { metadata: { name: green } } });
     // A service-account token Secret in blue, which must not be copied.
-    await admin.core.createNamespacedSecret({ namespace: blue, body: { metadata: { name: 'default-token', annotations: { 'kubernetes.io/service-account.name': 'default' } }, type: 'kubernetes.io/service-account-token' } });
-    await eventually('kube-root-ca.crt in blue', () => admin.core.readNamespacedConfigMap({ name: 'kube-root-ca.crt', namespace: blue }).catch(() => undefined));
+    await admin.core.createNamespacedSecret({
+      namespace: blue,
+      body: {
+        metadata: { name: 'default-token', annotations: { 'kubernetes.io/service-account.name': 'default' } },
+        type: 'kubernetes.io/service-account-token',
+      },
+    });
+    await eventually('kube-root-ca.crt in blue', () =>
+      admin.core.readNamespacedConfigMap({ name: 'kube-root-ca.crt', namespace: blue }).catch(() => undefined),
+    );
 
     const r = await activityEnv().env.run(acts.copySecretsAndConfig, { from: blue, to: green });
-    expect(r).toEqual({ secrets: ['hwayo-database'], configMaps: ['hwayo-config'], networkPolicies: ['hwayo-default'] });
-    const [srcNp, dstNp] = await Promise.all([blue, green].map((namespace) => admin.networking.readNamespacedNetworkPolicy({ name: 'hwayo-default', namespace })));
+    expect(r).toEqual({
+      secrets: ['hwayo-database'],
+      configMaps: ['hwayo-config'],
+      networkPolicies: ['hwayo-default'],
+    });
+    const [srcNp, dstNp] = await Promise.all(
+      [blue, green].map((namespace) =>
+        admin.networking.readNamespacedNetworkPolicy({ name: 'hwayo-default', namespace }),
+      ),
+    );
     expect(dstNp.spec).toEqual(srcNp.spec);
-    const [src, dst] = await Promise.all([blue, green].map((namespace) => admin.core.readNamespacedSecret({ name: 'hwayo-database', namespace })));
+    const [src, dst] = await Promise.all(
+      [blue, green].map((namespace) => admin.core.readNamespacedSecret({ name: 'hwayo-database', namespace })),
+    );
     expect(dst.data).toEqual(src.data);
     expect(Buffer.from(dst.data?.DATABASE_HOST ?? '', 'base64').toString()).toBe('hwayo-prod-db.internal');
     expect(dst.metadata?.uid).not.toBe(src.metadata?.uid);
@@ -183,7 +264,9 @@ describe('copySecretsAndConfig', () => {
     const greenSecrets = await admin.core.listNamespacedSecret({ namespace: green });
     expect(greenSecrets.items.map((s) => s.metadata?.name)).not.toContain('default-token');
     // The green kube-root-ca.crt is the cluster's own, not a copy of ours.
-    const rootCa = await admin.core.readNamespacedConfigMap({ name: 'kube-root-ca.crt', namespace: green }).catch(() => undefined);
+    const rootCa = await admin.core
+      .readNamespacedConfigMap({ name: 'kube-root-ca.crt', namespace: green })
+      .catch(() => undefined);
     expect(rootCa?.metadata?.managedFields?.map((m) => m.manager) ?? []).not.toContain(config.kubernetes.fieldManager);
 
     const again = await activityEnv().env.run(acts.copySecretsAndConfig, { from: blue, to: green });
@@ -193,7 +276,11 @@ describe('copySecretsAndConfig', () => {
   });
 
   test('a missing source namespace is NotFound, not an empty copy', async () => {
-    await expectFailure(activityEnv().env.run(acts.copySecretsAndConfig, { from: uniqueNamespace('gone'), to: 'default' }), 'NotFound', true);
+    await expectFailure(
+      activityEnv().env.run(acts.copySecretsAndConfig, { from: uniqueNamespace('gone'), to: 'default' }),
+      'NotFound',
+      true,
+    );
   });
 });
 
@@ -203,16 +290,22 @@ describe('deployGreen + waitForRollout', () => {
     await activityEnv().env.run(acts.createNamespace, { name: green, labels: {} });
     const input = { from: blue, to: green, imageTag: '1.1.0', services, labels: { 'hwayo.io/release': 'r-1-1-0' } };
     const r = await activityEnv().env.run(acts.deployGreen, input);
-    expect(r.deployments).toEqual(names.map((name) => ({ name, image: `registry.local/hwayo-${name}:1.1.0`, replicas: 2 })));
+    expect(r.deployments).toEqual(
+      names.map((name) => ({ name, image: `registry.local/hwayo-${name}:1.1.0`, replicas: 2 })),
+    );
 
     const deps = await admin.apps.listNamespacedDeployment({ namespace: green });
     expect(deps.items.map((d) => d.metadata?.name).sort()).toEqual([...names].sort());
     for (const d of deps.items) {
       expect(d.metadata?.labels?.['hwayo.io/release']).toBe('r-1-1-0');
       expect(d.spec?.template.spec?.securityContext?.runAsNonRoot).toBe(true);
-      expect(d.metadata?.managedFields?.find((m) => m.operation === 'Apply')?.manager).toBe(config.kubernetes.fieldManager);
+      expect(d.metadata?.managedFields?.find((m) => m.operation === 'Apply')?.manager).toBe(
+        config.kubernetes.fieldManager,
+      );
     }
-    const [blueSvc, greenSvc] = await Promise.all([blue, green].map((namespace) => admin.core.readNamespacedService({ name: 'api-gateway', namespace })));
+    const [blueSvc, greenSvc] = await Promise.all(
+      [blue, green].map((namespace) => admin.core.readNamespacedService({ name: 'api-gateway', namespace })),
+    );
     expect(greenSvc.spec?.clusterIP).toBeTruthy();
     expect(greenSvc.spec?.clusterIP).not.toBe(blueSvc.spec?.clusterIP);
     expect(greenSvc.spec?.ports?.[0]).toMatchObject({ port: 80, targetPort: 3000 });
@@ -223,7 +316,9 @@ describe('deployGreen + waitForRollout', () => {
     const last = heartbeats.at(-1) as RolloutProgress;
     for (const name of names) expect(last.ready[name]).toEqual({ ready: 2, desired: 2 });
     const pods = await admin.core.listNamespacedPod({ namespace: green });
-    expect(pods.items.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))).toHaveLength(12);
+    expect(
+      pods.items.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')),
+    ).toHaveLength(12);
 
     const generations = deps.items.map((d) => d.metadata?.generation);
     await activityEnv().env.run(acts.deployGreen, input);
@@ -234,7 +329,18 @@ describe('deployGreen + waitForRollout', () => {
   test('a service without a blue Deployment is NotFound', async () => {
     const { blue, green } = await blueEnv('deploy-nf');
     await activityEnv().env.run(acts.createNamespace, { name: green, labels: {} });
-    await expectFailure(activityEnv().env.run(acts.deployGreen, { from: blue, to: green, imageTag: '2', services: [{ name: 'ghost', healthPath: '/' }], labels: {} }), 'NotFound', true, /ghost/);
+    await expectFailure(
+      activityEnv().env.run(acts.deployGreen, {
+        from: blue,
+        to: green,
+        imageTag: '2',
+        services: [{ name: 'ghost', healthPath: '/' }],
+        labels: {},
+      }),
+      'NotFound',
+      true,
+      /ghost/,
+    );
   });
 
   test('permission denied for an identity that may read but not write deployments', async () => {
@@ -242,14 +348,19 @@ describe('deployGreen + waitForRollout', () => {
     await admin.core.createNamespace({ body: { metadata: { name: green } } });
     // Bound in green only; reading blue is not granted either, whichever comes first must be 403.
     const kubeconfig = await leastPrivilegeKubeconfig(admin, green, 'deployer', [
-      { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list'] }, { apiGroups: [''], resources: ['services'], verbs: ['get'] },
+      { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list'] },
+      { apiGroups: [''], resources: ['services'], verbs: ['get'] },
     ]);
     const limited = createKubernetesActivities(withKubeconfig(config, kubeconfig));
-    await expectFailure(activityEnv().env.run(limited.deployGreen, { from: blue, to: green, imageTag: '2', services, labels: {} }), 'PermissionDenied', true);
+    await expectFailure(
+      activityEnv().env.run(limited.deployGreen, { from: blue, to: green, imageTag: '2', services, labels: {} }),
+      'PermissionDenied',
+      true,
+    );
     expect((await admin.apps.listNamespacedDeployment({ namespace: green })).items).toHaveLength(0);
   });
 
-  test('a rollout that can never become ready times out with the scheduler\'s reason', async () => {
+  test("a rollout that can never become ready times out with the scheduler's reason", async () => {
     const ns = uniqueNamespace('stuck');
     created.push(ns);
     await admin.core.createNamespace({ body: { metadata: { name: ns } } });
@@ -280,7 +391,11 @@ describe('deployGreen + waitForRollout', () => {
   });
 
   test('waiting for a deployment that does not exist is NotFound', async () => {
-    await expectFailure(activityEnv().env.run(acts.waitForRollout, { namespace: 'default', deployments: ['ghost'], timeoutMs: 1000 }), 'NotFound', true);
+    await expectFailure(
+      activityEnv().env.run(acts.waitForRollout, { namespace: 'default', deployments: ['ghost'], timeoutMs: 1000 }),
+      'NotFound',
+      true,
+    );
   });
 });
 
@@ -301,7 +416,9 @@ describe('scaleDeployments', () => {
     expect(after.items.map((d) => d.metadata?.generation)).toEqual(generations);
 
     // Compensation puts one back; only the named deployment is touched.
-    expect(await activityEnv().env.run(acts.scaleDeployments, { namespace: blue, replicas: { 'api-gateway': 2 } })).toEqual({ 'api-gateway': 1 });
+    expect(
+      await activityEnv().env.run(acts.scaleDeployments, { namespace: blue, replicas: { 'api-gateway': 2 } }),
+    ).toEqual({ 'api-gateway': 1 });
     const gw = await admin.apps.readNamespacedDeployment({ name: 'api-gateway', namespace: blue });
     expect(gw.spec?.replicas).toBe(2);
     expect(JSON.parse(gw.metadata?.annotations?.[SCALED_FROM_ANNOTATION] ?? '{}')).toEqual({ from: 1, to: 2 });
@@ -309,15 +426,24 @@ describe('scaleDeployments', () => {
 
   test('an unknown deployment is NotFound and a negative count InvalidInput, before anything is scaled', async () => {
     const { blue } = await blueEnv('scale-bad');
-    await expectFailure(activityEnv().env.run(acts.scaleDeployments, { namespace: blue, replicas: { ghost: 1 } }), 'NotFound', true, /ghost/);
-    await expectFailure(activityEnv().env.run(acts.scaleDeployments, { namespace: blue, replicas: -1 }), 'InvalidInput', true);
+    await expectFailure(
+      activityEnv().env.run(acts.scaleDeployments, { namespace: blue, replicas: { ghost: 1 } }),
+      'NotFound',
+      true,
+      /ghost/,
+    );
+    await expectFailure(
+      activityEnv().env.run(acts.scaleDeployments, { namespace: blue, replicas: -1 }),
+      'InvalidInput',
+      true,
+    );
     const deps = await admin.apps.listNamespacedDeployment({ namespace: blue });
     expect(deps.items.every((d) => d.spec?.replicas === 2)).toBe(true);
   });
 });
 
 describe('deployVersion', () => {
-  test('sets the tag on the plan\'s deployments; re-run writes nothing', async () => {
+  test("sets the tag on the plan's deployments; re-run writes nothing", async () => {
     const { blue } = await blueEnv('version');
     const r = await activityEnv().env.run(acts.deployVersion, { namespace: blue, imageTag: '0.9.9', services });
     expect(r.deployments.map((d) => d.image)).toEqual(names.map((n) => `registry.local/hwayo-${n}:0.9.9`));
@@ -325,7 +451,9 @@ describe('deployVersion', () => {
     for (const d of deps.items) expect(d.spec?.template.spec?.containers[0].image).toMatch(/:0\.9\.9$/);
     const generations = deps.items.map((d) => d.metadata?.generation);
     await activityEnv().env.run(acts.deployVersion, { namespace: blue, imageTag: '0.9.9', services });
-    expect((await admin.apps.listNamespacedDeployment({ namespace: blue })).items.map((d) => d.metadata?.generation)).toEqual(generations);
+    expect(
+      (await admin.apps.listNamespacedDeployment({ namespace: blue })).items.map((d) => d.metadata?.generation),
+    ).toEqual(generations);
   });
 });
 
@@ -342,13 +470,20 @@ describe('switchDatabaseConnection', () => {
     let writes = 0;
     const writer = (async () => {
       while (writing) {
-        await admin.core.patchNamespacedSecret({ name: secret.name, namespace: blue, body: { stringData: { OTHER: String(++writes) } } }, mergePatch);
+        await admin.core.patchNamespacedSecret(
+          { name: secret.name, namespace: blue, body: { stringData: { OTHER: String(++writes) } } },
+          mergePatch,
+        );
         await new Promise((r) => setTimeout(r, 15));
       }
     })();
     let r: { updated: string[] };
     try {
-      r = await activityEnv().env.run(acts.switchDatabaseConnection, { namespaces: [blue, other], secret, endpoint: 'hwayo-prod-db-restored.internal' });
+      r = await activityEnv().env.run(acts.switchDatabaseConnection, {
+        namespaces: [blue, other],
+        secret,
+        endpoint: 'hwayo-prod-db-restored.internal',
+      });
     } finally {
       writing = false;
       await writer;
@@ -362,11 +497,25 @@ describe('switchDatabaseConnection', () => {
     expect(writes).toBeGreaterThan(0);
     const s = await admin.core.readNamespacedSecret({ name: secret.name, namespace: blue });
     expect(Buffer.from(s.data?.OTHER ?? '', 'base64').toString()).toBe(String(writes));
-    expect(await activityEnv().env.run(acts.switchDatabaseConnection, { namespaces: [blue, other], secret, endpoint: 'hwayo-prod-db-restored.internal' })).toEqual({ updated: [] });
+    expect(
+      await activityEnv().env.run(acts.switchDatabaseConnection, {
+        namespaces: [blue, other],
+        secret,
+        endpoint: 'hwayo-prod-db-restored.internal',
+      }),
+    ).toEqual({ updated: [] });
   });
 
   test('a namespace without the Secret is NotFound', async () => {
-    await expectFailure(activityEnv().env.run(acts.switchDatabaseConnection, { namespaces: ['default'], secret: { name: 'hwayo-database', key: 'DATABASE_HOST' }, endpoint: 'x' }), 'NotFound', true);
+    await expectFailure(
+      activityEnv().env.run(acts.switchDatabaseConnection, {
+        namespaces: ['default'],
+        secret: { name: 'hwayo-database', key: 'DATABASE_HOST' },
+        endpoint: 'x',
+      }),
+      'NotFound',
+      true,
+    );
   });
 });
 
@@ -379,7 +528,9 @@ describe('checkClusterPolicies', () => {
 
   test('passes for the seeded namespace checked by a least-privilege identity', async () => {
     const { blue } = await blueEnv('pol');
-    const limited = createKubernetesActivities(withKubeconfig(config, await leastPrivilegeKubeconfig(admin, blue, 'auditor', reader)));
+    const limited = createKubernetesActivities(
+      withKubeconfig(config, await leastPrivilegeKubeconfig(admin, blue, 'auditor', reader)),
+    );
     const r = await activityEnv().env.run(limited.checkClusterPolicies, { namespace: blue });
     expect(r).toMatchObject({ ok: true, data: { networkPolicies: 1, withoutSecurityContext: 0, wildcardRules: 0 } });
   });
@@ -395,11 +546,20 @@ describe('checkClusterPolicies', () => {
     const ns = uniqueNamespace('pol-bad');
     created.push(ns);
     await admin.core.createNamespace({ body: { metadata: { name: ns } } });
-    await admin.apps.createNamespacedDeployment({ namespace: ns, body: {
-      metadata: { name: 'insecure' },
-      spec: { replicas: 0, selector: { matchLabels: { app: 'insecure' } }, template: { metadata: { labels: { app: 'insecure' } }, spec: { containers: [{ name: 'c', image: 'x:1' }] } } },
-    } });
-    const limited = createKubernetesActivities(withKubeconfig(config, await leastPrivilegeKubeconfig(admin, ns, 'auditor', reader)));
+    await admin.apps.createNamespacedDeployment({
+      namespace: ns,
+      body: {
+        metadata: { name: 'insecure' },
+        spec: {
+          replicas: 0,
+          selector: { matchLabels: { app: 'insecure' } },
+          template: { metadata: { labels: { app: 'insecure' } }, spec: { containers: [{ name: 'c', image: 'x:1' }] } },
+        },
+      },
+    });
+    const limited = createKubernetesActivities(
+      withKubeconfig(config, await leastPrivilegeKubeconfig(admin, ns, 'auditor', reader)),
+    );
     const r = await activityEnv().env.run(limited.checkClusterPolicies, { namespace: ns });
     expect(r.ok).toBe(false);
     expect(r.detail).toMatch(/no NetworkPolicy/);
@@ -408,28 +568,51 @@ describe('checkClusterPolicies', () => {
 
   test('an identity that cannot list pods gets PermissionDenied, not a passing check', async () => {
     const { blue } = await blueEnv('pol-rbac');
-    const limited = createKubernetesActivities(withKubeconfig(config, await leastPrivilegeKubeconfig(admin, blue, 'partial', reader.slice(1))));
-    await expectFailure(activityEnv().env.run(limited.checkClusterPolicies, { namespace: blue }), 'PermissionDenied', true, /pods/);
+    const limited = createKubernetesActivities(
+      withKubeconfig(config, await leastPrivilegeKubeconfig(admin, blue, 'partial', reader.slice(1))),
+    );
+    await expectFailure(
+      activityEnv().env.run(limited.checkClusterPolicies, { namespace: blue }),
+      'PermissionDenied',
+      true,
+      /pods/,
+    );
   });
 });
 
 describe('backupNamespace', () => {
   const s3 = new S3Client({
-    region: config.aws.region, endpoint: config.aws.endpoint, forcePathStyle: true,
-    credentials: { accessKeyId: config.aws.accessKeyId ?? 'test', secretAccessKey: config.aws.secretAccessKey ?? 'test' },
+    region: config.aws.region,
+    endpoint: config.aws.endpoint,
+    forcePathStyle: true,
+    credentials: {
+      accessKeyId: config.aws.accessKeyId ?? 'test',
+      secretAccessKey: config.aws.secretAccessKey ?? 'test',
+    },
   });
   const bucket = 'hwayo-release-artifacts';
   beforeAll(async () => {
-    if (!config.aws.endpoint) throw new Error('AWS_ENDPOINT_URL not set: start the moto component (scripts/stack/up.sh moto)');
-    await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: config.aws.region as BucketLocationConstraint } })).catch((e: Error) => {
-      if (!/BucketAlready/.test(e.name)) throw e;
-    });
+    if (!config.aws.endpoint)
+      throw new Error('AWS_ENDPOINT_URL not set: start the moto component (scripts/stack/up.sh moto)');
+    await s3
+      .send(
+        new CreateBucketCommand({
+          Bucket: bucket,
+          CreateBucketConfiguration: { LocationConstraint: config.aws.region as BucketLocationConstraint },
+        }),
+      )
+      .catch((e: Error) => {
+        if (!/BucketAlready/.test(e.name)) throw e;
+      });
   });
   afterAll(() => s3.destroy());
 
   test('every object of the namespace, custom resources included, as YAML in S3; re-run overwrites the same key', async () => {
     const { blue } = await blueEnv('backup');
-    await eventually('blue pods', async () => (await admin.core.listNamespacedPod({ namespace: blue })).items.length >= 12);
+    await eventually(
+      'blue pods',
+      async () => (await admin.core.listNamespacedPod({ namespace: blue })).items.length >= 12,
+    );
     const key = `backups/${blue}.yaml`;
     // A worker without codec keys: Secrets are kept as references (hole 8).
     const noKeys = createKubernetesActivities({ ...config, codecKeys: [] });
@@ -437,8 +620,16 @@ describe('backupNamespace', () => {
     expect(r.location).toBe(`s3://${bucket}/${key}`);
     const obj = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     const text = await obj.Body!.transformToString();
-    for (const needle of ['hwayo-prod-db.internal', Buffer.from('hwayo-prod-db.internal').toString('base64')]) expect(text).not.toContain(needle);
-    const doc = parse(text) as { kind: string; items: { kind: string; apiVersion: string; metadata: { name: string; namespace: string; managedFields?: unknown } }[] };
+    for (const needle of ['hwayo-prod-db.internal', Buffer.from('hwayo-prod-db.internal').toString('base64')])
+      expect(text).not.toContain(needle);
+    const doc = parse(text) as {
+      kind: string;
+      items: {
+        kind: string;
+        apiVersion: string;
+        metadata: { name: string; namespace: string; managedFields?: unknown };
+      }[];
+    };
     expect(doc.kind).toBe('List');
     expect(doc.items).toHaveLength(r.objects);
     const count = (kind: string) => doc.items.filter((i) => i.kind === kind).length;
@@ -449,7 +640,9 @@ describe('backupNamespace', () => {
     expect(count('NetworkPolicy')).toBe(1);
     expect(count('VirtualService')).toBe(1);
     expect(count('HTTPRoute')).toBe(1);
-    expect(doc.items.find((i) => i.kind === 'Secret' && i.metadata.name === 'hwayo-database')).toMatchObject({ valuesOmitted: { keys: ['DATABASE_HOST', 'DATABASE_NAME', 'DATABASE_PORT'] } });
+    expect(doc.items.find((i) => i.kind === 'Secret' && i.metadata.name === 'hwayo-database')).toMatchObject({
+      valuesOmitted: { keys: ['DATABASE_HOST', 'DATABASE_NAME', 'DATABASE_PORT'] },
+    });
     expect(doc.items.every((i) => i.metadata.namespace === blue && i.metadata.managedFields === undefined)).toBe(true);
     expect(obj.ServerSideEncryption).toBe('AES256');
 
@@ -458,8 +651,21 @@ describe('backupNamespace', () => {
   });
 
   test('a missing namespace or bucket is NotFound', async () => {
-    await expectFailure(activityEnv().env.run(acts.backupNamespace, { namespace: uniqueNamespace('gone'), bucket, key: 'x.yaml' }), 'NotFound', true);
-    await expectFailure(activityEnv().env.run(acts.backupNamespace, { namespace: 'default', bucket: 'hwayo-no-such-bucket', key: 'x.yaml' }), 'NotFound', true, /bucket/);
+    await expectFailure(
+      activityEnv().env.run(acts.backupNamespace, { namespace: uniqueNamespace('gone'), bucket, key: 'x.yaml' }),
+      'NotFound',
+      true,
+    );
+    await expectFailure(
+      activityEnv().env.run(acts.backupNamespace, {
+        namespace: 'default',
+        bucket: 'hwayo-no-such-bucket',
+        key: 'x.yaml',
+      }),
+      'NotFound',
+      true,
+      /bucket/,
+    );
   });
 });
 
@@ -479,7 +685,12 @@ describe('deleteNamespace', () => {
     await admin.core.createNamespace({ body: { metadata: { name } } });
     const release = await blockDeletion(name);
     try {
-      await expectFailure(activityEnv().env.run(acts.deleteNamespace, { name, waitMs: 2000 }), 'Timeout', false, /Terminating/);
+      await expectFailure(
+        activityEnv().env.run(acts.deleteNamespace, { name, waitMs: 2000 }),
+        'Timeout',
+        false,
+        /Terminating/,
+      );
     } finally {
       await release();
     }

@@ -25,7 +25,9 @@ const env = stackEnv();
 const dir = mkdtempSync(join(tmpdir(), 'hwayo-notify-crash-'));
 const children: ChildProcess[] = [];
 const base = 21000 + Math.floor(Math.random() * 8000);
-const SINK_HTTP = base, SINK_SMTP = base + 1, WORKER_HTTP = base + 2;
+const SINK_HTTP = base,
+  SINK_SMTP = base + 1,
+  WORKER_HTTP = base + 2;
 const sinks = `http://127.0.0.1:${SINK_HTTP}`;
 const key = newKey('k1');
 let connection: Connection;
@@ -33,17 +35,25 @@ let client: Client;
 let redis: Redis;
 
 function spawnChild(args: string[], childEnv: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH, ...childEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    env: { PATH: process.env.PATH, ...childEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   const out = { text: '' };
-  child.stdout!.on('data', (d: Buffer) => { out.text += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { out.text += d.toString(); });
+  child.stdout!.on('data', (d: Buffer) => {
+    out.text += d.toString();
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    out.text += d.toString();
+  });
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   return { child, out, exited };
 }
 
 /** Polls `fn` (a throw counts as "not yet") until it returns a value. */
-const until = <T>(what: string, fn: () => Promise<T | undefined>, ms = 90_000): Promise<T> => eventually(what, ms, () => fn().catch(() => undefined), 250);
+const until = <T>(what: string, fn: () => Promise<T | undefined>, ms = 90_000): Promise<T> =>
+  eventually(what, ms, () => fn().catch(() => undefined), 250);
 
 /** The sinks fixture, transpiled the way scripts/stack/fixtures.sh does, on our own ports. */
 function startSinks() {
@@ -51,46 +61,97 @@ function startSinks() {
   const out = join(dir, 'sinks');
   mkdirSync(out, { recursive: true });
   for (const f of readdirSync(src).filter((n) => n.endsWith('.ts'))) {
-    const { outputText } = ts.transpileModule(readFileSync(join(src, f), 'utf8'), { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } });
+    const { outputText } = ts.transpileModule(readFileSync(join(src, f), 'utf8'), {
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+    });
     writeFileSync(join(out, relative(src, join(src, f)).replace(/\.ts$/, '.js')), outputText);
   }
   const smtp = new URL(env.SMTP_URL!);
-  return spawnChild([join(out, 'main.js'), '--http-port', String(SINK_HTTP), '--smtp-port', String(SINK_SMTP), '--routing-key', env.PAGERDUTY_ROUTING_KEY!,
-    '--smtp-user', decodeURIComponent(smtp.username), '--smtp-pass', decodeURIComponent(smtp.password)], { NODE_PATH: join(ROOT, 'node_modules') });
+  return spawnChild(
+    [
+      join(out, 'main.js'),
+      '--http-port',
+      String(SINK_HTTP),
+      '--smtp-port',
+      String(SINK_SMTP),
+      '--routing-key',
+      env.PAGERDUTY_ROUTING_KEY!,
+      '--smtp-user',
+      decodeURIComponent(smtp.username),
+      '--smtp-pass',
+      decodeURIComponent(smtp.password),
+    ],
+    { NODE_PATH: join(ROOT, 'node_modules') },
+  );
 }
 
 /** A worker whose receivers are our sinks and whose Kubernetes API is a closed port (kube calls fail). */
 function workerConfig(taskQueue: string): string {
   const kubeconfig = join(dir, 'dead.kubeconfig');
-  writeFileSync(kubeconfig, stringify({
-    apiVersion: 'v1', kind: 'Config', 'current-context': 'dead',
-    clusters: [{ name: 'dead', cluster: { server: 'https://127.0.0.1:19987', 'insecure-skip-tls-verify': true } }],
-    users: [{ name: 'dead', user: { token: 'x' } }], contexts: [{ name: 'dead', context: { cluster: 'dead', user: 'dead' } }],
-  }));
+  writeFileSync(
+    kubeconfig,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      'current-context': 'dead',
+      clusters: [{ name: 'dead', cluster: { server: 'https://127.0.0.1:19987', 'insecure-skip-tls-verify': true } }],
+      users: [{ name: 'dead', user: { token: 'x' } }],
+      contexts: [{ name: 'dead', context: { cluster: 'dead', user: 'dead' } }],
+    }),
+  );
   const file = join(dir, `${taskQueue}.yaml`);
   const pick = (...names: string[]) => Object.fromEntries(names.filter((n) => env[n]).map((n) => [n, env[n]]));
   const smtp = new URL(env.SMTP_URL!);
   smtp.port = String(SINK_SMTP);
-  writeFileSync(file, stringify({
-    ...pick('TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'PROMETHEUS_URL', 'AWS_REGION', 'AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY',
-      'DATABASE_URL', 'REDIS_URL', 'PAGERDUTY_ROUTING_KEY'),
-    KUBECONFIG: kubeconfig,
-    SLACK_WEBHOOK_URL_HWAYO_CRITICAL: `${sinks}/slack/hwayo-critical`, SLACK_WEBHOOK_URL_HWAYO_ALERTS: `${sinks}/slack/hwayo-alerts`,
-    SLACK_WEBHOOK_URL_HWAYO_RELEASES: `${sinks}/slack/hwayo-releases`, PAGERDUTY_EVENTS_URL: `${sinks}/v2/enqueue`, SMTP_URL: smtp.toString(),
-    HWAYO_TASK_QUEUE: taskQueue, HWAYO_WORKER_HTTP_PORT: WORKER_HTTP, HWAYO_SDK_METRICS_PORT: 0, HWAYO_SHUTDOWN_GRACE_MS: 1000,
-  }));
+  writeFileSync(
+    file,
+    stringify({
+      ...pick(
+        'TEMPORAL_ADDRESS',
+        'TEMPORAL_NAMESPACE',
+        'PROMETHEUS_URL',
+        'AWS_REGION',
+        'AWS_ENDPOINT_URL',
+        'AWS_ACCESS_KEY_ID',
+        'AWS_SECRET_ACCESS_KEY',
+        'DATABASE_URL',
+        'REDIS_URL',
+        'PAGERDUTY_ROUTING_KEY',
+      ),
+      KUBECONFIG: kubeconfig,
+      SLACK_WEBHOOK_URL_HWAYO_CRITICAL: `${sinks}/slack/hwayo-critical`,
+      SLACK_WEBHOOK_URL_HWAYO_ALERTS: `${sinks}/slack/hwayo-alerts`,
+      SLACK_WEBHOOK_URL_HWAYO_RELEASES: `${sinks}/slack/hwayo-releases`,
+      PAGERDUTY_EVENTS_URL: `${sinks}/v2/enqueue`,
+      SMTP_URL: smtp.toString(),
+      HWAYO_TASK_QUEUE: taskQueue,
+      HWAYO_WORKER_HTTP_PORT: WORKER_HTTP,
+      HWAYO_SDK_METRICS_PORT: 0,
+      HWAYO_SHUTDOWN_GRACE_MS: 1000,
+    }),
+  );
   return file;
 }
 
 async function startWorker(file: string) {
   const w = spawnChild([join(ROOT, 'dist', 'src', 'worker.js')], { HWAYO_WORKER_CONFIG: file, HWAYO_CODEC_KEYS: key });
-  await until('worker ready', async () => ((await fetch(`http://127.0.0.1:${WORKER_HTTP}/readyz`)).status === 200 ? true : undefined), 60_000);
+  await until(
+    'worker ready',
+    async () => ((await fetch(`http://127.0.0.1:${WORKER_HTTP}/readyz`)).status === 200 ? true : undefined),
+    60_000,
+  );
   return w;
 }
 
-interface Received { kind: string; channel?: string; body: Record<string, unknown> }
+interface Received {
+  kind: string;
+  channel?: string;
+  body: Record<string, unknown>;
+}
 const received = async (kind: string, contains: string) =>
-  (await getJson<{ received: Received[] }>(`${sinks}/received?kind=${kind}`)).received.filter((r) => JSON.stringify(r.body).includes(contains));
+  (await getJson<{ received: Received[] }>(`${sinks}/received?kind=${kind}`)).received.filter((r) =>
+    JSON.stringify(r.body).includes(contains),
+  );
 
 /** The key's state in the dedup store ("sending", "posted", "sent"), found by its release and suffix. */
 async function recordState(pattern: string): Promise<string | undefined> {
@@ -100,7 +161,11 @@ async function recordState(pattern: string): Promise<string | undefined> {
 
 async function completedActivities(handle: WorkflowHandle, type: string) {
   const events = (await handle.fetchHistory()).events ?? [];
-  const scheduled = new Map(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type).map((e) => [String(e.eventId), e]));
+  const scheduled = new Map(
+    events
+      .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type)
+      .map((e) => [String(e.eventId), e]),
+  );
   return events.filter((e) => scheduled.has(String(e.activityTaskCompletedEventAttributes?.scheduledEventId)));
 }
 
@@ -124,7 +189,11 @@ beforeAll(async () => {
   startSinks();
   await until('own sinks', async () => ((await fetch(`${sinks}/received`)).ok ? true : undefined), 20_000);
   connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS! });
-  client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE ?? 'default', dataConverter: dataConverterFromEnv({ HWAYO_CODEC_KEYS: key }) });
+  client = new Client({
+    connection,
+    namespace: env.TEMPORAL_NAMESPACE ?? 'default',
+    dataConverter: dataConverterFromEnv({ HWAYO_CODEC_KEYS: key }),
+  });
   redis = new Redis(env.REDIS_URL!);
 });
 
@@ -144,19 +213,29 @@ test('hole 10: worker killed after a warning post reached Slack, before the answ
   const handle = await release(workflowId, taskQueue, () => undefined);
   try {
     // The preflight failure (warning, #hwayo-alerts: delivered once like info) reached the receiver, whose answer is held...
-    await until('the post at the receiver', async () => ((await received('slack', 'preflight failed')).length === 1 ? true : undefined));
+    await until('the post at the receiver', async () =>
+      (await received('slack', 'preflight failed')).length === 1 ? true : undefined,
+    );
     expect((await getJson<{ held: number }>(`${sinks}/held`)).held).toBe(1);
     // ...and the worker has recorded that it left (the record is written as the request is handed to the OS).
-    await until('the post recorded as posted', async () => ((await recordState(`slack:#hwayo-alerts:${workflowId}:*`)) === 'posted' ? true : undefined), 10_000);
+    await until(
+      'the post recorded as posted',
+      async () => ((await recordState(`slack:#hwayo-alerts:${workflowId}:*`)) === 'posted' ? true : undefined),
+      10_000,
+    );
     first.child.kill('SIGKILL');
     await first.exited;
 
     // A second worker retries the activity once the first attempt times out (30 s).
     const second = await startWorker(file);
-    const done = await until('postSlack completed on the retry', async () => {
-      const c = await completedActivities(handle, 'postSlack');
-      return c.length >= 1 ? c : undefined;
-    }, 120_000);
+    const done = await until(
+      'postSlack completed on the retry',
+      async () => {
+        const c = await completedActivities(handle, 'postSlack');
+        return c.length >= 1 ? c : undefined;
+      },
+      120_000,
+    );
     expect(done).toHaveLength(1);
     const slack = await received('slack', 'preflight failed');
     expect(slack).toHaveLength(1); // once: not lost, not posted again
@@ -178,20 +257,34 @@ test('hole 10: worker killed after the critical page reached PagerDuty, before t
   const first = await startWorker(file);
   const workflowId = `crash-critical-${randomUUID().slice(0, 8)}`;
   // The Kubernetes API is down: finding the live environment fails, and the release rolls back with a critical page.
-  const handle = await release(workflowId, taskQueue, (input) => { input.plan.environments.alternate = true; });
+  const handle = await release(workflowId, taskQueue, (input) => {
+    input.plan.environments.alternate = true;
+  });
   try {
-    const page = await until('the page at the receiver', async () => {
-      const got = await received('pagerduty', workflowId);
-      return got.length === 1 ? got[0] : undefined;
-    }, 120_000);
+    const page = await until(
+      'the page at the receiver',
+      async () => {
+        const got = await received('pagerduty', workflowId);
+        return got.length === 1 ? got[0] : undefined;
+      },
+      120_000,
+    );
     const dedupKey = page.body.dedup_key as string;
     expect(dedupKey).toMatch(new RegExp(`^${workflowId}:[0-9a-f-]{36}:rollback-started$`));
-    await until('the page recorded as posted', async () => ((await recordState(`pagerduty:${dedupKey}:trigger:*`)) === 'posted' ? true : undefined), 10_000);
+    await until(
+      'the page recorded as posted',
+      async () => ((await recordState(`pagerduty:${dedupKey}:trigger:*`)) === 'posted' ? true : undefined),
+      10_000,
+    );
     first.child.kill('SIGKILL');
     await first.exited;
 
     const second = await startWorker(file);
-    await until('sendPage completed on the retry', async () => ((await completedActivities(handle, 'sendPage')).length >= 1 ? true : undefined), 120_000);
+    await until(
+      'sendPage completed on the retry',
+      async () => ((await completedActivities(handle, 'sendPage')).length >= 1 ? true : undefined),
+      120_000,
+    );
     const pages = await received('pagerduty', workflowId);
     expect(pages.length).toBeGreaterThanOrEqual(1); // at least once: sent again, since the answer never came
     expect(new Set(pages.map((p) => p.body.dedup_key))).toEqual(new Set([dedupKey])); // one incident

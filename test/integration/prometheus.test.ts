@@ -12,7 +12,12 @@ jest.setTimeout(180_000);
 
 const config = stackConfig();
 const plan = defaultPlan();
-const vars = { app: plan.app, version: 'test', blueNamespace: plan.environments.blue, greenNamespace: plan.environments.green };
+const vars = {
+  app: plan.app,
+  version: 'test',
+  blueNamespace: plan.environments.blue,
+  greenNamespace: plan.environments.green,
+};
 const green = stackVar('METRICS_APP_GREEN_URL');
 const blue = stackVar('METRICS_APP_BLUE_URL');
 
@@ -48,12 +53,20 @@ describe('queryMetrics against the local Prometheus', () => {
     await postJson(`${green}/control`, { errorRate: 0.5, loginFailureRate: 0.5, memory: 97 });
     const canaryQueries = metricQueries(plan.metrics, vars, 'canary');
     expect(promqlOf(canaryQueries[0])!).toContain('namespace="hwayo-production-green"');
-    const above = (readings: MetricReading[], name: string, min: number) => readings.some((r) => r.name === name && 'value' in r && r.value > min);
-    const canary = await eventually('green error rate above 5% and memory above 95%', 120_000, async () => {
-      const { result } = await runActivity(createMetricActivities(config).queryMetrics, { queries: canaryQueries });
-      return above(result, 'error_rate', 5) && above(result, 'memory', 95) ? result : undefined;
-    }, 2000);
-    const { result: stable } = await runActivity(createMetricActivities(config).queryMetrics, { queries: metricQueries(plan.metrics, vars, 'stable') });
+    const above = (readings: MetricReading[], name: string, min: number) =>
+      readings.some((r) => r.name === name && 'value' in r && r.value > min);
+    const canary = await eventually(
+      'green error rate above 5% and memory above 95%',
+      120_000,
+      async () => {
+        const { result } = await runActivity(createMetricActivities(config).queryMetrics, { queries: canaryQueries });
+        return above(result, 'error_rate', 5) && above(result, 'memory', 95) ? result : undefined;
+      },
+      2000,
+    );
+    const { result: stable } = await runActivity(createMetricActivities(config).queryMetrics, {
+      queries: metricQueries(plan.metrics, vars, 'stable'),
+    });
 
     expect(valueOf(canary, 'error_rate')).toBeGreaterThan(5);
     expect(valueOf(canary, 'login_success')).toBeLessThan(95);
@@ -78,31 +91,50 @@ describe('queryMetrics against the local Prometheus', () => {
     const all = metricQueries(plan.metrics, vars, 'canary');
     const t0 = process.hrtime.bigint();
     const { result: readings } = await runActivity(createMetricActivities(config).queryMetrics, { queries: all });
-    console.log(`all ${all.length} seed metrics in one queryMetrics took ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(1)} ms`);
+    console.log(
+      `all ${all.length} seed metrics in one queryMetrics took ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(1)} ms`,
+    );
     expect(readings).toHaveLength(all.length);
   });
 });
 
 describe('inconclusive readings', () => {
   it('empty result', async () => {
-    expect(await query('sum(rate(http_requests_total{namespace="no-such-namespace"}[5m]))')).toMatchObject({ inconclusive: 'empty-result' });
+    expect(await query('sum(rate(http_requests_total{namespace="no-such-namespace"}[5m]))')).toMatchObject({
+      inconclusive: 'empty-result',
+    });
   });
   it('NaN (0/0, as a ratio with no traffic gives) and +Inf', async () => {
-    expect(await query('vector(0) / vector(0)')).toMatchObject({ inconclusive: 'not-a-number', detail: expect.stringContaining('NaN') });
-    expect(await query('vector(1) / vector(0)')).toMatchObject({ inconclusive: 'not-a-number', detail: expect.stringContaining('Inf') });
+    expect(await query('vector(0) / vector(0)')).toMatchObject({
+      inconclusive: 'not-a-number',
+      detail: expect.stringContaining('NaN'),
+    });
+    expect(await query('vector(1) / vector(0)')).toMatchObject({
+      inconclusive: 'not-a-number',
+      detail: expect.stringContaining('Inf'),
+    });
   });
   it('multiple series', async () => {
-    expect(await query('up{job="hwayo-apps"}')).toMatchObject({ inconclusive: 'multiple-series', detail: expect.stringContaining('2 series') });
+    expect(await query('up{job="hwayo-apps"}')).toMatchObject({
+      inconclusive: 'multiple-series',
+      detail: expect.stringContaining('2 series'),
+    });
   });
   it('a scalar is a number', async () => {
     expect(await query('scalar(vector(42))')).toEqual({ name: 'q', value: 42 });
   });
   it('HTTP error from a bad query (Prometheus 400)', async () => {
-    expect(await query('sum(rate(http_requests_total[5m])')).toMatchObject({ inconclusive: 'http-error', detail: expect.stringContaining('400') });
+    expect(await query('sum(rate(http_requests_total[5m])')).toMatchObject({
+      inconclusive: 'http-error',
+      detail: expect.stringContaining('400'),
+    });
   });
   it('HTTP 500 from the server', async () => {
     const cfg = { ...config, prometheus: { ...config.prometheus, url: `${stackVar('SINKS_URL')}/status/500` } };
-    expect(await query('up', cfg)).toMatchObject({ inconclusive: 'http-error', detail: expect.stringContaining('HTTP 500') });
+    expect(await query('up', cfg)).toMatchObject({
+      inconclusive: 'http-error',
+      detail: expect.stringContaining('HTTP 500'),
+    });
   });
   it('timeout', async () => {
     const cfg = { ...config, prometheus: { url: `${stackVar('SINKS_URL')}/slow/3000`, timeoutMs: 300 } };
@@ -112,7 +144,10 @@ describe('inconclusive readings', () => {
   });
   it('unreachable', async () => {
     const cfg = { ...config, prometheus: { url: 'http://127.0.0.1:19999', timeoutMs: 2000 } };
-    expect(await query('up', cfg)).toMatchObject({ inconclusive: 'unreachable', detail: expect.stringContaining('ECONNREFUSED') });
+    expect(await query('up', cfg)).toMatchObject({
+      inconclusive: 'unreachable',
+      detail: expect.stringContaining('ECONNREFUSED'),
+    });
   });
   it('server goes away mid-call', async () => {
     const cfg = { ...config, prometheus: { ...config.prometheus, url: `${stackVar('SINKS_URL')}/drop` } };
@@ -128,21 +163,32 @@ describe('a hostile version cannot turn a breach into a pass', () => {
   const hostileVars = { ...vars, version: HOSTILE };
   const errorRate = (selector: string) =>
     `sum(rate(http_requests_total{namespace="{{namespace}}",status=~"5.."${selector}}[30s])) / sum(rate(http_requests_total{namespace="{{namespace}}"${selector}}[30s])) * 100`;
-  const read = async (promql: string) => (await runActivity(createMetricActivities(config).queryMetrics, { queries: [{ name: 'error_rate', promql }] })).result;
+  const read = async (promql: string) =>
+    (await runActivity(createMetricActivities(config).queryMetrics, { queries: [{ name: 'error_rate', promql }] }))
+      .result;
 
   beforeAll(async () => {
     await postJson(`${green}/control`, { errorRate: 0.5 });
   });
 
-  it('a query that tags the canary\'s error rate with the version still reports the breach', async () => {
+  it("a query that tags the canary's error rate with the version still reports the breach", async () => {
     // label_replace puts the version on the result, a way a plan may carry it into the readings.
-    const metric = { name: 'error_rate', query: `label_replace(${errorRate('')}, "version", "{{version}}", "", "")`, rollback: { above: 5 } };
+    const metric = {
+      name: 'error_rate',
+      query: `label_replace(${errorRate('')}, "version", "{{version}}", "", "")`,
+      rollback: { above: 5 },
+    };
     expect(() => validatePlan({ approval: { allowUnsigned: true }, metrics: [metric] })).not.toThrow();
     const [q] = metricQueries([metric], hostileVars, 'canary');
-    const canary = await eventually('green error rate above 5%', 120_000, async () => {
-      const result = await read(promqlOf(q)!);
-      return 'value' in result[0] && result[0].value > 5 ? result : undefined;
-    }, 2000);
+    const canary = await eventually(
+      'green error rate above 5%',
+      120_000,
+      async () => {
+        const result = await read(promqlOf(q)!);
+        return 'value' in result[0] && result[0].value > 5 ? result : undefined;
+      },
+      2000,
+    );
     expect(evaluateSample([metric], canary, undefined, 'tick').kind).toBe('breach');
   });
 

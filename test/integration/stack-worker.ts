@@ -8,13 +8,21 @@ import { WorkerMetrics } from '../../src/worker/metrics';
 import { dataConverterFromEnv } from '../../src/codec';
 import { stackVar } from './stack';
 
-export interface StackWorker { worker: Worker; running: Promise<void>; connection: NativeConnection }
+export interface StackWorker {
+  worker: Worker;
+  running: Promise<void>;
+  connection: NativeConnection;
+}
 
 export async function startStackWorker(taskQueue: string, config: ActivityConfig): Promise<StackWorker> {
   const connection = await NativeConnection.connect({ address: stackVar('TEMPORAL_ADDRESS') });
   const worker = await Worker.create({
-    connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default', taskQueue,
-    workflowsPath: require.resolve('../../src/workflows'), activities: createActivities(config), dataConverter: dataConverterFromEnv(),
+    connection,
+    namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
+    taskQueue,
+    workflowsPath: require.resolve('../../src/workflows'),
+    activities: createActivities(config),
+    dataConverter: dataConverterFromEnv(),
     sinks: new WorkerMetrics().sinks(),
   });
   return { worker, running: worker.run(), connection };

@@ -11,7 +11,8 @@ const STACK_DIR = process.env.HWAYO_STACK_DIR ?? join(__dirname, '..', '..', '.s
 /** Loads .stack/env into process.env (once) and fails loudly when the stack is not up. */
 export function stackEnv(): NodeJS.ProcessEnv {
   const file = join(STACK_DIR, 'env');
-  if (!existsSync(file)) throw new Error(`the local stack is not running (${file} missing): run scripts/stack/up.sh first`);
+  if (!existsSync(file))
+    throw new Error(`the local stack is not running (${file} missing): run scripts/stack/up.sh first`);
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     const m = /^export ([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line.trim());
     if (m) process.env[m[1]] = m[2].replace(/^'(.*)'$/, '$1').replace(/^"(.*)"$/, '$1');
@@ -41,7 +42,10 @@ export async function endRunningReleases(app: string, reason: string): Promise<s
     const client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
     const ended: string[] = [];
     for await (const w of client.workflow.list({ query: `HwayoApp = "${app}" AND ExecutionStatus = "Running"` })) {
-      await client.workflow.getHandle(w.workflowId, w.runId).terminate(reason).catch(() => undefined);
+      await client.workflow
+        .getHandle(w.workflowId, w.runId)
+        .terminate(reason)
+        .catch(() => undefined);
       ended.push(w.workflowId);
     }
     return ended;
@@ -52,7 +56,10 @@ export async function endRunningReleases(app: string, reason: string): Promise<s
 
 /** The stack's blue environment as seeded: all traffic on blue, no green (scripts/stack/kube-fixtures.sh). */
 export function reseedBlue(): void {
-  execFileSync('bash', [join(__dirname, '..', '..', 'scripts', 'stack', 'kube-fixtures.sh')], { env: stackEnv(), stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('bash', [join(__dirname, '..', '..', 'scripts', 'stack', 'kube-fixtures.sh')], {
+    env: stackEnv(),
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }
 
 /** The seed state for a test that releases `app`: no release of it running, blue as seeded. */

@@ -18,11 +18,18 @@ import { createActivities } from '../../src/activities';
 import { cliOk } from './cli-runner';
 import { WorkerMetrics } from '../../src/worker/metrics';
 import { WORKFLOW_INTERCEPTORS_PATH } from '../../src/worker/paths';
-import { activityTracingInterceptors, flushTracing, startTracing, workflowTracingSinks } from '../../src/telemetry/tracing';
+import {
+  activityTracingInterceptors,
+  flushTracing,
+  startTracing,
+  workflowTracingSinks,
+} from '../../src/telemetry/tracing';
 import { deleteNamespaces, eventually, kubeConfigForStack, seedBlue, uniqueNamespace } from './kube-helpers';
 import { stackConfig, stackVar } from './stack';
 
-jest.mock('@kubernetes/client-node', () => jest.requireActual<typeof import('./native-esm')>('./native-esm').kubernetesClient());
+jest.mock('@kubernetes/client-node', () =>
+  jest.requireActual<typeof import('./native-esm')>('./native-esm').kubernetesClient(),
+);
 jest.setTimeout(6 * 60_000);
 
 const ROOT = join(__dirname, '..', '..');
@@ -41,14 +48,22 @@ let nativeConnection: NativeConnection;
 let client: Client;
 
 interface JaegerSpan {
-  traceID: string; spanID: string; operationName: string; processID: string;
+  traceID: string;
+  spanID: string;
+  operationName: string;
+  processID: string;
   references: { refType: string; spanID: string }[];
   tags: { key: string; type: string; value: unknown }[];
 }
-interface JaegerTrace { traceID: string; spans: JaegerSpan[]; processes: Record<string, { serviceName: string }> }
+interface JaegerTrace {
+  traceID: string;
+  spans: JaegerSpan[];
+  processes: Record<string, { serviceName: string }>;
+}
 
 const tag = (s: JaegerSpan, key: string) => s.tags.find((t) => t.key === key)?.value;
-const parentOf = (t: JaegerTrace, s: JaegerSpan) => t.spans.find((p) => s.references.some((r) => r.refType === 'CHILD_OF' && r.spanID === p.spanID));
+const parentOf = (t: JaegerTrace, s: JaegerSpan) =>
+  t.spans.find((p) => s.references.some((r) => r.refType === 'CHILD_OF' && r.spanID === p.spanID));
 
 const cli = cliOk;
 
@@ -73,34 +88,60 @@ beforeAll(async () => {
   await seedBlue(admin, blue);
   await admin.core.createNamespace({ body: { metadata: { name: gateway } } });
   await admin.custom.createNamespacedCustomObject({
-    group: 'networking.istio.io', version: 'v1', plural: 'virtualservices', namespace: gateway,
+    group: 'networking.istio.io',
+    version: 'v1',
+    plural: 'virtualservices',
+    namespace: gateway,
     body: {
-      apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'hwayo-canary', namespace: gateway },
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'VirtualService',
+      metadata: { name: 'hwayo-canary', namespace: gateway },
       spec: {
         hosts: ['hwayo.com'],
         http: [
-          { name: 'canary-header', match: [{ headers: { canary: { exact: 'true' } } }], route: [{ destination: { host: `api-gateway.${green}.svc.cluster.local`, port: { number: 80 } }, weight: 100 }] },
-          { name: 'primary', route: [
-            { destination: { host: `api-gateway.${blue}.svc.cluster.local`, port: { number: 80 } }, weight: 100 },
-            { destination: { host: `api-gateway.${green}.svc.cluster.local`, port: { number: 80 } }, weight: 0 },
-          ] },
+          {
+            name: 'canary-header',
+            match: [{ headers: { canary: { exact: 'true' } } }],
+            route: [
+              { destination: { host: `api-gateway.${green}.svc.cluster.local`, port: { number: 80 } }, weight: 100 },
+            ],
+          },
+          {
+            name: 'primary',
+            route: [
+              { destination: { host: `api-gateway.${blue}.svc.cluster.local`, port: { number: 80 } }, weight: 100 },
+              { destination: { host: `api-gateway.${green}.svc.cluster.local`, port: { number: 80 } }, weight: 0 },
+            ],
+          },
         ],
       },
     },
   });
-  await eventually('blue available', async () => {
-    const list = await admin.apps.listNamespacedDeployment({ namespace: blue });
-    return list.items.length > 0 && list.items.every((d) => (d.status?.availableReplicas ?? 0) >= (d.spec?.replicas ?? 1));
-  }, 120_000);
+  await eventually(
+    'blue available',
+    async () => {
+      const list = await admin.apps.listNamespacedDeployment({ namespace: blue });
+      return (
+        list.items.length > 0 && list.items.every((d) => (d.status?.availableReplicas ?? 0) >= (d.spec?.replicas ?? 1))
+      );
+    },
+    120_000,
+  );
 
   // The local plan, made short: three preflight checks (Kubernetes, the route, S3), one approver, one
   // canary step whose error rate is a constant 50% read from the real Prometheus, so it rolls back.
   const doc = parseYaml(readFileSync(join(ROOT, 'examples', 'local-plan.yaml'), 'utf8')) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   doc.environments = { blue, green, alternate: false };
-  doc.traffic = { ...(doc.traffic ?? {}), namespace: gateway, maintenanceDestination: `maintenance-page.${gateway}.svc.cluster.local` };
+  doc.traffic = {
+    ...(doc.traffic ?? {}),
+    namespace: gateway,
+    maintenanceDestination: `maintenance-page.${gateway}.svc.cluster.local`,
+  };
   // Prometheus answers 200 on /-/healthy whatever the query: green's services count as healthy.
   doc.healthUrlTemplate = `${stackVar('PROMETHEUS_URL')}/-/healthy?ns={{namespace}}&svc={{service}}&p={{path}}`;
-  doc.preflight.checks = (doc.preflight.checks as { kind: string }[]).filter((c) => ['kubernetes-nodes', 'release-baseline', 's3-bucket'].includes(c.kind));
+  doc.preflight.checks = (doc.preflight.checks as { kind: string }[]).filter((c) =>
+    ['kubernetes-nodes', 'release-baseline', 's3-bucket'].includes(c.kind),
+  );
   doc.approval.requiredRoles = ['tech-lead'];
   doc.approval.approvers = [{ id: 'alice', role: 'tech-lead' }];
   doc.approval.requireSignatures = false;
@@ -112,13 +153,19 @@ beforeAll(async () => {
 
   nativeConnection = await NativeConnection.connect({ address: stackVar('TEMPORAL_ADDRESS') });
   worker = await Worker.create({
-    connection: nativeConnection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default', taskQueue,
-    workflowsPath: require.resolve('../../src/workflows'), activities: createActivities(config),
+    connection: nativeConnection,
+    namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
+    taskQueue,
+    workflowsPath: require.resolve('../../src/workflows'),
+    activities: createActivities(config),
     interceptors: { activity: activityTracingInterceptors(tracing), workflowModules: [WORKFLOW_INTERCEPTORS_PATH] },
     sinks: { ...new WorkerMetrics().sinks(), ...workflowTracingSinks(tracing) },
   });
   workerRun = worker.run();
-  client = new Client({ connection: await Connection.connect({ address: stackVar('TEMPORAL_ADDRESS') }), namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
+  client = new Client({
+    connection: await Connection.connect({ address: stackVar('TEMPORAL_ADDRESS') }),
+    namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
+  });
 }, 240_000);
 
 afterAll(async () => {
@@ -133,20 +180,47 @@ afterAll(async () => {
 
 test('a release that rolls back leaves one trace in Jaeger: start, stages, activities, their calls, the failed step', async () => {
   const version = `2.4.0-trace.${randomBytes(3).toString('hex')}`;
-  const id = (await cli('start', join(tmp, 'plan.yaml'), '--version', version, '--image-tag', `${version}-t`, '--task-queue', taskQueue,
-    '--allow-concurrent', '--requested-by', 'trace-test',
-    '--evidence-trivy', join(EVIDENCE, 'trivy-clean.json'), '--evidence-gitleaks', join(EVIDENCE, 'gitleaks-clean.json'),
-    '--evidence-npm-audit', join(EVIDENCE, 'npm-audit-clean.json'), '--evidence-sonarqube', join(EVIDENCE, 'sonarqube-hotspots-clean.json'))).trim();
-  await eventually('awaiting approval', async () => (await client.workflow.getHandle(id).query<{ stage: string }>('status')).stage === 'awaiting-approval', 90_000);
+  const id = (
+    await cli(
+      'start',
+      join(tmp, 'plan.yaml'),
+      '--version',
+      version,
+      '--image-tag',
+      `${version}-t`,
+      '--task-queue',
+      taskQueue,
+      '--allow-concurrent',
+      '--requested-by',
+      'trace-test',
+      '--evidence-trivy',
+      join(EVIDENCE, 'trivy-clean.json'),
+      '--evidence-gitleaks',
+      join(EVIDENCE, 'gitleaks-clean.json'),
+      '--evidence-npm-audit',
+      join(EVIDENCE, 'npm-audit-clean.json'),
+      '--evidence-sonarqube',
+      join(EVIDENCE, 'sonarqube-hotspots-clean.json'),
+    )
+  ).trim();
+  await eventually(
+    'awaiting approval',
+    async () => (await client.workflow.getHandle(id).query<{ stage: string }>('status')).stage === 'awaiting-approval',
+    90_000,
+  );
   await cli('approve', id, '--as', 'alice', '--comment', 'trace test');
-  const result = await client.workflow.getHandle(id).result() as { outcome: string };
+  const result = (await client.workflow.getHandle(id).result()) as { outcome: string };
   expect(result.outcome).toBe('rolled-back');
   await flushTracing();
 
-  const trace = await eventually('the release trace in Jaeger', async () => {
-    const t = await traceOf(id);
-    return t && t.spans.some((s) => s.operationName === 'stage:done') ? t : undefined;
-  }, 60_000);
+  const trace = await eventually(
+    'the release trace in Jaeger',
+    async () => {
+      const t = await traceOf(id);
+      return t && t.spans.some((s) => s.operationName === 'stage:done') ? t : undefined;
+    },
+    60_000,
+  );
   const named = (name: string) => trace.spans.filter((s) => s.operationName === name);
 
   // `hwayo-release start` opens the trace; RunWorkflow under it names the release.
@@ -154,15 +228,32 @@ test('a release that rolls back leaves one trace in Jaeger: start, stages, activ
   expect(start.references).toEqual([]);
   const [runSpan] = named('RunWorkflow:releaseWorkflow');
   expect(parentOf(trace, runSpan)).toBe(start);
-  expect({ id: tag(runSpan, 'hwayo.release_id'), app: tag(runSpan, 'hwayo.app'), version: tag(runSpan, 'hwayo.version'), outcome: tag(runSpan, 'hwayo.outcome') })
-    .toEqual({ id, app: 'hwayo', version, outcome: 'rolled-back' });
+  expect({
+    id: tag(runSpan, 'hwayo.release_id'),
+    app: tag(runSpan, 'hwayo.app'),
+    version: tag(runSpan, 'hwayo.version'),
+    outcome: tag(runSpan, 'hwayo.outcome'),
+  }).toEqual({ id, app: 'hwayo', version, outcome: 'rolled-back' });
 
   // A span per stage under RunWorkflow; the canary step that rolled back is in error.
   const stages = trace.spans.filter((s) => s.operationName.startsWith('stage:'));
-  expect(new Set(stages.map((s) => s.operationName))).toEqual(new Set(['stage:preflight', 'stage:awaiting-approval', 'stage:green-deploy', 'stage:canary 5%', 'stage:rolling-back', 'stage:done']));
+  expect(new Set(stages.map((s) => s.operationName))).toEqual(
+    new Set([
+      'stage:preflight',
+      'stage:awaiting-approval',
+      'stage:green-deploy',
+      'stage:canary 5%',
+      'stage:rolling-back',
+      'stage:done',
+    ]),
+  );
   for (const s of stages) expect(parentOf(trace, s)).toBe(runSpan);
   const [step] = named('stage:canary 5%');
-  expect({ error: tag(step, 'error'), stage: tag(step, 'hwayo.stage'), weight: tag(step, 'hwayo.canary_weight') }).toEqual({ error: true, stage: 'canary', weight: 5 });
+  expect({
+    error: tag(step, 'error'),
+    stage: tag(step, 'hwayo.stage'),
+    weight: tag(step, 'hwayo.canary_weight'),
+  }).toEqual({ error: true, stage: 'canary', weight: 5 });
   for (const s of stages.filter((x) => x !== step)) expect(tag(s, 'error')).toBeUndefined();
 
   // Activities under their stage, and their calls to other systems under them.
@@ -171,7 +262,11 @@ test('a release that rolls back leaves one trace in Jaeger: start, stages, activ
     const match = calls.find((c) => {
       const runAct = parentOf(trace, c);
       const startAct = runAct && parentOf(trace, runAct);
-      return runAct?.operationName === `RunActivity:${activity}` && startAct && parentOf(trace, startAct)?.operationName === stage;
+      return (
+        runAct?.operationName === `RunActivity:${activity}` &&
+        startAct &&
+        parentOf(trace, startAct)?.operationName === stage
+      );
     });
     expect({ prefix, activity, found: Boolean(match) }).toEqual({ prefix, activity, found: true });
   };

@@ -9,11 +9,19 @@ import { createTrafficActivities, PRE_MAINTENANCE_ANNOTATION } from '../../src/a
 import { createPreflightActivities } from '../../src/activities/preflight';
 import { DEFAULT_PLAN_DOCUMENT } from '../../src/plan/defaults';
 import {
-  activityEnv, deleteNamespaces, kubeConfigForStack, leastPrivilegeKubeconfig, seedBlue, uniqueNamespace, withKubeconfig,
+  activityEnv,
+  deleteNamespaces,
+  kubeConfigForStack,
+  leastPrivilegeKubeconfig,
+  seedBlue,
+  uniqueNamespace,
+  withKubeconfig,
 } from './kube-helpers';
 import { kubeClients } from '../../src/activities/kubernetes/client';
 
-jest.mock('@kubernetes/client-node', () => jest.requireActual<typeof import('./native-esm')>('./native-esm').kubernetesClient());
+jest.mock('@kubernetes/client-node', () =>
+  jest.requireActual<typeof import('./native-esm')>('./native-esm').kubernetesClient(),
+);
 jest.setTimeout(60_000);
 
 const { config, admin } = kubeConfigForStack();
@@ -21,7 +29,9 @@ const acts = createTrafficActivities(config);
 const health = createPreflightActivities(config);
 const created: string[] = [];
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-afterAll(async () => { await deleteNamespaces(admin, created); });
+afterAll(async () => {
+  await deleteNamespaces(admin, created);
+});
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- route objects are apiserver JSON */
 type Json = any;
@@ -45,7 +55,11 @@ function routeFor(provider: TrafficSpec['provider'], blue: string): TrafficSpec 
 }
 
 async function readRoute(route: TrafficSpec): Promise<Json> {
-  return admin.custom.getNamespacedCustomObject({ ...KINDS[route.provider], namespace: route.namespace, name: route.name });
+  return admin.custom.getNamespacedCustomObject({
+    ...KINDS[route.provider],
+    namespace: route.namespace,
+    name: route.name,
+  });
 }
 
 /** Weights of the default (unmatched) rule by destination, and the header rule's destinations, as stored. */
@@ -55,8 +69,12 @@ function weights(provider: TrafficSpec['provider'], obj: Json) {
     const header = rules.find((r) => r.match);
     const main = rules.find((r) => !r.match);
     return {
-      main: Object.fromEntries(main.route.map((d: Json) => [d.destination.host.split('.').slice(0, 2).join('.'), d.weight])),
-      header: Object.fromEntries(header.route.map((d: Json) => [d.destination.host.split('.').slice(0, 2).join('.'), d.weight])),
+      main: Object.fromEntries(
+        main.route.map((d: Json) => [d.destination.host.split('.').slice(0, 2).join('.'), d.weight]),
+      ),
+      header: Object.fromEntries(
+        header.route.map((d: Json) => [d.destination.host.split('.').slice(0, 2).join('.'), d.weight]),
+      ),
     };
   }
   const rules: Json[] = obj.spec.rules;
@@ -70,9 +88,15 @@ function weights(provider: TrafficSpec['provider'], obj: Json) {
 }
 
 async function expectFailure(p: Promise<unknown>, type: string, nonRetryable: boolean) {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ApplicationFailure);
-  expect({ type: (err as ApplicationFailure).type, nonRetryable: (err as ApplicationFailure).nonRetryable }).toEqual({ type, nonRetryable });
+  expect({ type: (err as ApplicationFailure).type, nonRetryable: (err as ApplicationFailure).nonRetryable }).toEqual({
+    type,
+    nonRetryable,
+  });
 }
 
 describe.each(['istio', 'gateway-api'] as const)('%s', (provider) => {
@@ -86,7 +110,13 @@ describe.each(['istio', 'gateway-api'] as const)('%s', (provider) => {
     await seedBlue(admin, blue);
     route = routeFor(provider, blue);
   });
-  const shift = (greenWeight: number, spec = route) => activityEnv().env.run(acts.setTrafficWeight, { route: spec, blueNamespace: blue, greenNamespace: green, greenWeight });
+  const shift = (greenWeight: number, spec = route) =>
+    activityEnv().env.run(acts.setTrafficWeight, {
+      route: spec,
+      blueNamespace: blue,
+      greenNamespace: green,
+      greenWeight,
+    });
 
   test('each canary step is stored on the route; the header rule always goes to green', async () => {
     for (const w of [5, 25, 50, 100, 0]) {
@@ -97,7 +127,10 @@ describe.each(['istio', 'gateway-api'] as const)('%s', (provider) => {
       expect(r).toMatchObject({ greenWeight: w, changed: true });
       const stored = await readRoute(route);
       expect(stored.metadata.resourceVersion).toBe(r.resourceVersion);
-      expect(weights(provider, stored)).toEqual({ main: { [`api-gateway.${blue}`]: 100 - w, [`api-gateway.${green}`]: w }, header: { [`api-gateway.${green}`]: 100 } });
+      expect(weights(provider, stored)).toEqual({
+        main: { [`api-gateway.${blue}`]: 100 - w, [`api-gateway.${green}`]: w },
+        header: { [`api-gateway.${green}`]: 100 },
+      });
     }
   });
 
@@ -116,10 +149,30 @@ describe.each(['istio', 'gateway-api'] as const)('%s', (provider) => {
       attempts++;
       if (attempts === 1) {
         // Someone else (another tool) labels the route after we read it: our resourceVersion is stale.
-        await admin.custom.patchNamespacedCustomObject({ ...KINDS[provider], namespace: blue, name: route.name, body: { metadata: { labels: { 'other-writer': 'yes' } } } },
-          mergePatch);
+        await admin.custom.patchNamespacedCustomObject(
+          {
+            ...KINDS[provider],
+            namespace: blue,
+            name: route.name,
+            body: { metadata: { labels: { 'other-writer': 'yes' } } },
+          },
+          mergePatch,
+        );
       }
-      kind.setWeights(obj, { blue: `api-gateway.${blue}.svc.cluster.local`, green: `api-gateway.${green}.svc.cluster.local`, maintenance: '', port: 80, header: route.canaryHeader, routeNamespace: blue, blueNamespace: blue, greenNamespace: green }, 50);
+      kind.setWeights(
+        obj,
+        {
+          blue: `api-gateway.${blue}.svc.cluster.local`,
+          green: `api-gateway.${green}.svc.cluster.local`,
+          maintenance: '',
+          port: 80,
+          header: route.canaryHeader,
+          routeNamespace: blue,
+          blueNamespace: blue,
+          greenNamespace: green,
+        },
+        50,
+      );
     });
     expect(attempts).toBe(2);
     expect(changed).toBe(true);
@@ -131,10 +184,23 @@ describe.each(['istio', 'gateway-api'] as const)('%s', (provider) => {
   test('a writer that always wins exhausts the retries as a retryable Conflict', async () => {
     const k = kubeClients(admin.kc, config.kubernetes.fieldManager);
     let n = 0;
-    const p = editRoute(k, route, async (obj) => {
-      await admin.custom.patchNamespacedCustomObject({ ...KINDS[provider], namespace: blue, name: route.name, body: { metadata: { labels: { 'other-writer': String(n++) } } } }, mergePatch);
-      obj.metadata.annotations = { ...(obj.metadata.annotations ?? {}), ours: 'x' };
-    }, 3);
+    const p = editRoute(
+      k,
+      route,
+      async (obj) => {
+        await admin.custom.patchNamespacedCustomObject(
+          {
+            ...KINDS[provider],
+            namespace: blue,
+            name: route.name,
+            body: { metadata: { labels: { 'other-writer': String(n++) } } },
+          },
+          mergePatch,
+        );
+        obj.metadata.annotations = { ...(obj.metadata.annotations ?? {}), ours: 'x' };
+      },
+      3,
+    );
     await expectFailure(p, 'Conflict', false);
     expect(n).toBe(3);
   });
@@ -142,7 +208,8 @@ describe.each(['istio', 'gateway-api'] as const)('%s', (provider) => {
   test('maintenance mode sends default and header traffic to the maintenance page, and off restores the rules exactly', async () => {
     await shift(25);
     const before = await readRoute(route);
-    const m = (on: boolean) => activityEnv().env.run(acts.setMaintenanceMode, { route, blueNamespace: blue, greenNamespace: green, on });
+    const m = (on: boolean) =>
+      activityEnv().env.run(acts.setMaintenanceMode, { route, blueNamespace: blue, greenNamespace: green, on });
     expect(await m(true)).toEqual({ changed: true });
     const during = await readRoute(route);
     const page = `maintenance-page.${blue}`;
@@ -162,16 +229,23 @@ describe.each(['istio', 'gateway-api'] as const)('%s', (provider) => {
 
   test('the release-baseline check passes only while the route sends everything to blue and green is absent or empty', async () => {
     const services = DEFAULT_PLAN_DOCUMENT.services.map((x) => x.name);
-    const baseline = (b = blue, g = green, spec = route) => activityEnv().env.run(health.runCheck, {
-      check: { name: 'release-baseline', group: 'infrastructure', kind: 'release-baseline' }, context: { blueNamespace: b, greenNamespace: g, route: spec, services },
-    });
+    const baseline = (b = blue, g = green, spec = route) =>
+      activityEnv().env.run(health.runCheck, {
+        check: { name: 'release-baseline', group: 'infrastructure', kind: 'release-baseline' },
+        context: { blueNamespace: b, greenNamespace: g, route: spec, services },
+      });
     await shift(0);
     const ok = await baseline();
-    expect(ok).toMatchObject({ name: 'release-baseline', ok: true, data: { blueShare: 100, greenShare: 0, blueDeployments: 6, missingInBlue: 0 } });
+    expect(ok).toMatchObject({
+      name: 'release-baseline',
+      ok: true,
+      data: { blueShare: 100, greenShare: 0, blueDeployments: 6, missingInBlue: 0 },
+    });
     expect(ok.detail).toContain(`green (${green}) does not exist yet`);
 
     // Which of the pair is production, as the workflow asks before its checks.
-    const live = (spec = route) => activityEnv().env.run(acts.findLiveEnvironment, { route: spec, namespaces: [blue, green] });
+    const live = (spec = route) =>
+      activityEnv().env.run(acts.findLiveEnvironment, { route: spec, namespaces: [blue, green] });
     expect(await live()).toMatchObject({ live: blue });
     await shift(100);
     expect(await live()).toMatchObject({ live: green });
@@ -189,7 +263,9 @@ describe.each(['istio', 'gateway-api'] as const)('%s', (provider) => {
     const swapped = await baseline(green, blue);
     expect(swapped.ok).toBe(false);
     expect(swapped.detail).toContain(`sends 100% of traffic to green (${blue})`);
-    expect(swapped.detail).toContain(`blue (${green}) has no Deployment for ${services.join(', ')}; if the last release succeeded`);
+    expect(swapped.detail).toContain(
+      `blue (${green}) has no Deployment for ${services.join(', ')}; if the last release succeeded`,
+    );
 
     // A green left running (by a release that ended without cleaning up, or production itself).
     created.push(green);
@@ -204,8 +280,11 @@ describe.each(['istio', 'gateway-api'] as const)('%s', (provider) => {
     expect(terminating.detail).toContain(`green (${green}) is still being deleted`);
 
     // A missing route and maintenance mode are failed checks, not errors.
-    expect((await baseline(blue, green, { ...route, name: 'no-such-route' })).detail).toContain(`${route.namespace}/no-such-route does not exist`);
-    const m = (on: boolean) => activityEnv().env.run(acts.setMaintenanceMode, { route, blueNamespace: blue, greenNamespace: green, on });
+    expect((await baseline(blue, green, { ...route, name: 'no-such-route' })).detail).toContain(
+      `${route.namespace}/no-such-route does not exist`,
+    );
+    const m = (on: boolean) =>
+      activityEnv().env.run(acts.setMaintenanceMode, { route, blueNamespace: blue, greenNamespace: green, on });
     await m(true);
     try {
       expect((await baseline()).detail).toContain('is in maintenance mode');
@@ -222,10 +301,21 @@ describe.each(['istio', 'gateway-api'] as const)('%s', (provider) => {
 
   test('an identity that may read but not update routes gets PermissionDenied and changes nothing', async () => {
     const before = await readRoute(route);
-    const kubeconfig = await leastPrivilegeKubeconfig(admin, blue, `route-reader-${provider}`, [{ apiGroups: [KINDS[provider].group], resources: [KINDS[provider].plural], verbs: ['get'] }]);
+    const kubeconfig = await leastPrivilegeKubeconfig(admin, blue, `route-reader-${provider}`, [
+      { apiGroups: [KINDS[provider].group], resources: [KINDS[provider].plural], verbs: ['get'] },
+    ]);
     const limited = createTrafficActivities(withKubeconfig(config, kubeconfig));
     const target = weights(provider, before).main[`api-gateway.${green}`] === 75 ? 70 : 75;
-    await expectFailure(activityEnv().env.run(limited.setTrafficWeight, { route, blueNamespace: blue, greenNamespace: green, greenWeight: target }), 'PermissionDenied', true);
+    await expectFailure(
+      activityEnv().env.run(limited.setTrafficWeight, {
+        route,
+        blueNamespace: blue,
+        greenNamespace: green,
+        greenWeight: target,
+      }),
+      'PermissionDenied',
+      true,
+    );
     expect((await readRoute(route)).metadata.resourceVersion).toBe(before.metadata.resourceVersion);
   });
 });

@@ -16,7 +16,9 @@ import { cliOk } from './cli-runner';
 import { withKubeconfig } from './kube-helpers';
 import { stackConfig, stackVar, startFromSeedState } from './stack';
 
-jest.mock('@kubernetes/client-node', () => jest.requireActual<typeof import('./native-esm')>('./native-esm').kubernetesClient());
+jest.mock('@kubernetes/client-node', () =>
+  jest.requireActual<typeof import('./native-esm')>('./native-esm').kubernetesClient(),
+);
 jest.setTimeout(5 * 60_000);
 
 const ROOT = join(__dirname, '..', '..');
@@ -34,14 +36,24 @@ const cli = cliOk;
 beforeAll(async () => {
   await startFromSeedState('hwayo', 'the UI test starts a release of its own');
   const kubeconfig = join(tmp, 'worker.kubeconfig');
-  execFileSync('bash', [join(ROOT, 'scripts', 'worker-kubeconfig.sh'), kubeconfig], { env: process.env, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('bash', [join(ROOT, 'scripts', 'worker-kubeconfig.sh'), kubeconfig], {
+    env: process.env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   // The worker reads the clean fixtures below its evidence root.
-  const config = { ...withKubeconfig(stackConfig(), kubeconfig), evidence: { root: join(ROOT, 'test', 'fixtures', 'evidence'), prefix: 'evidence' } };
+  const config = {
+    ...withKubeconfig(stackConfig(), kubeconfig),
+    evidence: { root: join(ROOT, 'test', 'fixtures', 'evidence'), prefix: 'evidence' },
+  };
   Runtime.install({ logger: new DefaultLogger('WARN') });
   connection = await NativeConnection.connect({ address: stackVar('TEMPORAL_ADDRESS') });
   worker = await Worker.create({
-    connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default', taskQueue,
-    workflowsPath: require.resolve('../../src/workflows'), activities: createActivities(config), dataConverter: dataConverterFromEnv(),
+    connection,
+    namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
+    taskQueue,
+    workflowsPath: require.resolve('../../src/workflows'),
+    activities: createActivities(config),
+    dataConverter: dataConverterFromEnv(),
     sinks: new WorkerMetrics().sinks(),
   });
   workerRun = worker.run();
@@ -49,7 +61,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close().catch(() => undefined);
-  if (releaseId) await cli('abort', releaseId, '--by', 'ui-test', '--reason', 'UI test finished').catch(() => undefined);
+  if (releaseId)
+    await cli('abort', releaseId, '--by', 'ui-test', '--reason', 'UI test finished').catch(() => undefined);
   if (releaseId) await cli('watch', releaseId, '--json').catch(() => undefined);
   worker?.shutdown();
   await workerRun?.catch(() => undefined);
@@ -59,26 +72,61 @@ afterAll(async () => {
 
 test('the UI finds the release waiting for approval by its search attributes and shows it', async () => {
   const version = `2.6.0-ui.${randomBytes(3).toString('hex')}`;
-  releaseId = (await cli('start', join(ROOT, 'examples', 'local-plan.yaml'), '--version', version, '--image-tag', '412-3f9c2ab', '--task-queue', taskQueue,
-    // The tag the clean fixtures name (images and commit); paths are relative to the evidence root.
-    '--evidence-trivy', 'trivy-clean.json', '--evidence-gitleaks', 'gitleaks-clean.json',
-    '--evidence-npm-audit', 'npm-audit-clean.json', '--evidence-sonarqube', 'sonarqube-hotspots-clean.json')).trim();
+  releaseId = (
+    await cli(
+      'start',
+      join(ROOT, 'examples', 'local-plan.yaml'),
+      '--version',
+      version,
+      '--image-tag',
+      '412-3f9c2ab',
+      '--task-queue',
+      taskQueue,
+      // The tag the clean fixtures name (images and commit); paths are relative to the evidence root.
+      '--evidence-trivy',
+      'trivy-clean.json',
+      '--evidence-gitleaks',
+      'gitleaks-clean.json',
+      '--evidence-npm-audit',
+      'npm-audit-clean.json',
+      '--evidence-sonarqube',
+      'sonarqube-hotspots-clean.json',
+    )
+  ).trim();
   const query = `HwayoApp="hwayo" AND HwayoStage="awaiting-approval" AND HwayoVersion="${version}"`;
   // Wait until visibility has the stage (the workflow upserts it after preflight).
   const deadline = Date.now() + 90_000;
-  while (!(await cli('list', '--query', `HwayoVersion="${version}"`, '--stage', 'awaiting-approval', '--json')).includes(releaseId)) {
-    if (Date.now() > deadline) throw new Error(`${releaseId} never reached awaiting-approval: ${await cli('status', releaseId)}`);
+  while (
+    !(await cli('list', '--query', `HwayoVersion="${version}"`, '--stage', 'awaiting-approval', '--json')).includes(
+      releaseId,
+    )
+  ) {
+    if (Date.now() > deadline)
+      throw new Error(`${releaseId} never reached awaiting-approval: ${await cli('status', releaseId)}`);
     await new Promise((r) => setTimeout(r, 1000));
   }
 
   // A fresh profile (--user-data-dir) each run; Playwright takes it as the persistent context's directory.
   browser = await chromium.launchPersistentContext(mkdtempSync(join(tmp, 'chromium-')), {
-    executablePath: '/usr/bin/chromium', headless: true, viewport: { width: 1400, height: 1000 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1400, height: 1000 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   const page = await browser.newPage();
   const ui = stackVar('TEMPORAL_UI_URL');
-  await page.goto(`${ui}/namespaces/default/workflows?query=${encodeURIComponent(query)}`, { waitUntil: 'networkidle' });
+  await page.goto(`${ui}/namespaces/default/workflows?query=${encodeURIComponent(query)}`, {
+    waitUntil: 'networkidle',
+  });
   const link = page.getByRole('link', { name: releaseId }).first();
   await link.waitFor({ timeout: 30_000 });
   await link.click();
@@ -98,7 +146,16 @@ test('the UI finds the release waiting for approval by its search attributes and
     let text = '';
     for (const until = Date.now() + 30_000; Date.now() < until; await page.waitForTimeout(500)) {
       // The UI renders markdown details in sandboxed iframes: read every frame.
-      text = (await Promise.all(page.frames().map((f) => f.locator('body').innerText().catch(() => '')))).join('\n');
+      text = (
+        await Promise.all(
+          page.frames().map((f) =>
+            f
+              .locator('body')
+              .innerText()
+              .catch(() => ''),
+          ),
+        )
+      ).join('\n');
       if (text.includes('waiting for: tech-lead, product-manager, qa-lead')) break;
     }
     expect(text).toContain('Current Details');

@@ -35,16 +35,24 @@ afterAll(() => {
 });
 
 function run(args: string[], childEnv: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, [WORKER, ...args], { env: { PATH: process.env.PATH, ...childEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [WORKER, ...args], {
+    env: { PATH: process.env.PATH, ...childEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   const out = { stdout: '', stderr: '' };
-  child.stdout!.on('data', (d: Buffer) => { out.stdout += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { out.stderr += d.toString(); });
+  child.stdout!.on('data', (d: Buffer) => {
+    out.stdout += d.toString();
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    out.stderr += d.toString();
+  });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, out, exited };
 }
 
-const get = (port: number, path: string) => fetch(`http://127.0.0.1:${port}${path}`).then(async (r) => ({ status: r.status, text: await r.text() }));
+const get = (port: number, path: string) =>
+  fetch(`http://127.0.0.1:${port}${path}`).then(async (r) => ({ status: r.status, text: await r.text() }));
 
 async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
   const deadline = Date.now() + ms;
@@ -58,8 +66,12 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 60_
 
 test('bad configuration: exit 2, every problem named, nothing listening', async () => {
   const { out, exited } = run([], {
-    TEMPORAL_ADDRESS: 'no-port', KUBECONFIG: '/nonexistent/kubeconfig', PROMETHEUS_URL: 'ftp://x', HWAYO_CODEC_KEYS: 'k1:short',
-    HWAYO_WORKER_HTTP_PORT: String(httpPort), HWAYO_SDK_METRICS_PORT: String(sdkPort),
+    TEMPORAL_ADDRESS: 'no-port',
+    KUBECONFIG: '/nonexistent/kubeconfig',
+    PROMETHEUS_URL: 'ftp://x',
+    HWAYO_CODEC_KEYS: 'k1:short',
+    HWAYO_WORKER_HTTP_PORT: String(httpPort),
+    HWAYO_SDK_METRICS_PORT: String(sdkPort),
   });
   expect(await exited).toBe(2);
   expect(out.stderr).toMatch(/TEMPORAL_ADDRESS: must be host:port/);
@@ -81,11 +93,31 @@ test('unknown setting in the config file: exit 2 naming it', async () => {
 function workerConfigFile(name: string, taskQueue: string, port: number, graceMs: number, sdkMetricsPort = 0): string {
   const file = join(dir, name);
   const pick = (...names: string[]) => Object.fromEntries(names.filter((n) => env[n]).map((n) => [n, env[n]]));
-  writeFileSync(file, stringify({
-    ...pick('TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'KUBECONFIG', 'PROMETHEUS_URL', 'AWS_REGION', 'AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID',
-      'AWS_SECRET_ACCESS_KEY', 'DATABASE_URL', 'REDIS_URL', 'PAGERDUTY_EVENTS_URL', 'PAGERDUTY_ROUTING_KEY', 'SMTP_URL', 'HWAYO_TLS_CA_FILE'),
-    HWAYO_TASK_QUEUE: taskQueue, HWAYO_WORKER_HTTP_PORT: port, HWAYO_SDK_METRICS_PORT: sdkMetricsPort, HWAYO_SHUTDOWN_GRACE_MS: graceMs,
-  }));
+  writeFileSync(
+    file,
+    stringify({
+      ...pick(
+        'TEMPORAL_ADDRESS',
+        'TEMPORAL_NAMESPACE',
+        'KUBECONFIG',
+        'PROMETHEUS_URL',
+        'AWS_REGION',
+        'AWS_ENDPOINT_URL',
+        'AWS_ACCESS_KEY_ID',
+        'AWS_SECRET_ACCESS_KEY',
+        'DATABASE_URL',
+        'REDIS_URL',
+        'PAGERDUTY_EVENTS_URL',
+        'PAGERDUTY_ROUTING_KEY',
+        'SMTP_URL',
+        'HWAYO_TLS_CA_FILE',
+      ),
+      HWAYO_TASK_QUEUE: taskQueue,
+      HWAYO_WORKER_HTTP_PORT: port,
+      HWAYO_SDK_METRICS_PORT: sdkMetricsPort,
+      HWAYO_SHUTDOWN_GRACE_MS: graceMs,
+    }),
+  );
   return file;
 }
 
@@ -94,12 +126,18 @@ test('SIGTERM with an activity in flight: it finishes within the grace time, the
   const key = newKey('k1');
   const file = workerConfigFile('drain.yaml', taskQueue, httpPort + 2, 10_000);
   const first = run([], { HWAYO_WORKER_CONFIG: file, HWAYO_CODEC_KEYS: key });
-  await until('first worker ready', async () => ((await get(httpPort + 2, '/readyz')).status === 200 ? true : undefined));
+  await until('first worker ready', async () =>
+    (await get(httpPort + 2, '/readyz')).status === 200 ? true : undefined,
+  );
 
   // A release whose only preflight check takes 3 s (a slow monitoring endpoint of the stack's sinks).
   const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS! });
   try {
-    const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE ?? 'default', dataConverter: dataConverterFromEnv({ HWAYO_CODEC_KEYS: key }) });
+    const client = new Client({
+      connection,
+      namespace: env.TEMPORAL_NAMESPACE ?? 'default',
+      dataConverter: dataConverterFromEnv({ HWAYO_CODEC_KEYS: key }),
+    });
     const plan = defaultPlan();
     // With the release-baseline check every plan needs: the workflow validates its plan (issue 7) and would refuse it without.
     plan.preflight.checks = [
@@ -108,11 +146,21 @@ test('SIGTERM with an activity in flight: it finishes within the grace time, the
     ];
     plan.environments.alternate = false;
     const input: ReleaseInput = { plan, version: '9.9.9', imageTag: 'drain-1', searchAttributes: false };
-    const handle = await client.workflow.start(RELEASE_WORKFLOW, { args: [input], taskQueue, workflowId: `drain-${randomUUID().slice(0, 8)}` });
-    await until('the check in flight', async () => {
-      const d = await handle.describe();
-      return d.raw.pendingActivities?.some((a) => a.activityType?.name === 'runCheck' && Number(a.state) === 2) ? true : undefined; // 2: STARTED
-    }, 30_000);
+    const handle = await client.workflow.start(RELEASE_WORKFLOW, {
+      args: [input],
+      taskQueue,
+      workflowId: `drain-${randomUUID().slice(0, 8)}`,
+    });
+    await until(
+      'the check in flight',
+      async () => {
+        const d = await handle.describe();
+        return d.raw.pendingActivities?.some((a) => a.activityType?.name === 'runCheck' && Number(a.state) === 2)
+          ? true
+          : undefined; // 2: STARTED
+      },
+      30_000,
+    );
 
     const t0 = Date.now();
     first.child.kill('SIGTERM');
@@ -126,7 +174,9 @@ test('SIGTERM with an activity in flight: it finishes within the grace time, the
     const started = events.filter((e) => e.activityTaskStartedEventAttributes);
     expect(started.map((e) => e.activityTaskStartedEventAttributes!.attempt)).toEqual([1, 1]);
     expect(events.filter((e) => e.activityTaskCompletedEventAttributes)).toHaveLength(2);
-    expect(events.some((e) => e.activityTaskTimedOutEventAttributes || e.activityTaskFailedEventAttributes)).toBe(false);
+    expect(events.some((e) => e.activityTaskTimedOutEventAttributes || e.activityTaskFailedEventAttributes)).toBe(
+      false,
+    );
 
     // A new worker picks the release up where the stopped one left it.
     const second = run([], { HWAYO_WORKER_CONFIG: file, HWAYO_CODEC_KEYS: key });
@@ -145,7 +195,11 @@ test('runs from a YAML config file: health, readiness, metrics, JSON logs; SIGTE
   const taskQueue = `worker-proc-${randomUUID().slice(0, 8)}`;
   const file = workerConfigFile('worker.yaml', taskQueue, httpPort, 5000, sdkPort);
   // Secrets may come from the environment instead of the file; the environment wins.
-  const { child, out, exited } = run([], { HWAYO_WORKER_CONFIG: file, HWAYO_CODEC_KEYS: newKey('k1'), SLACK_WEBHOOK_URL_HWAYO_CRITICAL: env.SLACK_WEBHOOK_URL_HWAYO_CRITICAL });
+  const { child, out, exited } = run([], {
+    HWAYO_WORKER_CONFIG: file,
+    HWAYO_CODEC_KEYS: newKey('k1'),
+    SLACK_WEBHOOK_URL_HWAYO_CRITICAL: env.SLACK_WEBHOOK_URL_HWAYO_CRITICAL,
+  });
 
   expect((await until('/healthz', () => get(httpPort, '/healthz'))).status).toBe(200);
   const ready = await until('/readyz 200', async () => {
@@ -163,16 +217,29 @@ test('runs from a YAML config file: health, readiness, metrics, JSON logs; SIGTE
   });
   expect(sdk.text).toMatch(/temporal_/);
 
-  const started = out.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
-  expect(started.find((e) => e.message === 'worker starting')).toMatchObject({ level: 'INFO', taskQueue, workflows: 'prebuilt', encryption: 'aes-256-gcm' });
+  const started = out.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  expect(started.find((e) => e.message === 'worker starting')).toMatchObject({
+    level: 'INFO',
+    taskQueue,
+    workflows: 'prebuilt',
+    encryption: 'aes-256-gcm',
+  });
   expect(out.stdout).not.toContain(env.PAGERDUTY_ROUTING_KEY!); // the config is not logged
 
   const t0 = Date.now();
   child.kill('SIGTERM');
   expect(await exited).toBe(0);
   expect(Date.now() - t0).toBeLessThan(15_000);
-  const lines = out.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
-  expect(lines.map((l) => l.state).filter(Boolean)).toEqual(expect.arrayContaining(['RUNNING', 'STOPPING', 'DRAINED', 'STOPPED']));
+  const lines = out.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  expect(lines.map((l) => l.state).filter(Boolean)).toEqual(
+    expect.arrayContaining(['RUNNING', 'STOPPING', 'DRAINED', 'STOPPED']),
+  );
   expect(lines[lines.length - 1]).toMatchObject({ message: 'worker stopped' });
   await expect(get(httpPort, '/healthz')).rejects.toThrow();
   await expect(get(sdkPort, '/metrics')).rejects.toThrow();

@@ -15,21 +15,47 @@ const scenarios: [string, RunOptions, (run: Run) => Promise<void>][] = [
   ['succeeded', {}, async () => undefined],
   // Production already in the plan's green namespace: the pair swaps.
   ['alternated', { scripts: { live: 'hwayo-production-green' } }, async () => undefined],
-  ['rolled-back-at-25', { scripts: { canary: (c) => (c.weight === 25 && c.query > 20 ? { error_rate: 7 } : {}) } }, async () => undefined],
-  ['emergency', (() => {
-    let blueWaits = 0;
-    return { scripts: { canary: (c) => (c.weight === 50 ? { login_success: 80 } : {}), rolloutReady: (ns: string) => ns !== 'hwayo-production' || ++blueWaits > 1 } };
-  })(), async () => undefined],
-  ['rejected', { approve: false }, async ({ handle, waitFor }) => {
-    await waitFor((s) => s.stage === 'awaiting-approval');
-    await handle.signal(rejectSignal, { approverId: 'qa-lead', role: 'qa-lead', decision: 'reject', comment: 'not ready' });
-  }],
-  ['paused-and-resumed', {}, async ({ handle, waitFor }) => {
-    await waitFor((s) => s.greenWeight === 5 && s.window !== undefined);
-    await handle.executeUpdate(pauseUpdate, { args: [{ by: 'alice', reason: 'looking at a report' }] });
-    await t.env.sleep(5 * 60_000);
-    await handle.executeUpdate(resumeUpdate, { args: [{ by: 'alice' }] });
-  }],
+  [
+    'rolled-back-at-25',
+    { scripts: { canary: (c) => (c.weight === 25 && c.query > 20 ? { error_rate: 7 } : {}) } },
+    async () => undefined,
+  ],
+  [
+    'emergency',
+    (() => {
+      let blueWaits = 0;
+      return {
+        scripts: {
+          canary: (c) => (c.weight === 50 ? { login_success: 80 } : {}),
+          rolloutReady: (ns: string) => ns !== 'hwayo-production' || ++blueWaits > 1,
+        },
+      };
+    })(),
+    async () => undefined,
+  ],
+  [
+    'rejected',
+    { approve: false },
+    async ({ handle, waitFor }) => {
+      await waitFor((s) => s.stage === 'awaiting-approval');
+      await handle.signal(rejectSignal, {
+        approverId: 'qa-lead',
+        role: 'qa-lead',
+        decision: 'reject',
+        comment: 'not ready',
+      });
+    },
+  ],
+  [
+    'paused-and-resumed',
+    {},
+    async ({ handle, waitFor }) => {
+      await waitFor((s) => s.greenWeight === 5 && s.window !== undefined);
+      await handle.executeUpdate(pauseUpdate, { args: [{ by: 'alice', reason: 'looking at a report' }] });
+      await t.env.sleep(5 * 60_000);
+      await handle.executeUpdate(resumeUpdate, { args: [{ by: 'alice' }] });
+    },
+  ],
 ];
 
 test.each(scenarios)('record %s', async (name, opts, drive) => {

@@ -10,10 +10,17 @@ const VALUE = 'hunter2-very-secret';
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 
 const secret = (name = 'db') => ({
-  apiVersion: 'v1', kind: 'Secret', type: 'Opaque',
+  apiVersion: 'v1',
+  kind: 'Secret',
+  type: 'Opaque',
   metadata: {
-    name, namespace: 'blue', labels: { app: 'x' },
-    annotations: { keep: 'me', 'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify({ stringData: { PASSWORD: VALUE } }) },
+    name,
+    namespace: 'blue',
+    labels: { app: 'x' },
+    annotations: {
+      keep: 'me',
+      'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify({ stringData: { PASSWORD: VALUE } }),
+    },
   },
   data: { PASSWORD: b64(VALUE), HOST: b64('db.internal') },
 });
@@ -26,8 +33,14 @@ describe('protectSecret', () => {
     expect(text).not.toContain(VALUE);
     expect(text).not.toContain(b64(VALUE));
     expect(sealed).not.toHaveProperty('data');
-    expect(sealed).toMatchObject({ kind: 'Secret', metadata: { name: 'db', annotations: { keep: 'me' } }, encryptedData: { algorithm: 'AES-256-GCM', keyId: 'k2' } });
-    expect((sealed.metadata as { annotations: object }).annotations).not.toHaveProperty(['kubectl.kubernetes.io/last-applied-configuration']);
+    expect(sealed).toMatchObject({
+      kind: 'Secret',
+      metadata: { name: 'db', annotations: { keep: 'me' } },
+      encryptedData: { algorithm: 'AES-256-GCM', keyId: 'k2' },
+    });
+    expect((sealed.metadata as { annotations: object }).annotations).not.toHaveProperty([
+      'kubectl.kubernetes.io/last-applied-configuration',
+    ]);
     // Restore with the ring after rotation (k3 new, k2 still listed).
     const opened = openProtectedSecret(sealed, [key('k3'), ring[0]]);
     expect(opened.data).toEqual(secret().data);
@@ -36,14 +49,24 @@ describe('protectSecret', () => {
 
   it('a ciphertext moved to another Secret, a wrong key or a tampered blob does not open', () => {
     const ring = [key('k1')];
-    const sealed = protectSecret(secret('db'), ring) as { encryptedData: { ciphertext: string } } & Record<string, unknown>;
+    const sealed = protectSecret(secret('db'), ring) as { encryptedData: { ciphertext: string } } & Record<
+      string,
+      unknown
+    >;
     const other = protectSecret(secret('other'), ring) as typeof sealed;
-    expect(() => openProtectedSecret({ ...other, encryptedData: sealed.encryptedData }, ring)).toThrow(/failed authentication/);
+    expect(() => openProtectedSecret({ ...other, encryptedData: sealed.encryptedData }, ring)).toThrow(
+      /failed authentication/,
+    );
     expect(() => openProtectedSecret(sealed, [key('k1')])).toThrow(/failed authentication/);
     expect(() => openProtectedSecret(sealed, [key('k9')])).toThrow(/key "k1", which is not configured/);
     const raw = Buffer.from(sealed.encryptedData.ciphertext, 'base64');
     raw[20] ^= 1;
-    expect(() => openProtectedSecret({ ...sealed, encryptedData: { ...sealed.encryptedData, ciphertext: raw.toString('base64') } }, ring)).toThrow(/failed authentication/);
+    expect(() =>
+      openProtectedSecret(
+        { ...sealed, encryptedData: { ...sealed.encryptedData, ciphertext: raw.toString('base64') } },
+        ring,
+      ),
+    ).toThrow(/failed authentication/);
   });
 
   it('without keys keeps a reference only: key names, no values', () => {

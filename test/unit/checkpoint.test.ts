@@ -5,9 +5,18 @@ import { carriedProblem, checkpointDue, EVENTS_PER_RUN } from '../../src/workflo
 import type { ReleaseInput } from '../../src/workflows/definitions';
 import { releaseInputProblems } from '../../src/workflows/input';
 
-const at = { stage: 'canary', step: 2, window: { elapsedMs: 60_000, pausedMs: 0, counts: { inconclusiveRun: 0, healthFailures: 0 } } };
+const at = {
+  stage: 'canary',
+  step: 2,
+  window: { elapsedMs: 60_000, pausedMs: 0, counts: { inconclusiveRun: 0, healthFailures: 0 } },
+};
 const carried = { state: { saga: ['traffic-to-blue', 'verify-blue', 'delete-green'] }, at };
-const input = (extra: object): ReleaseInput => ({ plan: defaultPlan(), version: '2.4.0', imageTag: '1234-abc1234', ...extra });
+const input = (extra: object): ReleaseInput => ({
+  plan: defaultPlan(),
+  version: '2.4.0',
+  imageTag: '1234-abc1234',
+  ...extra,
+});
 
 describe('checkpointDue', () => {
   test('only once the history passes the per-run bound, or the server suggests it', () => {
@@ -32,9 +41,13 @@ describe('carried state', () => {
     expect(releaseInputProblems(input({}), 'release-1')).toEqual([]);
   });
   test('a malformed resume point is refused naming the field', () => {
-    expect(carriedProblem({ ...carried, at: { ...at, stage: 'retention' } }, 'run-1', 3)).toMatch(/^carried\.at\.stage/);
+    expect(carriedProblem({ ...carried, at: { ...at, stage: 'retention' } }, 'run-1', 3)).toMatch(
+      /^carried\.at\.stage/,
+    );
     expect(carriedProblem({ ...carried, at: { ...at, step: 9 } }, 'run-1', 3)).toMatch(/^carried\.at\.step/);
-    expect(carriedProblem({ ...carried, at: { ...at, window: { elapsedMs: -1, pausedMs: 0 } } }, 'run-1', 3)).toMatch(/^carried\.at\.window/);
+    expect(carriedProblem({ ...carried, at: { ...at, window: { elapsedMs: -1, pausedMs: 0 } } }, 'run-1', 3)).toMatch(
+      /^carried\.at\.window/,
+    );
     expect(carriedProblem({ at }, 'run-1', 3)).toMatch(/^carried\.state/);
   });
 });

@@ -21,7 +21,12 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 async function cli(argv: string[], env: NodeJS.ProcessEnv = {}) {
   let out = '';
   let err = '';
-  const io: Io = { out: (t) => void (out += `${t}\n`), err: (t) => void (err += `${t}\n`), env: { HWAYO_USER: 'tester', ...env }, isTTY: false };
+  const io: Io = {
+    out: (t) => void (out += `${t}\n`),
+    err: (t) => void (err += `${t}\n`),
+    env: { HWAYO_USER: 'tester', ...env },
+    isTTY: false,
+  };
   const code = await run(argv, io);
   return { code, out, err };
 }
@@ -32,7 +37,23 @@ describe('dispatch and flags', () => {
     const help = await cli(['--help']);
     expect(help.code).toBe(0);
     expect(help.out).toMatch(/Exit codes:/);
-    for (const name of ['plan validate', 'start', 'approve', 'reject', 'abort', 'pause', 'resume', 'promote', 'rollback', 'status', 'watch', 'list', 'report', 'history export', 'keys generate']) {
+    for (const name of [
+      'plan validate',
+      'start',
+      'approve',
+      'reject',
+      'abort',
+      'pause',
+      'resume',
+      'promote',
+      'rollback',
+      'status',
+      'watch',
+      'list',
+      'report',
+      'history export',
+      'keys generate',
+    ]) {
       expect(help.out).toContain(`  ${name} `);
     }
     const unknown = await cli(['deploy']);
@@ -41,7 +62,25 @@ describe('dispatch and flags', () => {
   });
 
   test('every command has --help, exiting 0 without contacting a server', async () => {
-    for (const argv of [['plan', 'validate'], ['plan', 'defaults'], ['start'], ['approve'], ['reject'], ['abort'], ['pause'], ['resume'], ['promote'], ['rollback'], ['status'], ['watch'], ['list'], ['report'], ['history', 'export'], ['keys', 'generate'], ['keys', 'public']]) {
+    for (const argv of [
+      ['plan', 'validate'],
+      ['plan', 'defaults'],
+      ['start'],
+      ['approve'],
+      ['reject'],
+      ['abort'],
+      ['pause'],
+      ['resume'],
+      ['promote'],
+      ['rollback'],
+      ['status'],
+      ['watch'],
+      ['list'],
+      ['report'],
+      ['history', 'export'],
+      ['keys', 'generate'],
+      ['keys', 'public'],
+    ]) {
       const r = await cli([...argv, '--help'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
       expect({ argv, code: r.code }).toEqual({ argv, code: 0 });
       expect(r.out).toMatch(/^Usage: hwayo-release /);
@@ -58,9 +97,25 @@ describe('dispatch and flags', () => {
     expect((await cli(['start', 'examples/local-plan.yaml', '--image-tag', 't'])).err).toMatch(/--version is required/);
     expect((await cli(['start', 'examples/local-plan.yaml', '--version', 'a b', '--image-tag', 't'])).code).toBe(2);
     // start runs the workflow's own input check before starting: the release id labels green's namespace.
-    const long = await cli(['start', 'examples/local-plan.yaml', '--version', `2.4.0-${'r'.repeat(50)}`, '--image-tag', 't', '--address', '127.0.0.1:1']);
-    expect(long).toMatchObject({ code: 2, err: expect.stringMatching(/the release cannot start:\n {2}- the release id \(workflow id\) "release-hwayo-2\.4\.0-r+" must be a Kubernetes label value/) });
-    expect((await cli(['start', 'examples/local-plan.yaml', '--version', '2.4.0+build.7', '--image-tag', 't'])).err).toMatch(/--version "2\.4\.0\+build\.7" must be a version like 2\.4\.0/);
+    const long = await cli([
+      'start',
+      'examples/local-plan.yaml',
+      '--version',
+      `2.4.0-${'r'.repeat(50)}`,
+      '--image-tag',
+      't',
+      '--address',
+      '127.0.0.1:1',
+    ]);
+    expect(long).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(
+        /the release cannot start:\n {2}- the release id \(workflow id\) "release-hwayo-2\.4\.0-r+" must be a Kubernetes label value/,
+      ),
+    });
+    expect(
+      (await cli(['start', 'examples/local-plan.yaml', '--version', '2.4.0+build.7', '--image-tag', 't'])).err,
+    ).toMatch(/--version "2\.4\.0\+build\.7" must be a version like 2\.4\.0/);
     expect((await cli(['watch', 'x', '--interval', '0'])).code).toBe(2);
     expect((await cli(['list', '--limit', 'many'])).code).toBe(2);
     expect((await cli(['plan', 'defaults', '--json', '--yaml'])).code).toBe(2);
@@ -68,7 +123,10 @@ describe('dispatch and flags', () => {
 
   test('Temporal out of reach is exit 6', async () => {
     const r = await cli(['status', 'release-hwayo-1'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
-    expect(r).toMatchObject({ code: EXIT.unreachable, err: expect.stringContaining('cannot reach Temporal at 127.0.0.1:1') });
+    expect(r).toMatchObject({
+      code: EXIT.unreachable,
+      err: expect.stringContaining('cannot reach Temporal at 127.0.0.1:1'),
+    });
   }, 30_000);
 
   test('a bad codec key configuration is invalid input, not a crash', async () => {
@@ -81,9 +139,11 @@ describe('dispatch and flags', () => {
 describe('exit codes', () => {
   test('each outcome maps to its documented code', () => {
     expect(exitCodeForOutcome('succeeded')).toBe(0);
-    for (const o of ['rolled-back', 'rolled-back-after-success', 'emergency-recovered', 'emergency-failed'] as const) expect(exitCodeForOutcome(o)).toBe(3);
+    for (const o of ['rolled-back', 'rolled-back-after-success', 'emergency-recovered', 'emergency-failed'] as const)
+      expect(exitCodeForOutcome(o)).toBe(3);
     for (const o of ['rejected', 'approval-timed-out'] as const) expect(exitCodeForOutcome(o)).toBe(4);
-    for (const o of ['aborted', 'failed', 'preflight-failed', 'cancelled'] as const) expect(exitCodeForOutcome(o)).toBe(5);
+    for (const o of ['aborted', 'failed', 'preflight-failed', 'cancelled'] as const)
+      expect(exitCodeForOutcome(o)).toBe(5);
     expect(new Set(Object.values(EXIT)).size).toBe(Object.values(EXIT).length);
   });
 });
@@ -100,7 +160,10 @@ describe('plan validate / defaults', () => {
 
   test('an invalid plan exits 2 with every message of the validator', async () => {
     const file = join(tmp, 'bad.yaml');
-    writeFileSync(file, 'app: Bad_App\ncanary:\n  steps: [{weight: 50, watch: 1m}, {weight: 20, watch: 1x}]\nsurprise: true\n');
+    writeFileSync(
+      file,
+      'app: Bad_App\ncanary:\n  steps: [{weight: 50, watch: 1m}, {weight: 20, watch: 1x}]\nsurprise: true\n',
+    );
     const r = await cli(['plan', 'validate', file]);
     expect(r.code).toBe(2);
     expect(r.err).toContain('app must be a lowercase DNS label');
@@ -108,7 +171,9 @@ describe('plan validate / defaults', () => {
     expect(r.err).toContain('has unknown key "surprise"');
     // Cross-field rules (checked once every field parses) are reported the same way.
     writeFileSync(file, 'canary:\n  steps: [{weight: 50, watch: 1m}, {weight: 20, watch: 1m}]\n');
-    expect((await cli(['plan', 'validate', file])).err).toContain(`canary.steps[1].weight must be greater than the previous step's 50`);
+    expect((await cli(['plan', 'validate', file])).err).toContain(
+      `canary.steps[1].weight must be greater than the previous step's 50`,
+    );
     expect((await cli(['plan', 'validate', join(tmp, 'missing.yaml')])).err).toMatch(/cannot be read: ENOENT/);
   });
 
@@ -120,7 +185,10 @@ describe('plan validate / defaults', () => {
     writeFileSync(file, (await cli(['plan', 'defaults', '--yaml'])).out);
     // The seed names no approver keys: as a plan file it is refused until keys (or allowUnsigned) are added.
     expect(() => loadPlanFile(file)).toThrow(/approval\.approvers\[0\]\.publicKey is required/);
-    writeFileSync(file, `${(await cli(['plan', 'defaults', '--yaml'])).out.replace(/^approval:\n/m, 'approval:\n  allowUnsigned: true\n')}`);
+    writeFileSync(
+      file,
+      `${(await cli(['plan', 'defaults', '--yaml'])).out.replace(/^approval:\n/m, 'approval:\n  allowUnsigned: true\n')}`,
+    );
     expect(loadPlanFile(file)).toEqual(defaultPlan());
   });
 });
@@ -138,13 +206,23 @@ describe('keys', () => {
     expect(publicKeyOf(priv)).toBe(publicKey);
     expect((await cli(['keys', 'public', '--key', keyFile])).out.trim()).toBe(publicKey);
     // A signature made with the file verifies with the printed key, and only for its statement.
-    const st = { workflowId: 'release-hwayo-1', runId: 'r1', decision: 'approve' as const, role: 'tech-lead', approverId: 'alice', signedAt: new Date().toISOString() };
+    const st = {
+      workflowId: 'release-hwayo-1',
+      runId: 'r1',
+      decision: 'approve' as const,
+      role: 'tech-lead',
+      approverId: 'alice',
+      signedAt: new Date().toISOString(),
+    };
     const sig = signStatement(st, priv);
     expect(verifyStatement(st, sig, publicKey)).toBe(true);
     expect(verifyStatement({ ...st, runId: 'r2' }, sig, publicKey)).toBe(false);
     // Into a plan with requireSignatures.
     const plan = join(tmp, 'signed.yaml');
-    writeFileSync(plan, `approval:\n  requiredRoles: [tech-lead]\n  requireSignatures: true\n  approvers: [{ id: alice, role: tech-lead, publicKey: "${publicKey}" }]\n`);
+    writeFileSync(
+      plan,
+      `approval:\n  requiredRoles: [tech-lead]\n  requireSignatures: true\n  approvers: [{ id: alice, role: tech-lead, publicKey: "${publicKey}" }]\n`,
+    );
     expect((await cli(['plan', 'validate', plan])).code).toBe(0);
   });
 
@@ -157,7 +235,9 @@ describe('keys', () => {
     expect(readFileSync(join(dir, 'bob.key'), 'utf8')).not.toBe(first);
     expect((await cli(['keys', 'generate', '--id', '../evil', '--out', dir])).code).toBe(2);
     writeFileSync(join(dir, 'junk.key'), 'not a key');
-    expect((await cli(['approve', 'release-x', '--as', 'bob', '--key', join(dir, 'junk.key')])).err).toMatch(/is not an approver key/);
+    expect((await cli(['approve', 'release-x', '--as', 'bob', '--key', join(dir, 'junk.key')])).err).toMatch(
+      /is not an approver key/,
+    );
   });
 });
 
@@ -167,17 +247,51 @@ describe('ids, queries and rendering', () => {
   });
 
   test('list builds a visibility query on the Hwayo search attributes', () => {
-    expect(listQuery({ app: 'hwayo', stage: 'awaiting-approval', running: true })).toBe('WorkflowType = "releaseWorkflow" AND HwayoApp = "hwayo" AND HwayoStage = "awaiting-approval" AND ExecutionStatus = "Running"');
-    expect(listQuery({ outcome: 'rolled-back', app: 'a"b' })).toBe('WorkflowType = "releaseWorkflow" AND HwayoApp = "a\\"b" AND HwayoOutcome = "rolled-back"');
+    expect(listQuery({ app: 'hwayo', stage: 'awaiting-approval', running: true })).toBe(
+      'WorkflowType = "releaseWorkflow" AND HwayoApp = "hwayo" AND HwayoStage = "awaiting-approval" AND ExecutionStatus = "Running"',
+    );
+    expect(listQuery({ outcome: 'rolled-back', app: 'a"b' })).toBe(
+      'WorkflowType = "releaseWorkflow" AND HwayoApp = "a\\"b" AND HwayoOutcome = "rolled-back"',
+    );
   });
 
   test('status shows step, weight, window bar, metrics against thresholds, approvals and the pending decision', () => {
     const s: ReleaseStatus = {
-      releaseId: 'release-hwayo-2.4.0', app: 'hwayo', version: '2.4.0', imageTag: '1-abc', stage: 'canary', step: 2, steps: 3, greenWeight: 25, paused: false,
+      releaseId: 'release-hwayo-2.4.0',
+      app: 'hwayo',
+      version: '2.4.0',
+      imageTag: '1-abc',
+      stage: 'canary',
+      step: 2,
+      steps: 3,
+      greenWeight: 25,
+      paused: false,
       window: { stage: 'canary', weight: 25, plannedMs: 30 * 60_000, remainingMs: 15 * 60_000 },
-      approvals: [{ approverId: 'alice', role: 'tech-lead', decision: 'approve', at: 't', accepted: true, via: 'update', signature: 'x' }],
+      approvals: [
+        {
+          approverId: 'alice',
+          role: 'tech-lead',
+          decision: 'approve',
+          at: 't',
+          accepted: true,
+          via: 'update',
+          signature: 'x',
+        },
+      ],
       missingRoles: [],
-      lastAnalysis: { at: '2025-01-01T00:00:00Z', stage: 'canary', weight: 25, kind: 'tick', verdict: 'pass', detail: 'ok', readings: [{ name: 'error_rate', value: 7.5 }, { name: 'login_success', value: 99 }, { name: 'cpu', inconclusive: 'empty-result', detail: 'no data' }] },
+      lastAnalysis: {
+        at: '2025-01-01T00:00:00Z',
+        stage: 'canary',
+        weight: 25,
+        kind: 'tick',
+        verdict: 'pass',
+        detail: 'ok',
+        readings: [
+          { name: 'error_rate', value: 7.5 },
+          { name: 'login_success', value: 99 },
+          { name: 'cpu', inconclusive: 'empty-result', detail: 'no data' },
+        ],
+      },
       pendingDecision: { kind: 'paused', since: 't', detail: 'paused by bob' },
     };
     const text = renderStatus(s, defaultPlan());

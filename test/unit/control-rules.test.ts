@@ -5,12 +5,15 @@ import type { ControlAction } from '../../src/workflows/signatures';
 
 const req: ControlRequest = { by: 'oncall', reason: 'error spike' };
 const ACTIONS: ControlAction[] = ['abort', 'pause', 'resume', 'promote', 'rollback'];
-const refusal = (action: ControlAction, stage: Stage, control: ControlState = {}, r: ControlRequest = req) => controlRefusal(action, r, stage, control);
+const refusal = (action: ControlAction, stage: Stage, control: ControlState = {}, r: ControlRequest = req) =>
+  controlRefusal(action, r, stage, control);
 
 test('a request that does not say who sends it is refused, for every action', () => {
   for (const action of ACTIONS) {
     expect(refusal(action, 'canary', {}, { by: ' ' })).toBe('the request must say who sends it ("by")');
-    expect(controlRefusal(action, undefined as unknown as ControlRequest, 'canary', {})).toBe('the request must say who sends it ("by")');
+    expect(controlRefusal(action, undefined as unknown as ControlRequest, 'canary', {})).toBe(
+      'the request must say who sends it ("by")',
+    );
   }
 });
 
@@ -24,15 +27,27 @@ test('a finished release, or one already rolling back, takes no control', () => 
 
 test('only the canary and the full switch are watched', () => {
   expect((['canary', 'full-switch'] as Stage[]).every(watching)).toBe(true);
-  expect((['preflight', 'awaiting-approval', 'green-deploy', 'retention', 'promoting'] as Stage[]).some(watching)).toBe(false);
+  expect((['preflight', 'awaiting-approval', 'green-deploy', 'retention', 'promoting'] as Stage[]).some(watching)).toBe(
+    false,
+  );
 });
 
 test('abort: any stage before promotion, once', () => {
-  for (const stage of ['preflight', 'awaiting-approval', 'preflight-recheck', 'green-deploy', 'canary', 'full-switch', 'promoting'] as Stage[]) {
+  for (const stage of [
+    'preflight',
+    'awaiting-approval',
+    'preflight-recheck',
+    'green-deploy',
+    'canary',
+    'full-switch',
+    'promoting',
+  ] as Stage[]) {
     expect(refusal('abort', stage)).toBeUndefined();
   }
   expect(refusal('abort', 'canary', { abort: req })).toBe('an abort is already under way');
-  expect(refusal('abort', 'retention')).toBe('the release is already promoted; use rollback within the retention window');
+  expect(refusal('abort', 'retention')).toBe(
+    'the release is already promoted; use rollback within the retention window',
+  );
 });
 
 test('pause: only a watched window, once; resume: only a paused release', () => {
@@ -47,7 +62,9 @@ test('pause: only a watched window, once; resume: only a paused release', () => 
 test('promote: skips canary steps once, or retires blue early during retention unless a rollback or a retire came first', () => {
   expect(refusal('promote', 'canary')).toBeUndefined();
   expect(refusal('promote', 'canary', { promote: req })).toBe('a promote is already under way');
-  expect(refusal('promote', 'full-switch')).toBe('promote skips canary steps (or, in retention, retires blue early); the release is in full-switch');
+  expect(refusal('promote', 'full-switch')).toBe(
+    'promote skips canary steps (or, in retention, retires blue early); the release is in full-switch',
+  );
   expect(refusal('promote', 'retention')).toBeUndefined();
   expect(refusal('promote', 'retention', { retire: req })).toBe('blue is already being retired');
   expect(refusal('promote', 'retention', { rollback: req })).toBe('a rollback is already under way');

@@ -5,12 +5,21 @@ import { rollbackTriggerLabel } from '../../src/workflows/sinks';
 
 test('a finish takes its outcome and the severity of its notification from its trigger', () => {
   const cases: [Finish, string, string][] = [
-    [new Finish({ kind: 'preflight', failed: ['nodes'] }, 'preflight failed: nodes (2 NotReady)'), 'preflight-failed', 'warning'],
-    [new Finish({ kind: 'approval-timeout', missing: ['qa-lead'] }, 'no decision from qa-lead within 24h'), 'approval-timed-out', 'warning'],
+    [
+      new Finish({ kind: 'preflight', failed: ['nodes'] }, 'preflight failed: nodes (2 NotReady)'),
+      'preflight-failed',
+      'warning',
+    ],
+    [
+      new Finish({ kind: 'approval-timeout', missing: ['qa-lead'] }, 'no decision from qa-lead within 24h'),
+      'approval-timed-out',
+      'warning',
+    ],
     [new Finish({ kind: 'rejected', by: 'qa' }, 'rejected by qa (qa-lead)'), 'rejected', 'info'],
     [new Finish({ kind: 'abort' }, 'aborted by oncall before approval'), 'aborted', 'info'],
   ];
-  for (const [finish, outcome, severity] of cases) expect([finish.outcome, finish.severity]).toEqual([outcome, severity]);
+  for (const [finish, outcome, severity] of cases)
+    expect([finish.outcome, finish.severity]).toEqual([outcome, severity]);
 });
 
 test('the metric label of every rollback trigger, whatever its message says', () => {
@@ -27,7 +36,9 @@ test('the metric label of every rollback trigger, whatever its message says', ()
   ];
   for (const [trigger, label] of labels) expect(rollbackTriggerLabel(trigger)).toBe(label);
   // The old text parsing took a metric named like a health check for one; the type does not.
-  expect(rollbackTriggerLabel({ kind: 'metric', stage: 'canary', weight: 5, metrics: ['health check latency'] })).toBe('metric-breach');
+  expect(rollbackTriggerLabel({ kind: 'metric', stage: 'canary', weight: 5, metrics: ['health check latency'] })).toBe(
+    'metric-breach',
+  );
 });
 
 test('leaveOn: an abort leaves as aborted, a rollback as rolled back, anything else goes on', () => {
@@ -40,13 +51,25 @@ test('leaveOn: an abort leaves as aborted, a rollback as rolled back, anything e
     }
     return undefined;
   };
-  const rolled = thrown(() => leaveOn({ result: 'rollback', reason: 'manual rollback by qa: defect', trigger }, 'warning'));
+  const rolled = thrown(() =>
+    leaveOn({ result: 'rollback', reason: 'manual rollback by qa: defect', trigger }, 'warning'),
+  );
   expect(rolled).toBeInstanceOf(Rollback);
-  expect(rolled).toMatchObject({ trigger, why: 'manual rollback by qa: defect', outcome: 'rolled-back', severity: 'warning' });
-  expect(thrown(() => leaveOn({ result: 'abort', reason: 'aborted by oncall', trigger: { kind: 'abort', by: 'oncall' } })))
-    .toMatchObject({ outcome: 'aborted', severity: 'critical' });
+  expect(rolled).toMatchObject({
+    trigger,
+    why: 'manual rollback by qa: defect',
+    outcome: 'rolled-back',
+    severity: 'warning',
+  });
+  expect(
+    thrown(() => leaveOn({ result: 'abort', reason: 'aborted by oncall', trigger: { kind: 'abort', by: 'oncall' } })),
+  ).toMatchObject({ outcome: 'aborted', severity: 'critical' });
   expect(thrown(() => leaveOn({ result: 'completed' }))).toBeUndefined();
   expect(thrown(() => leaveOn({ result: 'promote' }))).toBeUndefined();
   expect(thrown(() => leaveOn(undefined))).toBeUndefined();
-  expect([isStop({ result: 'promote' }), isStop(undefined), isStop({ result: 'abort', reason: 'aborted by oncall', trigger: { kind: 'abort', by: 'oncall' } })]).toEqual([false, false, true]);
+  expect([
+    isStop({ result: 'promote' }),
+    isStop(undefined),
+    isStop({ result: 'abort', reason: 'aborted by oncall', trigger: { kind: 'abort', by: 'oncall' } }),
+  ]).toEqual([false, false, true]);
 });

@@ -10,7 +10,11 @@ const ROOT = join(__dirname, '..', '..');
 const planFiles = ['deploy/plans', 'examples']
   .map((d) => join(ROOT, d))
   .filter((d) => existsSync(d))
-  .flatMap((d) => readdirSync(d, { recursive: true, encoding: 'utf8' }).filter((f) => /\.(ya?ml|json)$/.test(f) && !f.endsWith('.schema.json')).map((f) => join(d, f)));
+  .flatMap((d) =>
+    readdirSync(d, { recursive: true, encoding: 'utf8' })
+      .filter((f) => /\.(ya?ml|json)$/.test(f) && !f.endsWith('.schema.json'))
+      .map((f) => join(d, f)),
+  );
 
 test('there are plans to check', () => {
   expect(planFiles.map((f) => f.slice(ROOT.length + 1))).toContain('deploy/plans/production.yaml');
@@ -30,12 +34,19 @@ test('production.yaml is complete on its own: it equals the seed defaults key fo
   const plan = loadPlanFile(join(ROOT, 'deploy', 'plans', 'production.yaml'));
   const seed = defaultPlan();
   expect({ ...plan, approval: undefined }).toEqual({ ...seed, approval: undefined });
-  expect(plan.approval).toMatchObject({ timeoutMs: seed.approval.timeoutMs, requiredRoles: seed.approval.requiredRoles, requireSignatures: true, allowUnsigned: false });
+  expect(plan.approval).toMatchObject({
+    timeoutMs: seed.approval.timeoutMs,
+    requiredRoles: seed.approval.requiredRoles,
+    requireSignatures: true,
+    allowUnsigned: false,
+  });
   expect(plan.canary.steps.map((s) => s.weight)).toEqual([5, 25, 50]);
 });
 
 test('production.yaml validates only with a distinct key for every approver (hole 2)', () => {
-  const doc = parse(readFileSync(join(ROOT, 'deploy', 'plans', 'production.yaml'), 'utf8')) as { approval: { approvers: { publicKey?: string }[] } };
+  const doc = parse(readFileSync(join(ROOT, 'deploy', 'plans', 'production.yaml'), 'utf8')) as {
+    approval: { approvers: { publicKey?: string }[] };
+  };
   const keys = doc.approval.approvers.map((a) => a.publicKey);
   expect(new Set(keys).size).toBe(3);
   delete doc.approval.approvers[1].publicKey;
@@ -43,7 +54,9 @@ test('production.yaml validates only with a distinct key for every approver (hol
 });
 
 test('the check can fail: a broken copy of the plan is refused, naming the field', () => {
-  const doc = parse(readFileSync(join(ROOT, 'deploy', 'plans', 'production.yaml'), 'utf8')) as { canary: { steps: { weight: number }[] } };
+  const doc = parse(readFileSync(join(ROOT, 'deploy', 'plans', 'production.yaml'), 'utf8')) as {
+    canary: { steps: { weight: number }[] };
+  };
   doc.canary.steps[1].weight = 3;
   expect(() => validatePlan(doc, 'production.yaml')).toThrow(/canary\.steps\[1\]\.weight/);
 });

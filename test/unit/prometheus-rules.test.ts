@@ -18,7 +18,11 @@ function tool(name: string, install: string): string {
   if (found.status !== 0) throw new Error(`${name} is not installed: ${install}`);
   return found.stdout.trim();
 }
-const promtool = () => tool('promtool', 'bash scripts/stack/up.sh prometheus (installs Debian prometheus 2.42.0+ds-5+deb12u1, which ships promtool)');
+const promtool = () =>
+  tool(
+    'promtool',
+    'bash scripts/stack/up.sh prometheus (installs Debian prometheus 2.42.0+ds-5+deb12u1, which ships promtool)',
+  );
 const amtool = () => tool('amtool', 'source scripts/install/lib.sh && apt_install prometheus-alertmanager=0.25.0-1+b4');
 
 function run(cmd: string, args: string[]): { status: number | null; out: string } {
@@ -26,8 +30,16 @@ function run(cmd: string, args: string[]): { status: number | null; out: string 
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
-interface Rule { alert: string; expr: string; for?: string; labels?: Record<string, string> }
-const rules = (): Rule[] => RULE_FILES.flatMap((f) => (parse(readFileSync(f, 'utf8')) as { groups: { rules: Rule[] }[] }).groups.flatMap((g) => g.rules));
+interface Rule {
+  alert: string;
+  expr: string;
+  for?: string;
+  labels?: Record<string, string>;
+}
+const rules = (): Rule[] =>
+  RULE_FILES.flatMap((f) =>
+    (parse(readFileSync(f, 'utf8')) as { groups: { rules: Rule[] }[] }).groups.flatMap((g) => g.rules),
+  );
 
 describe('alert rules', () => {
   test('promtool check rules accepts every rule file', () => {
@@ -39,16 +51,25 @@ describe('alert rules', () => {
   });
 
   test('promtool test rules: every rule fires when it should and not before', () => {
-    const tests = readdirSync(join(PROM, 'tests')).filter((f) => f.endsWith('.test.yml')).map((f) => join(PROM, 'tests', f));
+    const tests = readdirSync(join(PROM, 'tests'))
+      .filter((f) => f.endsWith('.test.yml'))
+      .map((f) => join(PROM, 'tests', f));
     expect(tests.length).toBeGreaterThanOrEqual(2);
     const r = run(promtool(), ['test', 'rules', ...tests]);
-    expect({ status: r.status, out: r.out }).toEqual({ status: 0, out: expect.not.stringMatching(/FAILED/) as unknown as string });
+    expect({ status: r.status, out: r.out }).toEqual({
+      status: 0,
+      out: expect.not.stringMatching(/FAILED/) as unknown as string,
+    });
     // Every alert is exercised by at least one test case.
     const tested = tests.map((f) => readFileSync(f, 'utf8')).join('\n');
-    for (const rule of rules()) expect({ alert: rule.alert, tested: tested.includes(`alertname: ${rule.alert}`) }).toEqual({ alert: rule.alert, tested: true });
+    for (const rule of rules())
+      expect({ alert: rule.alert, tested: tested.includes(`alertname: ${rule.alert}`) }).toEqual({
+        alert: rule.alert,
+        tested: true,
+      });
   });
 
-  test('the seed\'s rules with the seed\'s thresholds, durations and severities', () => {
+  test("the seed's rules with the seed's thresholds, durations and severities", () => {
     const byName = Object.fromEntries(rules().map((r) => [r.alert, r]));
     const seed: [string, RegExp, string, string][] = [
       ['HighErrorRate', /\* 100 > 5$/, '2m', 'critical'],
@@ -60,8 +81,12 @@ describe('alert rules', () => {
     ];
     for (const [name, expr, dur, severity] of seed) {
       const r = byName[name];
-      expect({ name, expr: r.expr.replace(/\s+/g, ' ').trim(), for: r.for, severity: r.labels?.severity })
-        .toEqual({ name, expr: expect.stringMatching(expr) as unknown as string, for: dur, severity });
+      expect({ name, expr: r.expr.replace(/\s+/g, ' ').trim(), for: r.for, severity: r.labels?.severity }).toEqual({
+        name,
+        expr: expect.stringMatching(expr) as unknown as string,
+        for: dur,
+        severity,
+      });
     }
   });
 });
@@ -79,15 +104,35 @@ describe('alertmanager routing', () => {
     [['alertname=Unlabelled'], 'slack-alerts'],
   ])('alert %j goes to %s', (labels, receiver) => {
     const r = run(amtool(), ['config', 'routes', 'test', `--config.file=${ALERTMANAGER}`, ...labels]);
-    expect(r.out.split('\n').filter((l) => !l.startsWith('Warning')).join('').trim()).toBe(receiver);
+    expect(
+      r.out
+        .split('\n')
+        .filter((l) => !l.startsWith('Warning'))
+        .join('')
+        .trim(),
+    ).toBe(receiver);
   });
 
-  test('the seed\'s grouping, timings and receivers', () => {
+  test("the seed's grouping, timings and receivers", () => {
     const am = parse(readFileSync(ALERTMANAGER, 'utf8')) as {
-      route: { group_by: string[]; group_wait: string; repeat_interval: string; routes: { matchers: string[]; receiver: string; repeat_interval: string }[] };
-      receivers: { name: string; pagerduty_configs?: unknown[]; slack_configs?: { channel: string }[]; email_configs?: { to: string }[] }[];
+      route: {
+        group_by: string[];
+        group_wait: string;
+        repeat_interval: string;
+        routes: { matchers: string[]; receiver: string; repeat_interval: string }[];
+      };
+      receivers: {
+        name: string;
+        pagerduty_configs?: unknown[];
+        slack_configs?: { channel: string }[];
+        email_configs?: { to: string }[];
+      }[];
     };
-    expect(am.route).toMatchObject({ group_by: ['alertname', 'cluster', 'service'], group_wait: '10s', repeat_interval: '1h' });
+    expect(am.route).toMatchObject({
+      group_by: ['alertname', 'cluster', 'service'],
+      group_wait: '10s',
+      repeat_interval: '1h',
+    });
     expect(am.route.routes.map((r) => [r.matchers, r.receiver, r.repeat_interval])).toEqual([
       [['severity="critical"'], 'critical', '5m'],
       [['severity="warning"'], 'slack-alerts', '30m'],
@@ -96,28 +141,49 @@ describe('alertmanager routing', () => {
     expect(critical.pagerduty_configs).toHaveLength(1);
     expect(critical.slack_configs?.map((s) => s.channel)).toEqual(['#hwayo-critical']);
     expect(critical.email_configs?.map((e) => e.to)).toEqual(['oncall@hwayo.com']);
-    expect(am.receivers.find((r) => r.name === 'slack-alerts')!.slack_configs?.map((s) => s.channel)).toEqual(['#hwayo-alerts']);
+    expect(am.receivers.find((r) => r.name === 'slack-alerts')!.slack_configs?.map((s) => s.channel)).toEqual([
+      '#hwayo-alerts',
+    ]);
   });
 });
 
 describe('grafana dashboard', () => {
-  interface Panel { title: string; type: string; targets?: { expr: string; refId: string }[]; panels?: Panel[] }
-  const dashboard = () => JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { uid: string; title: string; panels: Panel[]; templating: { list: { name: string }[] } };
-  const panels = () => dashboard().panels.flatMap((p) => [p, ...(p.panels ?? [])]).filter((p) => p.type !== 'row');
+  interface Panel {
+    title: string;
+    type: string;
+    targets?: { expr: string; refId: string }[];
+    panels?: Panel[];
+  }
+  const dashboard = () =>
+    JSON.parse(readFileSync(DASHBOARD, 'utf8')) as {
+      uid: string;
+      title: string;
+      panels: Panel[];
+      templating: { list: { name: string }[] };
+    };
+  const panels = () =>
+    dashboard()
+      .panels.flatMap((p) => [p, ...(p.panels ?? [])])
+      .filter((p) => p.type !== 'row');
 
   test('is JSON with the release panels', () => {
     const d = dashboard();
     expect(d.uid).toBe('hwayo-releases');
-    const titles = panels().map((p) => p.title.toLowerCase()).join(' | ');
-    for (const what of ['outcome', 'stage', 'weight', 'rollback', 'analysis', 'approval', 'activity']) expect(titles).toContain(what);
-    for (const p of panels()) expect({ title: p.title, targets: (p.targets ?? []).length > 0 }).toEqual({ title: p.title, targets: true });
+    const titles = panels()
+      .map((p) => p.title.toLowerCase())
+      .join(' | ');
+    for (const what of ['outcome', 'stage', 'weight', 'rollback', 'analysis', 'approval', 'activity'])
+      expect(titles).toContain(what);
+    for (const p of panels())
+      expect({ title: p.title, targets: (p.targets ?? []).length > 0 }).toEqual({ title: p.title, targets: true });
   });
 
   test('every panel query parses as PromQL (promtool, with dashboard variables filled in)', () => {
-    const fill = (expr: string) => expr
-      .replace(/\$__rate_interval|\$__interval|\$__range/g, '5m')
-      .replace(/\$\{?(\w+)(:\w+)?\}?/g, 'x');
-    const exprs = panels().flatMap((p, n) => (p.targets ?? []).map((t, i) => ({ record: `dashboard:panel_${n}_${i}`, expr: fill(t.expr), title: p.title })));
+    const fill = (expr: string) =>
+      expr.replace(/\$__rate_interval|\$__interval|\$__range/g, '5m').replace(/\$\{?(\w+)(:\w+)?\}?/g, 'x');
+    const exprs = panels().flatMap((p, n) =>
+      (p.targets ?? []).map((t, i) => ({ record: `dashboard:panel_${n}_${i}`, expr: fill(t.expr), title: p.title })),
+    );
     expect(exprs.length).toBeGreaterThanOrEqual(8);
     const dir = mkdtempSync(join(tmpdir(), 'hwayo-dash-'));
     // One file per query, so a failure names the panel.
@@ -125,7 +191,12 @@ describe('grafana dashboard', () => {
       const file = join(dir, `${e.record.replace(/:/g, '_')}.yml`);
       writeFileSync(file, stringify({ groups: [{ name: 'dashboard', rules: [{ record: e.record, expr: e.expr }] }] }));
       const r = run(promtool(), ['check', 'rules', file]);
-      expect({ panel: e.title, expr: e.expr, status: r.status, out: r.status === 0 ? '' : r.out }).toEqual({ panel: e.title, expr: e.expr, status: 0, out: '' });
+      expect({ panel: e.title, expr: e.expr, status: r.status, out: r.status === 0 ? '' : r.out }).toEqual({
+        panel: e.title,
+        expr: e.expr,
+        status: 0,
+        out: '',
+      });
     }
   });
 
@@ -133,6 +204,10 @@ describe('grafana dashboard', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'hwayo-dash-')), 'bad.yml');
     writeFileSync(file, stringify({ groups: [{ name: 'x', rules: [{ record: 'x:y', expr: 'sum(rate(foo[5m])' }] }] }));
     expect(run(promtool(), ['check', 'rules', file]).status).not.toBe(0);
-    expect(execFileSync(promtool(), ['--version'], { encoding: 'utf8' }).concat(spawnSync(promtool(), ['--version'], { encoding: 'utf8' }).stderr)).toMatch(/promtool, version 2\./);
+    expect(
+      execFileSync(promtool(), ['--version'], { encoding: 'utf8' }).concat(
+        spawnSync(promtool(), ['--version'], { encoding: 'utf8' }).stderr,
+      ),
+    ).toMatch(/promtool, version 2\./);
   });
 });

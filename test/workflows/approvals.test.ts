@@ -1,6 +1,13 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ed25519 } from '@noble/curves/ed25519';
-import { abortUpdate, approveSignal, approveUpdate, auditQuery, rejectUpdate, statusQuery } from '../../src/workflows/definitions';
+import {
+  abortUpdate,
+  approveSignal,
+  approveUpdate,
+  auditQuery,
+  rejectUpdate,
+  statusQuery,
+} from '../../src/workflows/definitions';
 import { publicKeyOf, signStatement } from '../../src/workflows/signatures';
 import { useWorkflowEnv } from './env';
 import { HOUR, withRelease } from './harness';
@@ -23,15 +30,22 @@ test('no decision within 24 h ends the release at exactly 24 h without touching 
     expect(Date.parse(ended.at) - Date.parse(asked.at)).toBeLessThan(24 * HOUR + 1_000);
     expect(Date.parse(waiting.approvalDeadline!) - Date.parse(asked.at)).toBe(24 * HOUR);
     expect(world.sequence(['runCheck', 'postSlack', 'storeReport'])).toEqual(['findLiveEnvironment']); // a read only
-    expect(world.named('postSlack').map((c) => (c.args as { channel: string }).channel)).toEqual(['#hwayo-releases', '#hwayo-alerts']);
+    expect(world.named('postSlack').map((c) => (c.args as { channel: string }).channel)).toEqual([
+      '#hwayo-releases',
+      '#hwayo-alerts',
+    ]);
   });
 });
 
 test('a rejection ends the release without touching production and says who rejected', async () => {
   await withRelease(t.env, t.bundle, { approve: false }, async ({ world, handle, waitFor }) => {
     await waitFor((s) => s.stage === 'awaiting-approval');
-    await handle.executeUpdate(approveUpdate, { args: [{ approverId: 'tech-lead', role: 'tech-lead', decision: 'approve' }] });
-    const record = await handle.executeUpdate(rejectUpdate, { args: [{ approverId: 'qa-lead', role: 'qa-lead', decision: 'reject', comment: 'regression in report export' }] });
+    await handle.executeUpdate(approveUpdate, {
+      args: [{ approverId: 'tech-lead', role: 'tech-lead', decision: 'approve' }],
+    });
+    const record = await handle.executeUpdate(rejectUpdate, {
+      args: [{ approverId: 'qa-lead', role: 'qa-lead', decision: 'reject', comment: 'regression in report export' }],
+    });
     expect(record).toMatchObject({ accepted: true, decision: 'reject', approverId: 'qa-lead' });
     const result = await handle.result();
     expect(result.outcome).toBe('rejected');
@@ -43,20 +57,45 @@ test('a rejection ends the release without touching production and says who reje
 test('unknown approvers, wrong roles and a second approval for a role are refused and recorded', async () => {
   await withRelease(t.env, t.bundle, { approve: false }, async ({ handle, waitFor }) => {
     await waitFor((s) => s.stage === 'awaiting-approval');
-    const refused = async (req: Parameters<typeof approveUpdate['name'] extends string ? (r: { approverId: string; role: string; decision: 'approve' }) => void : never>[0], message: string) => {
-      const err = await handle.executeUpdate(approveUpdate, { args: [req] }).then(() => undefined, (e: unknown) => e);
+    const refused = async (
+      req: Parameters<
+        (typeof approveUpdate)['name'] extends string
+          ? (r: { approverId: string; role: string; decision: 'approve' }) => void
+          : never
+      >[0],
+      message: string,
+    ) => {
+      const err = await handle.executeUpdate(approveUpdate, { args: [req] }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
       expect(((err as WorkflowUpdateFailedError).cause as Error).message).toBe(message);
     };
-    await refused({ approverId: 'mallory', role: 'tech-lead', decision: 'approve' }, 'approver "mallory" is not listed in the plan');
-    await refused({ approverId: 'qa-lead', role: 'tech-lead', decision: 'approve' }, 'approver "qa-lead" holds role "qa-lead", not "tech-lead"');
-    await handle.executeUpdate(approveUpdate, { args: [{ approverId: 'tech-lead', role: 'tech-lead', decision: 'approve' }] });
-    await refused({ approverId: 'tech-lead', role: 'tech-lead', decision: 'approve' }, 'role "tech-lead" was already approved by "tech-lead"');
+    await refused(
+      { approverId: 'mallory', role: 'tech-lead', decision: 'approve' },
+      'approver "mallory" is not listed in the plan',
+    );
+    await refused(
+      { approverId: 'qa-lead', role: 'tech-lead', decision: 'approve' },
+      'approver "qa-lead" holds role "qa-lead", not "tech-lead"',
+    );
+    await handle.executeUpdate(approveUpdate, {
+      args: [{ approverId: 'tech-lead', role: 'tech-lead', decision: 'approve' }],
+    });
+    await refused(
+      { approverId: 'tech-lead', role: 'tech-lead', decision: 'approve' },
+      'role "tech-lead" was already approved by "tech-lead"',
+    );
     // A plain signal from an unknown id is refused too, and recorded.
     await handle.signal(approveSignal, { approverId: 'intruder', role: 'qa-lead', decision: 'approve' });
     const status = await waitFor((s) => s.approvals.length === 5);
     expect(status.approvals.map((a) => [a.approverId, a.accepted, a.via])).toEqual([
-      ['mallory', false, 'update'], ['qa-lead', false, 'update'], ['tech-lead', true, 'update'], ['tech-lead', false, 'update'], ['intruder', false, 'signal'],
+      ['mallory', false, 'update'],
+      ['qa-lead', false, 'update'],
+      ['tech-lead', true, 'update'],
+      ['tech-lead', false, 'update'],
+      ['intruder', false, 'signal'],
     ]);
     expect(status.missingRoles).toEqual(['product-manager', 'qa-lead']);
     const audit = await handle.query(auditQuery);
@@ -65,58 +104,119 @@ test('unknown approvers, wrong roles and a second approval for a role are refuse
 });
 
 test('approvers with keys must sign: unsigned and forged approvals are refused, a valid signature is accepted', async () => {
-  const keys = { 'tech-lead': ed25519.utils.randomPrivateKey(), 'product-manager': ed25519.utils.randomPrivateKey(), 'qa-lead': ed25519.utils.randomPrivateKey() };
+  const keys = {
+    'tech-lead': ed25519.utils.randomPrivateKey(),
+    'product-manager': ed25519.utils.randomPrivateKey(),
+    'qa-lead': ed25519.utils.randomPrivateKey(),
+  };
   const forger = ed25519.utils.randomPrivateKey();
-  await withRelease(t.env, t.bundle, {
-    approve: false,
-    plan: (plan) => {
-      plan.approval.requireSignatures = true;
-      plan.approval.allowUnsigned = false;
-      for (const a of plan.approval.approvers) a.publicKey = publicKeyOf(keys[a.role as keyof typeof keys]);
+  await withRelease(
+    t.env,
+    t.bundle,
+    {
+      approve: false,
+      plan: (plan) => {
+        plan.approval.requireSignatures = true;
+        plan.approval.allowUnsigned = false;
+        for (const a of plan.approval.approvers) a.publicKey = publicKeyOf(keys[a.role as keyof typeof keys]);
+      },
     },
-  }, async ({ handle, waitFor }) => {
-    await waitFor((s) => s.stage === 'awaiting-approval');
-    const { runId } = await handle.describe();
-    const { version, imageTag, planDigest } = await handle.query(statusQuery);
-    // Signatures carry a time checked against the workflow's clock, which the test server skips ahead.
-    const now = await t.env.currentTimeMs();
-    const sign = (role: keyof typeof keys, key: Uint8Array, over: Partial<{ workflowId: string; signedAt: string }> = {}) => {
-      const signedAt = over.signedAt ?? new Date(now).toISOString();
-      const statement = { workflowId: over.workflowId ?? handle.workflowId, runId, decision: 'approve' as const, role, approverId: role, signedAt, version, imageTag, planDigest: planDigest! };
-      return { approverId: role, role, decision: 'approve' as const, signedAt, signature: signStatement(statement, key) };
-    };
-    const refusal = (req: object) => handle.executeUpdate(approveUpdate, { args: [req as never] }).then(() => 'accepted', (e: WorkflowUpdateFailedError) => (e.cause as Error).message);
-    expect(await refusal({ approverId: 'tech-lead', role: 'tech-lead', decision: 'approve' })).toContain('a signed statement is required from "tech-lead"');
-    expect(await refusal(sign('tech-lead', forger))).toContain('the signature does not verify');
-    expect(await refusal(sign('tech-lead', keys['tech-lead'], { workflowId: 'another-release' }))).toContain('the signature does not verify');
-    expect(await refusal(sign('tech-lead', keys['tech-lead'], { signedAt: new Date(now - 2 * HOUR).toISOString() }))).toContain('more than 15 minutes');
-    for (const role of ['tech-lead', 'product-manager', 'qa-lead'] as const) expect(await refusal(sign(role, keys[role]))).toBe('accepted');
-    const status = await waitFor((s) => s.stage !== 'awaiting-approval');
-    expect(status.approvals.filter((a) => a.accepted).map((a) => a.role)).toEqual(['tech-lead', 'product-manager', 'qa-lead']);
-    expect(status.approvals.filter((a) => a.accepted).every((a) => typeof a.signature === 'string')).toBe(true);
-  });
+    async ({ handle, waitFor }) => {
+      await waitFor((s) => s.stage === 'awaiting-approval');
+      const { runId } = await handle.describe();
+      const { version, imageTag, planDigest } = await handle.query(statusQuery);
+      // Signatures carry a time checked against the workflow's clock, which the test server skips ahead.
+      const now = await t.env.currentTimeMs();
+      const sign = (
+        role: keyof typeof keys,
+        key: Uint8Array,
+        over: Partial<{ workflowId: string; signedAt: string }> = {},
+      ) => {
+        const signedAt = over.signedAt ?? new Date(now).toISOString();
+        const statement = {
+          workflowId: over.workflowId ?? handle.workflowId,
+          runId,
+          decision: 'approve' as const,
+          role,
+          approverId: role,
+          signedAt,
+          version,
+          imageTag,
+          planDigest: planDigest!,
+        };
+        return {
+          approverId: role,
+          role,
+          decision: 'approve' as const,
+          signedAt,
+          signature: signStatement(statement, key),
+        };
+      };
+      const refusal = (req: object) =>
+        handle.executeUpdate(approveUpdate, { args: [req as never] }).then(
+          () => 'accepted',
+          (e: WorkflowUpdateFailedError) => (e.cause as Error).message,
+        );
+      expect(await refusal({ approverId: 'tech-lead', role: 'tech-lead', decision: 'approve' })).toContain(
+        'a signed statement is required from "tech-lead"',
+      );
+      expect(await refusal(sign('tech-lead', forger))).toContain('the signature does not verify');
+      expect(await refusal(sign('tech-lead', keys['tech-lead'], { workflowId: 'another-release' }))).toContain(
+        'the signature does not verify',
+      );
+      expect(
+        await refusal(sign('tech-lead', keys['tech-lead'], { signedAt: new Date(now - 2 * HOUR).toISOString() })),
+      ).toContain('more than 15 minutes');
+      for (const role of ['tech-lead', 'product-manager', 'qa-lead'] as const)
+        expect(await refusal(sign(role, keys[role]))).toBe('accepted');
+      const status = await waitFor((s) => s.stage !== 'awaiting-approval');
+      expect(status.approvals.filter((a) => a.accepted).map((a) => a.role)).toEqual([
+        'tech-lead',
+        'product-manager',
+        'qa-lead',
+      ]);
+      expect(status.approvals.filter((a) => a.accepted).every((a) => typeof a.signature === 'string')).toBe(true);
+    },
+  );
 });
 
 test('a failing preflight check stops the release before anything changes and names the check', async () => {
-  await withRelease(t.env, t.bundle, { scripts: { checks: { 'tls-certificate': false, 'redis-ping': false } } }, async ({ world, handle }) => {
-    const result = await handle.result();
-    expect(result.outcome).toBe('preflight-failed');
-    expect(result.reason).toBe('preflight failed: redis-ping (redis-ping failed); tls-certificate (tls-certificate failed)');
-    expect(world.named('runCheck')).toHaveLength(13);
-    expect(world.sequence(['runCheck', 'postSlack', 'storeReport'])).toEqual(['findLiveEnvironment']); // a read only
-    expect(result.report.preflight[0].results.filter((r) => !r.ok).map((r) => r.name)).toEqual(['redis-ping', 'tls-certificate']);
-  });
+  await withRelease(
+    t.env,
+    t.bundle,
+    { scripts: { checks: { 'tls-certificate': false, 'redis-ping': false } } },
+    async ({ world, handle }) => {
+      const result = await handle.result();
+      expect(result.outcome).toBe('preflight-failed');
+      expect(result.reason).toBe(
+        'preflight failed: redis-ping (redis-ping failed); tls-certificate (tls-certificate failed)',
+      );
+      expect(world.named('runCheck')).toHaveLength(13);
+      expect(world.sequence(['runCheck', 'postSlack', 'storeReport'])).toEqual(['findLiveEnvironment']); // a read only
+      expect(result.report.preflight[0].results.filter((r) => !r.ok).map((r) => r.name)).toEqual([
+        'redis-ping',
+        'tls-certificate',
+      ]);
+    },
+  );
 });
 
 test('an approval later than the preflight freshness re-runs the infrastructure checks first', async () => {
   await withRelease(t.env, t.bundle, { approve: false }, async ({ world, handle, waitFor }) => {
     await waitFor((s) => s.stage === 'awaiting-approval');
     await t.env.sleep(2 * HOUR);
-    for (const role of ['tech-lead', 'product-manager', 'qa-lead']) await handle.signal(approveSignal, { approverId: role, role, decision: 'approve' });
+    for (const role of ['tech-lead', 'product-manager', 'qa-lead'])
+      await handle.signal(approveSignal, { approverId: role, role, decision: 'approve' });
     await waitFor((s) => s.stage === 'canary');
     const checks = world.named('runCheck').map((c) => (c.args as { check: { name: string; group: string } }).check);
     expect(checks).toHaveLength(13 + 5);
-    expect(checks.slice(13).map((c) => c.group)).toEqual(['infrastructure', 'infrastructure', 'infrastructure', 'infrastructure', 'infrastructure']);
+    expect(checks.slice(13).map((c) => c.group)).toEqual([
+      'infrastructure',
+      'infrastructure',
+      'infrastructure',
+      'infrastructure',
+      'infrastructure',
+    ]);
     expect(checks.slice(13).map((c) => c.name)).toContain('release-baseline');
     // The re-check happened before the green namespace was created.
     const names = world.calls.map((c) => c.name);
@@ -129,10 +229,13 @@ test('the release baseline is checked again after approval: a change while peopl
     await waitFor((s) => s.stage === 'awaiting-approval');
     // Meanwhile another release of the app (started with --allow-concurrent) took the green namespace.
     world.scripts.checks = { 'release-baseline': false };
-    for (const role of ['tech-lead', 'product-manager', 'qa-lead']) await handle.signal(approveSignal, { approverId: role, role, decision: 'approve' });
+    for (const role of ['tech-lead', 'product-manager', 'qa-lead'])
+      await handle.signal(approveSignal, { approverId: role, role, decision: 'approve' });
     const result = await handle.result();
     expect(result.outcome).toBe('preflight-failed');
-    expect(result.reason).toBe('release baseline changed while waiting for approval: release-baseline (release-baseline failed)');
+    expect(result.reason).toBe(
+      'release baseline changed while waiting for approval: release-baseline (release-baseline failed)',
+    );
     expect(world.named('runCheck')).toHaveLength(14);
     expect(world.sequence(['runCheck', 'postSlack', 'storeReport'])).toEqual(['findLiveEnvironment']); // a read only
   });
@@ -140,39 +243,89 @@ test('the release baseline is checked again after approval: a change while peopl
 
 test('hole 1: once every role approved the gate is closed: a reject during the baseline re-check is refused (use abort), and abort still stops the release', async () => {
   let release: () => void = () => undefined;
-  const held = new Promise<void>((r) => { release = r; });
-  await withRelease(t.env, t.bundle, { approve: false, scripts: { holdCheck: (name, nth) => (name === 'release-baseline' && nth === 2 ? held : undefined) } }, async ({ world, handle, waitFor }) => {
-    // During preflight the gate is not open yet.
-    const early = await handle.executeUpdate(approveUpdate, { args: [{ approverId: 'tech-lead', role: 'tech-lead', decision: 'approve' }] }).then(() => 'accepted', (e: WorkflowUpdateFailedError) => (e.cause as Error).message);
-    await waitFor((s) => s.stage === 'awaiting-approval');
-    if (early !== 'accepted') expect(early).toBe('the approval gate is closed (preflight is still running; the gate opens when it has passed); to stop the release use abort');
-    for (const role of ['tech-lead', 'product-manager', 'qa-lead']) await handle.signal(approveSignal, { approverId: role, role, decision: 'approve' });
-    await waitFor(() => world.named('runCheck').length === 14); // the baseline re-check is running, held
-    const late = await handle.executeUpdate(rejectUpdate, { args: [{ approverId: 'qa-lead', role: 'qa-lead', decision: 'reject', comment: 'found a bug' }] })
-      .then((r) => `accepted: ${JSON.stringify(r)}`, (e: WorkflowUpdateFailedError) => (e.cause as Error).message);
-    expect(late).toBe('the approval gate is closed (every required role has approved); to stop the release use abort');
-    const audit = await handle.query(auditQuery);
-    expect(audit.at(-1)).toMatchObject({ action: 'reject', by: 'qa-lead', accepted: false });
-    // The refusal points to abort, which works.
-    await handle.executeUpdate(abortUpdate, { args: [{ by: 'qa-lead-oncall', reason: 'found a bug' }] });
-    release();
-    const result = await handle.result();
-    expect(result.outcome).toBe('aborted');
-    expect(world.sequence(['runCheck', 'postSlack', 'storeReport'])).toEqual(['findLiveEnvironment']); // green never deployed
+  const held = new Promise<void>((r) => {
+    release = r;
   });
+  await withRelease(
+    t.env,
+    t.bundle,
+    {
+      approve: false,
+      scripts: { holdCheck: (name, nth) => (name === 'release-baseline' && nth === 2 ? held : undefined) },
+    },
+    async ({ world, handle, waitFor }) => {
+      // During preflight the gate is not open yet.
+      const early = await handle
+        .executeUpdate(approveUpdate, { args: [{ approverId: 'tech-lead', role: 'tech-lead', decision: 'approve' }] })
+        .then(
+          () => 'accepted',
+          (e: WorkflowUpdateFailedError) => (e.cause as Error).message,
+        );
+      await waitFor((s) => s.stage === 'awaiting-approval');
+      if (early !== 'accepted')
+        expect(early).toBe(
+          'the approval gate is closed (preflight is still running; the gate opens when it has passed); to stop the release use abort',
+        );
+      for (const role of ['tech-lead', 'product-manager', 'qa-lead'])
+        await handle.signal(approveSignal, { approverId: role, role, decision: 'approve' });
+      await waitFor(() => world.named('runCheck').length === 14); // the baseline re-check is running, held
+      const late = await handle
+        .executeUpdate(rejectUpdate, {
+          args: [{ approverId: 'qa-lead', role: 'qa-lead', decision: 'reject', comment: 'found a bug' }],
+        })
+        .then(
+          (r) => `accepted: ${JSON.stringify(r)}`,
+          (e: WorkflowUpdateFailedError) => (e.cause as Error).message,
+        );
+      expect(late).toBe(
+        'the approval gate is closed (every required role has approved); to stop the release use abort',
+      );
+      const audit = await handle.query(auditQuery);
+      expect(audit.at(-1)).toMatchObject({ action: 'reject', by: 'qa-lead', accepted: false });
+      // The refusal points to abort, which works.
+      await handle.executeUpdate(abortUpdate, { args: [{ by: 'qa-lead-oncall', reason: 'found a bug' }] });
+      release();
+      const result = await handle.result();
+      expect(result.outcome).toBe('aborted');
+      expect(world.sequence(['runCheck', 'postSlack', 'storeReport'])).toEqual(['findLiveEnvironment']); // green never deployed
+    },
+  );
 });
 
 test('hole 1: an approval after the deadline is refused and audited, while the release is still winding down', async () => {
   let release: () => void = () => undefined;
-  const held = new Promise<void>((r) => { release = r; });
-  await withRelease(t.env, t.bundle, { approve: false, plan: (p) => { p.approval.timeoutMs = 2 * 60_000; }, scripts: { storeReport: () => held } }, async ({ world, handle, waitFor }) => {
-    await waitFor((s) => s.stage === 'done');
-    await waitFor(() => world.named('storeReport').length === 1);
-    const late = await handle.executeUpdate(approveUpdate, { args: [{ approverId: 'tech-lead', role: 'tech-lead', decision: 'approve' }] })
-      .then(() => 'accepted', (e: WorkflowUpdateFailedError) => (e.cause as Error).message);
-    expect(late).toBe('the approval gate is closed (the approval deadline has passed); to stop the release use abort');
-    expect((await handle.query(auditQuery)).at(-1)).toMatchObject({ action: 'approve', by: 'tech-lead', accepted: false });
-    release();
-    expect((await handle.result()).outcome).toBe('approval-timed-out');
+  const held = new Promise<void>((r) => {
+    release = r;
   });
+  await withRelease(
+    t.env,
+    t.bundle,
+    {
+      approve: false,
+      plan: (p) => {
+        p.approval.timeoutMs = 2 * 60_000;
+      },
+      scripts: { storeReport: () => held },
+    },
+    async ({ world, handle, waitFor }) => {
+      await waitFor((s) => s.stage === 'done');
+      await waitFor(() => world.named('storeReport').length === 1);
+      const late = await handle
+        .executeUpdate(approveUpdate, { args: [{ approverId: 'tech-lead', role: 'tech-lead', decision: 'approve' }] })
+        .then(
+          () => 'accepted',
+          (e: WorkflowUpdateFailedError) => (e.cause as Error).message,
+        );
+      expect(late).toBe(
+        'the approval gate is closed (the approval deadline has passed); to stop the release use abort',
+      );
+      expect((await handle.query(auditQuery)).at(-1)).toMatchObject({
+        action: 'approve',
+        by: 'tech-lead',
+        accepted: false,
+      });
+      release();
+      expect((await handle.result()).outcome).toBe('approval-timed-out');
+    },
+  );
 });

@@ -4,7 +4,13 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  Runtime,
+  Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import type { Activities } from '../../src/activities';
 import { SEARCH_ATTRIBUTES } from '../../src/workflows/definitions';
@@ -12,8 +18,11 @@ import { WorkerMetrics } from '../../src/worker/metrics';
 import { temporal } from '@temporalio/proto';
 
 export function testServerPath(): string {
-  const path = process.env.HWAYO_TEST_SERVER ?? join(process.env.HWAYO_CACHE ?? join(homedir(), '.cache', 'hwayo-release'), 'bin', 'temporal-test-server');
-  if (!existsSync(path)) throw new Error(`time-skipping test server not found at ${path}: run scripts/install/temporal.sh`);
+  const path =
+    process.env.HWAYO_TEST_SERVER ??
+    join(process.env.HWAYO_CACHE ?? join(homedir(), '.cache', 'hwayo-release'), 'bin', 'temporal-test-server');
+  if (!existsSync(path))
+    throw new Error(`time-skipping test server not found at ${path}: run scripts/install/temporal.sh`);
   return path;
 }
 
@@ -24,14 +33,19 @@ export async function createTestEnv(): Promise<TestWorkflowEnvironment> {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
   }
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: testServerPath() } } });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: testServerPath() } },
+  });
   await registerSearchAttributes(env);
   return env;
 }
 
 /** The Hwayo* search attributes, registered as `temporal operator search-attribute create` would. */
 export async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<void> {
-  const types = { KEYWORD: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, INT: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT };
+  const types = {
+    KEYWORD: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+    INT: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT,
+  };
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
     searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((k) => [k.name, types[k.type as keyof typeof types]])),
@@ -39,13 +53,26 @@ export async function registerSearchAttributes(env: TestWorkflowEnvironment): Pr
 }
 
 export async function bundle(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: new DefaultLogger('WARN') });
+  return bundleWorkflowCode({
+    workflowsPath: require.resolve('../../src/workflows'),
+    logger: new DefaultLogger('WARN'),
+  });
 }
 
 /** `cacheless`: no sticky workflow cache, so every workflow task replays the history from the start. */
-export async function createWorker(env: TestWorkflowEnvironment, workflowBundle: WorkflowBundleWithSourceMap, activities: Activities, taskQueue: string, cacheless = false): Promise<Worker> {
+export async function createWorker(
+  env: TestWorkflowEnvironment,
+  workflowBundle: WorkflowBundleWithSourceMap,
+  activities: Activities,
+  taskQueue: string,
+  cacheless = false,
+): Promise<Worker> {
   return Worker.create({
-    connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, workflowBundle, activities,
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    workflowBundle,
+    activities,
     sinks: new WorkerMetrics().sinks(),
     ...(cacheless ? { maxCachedWorkflows: 0 } : {}),
   });
@@ -59,7 +86,12 @@ export const ROLES = ['tech-lead', 'product-manager', 'qa-lead'] as const;
  * Polls the status query until `predicate` holds. Queries do not unlock the test server's time
  * skipping, so between polls the test skips `skip` of workflow time (pass 0 to wait in real time).
  */
-export async function waitForStatus<T>(read: () => Promise<T>, predicate: (s: T) => boolean, skip?: (ms: number) => Promise<void>, timeoutMs = 30_000): Promise<T> {
+export async function waitForStatus<T>(
+  read: () => Promise<T>,
+  predicate: (s: T) => boolean,
+  skip?: (ms: number) => Promise<void>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const s = await read();

@@ -12,13 +12,22 @@ export interface Call {
 }
 
 export const HEALTHY: Record<string, number> = {
-  error_rate: 0.2, p95_latency: 0.35, cpu: 35, memory: 50, login_success: 99.2,
-  data_submission_success: 99.6, report_generation_success: 99.9, api_availability: 100,
+  error_rate: 0.2,
+  p95_latency: 0.35,
+  cpu: 35,
+  memory: 50,
+  login_success: 99.2,
+  data_submission_success: 99.6,
+  report_generation_success: 99.9,
+  api_availability: 100,
 };
 
 export interface Scripts {
   /** Readings for the canary side at the current weight; return a partial map to override HEALTHY. */
-  canary?: (ctx: { weight: number; query: number }) => Partial<Record<string, number | 'empty' | 'nan' | 'timeout'>> | 'fail';
+  canary?: (ctx: {
+    weight: number;
+    query: number;
+  }) => Partial<Record<string, number | 'empty' | 'nan' | 'timeout'>> | 'fail';
   stable?: (ctx: { weight: number; query: number }) => Partial<Record<string, number>>;
   checks?: Record<string, CheckResult['ok']>;
   serviceHealth?: (ctx: { namespace: string; call: number; weight: number }) => boolean;
@@ -68,14 +77,22 @@ export class FakeWorld {
     const acts: Partial<Activities> = {
       runCheck: async (input) => {
         this.record('runCheck', input);
-        await this.scripts.holdCheck?.(input.check.name, this.named('runCheck').filter((c) => (c.args as typeof input).check.name === input.check.name).length);
+        await this.scripts.holdCheck?.(
+          input.check.name,
+          this.named('runCheck').filter((c) => (c.args as typeof input).check.name === input.check.name).length,
+        );
         const passed = this.scripts.checks?.[input.check.name] ?? true;
         return { name: input.check.name, ok: passed, detail: passed ? 'ok' : `${input.check.name} failed` };
       },
       checkServiceHealth: async (input) => {
         this.record('checkServiceHealth', input);
-        const healthy = this.scripts.serviceHealth?.({ namespace: input.namespace, call: ++this.healthCalls, weight: this.weight }) ?? true;
-        return { healthy, checks: input.services.map((s) => ({ name: s.name, ok: healthy, detail: healthy ? '200' : 'HTTP 503' })) };
+        const healthy =
+          this.scripts.serviceHealth?.({ namespace: input.namespace, call: ++this.healthCalls, weight: this.weight }) ??
+          true;
+        return {
+          healthy,
+          checks: input.services.map((s) => ({ name: s.name, ok: healthy, detail: healthy ? '200' : 'HTTP 503' })),
+        };
       },
       queryMetrics: async (input) => {
         this.record('queryMetrics', input);
@@ -102,10 +119,19 @@ export class FakeWorld {
         this.scripts.createNamespace?.(input.name);
         return { created: true };
       },
-      copySecretsAndConfig: async (input) => (this.record('copySecretsAndConfig', input), { secrets: ['hwayo-database'], configMaps: ['hwayo-config'], networkPolicies: ['default-deny'] }),
+      copySecretsAndConfig: async (input) => (
+        this.record('copySecretsAndConfig', input),
+        { secrets: ['hwayo-database'], configMaps: ['hwayo-config'], networkPolicies: ['default-deny'] }
+      ),
       deployGreen: async (input) => {
         this.record('deployGreen', input);
-        return { deployments: input.services.map((s) => ({ name: s.name, image: `registry.local/hwayo-${s.name}:${input.imageTag}`, replicas: 2 })) };
+        return {
+          deployments: input.services.map((s) => ({
+            name: s.name,
+            image: `registry.local/hwayo-${s.name}:${input.imageTag}`,
+            replicas: 2,
+          })),
+        };
       },
       waitForRollout: async (input) => {
         this.record('waitForRollout', input);
@@ -117,9 +143,15 @@ export class FakeWorld {
         return { 'web-app': 2, 'api-gateway': 3 };
       },
       deleteNamespace: async (input) => (this.record('deleteNamespace', input), { deleted: true }),
-      backupNamespace: async (input) => (this.record('backupNamespace', input), { location: `s3://${input.bucket}/${input.key}`, objects: 42 }),
+      backupNamespace: async (input) => (
+        this.record('backupNamespace', input),
+        { location: `s3://${input.bucket}/${input.key}`, objects: 42 }
+      ),
       deployVersion: async (input) => (this.record('deployVersion', input), { deployments: [] }),
-      switchDatabaseConnection: async (input) => (this.record('switchDatabaseConnection', input), { updated: input.namespaces }),
+      switchDatabaseConnection: async (input) => (
+        this.record('switchDatabaseConnection', input),
+        { updated: input.namespaces }
+      ),
       setTrafficWeight: async (input) => {
         this.record('setTrafficWeight', input);
         const changed = this.weight !== input.greenWeight;
@@ -127,7 +159,10 @@ export class FakeWorld {
         return { greenWeight: input.greenWeight, changed };
       },
       setMaintenanceMode: async (input) => (this.record('setMaintenanceMode', input), { changed: true }),
-      snapshotDatabase: async (input) => (this.record('snapshotDatabase', input), { snapshotId: input.snapshotId, status: 'available', existed: false }),
+      snapshotDatabase: async (input) => (
+        this.record('snapshotDatabase', input),
+        { snapshotId: input.snapshotId, status: 'available', existed: false }
+      ),
       restoreDatabase: async (input) => {
         this.record('restoreDatabase', input);
         const instance = input.instance ?? input.database.restoredInstance;
@@ -135,7 +170,7 @@ export class FakeWorld {
       },
       findLiveEnvironment: async (input) => {
         this.record('findLiveEnvironment', input);
-        const live = this.scripts.live === null ? undefined : this.scripts.live ?? input.namespaces[0];
+        const live = this.scripts.live === null ? undefined : (this.scripts.live ?? input.namespaces[0]);
         return live ? { live, detail: `route sends all traffic to ${live}` } : { detail: 'route splits traffic' };
       },
       storeReport: async (input) => {

@@ -5,7 +5,13 @@ import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { releaseWorkflow } from '../../src/workflows';
-import { abortSignal, approveSignal, statusQuery, type ReleaseInput, type ReleaseStatus } from '../../src/workflows/definitions';
+import {
+  abortSignal,
+  approveSignal,
+  statusQuery,
+  type ReleaseInput,
+  type ReleaseStatus,
+} from '../../src/workflows/definitions';
 import { defaultPlan } from '../../src/plan/load';
 import type { ReleasePlan } from '../../src/plan/types';
 import { createWorker, ROLES, uniqueId, waitForStatus } from './env';
@@ -28,7 +34,12 @@ export interface RunOptions {
 }
 
 /** Runs `body` with a worker serving one release; returns what body returns. */
-export async function withRelease<T>(env: TestWorkflowEnvironment, workflowBundle: WorkflowBundleWithSourceMap, opts: RunOptions, body: (run: Run) => Promise<T>): Promise<T> {
+export async function withRelease<T>(
+  env: TestWorkflowEnvironment,
+  workflowBundle: WorkflowBundleWithSourceMap,
+  opts: RunOptions,
+  body: (run: Run) => Promise<T>,
+): Promise<T> {
   const world = new FakeWorld(opts.scripts);
   const taskQueue = uniqueId('tq');
   const plan = defaultPlan();
@@ -37,14 +48,20 @@ export async function withRelease<T>(env: TestWorkflowEnvironment, workflowBundl
   return worker.runUntil(async () => {
     const handle = await env.client.workflow.start(releaseWorkflow, {
       args: [{ plan, version: '2.4.0', imageTag: '1234-abc1234', lastKnownGoodTag: '1200-0ld600d', ...opts.input }],
-      taskQueue, workflowId: uniqueId('release'),
+      taskQueue,
+      workflowId: uniqueId('release'),
     });
     const status = () => handle.query(statusQuery);
     if (opts.approve !== false) {
       // The gate takes decisions only once preflight has passed (a decision during preflight is refused).
-      const s = await waitForStatus(status, (x) => x.stage !== 'preflight', () => env.sleep(1_000));
+      const s = await waitForStatus(
+        status,
+        (x) => x.stage !== 'preflight',
+        () => env.sleep(1_000),
+      );
       if (s.stage === 'awaiting-approval') {
-        for (const role of ROLES) await handle.signal(approveSignal, { approverId: role, role, decision: 'approve', comment: `${role} ok` });
+        for (const role of ROLES)
+          await handle.signal(approveSignal, { approverId: role, role, decision: 'approve', comment: `${role} ok` });
       }
     }
     try {
@@ -68,10 +85,14 @@ export const MIN = 60_000;
 export const HOUR = 60 * MIN;
 
 /** The history of every run of a release, first run first (a release continues as new; checkpoint.ts). */
-export async function runHistories(env: TestWorkflowEnvironment, handle: Handle): Promise<temporal.api.history.v1.IHistoryEvent[][]> {
+export async function runHistories(
+  env: TestWorkflowEnvironment,
+  handle: Handle,
+): Promise<temporal.api.history.v1.IHistoryEvent[][]> {
   const runs: temporal.api.history.v1.IHistoryEvent[][] = [];
-  for (let runId: string | undefined = handle.firstExecutionRunId; runId; ) {
-    const events: temporal.api.history.v1.IHistoryEvent[] = (await env.client.workflow.getHandle(handle.workflowId, runId).fetchHistory()).events ?? [];
+  for (let runId: string | undefined = handle.firstExecutionRunId; runId;) {
+    const events: temporal.api.history.v1.IHistoryEvent[] =
+      (await env.client.workflow.getHandle(handle.workflowId, runId).fetchHistory()).events ?? [];
     runs.push(events);
     runId = events[events.length - 1]?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
   }

@@ -16,7 +16,9 @@ async function refused(input: Partial<ReleaseInput>, plan?: Parameters<typeof wi
     const result = await handle.result();
     const history = await handle.fetchHistory();
     const types = (history.events ?? []).map((e) => temporal.api.enums.v1.EventType[e.eventType ?? 0]);
-    const upserted = (history.events ?? []).flatMap((e) => Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}));
+    const upserted = (history.events ?? []).flatMap((e) =>
+      Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}),
+    );
     return { result, world, types, upserted, desc: await handle.describe() };
   });
 }
@@ -29,8 +31,13 @@ test('a hostile version is refused before any activity: outcome invalid-input, n
   expect(world.calls).toEqual([]);
   // The only command was the patch (its marker, and the SDK's own TemporalChangeVersion attribute); then the run completed.
   expect(types).toEqual([
-    'EVENT_TYPE_WORKFLOW_EXECUTION_STARTED', 'EVENT_TYPE_WORKFLOW_TASK_SCHEDULED', 'EVENT_TYPE_WORKFLOW_TASK_STARTED', 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED',
-    'EVENT_TYPE_MARKER_RECORDED', 'EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES', 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED',
+    'EVENT_TYPE_WORKFLOW_EXECUTION_STARTED',
+    'EVENT_TYPE_WORKFLOW_TASK_SCHEDULED',
+    'EVENT_TYPE_WORKFLOW_TASK_STARTED',
+    'EVENT_TYPE_WORKFLOW_TASK_COMPLETED',
+    'EVENT_TYPE_MARKER_RECORDED',
+    'EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES',
+    'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED',
   ]);
   expect(upserted).toEqual(['TemporalChangeVersion']);
   expect(desc.status.name).toBe('COMPLETED');

@@ -12,7 +12,9 @@ import { bundle } from './env';
 
 jest.setTimeout(120_000);
 const dir = join(__dirname, '..', 'histories');
-const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 let current: WorkflowBundleWithSourceMap;
 
 beforeAll(async () => {
@@ -21,8 +23,15 @@ beforeAll(async () => {
 
 test('histories of every kind of release are committed', () => {
   expect(files).toEqual([
-    'alternated.json', 'emergency.json', 'paused-and-resumed.json', 'rejected.json', 'release-hwayo-2.4.0-demo.20261126153027.json',
-    'rolled-back-at-25.json', 'succeeded-before-alternation.json', 'succeeded-before-baseline-recheck.json', 'succeeded.json',
+    'alternated.json',
+    'emergency.json',
+    'paused-and-resumed.json',
+    'rejected.json',
+    'release-hwayo-2.4.0-demo.20261126153027.json',
+    'rolled-back-at-25.json',
+    'succeeded-before-alternation.json',
+    'succeeded-before-baseline-recheck.json',
+    'succeeded.json',
   ]);
 });
 
@@ -35,7 +44,9 @@ test.each(files)('%s replays against the current workflow code', async (file) =>
   const history = load(file);
   // The size of each kind of release, so growth is visible in CI's log (Temporal warns at 10,240 events).
   console.log(`replay: ${file}: ${history.events?.length ?? 0} events`);
-  await expect(Worker.runReplayHistory({ workflowBundle: current, sinks: replaySinks() }, history, file.replace(/\.json$/, ''))).resolves.toBeUndefined();
+  await expect(
+    Worker.runReplayHistory({ workflowBundle: current, sinks: replaySinks() }, history, file.replace(/\.json$/, '')),
+  ).resolves.toBeUndefined();
 });
 
 /**
@@ -50,12 +61,17 @@ async function bundleWithoutGuard(name: string): Promise<WorkflowBundleWithSourc
     // The guard is wherever its stage lives (stages/preflight.ts today): exactly one file may hold it.
     const workflows = join(copy, 'src', 'workflows');
     const guard = `patched('${name}')`;
-    const holders = readdirSync(workflows, { recursive: true, encoding: 'utf8' })
-      .filter((f) => f.endsWith('.ts') && readFileSync(join(workflows, f), 'utf8').includes(guard));
-    if (holders.length !== 1) throw new Error(`expected one file of src/workflows with the ${guard} guard, found ${holders.length}`);
+    const holders = readdirSync(workflows, { recursive: true, encoding: 'utf8' }).filter(
+      (f) => f.endsWith('.ts') && readFileSync(join(workflows, f), 'utf8').includes(guard),
+    );
+    if (holders.length !== 1)
+      throw new Error(`expected one file of src/workflows with the ${guard} guard, found ${holders.length}`);
     const file = join(workflows, holders[0]);
     writeFileSync(file, readFileSync(file, 'utf8').split(guard).join('true'));
-    return await bundleWorkflowCode({ workflowsPath: join(copy, 'src', 'workflows'), logger: new DefaultLogger('WARN') });
+    return await bundleWorkflowCode({
+      workflowsPath: join(copy, 'src', 'workflows'),
+      logger: new DefaultLogger('WARN'),
+    });
   } finally {
     rmSync(copy, { recursive: true, force: true });
   }
@@ -68,12 +84,23 @@ test('the real workflow without its baseline-after-approval guard fails to repla
   const before = 'succeeded-before-baseline-recheck.json';
   // The history predates the guard: no patch marker, and no baseline re-check after approval.
   expect(load(before).events?.some((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')).toBe(false);
-  await expect(Worker.runReplayHistory({ workflowBundle: unguarded, sinks: replaySinks() }, load(before), before.replace(/\.json$/, ''))).rejects.toThrow(DeterminismViolationError);
+  await expect(
+    Worker.runReplayHistory(
+      { workflowBundle: unguarded, sinks: replaySinks() },
+      load(before),
+      before.replace(/\.json$/, ''),
+    ),
+  ).rejects.toThrow(DeterminismViolationError);
   // With the guard in place the same history replays: see '%s replays against the current workflow code'.
 });
 
 test('a workflow that changed the order of its steps fails replay', async () => {
-  const changed = await bundleWorkflowCode({ workflowsPath: require.resolve('./fixtures/reordered-release'), logger: new DefaultLogger('WARN') });
+  const changed = await bundleWorkflowCode({
+    workflowsPath: require.resolve('./fixtures/reordered-release'),
+    logger: new DefaultLogger('WARN'),
+  });
   const history = historyFromJSON(JSON.parse(readFileSync(join(dir, 'succeeded.json'), 'utf8')));
-  await expect(Worker.runReplayHistory({ workflowBundle: changed, sinks: replaySinks() }, history, 'succeeded.json')).rejects.toThrow(DeterminismViolationError);
+  await expect(
+    Worker.runReplayHistory({ workflowBundle: changed, sinks: replaySinks() }, history, 'succeeded.json'),
+  ).rejects.toThrow(DeterminismViolationError);
 });

@@ -8,7 +8,8 @@ import { runHistories, withRelease } from './harness';
 jest.setTimeout(120_000);
 const t = useWorkflowEnv();
 
-const seconds = (d?: { seconds?: unknown; nanos?: number | null } | null) => Number(d?.seconds ?? 0) + (d?.nanos ?? 0) / 1e9;
+const seconds = (d?: { seconds?: unknown; nanos?: number | null } | null) =>
+  Number(d?.seconds ?? 0) + (d?.nanos ?? 0) / 1e9;
 
 test('analysis ticks schedule metric queries and green health checks with a 15 s start-to-close; the data-store health checks keep a minute', async () => {
   await withRelease(t.env, t.bundle, {}, async ({ handle }) => {
@@ -24,6 +25,12 @@ test('analysis ticks schedule metric queries and green health checks with a 15 s
     expect(byTimeout(15).length).toBeGreaterThan(3);
     expect(byTimeout(60).length).toBe(2);
     expect(byTimeout(15).length + byTimeout(60).length).toBe(health.length);
-    expect(events.some((e) => JSON.stringify(e.markerRecordedEventAttributes?.details ?? {}).includes('tick-timeouts') || e.markerRecordedEventAttributes?.markerName === 'core_patch')).toBe(true);
+    expect(
+      events.some(
+        (e) =>
+          JSON.stringify(e.markerRecordedEventAttributes?.details ?? {}).includes('tick-timeouts') ||
+          e.markerRecordedEventAttributes?.markerName === 'core_patch',
+      ),
+    ).toBe(true);
   });
 });

@@ -20,7 +20,11 @@ function baseOptions(config: ActivityConfig) {
 
 export function awsClients(config: ActivityConfig) {
   const base = baseOptions(config);
-  let rds: RDSClient | undefined, s3: S3Client | undefined, waf: WAFV2Client | undefined, ec2: EC2Client | undefined, cloudwatch: CloudWatchClient | undefined;
+  let rds: RDSClient | undefined,
+    s3: S3Client | undefined,
+    waf: WAFV2Client | undefined,
+    ec2: EC2Client | undefined,
+    cloudwatch: CloudWatchClient | undefined;
   return {
     // Every command is a child span of the activity's (when tracing is on).
     rds: () => (rds ??= tracedAwsClient(new RDSClient(base))),

@@ -6,7 +6,11 @@ import type { CodecKey } from '../../codec/keys';
 import { open, seal, type Envelope } from '../../codec/envelope';
 
 type Item = Record<string, unknown>;
-interface Meta { name?: string; namespace?: string; annotations?: Record<string, string> }
+interface Meta {
+  name?: string;
+  namespace?: string;
+  annotations?: Record<string, string>;
+}
 
 /** kubectl's copy of what was applied: for a Secret, its values in the clear. */
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
@@ -16,7 +20,10 @@ const aadOf = (meta: Meta) => `Secret ${meta.namespace ?? ''}/${meta.name ?? ''}
 /** The backup form of one listed object: Secrets lose `data`/`stringData`, everything else is unchanged. */
 export function protectSecret(item: Item, keys: CodecKey[]): Item {
   if (item.kind !== 'Secret') return item;
-  const { data, stringData, ...rest } = item as Item & { data?: Record<string, string>; stringData?: Record<string, string> };
+  const { data, stringData, ...rest } = item as Item & {
+    data?: Record<string, string>;
+    stringData?: Record<string, string>;
+  };
   const meta = { ...(rest.metadata as Meta) };
   if (meta.annotations && LAST_APPLIED in meta.annotations) {
     const annotations = { ...meta.annotations };
@@ -30,7 +37,12 @@ export function protectSecret(item: Item, keys: CodecKey[]): Item {
     metadata: meta,
     ...(keys.length
       ? { encryptedData: seal(keys, Buffer.from(JSON.stringify(values), 'utf8'), aadOf(meta)) }
-      : { valuesOmitted: { keys: names, reason: 'HWAYO_CODEC_KEYS is not set on the worker: the values are only in the cluster' } }),
+      : {
+          valuesOmitted: {
+            keys: names,
+            reason: 'HWAYO_CODEC_KEYS is not set on the worker: the values are only in the cluster',
+          },
+        }),
   };
 }
 

@@ -1,7 +1,14 @@
 // One place that turns the worker's configuration into Kubernetes API clients.
 import * as https from 'node:https';
 import {
-  AppsV1Api, AuthenticationV1Api, AuthorizationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObjectApi, NetworkingV1Api,
+  AppsV1Api,
+  AuthenticationV1Api,
+  AuthorizationV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  KubernetesObjectApi,
+  NetworkingV1Api,
 } from '@kubernetes/client-node';
 import type { ActivityConfig } from '../config';
 import { kubeFailure } from './errors';
@@ -51,7 +58,12 @@ export function kubeClients(kc: KubeConfig, fieldManager: string): KubeClients {
 
 /** Raised by getJson with the same shape the generated clients use (`code`, `body`), so one classifier fits both. */
 export class RawApiError extends Error {
-  constructor(readonly code: number, readonly body: string) { super(`HTTP ${code}`); }
+  constructor(
+    readonly code: number,
+    readonly body: string,
+  ) {
+    super(`HTTP ${code}`);
+  }
 }
 
 async function getJson<T>(kc: KubeConfig, path: string): Promise<T> {
@@ -67,8 +79,15 @@ async function getJson<T>(kc: KubeConfig, path: string): Promise<T> {
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
         const code = res.statusCode ?? 0;
-        if (code < 200 || code > 299) { reject(new RawApiError(code, text)); return; }
-        try { resolve(JSON.parse(text) as T); } catch (e) { reject(e instanceof Error ? e : new Error(String(e))); }
+        if (code < 200 || code > 299) {
+          reject(new RawApiError(code, text));
+          return;
+        }
+        try {
+          resolve(JSON.parse(text) as T);
+        } catch (e) {
+          reject(e instanceof Error ? e : new Error(String(e)));
+        }
       });
       res.on('error', reject);
     });

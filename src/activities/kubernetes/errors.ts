@@ -4,7 +4,16 @@ import { ApplicationFailure } from '@temporalio/common';
 import { traced } from '../../telemetry/tracing';
 import { nonRetryable, retryable } from '../errors';
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN', 'UND_ERR_SOCKET']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EPIPE',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+]);
 
 /** HTTP status of a client-node ApiException (or our RawApiError), undefined for anything else. */
 export function statusOf(err: unknown): number | undefined {
@@ -21,7 +30,11 @@ function serverMessage(err: unknown): string | undefined {
   let body: unknown = err.body;
   if (typeof body === 'string') {
     const text = body;
-    try { body = JSON.parse(text); } catch { return text.slice(0, 300) || undefined; }
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return text.slice(0, 300) || undefined;
+    }
   }
   if (body && typeof body === 'object' && 'message' in body && typeof body.message === 'string') return body.message;
   return undefined;
@@ -43,13 +56,20 @@ export function kubeFailure(err: unknown, what: string): ApplicationFailure {
   const message = `${what}: ${serverMessage(err) ?? (err instanceof Error ? err.message : String(err))}`;
   const details = { status, what };
   switch (true) {
-    case status === 401 || status === 403: return nonRetryable('PermissionDenied', message, details);
-    case status === 404: return nonRetryable('NotFound', message, details);
-    case status === 400 || status === 422: return nonRetryable('InvalidInput', message, details);
-    case status === 409: return retryable('Conflict', message, details);
-    case status !== undefined: return retryable('Unavailable', message, details);
-    case networkCode(err) !== undefined: return retryable('Unavailable', `${what}: ${networkCode(err)} (${message})`, details);
-    default: return retryable('Unavailable', message, details);
+    case status === 401 || status === 403:
+      return nonRetryable('PermissionDenied', message, details);
+    case status === 404:
+      return nonRetryable('NotFound', message, details);
+    case status === 400 || status === 422:
+      return nonRetryable('InvalidInput', message, details);
+    case status === 409:
+      return retryable('Conflict', message, details);
+    case status !== undefined:
+      return retryable('Unavailable', message, details);
+    case networkCode(err) !== undefined:
+      return retryable('Unavailable', `${what}: ${networkCode(err)} (${message})`, details);
+    default:
+      return retryable('Unavailable', message, details);
   }
 }
 
@@ -60,7 +80,11 @@ export function kubeFailure(err: unknown, what: string): ApplicationFailure {
  * lasted `graceMs`; a 403 means the call was refused, so asking again is safe.
  */
 export const FORBIDDEN_GRACE_MS = 10_000;
-export async function retryForbidden<T>(call: () => Promise<T>, graceMs = FORBIDDEN_GRACE_MS, pauseMs = 1000): Promise<T> {
+export async function retryForbidden<T>(
+  call: () => Promise<T>,
+  graceMs = FORBIDDEN_GRACE_MS,
+  pauseMs = 1000,
+): Promise<T> {
   const deadline = Date.now() + graceMs;
   for (;;) {
     try {
@@ -107,7 +131,9 @@ export async function retryOnConflict<T>(what: string, attempt: () => Promise<T>
   for (let i = 1; ; i++) {
     try {
       // Each read-modify-write attempt is one span (traces show conflicts as retried attempts).
-      return await traced(`k8s ${what}`, { 'rpc.system': 'kubernetes', 'hwayo.attempt': i }, () => retryForbidden(attempt));
+      return await traced(`k8s ${what}`, { 'rpc.system': 'kubernetes', 'hwayo.attempt': i }, () =>
+        retryForbidden(attempt),
+      );
     } catch (err) {
       if (!isConflict(err) || i >= maxAttempts) throw kubeFailure(err, what);
       await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** i, 1000) * (0.5 + Math.random() / 2)));

@@ -1,14 +1,23 @@
 // Pure helpers that turn objects read from one namespace into objects to apply in another.
-import type { V1ConfigMap, V1Deployment, V1Namespace, V1NetworkPolicy, V1ObjectMeta, V1Secret, V1Service } from '@kubernetes/client-node';
+import type {
+  V1ConfigMap,
+  V1Deployment,
+  V1Namespace,
+  V1NetworkPolicy,
+  V1ObjectMeta,
+  V1Secret,
+  V1Service,
+} from '@kubernetes/client-node';
 
 /** Annotations the server or other tools own; copying them would lie about the new object's history. */
-const DROPPED_ANNOTATIONS = [
-  'kubectl.kubernetes.io/last-applied-configuration',
-  'deployment.kubernetes.io/revision',
-];
+const DROPPED_ANNOTATIONS = ['kubectl.kubernetes.io/last-applied-configuration', 'deployment.kubernetes.io/revision'];
 
 /** Metadata for a copy in `namespace`: no uid, resourceVersion, creationTimestamp, managedFields, ownerReferences. */
-export function copyMeta(meta: V1ObjectMeta | undefined, namespace: string, extraLabels: Record<string, string> = {}): V1ObjectMeta {
+export function copyMeta(
+  meta: V1ObjectMeta | undefined,
+  namespace: string,
+  extraLabels: Record<string, string> = {},
+): V1ObjectMeta {
   const annotations = { ...(meta?.annotations ?? {}) };
   for (const a of DROPPED_ANNOTATIONS) delete annotations[a];
   const labels = { ...(meta?.labels ?? {}), ...extraLabels };
@@ -19,7 +28,13 @@ export function copyMeta(meta: V1ObjectMeta | undefined, namespace: string, extr
 }
 
 export function copySecret(secret: V1Secret, namespace: string): V1Secret {
-  const out: V1Secret = { apiVersion: 'v1', kind: 'Secret', metadata: copyMeta(secret.metadata, namespace), type: secret.type, data: { ...(secret.data ?? {}) } };
+  const out: V1Secret = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: copyMeta(secret.metadata, namespace),
+    type: secret.type,
+    data: { ...(secret.data ?? {}) },
+  };
   if (secret.immutable !== undefined) out.immutable = secret.immutable;
   return out;
 }
@@ -34,7 +49,12 @@ export function copyConfigMap(cm: V1ConfigMap, namespace: string): V1ConfigMap {
 
 /** Pod selectors are namespace-local and namespace selectors match labels, so the spec carries over as is. */
 export function copyNetworkPolicy(np: V1NetworkPolicy, namespace: string): V1NetworkPolicy {
-  return { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: copyMeta(np.metadata, namespace), spec: structuredClone(np.spec) };
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: copyMeta(np.metadata, namespace),
+    spec: structuredClone(np.spec),
+  };
 }
 
 /** Objects every namespace gets from the cluster itself; copying them would fight their controllers. */
@@ -56,7 +76,12 @@ export function withTag(image: string, tag: string): string {
 }
 
 /** The blue Deployment as it should exist in `namespace`, every container on `imageTag`. */
-export function cloneDeployment(dep: V1Deployment, namespace: string, imageTag: string, labels: Record<string, string>): V1Deployment {
+export function cloneDeployment(
+  dep: V1Deployment,
+  namespace: string,
+  imageTag: string,
+  labels: Record<string, string>,
+): V1Deployment {
   const spec = structuredClone(dep.spec);
   if (!spec) throw new Error(`deployment ${dep.metadata?.name} has no spec`);
   const template = spec.template;
@@ -96,10 +121,14 @@ export const RELEASE_LABEL = 'hwayo.io/release';
 export function adoptionRefusal(ns: V1Namespace, wanted: Record<string, string>): string | undefined {
   const have = ns.metadata?.labels ?? {};
   const sameApp = wanted[PART_OF_LABEL] === undefined || have[PART_OF_LABEL] === wanted[PART_OF_LABEL];
-  const ours = have[MANAGED_BY_LABEL] === MANAGED_BY || (wanted[RELEASE_LABEL] !== undefined && have[RELEASE_LABEL] === wanted[RELEASE_LABEL]);
+  const ours =
+    have[MANAGED_BY_LABEL] === MANAGED_BY ||
+    (wanted[RELEASE_LABEL] !== undefined && have[RELEASE_LABEL] === wanted[RELEASE_LABEL]);
   if (ours && sameApp) return undefined;
   const shown = [MANAGED_BY_LABEL, PART_OF_LABEL].map((l) => `${l}=${have[l] ?? '(none)'}`).join(', ');
   const app = wanted[PART_OF_LABEL] ? ` for app ${wanted[PART_OF_LABEL]}` : '';
-  return `namespace ${ns.metadata?.name} already exists and was not created by hwayo-release${app} (${shown}): refusing to adopt it; ` +
-    'delete it or give the plan another green namespace';
+  return (
+    `namespace ${ns.metadata?.name} already exists and was not created by hwayo-release${app} (${shown}): refusing to adopt it; ` +
+    'delete it or give the plan another green namespace'
+  );
 }

@@ -12,7 +12,10 @@ const nonEmpty = (o: V1PodSecurityContext | V1SecurityContext | undefined) =>
 /** The pod level sets one, or every container does (the apiserver fills an empty `{}` into every pod). */
 export function hasSecurityContext(spec: V1PodSpec | undefined): boolean {
   if (!spec) return false;
-  return nonEmpty(spec.securityContext) || (spec.containers.length > 0 && spec.containers.every((c) => nonEmpty(c.securityContext)));
+  return (
+    nonEmpty(spec.securityContext) ||
+    (spec.containers.length > 0 && spec.containers.every((c) => nonEmpty(c.securityContext)))
+  );
 }
 
 /** Secret verbs that reveal values. */
@@ -23,11 +26,16 @@ const SECRET_READS = ['get', 'list', 'watch'] as const;
  * answered only by cluster-wide grants (ClusterRoleBindings), not by RoleBindings in some namespaces.
  */
 async function clusterWideSecretReads(k: KubeClients): Promise<string[]> {
-  const allowed = await Promise.all(SECRET_READS.map(async (verb) => {
-    const r = await kubeCall(`review own ${verb} secrets cluster-wide`, () =>
-      k.authz.createSelfSubjectAccessReview({ body: { spec: { resourceAttributes: { verb, resource: 'secrets', namespace: '' } } } }));
-    return r.status?.allowed === true ? verb : '';
-  }));
+  const allowed = await Promise.all(
+    SECRET_READS.map(async (verb) => {
+      const r = await kubeCall(`review own ${verb} secrets cluster-wide`, () =>
+        k.authz.createSelfSubjectAccessReview({
+          body: { spec: { resourceAttributes: { verb, resource: 'secrets', namespace: '' } } },
+        }),
+      );
+      return r.status?.allowed === true ? verb : '';
+    }),
+  );
   return allowed.filter(Boolean);
 }
 
@@ -50,25 +58,44 @@ export async function checkClusterPolicies(k: KubeClients, namespace: string): P
     ...daemons.items.map((d) => ({ what: `daemonset ${d.metadata?.name}`, spec: d.spec?.template.spec })),
   ];
   const insecure = workloads.filter((w) => !hasSecurityContext(w.spec)).map((w) => w.what);
-  if (insecure.length) problems.push(`no securityContext: ${insecure.slice(0, 5).join(', ')}${insecure.length > 5 ? ` and ${insecure.length - 5} more` : ''}`);
+  if (insecure.length)
+    problems.push(
+      `no securityContext: ${insecure.slice(0, 5).join(', ')}${insecure.length > 5 ? ` and ${insecure.length - 5} more` : ''}`,
+    );
   const rules = review.status?.resourceRules ?? [];
-  const wildcards = rules.filter((r) => r.verbs.includes('*') || (r.resources ?? []).includes('*') || (r.apiGroups ?? []).includes('*'));
+  const wildcards = rules.filter(
+    (r) => r.verbs.includes('*') || (r.resources ?? []).includes('*') || (r.apiGroups ?? []).includes('*'),
+  );
   const nonResourceWildcards = (review.status?.nonResourceRules ?? []).filter((r) => r.verbs.includes('*'));
   if (wildcards.length || nonResourceWildcards.length) {
-    const shown = wildcards.slice(0, 2).map((r) => `${r.verbs.join(',')} on ${(r.apiGroups ?? []).join(',') || 'core'}/${(r.resources ?? []).join(',')}`);
-    problems.push(`own permissions are not least privilege: wildcard rules ${shown.join('; ') || 'on non-resource URLs'}`);
+    const shown = wildcards
+      .slice(0, 2)
+      .map(
+        (r) => `${r.verbs.join(',')} on ${(r.apiGroups ?? []).join(',') || 'core'}/${(r.resources ?? []).join(',')}`,
+      );
+    problems.push(
+      `own permissions are not least privilege: wildcard rules ${shown.join('; ') || 'on non-resource URLs'}`,
+    );
   }
   if (secretReads.length) {
-    problems.push(`own permissions are not least privilege: ${secretReads.join(', ')} on secrets in every namespace (a ClusterRoleBinding); bind Secret access per environment namespace`);
+    problems.push(
+      `own permissions are not least privilege: ${secretReads.join(', ')} on secrets in every namespace (a ClusterRoleBinding); bind Secret access per environment namespace`,
+    );
   }
-  if (review.status?.incomplete) problems.push(`permission review incomplete: ${review.status.evaluationError ?? 'unknown reason'}`);
+  if (review.status?.incomplete)
+    problems.push(`permission review incomplete: ${review.status.evaluationError ?? 'unknown reason'}`);
   return {
     name: 'cluster-policies',
     ok: problems.length === 0,
-    detail: problems.length ? problems.join('; ') : `${netpols.items.length} NetworkPolicies, ${workloads.length} workloads with securityContext, no wildcard permissions in ${namespace}, no cluster-wide Secret read`,
+    detail: problems.length
+      ? problems.join('; ')
+      : `${netpols.items.length} NetworkPolicies, ${workloads.length} workloads with securityContext, no wildcard permissions in ${namespace}, no cluster-wide Secret read`,
     data: {
-      networkPolicies: netpols.items.length, workloads: workloads.length, withoutSecurityContext: insecure.length,
-      wildcardRules: wildcards.length + nonResourceWildcards.length, clusterWideSecretReads: secretReads.join(','),
+      networkPolicies: netpols.items.length,
+      workloads: workloads.length,
+      withoutSecurityContext: insecure.length,
+      wildcardRules: wildcards.length + nonResourceWildcards.length,
+      clusterWideSecretReads: secretReads.join(','),
     },
   };
 }

@@ -23,16 +23,20 @@ export function rolloutState(dep: V1Deployment): { ready: number; desired: numbe
 /** Heartbeat details of an earlier attempt of this activity, when they look like ours. */
 export function previousProgress(): RolloutProgress | undefined {
   const d: unknown = activityInfo().heartbeatDetails;
-  if (d && typeof d === 'object' && 'startedAt' in d && typeof d.startedAt === 'number' && 'ready' in d) return d as RolloutProgress;
+  if (d && typeof d === 'object' && 'startedAt' in d && typeof d.startedAt === 'number' && 'ready' in d)
+    return d as RolloutProgress;
   return undefined;
 }
 
 /** Why a deployment is not ready: the scheduler's or the controller's own words. */
 async function whyNotReady(k: KubeClients, namespace: string, dep: V1Deployment): Promise<string> {
   const failing = dep.status?.conditions?.find((c) => c.status === 'False' && c.message);
-  const selector = Object.entries(dep.spec?.selector.matchLabels ?? {}).map(([key, v]) => `${key}=${v}`).join(',');
-  const pods = await kubeCall(`list pods of ${namespace}/${dep.metadata?.name}`,
-    () => k.core.listNamespacedPod({ namespace, labelSelector: selector }));
+  const selector = Object.entries(dep.spec?.selector.matchLabels ?? {})
+    .map(([key, v]) => `${key}=${v}`)
+    .join(',');
+  const pods = await kubeCall(`list pods of ${namespace}/${dep.metadata?.name}`, () =>
+    k.core.listNamespacedPod({ namespace, labelSelector: selector }),
+  );
   const podReason = pods.items.map(podProblem).find((p) => p !== undefined);
   return podReason ?? failing?.message ?? 'pods not ready yet';
 }
@@ -45,11 +49,19 @@ function podProblem(pod: V1Pod): string | undefined {
   return undefined;
 }
 
-export async function waitForRollout(k: KubeClients, input: WaitRolloutInput): Promise<{ ready: boolean; detail: string }> {
+export async function waitForRollout(
+  k: KubeClients,
+  input: WaitRolloutInput,
+): Promise<{ ready: boolean; detail: string }> {
   const progress: RolloutProgress = { ready: {}, startedAt: previousProgress()?.startedAt ?? Date.now() };
   for (;;) {
-    const deps = await Promise.all(input.deployments.map((name) =>
-      kubeCall(`read deployment ${input.namespace}/${name}`, () => k.apps.readNamespacedDeployment({ name, namespace: input.namespace }))));
+    const deps = await Promise.all(
+      input.deployments.map((name) =>
+        kubeCall(`read deployment ${input.namespace}/${name}`, () =>
+          k.apps.readNamespacedDeployment({ name, namespace: input.namespace }),
+        ),
+      ),
+    );
     const pending: V1Deployment[] = [];
     for (const dep of deps) {
       const s = rolloutState(dep);
@@ -59,13 +71,18 @@ export async function waitForRollout(k: KubeClients, input: WaitRolloutInput): P
     heartbeat(progress);
     const elapsed = Date.now() - progress.startedAt;
     if (pending.length === 0) {
-      return { ready: true, detail: `${deps.length} deployments ready in ${input.namespace} after ${Math.round(elapsed / 1000)} s` };
+      return {
+        ready: true,
+        detail: `${deps.length} deployments ready in ${input.namespace} after ${Math.round(elapsed / 1000)} s`,
+      };
     }
     if (elapsed >= input.timeoutMs) {
-      const reasons = await Promise.all(pending.map(async (d) => {
-        const p = progress.ready[d.metadata?.name ?? ''];
-        return `${d.metadata?.name} ${p.ready}/${p.desired} ready: ${await whyNotReady(k, input.namespace, d)}`;
-      }));
+      const reasons = await Promise.all(
+        pending.map(async (d) => {
+          const p = progress.ready[d.metadata?.name ?? ''];
+          return `${d.metadata?.name} ${p.ready}/${p.desired} ready: ${await whyNotReady(k, input.namespace, d)}`;
+        }),
+      );
       return { ready: false, detail: `not ready after ${Math.round(elapsed / 1000)} s: ${reasons.join('; ')}` };
     }
     // Cancellation-aware: a cancelled activity stops here with CancelledFailure.

@@ -11,17 +11,22 @@ import { metricProviders } from './registry';
 export function createMetricActivities(config: ActivityConfig) {
   // Typed per kind in the registry; here one query of any kind goes to the provider of its own kind.
   const made: Partial<Record<MetricProviderKind, MetricProvider<MetricProviderKind>>> = {};
-  const providerFor = (kind: MetricProviderKind) => (made[kind] ??= (metricProviders[kind] as MetricProviderFactory<MetricProviderKind>)(config));
+  const providerFor = (kind: MetricProviderKind) =>
+    (made[kind] ??= (metricProviders[kind] as MetricProviderFactory<MetricProviderKind>)(config));
 
   async function read(q: MetricQuery): Promise<MetricReading> {
     const kind = providerOf(q);
     const provider = providerFor(kind);
-    return traced(`${kind} query`, { 'hwayo.metric': q.name, 'db.system': kind, 'db.query.text': provider.describe(q) }, async (span) => {
-      const reading = await provider.measure(q);
-      if ('value' in reading) span.setAttribute('hwayo.metric.value', reading.value);
-      else span.setAttribute('hwayo.metric.inconclusive', reading.inconclusive);
-      return reading;
-    });
+    return traced(
+      `${kind} query`,
+      { 'hwayo.metric': q.name, 'db.system': kind, 'db.query.text': provider.describe(q) },
+      async (span) => {
+        const reading = await provider.measure(q);
+        if ('value' in reading) span.setAttribute('hwayo.metric.value', reading.value);
+        else span.setAttribute('hwayo.metric.inconclusive', reading.inconclusive);
+        return reading;
+      },
+    );
   }
 
   return {

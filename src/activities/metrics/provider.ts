@@ -16,4 +16,8 @@ export interface MetricProvider<K extends MetricProviderKind> {
 /** Builds a provider from the worker's configuration (clients are made lazily, on first use). */
 export type MetricProviderFactory<K extends MetricProviderKind> = (config: ActivityConfig) => MetricProvider<K>;
 
-export const inconclusive = (name: string, reason: InconclusiveReason, detail: string): MetricReading => ({ name, inconclusive: reason, detail });
+export const inconclusive = (name: string, reason: InconclusiveReason, detail: string): MetricReading => ({
+  name,
+  inconclusive: reason,
+  detail,
+});

@@ -2,4 +2,5 @@
 import { checkClusterPolicies } from '../kubernetes/policies';
 import type { CheckRunner } from './check';
 
-export const clusterPolicies: CheckRunner<'cluster-policies'> = (check, { kube, input }) => checkClusterPolicies(kube(), check.namespace ?? input.context.blueNamespace);
+export const clusterPolicies: CheckRunner<'cluster-policies'> = (check, { kube, input }) =>
+  checkClusterPolicies(kube(), check.namespace ?? input.context.blueNamespace);

@@ -2,4 +2,5 @@
 import { createKubernetesActivities } from '../kubernetes';
 import type { CheckRunner } from './check';
 
-export const kubernetesNodes: CheckRunner<'kubernetes-nodes'> = (_check, { config }) => createKubernetesActivities(config).checkKubernetesNodes();
+export const kubernetesNodes: CheckRunner<'kubernetes-nodes'> = (_check, { config }) =>
+  createKubernetesActivities(config).checkKubernetesNodes();

@@ -2,4 +2,5 @@
 import { checkPostgres } from '../datastores';
 import type { CheckRunner } from './check';
 
-export const postgres: CheckRunner<'postgres'> = (check, { config }) => checkPostgres(check.name, config.postgres.connectionString);
+export const postgres: CheckRunner<'postgres'> = (check, { config }) =>
+  checkPostgres(check.name, config.postgres.connectionString);

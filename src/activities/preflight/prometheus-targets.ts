@@ -8,11 +8,21 @@ export const prometheusTargets: CheckRunner<'prometheus-targets'> = async ({ nam
   return probe(name, `Prometheus at ${config.prometheus.url}`, url, (status, text) => {
     if (status !== 200) return { ok: false, detail: `Prometheus answered HTTP ${status} to the up query` };
     let series: { metric: Record<string, string>; value: [number, string] }[];
-    try { series = (JSON.parse(text) as { data?: { result?: typeof series } }).data?.result ?? []; } catch { return { ok: false, detail: 'Prometheus did not answer JSON to the up query' }; }
+    try {
+      series = (JSON.parse(text) as { data?: { result?: typeof series } }).data?.result ?? [];
+    } catch {
+      return { ok: false, detail: 'Prometheus did not answer JSON to the up query' };
+    }
     if (series.length === 0) return { ok: false, detail: 'Prometheus has no scrape targets (up is empty)' };
-    const down = series.filter((s) => s.value[1] !== '1').map((s) => `${s.metric.job}/${s.metric.instance}${s.metric.namespace ? ` (${s.metric.namespace})` : ''}`);
+    const down = series
+      .filter((s) => s.value[1] !== '1')
+      .map((s) => `${s.metric.job}/${s.metric.instance}${s.metric.namespace ? ` (${s.metric.namespace})` : ''}`);
     return down.length
-      ? { ok: false, detail: `${down.length} of ${series.length} targets down: ${down.join(', ')}`, data: { targets: series.length, down: down.length } }
+      ? {
+          ok: false,
+          detail: `${down.length} of ${series.length} targets down: ${down.join(', ')}`,
+          data: { targets: series.length, down: down.length },
+        }
       : { ok: true, detail: `all ${series.length} targets up`, data: { targets: series.length, down: 0 } };
   });
 };

@@ -13,7 +13,17 @@ type RouteName = Pick<TrafficSpec, 'provider' | 'name' | 'namespace'>;
 /** The custom-object coordinates of the route, and how messages name it. */
 function routeRef(route: RouteName) {
   const kind = routerOf(route);
-  return { kind, where: `${kind.plural} ${route.namespace}/${route.name}`, ref: { group: kind.group, version: kind.version, namespace: route.namespace, plural: kind.plural, name: route.name } };
+  return {
+    kind,
+    where: `${kind.plural} ${route.namespace}/${route.name}`,
+    ref: {
+      group: kind.group,
+      version: kind.version,
+      namespace: route.namespace,
+      plural: kind.plural,
+      name: route.name,
+    },
+  };
 }
 
 export type TrafficSplit =
@@ -22,7 +32,12 @@ export type TrafficSplit =
   | { where: string; state: 'routing'; shares: { blue: number; green: number; others: string[] } };
 
 /** How the route splits its default traffic between `blue` and `green` (read only). */
-export async function readTrafficSplit(k: KubeClients, route: TrafficSpec, blue: string, green: string): Promise<TrafficSplit> {
+export async function readTrafficSplit(
+  k: KubeClients,
+  route: TrafficSpec,
+  blue: string,
+  green: string,
+): Promise<TrafficSplit> {
   const { kind, where, ref } = routeRef(route);
   const obj: RouteObject = await kubeCallOptional(`get ${where}`, () => k.custom.getNamespacedCustomObject(ref));
   if (!obj) return { where, state: 'missing' };
@@ -31,7 +46,8 @@ export async function readTrafficSplit(k: KubeClients, route: TrafficSpec, blue:
 }
 
 /** Equal as JSON (what the apiserver stores), whatever the objects' prototypes or key order. */
-const sameJson = (a: unknown, b: unknown) => isDeepStrictEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(b)));
+const sameJson = (a: unknown, b: unknown) =>
+  isDeepStrictEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(b)));
 
 /**
  * Reads the route, lets `edit` change a copy, and writes it back only if it changed, conditional on
@@ -39,16 +55,26 @@ const sameJson = (a: unknown, b: unknown) => isDeepStrictEqual(JSON.parse(JSON.s
  * on fresh state (up to `maxAttempts`, then a retryable Conflict failure).
  */
 export async function editRoute(
-  k: KubeClients, route: RouteName,
-  edit: (obj: RouteObject, kind: Router) => void | Promise<void>, maxAttempts = 8,
+  k: KubeClients,
+  route: RouteName,
+  edit: (obj: RouteObject, kind: Router) => void | Promise<void>,
+  maxAttempts = 8,
 ): Promise<{ changed: boolean; obj: RouteObject }> {
   const { kind, where, ref } = routeRef(route);
-  return retryOnConflict(`update ${where}`, async () => {
-    const current: RouteObject = await k.custom.getNamespacedCustomObject(ref);
-    const next: RouteObject = structuredClone(current);
-    await edit(next, kind);
-    if (sameJson(next, current)) return { changed: false, obj: current };
-    const written: RouteObject = await k.custom.replaceNamespacedCustomObject({ ...ref, body: next, fieldManager: k.fieldManager });
-    return { changed: true, obj: written };
-  }, maxAttempts);
+  return retryOnConflict(
+    `update ${where}`,
+    async () => {
+      const current: RouteObject = await k.custom.getNamespacedCustomObject(ref);
+      const next: RouteObject = structuredClone(current);
+      await edit(next, kind);
+      if (sameJson(next, current)) return { changed: false, obj: current };
+      const written: RouteObject = await k.custom.replaceNamespacedCustomObject({
+        ...ref,
+        body: next,
+        fieldManager: k.fieldManager,
+      });
+      return { changed: true, obj: written };
+    },
+    maxAttempts,
+  );
 }

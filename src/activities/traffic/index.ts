@@ -1,7 +1,13 @@
 // Traffic shifting on the plan's router (./routers: Istio VirtualService, Gateway API HTTPRoute): read-modify-write with
 // resourceVersion conflict retry; setting the weight the route already has writes nothing.
 import type { ActivityConfig } from '../config';
-import type { LiveEnvironmentInput, LiveEnvironmentResult, MaintenanceInput, TrafficInput, TrafficResult } from '../contract';
+import type {
+  LiveEnvironmentInput,
+  LiveEnvironmentResult,
+  MaintenanceInput,
+  TrafficInput,
+  TrafficResult,
+} from '../contract';
 import { nonRetryable } from '../errors';
 import { lazyKubeClients } from '../kubernetes/client';
 import { editRoute, readTrafficSplit } from './edit-route';
@@ -26,10 +32,15 @@ export function createTrafficActivities(config: ActivityConfig) {
 
     async setTrafficWeight(input: TrafficInput): Promise<TrafficResult> {
       const w = input.greenWeight;
-      if (!Number.isInteger(w) || w < 0 || w > 100) throw nonRetryable('InvalidInput', `greenWeight must be a whole number 0..100, got ${w}`);
+      if (!Number.isInteger(w) || w < 0 || w > 100)
+        throw nonRetryable('InvalidInput', `greenWeight must be a whole number 0..100, got ${w}`);
       const sides = sidesOf(input.route, input.blueNamespace, input.greenNamespace);
       const { changed, obj } = await editRoute(k(), input.route, async (route, kind) => {
-        if (inMaintenance(route)) throw nonRetryable('InvalidInput', `${input.route.name} is in maintenance mode; turn it off before shifting traffic`);
+        if (inMaintenance(route))
+          throw nonRetryable(
+            'InvalidInput',
+            `${input.route.name} is in maintenance mode; turn it off before shifting traffic`,
+          );
         kind.setWeights(route, sides, w);
         // After the route is read and the edit is valid, before it is written.
         await kind.prepareBackends?.(k(), input.route, sides);
@@ -42,7 +53,10 @@ export function createTrafficActivities(config: ActivityConfig) {
       const { changed } = await editRoute(k(), input.route, (route, kind) => {
         const saved: string | undefined = route.metadata.annotations?.[PRE_MAINTENANCE_ANNOTATION];
         if (input.on && saved === undefined) {
-          route.metadata.annotations = { ...(route.metadata.annotations ?? {}), [PRE_MAINTENANCE_ANNOTATION]: JSON.stringify(kind.rules(route)) };
+          route.metadata.annotations = {
+            ...(route.metadata.annotations ?? {}),
+            [PRE_MAINTENANCE_ANNOTATION]: JSON.stringify(kind.rules(route)),
+          };
           kind.routeAllToMaintenance(route, sides);
         } else if (!input.on && saved !== undefined) {
           kind.setRules(route, JSON.parse(saved));

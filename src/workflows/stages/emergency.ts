@@ -21,19 +21,40 @@ export async function emergency(r: ReleaseState, why: string): Promise<void> {
   const snapshotId = emergencySnapshotId(plan.database.snapshotPrefix, beganMs);
   // Real snapshots and restores take long: the plan's budgets, heartbeating (plans from before them: 1 h).
   const { snapshotTimeoutMs = 60 * 60_000, restoreTimeoutMs = 60 * 60_000 } = plan.database;
-  await call(emergencyOptions(snapshotTimeoutMs), `snapshot ${plan.database.instance}`, 'snapshotDatabase', { database: plan.database, snapshotId });
+  await call(emergencyOptions(snapshotTimeoutMs), `snapshot ${plan.database.instance}`, 'snapshotDatabase', {
+    database: plan.database,
+    snapshotId,
+  });
   r.event(`database snapshot ${snapshotId} taken`);
   const restoreInto = emergencyRestoreId(plan.database.restoredInstance, beganMs);
-  const restored = await call(emergencyOptions(restoreTimeoutMs), `restore ${plan.database.backupSnapshot} into ${restoreInto}`, 'restoreDatabase', {
-    database: plan.database, instance: restoreInto, owner: `${r.releaseId.slice(0, 200)}/${r.firstRunId}`,
-  });
+  const restored = await call(
+    emergencyOptions(restoreTimeoutMs),
+    `restore ${plan.database.backupSnapshot} into ${restoreInto}`,
+    'restoreDatabase',
+    {
+      database: plan.database,
+      instance: restoreInto,
+      owner: `${r.releaseId.slice(0, 200)}/${r.firstRunId}`,
+    },
+  );
   r.event(`restored ${plan.database.backupSnapshot} into ${restored.instance} (${restored.endpoint})`);
-  await call(DEFAULT_OPTIONS, 'switch database connection', 'switchDatabaseConnection', { namespaces: [blue, green], secret: plan.database.connectionSecret, endpoint: restored.endpoint });
+  await call(DEFAULT_OPTIONS, 'switch database connection', 'switchDatabaseConnection', {
+    namespaces: [blue, green],
+    secret: plan.database.connectionSecret,
+    endpoint: restored.endpoint,
+  });
   r.event(`connection secret now points at ${restored.endpoint}`);
-  await call(DEFAULT_OPTIONS, `scale ${blue} back up`, 'scaleDeployments', { namespace: blue, replicas: { ...before[blue], ...r.blueReplicas } });
+  await call(DEFAULT_OPTIONS, `scale ${blue} back up`, 'scaleDeployments', {
+    namespace: blue,
+    replicas: { ...before[blue], ...r.blueReplicas },
+  });
   r.event(`scaled ${blue} back up`);
   if (input.lastKnownGoodTag) {
-    await call(DEFAULT_OPTIONS, `deploy ${input.lastKnownGoodTag} to ${blue}`, 'deployVersion', { namespace: blue, imageTag: input.lastKnownGoodTag, services: plan.services });
+    await call(DEFAULT_OPTIONS, `deploy ${input.lastKnownGoodTag} to ${blue}`, 'deployVersion', {
+      namespace: blue,
+      imageTag: input.lastKnownGoodTag,
+      services: plan.services,
+    });
     r.event(`deployed last known good ${input.lastKnownGoodTag} to ${blue}`);
   }
   const ready = await waitForRollout(r, blue, plan.rollback.blueReadyTimeoutMs);
@@ -46,5 +67,10 @@ export async function emergency(r: ReleaseState, why: string): Promise<void> {
     r.event(`blue still unhealthy after recovery: ${health.detail}; maintenance mode stays on`);
     r.outcome = 'emergency-failed';
   }
-  await notify(r, 'critical', 'incident', `Incident response: emergency recovery ${r.outcome === 'emergency-recovered' ? 'restored service on blue' : 'did NOT restore service'} (${why}). Database restored to ${restored.instance}; snapshot ${snapshotId}.`);
+  await notify(
+    r,
+    'critical',
+    'incident',
+    `Incident response: emergency recovery ${r.outcome === 'emergency-recovered' ? 'restored service on blue' : 'did NOT restore service'} (${why}). Database restored to ${restored.instance}; snapshot ${snapshotId}.`,
+  );
 }

@@ -15,5 +15,6 @@ export async function fullSwitch(r: ReleaseState, resumed?: WindowProgress): Pro
   }
   leaveOn(await watch(r, 'full-switch', plan.fullSwitch.watchMs, resumed));
   const health = await checkHealth(r, true);
-  if (!health.healthy) throw new Rollback({ kind: 'health-check' }, `final health check failed: ${health.detail}`, 'rolled-back');
+  if (!health.healthy)
+    throw new Rollback({ kind: 'health-check' }, `final health check failed: ${health.detail}`, 'rolled-back');
 }

@@ -11,7 +11,8 @@ import { describeFailures, failedChecks, runChecks } from '../steps';
 
 /** Ends the release before production changes when any check failed. */
 function finishOnFailures(failed: CheckResult[], what: string): void {
-  if (failed.length) throw new Finish({ kind: 'preflight', failed: failed.map((f) => f.name) }, `${what}: ${describeFailures(failed)}`);
+  if (failed.length)
+    throw new Finish({ kind: 'preflight', failed: failed.map((f) => f.name) }, `${what}: ${describeFailures(failed)}`);
 }
 
 /**
@@ -20,10 +21,13 @@ function finishOnFailures(failed: CheckResult[], what: string): void {
  */
 export async function chooseSides(r: ReleaseState): Promise<void> {
   if (!r.plan.environments.alternate) return;
-  const found = await call(DEFAULT_OPTIONS, 'find the live environment', 'findLiveEnvironment', { route: r.plan.traffic, namespaces: [r.blue, r.green] });
+  const found = await call(DEFAULT_OPTIONS, 'find the live environment', 'findLiveEnvironment', {
+    route: r.plan.traffic,
+    namespaces: [r.blue, r.green],
+  });
   const sides = sidesFor(r.plan.environments, found.live);
   [r.blue, r.green] = [sides.blue, sides.green];
-  r.event(`${found.detail}: blue ${r.blue}, green ${r.green}${sides.swapped ? ' (the plan\'s names swapped)' : ''}`);
+  r.event(`${found.detail}: blue ${r.blue}, green ${r.green}${sides.swapped ? " (the plan's names swapped)" : ''}`);
   r.updateUi();
 }
 
@@ -40,12 +44,21 @@ export async function preflight(r: ReleaseState): Promise<number> {
 export async function recheckAfterApproval(r: ReleaseState, checkedAtMs: number): Promise<void> {
   const { plan } = r;
   if (Date.now() - checkedAtMs > plan.preflight.freshnessMs) {
-    r.enter('preflight-recheck', `approval came ${formatDuration(Date.now() - checkedAtMs)} after preflight; re-running infrastructure checks`);
-    finishOnFailures(failedChecks(await runChecks(r, (c) => c.group === 'infrastructure')), 'infrastructure re-check failed');
+    r.enter(
+      'preflight-recheck',
+      `approval came ${formatDuration(Date.now() - checkedAtMs)} after preflight; re-running infrastructure checks`,
+    );
+    finishOnFailures(
+      failedChecks(await runChecks(r, (c) => c.group === 'infrastructure')),
+      'infrastructure re-check failed',
+    );
   } else if (patched('baseline-after-approval') && plan.preflight.checks.some((c) => c.kind === 'release-baseline')) {
     // However fresh the other checks are, what may have moved while people decided (another release
     // of the app deploying into the same green, a manual switch) is looked at again before green.
-    finishOnFailures(failedChecks(await runChecks(r, (c) => c.kind === 'release-baseline')), 'release baseline changed while waiting for approval');
+    finishOnFailures(
+      failedChecks(await runChecks(r, (c) => c.kind === 'release-baseline')),
+      'release baseline changed while waiting for approval',
+    );
     r.event('release baseline re-checked after approval');
   }
 }

@@ -11,9 +11,16 @@ import { deleteGreen, verifyBlue } from './rollback';
 export async function retention(r: ReleaseState): Promise<void> {
   const { plan, blue, releaseId, control } = r;
   r.enter('promoting', 'release verified at 100%; retiring blue');
-  const backup = await call(DEFAULT_OPTIONS, `back up ${blue}`, 'backupNamespace', { namespace: blue, bucket: plan.artifactsBucket, key: `backups/${releaseId}/${blue}.yaml` });
+  const backup = await call(DEFAULT_OPTIONS, `back up ${blue}`, 'backupNamespace', {
+    namespace: blue,
+    bucket: plan.artifactsBucket,
+    key: `backups/${releaseId}/${blue}.yaml`,
+  });
   r.event(`backed up ${backup.objects} objects of ${blue} to ${backup.location}`);
-  Object.assign(r.blueReplicas, await call(DEFAULT_OPTIONS, `scale ${blue} to 1`, 'scaleDeployments', { namespace: blue, replicas: 1 }));
+  Object.assign(
+    r.blueReplicas,
+    await call(DEFAULT_OPTIONS, `scale ${blue} to 1`, 'scaleDeployments', { namespace: blue, replicas: 1 }),
+  );
   r.event(`scaled ${blue} to 1 replica per deployment`);
   r.outcome = 'succeeded';
   r.saga.clear();
@@ -23,7 +30,10 @@ export async function retention(r: ReleaseState): Promise<void> {
   r.pending = { kind: 'rollback-window', since: iso(), detail: `rollback possible until ${iso(endsMs)}` };
   await storeReport(r);
   await notify(r, 'info', 'succeeded', `Release succeeded; blue kept until ${iso(endsMs)} for rollback`);
-  await condition(() => control.rollback !== undefined || control.retire !== undefined, Math.max(0, endsMs - Date.now()));
+  await condition(
+    () => control.rollback !== undefined || control.retire !== undefined,
+    Math.max(0, endsMs - Date.now()),
+  );
   r.pending = undefined;
   if (control.rollback) return rollBackAfterSuccess(r, control.rollback);
   await retireBlue(r, control.retire);
@@ -42,7 +52,10 @@ async function rollBackAfterSuccess(r: ReleaseState, req: ControlRequest): Promi
   saga.add('verify-blue', () => verifyBlue(r));
   saga.add('traffic-to-blue', () => setWeight(r, 0, 'rollback after success'));
   saga.add('scale-blue-up', async () => {
-    await call(DEFAULT_OPTIONS, `scale ${blue} back up`, 'scaleDeployments', { namespace: blue, replicas: r.blueReplicas });
+    await call(DEFAULT_OPTIONS, `scale ${blue} back up`, 'scaleDeployments', {
+      namespace: blue,
+      replicas: r.blueReplicas,
+    });
     r.event(`scaled ${blue} back to ${JSON.stringify(r.blueReplicas)}`);
     await waitForRollout(r, blue, r.plan.rollback.blueReadyTimeoutMs);
   });
@@ -52,8 +65,15 @@ async function rollBackAfterSuccess(r: ReleaseState, req: ControlRequest): Promi
 
 /** The window is over (or a promote ended it early): blue is deleted and the release is final. */
 async function retireBlue(r: ReleaseState, retire: ControlRequest | undefined): Promise<void> {
-  const ended = retire ? `retention ended early by ${retire.by}${retire.reason ? ` (${retire.reason})` : ''}` : 'retention window over';
+  const ended = retire
+    ? `retention ended early by ${retire.by}${retire.reason ? ` (${retire.reason})` : ''}`
+    : 'retention window over';
   r.enter('promoting', `${ended}; deleting ${r.blue}`);
   await deleteNamespace(r, r.blue);
-  await notify(r, 'info', 'blue-retired', `${ended[0].toUpperCase()}${ended.slice(1)}: ${r.blue} deleted; the release is final`);
+  await notify(
+    r,
+    'info',
+    'blue-retired',
+    `${ended[0].toUpperCase()}${ended.slice(1)}: ${r.blue} deleted; the release is final`,
+  );
 }

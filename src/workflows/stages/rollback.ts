@@ -8,7 +8,13 @@ import { releaseMetrics, rollbackTriggerLabel } from '../sinks';
 import { checkHealth, deleteNamespace, notify, setWeight, waitForRollout } from '../steps';
 import { emergency } from './emergency';
 
-export async function rollBack(r: ReleaseState, trigger: RollbackTrigger, why: string, outcome: Outcome, severity: Severity = 'critical'): Promise<void> {
+export async function rollBack(
+  r: ReleaseState,
+  trigger: RollbackTrigger,
+  why: string,
+  outcome: Outcome,
+  severity: Severity = 'critical',
+): Promise<void> {
   r.enter('rolling-back', `rolling back: ${why}`);
   r.reason = why;
   r.outcome = outcome;
@@ -18,15 +24,24 @@ export async function rollBack(r: ReleaseState, trigger: RollbackTrigger, why: s
     await r.saga.compensate();
   } finally {
     const ok = r.outcome !== 'emergency-failed';
-    await notify(r, ok ? 'warning' : 'critical', 'rollback-finished', `Rollback finished (${r.outcome}): ${r.saga.ran.join(' -> ')}`);
+    await notify(
+      r,
+      ok ? 'warning' : 'critical',
+      'rollback-finished',
+      `Rollback finished (${r.outcome}): ${r.saga.ran.join(' -> ')}`,
+    );
   }
 }
 
 /** Brings blue back and checks it; falls through to the emergency path when blue is not healthy. */
 export async function verifyBlue(r: ReleaseState): Promise<void> {
-  const ready = await waitForRollout(r, r.blue, r.plan.rollback.blueReadyTimeoutMs)
-    .catch((err: unknown) => ({ ready: false, detail: errorText(err) }));
-  const health = ready.ready ? await checkHealth(r, true, r.blue) : { healthy: false, detail: `blue not ready: ${ready.detail}` };
+  const ready = await waitForRollout(r, r.blue, r.plan.rollback.blueReadyTimeoutMs).catch((err: unknown) => ({
+    ready: false,
+    detail: errorText(err),
+  }));
+  const health = ready.ready
+    ? await checkHealth(r, true, r.blue)
+    : { healthy: false, detail: `blue not ready: ${ready.detail}` };
   if (health.healthy) {
     r.event('blue verified healthy');
     return;

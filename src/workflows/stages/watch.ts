@@ -20,14 +20,31 @@ async function analyze(r: ReleaseState, kind: AnalysisRecord['kind'], stage: Wat
   const read = async (side: 'canary' | 'stable'): Promise<MetricReading[]> => {
     const queries = metricQueries(plan.metrics, r.vars(), side);
     try {
-      return await call(patched('tick-timeouts') ? TICK_METRIC_OPTIONS : METRIC_OPTIONS, `metrics: ${side} ${kind}`, 'queryMetrics', { queries });
+      return await call(
+        patched('tick-timeouts') ? TICK_METRIC_OPTIONS : METRIC_OPTIONS,
+        `metrics: ${side} ${kind}`,
+        'queryMetrics',
+        { queries },
+      );
     } catch (err) {
       return queries.map((q) => ({ name: q.name, inconclusive: 'unreachable' as const, detail: errorText(err) }));
     }
   };
-  const [canary, stable] = await Promise.all([read('canary'), needsStable(plan.metrics) ? read('stable') : Promise.resolve(undefined)]);
+  const [canary, stable] = await Promise.all([
+    read('canary'),
+    needsStable(plan.metrics) ? read('stable') : Promise.resolve(undefined),
+  ]);
   const verdict = evaluateSample(plan.metrics, canary, stable, kind);
-  const record: AnalysisRecord = { at: iso(), stage, weight: r.greenWeight, kind, readings: canary, stable, verdict: verdict.kind, detail: describeVerdict(verdict) };
+  const record: AnalysisRecord = {
+    at: iso(),
+    stage,
+    weight: r.greenWeight,
+    kind,
+    readings: canary,
+    stable,
+    verdict: verdict.kind,
+    detail: describeVerdict(verdict),
+  };
   r.analyses.push(record);
   releaseMetrics.analysis(stage, analysisResults(canary, verdict));
   return { verdict: record.verdict, detail: record.detail, metrics: verdict.findings.map((f) => f.metric) };
@@ -36,19 +53,36 @@ async function analyze(r: ReleaseState, kind: AnalysisRecord['kind'], stage: Wat
 /** Metrics stayed inconclusive: the release pauses until a person resumes it or rolls it back. */
 function pauseForPerson(r: ReleaseState, detail: string): void {
   r.control.paused = { by: 'hwayo-release', reason: `metrics inconclusive: ${detail}` };
-  r.pending = { kind: 'inconclusive-metrics', since: iso(), detail: `metrics inconclusive ${r.plan.canary.inconclusiveLimit} times in a row (${detail}); resume to continue, or roll back` };
+  r.pending = {
+    kind: 'inconclusive-metrics',
+    since: iso(),
+    detail: `metrics inconclusive ${r.plan.canary.inconclusiveLimit} times in a row (${detail}); resume to continue, or roll back`,
+  };
   r.event(r.pending.detail);
   r.updateUi();
 }
 
 /** Hands the release to a new run (same workflow id) that resumes this window where it stopped. */
 async function continueRelease(r: ReleaseState, at: ResumePoint): Promise<never> {
-  log.info('history is long: continuing the release as a new run', { releaseId: r.releaseId, events: workflowInfo().historyLength, stage: at.stage, step: at.step });
-  return continueAsNew<(input: ReleaseInput) => Promise<ReleaseResult>>({ ...r.input, carried: { state: r.snapshot(), at } satisfies Carried });
+  log.info('history is long: continuing the release as a new run', {
+    releaseId: r.releaseId,
+    events: workflowInfo().historyLength,
+    stage: at.stage,
+    step: at.step,
+  });
+  return continueAsNew<(input: ReleaseInput) => Promise<ReleaseResult>>({
+    ...r.input,
+    carried: { state: r.snapshot(), at } satisfies Carried,
+  });
 }
 
 /** Watches one window; `resumed` carries the progress a previous run made in it. */
-export async function watch(r: ReleaseState, stage: WatchStage, plannedMs: number, resumed?: WindowProgress): Promise<WatchOutcome> {
+export async function watch(
+  r: ReleaseState,
+  stage: WatchStage,
+  plannedMs: number,
+  resumed?: WindowProgress,
+): Promise<WatchOutcome> {
   const { plan, control } = r;
   const allowPromote = stage === 'canary';
   const where = { stage, weight: r.greenWeight };
@@ -58,14 +92,19 @@ export async function watch(r: ReleaseState, stage: WatchStage, plannedMs: numbe
   const remainingMs = () => plannedMs - (Date.now() - startedMs - pausedMs);
   let counts: WatchCounts = resumed?.counts ?? { inconclusiveRun: 0, healthFailures: 0 };
   const finish = (o: WatchOutcome): WatchOutcome => {
-    const result = o.result === 'completed' ? 'passed' : o.result === 'promote' ? 'promoted' : `${o.result}: ${o.reason}`;
+    const result =
+      o.result === 'completed' ? 'passed' : o.result === 'promote' ? 'promoted' : `${o.result}: ${o.reason}`;
     r.steps.push({ weight: r.greenWeight, plannedMs, elapsedMs: Date.now() - startedMs, pausedMs, result });
     r.window = undefined;
     return o;
   };
   const waitWhilePaused = async () => {
     const p0 = Date.now();
-    r.pending ??= { kind: 'paused', since: iso(), detail: `paused by ${control.paused?.by}${control.paused?.reason ? `: ${control.paused.reason}` : ''}` };
+    r.pending ??= {
+      kind: 'paused',
+      since: iso(),
+      detail: `paused by ${control.paused?.by}${control.paused?.reason ? `: ${control.paused.reason}` : ''}`,
+    };
     r.updateUi();
     await condition(() => control.paused === undefined || interruption(control, allowPromote) !== undefined);
     pausedMs += Date.now() - p0;
@@ -90,13 +129,26 @@ export async function watch(r: ReleaseState, stage: WatchStage, plannedMs: numbe
       continue;
     }
     // Between two looks nothing is in flight: the one point where a long history may move to a new run.
-    if (checkpointDue(workflowInfo().historyLength, workflowInfo().continueAsNewSuggested, allHandlersFinished()) && patched('bounded-history')) {
-      await continueRelease(r, { stage, step: r.step, window: { elapsedMs: Date.now() - startedMs, pausedMs, counts } });
+    if (
+      checkpointDue(workflowInfo().historyLength, workflowInfo().continueAsNewSuggested, allHandlersFinished()) &&
+      patched('bounded-history')
+    ) {
+      await continueRelease(r, {
+        stage,
+        step: r.step,
+        window: { elapsedMs: Date.now() - startedMs, pausedMs, counts },
+      });
     }
-    const woke = await condition(() => control.paused !== undefined || interruption(control, allowPromote) !== undefined, nextTickMs(plan.canary.analysisIntervalMs, remainingMs()));
+    const woke = await condition(
+      () => control.paused !== undefined || interruption(control, allowPromote) !== undefined,
+      nextTickMs(plan.canary.analysisIntervalMs, remainingMs()),
+    );
     r.window = { stage, weight: r.greenWeight, plannedMs, remainingMs: Math.max(0, remainingMs()) };
     if (woke || remainingMs() <= 0) continue;
-    const [tick, health] = await Promise.all([analyze(r, 'tick', stage), plan.canary.healthCheckFailureLimit > 0 ? checkHealth(r, false) : Promise.resolve({ healthy: true, detail: '' })]);
+    const [tick, health] = await Promise.all([
+      analyze(r, 'tick', stage),
+      plan.canary.healthCheckFailureLimit > 0 ? checkHealth(r, false) : Promise.resolve({ healthy: true, detail: '' }),
+    ]);
     const next = afterTick(plan, where, tick, health, counts);
     if (next.do === 'rollback') return finish({ result: 'rollback', reason: next.reason, trigger: next.trigger });
     counts = next.counts;

@@ -18,23 +18,39 @@ export function queryWindow(period: number, now: number): { start: Date; end: Da
 }
 
 export const describeQuery = (q: CloudWatchQuery) =>
-  `${q.namespace} ${q.metricName}{${Object.entries(q.dimensions ?? {}).map(([k, v]) => `${k}=${v}`).join(',')}} ${q.stat}/${q.period}s`;
+  `${q.namespace} ${q.metricName}{${Object.entries(q.dimensions ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',')}} ${q.stat}/${q.period}s`;
 
 /** The reading of one GetMetricData result (exported for the unit tests of the edge cases). */
-export function readingFromResult(name: string, q: CloudWatchQuery, result: MetricDataResult | undefined): MetricReading {
+export function readingFromResult(
+  name: string,
+  q: CloudWatchQuery,
+  result: MetricDataResult | undefined,
+): MetricReading {
   const what = describeQuery(q);
   const messages = (result?.Messages ?? []).map((m) => `${m.Code ?? ''} ${m.Value ?? ''}`.trim()).join('; ');
   if (!result || result.StatusCode === 'InternalError' || result.StatusCode === 'Forbidden') {
-    return inconclusive(name, 'http-error', `CloudWatch answered ${result?.StatusCode ?? 'no result'} for ${what}${messages ? `: ${messages}` : ''}`);
+    return inconclusive(
+      name,
+      'http-error',
+      `CloudWatch answered ${result?.StatusCode ?? 'no result'} for ${what}${messages ? `: ${messages}` : ''}`,
+    );
   }
   const values = result.Values ?? [];
   const times = result.Timestamps ?? [];
-  if (values.length === 0) return inconclusive(name, 'empty-result', `no datapoints for ${what} in the last ${lookbackSeconds(q.period)} s of complete periods (no data yet, or a wrong dimension?)`);
+  if (values.length === 0)
+    return inconclusive(
+      name,
+      'empty-result',
+      `no datapoints for ${what} in the last ${lookbackSeconds(q.period)} s of complete periods (no data yet, or a wrong dimension?)`,
+    );
   // The newest datapoint, whatever order the answer lists them in.
   let newest = 0;
   for (let i = 1; i < values.length; i++) if ((times[i]?.getTime() ?? 0) > (times[newest]?.getTime() ?? 0)) newest = i;
   const value = values[newest];
-  if (typeof value !== 'number' || !Number.isFinite(value)) return inconclusive(name, 'not-a-number', `${what} is ${String(value)}`);
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    return inconclusive(name, 'not-a-number', `${what} is ${String(value)}`);
   return { name, value };
 }
 
@@ -42,9 +58,19 @@ export function readingFromResult(name: string, q: CloudWatchQuery, result: Metr
 function readingFromError(name: string, q: CloudWatchQuery, err: unknown): MetricReading {
   const e = err as { name?: string; message?: string; code?: string; $metadata?: { httpStatusCode?: number } };
   const what = describeQuery(q);
-  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return inconclusive(name, 'timeout', `CloudWatch did not answer for ${what} within ${TIMEOUT_MS} ms`);
-  if (e?.$metadata?.httpStatusCode !== undefined) return inconclusive(name, 'http-error', `CloudWatch answered HTTP ${e.$metadata.httpStatusCode} for ${what}: ${e.name}: ${e.message}`);
-  return inconclusive(name, 'unreachable', `CloudWatch for ${what}: ${e?.code ?? e?.name ?? 'error'}: ${e?.message ?? String(err)}`);
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError')
+    return inconclusive(name, 'timeout', `CloudWatch did not answer for ${what} within ${TIMEOUT_MS} ms`);
+  if (e?.$metadata?.httpStatusCode !== undefined)
+    return inconclusive(
+      name,
+      'http-error',
+      `CloudWatch answered HTTP ${e.$metadata.httpStatusCode} for ${what}: ${e.name}: ${e.message}`,
+    );
+  return inconclusive(
+    name,
+    'unreachable',
+    `CloudWatch for ${what}: ${e?.code ?? e?.name ?? 'error'}: ${e?.message ?? String(err)}`,
+  );
 }
 
 export const cloudwatch: MetricProviderFactory<'cloudwatch'> = (config) => {
@@ -54,21 +80,34 @@ export const cloudwatch: MetricProviderFactory<'cloudwatch'> = (config) => {
     async measure({ name, query: q }) {
       const { start, end } = queryWindow(q.period, Date.now());
       try {
-        const out = await aws.cloudwatch().send(new GetMetricDataCommand({
-          StartTime: start,
-          EndTime: end,
-          ScanBy: 'TimestampDescending',
-          MetricDataQueries: [{
-            Id: 'm0',
-            ReturnData: true,
-            MetricStat: {
-              Metric: { Namespace: q.namespace, MetricName: q.metricName, Dimensions: Object.entries(q.dimensions ?? {}).map(([Name, Value]) => ({ Name, Value })) },
-              Period: q.period,
-              Stat: q.stat,
-            },
-          }],
-        }), { abortSignal: AbortSignal.timeout(TIMEOUT_MS) });
-        return readingFromResult(name, q, out.MetricDataResults?.find((r) => r.Id === 'm0'));
+        const out = await aws.cloudwatch().send(
+          new GetMetricDataCommand({
+            StartTime: start,
+            EndTime: end,
+            ScanBy: 'TimestampDescending',
+            MetricDataQueries: [
+              {
+                Id: 'm0',
+                ReturnData: true,
+                MetricStat: {
+                  Metric: {
+                    Namespace: q.namespace,
+                    MetricName: q.metricName,
+                    Dimensions: Object.entries(q.dimensions ?? {}).map(([Name, Value]) => ({ Name, Value })),
+                  },
+                  Period: q.period,
+                  Stat: q.stat,
+                },
+              },
+            ],
+          }),
+          { abortSignal: AbortSignal.timeout(TIMEOUT_MS) },
+        );
+        return readingFromResult(
+          name,
+          q,
+          out.MetricDataResults?.find((r) => r.Id === 'm0'),
+        );
       } catch (err) {
         return readingFromError(name, q, err);
       }

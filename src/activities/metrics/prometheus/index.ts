@@ -4,7 +4,10 @@ import type { MetricReading } from '../../contract';
 import { httpRequest, NetworkFailure } from '../../http';
 import { inconclusive, type MetricProviderFactory } from '../provider';
 
-interface PromSample { metric: Record<string, string>; value: [number, string] }
+interface PromSample {
+  metric: Record<string, string>;
+  value: [number, string];
+}
 interface PromResponse {
   status: 'success' | 'error';
   error?: string;
@@ -12,9 +15,10 @@ interface PromResponse {
   data?: { resultType: 'vector' | 'scalar' | 'matrix' | 'string'; result: unknown };
 }
 
-
 const seriesLabel = (metric: Record<string, string>) =>
-  `{${Object.entries(metric).map(([k, v]) => `${k}="${v}"`).join(',')}}`;
+  `{${Object.entries(metric)
+    .map(([k, v]) => `${k}="${v}"`)
+    .join(',')}}`;
 
 /** Turns one /api/v1/query answer into a reading. Exported for the unit tests of the edge cases. */
 export function readingFromResponse(name: string, status: number, text: string): MetricReading {
@@ -33,17 +37,26 @@ export function readingFromResponse(name: string, status: number, text: string):
   if (resultType === 'scalar') raw = (result as [number, string])[1];
   else if (resultType === 'vector') {
     const samples = result as PromSample[];
-    if (samples.length === 0) return inconclusive(name, 'empty-result', 'the query matched no series (no data yet, or a wrong label?)');
+    if (samples.length === 0)
+      return inconclusive(name, 'empty-result', 'the query matched no series (no data yet, or a wrong label?)');
     if (samples.length > 1) {
-      const shown = samples.slice(0, 3).map((s) => seriesLabel(s.metric)).join(', ');
-      return inconclusive(name, 'multiple-series', `the query returned ${samples.length} series (${shown}); aggregate it to one`);
+      const shown = samples
+        .slice(0, 3)
+        .map((s) => seriesLabel(s.metric))
+        .join(', ');
+      return inconclusive(
+        name,
+        'multiple-series',
+        `the query returned ${samples.length} series (${shown}); aggregate it to one`,
+      );
     }
     raw = samples[0].value[1];
   } else {
     return inconclusive(name, 'not-a-number', `the query returned a ${resultType}, not an instant value`);
   }
   const value = Number(raw);
-  if (!Number.isFinite(value)) return inconclusive(name, 'not-a-number', `the query evaluated to ${raw} (a division by zero: no traffic?)`);
+  if (!Number.isFinite(value))
+    return inconclusive(name, 'not-a-number', `the query evaluated to ${raw} (a division by zero: no traffic?)`);
   return { name, value };
 }
 
@@ -57,12 +70,16 @@ export const prometheus: MetricProviderFactory<'prometheus'> = (config) => {
         const res = await httpRequest(endpoint, {
           method: 'POST',
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({ query: q.promql, timeout: `${Math.max(1, Math.floor(timeoutMs / 1000))}s` }).toString(),
+          body: new URLSearchParams({
+            query: q.promql,
+            timeout: `${Math.max(1, Math.floor(timeoutMs / 1000))}s`,
+          }).toString(),
           timeoutMs,
         });
         return readingFromResponse(q.name, res.status, res.text);
       } catch (err) {
-        if (err instanceof NetworkFailure) return inconclusive(q.name, err.kind, `Prometheus at ${url}: ${err.message}`);
+        if (err instanceof NetworkFailure)
+          return inconclusive(q.name, err.kind, `Prometheus at ${url}: ${err.message}`);
         throw err;
       }
     },

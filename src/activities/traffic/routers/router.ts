@@ -11,7 +11,16 @@ import type { KubeClients } from '../../kubernetes/client';
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export type Json = any;
 
-export interface Sides { blue: string; green: string; maintenance: string; port: number; header: { name: string; value: string }; routeNamespace: string; blueNamespace: string; greenNamespace: string }
+export interface Sides {
+  blue: string;
+  green: string;
+  maintenance: string;
+  port: number;
+  header: { name: string; value: string };
+  routeNamespace: string;
+  blueNamespace: string;
+  greenNamespace: string;
+}
 
 export function sidesOf(route: TrafficSpec, blueNamespace: string, greenNamespace: string): Sides {
   return {
@@ -53,6 +62,7 @@ export function percents(weights: (number | undefined)[], absent: number): numbe
 /** The routing rules as they were before maintenance mode, so turning it off restores them exactly. */
 export const PRE_MAINTENANCE_ANNOTATION = 'release.hwayo.io/pre-maintenance-rules';
 
-export const inMaintenance = (obj: Json): boolean => obj?.metadata?.annotations?.[PRE_MAINTENANCE_ANNOTATION] !== undefined;
+export const inMaintenance = (obj: Json): boolean =>
+  obj?.metadata?.annotations?.[PRE_MAINTENANCE_ANNOTATION] !== undefined;
 
 export const invalid = (msg: string) => nonRetryable('InvalidInput', msg);

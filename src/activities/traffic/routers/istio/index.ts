@@ -12,8 +12,17 @@ function istioHeaderRule(rule: Json, h: Sides['header']): boolean {
 function istioRules(obj: Json, s: Sides): { header?: Json; main: Json } {
   const http: Json[] = obj.spec?.http ?? [];
   const header = http.find((r) => istioHeaderRule(r, s.header));
-  const main = http.find((r) => r !== header && (r.route ?? []).some((d: Json) => sameHost(d.destination?.host ?? '', s.blue) || sameHost(d.destination?.host ?? '', s.green)));
-  if (!main) throw invalid(`VirtualService ${obj.metadata?.namespace}/${obj.metadata?.name} has no route to ${s.blue} or ${s.green}`);
+  const main = http.find(
+    (r) =>
+      r !== header &&
+      (r.route ?? []).some(
+        (d: Json) => sameHost(d.destination?.host ?? '', s.blue) || sameHost(d.destination?.host ?? '', s.green),
+      ),
+  );
+  if (!main)
+    throw invalid(
+      `VirtualService ${obj.metadata?.namespace}/${obj.metadata?.name} has no route to ${s.blue} or ${s.green}`,
+    );
   return { header, main };
 }
 
@@ -28,11 +37,18 @@ export const istio: Router = {
   version: 'v1',
   plural: 'virtualservices',
   rules: (obj) => obj.spec?.http ?? [],
-  setRules: (obj, rules) => { obj.spec = { ...(obj.spec ?? {}), http: rules }; },
+  setRules: (obj, rules) => {
+    obj.spec = { ...(obj.spec ?? {}), http: rules };
+  },
   setWeights(obj, s, g) {
     const { header, main } = istioRules(obj, s);
-    const others = (main.route as Json[]).filter((d) => !sameHost(d.destination?.host ?? '', s.blue) && !sameHost(d.destination?.host ?? '', s.green));
-    if (others.length) throw invalid(`default route of ${obj.metadata?.name} also sends traffic to ${others.map((d) => d.destination?.host).join(', ')}; refusing to drop it`);
+    const others = (main.route as Json[]).filter(
+      (d) => !sameHost(d.destination?.host ?? '', s.blue) && !sameHost(d.destination?.host ?? '', s.green),
+    );
+    if (others.length)
+      throw invalid(
+        `default route of ${obj.metadata?.name} also sends traffic to ${others.map((d) => d.destination?.host).join(', ')}; refusing to drop it`,
+      );
     main.route = [istioDest(main.route, s.blue, s.port, 100 - g), istioDest(main.route, s.green, s.port, g)];
     if (header) header.route = [istioDest(header.route ?? [], s.green, s.port, 100)];
     else {
@@ -46,13 +62,23 @@ export const istio: Router = {
   shares(obj, s) {
     const { main } = istioRules(obj, s);
     const route: Json[] = main.route ?? [];
-    const pct = percents(route.map((d) => d.weight), route.length === 1 ? 100 : 0);
-    const sum = (host: string) => route.reduce((acc, d, i) => acc + (sameHost(d.destination?.host ?? '', host) ? pct[i] : 0), 0);
-    const others = route.filter((d, i) => pct[i] > 0 && !sameHost(d.destination?.host ?? '', s.blue) && !sameHost(d.destination?.host ?? '', s.green)).map((d) => String(d.destination?.host));
+    const pct = percents(
+      route.map((d) => d.weight),
+      route.length === 1 ? 100 : 0,
+    );
+    const sum = (host: string) =>
+      route.reduce((acc, d, i) => acc + (sameHost(d.destination?.host ?? '', host) ? pct[i] : 0), 0);
+    const others = route
+      .filter(
+        (d, i) =>
+          pct[i] > 0 && !sameHost(d.destination?.host ?? '', s.blue) && !sameHost(d.destination?.host ?? '', s.green),
+      )
+      .map((d) => String(d.destination?.host));
     return { blue: sum(s.blue), green: sum(s.green), others };
   },
   routeAllToMaintenance(obj, s) {
     const { header, main } = istioRules(obj, s);
-    for (const rule of [main, header].filter(Boolean)) rule.route = [istioDest(rule.route ?? [], s.maintenance, s.port, 100)];
+    for (const rule of [main, header].filter(Boolean))
+      rule.route = [istioDest(rule.route ?? [], s.maintenance, s.port, 100)];
   },
 };
