@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { pauseUpdate, rejectSignal, resumeUpdate } from '../../src/workflows/definitions';
 import { useWorkflowEnv } from '../workflows/env';
-import { withRelease, type RunOptions, type Run } from '../workflows/harness';
+import { runHistories, withRelease, type RunOptions, type Run } from '../workflows/harness';
 
 jest.setTimeout(120_000);
 const t = useWorkflowEnv();
@@ -66,5 +66,22 @@ test.each(scenarios)('record %s', async (name, opts, drive) => {
     writeFileSync(join(__dirname, '..', 'histories', `${name}.json`), historyToJSON(history) + '\n');
     expect(history.events?.length).toBeGreaterThan(10);
     expect(result.outcome).toBeDefined();
+  });
+});
+
+// A default release continues as new mid-canary (src/workflows/checkpoint.ts): each run is a history of
+// its own, and the second starts from the state the first carried.
+test('record continued (one file per run)', async () => {
+  await withRelease(t.env, t.bundle, {}, async (run) => {
+    const result = await run.handle.result();
+    expect(result.outcome).toBe('succeeded');
+    const runs = await runHistories(t.env, run.handle);
+    expect(runs.length).toBeGreaterThan(1);
+    runs.forEach((events, i) =>
+      writeFileSync(
+        join(__dirname, '..', 'histories', `continued-run-${i + 1}.json`),
+        historyToJSON({ events }) + '\n',
+      ),
+    );
   });
 });

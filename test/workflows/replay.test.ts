@@ -24,6 +24,8 @@ beforeAll(async () => {
 test('histories of every kind of release are committed', () => {
   expect(files).toEqual([
     'alternated.json',
+    'continued-run-1.json',
+    'continued-run-2.json',
     'emergency.json',
     'paused-and-resumed.json',
     'rejected.json',
