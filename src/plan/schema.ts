@@ -133,7 +133,12 @@ const check = z.discriminatedUnion('kind', [
   }),
   z.strictObject({ name: nonEmpty, group, kind: z.literal('http'), url: httpUrl }),
   z.strictObject({ name: nonEmpty, group, kind: z.literal('elasticsearch'), url: httpUrl }),
-  z.strictObject({ name: nonEmpty, group, kind: z.literal('prometheus-targets') }),
+  z.strictObject({
+    name: nonEmpty,
+    group,
+    kind: z.literal('prometheus-targets'),
+    jobs: z.array(nonEmpty.max(200, 'must be at most 200 characters')).min(1).max(50).optional(),
+  }),
   z.strictObject({ name: nonEmpty, group, kind: z.literal('security-evidence') }),
   z.strictObject({ name: nonEmpty, group, kind: z.literal('cluster-policies'), namespace: name.optional() }),
   z.strictObject({ name: nonEmpty, group, kind: z.literal('release-baseline') }),

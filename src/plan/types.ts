@@ -52,7 +52,8 @@ export type PreflightCheck =
     }
   | { name: string; group: PreflightGroup; kind: 'http'; url: string }
   | { name: string; group: PreflightGroup; kind: 'elasticsearch'; url: string }
-  | { name: string; group: PreflightGroup; kind: 'prometheus-targets' }
+  /** `jobs`: only these scrape jobs' targets must be up (default: every target Prometheus scrapes). */
+  | { name: string; group: PreflightGroup; kind: 'prometheus-targets'; jobs?: string[] }
   | { name: string; group: PreflightGroup; kind: 'security-evidence' }
   /** `namespace` defaults to the release's blue (the namespace that carries production). */
   | { name: string; group: PreflightGroup; kind: 'cluster-policies'; namespace?: string }

@@ -6,6 +6,7 @@ import { publicKeyOf } from '../../src/workflows/signatures';
 import { ed25519 } from '@noble/curves/ed25519';
 import { formatDuration, parseDuration } from '../../src/plan/duration';
 import { eventsPerAnalysis, worstCaseHistoryEvents } from '../../src/plan/history';
+import { resolvedPlanProblems } from '../../src/plan/resolved';
 
 /** The seed names no approver keys: tests about other fields use its unsigned variant. */
 const unsigned = (doc: unknown) => mergeOverDefaults({ approval: { allowUnsigned: true } }, doc);
@@ -515,4 +516,18 @@ describe('worst-case workflow history', () => {
     // ...and not by a wide margin: the formula is a measurement, not a guess.
     expect(estimate.events).toBeLessThan(history.events.length * 1.25);
   });
+});
+
+test('a prometheus-targets check may name the scrape jobs that are its services (the local plan: hwayo-apps)', () => {
+  const plan = loadPlanFile(join(__dirname, '..', '..', 'examples', 'local-plan.yaml'));
+  const check = plan.preflight.checks.find((c) => c.kind === 'prometheus-targets');
+  expect(check).toMatchObject({ jobs: ['hwayo-apps'] });
+  // The workflow validates the resolved plan again: the field survives that too.
+  expect(resolvedPlanProblems(JSON.parse(JSON.stringify(plan)))).toEqual([]);
+  expect(() =>
+    validatePlan({
+      approval: { allowUnsigned: true },
+      preflight: { checks: [{ name: 'p', group: 'monitoring', kind: 'prometheus-targets', jobs: [] }] },
+    }),
+  ).toThrow(/preflight\.checks\[0\]\.jobs/);
 });
