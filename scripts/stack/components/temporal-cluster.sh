@@ -158,7 +158,14 @@ start() {
     "$TEMPORAL" operator namespace create --address "$(frontend 1)" --namespace default --retention 72h >/dev/null
     fresh=1
   fi
-  local out; out=$(TEMPORAL_CLI="$TEMPORAL" TEMPORAL_ADDRESS="$(frontend 1)" TEMPORAL_NAMESPACE=default bash "$REPO_ROOT/scripts/register-search-attributes.sh")
+  # A namespace just created reaches the node's namespace cache within ~10 s: until then registering
+  # its search attributes fails with "Namespace default is not found". Retry for up to 60 s.
+  local out="" tries=0
+  until out=$(TEMPORAL_CLI="$TEMPORAL" TEMPORAL_ADDRESS="$(frontend 1)" TEMPORAL_NAMESPACE=default bash "$REPO_ROOT/scripts/register-search-attributes.sh" 2>&1); do
+    tries=$((tries + 1))
+    [ $tries -lt 30 ] || { slog "temporal-cluster: registering search attributes failed: $out"; exit 1; }
+    sleep 2
+  done
   grep -qv 'already registered' <<<"$out" && fresh=1
   # A node caches namespaces (10 s) and search attributes (60 s) from before they existed: restart
   # the first node on a fresh database rather than wait; the second starts after them.
