@@ -7,13 +7,12 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { join } from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { parse as parseYaml, stringify } from 'yaml';
-import { cliOk } from '../integration/cli-runner';
+import { cliOk, startArgv } from '../integration/cli-runner';
 import { stackEnv, stackVar } from '../integration/stack';
 import type { ReleaseResult } from '../../src/workflows/definitions';
 
 export const ROOT = join(__dirname, '..', '..');
 export const EVIDENCE = join(ROOT, 'test', 'fixtures', 'evidence');
-export const FIXTURE_TAG = '412-3f9c2ab';
 export const WORKER_SA = 'system:serviceaccount:hwayo-release:hwayo-release-worker';
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -207,28 +206,7 @@ export const newVersion = (what: string) => `3.0.0-chaos.${what}.${randomBytes(3
 
 /** `hwayo-release start` as CI runs it; returns the release id. */
 export async function startRelease(planFile: string, version: string, taskQueue: string): Promise<string> {
-  const out = await cliOk(
-    'start',
-    planFile,
-    '--version',
-    version,
-    '--image-tag',
-    FIXTURE_TAG,
-    '--last-known-good',
-    '1.0.0',
-    '--task-queue',
-    taskQueue,
-    '--requested-by',
-    'chaos-suite',
-    '--evidence-trivy',
-    'trivy-clean.json',
-    '--evidence-gitleaks',
-    'gitleaks-clean.json',
-    '--evidence-npm-audit',
-    'npm-audit-clean.json',
-    '--evidence-sonarqube',
-    'sonarqube-hotspots-clean.json',
-  );
+  const out = await cliOk(...startArgv(planFile, version, taskQueue, 'chaos-suite'));
   return out.trim();
 }
 

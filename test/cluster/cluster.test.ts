@@ -17,6 +17,7 @@ import type { ReleaseReport, ReleaseStatus } from '../../src/workflows/definitio
 import { eventually, withKubeconfig } from '../integration/kube-helpers';
 import { stackConfig, stackEnv, stackVar, startFromSeedState } from '../integration/stack';
 import { startStackWorker } from '../integration/stack-worker';
+import { startArgv } from '../integration/cli-runner';
 
 jest.mock('@kubernetes/client-node', () =>
   jest.requireActual<typeof import('../integration/native-esm')>('../integration/native-esm').kubernetesClient(),
@@ -29,7 +30,6 @@ const COMPONENTS = join(ROOT, 'scripts', 'stack', 'components');
 const taskQueue = `cluster-${randomBytes(4).toString('hex')}`;
 const tmp = mkdtempSync(join(tmpdir(), 'hwayo-cluster-'));
 const started: string[] = [];
-const FIXTURE_TAG = '412-3f9c2ab';
 
 let worker: Worker;
 let workerRun: Promise<void>;
@@ -66,28 +66,7 @@ const until = <T>(what: string, probe: () => Promise<T | undefined | false>, tim
   eventually(what, () => probe().catch(() => undefined), timeoutMs);
 
 async function startRelease(version: string): Promise<string> {
-  const out = await ok(
-    'start',
-    planFile,
-    '--version',
-    version,
-    '--image-tag',
-    FIXTURE_TAG,
-    '--last-known-good',
-    '1.0.0',
-    '--task-queue',
-    taskQueue,
-    '--requested-by',
-    'cluster-test',
-    '--evidence-trivy',
-    'trivy-clean.json',
-    '--evidence-gitleaks',
-    'gitleaks-clean.json',
-    '--evidence-npm-audit',
-    'npm-audit-clean.json',
-    '--evidence-sonarqube',
-    'sonarqube-hotspots-clean.json',
-  );
+  const out = await ok(...startArgv(planFile, version, taskQueue, 'cluster-test'));
   const id = out.trim();
   started.push(id);
   return id;

@@ -17,6 +17,7 @@ import type { ReleaseReport, ReleaseStatus } from '../../src/workflows/definitio
 import { eventually, kubeConfigForStack, withKubeconfig } from './kube-helpers';
 import { reseedBlue, stackConfig, stackVar, startFromSeedState } from './stack';
 import { startStackWorker } from './stack-worker';
+import { EVIDENCE_FLAGS, startArgv } from './cli-runner';
 
 jest.mock('@kubernetes/client-node', () =>
   jest.requireActual<typeof import('./native-esm')>('./native-esm').kubernetesClient(),
@@ -126,37 +127,11 @@ async function received(kind: string, contains: string): Promise<Received[]> {
   return r.received.filter((x) => JSON.stringify(x.body).includes(contains));
 }
 
-// The clean fixtures, relative to the worker's evidence root (EVIDENCE); they name the images of tag
-// FIXTURE_TAG (the stack's six services) and its commit, so every release here deploys that tag.
-const FIXTURE_TAG = '412-3f9c2ab';
-const evidenceFlags = () => [
-  '--evidence-trivy',
-  'trivy-clean.json',
-  '--evidence-gitleaks',
-  'gitleaks-clean.json',
-  '--evidence-npm-audit',
-  'npm-audit-clean.json',
-  '--evidence-sonarqube',
-  'sonarqube-hotspots-clean.json',
-];
+// The clean fixtures (cli-runner.ts EVIDENCE_FLAGS), relative to the worker's evidence root (EVIDENCE),
+// name the images of FIXTURE_TAG (the stack's six services), so every release here deploys that tag.
 
 async function startRelease(version: string, ...extra: string[]): Promise<string> {
-  const out = await ok(
-    'start',
-    planFile,
-    '--version',
-    version,
-    '--image-tag',
-    FIXTURE_TAG,
-    '--last-known-good',
-    '1.0.0',
-    '--task-queue',
-    taskQueue,
-    '--requested-by',
-    'e2e-test',
-    ...evidenceFlags(),
-    ...extra,
-  );
+  const out = await ok(...startArgv(planFile, version, taskQueue, 'e2e-test'), ...extra);
   const id = out.trim();
   started.push(id);
   return id;
@@ -258,7 +233,7 @@ test('a healthy release: start, signed approvals, watch to 100%, rollback within
     'x-1',
     '--task-queue',
     taskQueue,
-    ...evidenceFlags(),
+    ...EVIDENCE_FLAGS,
   );
   expect(again.code).toBe(7);
   expect(again.err).toMatch(/already exists/);
@@ -446,7 +421,7 @@ test(
         'x-1',
         '--task-queue',
         taskQueue,
-        ...evidenceFlags(),
+        ...EVIDENCE_FLAGS,
       );
       expect(refusedStart.code).toBe(7);
       expect(refusedStart.err).toContain(`another release of hwayo is still running: ${first} (retention)`);

@@ -12,7 +12,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { createActivities } from '../../src/activities';
 import { WorkerMetrics } from '../../src/worker/metrics';
 import { dataConverterFromEnv } from '../../src/codec';
-import { cliOk } from './cli-runner';
+import { cliOk, EVIDENCE_FLAGS, FIXTURE_TAG } from './cli-runner';
 import { withKubeconfig } from './kube-helpers';
 import { stackConfig, stackVar, startFromSeedState } from './stack';
 
@@ -79,18 +79,11 @@ test('the UI finds the release waiting for approval by its search attributes and
       '--version',
       version,
       '--image-tag',
-      '412-3f9c2ab',
+      FIXTURE_TAG,
       '--task-queue',
       taskQueue,
       // The tag the clean fixtures name (images and commit); paths are relative to the evidence root.
-      '--evidence-trivy',
-      'trivy-clean.json',
-      '--evidence-gitleaks',
-      'gitleaks-clean.json',
-      '--evidence-npm-audit',
-      'npm-audit-clean.json',
-      '--evidence-sonarqube',
-      'sonarqube-hotspots-clean.json',
+      ...EVIDENCE_FLAGS,
     )
   ).trim();
   const query = `HwayoApp="hwayo" AND HwayoStage="awaiting-approval" AND HwayoVersion="${version}"`;
