@@ -53,7 +53,8 @@ done
 node -e '
   const fs = require("fs"); const yaml = require("yaml");
   const [src, out, dir] = process.argv.slice(1);
-  const { publicKeyOf, fromBase64 } = require("./dist/src/workflows/signatures.js");
+  const { publicKeyOf } = require("./dist/src/workflows/signatures.js");
+  const { fromBase64 } = require("./dist/src/plan/public-keys.js");
   const doc = yaml.parse(fs.readFileSync(src, "utf8"));
   for (const a of doc.approval.approvers) a.publicKey = publicKeyOf(fromBase64(fs.readFileSync(`${dir}/${a.id}.key`, "utf8").trim()));
   delete doc.approval.allowUnsigned;
