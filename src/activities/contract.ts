@@ -25,7 +25,10 @@ export interface RunCheckInput {
     version?: string;
     imageTag?: string;
   };
-  /** References to the CI's evidence reports: paths below the worker's HWAYO_EVIDENCE_ROOT, or s3:// URIs under the version's prefix. */
+  /**
+   * References to the CI's evidence reports: paths below the worker's HWAYO_EVIDENCE_ROOT, or s3:// URIs under the
+   * version's prefix.
+   */
   evidence?: EvidenceRefs;
 }
 
@@ -52,7 +55,9 @@ export interface ServiceHealthResult {
 export interface NamespaceCopyResult {
   secrets: string[];
   configMaps: string[];
-  /** Blue's NetworkPolicies: green must be as locked down (and pass the cluster-policies gate) once it is production. */
+  /**
+   * Blue's NetworkPolicies: green must be as locked down (and pass the cluster-policies gate) once it is production.
+   */
   networkPolicies: string[];
 }
 
@@ -153,7 +158,10 @@ export interface SnapshotResult {
 
 export interface RestoreInput {
   database: DatabaseSpec;
-  /** The instance to restore into (one per emergency); absent in tasks scheduled before it existed: database.restoredInstance. */
+  /**
+   * The instance to restore into (one per emergency); absent in tasks scheduled before it existed:
+   * database.restoredInstance.
+   */
   instance?: string;
   /** Who restores (release id / run): an existing instance is adopted only when its owner tag says so. */
   owner?: string;

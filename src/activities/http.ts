@@ -36,7 +36,9 @@ export function toNetworkFailure(err: unknown, timeoutMs: number): NetworkFailur
   return new NetworkFailure('unreachable', `connection failed (${cause})`);
 }
 
-/** The URL without credentials or query, safe for messages and history (webhook tokens live in paths, so callers pick). */
+/**
+ * The URL without credentials or query, safe for messages and history (webhook tokens live in paths, so callers pick).
+ */
 export function originOf(url: string): string {
   try {
     return new URL(url).origin;

@@ -10,7 +10,10 @@ import { METRIC_PROVIDERS, ROUTER_KINDS, type MetricProviderKind, type ReleasePl
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
-/** Upper bounds: a typo ("24d" for "24h", "1e20" ms) must not become a timer nobody can wait out or a date that cannot be written. */
+/**
+ * Upper bounds: a typo ("24d" for "24h", "1e20" ms) must not become a timer nobody can wait out or a date that cannot
+ * be written.
+ */
 export const DURATION_MAX = {
   approval: 7 * DAY,
   watch: 24 * HOUR,
@@ -160,7 +163,10 @@ const metricBase = {
 // CloudWatch's own limits (PutMetricData / GetMetricData), so a typo is refused here, not mid-canary.
 const cloudwatchText = (max: number) =>
   z.string().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
-/** The statistics GetMetricData takes: the five basic ones, IQM, and percentile / trimmed forms (p99, p99.9, tm90, TM(10%:90%)). */
+/**
+ * The statistics GetMetricData takes: the five basic ones, IQM, and percentile / trimmed forms (p99, p99.9, tm90,
+ * TM(10%:90%)).
+ */
 const CLOUDWATCH_STAT =
   /^(SampleCount|Average|Sum|Minimum|Maximum|IQM|(p|tm|wm|tc|ts)(100|\d{1,2}(\.\d{1,10})?)|(TM|WM|TC|TS|PR)\(\d*(\.\d+)?%?:\d*(\.\d+)?%?\))$/;
 const cloudwatchQuery = z.strictObject({

@@ -31,7 +31,10 @@ export interface Tracing {
 
 let active: Tracing | undefined;
 
-/** The OTLP/HTTP traces URL the environment asks for, undefined when tracing is off; a bad URL is an error naming the variable. */
+/**
+ * The OTLP/HTTP traces URL the environment asks for, undefined when tracing is off; a bad URL is an error naming the
+ * variable.
+ */
 export function tracesUrl(env: NodeJS.ProcessEnv): string | undefined {
   if (env.OTEL_SDK_DISABLED === 'true' || env.OTEL_TRACES_EXPORTER === 'none') return undefined;
   const [name, base] = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
@@ -79,7 +82,9 @@ export function clientTracingInterceptors(tracing: Tracing | undefined) {
   return tracing ? [new OpenTelemetryWorkflowClientInterceptor()] : [];
 }
 
-/** The worker's activity interceptor (RunActivity spans, children of the workflow's StartActivity), when tracing is on. */
+/**
+ * The worker's activity interceptor (RunActivity spans, children of the workflow's StartActivity), when tracing is on.
+ */
 export function activityTracingInterceptors(
   tracing: Tracing | undefined,
 ): ((ctx: ActivityContext) => ActivityInterceptors)[] {

@@ -148,7 +148,9 @@ export function nextTickMs(intervalMs: number, remainingMs: number): number {
   return Math.max(0, Math.min(intervalMs, remainingMs));
 }
 
-/** The emergency snapshot identifier: derived from the release and the moment the emergency began, so a retry reuses it. */
+/**
+ * The emergency snapshot identifier: derived from the release and the moment the emergency began, so a retry reuses it.
+ */
 export function emergencySnapshotId(prefix: string, startedAtMs: number): string {
   const t = new Date(startedAtMs)
     .toISOString()

@@ -77,7 +77,10 @@ export interface ApprovalRecord extends ApprovalRequest {
 export interface ControlRequest {
   by: string;
   reason?: string;
-  /** Signed control statement (see signatures.ts) by the plan key of `by`; required for promote/resume when the plan requires signatures. */
+  /**
+   * Signed control statement (see signatures.ts) by the plan key of `by`; required for promote/resume when the plan
+   * requires signatures.
+   */
   signature?: string;
   /** ISO time the sender signed at; part of the signed statement. */
   signedAt?: string;

@@ -32,7 +32,10 @@ export class Saga {
     return this.stack.map((c) => c.name).reverse();
   }
 
-  /** Runs every compensation newest first. A failing one is logged and the rest still run; the first error is rethrown at the end. */
+  /**
+   * Runs every compensation newest first. A failing one is logged and the rest still run; the first error is rethrown
+   * at the end.
+   */
   async compensate(): Promise<void> {
     let firstError: unknown;
     await CancellationScope.nonCancellable(async () => {

@@ -31,7 +31,8 @@ export const ATTR = {
 /** Stages a release enters when the one before it went wrong: that stage's span ends in error. */
 const FAILURE_STAGES = new Set(['rolling-back', 'emergency']);
 
-// `weight` is the one shown (a canary step's target from the moment its shift is scheduled); `saWeight` the recorded one.
+// `weight` is the one shown (a canary step's target from the moment its shift is scheduled); `saWeight` the recorded
+// one.
 interface StageSpan {
   stage: string;
   weight: number;

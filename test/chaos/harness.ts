@@ -233,7 +233,10 @@ export async function closeClient(): Promise<void> {
   clientPromise = undefined;
 }
 
-/** Where a release is, from the server alone (no worker needed): stage and weight search attributes, activities in flight. */
+/**
+ * Where a release is, from the server alone (no worker needed): stage and weight search attributes, activities in
+ * flight.
+ */
 export interface Where {
   running: boolean;
   stage?: string;
@@ -304,7 +307,10 @@ export async function healthyApps(): Promise<void> {
 
 const STACK_DIR = process.env.HWAYO_STACK_DIR ?? join(ROOT, '.stack');
 
-/** Kills a stack process (its process group, by the pid in .stack/pids/NAME.pid) with `signal`, and waits until it is gone. */
+/**
+ * Kills a stack process (its process group, by the pid in .stack/pids/NAME.pid) with `signal`, and waits until it is
+ * gone.
+ */
 export async function killStackProcess(name: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
   const pid = Number(readFileSync(join(STACK_DIR, 'pids', `${name}.pid`), 'utf8').trim());
   try {

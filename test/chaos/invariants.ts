@@ -90,7 +90,10 @@ export async function routeWrites(
   return writes.sort((a, b) => a.at.localeCompare(b.at));
 }
 
-/** Successful writes by the worker's ServiceAccount to `resource` in `namespace` between `from` and `to` (any level of the log). */
+/**
+ * Successful writes by the worker's ServiceAccount to `resource` in `namespace` between `from` and `to` (any level of
+ * the log).
+ */
 export async function workerWrites(
   resource: string,
   namespace: string,

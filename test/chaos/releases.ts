@@ -224,7 +224,10 @@ export async function resumeTimes(id: string, restarts: number[]): Promise<numbe
   });
 }
 
-/** The worker's Prometheus behind a proxy that answers each query `delayMs` late: analyses last long enough to be caught mid-way. */
+/**
+ * The worker's Prometheus behind a proxy that answers each query `delayMs` late: analyses last long enough to be caught
+ * mid-way.
+ */
 export async function slowPrometheus(delayMs: number): Promise<{ url: string; server: Server }> {
   const target = stackVar('PROMETHEUS_URL');
   const server = createServer((req, res) => {

@@ -2,7 +2,7 @@
 // (scripts/stack/components/temporal-cluster.sh), a real worker with the real activities against the
 // local stack, driven by the CLI. One node is killed (SIGKILL) mid-canary and the release completes
 // on the other; PostgreSQL restarts during the approval wait and the release continues.
-//   ip netns exec NAME bash -c 'bash scripts/stack/up.sh kube prometheus moto postgres redis tls sinks temporal-cluster'
+//   bash scripts/stack/up.sh kube prometheus moto postgres redis tls sinks temporal-cluster
 //   npx jest test/cluster/cluster.test.ts --selectProjects cluster --forceExit
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

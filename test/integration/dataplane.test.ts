@@ -180,7 +180,8 @@ test("a -sick- canary at 5%: the plan's Traefik error-rate query sees it, the sh
   const load = runLoad({ url: gateway(), rps: RPS, count: RPS * 120, maxSeconds: 120, stop });
   const tShift = Date.now();
   await shiftAndWait(weight);
-  // The workflow's analysis loop on the plan's metrics: one sample per interval; a breach (rollback) verdict -> weight 0.
+  // The workflow's analysis loop on the plan's metrics: one sample per interval; a breach (rollback) verdict -> weight
+  // 0.
   let crossed = 0;
   let verdict = '';
   for (;;) {

@@ -256,7 +256,8 @@ describe('monitoring', () => {
         'utf8',
       ),
     );
-    // Freeze green (blue's availability must stay 100% for the Prometheus tests): its scrapes time out, as for a hung service.
+    // Freeze green (blue's availability must stay 100% for the Prometheus tests): its scrapes time out, as for a hung
+    // service.
     process.kill(pid, 'SIGSTOP');
     try {
       const failed = await eventually('green target down', 30_000, async () => {

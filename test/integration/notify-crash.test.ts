@@ -212,7 +212,8 @@ test('hole 10: worker killed after a warning post reached Slack, before the answ
   const workflowId = `crash-info-${randomUUID().slice(0, 8)}`;
   const handle = await release(workflowId, taskQueue, () => undefined);
   try {
-    // The preflight failure (warning, #hwayo-alerts: delivered once like info) reached the receiver, whose answer is held...
+    // The preflight failure (warning, #hwayo-alerts: delivered once like info) reached the receiver, whose answer is
+    // held...
     await until('the post at the receiver', async () =>
       (await received('slack', 'preflight failed')).length === 1 ? true : undefined,
     );

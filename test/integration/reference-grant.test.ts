@@ -1,6 +1,6 @@
-// The Gateway API router's ReferenceGrant for green (src/activities/traffic/routers/gateway-api/reference-grant.ts), against
-// the local apiserver: the route's namespace may reference green's Service only through a grant in
-// green's namespace, which setTrafficWeight makes before moving any weight, once.
+// The Gateway API router's ReferenceGrant for green (src/activities/traffic/routers/gateway-api/reference-grant.ts),
+// against the local apiserver: the route's namespace may reference green's Service only through a grant in green's
+// namespace, which setTrafficWeight makes before moving any weight, once.
 import type { TrafficSpec } from '../../src/plan/types';
 import { createTrafficActivities } from '../../src/activities/traffic';
 import { grantName } from '../../src/activities/traffic/routers/gateway-api/reference-grant';

@@ -1,7 +1,8 @@
 // The Temporal Web UI shows a running release: Debian's chromium (scripts/install/chromium.sh),
 // driven by playwright-core, finds it by a search-attribute query, opens it, sees its id and current
 // details, and leaves a screenshot in test-results/.
-//   bash scripts/stack/up.sh && bash scripts/install/chromium.sh && npx jest --runInBand --runTestsByPath test/integration/ui.test.ts
+//   bash scripts/stack/up.sh && bash scripts/install/chromium.sh
+//   npx jest --runInBand --runTestsByPath test/integration/ui.test.ts
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';

@@ -139,7 +139,8 @@ test('SIGTERM with an activity in flight: it finishes within the grace time, the
       dataConverter: dataConverterFromEnv({ HWAYO_CODEC_KEYS: key }),
     });
     const plan = defaultPlan();
-    // With the release-baseline check every plan needs: the workflow validates its plan (issue 7) and would refuse it without.
+    // With the release-baseline check every plan needs: the workflow validates its plan (issue 7) and would refuse it
+    // without.
     plan.preflight.checks = [
       { name: 'release-baseline', group: 'infrastructure', kind: 'release-baseline' },
       { name: 'slow-monitoring', group: 'monitoring', kind: 'http', url: `${env.SINKS_URL}/slow/3000/health` },

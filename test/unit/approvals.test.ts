@@ -121,7 +121,9 @@ describe('signed statements', () => {
 // ---- issue 7: the gate trusts nothing it is given ----
 
 const IDENTITY_KEY = toBase64(Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? 1 : 0))); // the point (0, 1)
-/** R = identity, S = 0: a "signature" that holds for a small-order key under lenient (ZIP-215) rules, for any message. */
+/**
+ * R = identity, S = 0: a "signature" that holds for a small-order key under lenient (ZIP-215) rules, for any message.
+ */
 const FORGED_SIG = toBase64(Uint8Array.from({ length: 64 }, (_, i) => (i === 0 ? 1 : 0)));
 const subject = { version: '2.4.0', imageTag: '1234-abc1234', planDigest: planDigest(plan) };
 

@@ -189,7 +189,10 @@ describe('template values in PromQL', () => {
   const TEMPLATE =
     '(sum(rate(http_requests_total{namespace="{{namespace}}",version="{{version}}",status=~"5.."}[5m])) or vector(0)) / sum(rate(http_requests_total{namespace="{{namespace}}"}[5m])) * 100';
   const metric = { name: 'error_rate', query: TEMPLATE, rollback: { above: 5 } };
-  /** The double-quoted PromQL string literals of a query, unquoted (PromQL's escapes are Go's, which JSON shares for these). */
+  /**
+   * The double-quoted PromQL string literals of a query, unquoted (PromQL's escapes are Go's, which JSON shares for
+   * these).
+   */
   const literals = (promql: string) =>
     [...promql.matchAll(/"((?:[^"\\\n]|\\.)*)"/g)].map((m) => ({
       raw: m[0],

@@ -29,7 +29,8 @@ test('a hostile version is refused before any activity: outcome invalid-input, n
   expect(result.reason).toMatch(/^invalid input, nothing was done: version must be a version like 2\.4\.0/);
   expect(result.weights).toEqual([]);
   expect(world.calls).toEqual([]);
-  // The only command was the patch (its marker, and the SDK's own TemporalChangeVersion attribute); then the run completed.
+  // The only command was the patch (its marker, and the SDK's own TemporalChangeVersion attribute); then the run
+  // completed.
   expect(types).toEqual([
     'EVENT_TYPE_WORKFLOW_EXECUTION_STARTED',
     'EVENT_TYPE_WORKFLOW_TASK_SCHEDULED',

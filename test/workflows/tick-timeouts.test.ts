@@ -21,7 +21,8 @@ test('analysis ticks schedule metric queries and green health checks with a 15 s
     expect(new Set(metrics.map((a) => seconds(a.startToCloseTimeout)))).toEqual(new Set([15]));
     const health = scheduled.filter((a) => a.activityType?.name === 'checkServiceHealth');
     const byTimeout = (s: number) => health.filter((a) => seconds(a.startToCloseTimeout) === s);
-    // Every tick's health check is short; the green-deploy and final checks (with PostgreSQL and Redis) keep the default.
+    // Every tick's health check is short; the green-deploy and final checks (with PostgreSQL and Redis) keep the
+    // default.
     expect(byTimeout(15).length).toBeGreaterThan(3);
     expect(byTimeout(60).length).toBe(2);
     expect(byTimeout(15).length + byTimeout(60).length).toBe(health.length);

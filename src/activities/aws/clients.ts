@@ -1,4 +1,5 @@
-// AWS SDK clients (RDS, S3, WAF, EC2, CloudWatch) built from the worker's configuration (endpoint override for moto / LocalStack).
+// AWS SDK clients (RDS, S3, WAF, EC2, CloudWatch) built from the worker's configuration (endpoint override for moto /
+// LocalStack).
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { RDSClient } from '@aws-sdk/client-rds';

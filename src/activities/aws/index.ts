@@ -49,7 +49,10 @@ function requireIdentifier(what: string, id: string, maxLength = 255) {
   }
 }
 
-/** Refuses an existing instance this restore did not create: adopting another release's instance would point production at it. */
+/**
+ * Refuses an existing instance this restore did not create: adopting another release's instance would point production
+ * at it.
+ */
 function requireOwner(db: DBInstance, instance: string, owner: string | undefined) {
   const tags = db.TagList ?? [];
   const tag = (key: string) => tags.find((t) => t.Key === key)?.Value;

@@ -74,7 +74,9 @@ export function createKubernetesActivities(config: ActivityConfig) {
     async deleteNamespace(input: { name: string; waitMs: number }): Promise<{ deleted: boolean }> {
       return deleteNamespace(k(), input);
     },
-    /** `kubectl get all -o yaml` equivalent, written to S3; Secret values encrypted with the codec keys (or left out). */
+    /**
+     * `kubectl get all -o yaml` equivalent, written to S3; Secret values encrypted with the codec keys (or left out).
+     */
     async backupNamespace(input: BackupInput): Promise<{ location: string; objects: number }> {
       return backupNamespace(k(), config.aws, input, config.codecKeys);
     },

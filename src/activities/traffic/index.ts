@@ -1,5 +1,5 @@
-// Traffic shifting on the plan's router (./routers: Istio VirtualService, Gateway API HTTPRoute): read-modify-write with
-// resourceVersion conflict retry; setting the weight the route already has writes nothing.
+// Traffic shifting on the plan's router (./routers: Istio VirtualService, Gateway API HTTPRoute): read-modify-write
+// with resourceVersion conflict retry; setting the weight the route already has writes nothing.
 import type { ActivityConfig } from '../config';
 import type {
   LiveEnvironmentInput,

@@ -1,6 +1,7 @@
-// Amazon CloudWatch: one metric statistic read with GetMetricData. The reading is the newest datapoint
-// of the last few complete periods (a period still filling would read low for a Sum or SampleCount); the same inconclusive rules as Prometheus: no datapoint, a value that
-// is not a number, an error answer, a timeout or an unreachable endpoint each give their reason.
+// Amazon CloudWatch: one metric statistic read with GetMetricData. The reading is the newest datapoint of the last few
+// complete periods (a period still filling would read low for a Sum or SampleCount); the same inconclusive rules as
+// Prometheus: no datapoint, a value that is not a number, an error answer, a timeout or an unreachable endpoint each
+// give their reason.
 import { GetMetricDataCommand, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
 import type { CloudWatchQuery } from '../../../plan/types';
 import { awsClients } from '../../aws/clients';
