@@ -39,6 +39,7 @@ type Json = any;
 const KINDS = {
   istio: { group: 'networking.istio.io', version: 'v1', plural: 'virtualservices' },
   'gateway-api': { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes' },
+  traefik: { group: 'traefik.io', version: 'v1alpha1', plural: 'traefikservices' },
 } as const;
 
 /** The seed's traffic spec, pointed at a blue environment of this test's own. */
