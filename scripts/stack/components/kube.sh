@@ -82,7 +82,9 @@ install_traefik_crds() {
   slog "downloading the Traefik v$TRAEFIK_VERSION module zip for its CRDs"
   curl -fsSL -o "$zip.tmp" "https://proxy.golang.org/github.com/traefik/traefik/v3/@v/v$TRAEFIK_VERSION.zip"
   echo "$TRAEFIK_ZIP_SHA256  $zip.tmp" | sha256sum -c --quiet - || { rm -f "$zip.tmp"; slog "Traefik zip sha256 mismatch"; exit 1; }
-  unzip -p "$zip.tmp" "github.com/traefik/traefik/v3@v$TRAEFIK_VERSION/docs/content/reference/dynamic-configuration/kubernetes-crd-definition-v1.yml" >"$TRAEFIK_CRDS.tmp"
+  # python3's zipfile, not unzip: python3 is already needed (the stack's venv), unzip may be missing.
+  python3 -c 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))' "$zip.tmp" \
+    "github.com/traefik/traefik/v3@v$TRAEFIK_VERSION/docs/content/reference/dynamic-configuration/kubernetes-crd-definition-v1.yml" >"$TRAEFIK_CRDS.tmp"
   grep -q '^  name: traefikservices.traefik.io$' "$TRAEFIK_CRDS.tmp" || { slog "no TraefikService CRD in the Traefik zip"; exit 1; }
   mv "$TRAEFIK_CRDS.tmp" "$TRAEFIK_CRDS"; rm -f "$zip.tmp"
 }
