@@ -114,13 +114,13 @@ export interface CloudWatchMetricSpec extends MetricBase {
 export type MetricSpec = PrometheusMetricSpec | CloudWatchMetricSpec;
 
 /** The traffic routers a plan may name in `traffic.provider`; each has a folder in src/activities/traffic/routers/. */
-export const ROUTER_KINDS = ['istio', 'gateway-api'] as const;
+export const ROUTER_KINDS = ['istio', 'gateway-api', 'traefik'] as const;
 export type RouterKind = (typeof ROUTER_KINDS)[number];
 export type TrafficProvider = RouterKind;
 
 export interface TrafficSpec {
   provider: TrafficProvider;
-  /** VirtualService / HTTPRoute name and the namespace it lives in. */
+  /** VirtualService / HTTPRoute / TraefikService (and its IngressRoute) name and the namespace it lives in. */
   name: string;
   namespace: string;
   host: string;

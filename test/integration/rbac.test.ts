@@ -437,8 +437,8 @@ describe('deploy/kubernetes on the local apiserver', () => {
     const ready = await run().run(kube.waitForRollout, { namespace: green, deployments: names, timeoutMs: 120_000 });
     expect(ready).toMatchObject({ ready: true });
 
-    // Canary and full switch (SEED 5.2/5.3) on both route kinds.
-    for (const provider of ['istio', 'gateway-api'] as const) {
+    // Canary and full switch (SEED 5.2/5.3) on every route kind.
+    for (const provider of ['istio', 'gateway-api', 'traefik'] as const) {
       const route: TrafficSpec = {
         ...(DEFAULT_PLAN_DOCUMENT.traffic as TrafficSpec),
         provider,
@@ -490,6 +490,8 @@ describe('deploy/kubernetes on the local apiserver', () => {
       'NetworkPolicy',
       'VirtualService',
       'HTTPRoute',
+      'TraefikService',
+      'IngressRoute',
       'ReplicaSet',
       'Pod',
     ]) {

@@ -39,6 +39,7 @@ type Json = any;
 const KINDS = {
   istio: { group: 'networking.istio.io', version: 'v1', plural: 'virtualservices' },
   'gateway-api': { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes' },
+  traefik: { group: 'traefik.io', version: 'v1alpha1', plural: 'traefikservices' },
 } as const;
 
 /** The seed's traffic spec, pointed at a blue environment of this test's own. */
@@ -63,7 +64,24 @@ async function readRoute(route: TrafficSpec): Promise<Json> {
 }
 
 /** Weights of the default (unmatched) rule by destination, and the header rule's destinations, as stored. */
-function weights(provider: TrafficSpec['provider'], obj: Json) {
+async function weights(provider: TrafficSpec['provider'], obj: Json) {
+  if (provider === 'traefik') {
+    // The TraefikService holds the sides with a positive weight; the header route is in the IngressRoute.
+    const ns = obj.metadata.namespace;
+    const key = (b: Json) => `${b.name}.${b.namespace ?? ns}`;
+    const ir: Json = await admin.custom.getNamespacedCustomObject({
+      group: 'traefik.io',
+      version: 'v1alpha1',
+      plural: 'ingressroutes',
+      namespace: ns,
+      name: obj.metadata.name,
+    });
+    const header = ir.spec.routes.find((r: Json) => r.match.includes('Header('));
+    const main: Record<string, number> = Object.fromEntries(
+      obj.spec.weighted.services.map((b: Json) => [key(b), b.weight]),
+    );
+    return { main, header: Object.fromEntries(header.services.map((b: Json) => [key(b), 100])) };
+  }
   if (provider === 'istio') {
     const rules: Json[] = obj.spec.http;
     const header = rules.find((r) => r.match);
@@ -99,12 +117,12 @@ async function expectFailure(p: Promise<unknown>, type: string, nonRetryable: bo
   });
 }
 
-describe.each(['istio', 'gateway-api'] as const)('%s', (provider) => {
+describe.each(['istio', 'gateway-api', 'traefik'] as const)('%s', (provider) => {
   let blue: string;
   let green: string;
   let route: TrafficSpec;
   beforeAll(async () => {
-    blue = uniqueNamespace(provider === 'istio' ? 'vs' : 'hr');
+    blue = uniqueNamespace({ istio: 'vs', 'gateway-api': 'hr', traefik: 'ts' }[provider]);
     green = `${blue}-green`;
     created.push(blue);
     await seedBlue(admin, blue);
@@ -127,8 +145,10 @@ describe.each(['istio', 'gateway-api'] as const)('%s', (provider) => {
       expect(r).toMatchObject({ greenWeight: w, changed: true });
       const stored = await readRoute(route);
       expect(stored.metadata.resourceVersion).toBe(r.resourceVersion);
-      expect(weights(provider, stored)).toEqual({
-        main: { [`api-gateway.${blue}`]: 100 - w, [`api-gateway.${green}`]: w },
+      // Traefik's TraefikService holds only the sides with a positive weight (router traefik/index.ts).
+      const main = { [`api-gateway.${blue}`]: 100 - w, [`api-gateway.${green}`]: w };
+      expect(await weights(provider, stored)).toEqual({
+        main: provider === 'traefik' ? Object.fromEntries(Object.entries(main).filter(([, x]) => x > 0)) : main,
         header: { [`api-gateway.${green}`]: 100 },
       });
     }
@@ -178,7 +198,7 @@ describe.each(['istio', 'gateway-api'] as const)('%s', (provider) => {
     expect(changed).toBe(true);
     const stored = await readRoute(route);
     expect(stored.metadata.labels['other-writer']).toBe('yes');
-    expect(weights(provider, stored).main[`api-gateway.${green}`]).toBe(50);
+    expect((await weights(provider, stored)).main[`api-gateway.${green}`]).toBe(50);
   });
 
   test('a writer that always wins exhausts the retries as a retryable Conflict', async () => {
@@ -213,7 +233,7 @@ describe.each(['istio', 'gateway-api'] as const)('%s', (provider) => {
     expect(await m(true)).toEqual({ changed: true });
     const during = await readRoute(route);
     const page = `maintenance-page.${blue}`;
-    expect(weights(provider, during)).toEqual({ main: { [page]: 100 }, header: { [page]: 100 } });
+    expect(await weights(provider, during)).toEqual({ main: { [page]: 100 }, header: { [page]: 100 } });
     expect(during.metadata.annotations[PRE_MAINTENANCE_ANNOTATION]).toBeDefined();
     expect(await m(true)).toEqual({ changed: false });
     // No canary step may silently end maintenance.
@@ -221,7 +241,7 @@ describe.each(['istio', 'gateway-api'] as const)('%s', (provider) => {
 
     expect(await m(false)).toEqual({ changed: true });
     const after = await readRoute(route);
-    const rules = provider === 'istio' ? 'http' : 'rules';
+    const rules = { istio: 'http', 'gateway-api': 'rules', traefik: 'weighted' }[provider];
     expect(after.spec[rules]).toEqual(before.spec[rules]);
     expect(after.metadata.annotations?.[PRE_MAINTENANCE_ANNOTATION]).toBeUndefined();
     expect(await m(false)).toEqual({ changed: false });
@@ -305,7 +325,7 @@ describe.each(['istio', 'gateway-api'] as const)('%s', (provider) => {
       { apiGroups: [KINDS[provider].group], resources: [KINDS[provider].plural], verbs: ['get'] },
     ]);
     const limited = createTrafficActivities(withKubeconfig(config, kubeconfig));
-    const target = weights(provider, before).main[`api-gateway.${green}`] === 75 ? 70 : 75;
+    const target = (await weights(provider, before)).main[`api-gateway.${green}`] === 75 ? 70 : 75;
     await expectFailure(
       activityEnv().env.run(limited.setTrafficWeight, {
         route,

@@ -44,6 +44,7 @@ describe('registries cover exactly the plan kinds', () => {
     expect(Object.keys(routers).sort()).toEqual([...ROUTER_KINDS].sort());
     expect(routers.istio.plural).toBe('virtualservices');
     expect(routers['gateway-api'].plural).toBe('httproutes');
+    expect(routers.traefik.plural).toBe('traefikservices');
   });
   test('every metric provider kind has its provider, and nothing else is registered', () => {
     expect(Object.keys(metricProviders).sort()).toEqual([...METRIC_PROVIDERS].sort());
@@ -53,7 +54,7 @@ describe('registries cover exactly the plan kinds', () => {
 describe('an unknown kind is refused, naming the field', () => {
   test('traffic.provider', () => {
     expect(problems({ traffic: { provider: 'nginx' } })).toEqual([
-      'traffic.provider must be a known traffic router: istio, gateway-api (got "nginx")',
+      'traffic.provider must be a known traffic router: istio, gateway-api, traefik (got "nginx")',
     ]);
   });
   test('metrics[].provider', () => {

@@ -24,6 +24,13 @@ KUBECONFIG_FILE="$STATE/admin.kubeconfig"
 # Every request to the apiserver (route writes with their bodies): scripts/stack/kube-audit-policy.yaml.
 AUDIT_LOG="$HWAYO_STACK_DIR/logs/kube-audit.log"
 NODES=(kwok-node-1 kwok-node-2 kwok-node-3)
+# Traefik's own CRDs (traefik.io/v1alpha1: IngressRoute, TraefikService, Middleware...), the router
+# `traefik` writes TraefikServices: from the Traefik module zip on the Go module proxy, the same version as
+# the gateway (components/traefik.sh), pinned by the zip's sha256. Applied here with the other CRDs
+# because the route fixtures (kube-fixtures/routes.yaml) hold a TraefikService and an IngressRoute.
+TRAEFIK_VERSION=3.6.15
+TRAEFIK_ZIP_SHA256=ec77566c28fcb0fb17ebf9846bc0bfdaba84e420cb5adcca931dfb1b9c13e360
+TRAEFIK_CRDS="$HWAYO_CACHE/traefik-crds/v$TRAEFIK_VERSION/kubernetes-crd-definition-v1.yml"
 
 # build MODULE_DIR PACKAGE OUTPUT [LDFLAGS]: one binary at a time, niced (2 shared cores), written atomically;
 # -mod=readonly: the committed go.sum is the pin, a build never changes it.
@@ -67,7 +74,23 @@ kube_ldflags() {
   echo "$flags"
 }
 
+# Downloads (outside the stack's network namespace: install runs there only with a warm cache).
+install_traefik_crds() {
+  [ -f "$TRAEFIK_CRDS" ] && return 0
+  local dir; dir=$(dirname "$TRAEFIK_CRDS"); mkdir -p "$dir"
+  local zip="$dir/traefik-v$TRAEFIK_VERSION.zip"
+  slog "downloading the Traefik v$TRAEFIK_VERSION module zip for its CRDs"
+  curl -fsSL -o "$zip.tmp" "https://proxy.golang.org/github.com/traefik/traefik/v3/@v/v$TRAEFIK_VERSION.zip"
+  echo "$TRAEFIK_ZIP_SHA256  $zip.tmp" | sha256sum -c --quiet - || { rm -f "$zip.tmp"; slog "Traefik zip sha256 mismatch"; exit 1; }
+  # python3's zipfile, not unzip: python3 is already needed (the stack's venv), unzip may be missing.
+  python3 -c 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))' "$zip.tmp" \
+    "github.com/traefik/traefik/v3@v$TRAEFIK_VERSION/docs/content/reference/dynamic-configuration/kubernetes-crd-definition-v1.yml" >"$TRAEFIK_CRDS.tmp"
+  grep -q '^  name: traefikservices.traefik.io$' "$TRAEFIK_CRDS.tmp" || { slog "no TraefikService CRD in the Traefik zip"; exit 1; }
+  mv "$TRAEFIK_CRDS.tmp" "$TRAEFIK_CRDS"; rm -f "$zip.tmp"
+}
+
 install() {
+  install_traefik_crds
   command -v go >/dev/null || { slog "go is required to build the kube component"; exit 1; }
   command -v openssl >/dev/null || { slog "openssl is required"; exit 1; }
   local ld; ld=$(kube_ldflags)
@@ -149,7 +172,8 @@ nodes_ready() {
 # `kubectl wait` fails outright on a CRD whose status has no conditions yet, so poll instead.
 crds_established() {
   local crd
-  for crd in virtualservices.networking.istio.io {gatewayclasses,gateways,httproutes,referencegrants,grpcroutes,backendtlspolicies}.gateway.networking.k8s.io; do
+  for crd in virtualservices.networking.istio.io {gatewayclasses,gateways,httproutes,referencegrants,grpcroutes,backendtlspolicies}.gateway.networking.k8s.io \
+    {ingressroutes,traefikservices,middlewares}.traefik.io; do
     [ "$(kubectl_ get crd "$crd" -o jsonpath='{.status.conditions[?(@.type=="Established")].status}')" = True ] || return 1
   done
 }
@@ -211,6 +235,7 @@ start() {
   for b in "$APISERVER" "$KUBE_BIN"/{kube-controller-manager,kube-scheduler,kubectl} "$ETCD_BIN/etcd" "$KWOK_BIN/kwok"; do
     [ -x "$b" ] || { slog "$b missing: run kube.sh install"; exit 1; }
   done
+  [ -f "$TRAEFIK_CRDS" ] || { slog "$TRAEFIK_CRDS missing: run kube.sh install (outside the network namespace)"; exit 1; }
   mkdir -p "$STATE"
   pki
   kubeconfig admin "$KUBECONFIG_FILE"
@@ -241,7 +266,7 @@ start() {
   # The default ServiceAccount appearing proves the controller-manager is working.
   wait_for kube-controller-manager 60 kubectl_ -n default get serviceaccount default
 
-  kubectl_ apply --server-side --field-manager=hwayo-stack -f "$REPO_ROOT/deploy/crds/" >/dev/null
+  kubectl_ apply --server-side --field-manager=hwayo-stack -f "$REPO_ROOT/deploy/crds/" -f "$TRAEFIK_CRDS" >/dev/null
   wait_for kube-apiserver 60 crds_established
   kubectl_ apply --server-side --force-conflicts --field-manager=hwayo-stack -f "$REPO_ROOT/scripts/stack/kube-fixtures/dataplane-rbac.yaml" >/dev/null
   HWAYO_KUBECTL="$KUBE_BIN/kubectl" bash "$REPO_ROOT/scripts/stack/kube-fixtures.sh"

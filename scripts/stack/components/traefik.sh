@@ -3,7 +3,11 @@
 # provider reading the stack's kube-apiserver as hwayo-stack-traefik (least-privilege RBAC in
 # scripts/stack/kube-fixtures/dataplane-rbac.yaml). It implements GatewayClass `traefik`: the Gateway
 # hwayo-gateway/hwayo-gateway and its HTTPRoute hwayo-canary route users' requests to the pods of blue
-# and green (by their EndpointSlices). Needs the kube component. Usage: traefik.sh install|start|stop
+# and green (by their EndpointSlices). Its Kubernetes CRD provider (traefik.io/v1alpha1, CRDs applied by
+# kube.sh) serves the router `traefik`: the IngressRoute hwayo-gateway/hwayo-canary (host
+# traefik.hwayo.com) sends users to the weighted TraefikService hwayo-canary, whose backends are the
+# Services of blue and green in their own namespaces, hence allowCrossNamespace. Needs the kube
+# component. Usage: traefik.sh install|start|stop
 source "$(dirname "$0")/../lib.sh"
 source "$REPO_ROOT/scripts/install/lib.sh"
 TRAEFIK_VERSION=3.6.15
@@ -29,7 +33,7 @@ start() {
   HWAYO_KUBECTL=$(sed -n 's/^export HWAYO_KUBECTL=//p' "$HWAYO_STACK_DIR/env.d/kube.env")
   mkdir -p "$DIR"
   # Static configuration: entrypoints on 127.0.0.1 only; per-service metrics (requests by code,
-  # durations) as Flagger's Traefik provider reads them; the Gateway API provider only.
+  # durations) as Flagger's Traefik provider reads them; the Gateway API and the CRD providers.
   cat >"$DIR/traefik.yml" <<YML
 entryPoints:
   web: { address: "127.0.0.1:$WEB_PORT" }
@@ -48,6 +52,14 @@ metrics:
 providers:
   kubernetesGateway:
     throttleDuration: 0s
+  # allowCrossNamespace: the route's objects live in hwayo-gateway, the Services in the environments.
+  # allowEmptyServices: a backend with no ready endpoint answers 503 for its share instead of the whole
+  # TraefikService being dropped (every user 404). No nodes watched (no NodePort backends here).
+  kubernetesCRD:
+    throttleDuration: 0s
+    allowCrossNamespace: true
+    allowEmptyServices: true
+    disableClusterScopeResources: true
 YML
   # No endpoint in the file: Traefik then builds its client from KUBECONFIG (client certificate).
   KUBECONFIG="$KUBE_STATE/traefik.kubeconfig" start_bg traefik "$HWAYO_VENV/bin/traefik" --configFile="$DIR/traefik.yml"

@@ -1,5 +1,6 @@
-// Traffic shifting on the plan's router (./routers: Istio VirtualService, Gateway API HTTPRoute): read-modify-write
-// with resourceVersion conflict retry; setting the weight the route already has writes nothing.
+// Traffic shifting on the plan's router (./routers: Istio VirtualService, Gateway API HTTPRoute, Traefik
+// TraefikService): read-modify-write with resourceVersion conflict retry; setting the weight the route
+// already has writes nothing.
 import type { ActivityConfig } from '../config';
 import type {
   LiveEnvironmentInput,
@@ -44,13 +45,14 @@ export function createTrafficActivities(config: ActivityConfig) {
         kind.setWeights(route, sides, w);
         // After the route is read and the edit is valid, before it is written.
         await kind.prepareBackends?.(k(), input.route, sides);
+        await kind.followEdit?.(k(), input.route, sides, route);
       });
       return { greenWeight: w, changed, resourceVersion: obj?.metadata?.resourceVersion };
     },
 
     async setMaintenanceMode(input: MaintenanceInput): Promise<{ changed: boolean }> {
       const sides = sidesOf(input.route, input.blueNamespace, input.greenNamespace);
-      const { changed } = await editRoute(k(), input.route, (route, kind) => {
+      const { changed } = await editRoute(k(), input.route, async (route, kind) => {
         const saved: string | undefined = route.metadata.annotations?.[PRE_MAINTENANCE_ANNOTATION];
         if (input.on && saved === undefined) {
           route.metadata.annotations = {
@@ -62,6 +64,7 @@ export function createTrafficActivities(config: ActivityConfig) {
           kind.setRules(route, JSON.parse(saved));
           delete route.metadata.annotations[PRE_MAINTENANCE_ANNOTATION];
         }
+        await kind.followEdit?.(k(), input.route, sides, route);
       });
       return { changed };
     },

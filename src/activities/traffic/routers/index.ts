@@ -6,10 +6,12 @@ import type { RouterKind, TrafficSpec } from '../../../plan/types';
 import { gatewayApi } from './gateway-api';
 import { istio } from './istio';
 import type { Router } from './router';
+import { traefik } from './traefik';
 
 export const routers: Record<RouterKind, Router> = {
   istio,
   'gateway-api': gatewayApi,
+  traefik,
 };
 
 export const routerOf = (route: Pick<TrafficSpec, 'provider'>): Router => routers[route.provider];

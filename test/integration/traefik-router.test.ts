@@ -1,0 +1,134 @@
+// The Traefik router (traffic.provider: traefik) end to end: setTrafficWeight writes the weighted
+// TraefikService hwayo-gateway/hwayo-canary and the header route of its IngressRoute (host
+// traefik.hwayo.com, scripts/stack/kube-fixtures/routes.yaml); the same Traefik process that serves the
+// HTTPRoute reads them through its kubernetesCRD provider and sends users' requests to the stand-ins on
+// blue's and green's pod IPs. Needs: up.sh kube traefik dataplane.
+//   npx jest test/integration/traefik-router.test.ts --selectProjects integration --forceExit
+import type { V1EndpointSlice } from '@kubernetes/client-node';
+import type { TrafficSpec } from '../../src/plan/types';
+import { createTrafficActivities } from '../../src/activities/traffic';
+import { DEFAULT_PLAN_DOCUMENT } from '../../src/plan/defaults';
+import { runLoad, type Sample } from '../fixtures/dataplane/loadgen';
+import { deployGreenImage } from './dataplane-helpers';
+import { activityEnv, deleteNamespaces, eventually, kubeConfigForStack, seedBlue } from './kube-helpers';
+import { stackVar } from './stack';
+
+jest.mock('@kubernetes/client-node', () =>
+  jest.requireActual<typeof import('./native-esm')>('./native-esm').kubernetesClient(),
+);
+jest.setTimeout(5 * 60_000);
+
+const BLUE = 'hwayo-production';
+const GREEN = 'hwayo-production-green';
+const HOST = 'traefik.hwayo.com';
+const { config, admin } = kubeConfigForStack();
+const traffic = createTrafficActivities(config);
+const route: TrafficSpec = { ...(DEFAULT_PLAN_DOCUMENT.traffic as TrafficSpec), provider: 'traefik' };
+const shift = (greenWeight: number) =>
+  activityEnv().env.run(traffic.setTrafficWeight, { route, blueNamespace: BLUE, greenNamespace: GREEN, greenWeight });
+const load = (o: { count: number; maxSeconds: number; canaryShare?: number; stop?: { stopped: boolean } }) =>
+  runLoad({ url: stackVar('TRAEFIK_URL'), host: HOST, rps: RPS, ...o });
+const RPS = 100;
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- Traefik's API JSON */
+const traefikApi = async (path: string): Promise<any[]> =>
+  (await fetch(`${stackVar('TRAEFIK_API_URL')}/api/http/${path}`)).json() as Promise<any[]>;
+
+/**
+ * Green's weight in the TraefikService as Traefik runs it (its API): a measurement starts once the gateway has the
+ * edit.
+ */
+async function gatewayGreenWeight(): Promise<number | undefined> {
+  const svc = (await traefikApi('services')).find((s) => s.name === 'hwayo-gateway-hwayo-canary@kubernetescrd');
+  if (!svc?.weighted) return undefined;
+  return svc.weighted.services.find((x: any) => x.name.startsWith(`${GREEN}-api-gateway-`))?.weight ?? 0;
+}
+/**
+ * Traefik runs the IngressRoute's header route to green's endpoints (it drops the route while green's Service does not
+ * exist).
+ */
+async function headerRouteToGreen(): Promise<boolean> {
+  const header = (await traefikApi('routers')).find(
+    (r) => r.provider === 'kubernetescrd' && r.rule.includes(HOST) && r.rule.includes('Header(`canary`, `true`)'),
+  );
+  if (header?.status !== 'enabled') return false;
+  const svc = (await traefikApi('services')).find((s) => s.name === `${header.service}@kubernetescrd`);
+  const servers: string[] = (svc?.loadBalancer?.servers ?? []).map((x: any) => new URL(x.url).hostname);
+  const slices = await admin.getJson<{ items: V1EndpointSlice[] }>(
+    `/apis/discovery.k8s.io/v1/namespaces/${GREEN}/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dapi-gateway`,
+  );
+  const greenIps = slices.items.flatMap((x) => x.endpoints ?? []).flatMap((e) => e.addresses);
+  return servers.length > 0 && servers.sort().join() === greenIps.sort().join();
+}
+async function shiftAndWait(w: number): Promise<number> {
+  const t0 = Date.now();
+  await shift(w);
+  await eventually(`gateway at ${w}%`, async () => (await gatewayGreenWeight()) === w, 30_000);
+  return Date.now() - t0;
+}
+
+const greenShare = (s: Sample[]) => (100 * s.filter((x) => x.namespace === GREEN).length) / s.length;
+
+beforeAll(async () => {
+  await deleteNamespaces(admin, [GREEN]);
+  await eventually(
+    'old green gone',
+    async () => !(await admin.core.listNamespace()).items.some((n) => n.metadata?.name === GREEN),
+    120_000,
+  );
+  await seedBlue(admin, GREEN);
+  await deployGreenImage(admin, GREEN, '2.0.0');
+});
+afterAll(async () => {
+  await shift(0).catch(() => undefined);
+  await deleteNamespaces(admin, [GREEN]);
+});
+
+test('the canary-header route reaches green before any weight moves; default traffic stays on blue', async () => {
+  await shiftAndWait(0); // what the release's first traffic call leaves: the header route on green
+  await eventually('header route to green at the gateway', headerRouteToGreen, 30_000);
+  const s = await load({ count: 200, maxSeconds: 20, canaryShare: 0.25 });
+  const header = s.filter((x) => x.canary);
+  const plain = s.filter((x) => !x.canary);
+  expect(header.length).toBe(50);
+  expect(header.filter((x) => !(x.status === 200 && x.namespace === GREEN && x.version === '2.0.0'))).toEqual([]);
+  expect(plain.filter((x) => !(x.status === 200 && x.namespace === BLUE))).toEqual([]);
+});
+
+test('each canary step: the share of users answered by green is the step weight within 3 points (>= 400 requests a step)', async () => {
+  const rows: string[] = [];
+  for (const w of [5, 25, 50, 100]) {
+    const applied = await shiftAndWait(w);
+    const s = await load({ count: 420, maxSeconds: 30 });
+    expect(s.length).toBeGreaterThanOrEqual(400);
+    expect(s.filter((x) => x.status !== 200)).toEqual([]);
+    const share = greenShare(s);
+    rows.push(`${w}%: green ${share.toFixed(1)}% of ${s.length} (route -> gateway ${applied} ms)`);
+    expect(Math.abs(share - w)).toBeLessThanOrEqual(3);
+  }
+  console.log(`[measure] traefik router canary steps at the gateway: ${rows.join('; ')}`);
+});
+
+test('rollback: no user request reaches green within 30 s of the shift to 0% (measured)', async () => {
+  await shiftAndWait(50);
+  const stop = { stopped: false };
+  const running = load({ count: RPS * 60, maxSeconds: 60, stop });
+  await new Promise((r) => setTimeout(r, 3000));
+  const t0 = Date.now();
+  await shift(0);
+  const written = Date.now();
+  await new Promise((r) => setTimeout(r, 5000));
+  stop.stopped = true;
+  const s = await running;
+  const before = s.filter((x) => x.at < t0);
+  const greenAfter = s.filter((x) => x.namespace === GREEN && x.at >= t0);
+  const lastGreen = greenAfter.length ? Math.max(...greenAfter.map((x) => x.at)) - t0 : 0;
+  console.log(
+    `[measure] traefik router rollback: route written in ${written - t0} ms; last user request answered by green ${lastGreen} ms after the shift began (${greenAfter.length} requests)`,
+  );
+  // The load did reach green before the shift, so "none after" is not for lack of traffic.
+  expect(greenShare(before)).toBeGreaterThan(30);
+  expect(s.filter((x) => x.at >= t0 + 30_000 && x.namespace === GREEN)).toEqual([]);
+  expect(lastGreen).toBeLessThan(30_000);
+  expect(s.filter((x) => x.at > t0 + lastGreen && x.namespace !== BLUE)).toEqual([]);
+});
