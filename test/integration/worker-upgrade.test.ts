@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { temporal } from '@temporalio/proto';
-import { Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { parse as parseYaml, stringify } from 'yaml';
 import { replaySinks } from '../../src/worker/metrics';
@@ -177,6 +177,8 @@ async function replay(bundlePath: string, id: string, runs: { history: History }
 }
 
 beforeAll(async () => {
+  // The replays below start a worker each: their state changes are not this test's news.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
   ensureBuilt();
   writeFileSync(V2_BUNDLE, await bundleV2());
   healthServer = createServer((_req, res) =>
