@@ -183,14 +183,12 @@ async function startReleases(client: Client, n: number, deadline: number): Promi
     for (let i = 0; i < waiting.length; i += 32)
       await Promise.all(
         waiting.slice(i, i + 32).map(async (id) => {
-          await client.workflow
-            .getHandle(id)
-            .signal(approveSignal, {
-              approverId: 'tech-lead',
-              role: 'tech-lead',
-              decision: 'approve',
-              comment: 'bench',
-            });
+          await client.workflow.getHandle(id).signal(approveSignal, {
+            approverId: 'tech-lead',
+            role: 'tech-lead',
+            decision: 'approve',
+            comment: 'bench',
+          });
           approved.add(id);
         }),
       );
@@ -236,6 +234,7 @@ function latencies(a: Scrape, b: Scrape) {
 }
 
 const rows: string[] = [];
+const benchStart = Date.now();
 const notes: string[] = [];
 
 async function measure(label: string, n: number, workers: BenchWorker[]): Promise<{ degraded: string | undefined }> {
@@ -262,7 +261,78 @@ async function measure(label: string, n: number, workers: BenchWorker[]): Promis
   }
   if (progressed < started.length * 0.95)
     degraded = `only ${progressed} of ${started.length} releases progressed in ${WINDOW_MS / 1000} s`;
+  writeResults(null, benchStart); // null: the bench is still running
   return { degraded };
+}
+
+/** Writes the section so far (after every window, so a bench stopped early still leaves its figures). */
+function writeResults(stoppedAt: string | undefined | null, tBench: number): void {
+  const plan = defaultPlan();
+  writeFileSync(
+    OUT,
+    [
+      `## Capacity: live releases on the two-node Temporal cluster (${new Date().toISOString().slice(0, 16)}Z)`,
+      '',
+      `\`npm run bench -- capacity\` (bench/capacity.sh, bench/capacity.ts). Machine: ${process.env.CAPACITY_MACHINE ?? 'unknown'}; the cores are shared with other work, so the load average (1/5/15 min, at the end of each window) is next to every figure. Server v1.32.2, two nodes (all services each) on PostgreSQL 16, ${process.env.NUM_HISTORY_SHARDS ?? 16} shards, behind the TCP balancer. Releases: the seed plan (analysis every ${plan.canary.analysisIntervalMs / 1000} s, canary watch ${plan.canary.steps[0].watchMs / 60_000} min at ${plan.canary.steps[0].weight} %), one approver, approved as soon as each waits at the gate; so at measurement time each release is in its canary, running one analysis (metrics + health activities) a minute. Activities are the test fakes (test/workflows/fake-world.ts), returning at once: the figures are the workflow side (Temporal, workflow tasks, worker cache), not Kubernetes or Prometheus. Worker: bench/capacity-worker.ts = src/worker/start.ts's Worker options, worker tuning ${['HWAYO_MAX_CACHED_WORKFLOWS', 'HWAYO_MAX_CONCURRENT_WORKFLOW_TASKS', 'HWAYO_STICKY_QUEUE_TIMEOUT_MS'].map((k) => `${k}=${process.env[k] ?? 'default'}`).join(', ')}. Window ${WINDOW_MS / 1000} s after ${WARMUP_MS / 1000} s warm-up; latencies from the SDK's Prometheus histograms (ms, interpolated in buckets); CPU from /proc (100 % = one core); whole bench ${((Date.now() - tBench) / 60_000).toFixed(0)} min.`,
+      '',
+      '| phase | N | worker | releases progressing in window | worker CPU | worker RSS | cached workflows | workflow tasks | WFT execution p50 / p99 (ms) | WFT schedule-to-start p50 / p99 (ms) | activity schedule-to-start p99 (ms) | server CPU (2 nodes) | PostgreSQL CPU | load avg |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+      ...rows,
+      '',
+      ...notes.map((n) => `- ${n}`),
+      stoppedAt === null
+        ? '- (Written mid-run: the bench did not finish.)'
+        : stoppedAt
+          ? `- Ramp stopped at N=${stoppedAt}.`
+          : '- Every step completed.',
+      '',
+    ].join('\n'),
+  );
+}
+
+/** A second worker joins, the first restarts, both share the releases; then the second is killed. */
+async function twoWorkers(first: BenchWorker): Promise<[BenchWorker, BenchWorker[]]> {
+  let a = first;
+  let workers: BenchWorker[];
+  // Two workers: a second joins, then the first restarts (a rolling deploy), so every cached
+  // release is re-placed on whichever worker polls its next task first.
+  const b = startWorker('worker-2', 19470);
+  await waitReady(b);
+  a.proc.kill('SIGTERM');
+  await new Promise((r) => a.proc.once('exit', r));
+  a = startWorker('worker-1', 19460);
+  await waitReady(a);
+  workers = [a, b];
+  await sleep(WARMUP_MS + 60_000);
+  await measure('two workers', started.length, workers);
+  // kill -9 worker-2: its sticky queue stops being polled; the server hands its releases' tasks
+  // to the normal queue after the sticky schedule-to-start timeout; in-flight activities time out.
+  const before = await progress(b);
+  const onB = started.filter((id) => before[id] !== undefined);
+  const tKill = Date.now();
+  b.proc.kill('SIGKILL');
+  workers = [a];
+  let lastMoved = 0;
+  const moved = new Set<string>();
+  const allIds = new Set(started);
+  while (Date.now() - tKill < 180_000) {
+    const p = await progress(a);
+    for (const id of allIds)
+      if ((p[id] ?? 0) > tKill && !moved.has(id)) {
+        moved.add(id);
+        lastMoved = Math.max(lastMoved, p[id] - tKill);
+      }
+    if (moved.size === allIds.size) break;
+    await sleep(1000);
+  }
+  const movedB = onB.filter((id) => moved.has(id)).length;
+  notes.push(
+    `Two workers, kill -9 of worker-2 (it had served ${onB.length} of the ${started.length} releases): ${moved.size}/${started.length} releases progressed on worker-1 within ${(lastMoved / 1000).toFixed(0)} s of the kill (${movedB}/${onB.length} of worker-2's); with analysis every 60 s, 60 s is the no-failure bound (load ${loadavg()}).`,
+  );
+  log(notes.at(-1));
+  await sleep(WARMUP_MS);
+  await measure('one worker after kill', started.length, workers);
+  return [a, workers];
 }
 
 async function main(): Promise<void> {
@@ -274,6 +344,7 @@ async function main(): Promise<void> {
   let workers = [a];
   const tBench = Date.now();
   let stoppedAt: string | undefined;
+  let twoDone = false;
   try {
     for (const n of STEPS) {
       const t0 = Date.now();
@@ -295,47 +366,12 @@ async function main(): Promise<void> {
         notes.push(`N=${n}: degraded: ${degraded}.`);
         stoppedAt ??= `${n} (${degraded})`;
       }
-      if (stoppedAt) break;
-      if (n === TWO_WORKERS_AT) {
-        // Two workers: a second joins, then the first restarts (a rolling deploy), so every cached
-        // release is re-placed on whichever worker polls its next task first.
-        const b = startWorker('worker-2', 19470);
-        await waitReady(b);
-        a.proc.kill('SIGTERM');
-        await new Promise((r) => a.proc.once('exit', r));
-        a = startWorker('worker-1', 19460);
-        await waitReady(a);
-        workers = [a, b];
-        await sleep(WARMUP_MS + 60_000);
-        await measure('two workers', started.length, workers);
-        // kill -9 worker-2: its sticky queue stops being polled; the server hands its releases' tasks
-        // to the normal queue after the sticky schedule-to-start timeout; in-flight activities time out.
-        const before = await progress(b);
-        const onB = started.filter((id) => before[id] !== undefined);
-        const tKill = Date.now();
-        b.proc.kill('SIGKILL');
-        workers = [a];
-        let lastMoved = 0;
-        const moved = new Set<string>();
-        const allIds = new Set(started);
-        while (Date.now() - tKill < 180_000) {
-          const p = await progress(a);
-          for (const id of allIds)
-            if ((p[id] ?? 0) > tKill && !moved.has(id)) {
-              moved.add(id);
-              lastMoved = p[id] - tKill;
-            }
-          if (moved.size === allIds.size) break;
-          await sleep(1000);
-        }
-        const movedB = onB.filter((id) => moved.has(id)).length;
-        notes.push(
-          `Two workers, kill -9 of worker-2 (it had served ${onB.length} of the ${started.length} releases): ${moved.size}/${started.length} releases progressed on worker-1 within ${(lastMoved / 1000).toFixed(0)} s of the kill (${movedB}/${onB.length} of worker-2's); with analysis every 60 s, 60 s is the no-failure bound (load ${loadavg()}).`,
-        );
-        log(notes.at(-1));
-        await sleep(WARMUP_MS);
-        await measure('one worker after kill', started.length, workers);
+      // Two workers at TWO_WORKERS_AT, or at the last step the ramp reached.
+      if ((n === TWO_WORKERS_AT || stoppedAt) && !twoDone) {
+        twoDone = true;
+        [a, workers] = await twoWorkers(a);
       }
+      if (stoppedAt) break;
     }
   } finally {
     for (const w of workers) w.proc.kill('SIGTERM');
@@ -343,23 +379,7 @@ async function main(): Promise<void> {
       workers.map((w) => new Promise((r) => (w.proc.exitCode !== null ? r(0) : w.proc.once('exit', r)))),
     );
   }
-  const plan = defaultPlan();
-  writeFileSync(
-    OUT,
-    [
-      `## Capacity: live releases on the two-node Temporal cluster (${new Date().toISOString().slice(0, 16)}Z)`,
-      '',
-      `\`npm run bench -- capacity\` (bench/capacity.sh, bench/capacity.ts). Machine: ${process.env.CAPACITY_MACHINE ?? 'unknown'}; the cores are shared with other work, so the load average (1/5/15 min, at the end of each window) is next to every figure. Server v1.32.2, two nodes (all services each) on PostgreSQL 16, ${process.env.NUM_HISTORY_SHARDS ?? 16} shards, behind the TCP balancer. Releases: the seed plan (analysis every ${plan.canary.analysisIntervalMs / 1000} s, canary watch ${plan.canary.steps[0].watchMs / 60_000} min at ${plan.canary.steps[0].weight} %), one approver, approved as soon as each waits at the gate; so at measurement time each release is in its canary, running one analysis (metrics + health activities) a minute. Activities are the test fakes (test/workflows/fake-world.ts), returning at once: the figures are the workflow side (Temporal, workflow tasks, worker cache), not Kubernetes or Prometheus. Worker: bench/capacity-worker.ts = src/worker/start.ts's Worker options, worker tuning ${['HWAYO_MAX_CACHED_WORKFLOWS', 'HWAYO_MAX_CONCURRENT_WORKFLOW_TASKS', 'HWAYO_STICKY_QUEUE_TIMEOUT_MS'].map((k) => `${k}=${process.env[k] ?? 'default'}`).join(', ')}. Window ${WINDOW_MS / 1000} s after ${WARMUP_MS / 1000} s warm-up; latencies from the SDK's Prometheus histograms (ms, interpolated in buckets); CPU from /proc (100 % = one core); whole bench ${((Date.now() - tBench) / 60_000).toFixed(0)} min.`,
-      '',
-      '| phase | N | worker | releases progressing in window | worker CPU | worker RSS | cached workflows | workflow tasks | WFT execution p50 / p99 (ms) | WFT schedule-to-start p50 / p99 (ms) | activity schedule-to-start p99 (ms) | server CPU (2 nodes) | PostgreSQL CPU | load avg |',
-      '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
-      ...rows,
-      '',
-      ...notes.map((n) => `- ${n}`),
-      stoppedAt ? `- Ramp stopped at N=${stoppedAt}.` : '- Every step completed.',
-      '',
-    ].join('\n'),
-  );
+  writeResults(stoppedAt, tBench);
   log(`wrote ${OUT}`);
   await client.connection.close();
 }
