@@ -7,8 +7,7 @@
 # HWAYO_STICKY_QUEUE_TIMEOUT_MS; CAPACITY_STEPS (default 100,300,1000,3000), CAPACITY_WINDOW_S.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -n "${CAPACITY_SKIP_BUILD:-}" ] || npm run build >/dev/null
-npx tsc -p bench/tsconfig.capacity.json
+if [ -z "${CAPACITY_SKIP_BUILD:-}" ]; then npm run build >/dev/null; npx tsc -p bench/tsconfig.capacity.json; fi
 HWAYO_TEMPORAL_CLUSTER_UI=0 bash scripts/stack/up.sh postgres temporal-cluster
 set -a; source .stack/env.d/temporal-cluster.env; set +a
 export CAPACITY_TASK_QUEUE="capacity-$(date +%s)"

@@ -122,6 +122,8 @@ function startWorker(name: string, base: number): BenchWorker {
     },
     stdio: ['ignore', out, out],
   });
+  // Stopping the bench stops its workers (an orphaned worker would keep the ports).
+  process.once('SIGTERM', () => proc.kill('SIGTERM'));
   return { name, proc, sdkPort: base + 1, progressPort: base + 2 };
 }
 async function progress(w: BenchWorker): Promise<Record<string, number>> {
@@ -129,6 +131,8 @@ async function progress(w: BenchWorker): Promise<Record<string, number>> {
 }
 async function waitReady(w: BenchWorker): Promise<void> {
   for (let i = 0; i < 120; i++) {
+    // A worker that exited (e.g. its ports taken) must not pass for ready through another's ports.
+    if (w.proc.exitCode !== null) break;
     if (
       await scrape(w.sdkPort)
         .then(() => progress(w))
@@ -384,6 +388,7 @@ async function main(): Promise<void> {
   await client.connection.close();
 }
 
+process.once('SIGTERM', () => setTimeout(() => process.exit(143), 100));
 main().then(
   () => process.exit(0),
   (err: unknown) => {
