@@ -37,15 +37,15 @@ function cpuTicks(pid: number): number {
     return 0;
   }
 }
-/** CPU ticks of every process in process group `pgid` (PostgreSQL's backends). */
-function groupTicks(pgid: number): number {
-  let sum = 0;
+/** CPU ticks of `parent` and its children (PostgreSQL's backends, which each start their own session). */
+function treeTicks(parent: number): number {
+  let sum = cpuTicks(parent);
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
       const s = readFileSync(`/proc/${d}/stat`, 'utf8');
       const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-      if (Number(f[2]) === pgid) sum += Number(f[11]) + Number(f[12]);
+      if (Number(f[1]) === parent) sum += Number(f[11]) + Number(f[12]);
     } catch {
       /* exited */
     }
@@ -209,7 +209,7 @@ async function sample(workers: BenchWorker[]): Promise<Sample> {
   const ticks = new Map<string, number>();
   for (const w of workers) ticks.set(w.name, cpuTicks(w.proc.pid!));
   ticks.set('server', cpuTicks(stackPid('temporal-node-1')) + cpuTicks(stackPid('temporal-node-2')));
-  ticks.set('postgres', groupTicks(stackPid('postgres')));
+  ticks.set('postgres', treeTicks(stackPid('postgres')));
   const sdk = new Map<string, Scrape>();
   for (const w of workers) sdk.set(w.name, await scrape(w.sdkPort));
   return { at: Date.now(), ticks, sdk };
