@@ -250,21 +250,22 @@ async function measure(label: string, n: number, workers: BenchWorker[]): Promis
   const seen = new Map<string, number>();
   for (const w of workers)
     for (const [id, t] of Object.entries(await progress(w))) seen.set(id, Math.max(seen.get(id) ?? 0, t));
-  const progressed = started.filter((id) => (seen.get(id) ?? 0) >= windowStart).length;
+  // Approved releases only: one still at the gate (not approved within the step's budget) has nothing to run.
+  const progressed = [...approved].filter((id) => (seen.get(id) ?? 0) >= windowStart).length;
   let degraded: string | undefined;
   for (const w of workers) {
     const l = latencies(a.sdk.get(w.name)!, b.sdk.get(w.name)!);
     const rss = rssMiB(w.proc.pid!);
     rows.push(
-      `| ${label} | ${n} | ${w.name} | ${progressed}/${started.length} | ${cpuPct(a, b, w.name).toFixed(0)} % | ${Math.round(rss)} MiB | ${l.cached} | ${l.tasks} | ${ms(l.execP50)} / ${ms(l.execP99)} | ${ms(l.s2sP50)} / ${ms(l.s2sP99)} | ${ms(l.actS2sP99, 10_000)} | ${cpuPct(a, b, 'server').toFixed(0)} % | ${cpuPct(a, b, 'postgres').toFixed(1)} % | ${load} |`,
+      `| ${label} | ${n} | ${w.name} | ${progressed}/${approved.size} | ${cpuPct(a, b, w.name).toFixed(0)} % | ${Math.round(rss)} MiB | ${l.cached} | ${l.tasks} | ${ms(l.execP50)} / ${ms(l.execP99)} | ${ms(l.s2sP50)} / ${ms(l.s2sP99)} | ${ms(l.actS2sP99, 10_000)} | ${cpuPct(a, b, 'server').toFixed(0)} % | ${cpuPct(a, b, 'postgres').toFixed(1)} % | ${load} |`,
     );
     log(rows.at(-1));
     if ((l.execP99 ?? 0) > 1000 || (l.s2sP99 ?? 0) > 5000)
       degraded = `workflow task p99 ${ms(l.execP99)} ms, schedule-to-start p99 ${ms(l.s2sP99)} ms`;
     if (rss > 1536) degraded = `RSS ${Math.round(rss)} MiB`;
   }
-  if (progressed < started.length * 0.95)
-    degraded = `only ${progressed} of ${started.length} releases progressed in ${WINDOW_MS / 1000} s`;
+  if (progressed < approved.size * 0.95)
+    degraded = `only ${progressed} of ${approved.size} approved releases progressed in ${WINDOW_MS / 1000} s`;
   writeResults(null, benchStart); // null: the bench is still running
   return { degraded };
 }
@@ -279,7 +280,7 @@ function writeResults(stoppedAt: string | undefined | null, tBench: number): voi
       '',
       `\`npm run bench -- capacity\` (bench/capacity.sh, bench/capacity.ts). Machine: ${process.env.CAPACITY_MACHINE ?? 'unknown'}; the cores are shared with other work, so the load average (1/5/15 min, at the end of each window) is next to every figure. Server v1.32.2, two nodes (all services each) on PostgreSQL 16, ${process.env.NUM_HISTORY_SHARDS ?? 16} shards, behind the TCP balancer. Releases: the seed plan (analysis every ${plan.canary.analysisIntervalMs / 1000} s, canary watch ${plan.canary.steps[0].watchMs / 60_000} min at ${plan.canary.steps[0].weight} %), one approver, approved as soon as each waits at the gate; so at measurement time each release is in its canary, running one analysis (metrics + health activities) a minute. Activities are the test fakes (test/workflows/fake-world.ts), returning at once: the figures are the workflow side (Temporal, workflow tasks, worker cache), not Kubernetes or Prometheus. Worker: bench/capacity-worker.ts = src/worker/start.ts's Worker options, worker tuning ${['HWAYO_MAX_CACHED_WORKFLOWS', 'HWAYO_MAX_CONCURRENT_WORKFLOW_TASKS', 'HWAYO_STICKY_QUEUE_TIMEOUT_MS'].map((k) => `${k}=${process.env[k] ?? 'default'}`).join(', ')}. Window ${WINDOW_MS / 1000} s after ${WARMUP_MS / 1000} s warm-up; latencies from the SDK's Prometheus histograms (ms, interpolated in buckets); CPU from /proc (100 % = one core); whole bench ${((Date.now() - tBench) / 60_000).toFixed(0)} min.`,
       '',
-      '| phase | N | worker | releases progressing in window | worker CPU | worker RSS | cached workflows | workflow tasks | WFT execution p50 / p99 (ms) | WFT schedule-to-start p50 / p99 (ms) | activity schedule-to-start p99 (ms) | server CPU (2 nodes) | PostgreSQL CPU | load avg |',
+      '| phase | N | worker | approved releases progressing in window | worker CPU | worker RSS | cached workflows | workflow tasks | WFT execution p50 / p99 (ms) | WFT schedule-to-start p50 / p99 (ms) | activity schedule-to-start p99 (ms) | server CPU (2 nodes) | PostgreSQL CPU | load avg |',
       '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
       ...rows,
       '',
@@ -312,13 +313,13 @@ async function twoWorkers(first: BenchWorker): Promise<[BenchWorker, BenchWorker
   // kill -9 worker-2: its sticky queue stops being polled; the server hands its releases' tasks
   // to the normal queue after the sticky schedule-to-start timeout; in-flight activities time out.
   const before = await progress(b);
-  const onB = started.filter((id) => before[id] !== undefined);
+  const onB = [...approved].filter((id) => before[id] !== undefined);
   const tKill = Date.now();
   b.proc.kill('SIGKILL');
   workers = [a];
   let lastMoved = 0;
   const moved = new Set<string>();
-  const allIds = new Set(started);
+  const allIds = new Set(approved);
   while (Date.now() - tKill < 180_000) {
     const p = await progress(a);
     for (const id of allIds)
@@ -331,7 +332,7 @@ async function twoWorkers(first: BenchWorker): Promise<[BenchWorker, BenchWorker
   }
   const movedB = onB.filter((id) => moved.has(id)).length;
   notes.push(
-    `Two workers, kill -9 of worker-2 (it had served ${onB.length} of the ${started.length} releases): ${moved.size}/${started.length} releases progressed on worker-1 within ${(lastMoved / 1000).toFixed(0)} s of the kill (${movedB}/${onB.length} of worker-2's); with analysis every 60 s, 60 s is the no-failure bound (load ${loadavg()}).`,
+    `Two workers, kill -9 of worker-2 (it had served ${onB.length} of the ${approved.size} approved releases): ${moved.size}/${allIds.size} approved releases progressed on worker-1 within ${(lastMoved / 1000).toFixed(0)} s of the kill (${movedB}/${onB.length} of worker-2's); with analysis every 60 s, 60 s is the no-failure bound (load ${loadavg()}).`,
   );
   log(notes.at(-1));
   await sleep(WARMUP_MS);
