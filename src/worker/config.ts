@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { LogLevel } from '@temporalio/common';
+import type { WorkerOptions } from '@temporalio/worker';
 import { activityConfigFromEnv, type ActivityConfig } from '../activities/config';
 import { parseCodecKeys } from '../codec/keys';
 import { DEFAULT_TASK_QUEUE } from '../workflows/definitions';
@@ -22,6 +23,8 @@ export interface WorkerConfig {
   /** 0 turns the SDK's Prometheus endpoint off. */
   sdkMetricsPort: number;
   shutdownGraceMs: number;
+  /** Worker tuning (docs/deployment.md, "Sizing workers"); undefined: the SDK's default. */
+  tuning: { maxCachedWorkflows?: number; maxConcurrentWorkflowTaskExecutions?: number; stickyQueueTimeoutMs?: number };
   logLevel: LogLevel;
   /** Prebuilt workflow bundle; when missing the worker bundles src/workflows at start (development). */
   workflowBundlePath?: string;
@@ -51,6 +54,9 @@ export const VARIABLES = [
   'HWAYO_WORKER_HTTP_PORT',
   'HWAYO_SDK_METRICS_PORT',
   'HWAYO_SHUTDOWN_GRACE_MS',
+  'HWAYO_MAX_CACHED_WORKFLOWS',
+  'HWAYO_MAX_CONCURRENT_WORKFLOW_TASKS',
+  'HWAYO_STICKY_QUEUE_TIMEOUT_MS',
   'HWAYO_LOG_LEVEL',
   'HWAYO_WORKFLOW_BUNDLE',
   'HWAYO_CODEC_KEYS',
@@ -116,6 +122,11 @@ const schema = z
     HWAYO_WORKER_HTTP_PORT: port(9464),
     HWAYO_SDK_METRICS_PORT: port(9465),
     HWAYO_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
+    // Releases kept in memory between tasks (one that is not replays its history on its next task).
+    HWAYO_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).optional(),
+    HWAYO_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(1000).optional(),
+    // After this long without a poll of a worker's sticky queue, its releases' tasks go to any worker.
+    HWAYO_STICKY_QUEUE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).optional(),
     HWAYO_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
     HWAYO_WORKFLOW_BUNDLE: readableFile.optional(),
     HWAYO_CODEC_KEYS: z
@@ -255,6 +266,18 @@ export function configFileArg(argv: string[], env: NodeJS.ProcessEnv): string | 
   return env.HWAYO_WORKER_CONFIG || undefined;
 }
 
+/** The tuning variables that are set, as Worker options (an option given as undefined would
+ * replace the SDK's default with undefined). */
+export function tuningOptions(t: WorkerConfig['tuning']): Partial<WorkerOptions> {
+  return {
+    ...(t.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: t.maxCachedWorkflows } : {}),
+    ...(t.maxConcurrentWorkflowTaskExecutions !== undefined
+      ? { maxConcurrentWorkflowTaskExecutions: t.maxConcurrentWorkflowTaskExecutions }
+      : {}),
+    ...(t.stickyQueueTimeoutMs !== undefined ? { stickyQueueScheduleToStartTimeout: t.stickyQueueTimeoutMs } : {}),
+  };
+}
+
 /** Builds and validates the configuration; throws ConfigError listing every problem. */
 export function loadWorkerConfig(
   argv: string[] = process.argv.slice(2),
@@ -295,6 +318,11 @@ export function loadWorkerConfig(
     http: { host: v.HWAYO_WORKER_HTTP_HOST, port: v.HWAYO_WORKER_HTTP_PORT },
     sdkMetricsPort: v.HWAYO_SDK_METRICS_PORT,
     shutdownGraceMs: v.HWAYO_SHUTDOWN_GRACE_MS,
+    tuning: {
+      maxCachedWorkflows: v.HWAYO_MAX_CACHED_WORKFLOWS,
+      maxConcurrentWorkflowTaskExecutions: v.HWAYO_MAX_CONCURRENT_WORKFLOW_TASKS,
+      stickyQueueTimeoutMs: v.HWAYO_STICKY_QUEUE_TIMEOUT_MS,
+    },
     logLevel: v.HWAYO_LOG_LEVEL,
     workflowBundlePath: v.HWAYO_WORKFLOW_BUNDLE,
     env,

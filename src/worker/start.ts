@@ -5,7 +5,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities } from '../activities';
 import { dataConverterFromEnv, FAILURE_CONVERTER_PATH } from '../codec';
 import { activityMetricsInterceptor } from './activity-interceptors';
-import type { WorkerConfig } from './config';
+import { tuningOptions, type WorkerConfig } from './config';
 import type { WorkerMetrics } from './metrics';
 import { DEFAULT_BUNDLE_PATH, WORKFLOW_INTERCEPTORS_PATH, WORKFLOWS_PATH } from './paths';
 import { activityTracingInterceptors, startTracing, workflowTracingSinks } from '../telemetry/tracing';
@@ -67,6 +67,7 @@ export async function createWorker(
     sinks: { ...metrics.sinks(), ...workflowTracingSinks(tracing) },
     // In-flight activities get this long to finish on shutdown; after it they are cancelled and the
     // server retries them elsewhere (long ones resume from their last heartbeat).
+    ...tuningOptions(config.tuning),
     shutdownGraceTime: config.shutdownGraceMs,
     shutdownForceTime: config.shutdownGraceMs + 10_000,
   });

@@ -234,10 +234,19 @@ test('a release survives losing the server node that owns it: SIGKILL mid-canary
   // Back to the seed state: rollback within the retention window (the subject here is the canary, so
   // a rollback that needed the emergency procedure on this loaded machine is accepted). Every step passed.
   await ok('rollback', id, '--reason', 'cluster test', '--by', 'cluster-test');
-  expect(((await client.workflow.getHandle(id).result()) as { outcome: string }).outcome).toMatch(
-    /^(rolled-back-after-success|emergency-recovered)$/,
-  );
+  const { outcome } = (await client.workflow.getHandle(id).result()) as { outcome: string };
+  expect(outcome).toMatch(/^(rolled-back-after-success|emergency-recovered)$/);
   const report = JSON.parse(await ok('report', id, '--json')) as ReleaseReport;
+  // The emergency path runs when verifying blue after the rollback fails (stages/rollback.ts
+  // verifyBlue: one readiness wait and one health check, data stores included, no retry): say which
+  // check failed, so the cause of each such run is on record.
+  if (outcome === 'emergency-recovered')
+    console.log(
+      `cluster: rollback after success went through the emergency path: ${report.timeline
+        .filter((t) => /verification failed|emergency/.test(t.event))
+        .map((t) => t.event)
+        .join(' | ')}`,
+    );
   expect(report.steps.map((st) => [st.weight, st.result])).toEqual([
     [5, 'passed'],
     [25, 'passed'],

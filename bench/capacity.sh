@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The capacity bench (`npm run bench -- capacity`): builds the worker and the bench (dist/), starts
+# PostgreSQL and the two-node Temporal cluster (no Web UI), runs bench/capacity.ts (~25 min), then
+# terminates its releases and puts its section into docs/benchmarks.md (between the capacity markers,
+# which bench/run.sh keeps). Run it inside the stack's network namespace. Tuning under test comes from
+# the environment: HWAYO_MAX_CACHED_WORKFLOWS, HWAYO_MAX_CONCURRENT_WORKFLOW_TASKS,
+# HWAYO_STICKY_QUEUE_TIMEOUT_MS; CAPACITY_STEPS (default 100,300,1000,3000), CAPACITY_WINDOW_S.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ -z "${CAPACITY_SKIP_BUILD:-}" ]; then npm run build >/dev/null; npx tsc -p bench/tsconfig.capacity.json; fi
+HWAYO_TEMPORAL_CLUSTER_UI=0 bash scripts/stack/up.sh postgres temporal-cluster
+set -a; source .stack/env.d/temporal-cluster.env; set +a
+export CAPACITY_TASK_QUEUE="capacity-$(date +%s)"
+export CAPACITY_MACHINE="${CAPACITY_MACHINE:-$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -sr), Node $(node --version)}"
+export CAPACITY_OUT=bench/.capacity.md
+status=0
+node dist/bench/capacity.js || status=$?
+# Leave nothing running on the cluster: the releases' timers would keep firing.
+"$TEMPORAL_CLI" workflow terminate --address "$TEMPORAL_ADDRESS" --namespace default \
+  --query "TaskQueue='$CAPACITY_TASK_QUEUE' AND ExecutionStatus='Running'" --reason 'capacity bench finished' --yes >/dev/null || true
+[ $status = 0 ] || exit $status
+# Replace the section between the markers (or append it).
+doc=docs/benchmarks.md
+{
+  sed '/^<!-- capacity:begin -->$/,/^<!-- capacity:end -->$/d' "$doc"
+  echo '<!-- capacity:begin -->'
+  cat "$CAPACITY_OUT"
+  echo '<!-- capacity:end -->'
+} > "$doc.tmp" && mv "$doc.tmp" "$doc"
+echo "wrote the capacity section of $doc" >&2
