@@ -41,14 +41,14 @@ log "format (prettier, lines <= 120)"; npm run -s format:check || status=1
 log "jest"
 npx jest --runInBand --forceExit --selectProjects unit workflows integration --json --outputFile="$RESULTS" || status=1
 # Faults injected into whole releases (test/chaos, docs/reliability.md): last, on the same stack.
-# On by default; HWAYO_CHAOS=0 skips it locally (a killed worker's activities are retried within
-# seconds since patch fast-recovery, so the suite no longer waits out 1-minute timeouts).
-if [ "${HWAYO_CHAOS:-1}" != 0 ]; then
+# ~35 min at load average 13-24 (docs/reliability.md, Suite time), which takes the run past its 45-minute
+# budget: opt in with HWAYO_CHAOS=1 until it fits; then make the default 1 (HWAYO_CHAOS=0 skips it).
+if [ "${HWAYO_CHAOS:-0}" != 0 ]; then
   log "chaos"; t0=$(date +%s)
   npx jest --runInBand --forceExit --selectProjects chaos --json --outputFile="$CHAOS_RESULTS" || status=1
   log "chaos suite took $(( $(date +%s) - t0 )) s"
 else
-  log "chaos suite skipped (HWAYO_CHAOS=0)"; CHAOS_RESULTS=
+  log "chaos suite skipped (HWAYO_CHAOS=1 runs it)"; CHAOS_RESULTS=
 fi
 
 # The production topology: two Temporal server nodes on PostgreSQL (first run builds the server from
