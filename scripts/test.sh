@@ -61,9 +61,9 @@ read -r wf_rc wf_s <"$WORKFLOW_LOG.done" || wf_rc=1
 [ "$wf_rc" = 0 ] || status=1
 log "workflows took ${wf_s:-?} s (alongside)"
 # Faults injected into whole releases (test/chaos, docs/reliability.md): last, on the same stack.
-# ~40 min today (killed short activities wait out their 1-minute timeout), which would take the run past
-# its 45-minute budget: opt in with HWAYO_CHAOS=1 (or `npm run test:chaos` on a running stack).
-if [ -n "${HWAYO_CHAOS:-}" ]; then
+# ~35 min at load average 13-24 (docs/reliability.md, Suite time), which takes the run past its 45-minute
+# budget: opt in with HWAYO_CHAOS=1 until it fits; then make the default 1 (HWAYO_CHAOS=0 skips it).
+if [ "${HWAYO_CHAOS:-0}" != 0 ]; then
   log "chaos"; t0=$(date +%s)
   npx jest --runInBand --forceExit --selectProjects chaos --json --outputFile="$CHAOS_RESULTS" || status=1
   log "chaos suite took $(( $(date +%s) - t0 )) s"

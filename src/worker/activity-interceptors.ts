@@ -1,5 +1,6 @@
-// Times every activity attempt, and reads the green weight from each traffic shift that landed, so
-// dashboards show a release's canary weight without touching the workflow.
+// Heartbeats every attempt that has a heartbeat timeout while it runs, so the server notices a dead worker within that
+// timeout whatever the activity does. Times every activity attempt, and reads the green weight from each traffic shift
+// that landed, so dashboards show a release's canary weight without touching the workflow.
 import { CancelledFailure } from '@temporalio/common';
 import type { Context } from '@temporalio/activity';
 import type { ActivityInterceptors } from '@temporalio/worker';
@@ -27,4 +28,38 @@ export function activityMetricsInterceptor(metrics: WorkerMetrics): (ctx: Contex
       },
     },
   });
+}
+
+/** How often a running attempt reports the worker alive: a third of its heartbeat timeout, at most every 3 s. */
+export const livenessEveryMs = (heartbeatTimeoutMs: number): number => Math.min(3000, heartbeatTimeoutMs / 3);
+
+/**
+ * Releases schedule every activity with a short heartbeat timeout (patch `fast-recovery` in
+ * src/workflows/proxies.ts): a SIGKILLed worker's attempts are then retried within seconds, not after
+ * their start-to-close. This keeps a live attempt heartbeating: between the activity's own heartbeats
+ * it repeats the last details the activity sent (or those its previous attempt left), so a long wait's
+ * progress is never overwritten.
+ */
+export function livenessHeartbeatInterceptor(ctx: Context): ActivityInterceptors {
+  const timeoutMs = ctx.info.heartbeatTimeoutMs;
+  if (!timeoutMs || ctx.info.isLocal) return {};
+  const send = ctx.heartbeat;
+  let details: unknown = ctx.info.heartbeatDetails;
+  (ctx as { heartbeat: (d?: unknown) => void }).heartbeat = (d?: unknown) => {
+    details = d;
+    send(d);
+  };
+  return {
+    inbound: {
+      async execute(input, next) {
+        send(details);
+        const timer = setInterval(() => send(details), livenessEveryMs(timeoutMs));
+        try {
+          return await next(input);
+        } finally {
+          clearInterval(timer);
+        }
+      },
+    },
+  };
 }

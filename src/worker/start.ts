@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { dataConverterFromEnv, FAILURE_CONVERTER_PATH } from '../codec';
-import { activityMetricsInterceptor } from './activity-interceptors';
+import { activityMetricsInterceptor, livenessHeartbeatInterceptor } from './activity-interceptors';
 import { tuningOptions, type WorkerConfig } from './config';
 import type { WorkerMetrics } from './metrics';
 import { DEFAULT_BUNDLE_PATH, WORKFLOW_INTERCEPTORS_PATH, WORKFLOWS_PATH } from './paths';
@@ -60,15 +60,25 @@ export async function createWorker(
     dataConverter: { ...dataConverterFromEnv(config.env), failureConverterPath: FAILURE_CONVERTER_PATH },
     interceptors: {
       // Tracing first: the metrics interceptor's time then falls inside the RunActivity span.
-      activity: [...activityTracingInterceptors(tracing), activityMetricsInterceptor(metrics)],
+      // Liveness heartbeats: a dead worker's attempts are retried after their 10 s heartbeat timeout.
+      activity: [
+        ...activityTracingInterceptors(tracing),
+        activityMetricsInterceptor(metrics),
+        livenessHeartbeatInterceptor,
+      ],
       // The prebuilt bundle already contains them (scripts/bundle-workflows.ts).
       workflowModules: source.mode === 'source' ? [WORKFLOW_INTERCEPTORS_PATH] : [],
     },
     sinks: { ...metrics.sinks(), ...workflowTracingSinks(tracing) },
     // In-flight activities get this long to finish on shutdown; after it they are cancelled and the
     // server retries them elsewhere (long ones resume from their last heartbeat).
-    ...tuningOptions(config.tuning),
     shutdownGraceTime: config.shutdownGraceMs,
+    // Heartbeats reach the server at least every 3 s (the default is 80% of the timeout: 8 s of 10 s).
+    maxHeartbeatThrottleInterval: '3s',
+    // A dead worker's sticky queue holds the release's next task this long before any worker may take it
+    // (HWAYO_STICKY_QUEUE_TIMEOUT_MS, in tuningOptions below, overrides it).
+    stickyQueueScheduleToStartTimeout: '3s',
+    ...tuningOptions(config.tuning),
     shutdownForceTime: config.shutdownGraceMs + 10_000,
   });
   return { worker, mode: source.mode };

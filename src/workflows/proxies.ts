@@ -1,6 +1,6 @@
 // Activity proxies with the timeouts and retry policies each kind of side effect needs. Imported
 // by the workflow; activities are referenced by type only.
-import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { patched, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
 /** Failures a retry cannot fix (see src/activities/errors.ts). */
@@ -88,6 +88,23 @@ export function emergencyOptions(budgetMs: number): ActivityOptions {
   };
 }
 
+/**
+ * Every activity's heartbeat timeout (patch `fast-recovery`). The worker heartbeats every running
+ * attempt itself (src/worker/activity-interceptors.ts), so a missed heartbeat means a dead worker, not
+ * a slow call: its attempts are retried elsewhere within seconds instead of after their start-to-close
+ * (a minute for most short activities), which stays the bound on a call that hangs. Found by the chaos
+ * suite (test/chaos/worker-kill.test.ts): a SIGKILLed worker held a release for up to 44 s.
+ */
+export const LIVENESS_HEARTBEAT_TIMEOUT = '10s';
+
+/**
+ * The options an activity is scheduled with: `options`, with the short heartbeat timeout on releases that have the
+ * patch.
+ */
+export function withLiveness(options: ActivityOptions): ActivityOptions {
+  return patched('fast-recovery') ? { ...options, heartbeatTimeout: LIVENESS_HEARTBEAT_TIMEOUT } : options;
+}
+
 type Proxy = ReturnType<typeof proxyActivities<Activities>>;
 const proxies = new Map<ActivityOptions, Proxy>();
 
@@ -106,5 +123,5 @@ export function call<K extends keyof Activities>(
   const fn = proxy[name] as unknown as {
     executeWithOptions(o: ActivityOptions, a: unknown[]): Promise<Awaited<ReturnType<Activities[K]>>>;
   };
-  return fn.executeWithOptions({ ...options, summary }, args);
+  return fn.executeWithOptions({ ...withLiveness(options), summary }, args);
 }

@@ -124,7 +124,8 @@ export class WorkerProcess {
     };
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
-    const deadline = Date.now() + 60_000;
+    // Generous: on the shared 2-core machine a cold start has taken over 60 s (load average 24).
+    const deadline = Date.now() + 150_000;
     for (;;) {
       if (!this.running) throw new Error(`worker ${this.name} exited at start:\n${this.log}`);
       const ok = await fetch(`http://127.0.0.1:${this.httpPort}/readyz`).then(
@@ -132,7 +133,7 @@ export class WorkerProcess {
         () => false,
       );
       if (ok) return;
-      if (Date.now() > deadline) throw new Error(`worker ${this.name} not ready in 60 s:\n${this.log}`);
+      if (Date.now() > deadline) throw new Error(`worker ${this.name} not ready in 150 s:\n${this.log}`);
       await sleep(100);
     }
   }

@@ -129,6 +129,8 @@ export interface Injection {
   inFlight: string;
   atMs: number;
   downMs: number;
+  /** From starting the process again until it polled its task queue (on a loaded machine, seconds). */
+  startMs?: number;
   restartedAt: number;
 }
 
@@ -139,7 +141,7 @@ export interface Injection {
 export async function drive(
   run: Run,
   points: Point[],
-  fault?: (p: Point, w: Where) => Promise<{ downMs: number; restartedAt: number }>,
+  fault?: (p: Point, w: Where) => Promise<{ downMs: number; startMs?: number; restartedAt: number }>,
 ): Promise<Injection[]> {
   const handle = (await temporalClient()).workflow.getHandle(run.id);
   const done: Injection[] = [];
@@ -256,12 +258,13 @@ export async function slowPrometheus(delayMs: number): Promise<{ url: string; se
 
 /** Kills the worker with SIGKILL and restarts it after a seeded 1-5 s. */
 export function killAndRestart(worker: WorkerProcess, rand: () => number) {
-  return async (): Promise<{ downMs: number; restartedAt: number }> => {
+  return async (): Promise<{ downMs: number; startMs: number; restartedAt: number }> => {
     await worker.kill9();
     const downMs = 1000 + Math.floor(rand() * 4000);
     await sleep(downMs);
+    const t0 = Date.now();
     await worker.start();
-    return { downMs, restartedAt: Date.now() };
+    return { downMs, startMs: Date.now() - t0, restartedAt: Date.now() };
   };
 }
 
@@ -273,6 +276,7 @@ export function table(rows: Injection[], resumes: number[], outcomes: Record<str
     'weight',
     'in flight when killed',
     'down ms',
+    'start ms',
     'resumed after ms',
     'release outcome',
   ];
@@ -283,6 +287,7 @@ export function table(rows: Injection[], resumes: number[], outcomes: Record<str
     r.weight === undefined ? '' : String(r.weight),
     r.inFlight,
     String(r.downMs),
+    r.startMs === undefined ? '' : String(r.startMs),
     resumes[i] === undefined ? '' : String(resumes[i]),
     outcomes[r.point] ?? '',
   ]);

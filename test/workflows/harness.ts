@@ -85,6 +85,10 @@ export const MIN = 60_000;
 export const HOUR = 60 * MIN;
 
 /** The history of every run of a release, first run first (a release continues as new; checkpoint.ts). */
+/** A duration of a history event (e.g. an activity's start-to-close) in seconds. */
+export const durationSeconds = (d?: { seconds?: unknown; nanos?: number | null } | null): number =>
+  Number(d?.seconds ?? 0) + (d?.nanos ?? 0) / 1e9;
+
 export async function runHistories(
   env: TestWorkflowEnvironment,
   handle: Handle,

@@ -3,13 +3,10 @@
 // and health checks are therefore scheduled with a 15 s start-to-close (patch `tick-timeouts`), not the
 // default minute: found by the chaos suite (test/chaos/worker-kill.test.ts, scenario 7).
 import { useWorkflowEnv } from './env';
-import { runHistories, withRelease } from './harness';
+import { durationSeconds as seconds, runHistories, withRelease } from './harness';
 
 jest.setTimeout(120_000);
 const t = useWorkflowEnv();
-
-const seconds = (d?: { seconds?: unknown; nanos?: number | null } | null) =>
-  Number(d?.seconds ?? 0) + (d?.nanos ?? 0) / 1e9;
 
 test('analysis ticks schedule metric queries and green health checks with a 15 s start-to-close; the data-store health checks keep a minute', async () => {
   await withRelease(t.env, t.bundle, {}, async ({ handle }) => {
