@@ -143,9 +143,9 @@ test('rollback: no user request reaches green within 30 s of the shift to 0% (me
   expect(s.filter((x) => sentAt(x) > t0 + lastGreen && x.namespace !== BLUE)).toEqual([]);
 });
 
-// The data-plane plan (examples/local-dataplane-plan.yaml): its own queries and thresholds decide,
+// The local plan (examples/local-plan.yaml): its own queries and thresholds decide,
 // over 10 s windows instead of 30 s so the test stays short.
-const plan = loadPlanFile(`${__dirname}/../../examples/local-dataplane-plan.yaml`);
+const plan = loadPlanFile(`${__dirname}/../../examples/local-plan.yaml`);
 const WINDOW_S = 10;
 const planMetrics: MetricSpec[] = plan.metrics.map((m) =>
   m.provider === 'cloudwatch' ? m : { ...m, query: m.query.replace(/\[30s\]/g, `[${WINDOW_S}s]`) },
