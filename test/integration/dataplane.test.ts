@@ -2,15 +2,21 @@
 // hwayo-canary HTTPRoute that setTrafficWeight writes, to stand-in processes on green's and blue's pod
 // IPs that the EndpointSlice controller published. Needs: up.sh kube traefik dataplane prometheus.
 //   npx jest test/integration/dataplane.test.ts --selectProjects integration --forceExit
-import { PatchStrategy, setHeaderOptions, type V1EndpointSlice } from '@kubernetes/client-node';
-import type { MetricSpec, TrafficSpec } from '../../src/plan/types';
-import { createTrafficActivities } from '../../src/activities/traffic';
 import { createMetricActivities } from '../../src/activities/metrics';
-import { DEFAULT_PLAN_DOCUMENT } from '../../src/plan/defaults';
-import { loadPlanFile } from '../../src/plan/load';
-import { evaluateSample, metricQueries } from '../../src/workflows/decisions';
+import { evaluateSample } from '../../src/workflows/decisions';
 import { runLoad, type Sample } from '../fixtures/dataplane/loadgen';
-import { gatewayServers, gatewayWeightOf, sentAt } from './gateway';
+import { sentAt } from './gateway';
+import {
+  BLUE,
+  deployGreen,
+  GREEN,
+  greenQueries,
+  plan,
+  planMetrics,
+  shift,
+  shiftAndWait,
+  WINDOW_S,
+} from './dataplane-control';
 import { activityEnv, deleteNamespaces, eventually, kubeConfigForStack, seedBlue } from './kube-helpers';
 import { stackVar } from './stack';
 
@@ -19,64 +25,10 @@ jest.mock('@kubernetes/client-node', () =>
 );
 jest.setTimeout(5 * 60_000);
 
-const BLUE = 'hwayo-production';
-const GREEN = 'hwayo-production-green';
-const { config, admin } = kubeConfigForStack();
-const traffic = createTrafficActivities(config);
-const prometheus = createMetricActivities(config);
-const route: TrafficSpec = { ...(DEFAULT_PLAN_DOCUMENT.traffic as TrafficSpec), provider: 'gateway-api' };
-const shift = (greenWeight: number) =>
-  activityEnv().env.run(traffic.setTrafficWeight, { route, blueNamespace: BLUE, greenNamespace: GREEN, greenWeight });
+const { admin } = kubeConfigForStack();
+const prometheus = createMetricActivities(kubeConfigForStack().config);
 const gateway = () => stackVar('TRAEFIK_URL');
 const RPS = 100;
-
-/** Green's api-gateway image; the stand-ins take their behaviour from its tag. */
-async function deployGreen(tag: string) {
-  await admin.apps.patchNamespacedDeployment(
-    {
-      namespace: GREEN,
-      name: 'api-gateway',
-      body: {
-        spec: {
-          template: {
-            spec: { containers: [{ name: 'api-gateway', image: `registry.local/hwayo-api-gateway:${tag}` }] },
-          },
-        },
-      },
-    },
-    setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
-  );
-  // Every endpoint of green's Service answers as `tag` (the old pods and their processes are gone).
-  await eventually(
-    `green serving ${tag}`,
-    async () => {
-      const r = await fetch(`${stackVar('DATAPLANE_SERVICE_URL')}/ns/${GREEN}/api-gateway/api/v1/health`);
-      const slices = await admin.getJson<{ items: V1EndpointSlice[] }>(
-        `/apis/discovery.k8s.io/v1/namespaces/${GREEN}/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dapi-gateway`,
-      );
-      const ready = slices.items.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready);
-      const pods = await admin.core.listNamespacedPod({ namespace: GREEN, labelSelector: 'app=api-gateway' });
-      // ...and Traefik balances over exactly those endpoints: its informers lag the apiserver, and until
-      // they catch up it answers green's share itself (500 without a server, 502 to a stopped pod's IP).
-      const servers = ready.flatMap((e) => e.addresses.map((a) => `http://${a}:3000`)).sort();
-      return (
-        r.headers.get('x-hwayo-version') === tag &&
-        ready.length === 2 &&
-        pods.items.length === 2 &&
-        pods.items.every((p) => p.spec?.containers[0].image?.endsWith(`:${tag}`)) &&
-        JSON.stringify(await gatewayServers(GREEN)) === JSON.stringify(servers)
-      );
-    },
-    120_000,
-  );
-}
-
-async function shiftAndWait(w: number): Promise<number> {
-  const t0 = Date.now();
-  await shift(w);
-  await eventually(`gateway at ${w}%`, async () => (await gatewayWeightOf(GREEN)) === w, 30_000);
-  return Date.now() - t0;
-}
 
 const greenShare = (s: Sample[]) => (100 * s.filter((x) => x.namespace === GREEN).length) / s.length;
 
@@ -142,20 +94,6 @@ test('rollback: no user request reaches green within 30 s of the shift to 0% (me
   expect(lastGreen).toBeLessThan(30_000);
   expect(s.filter((x) => sentAt(x) > t0 + lastGreen && x.namespace !== BLUE)).toEqual([]);
 });
-
-// The local plan (examples/local-plan.yaml): its own queries and thresholds decide,
-// over 10 s windows instead of 30 s so the test stays short.
-const plan = loadPlanFile(`${__dirname}/../../examples/local-plan.yaml`);
-const WINDOW_S = 10;
-const planMetrics: MetricSpec[] = plan.metrics.map((m) =>
-  m.provider === 'cloudwatch' ? m : { ...m, query: m.query.replace(/\[30s\]/g, `[${WINDOW_S}s]`) },
-);
-const greenQueries = () =>
-  metricQueries(
-    planMetrics,
-    { blueNamespace: BLUE, greenNamespace: GREEN, app: plan.app, version: 'dataplane-test' },
-    'canary',
-  );
 
 test("the data-plane plan's queries read real values for green from the gateway's and the pods' metrics while users are served", async () => {
   await shiftAndWait(25);
