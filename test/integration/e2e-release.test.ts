@@ -422,6 +422,13 @@ test('a sick build: a real release of a -sick- image rolls back by the plan; use
   console.log(
     `[measure] e2e sick release (${SICK_TAG}) at ${step}%: ${failed.length} of ${plain.length} user requests failed (bound ${bound}); first to last failure ${lastFail - firstFail} ms; query crossed its threshold ${crossed - firstFail} ms after the first failure; 0% green at the gateway ${atZero - crossed} ms after it; last user request sent to green ${lastGreen - crossed} ms after it`,
   );
+  const t0 = Math.min(...samples.map(sentAt));
+  console.log(
+    `[measure] e2e sick release timeline (ms from the first user request): gateway weights ${changes.map((c) => `${c.weight}%@${c.at - t0}`).join(' ')}; failures not answered by green: ${failed
+      .filter((x) => x.namespace !== GREEN)
+      .map((x) => `${x.status}@${sentAt(x) - t0}`)
+      .join(' ')}`,
+  );
   expect(failed.length).toBeGreaterThan(0);
   // Every failure was green's own answer (no request lost at the gateway), at the first step.
   expect(failed.filter((x) => x.namespace !== GREEN)).toEqual([]);
