@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # `npm run demo`: the whole thing on this machine, non-interactively. Installs what is missing,
-# starts the local stack (Temporal dev server with its UI, Kubernetes, Prometheus, moto, sinks...),
-# a worker, and a release of examples/local-plan.yaml; approves it with three signed demo keys and
-# follows it with `hwayo-release watch`. Stop everything with `npm run demo:stop`.
+# starts the local stack (Temporal dev server with its UI, Kubernetes with its data plane: Traefik and
+# one stand-in process per pod, Prometheus, moto, sinks...), a worker, users (the load generator through
+# Traefik: the plan's metrics are what they get), and a release of examples/local-plan.yaml; approves it
+# with three signed demo keys and follows it with `hwayo-release watch`. Stop everything with
+# `npm run demo:stop`.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -85,6 +87,12 @@ for _ in $(seq 1 120); do
   case "$stage" in finished:*) echo "release ended before approval: $stage"; cli report "$ID" | sed -n '/## Preflight/,/## Traffic/p'; exit 5;; esac
   sleep 1
 done
+# Users through the gateway while the release runs (bounded; stopped when watch ends). Their answers
+# land in $DEMO/users.jsonl (time, status, which side answered).
+node "$STACK/fixtures/dataplane/loadgen.js" --url "$TRAEFIK_URL" --rps 50 --count 60000 --max-seconds 1200 \
+  --canary-share 0.05 >"$DEMO/users.jsonl" 2>>"$STACK/logs/demo-users.log" &
+users=$!
+trap 'kill "$users" 2>/dev/null || true' EXIT
 say "approving (signed) as alice (tech-lead), bob (product-manager), carol (qa-lead)"
 for id in alice bob carol; do cli approve "$ID" --as "$id" --key "$DEMO/keys/$id.key" --comment "demo approval"; done
 
@@ -93,12 +101,20 @@ set +e
 cli watch "$ID"
 code=$?
 set -e
+kill "$users" 2>/dev/null || true
+wait "$users" 2>/dev/null || true
+node -e '
+  const s = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").filter(Boolean).map(JSON.parse);
+  const by = {};
+  for (const x of s) by[x.namespace || "the gateway"] = (by[x.namespace || "the gateway"] || 0) + 1;
+  console.log(`users: ${s.length} requests through the gateway, ${s.filter((x) => x.status !== 200).length} failed; answered by ${JSON.stringify(by)}`);
+' "$DEMO/users.jsonl" || true
 cat <<MSG
 
 Release $ID: watch exited $code (0 succeeded, 3 rolled back; see hwayo-release --help).
   Temporal UI:   $TEMPORAL_UI_URL/namespaces/default/workflows/$ID
   Report:        node bin/hwayo-release report $ID
   Roll back:     node bin/hwayo-release rollback $ID --reason "demo"   (while blue is kept, 15 min)
-  Make green sick before the next demo: curl -XPOST $METRICS_APP_GREEN_URL/control -d '{"errorRate":0.5}'
+  Users' answers: $DEMO/users.jsonl
   Stop everything: npm run demo:stop
 MSG

@@ -135,7 +135,10 @@ beforeAll(async () => {
   await startFromSeedState('hwayo', 'cluster tests start from the seed state');
   Runtime.install({ logger: new DefaultLogger('WARN') });
   // The local plan (unsigned approvals) with a first canary step long enough to lose a node in it.
-  const local = parseYaml(readFileSync(join(ROOT, 'examples', 'local-plan.yaml'), 'utf8')) as Record<string, object>;
+  const local = parseYaml(readFileSync(join(ROOT, 'examples', 'local-metrics-app-plan.yaml'), 'utf8')) as Record<
+    string,
+    object
+  >;
   const steps = [
     { weight: 5, watch: '40s' },
     { weight: 25, watch: '4s' },

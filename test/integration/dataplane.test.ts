@@ -2,14 +2,21 @@
 // hwayo-canary HTTPRoute that setTrafficWeight writes, to stand-in processes on green's and blue's pod
 // IPs that the EndpointSlice controller published. Needs: up.sh kube traefik dataplane prometheus.
 //   npx jest test/integration/dataplane.test.ts --selectProjects integration --forceExit
-import { PatchStrategy, setHeaderOptions, type V1EndpointSlice } from '@kubernetes/client-node';
-import type { MetricSpec, TrafficSpec } from '../../src/plan/types';
-import { createTrafficActivities } from '../../src/activities/traffic';
 import { createMetricActivities } from '../../src/activities/metrics';
-import { DEFAULT_PLAN_DOCUMENT } from '../../src/plan/defaults';
-import { loadPlanFile } from '../../src/plan/load';
-import { evaluateSample, metricQueries } from '../../src/workflows/decisions';
+import { evaluateSample } from '../../src/workflows/decisions';
 import { runLoad, type Sample } from '../fixtures/dataplane/loadgen';
+import { sentAt } from './gateway';
+import {
+  BLUE,
+  deployGreen,
+  GREEN,
+  greenQueries,
+  plan,
+  planMetrics,
+  shift,
+  shiftAndWait,
+  WINDOW_S,
+} from './dataplane-control';
 import { activityEnv, deleteNamespaces, eventually, kubeConfigForStack, seedBlue } from './kube-helpers';
 import { stackVar } from './stack';
 
@@ -18,70 +25,10 @@ jest.mock('@kubernetes/client-node', () =>
 );
 jest.setTimeout(5 * 60_000);
 
-const BLUE = 'hwayo-production';
-const GREEN = 'hwayo-production-green';
-const { config, admin } = kubeConfigForStack();
-const traffic = createTrafficActivities(config);
-const prometheus = createMetricActivities(config);
-const route: TrafficSpec = { ...(DEFAULT_PLAN_DOCUMENT.traffic as TrafficSpec), provider: 'gateway-api' };
-const shift = (greenWeight: number) =>
-  activityEnv().env.run(traffic.setTrafficWeight, { route, blueNamespace: BLUE, greenNamespace: GREEN, greenWeight });
+const { admin } = kubeConfigForStack();
+const prometheus = createMetricActivities(kubeConfigForStack().config);
 const gateway = () => stackVar('TRAEFIK_URL');
 const RPS = 100;
-
-/** Green's api-gateway image; the stand-ins take their behaviour from its tag. */
-async function deployGreen(tag: string) {
-  await admin.apps.patchNamespacedDeployment(
-    {
-      namespace: GREEN,
-      name: 'api-gateway',
-      body: {
-        spec: {
-          template: {
-            spec: { containers: [{ name: 'api-gateway', image: `registry.local/hwayo-api-gateway:${tag}` }] },
-          },
-        },
-      },
-    },
-    setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
-  );
-  // Every endpoint of green's Service answers as `tag` (the old pods and their processes are gone).
-  await eventually(
-    `green serving ${tag}`,
-    async () => {
-      const r = await fetch(`${stackVar('DATAPLANE_SERVICE_URL')}/ns/${GREEN}/api-gateway/api/v1/health`);
-      const slices = await admin.getJson<{ items: V1EndpointSlice[] }>(
-        `/apis/discovery.k8s.io/v1/namespaces/${GREEN}/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dapi-gateway`,
-      );
-      const ready = slices.items.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready);
-      const pods = await admin.core.listNamespacedPod({ namespace: GREEN, labelSelector: 'app=api-gateway' });
-      return (
-        r.headers.get('x-hwayo-version') === tag &&
-        ready.length === 2 &&
-        pods.items.length === 2 &&
-        pods.items.every((p) => p.spec?.containers[0].image?.endsWith(`:${tag}`))
-      );
-    },
-    120_000,
-  );
-}
-
-/** Traefik's view of the default rule's weights (its API), so a measurement starts once the gateway has the edit. */
-async function gatewayGreenWeight(): Promise<number | undefined> {
-  const services = (await (await fetch(`${stackVar('TRAEFIK_API_URL')}/api/http/services`)).json()) as {
-    weighted?: { services: { name: string; weight: number }[] };
-  }[];
-  const main = services.find((s) => s.weighted?.services.some((x) => x.name.startsWith(`${BLUE}-api-gateway-`)));
-  return (
-    main?.weighted?.services.find((x) => x.name.startsWith(`${GREEN}-api-gateway-`))?.weight ?? (main ? 0 : undefined)
-  );
-}
-async function shiftAndWait(w: number): Promise<number> {
-  const t0 = Date.now();
-  await shift(w);
-  await eventually(`gateway at ${w}%`, async () => (await gatewayGreenWeight()) === w, 30_000);
-  return Date.now() - t0;
-}
 
 const greenShare = (s: Sample[]) => (100 * s.filter((x) => x.namespace === GREEN).length) / s.length;
 
@@ -93,6 +40,9 @@ beforeAll(async () => {
     120_000,
   );
   await seedBlue(admin, GREEN);
+  // Weight 0 first: the release's first traffic call, which also makes green's ReferenceGrant (without
+  // it Traefik has no backend for green, and deployGreen waits for Traefik's servers of green).
+  await shiftAndWait(0);
   await deployGreen('2.0.0');
 });
 afterAll(async () => {
@@ -106,8 +56,8 @@ test('the header route reaches green before any weight moves; default traffic st
   const header = s.filter((x) => x.canary);
   const plain = s.filter((x) => !x.canary);
   expect(header.length).toBe(50);
-  expect(header.every((x) => x.status === 200 && x.namespace === GREEN && x.version === '2.0.0')).toBe(true);
-  expect(plain.every((x) => x.status === 200 && x.namespace === BLUE)).toBe(true);
+  expect(header.filter((x) => !(x.status === 200 && x.namespace === GREEN && x.version === '2.0.0'))).toEqual([]);
+  expect(plain.filter((x) => !(x.status === 200 && x.namespace === BLUE))).toEqual([]);
 });
 
 test('each canary step: the share of users answered by green is the step weight within 3 points (>= 400 requests a step)', async () => {
@@ -116,7 +66,7 @@ test('each canary step: the share of users answered by green is the step weight 
     const applied = await shiftAndWait(w);
     const s = (await runLoad({ url: gateway(), rps: RPS, count: 420, maxSeconds: 30 })).filter((x) => !x.canary);
     expect(s.length).toBeGreaterThanOrEqual(400);
-    expect(s.every((x) => x.status === 200)).toBe(true);
+    expect(s.filter((x) => x.status !== 200)).toEqual([]);
     const share = greenShare(s);
     rows.push(`${w}%: green ${share.toFixed(1)}% of ${s.length} (route -> gateway ${applied} ms)`);
     expect(Math.abs(share - w)).toBeLessThanOrEqual(3);
@@ -142,22 +92,8 @@ test('rollback: no user request reaches green within 30 s of the shift to 0% (me
   );
   expect(s.filter((x) => x.at >= t0 + 30_000 && x.namespace === GREEN)).toEqual([]);
   expect(lastGreen).toBeLessThan(30_000);
-  expect(s.filter((x) => x.at >= t0 + lastGreen + 1).every((x) => x.namespace === BLUE)).toBe(true);
+  expect(s.filter((x) => sentAt(x) > t0 + lastGreen && x.namespace !== BLUE)).toEqual([]);
 });
-
-// The data-plane plan (examples/local-dataplane-plan.yaml): its own queries and thresholds decide,
-// over 10 s windows instead of 30 s so the test stays short.
-const plan = loadPlanFile(`${__dirname}/../../examples/local-dataplane-plan.yaml`);
-const WINDOW_S = 10;
-const planMetrics: MetricSpec[] = plan.metrics.map((m) =>
-  m.provider === 'cloudwatch' ? m : { ...m, query: m.query.replace(/\[30s\]/g, `[${WINDOW_S}s]`) },
-);
-const greenQueries = () =>
-  metricQueries(
-    planMetrics,
-    { blueNamespace: BLUE, greenNamespace: GREEN, app: plan.app, version: 'dataplane-test' },
-    'canary',
-  );
 
 test("the data-plane plan's queries read real values for green from the gateway's and the pods' metrics while users are served", async () => {
   await shiftAndWait(25);
@@ -222,7 +158,8 @@ test("a -sick- canary at 5%: the plan's Traefik error-rate query sees it, the sh
     `[measure] sick canary 5%: ${failed.length} of ${s.length} user requests failed (bound ${bound}); first to last failure ${lastFail - firstFail} ms; rollback verdict ${crossed - firstFail} ms after the first failure (${verdict}); shift to 0% reached the gateway in ${shiftMs} ms`,
   );
   expect(failed.length).toBeGreaterThan(0);
-  expect(failed.every((x) => x.namespace === GREEN)).toBe(true);
+  expect(failed.filter((x) => x.namespace !== GREEN)).toEqual([]);
   expect(failed.length).toBeLessThanOrEqual(bound);
-  expect(s.filter((x) => x.at > crossed + shiftMs + 1000).every((x) => x.namespace === BLUE)).toBe(true);
+  // By when a request was sent (routing is decided then): on a busy machine an answer can take seconds.
+  expect(s.filter((x) => sentAt(x) > crossed + shiftMs + 1000 && x.namespace !== BLUE)).toEqual([]);
 });

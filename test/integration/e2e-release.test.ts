@@ -1,10 +1,11 @@
 // End to end: the real release workflow on the stack's Temporal dev server, a real worker with the
-// real activities against the local stack (kube-apiserver, Prometheus and its metrics apps, moto,
-// postgres, redis, TLS, sinks), driven by the CLI exactly as people and CI drive it.
+// real activities against the local stack (kube-apiserver, its data plane: Traefik on the hwayo-canary
+// HTTPRoute and one stand-in process per pod, Prometheus, moto, postgres, redis, TLS, sinks), driven by
+// the CLI exactly as people and CI drive it, while users (the load generator) go through the gateway.
 //   bash scripts/stack/up.sh && npx jest --runInBand --runTestsByPath test/integration/e2e-release.test.ts
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type NativeConnection, Worker, DefaultLogger, Runtime } from '@temporalio/worker';
@@ -17,7 +18,9 @@ import type { ReleaseReport, ReleaseStatus } from '../../src/workflows/definitio
 import { eventually, kubeConfigForStack, withKubeconfig } from './kube-helpers';
 import { reseedBlue, stackConfig, stackVar, startFromSeedState } from './stack';
 import { startStackWorker } from './stack-worker';
-import { EVIDENCE_FLAGS, startArgv } from './cli-runner';
+import { EVIDENCE_FLAGS, FIXTURE_TAG, startArgv } from './cli-runner';
+import { gatewayWeights, recordGatewayWeights, sentAt, sharesByWeight, startUsers, type Users } from './gateway';
+import type { Sample } from '../fixtures/dataplane/loadgen';
 
 jest.mock('@kubernetes/client-node', () =>
   jest.requireActual<typeof import('./native-esm')>('./native-esm').kubernetesClient(),
@@ -25,7 +28,12 @@ jest.mock('@kubernetes/client-node', () =>
 jest.setTimeout(8 * 60_000);
 
 const ROOT = join(__dirname, '..', '..');
-const EVIDENCE = join(ROOT, 'test', 'fixtures', 'evidence');
+const GREEN = 'hwayo-production-green';
+/** Users' requests a second through the gateway while a release runs (the plan's rates need them). */
+const RPS = 100;
+// A bad build of the same commit: the stand-ins answer 30% of API requests with 500 (app.ts). The
+// evidence root is a copy of the fixtures plus a Trivy report naming this tag's images.
+const SICK_TAG = FIXTURE_TAG.replace('-', '-sick-30-');
 const APPROVERS = [
   { id: 'alice', role: 'tech-lead' },
   { id: 'bob', role: 'product-manager' },
@@ -33,6 +41,7 @@ const APPROVERS = [
 ];
 const taskQueue = `e2e-${randomBytes(4).toString('hex')}`;
 const tmp = mkdtempSync(join(tmpdir(), 'hwayo-e2e-'));
+const EVIDENCE = join(tmp, 'evidence');
 const started: string[] = [];
 
 let worker: Worker;
@@ -40,6 +49,14 @@ let workerRun: Promise<void>;
 let nativeConnection: NativeConnection;
 let client: Client;
 let planFile: string;
+/** The users of the running test (stopped in afterAll when a test failed midway). */
+let users: Users | undefined;
+const startUsersNow = (canaryShare = 0.05) => (users = startUsers({ rps: RPS, maxSeconds: 300, canaryShare }));
+async function stopUsers(): Promise<Sample[]> {
+  const s = (await users?.stop()) ?? [];
+  users = undefined;
+  return s;
+}
 
 interface CliResult {
   code: number;
@@ -91,25 +108,39 @@ async function http<T>(method: string, url: string, body?: unknown): Promise<T> 
   return (await res.json()) as T;
 }
 
-/** Green and blue weights of the stack's VirtualService, read back from the apiserver. */
-async function virtualServiceWeights(): Promise<Record<string, number>> {
+/** Blue's and green's weights in the default rule of the stack's HTTPRoute, read back from the apiserver. */
+async function routeWeights(): Promise<Record<string, number>> {
   const { admin } = kubeConfigForStack();
-  const vs = (await admin.custom.getNamespacedCustomObject({
-    group: 'networking.istio.io',
+  const route = (await admin.custom.getNamespacedCustomObject({
+    group: 'gateway.networking.k8s.io',
     version: 'v1',
-    plural: 'virtualservices',
+    plural: 'httproutes',
     namespace: 'hwayo-gateway',
     name: 'hwayo-canary',
   })) as {
-    spec: { http: { match?: unknown; route: { destination: { host: string }; weight?: number }[] }[] };
+    spec: { rules: { matches?: { headers?: unknown[] }[]; backendRefs: { namespace?: string; weight?: number }[] }[] };
   };
-  const main = vs.spec.http.find((h) => !h.match) ?? vs.spec.http[vs.spec.http.length - 1];
-  return Object.fromEntries(main.route.map((r) => [r.destination.host.split('.')[1], r.weight ?? 0]));
+  const main = route.spec.rules.find((r) => !(r.matches ?? []).some((m) => m.headers?.length))!;
+  return Object.fromEntries(main.backendRefs.map((b) => [b.namespace ?? 'hwayo-gateway', b.weight ?? 1]));
 }
 
-async function errorRateOfGreen(): Promise<number> {
-  const q =
-    'sum(rate(http_requests_total{namespace="hwayo-production-green",status=~"5.."}[30s])) / sum(rate(http_requests_total{namespace="hwayo-production-green"}[30s])) * 100';
+/** The route as written and as the gateway applies it, once Traefik has caught up. */
+async function weightsEverywhere(expected: Record<string, number>) {
+  expect(await routeWeights()).toEqual(expected);
+  // A side whose namespace is gone (green after a rollback) is absent from Traefik's view: weight 0.
+  await until(
+    'the gateway applies the route',
+    async () => {
+      const applied = await gatewayWeights();
+      return applied && Object.entries(expected).every(([ns, w]) => (applied[ns] ?? 0) === w);
+    },
+    30_000,
+  );
+}
+
+/** 5xx answers the gateway counted for green's api-gateway over the plan's 30 s window. */
+async function recentGreenErrors(): Promise<number> {
+  const q = `sum(increase(traefik_service_requests_total{service=~"${GREEN}-api-gateway-.*",code=~"5.."}[30s])) or vector(0)`;
   const r = await http<{ data: { result: { value: [number, string] }[] } }>(
     'GET',
     `${stackVar('PROMETHEUS_URL')}/api/v1/query?query=${encodeURIComponent(q)}`,
@@ -161,6 +192,11 @@ beforeAll(async () => {
     env: process.env,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  cpSync(join(ROOT, 'test', 'fixtures', 'evidence'), EVIDENCE, { recursive: true });
+  writeFileSync(
+    join(EVIDENCE, 'trivy-sick.json'),
+    readFileSync(join(EVIDENCE, 'trivy-clean.json'), 'utf8').replaceAll(`:${FIXTURE_TAG}`, `:${SICK_TAG}`),
+  );
   const config = {
     ...withKubeconfig(stackConfig(), workerKubeconfig),
     evidence: { root: EVIDENCE, prefix: 'evidence' },
@@ -178,13 +214,14 @@ beforeAll(async () => {
     a.publicKey = r.publicKey;
   }
   delete doc.approval.allowUnsigned;
+  // 5 s a step: ~400 users' requests at each weight, measured at the gateway.
   doc.canary.steps = [
-    { weight: 5, watch: '4s' },
-    { weight: 25, watch: '4s' },
-    { weight: 50, watch: '4s' },
+    { weight: 5, watch: '5s' },
+    { weight: 25, watch: '5s' },
+    { weight: 50, watch: '5s' },
   ];
   doc.canary.analysisInterval = '1s';
-  doc.fullSwitch.watch = '3s';
+  doc.fullSwitch.watch = '4s';
   doc.retention.blueKeep = '10m';
   planFile = join(tmp, 'plan.yaml');
   writeFileSync(planFile, stringify(doc));
@@ -195,13 +232,12 @@ beforeAll(async () => {
     connection: await Connection.connect({ address: stackVar('TEMPORAL_ADDRESS') }),
     namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
   });
-  await http('POST', `${stackVar('METRICS_APP_GREEN_URL')}/control/reset`, {});
-  // A sick spell of an earlier run shows in the 30 s rates for a while: start from a healthy green.
-  await until('green error rate below 1%', async () => (await errorRateOfGreen()) < 1, 60_000);
+  // A sick spell of an earlier run shows in the gateway's 30 s rates for a while: start without it.
+  await until('no recent 5xx of green at the gateway', async () => (await recentGreenErrors()) < 1, 60_000);
 }, 180_000);
 
 afterAll(async () => {
-  await http('POST', `${stackVar('METRICS_APP_GREEN_URL')}/control/reset`, {}).catch(() => undefined);
+  await users?.stop();
   for (const id of started) {
     const h = client?.workflow.getHandle(id);
     if (h && (await h.describe().catch(() => undefined))?.status.name === 'RUNNING') {
@@ -247,12 +283,17 @@ test('a healthy release: start, signed approvals, watch to 100%, rollback within
   const forged = await cli('approve', id, '--as', 'alice', '--key', join(tmp, 'keys', 'bob.key'));
   expect(forged.code).toBe(7);
   expect(forged.err).toMatch(/does not verify/);
+  // Users through the gateway from before the first weight moves; Traefik's applied weights are recorded.
+  startUsersNow();
+  const gateway = recordGatewayWeights(GREEN);
   await approveAll(id);
 
   // Follow it to the full switch and the retention window: watch exits 0 (succeeded).
   const watched = await cli('watch', id, '--interval', '0.5');
+  const changes = await gateway.stop();
+  const samples = await stopUsers();
   expect(watched.err).toBe('');
-  expect(watched.code).toBe(0);
+  expect({ code: watched.code, out: watched.code === 0 ? '' : watched.out }).toEqual({ code: 0, out: '' });
   expect(watched.out).toContain('step 1 of 3');
   expect(watched.out).toMatch(/green weight 100%/);
   const s = await statusOf(id);
@@ -260,7 +301,22 @@ test('a healthy release: start, signed approvals, watch to 100%, rollback within
   expect(s.approvals.filter((a) => a.accepted).map((a) => [a.approverId, Boolean(a.signature)])).toEqual(
     APPROVERS.map((a) => [a.id, true]),
   );
-  expect(await virtualServiceWeights()).toEqual({ 'hwayo-production': 0, 'hwayo-production-green': 100 });
+  await weightsEverywhere({ 'hwayo-production': 0, 'hwayo-production-green': 100 });
+  // What users got, at the gateway: every request answered 200, and green's share of them followed each
+  // step (samples grouped by the weight Traefik applied when they were sent, not by our report).
+  expect(samples.filter((x) => !x.canary && x.status !== 200)).toEqual([]);
+  const shares = sharesByWeight(samples, changes, GREEN);
+  console.log(
+    `[measure] e2e healthy release at the gateway: ${shares.map((x) => `${x.weight}%: green ${x.share.toFixed(1)}% of ${x.n}`).join('; ')}`,
+  );
+  expect(shares.map((x) => x.weight)).toEqual([0, 5, 25, 50, 100]);
+  for (const x of shares) {
+    expect(x.n).toBeGreaterThanOrEqual(x.weight === 0 ? 1 : 300);
+    expect(Math.abs(x.share - x.weight)).toBeLessThanOrEqual(3);
+  }
+  // The canary header reached green whatever the weight (the seed's internal test path).
+  const firstMove = changes.find((c) => c.weight > 0)!.at;
+  expect(samples.filter((x) => x.canary && sentAt(x) > firstMove && x.namespace !== GREEN)).toEqual([]);
 
   // Visibility finds it by search attributes.
   await until(
@@ -286,7 +342,7 @@ test('a healthy release: start, signed approvals, watch to 100%, rollback within
     finished: true,
     result: { outcome: 'rolled-back-after-success' },
   });
-  expect(await virtualServiceWeights()).toEqual({ 'hwayo-production': 100, 'hwayo-production-green': 0 });
+  await weightsEverywhere({ 'hwayo-production': 100, 'hwayo-production-green': 0 });
 
   // The report, from the workflow result.
   const report = JSON.parse(await ok('report', id, '--json')) as ReleaseReport;
@@ -319,30 +375,68 @@ test('a healthy release: start, signed approvals, watch to 100%, rollback within
   );
 });
 
-test('a sick canary: the real Prometheus sees green failing, the workflow rolls back and pages', async () => {
+test('a sick build: a real release of a -sick- image rolls back by the plan; users saw failures within the bound and none on green after 30 s; it pages', async () => {
   const version = `2.5.0-e2e.${randomBytes(3).toString('hex')}`;
-  const id = await startRelease(version);
+  const argv = startArgv(planFile, version, taskQueue, 'e2e-test');
+  argv[argv.indexOf('--image-tag') + 1] = SICK_TAG;
+  argv[argv.indexOf('--evidence-trivy') + 1] = 'trivy-sick.json';
+  const id = (await ok(...argv)).trim();
+  started.push(id);
   await until('awaiting approval', async () => (await statusOf(id)).stage === 'awaiting-approval');
+  // Green runs the sick build (its health paths answer 200, so it gets to the canary); users go through
+  // the gateway from before the first weight moves, none with the canary header: the blast radius is
+  // the weight step's.
+  startUsersNow(0);
+  const gateway = recordGatewayWeights(GREEN);
   await approveAll(id);
-  await until('canary at 5%', async () => (await statusOf(id)).greenWeight === 5);
-  // Green starts failing half its requests: the metrics app, scraped by the real Prometheus.
-  await http('POST', `${stackVar('METRICS_APP_GREEN_URL')}/control`, { errorRate: 0.5 });
-  try {
-    const watched = await cli('watch', id, '--interval', '0.5');
-    expect(watched.code).toBe(3);
-    expect(watched.out).toMatch(/outcome rolled-back/);
-  } finally {
-    await http('POST', `${stackVar('METRICS_APP_GREEN_URL')}/control/reset`, {});
-  }
+  const watched = await cli('watch', id, '--interval', '0.5');
+  expect({ code: watched.code, out: watched.code === 3 ? '' : watched.out }).toEqual({ code: 3, out: '' });
+  expect(watched.out).toMatch(/outcome rolled-back/);
+  await weightsEverywhere({ 'hwayo-production': 100, 'hwayo-production-green': 0 });
+  await new Promise((r) => setTimeout(r, 2000));
+  const changes = await gateway.stop();
+  const samples = await stopUsers();
   const report = JSON.parse(await ok('report', id, '--json')) as ReleaseReport;
   expect(report.outcome).toBe('rolled-back');
-  expect(report.reason).toMatch(/error_rate/);
-  // Seen at a tick (a rollback trigger) or at the window's end (a healthy threshold), by how fast the
-  // real Prometheus's rate window fills after a fresh start.
+  // The gateway's error rate or the pods' login success, whichever the real Prometheus shows first
+  // (both see the 30% failures); at a tick (a rollback trigger) or at the window's end.
+  expect(report.reason).toMatch(/error_rate|login_success/);
   const seen = report.analyses.filter((a) => a.verdict === 'breach' || a.verdict === 'unhealthy');
-  expect(seen.map((a) => a.detail).join('; ')).toMatch(/error_rate/);
+  expect(seen.map((a) => a.detail).join('; ')).toMatch(/error_rate|login_success/);
   expect(report.compensations).toEqual(expect.arrayContaining(['traffic-to-blue', 'verify-blue', 'delete-green']));
-  expect(await virtualServiceWeights()).toEqual({ 'hwayo-production': 100, 'hwayo-production-green': 0 });
+
+  // What users saw, from the load generator's samples and Traefik's applied weights (not our report,
+  // except for when the plan's query crossed its threshold: the workflow's first breach verdict).
+  const crossed = Date.parse(seen[0].at);
+  const plain = samples.filter((x) => !x.canary);
+  const failed = plain.filter((x) => x.status !== 200);
+  const firstFail = Math.min(...failed.map((x) => x.at));
+  const lastFail = Math.max(...failed.map((x) => x.at));
+  const atZero = changes.find((c) => c.weight === 0 && c.at > crossed)!.at;
+  const green = plain.filter((x) => x.namespace === GREEN);
+  const lastGreen = Math.max(...green.map(sentAt));
+  // The product's bound (dataplane.test.ts): green's share of the rate for the detection window (the
+  // query's 30 s), one analysis interval and the time the shift took to reach the gateway, +1 s scrape.
+  const step = report.steps[0].weight;
+  const bound = Math.ceil((step / 100) * RPS * (30 + 1 + (atZero - crossed) / 1000 + 1));
+  console.log(
+    `[measure] e2e sick release (${SICK_TAG}) at ${step}%: ${failed.length} of ${plain.length} user requests failed (bound ${bound}); first to last failure ${lastFail - firstFail} ms; query crossed its threshold ${crossed - firstFail} ms after the first failure; 0% green at the gateway ${atZero - crossed} ms after it; last user request sent to green ${lastGreen - crossed} ms after it`,
+  );
+  const t0 = Math.min(...samples.map(sentAt));
+  console.log(
+    `[measure] e2e sick release timeline (ms from the first user request): gateway weights ${changes.map((c) => `${c.weight}%@${c.at - t0}`).join(' ')}; failures not answered by green: ${failed
+      .filter((x) => x.namespace !== GREEN)
+      .map((x) => `${x.status}@${sentAt(x) - t0}`)
+      .join(' ')}`,
+  );
+  expect(failed.length).toBeGreaterThan(0);
+  // Every failure was green's own answer (no request lost at the gateway), at the first step.
+  expect(failed.filter((x) => x.namespace !== GREEN)).toEqual([]);
+  expect(step).toBe(5);
+  expect(failed.length).toBeLessThanOrEqual(bound);
+  // 0% of users to green within the seed's 30 s of the rollback decision.
+  expect(lastGreen - crossed).toBeLessThan(30_000);
+  expect(plain.filter((x) => sentAt(x) > atZero + 1000 && x.namespace !== 'hwayo-production')).toEqual([]);
   // The rollback paged (PagerDuty, deduplicated by release) and went to #hwayo-critical.
   const pages = await until(
     'a page for the release',
@@ -402,7 +496,8 @@ test(
         () => false,
       );
     // The sick canary before this one leaves its errors in the 30 s rates for a while.
-    await until('green error rate below 1%', async () => (await errorRateOfGreen()) < 1, 60_000);
+    await until('no recent 5xx of green at the gateway', async () => (await recentGreenErrors()) < 1, 60_000);
+    startUsersNow(); // the plan's rates are the users' requests
     try {
       // The first release succeeds and keeps the old blue (hwayo-production) for its rollback window.
       const first = await startRelease(`2.6.0-e2e.${randomBytes(3).toString('hex')}`);
@@ -450,7 +545,7 @@ test(
         outcome: 'succeeded',
         weights: [5, 25, 50, 100],
       });
-      expect(await virtualServiceWeights()).toEqual({ 'hwayo-production': 0, 'hwayo-production-green': 100 });
+      expect(await routeWeights()).toEqual({ 'hwayo-production': 0, 'hwayo-production-green': 100 });
       expect(await namespaceExists('hwayo-production')).toBe(false);
 
       // The same plan again: production is now hwayo-production-green, so this release goes the other way.
@@ -464,16 +559,17 @@ test(
       const watched = await cli('watch', second, '--interval', '0.5');
       expect(watched.code).toBe(0);
       expect(watched.out).toContain('blue hwayo-production-green (production)  ->  green hwayo-production');
-      expect(await virtualServiceWeights()).toEqual({ 'hwayo-production': 100, 'hwayo-production-green': 0 });
+      expect(await routeWeights()).toEqual({ 'hwayo-production': 100, 'hwayo-production-green': 0 });
       const report = JSON.parse(await ok('report', second, '--json')) as { running: boolean; status: ReleaseStatus };
       expect(report.status.environments).toEqual({ blue: 'hwayo-production-green', green: 'hwayo-production' });
 
       // Rolling it back returns traffic to hwayo-production-green and removes hwayo-production again.
       await ok('rollback', second, '--reason', 'alternation test', '--by', 'e2e-test');
       expect(await client.workflow.getHandle(second).result()).toMatchObject({ outcome: 'rolled-back-after-success' });
-      expect(await virtualServiceWeights()).toEqual({ 'hwayo-production': 0, 'hwayo-production-green': 100 });
+      expect(await routeWeights()).toEqual({ 'hwayo-production': 0, 'hwayo-production-green': 100 });
       expect(await namespaceExists('hwayo-production')).toBe(false);
     } finally {
+      await stopUsers();
       // Back to the stack's seed state (blue hwayo-production with all traffic, no green) for other suites.
       reseedBlue();
     }

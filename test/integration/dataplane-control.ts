@@ -1,0 +1,82 @@
+// Driving the stack's data plane directly (docs/stack.md "Data plane"), for dataplane.test.ts and
+// bench/dataplane.bench.ts: the route through the real traffic activities, green's image, and the local
+// plan's queries over short windows.
+import { PatchStrategy, setHeaderOptions, type V1EndpointSlice } from '@kubernetes/client-node';
+import type { MetricSpec, TrafficSpec } from '../../src/plan/types';
+import { createTrafficActivities } from '../../src/activities/traffic';
+import { DEFAULT_PLAN_DOCUMENT } from '../../src/plan/defaults';
+import { loadPlanFile } from '../../src/plan/load';
+import { metricQueries } from '../../src/workflows/decisions';
+import { gatewayServers, gatewayWeightOf } from './gateway';
+import { activityEnv, eventually, kubeConfigForStack } from './kube-helpers';
+import { stackVar } from './stack';
+
+export const BLUE = 'hwayo-production';
+export const GREEN = 'hwayo-production-green';
+const { config, admin } = kubeConfigForStack();
+const traffic = createTrafficActivities(config);
+const route: TrafficSpec = { ...(DEFAULT_PLAN_DOCUMENT.traffic as TrafficSpec), provider: 'gateway-api' };
+export const shift = (greenWeight: number) =>
+  activityEnv().env.run(traffic.setTrafficWeight, { route, blueNamespace: BLUE, greenNamespace: GREEN, greenWeight });
+
+/** Green's api-gateway image; the stand-ins take their behaviour from its tag. */
+export async function deployGreen(tag: string) {
+  await admin.apps.patchNamespacedDeployment(
+    {
+      namespace: GREEN,
+      name: 'api-gateway',
+      body: {
+        spec: {
+          template: {
+            spec: { containers: [{ name: 'api-gateway', image: `registry.local/hwayo-api-gateway:${tag}` }] },
+          },
+        },
+      },
+    },
+    setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+  );
+  // Every endpoint of green's Service answers as `tag` (the old pods and their processes are gone).
+  await eventually(
+    `green serving ${tag}`,
+    async () => {
+      const r = await fetch(`${stackVar('DATAPLANE_SERVICE_URL')}/ns/${GREEN}/api-gateway/api/v1/health`);
+      const slices = await admin.getJson<{ items: V1EndpointSlice[] }>(
+        `/apis/discovery.k8s.io/v1/namespaces/${GREEN}/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dapi-gateway`,
+      );
+      const ready = slices.items.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready);
+      const pods = await admin.core.listNamespacedPod({ namespace: GREEN, labelSelector: 'app=api-gateway' });
+      // ...and Traefik balances over exactly those endpoints: its informers lag the apiserver, and until
+      // they catch up it answers green's share itself (500 without a server, 502 to a stopped pod's IP).
+      const servers = ready.flatMap((e) => e.addresses.map((a) => `http://${a}:3000`)).sort();
+      return (
+        r.headers.get('x-hwayo-version') === tag &&
+        ready.length === 2 &&
+        pods.items.length === 2 &&
+        pods.items.every((p) => p.spec?.containers[0].image?.endsWith(`:${tag}`)) &&
+        JSON.stringify(await gatewayServers(GREEN)) === JSON.stringify(servers)
+      );
+    },
+    120_000,
+  );
+}
+
+export async function shiftAndWait(w: number): Promise<number> {
+  const t0 = Date.now();
+  await shift(w);
+  await eventually(`gateway at ${w}%`, async () => (await gatewayWeightOf(GREEN)) === w, 30_000);
+  return Date.now() - t0;
+}
+
+// The local plan (examples/local-plan.yaml): its own queries and thresholds decide,
+// over 10 s windows instead of 30 s so the test stays short.
+export const plan = loadPlanFile(`${__dirname}/../../examples/local-plan.yaml`);
+export const WINDOW_S = 10;
+export const planMetrics: MetricSpec[] = plan.metrics.map((m) =>
+  m.provider === 'cloudwatch' ? m : { ...m, query: m.query.replace(/\[30s\]/g, `[${WINDOW_S}s]`) },
+);
+export const greenQueries = () =>
+  metricQueries(
+    planMetrics,
+    { blueNamespace: BLUE, greenNamespace: GREEN, app: plan.app, version: 'dataplane-test' },
+    'canary',
+  );
