@@ -171,10 +171,8 @@ export interface PlanOptions {
 
 /** A copy of the local plan (examples/local-metrics-app-plan.yaml) with seconds-long windows. */
 export function shortPlan(dir: string, name: string, o: PlanOptions = {}): string {
-  const doc = parseYaml(readFileSync(join(ROOT, 'examples', 'local-metrics-app-plan.yaml'), 'utf8')) as Record<
-    string,
-    any
-  >; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const local = readFileSync(join(ROOT, 'examples', 'local-metrics-app-plan.yaml'), 'utf8');
+  const doc = parseYaml(local) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   doc.canary.steps = o.steps ?? [
     { weight: 5, watch: '6s' },
     { weight: 25, watch: '6s' },

@@ -130,10 +130,8 @@ beforeAll(async () => {
 
   // The local plan, made short: three preflight checks (Kubernetes, the route, S3), one approver, one
   // canary step whose error rate is a constant 50% read from the real Prometheus, so it rolls back.
-  const doc = parseYaml(readFileSync(join(ROOT, 'examples', 'local-metrics-app-plan.yaml'), 'utf8')) as Record<
-    string,
-    any
-  >; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const local = readFileSync(join(ROOT, 'examples', 'local-metrics-app-plan.yaml'), 'utf8');
+  const doc = parseYaml(local) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   doc.environments = { blue, green, alternate: false };
   doc.traffic = {
     ...(doc.traffic ?? {}),
