@@ -9,7 +9,7 @@ import {
   statusQuery,
 } from '../../src/workflows/definitions';
 import { publicKeyOf, signStatement } from '../../src/workflows/signatures';
-import { useWorkflowEnv } from './env';
+import { useWorkflowEnv, waitForStatus } from './env';
 import { HOUR, withRelease } from './harness';
 
 jest.setTimeout(60_000);
@@ -253,7 +253,7 @@ test('hole 1: once every role approved the gate is closed: a reject during the b
       approve: false,
       scripts: { holdCheck: (name, nth) => (name === 'release-baseline' && nth === 2 ? held : undefined) },
     },
-    async ({ world, handle, waitFor }) => {
+    async ({ world, handle, status, waitFor }) => {
       // During preflight the gate is not open yet.
       const early = await handle
         .executeUpdate(approveUpdate, { args: [{ approverId: 'tech-lead', role: 'tech-lead', decision: 'approve' }] })
@@ -268,7 +268,9 @@ test('hole 1: once every role approved the gate is closed: a reject during the b
         );
       for (const role of ['tech-lead', 'product-manager', 'qa-lead'])
         await handle.signal(approveSignal, { approverId: role, role, decision: 'approve' });
-      await waitFor(() => world.named('runCheck').length === 14); // the baseline re-check is running, held
+      // The baseline re-check is running, held. Polled in real time: skipping workflow time now would let
+      // the held attempt's 10 s heartbeat timeout (patch fast-recovery) expire and retry it.
+      await waitForStatus(status, () => world.named('runCheck').length === 14);
       const late = await handle
         .executeUpdate(rejectUpdate, {
           args: [{ approverId: 'qa-lead', role: 'qa-lead', decision: 'reject', comment: 'found a bug' }],

@@ -241,8 +241,9 @@ test("blue failing verification after a rollback runs the emergency path in the 
           attempts: a.retryPolicy?.maximumAttempts ?? 0,
         };
       };
-      expect(optionsOf('snapshotDatabase')).toEqual({ scheduleToClose: 90 * 60 + 120, heartbeat: 30, attempts: 0 });
-      expect(optionsOf('restoreDatabase')).toEqual({ scheduleToClose: 3 * 3600 + 120, heartbeat: 30, attempts: 0 });
+      // Heartbeat 10 s since the patch fast-recovery (30 s before): the worker's liveness heartbeat keeps it alive.
+      expect(optionsOf('snapshotDatabase')).toEqual({ scheduleToClose: 90 * 60 + 120, heartbeat: 10, attempts: 0 });
+      expect(optionsOf('restoreDatabase')).toEqual({ scheduleToClose: 3 * 3600 + 120, heartbeat: 10, attempts: 0 });
       expect(world.named('deployVersion')[0].args).toMatchObject({
         namespace: 'hwayo-production',
         imageTag: '1200-0ld600d',
