@@ -48,6 +48,8 @@ export class FakeWorld {
   private metricQueries = 0;
   private healthCalls = 0;
   private rolloutCalls = 0;
+  /** Activity calls running now. */
+  inFlight = 0;
   /** Called after every recorded activity call (tests use it to act at a precise moment). */
   onCall?: (call: Call) => void;
 
@@ -182,7 +184,22 @@ export class FakeWorld {
       sendPage: async (input) => (this.record('sendPage', input), { delivered: true, duplicate: false }),
       sendEmail: async (input) => (this.record('sendEmail', input), { delivered: true, duplicate: false }),
     };
-    return acts as Activities;
+    // Count the calls in flight: the harness must not skip workflow time while one runs (a held call
+    // would outlive its heartbeat timeout in skipped time; in production the worker heartbeats it).
+    const counted = Object.fromEntries(
+      Object.entries(acts).map(([name, fn]) => [
+        name,
+        async (...args: unknown[]) => {
+          this.inFlight += 1;
+          try {
+            return await (fn as (...a: unknown[]) => Promise<unknown>)(...args);
+          } finally {
+            this.inFlight -= 1;
+          }
+        },
+      ]),
+    );
+    return counted as unknown as Activities;
   }
 }
 

@@ -65,7 +65,10 @@ export async function withRelease<T>(
       }
     }
     try {
-      return await body({ world, handle, status, waitFor: (p) => waitForStatus(status, p, (ms) => env.sleep(ms)) });
+      // Workflow time is skipped between polls only while no activity runs: a held fake activity would
+      // outlive its 10 s heartbeat timeout (patch fast-recovery) in skipped time and be retried.
+      const skip = (ms: number) => (world.inFlight > 0 ? Promise.resolve() : env.sleep(ms));
+      return await body({ world, handle, status, waitFor: (p) => waitForStatus(status, p, skip) });
     } finally {
       // A release left open (or terminated mid-activity) holds the test server's clock: it does not
       // skip time while a task is outstanding. Cancel it while the worker still runs and let it finish.
