@@ -232,7 +232,7 @@ test('worker v1 dies under releases in approval, mid-canary and in retention; v2
       taskQueue,
     ),
     retention: await startRelease(
-      plan(PAIRS.retention, { ...quick, blueKeep: '45s' }, { ns: PAIRS.retention, healthPort }),
+      plan(PAIRS.retention, { ...quick, blueKeep: '150s' }, { ns: PAIRS.retention, healthPort }),
       `3.1.0-upgrade.retention.${randomBytes(3).toString('hex')}`,
       taskQueue,
     ),
