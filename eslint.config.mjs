@@ -41,7 +41,15 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/workflows/**/*.ts'],
+    // What the workflow sandbox loads: the workflows, and the pure halves of the metric providers
+    // (src/metrics/registry.ts and what it imports). A provider's measure.ts is the worker's.
+    files: [
+      'src/workflows/**/*.ts',
+      'src/metrics/registry.ts',
+      'src/metrics/spec.ts',
+      'src/metrics/template.ts',
+      'src/metrics/*/spec.ts',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -60,6 +68,10 @@ export default tseslint.config(
               group: ['**/activities', '**/activities/*', '!**/activities/types'],
               allowTypeImports: true,
               message: 'import activities as types only',
+            },
+            {
+              group: ['**/measure'],
+              message: "a metric provider's measure.ts is the worker's: the sandbox imports spec.ts and registry.ts only",
             },
           ],
         },

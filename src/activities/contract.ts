@@ -134,7 +134,7 @@ export interface MaintenanceInput {
   on: boolean;
 }
 
-/** One metric's rendered query, by provider (src/plan/metric-queries.ts). */
+/** One metric's rendered query, by provider (src/metrics/<kind>/spec.ts `render`). */
 export type { MetricQuery, QueryOf } from '../plan/metric-queries';
 
 export type InconclusiveReason =

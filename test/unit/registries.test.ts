@@ -3,9 +3,11 @@
 // CloudWatch's plan fields are validated field by field; recorded plans without `provider` still pass.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readingFromResult, queryWindow } from '../../src/activities/metrics/cloudwatch';
-import { metricProviders } from '../../src/activities/metrics/registry';
+import { activityConfigFromEnv } from '../../src/activities/config';
 import { routers } from '../../src/activities/traffic/routers';
+import { readingFromResult, queryWindow } from '../../src/metrics/cloudwatch/measure';
+import { allMeasures, measureOf } from '../../src/metrics/measure';
+import { metricProviders, type MetricProviderKind } from '../../src/metrics/registry';
 import { PlanError, validatePlan } from '../../src/plan/load';
 import { resolvedPlanProblems } from '../../src/plan/resolved';
 import { METRIC_PROVIDERS, ROUTER_KINDS } from '../../src/plan/types';
@@ -46,8 +48,32 @@ describe('registries cover exactly the plan kinds', () => {
     expect(routers['gateway-api'].plural).toBe('httproutes');
     expect(routers.traefik.plural).toBe('traefikservices');
   });
-  test('every metric provider kind has its provider, and nothing else is registered', () => {
-    expect(Object.keys(metricProviders).sort()).toEqual([...METRIC_PROVIDERS].sort());
+  test("the plan's metric provider kinds are the registry's, in its order", () => {
+    expect(METRIC_PROVIDERS).toEqual(Object.keys(metricProviders));
+    expect(METRIC_PROVIDERS).toEqual(['prometheus', 'cloudwatch']);
+  });
+  test('every metric provider has its measuring half (<kind>/measure.ts), which reads what its spec renders', () => {
+    const measures = allMeasures();
+    expect(Object.keys(measures)).toEqual([...METRIC_PROVIDERS]);
+    const config = activityConfigFromEnv({});
+    const vars = { app: 'a', version: 'v', blueNamespace: 'b', greenNamespace: 'g' };
+    const plan = validatePlan({
+      approval: { allowUnsigned: true },
+      metrics: [
+        { name: 'up', query: 'up{namespace="{{namespace}}"}', rollback: { below: 1 } },
+        ...cw({ dimensions: { TargetGroup: 'tg/{{namespace}}' } }).metrics,
+      ],
+    });
+    const [prom, cloudwatch] = metricQueries(plan.metrics, vars, 'canary');
+    expect(measures.prometheus(config).describe(prom as never)).toBe('up{namespace="g"}');
+    expect(measures.cloudwatch(config).describe(cloudwatch as never)).toBe(
+      'AWS/ApplicationELB HTTPCode_Target_5XX_Count{TargetGroup=tg/g} Sum/60s',
+    );
+  });
+  test('a kind without its measure.ts is refused at worker start, naming the missing file', () => {
+    expect(() => measureOf('datadog' as MetricProviderKind)).toThrow(
+      'metric provider "datadog" has no measuring half: src/metrics/datadog/measure.ts is missing',
+    );
   });
 });
 

@@ -1,18 +1,18 @@
 // The queryMetrics activity: every metric of one analysis read in parallel, each by the provider its
-// plan names (./registry.ts). Each reading is its own span.
+// plan names (src/metrics/registry.ts). Each reading is its own span.
+import { allMeasures, type MetricProvider, type MetricProviderFactory } from '../../metrics/measure';
 import { providerOf } from '../../plan/metric-queries';
 import type { MetricProviderKind } from '../../plan/types';
 import { traced } from '../../telemetry/tracing';
 import type { ActivityConfig } from '../config';
 import type { MetricQuery, MetricReading } from '../contract';
-import type { MetricProvider, MetricProviderFactory } from './provider';
-import { metricProviders } from './registry';
 
 export function createMetricActivities(config: ActivityConfig) {
+  const measures = allMeasures();
   // Typed per kind in the registry; here one query of any kind goes to the provider of its own kind.
   const made: Partial<Record<MetricProviderKind, MetricProvider<MetricProviderKind>>> = {};
   const providerFor = (kind: MetricProviderKind) =>
-    (made[kind] ??= (metricProviders[kind] as MetricProviderFactory<MetricProviderKind>)(config));
+    (made[kind] ??= (measures[kind] as MetricProviderFactory<MetricProviderKind>)(config));
 
   async function read(q: MetricQuery): Promise<MetricReading> {
     const kind = providerOf(q);

@@ -1,8 +1,8 @@
-// Prometheus instant queries. A reading is a number or an inconclusive reason, never a guess:
+// Prometheus, the measuring half: instant queries. A reading is a number or an inconclusive reason, never a guess:
 // empty result, NaN, HTTP error and timeout each come back as their own reason.
-import type { MetricReading } from '../../contract';
-import { httpRequest, NetworkFailure } from '../../http';
-import { inconclusive, type MetricProviderFactory } from '../provider';
+import type { MetricReading } from '../../activities/contract';
+import { httpRequest, NetworkFailure } from '../../activities/http';
+import { inconclusive, type MetricProviderFactory } from '../measure';
 
 interface PromSample {
   metric: Record<string, string>;
@@ -60,7 +60,7 @@ export function readingFromResponse(name: string, status: number, text: string):
   return { name, value };
 }
 
-export const prometheus: MetricProviderFactory<'prometheus'> = (config) => {
+export const measure: MetricProviderFactory<'prometheus'> = (config) => {
   const { url, timeoutMs } = config.prometheus;
   return {
     describe: (q) => q.promql,
