@@ -71,7 +71,8 @@ export default tseslint.config(
             },
             {
               group: ['**/measure'],
-              message: "a metric provider's measure.ts is the worker's: the sandbox imports spec.ts and registry.ts only",
+              message:
+                "a metric provider's measure.ts is the worker's: the sandbox imports spec.ts and registry.ts only",
             },
           ],
         },
