@@ -3,7 +3,7 @@
 // are in its spec (src/metrics/<kind>/spec.ts); this dispatches a metric of any kind to its own.
 import { DEFAULT_METRIC_PROVIDER, metricProviders, type MetricQuery, type QueryOf } from '../metrics/registry';
 import type { MetricProviderSpec } from '../metrics/spec';
-import type { MetricProviderKind, MetricSpec } from './types';
+import type { MetricProviderKind, MetricSpec, MetricSpecOf } from './types';
 
 export type { MetricQuery, QueryOf } from '../metrics/registry';
 export { renderTemplate } from '../metrics/template';
@@ -12,6 +12,12 @@ export { promqlStringContents } from '../metrics/prometheus/spec';
 /** The provider a query (or a metric) goes to; absent is Prometheus. */
 export const providerOf = (q: { provider?: MetricProviderKind }): MetricProviderKind =>
   q.provider ?? DEFAULT_METRIC_PROVIDER;
+
+/** Whether a metric is of one provider (its `query` then has that provider's type). */
+export const isOfProvider = <K extends MetricProviderKind>(
+  m: MetricSpec,
+  kind: K,
+): m is Extract<MetricSpec, MetricSpecOf<K>> => providerOf(m) === kind;
 
 /**
  * The spec of a metric's provider. Each spec is typed by its own kind in the registry; a metric of any kind

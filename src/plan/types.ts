@@ -90,10 +90,9 @@ interface MetricBase {
  * One metric of each provider of the registry (src/metrics/registry.ts), its `query` as that provider's spec
  * reads it. `provider` absent is Prometheus (every plan written before providers existed).
  */
-export type MetricSpec = {
-  [K in MetricProviderKind]: MetricBase &
-    (K extends typeof DEFAULT_METRIC_PROVIDER ? { provider?: K } : { provider: K }) & { query: QueryFieldOf<K> };
-}[MetricProviderKind];
+export type MetricSpecOf<K extends MetricProviderKind> = MetricBase &
+  (K extends typeof DEFAULT_METRIC_PROVIDER ? { provider?: K } : { provider: K }) & { query: QueryFieldOf<K> };
+export type MetricSpec = { [K in MetricProviderKind]: MetricSpecOf<K> }[MetricProviderKind];
 
 /** The traffic routers a plan may name in `traffic.provider`; each has a folder in src/activities/traffic/routers/. */
 export const ROUTER_KINDS = ['istio', 'gateway-api', 'traefik'] as const;
