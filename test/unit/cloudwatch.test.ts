@@ -2,6 +2,7 @@
 // field by field, its dimension templates render for the side measured, and the readings moto cannot produce are
 // inconclusive, never a guess. Against the stack's moto: test/integration/cloudwatch.test.ts.
 import { activityConfigFromEnv } from '../../src/activities/config';
+import { measureContext } from '../../src/activities/metrics';
 import { queryWindow, readingFromResult } from '../../src/metrics/cloudwatch/measure';
 import { allMeasures } from '../../src/metrics/measure';
 import { PlanError, validatePlan } from '../../src/plan/load';
@@ -120,7 +121,7 @@ describe('CloudWatch metrics in plans', () => {
     );
     expect(
       allMeasures()
-        .cloudwatch(activityConfigFromEnv({}))
+        .cloudwatch(measureContext(activityConfigFromEnv({})))
         .describe(query as never),
     ).toBe('AWS/ApplicationELB HTTPCode_Target_5XX_Count{TargetGroup=tg/g} Sum/60s');
   });

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { activityConfigFromEnv } from '../../src/activities/config';
+import { measureContext } from '../../src/activities/metrics';
 import { routers } from '../../src/activities/traffic/routers';
 import { allMeasures, measureOf } from '../../src/metrics/measure';
 import { metricProviders, type MetricProviderKind } from '../../src/metrics/registry';
@@ -36,7 +37,7 @@ describe('registries cover exactly the plan kinds', () => {
   test('every metric provider has its measuring half (<kind>/measure.ts), found by the folder convention', () => {
     const measures = allMeasures();
     expect(Object.keys(measures)).toEqual([...METRIC_PROVIDERS]);
-    const config = activityConfigFromEnv({});
+    const config = measureContext(activityConfigFromEnv({}));
     for (const kind of METRIC_PROVIDERS) {
       const provider = measures[kind](config);
       expect([typeof provider.measure, typeof provider.describe]).toEqual(['function', 'function']);

@@ -3,10 +3,9 @@
 // same inconclusive rules as Prometheus: no datapoint, a value that is not a number, an error answer, a timeout or an
 // unreachable endpoint each give their reason.
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
-import { awsClientOptions } from '../../activities/aws/clients';
-import type { MetricReading } from '../../activities/contract';
 import { tracedAwsClient } from '../../telemetry/tracing';
 import { inconclusive, type MetricProviderFactory } from '../measure';
+import type { MetricReading } from '../reading';
 import type { CloudWatchQuery } from './spec';
 
 const TIMEOUT_MS = 10_000;
@@ -75,10 +74,10 @@ function readingFromError(name: string, q: CloudWatchQuery, err: unknown): Metri
   );
 }
 
-export const measure: MetricProviderFactory<'cloudwatch'> = (config) => {
+export const measure: MetricProviderFactory<'cloudwatch'> = ({ awsClientOptions }) => {
   let client: CloudWatchClient | undefined;
   // Made on first use, as the worker's other AWS clients are; each command is a child span of the activity's.
-  const cloudwatch = () => (client ??= tracedAwsClient(new CloudWatchClient(awsClientOptions(config))));
+  const cloudwatch = () => (client ??= tracedAwsClient(new CloudWatchClient(awsClientOptions)));
   return {
     describe: (q) => describeQuery(q.query),
     async measure({ name, query: q }) {
