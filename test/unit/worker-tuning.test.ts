@@ -1,5 +1,8 @@
 // The worker's tuning variables (docs/deployment.md, "Sizing workers"): parsed into Worker options,
 // left to the SDK's defaults when unset, and refused with the variable's name when out of range.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 import { ConfigError, loadWorkerConfig, tuningOptions } from '../../src/worker/config';
 
 const load = (env: Record<string, string>) => loadWorkerConfig([], { HWAYO_KUBE_IN_CLUSTER: 'true', ...env });
@@ -45,4 +48,19 @@ test('out-of-range or non-numeric tuning values are refused with the variable na
   expect(problems({ HWAYO_MAX_CONCURRENT_WORKFLOW_TASKS: '1' })).toMatch(/HWAYO_MAX_CONCURRENT_WORKFLOW_TASKS:/);
   expect(problems({ HWAYO_STICKY_QUEUE_TIMEOUT_MS: '10' })).toMatch(/HWAYO_STICKY_QUEUE_TIMEOUT_MS:/);
   expect(problems({ HWAYO_STICKY_QUEUE_TIMEOUT_MS: '2.5' })).toMatch(/HWAYO_STICKY_QUEUE_TIMEOUT_MS:/);
+});
+
+// docs/benchmarks.md "Capacity": RSS grew ~4.3-4.5 MiB per cached release over a ~260 MiB base (393 MiB at 30,
+// 640-723 MiB at 100, 1,556 MiB at 300 cached). The shipped manifest must not cache more than its memory limit holds.
+test("the shipped manifest's cache fits its memory limit at the measured memory per cached release", () => {
+  const dir = join(__dirname, '..', '..', 'deploy', 'kubernetes');
+  const config = parse(readFileSync(join(dir, 'configmap.yaml'), 'utf8')) as { data: Record<string, string> };
+  const deployment = parse(readFileSync(join(dir, 'deployment.yaml'), 'utf8')) as {
+    spec: { template: { spec: { containers: { name: string; resources: { limits: { memory: string } } }[] } } };
+  };
+  const worker = deployment.spec.template.spec.containers.find((c) => c.name === 'worker')!;
+  const limitMiB = Number(/^(\d+)Gi$/.exec(worker.resources.limits.memory)?.[1]) * 1024;
+  const cached = load(config.data).tuning.maxCachedWorkflows;
+  expect(cached).toBeGreaterThan(0);
+  expect(300 + 4.5 * cached!).toBeLessThanOrEqual(0.9 * limitMiB);
 });
