@@ -11,13 +11,19 @@ if [ -z "${CAPACITY_SKIP_BUILD:-}" ]; then npm run build >/dev/null; npx tsc -p 
 HWAYO_TEMPORAL_CLUSTER_UI=0 bash scripts/stack/up.sh postgres temporal-cluster
 set -a; source .stack/env.d/temporal-cluster.env; set +a
 export CAPACITY_TASK_QUEUE="capacity-$(date +%s)"
-export CAPACITY_MACHINE="${CAPACITY_MACHINE:-$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -sr), Node $(node --version)}"
+if [ -z "${CAPACITY_MACHINE:-}" ]; then
+  cpu_model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs || true)
+  memory_gib=$(free -g | awk '/Mem:/{print $2}' || true)
+  CAPACITY_MACHINE="$(nproc) cores ($cpu_model), $memory_gib GiB, $(uname -sr), Node $(node --version)"
+fi
+export CAPACITY_MACHINE
 export CAPACITY_OUT=bench/.capacity.md
 status=0
 node dist/bench/capacity.js || status=$?
 # Leave nothing running on the cluster: the releases' timers would keep firing.
 "$TEMPORAL_CLI" workflow terminate --address "$TEMPORAL_ADDRESS" --namespace default \
-  --query "TaskQueue='$CAPACITY_TASK_QUEUE' AND ExecutionStatus='Running'" --reason 'capacity bench finished' --yes >/dev/null || true
+  --query "TaskQueue='$CAPACITY_TASK_QUEUE' AND ExecutionStatus='Running'" \
+  --reason 'capacity bench finished' --yes >/dev/null || true
 [ $status = 0 ] || exit $status
 # Replace the section between the markers (or append it).
 doc=docs/benchmarks.md

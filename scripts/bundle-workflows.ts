@@ -3,13 +3,19 @@
 import { writeFileSync } from 'node:fs';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { FAILURE_CONVERTER_PATH } from '../src/codec';
-import { WORKFLOW_INTERCEPTORS_PATH, WORKFLOWS_PATH, DEFAULT_BUNDLE_PATH } from '../src/worker/paths';
+import {
+  DEFAULT_BUNDLE_PATH,
+  PRELOADED_WORKFLOW_MODULES,
+  WORKFLOW_INTERCEPTORS_PATH,
+  WORKFLOWS_PATH,
+} from '../src/worker/paths';
 
 async function main() {
   const { code } = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
     workflowInterceptorModules: [WORKFLOW_INTERCEPTORS_PATH],
     failureConverterPath: FAILURE_CONVERTER_PATH,
+    preloadModules: PRELOADED_WORKFLOW_MODULES,
   });
   const out = process.argv[2] ?? DEFAULT_BUNDLE_PATH;
   writeFileSync(out, code);

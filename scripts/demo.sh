@@ -38,12 +38,14 @@ if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
   say "worker already running (pid $(cat "$pidfile"))"
 else
   say "starting a worker (log: $STACK/logs/demo-worker.log)"
-  KUBECONFIG="$DEMO/worker.kubeconfig" HWAYO_EVIDENCE_ROOT="$ROOT/test/fixtures/evidence" HWAYO_WORKER_HTTP_HOST=127.0.0.1 HWAYO_WORKER_HTTP_PORT="${HWAYO_DEMO_WORKER_PORT:-18091}" \
+  KUBECONFIG="$DEMO/worker.kubeconfig" HWAYO_EVIDENCE_ROOT="$ROOT/test/fixtures/evidence" \
+    HWAYO_WORKER_HTTP_HOST=127.0.0.1 HWAYO_WORKER_HTTP_PORT="${HWAYO_DEMO_WORKER_PORT:-18091}" \
     setsid node dist/src/worker.js >>"$STACK/logs/demo-worker.log" 2>&1 </dev/null &
   echo $! >"$pidfile"
   for _ in $(seq 1 120); do
     curl -fsS "http://127.0.0.1:${HWAYO_DEMO_WORKER_PORT:-18091}/readyz" >/dev/null 2>&1 && break
-    kill -0 "$(cat "$pidfile")" 2>/dev/null || { tail -n 30 "$STACK/logs/demo-worker.log"; echo "worker exited" >&2; exit 1; }
+    kill -0 "$(cat "$pidfile")" 2>/dev/null ||
+      { tail -n 30 "$STACK/logs/demo-worker.log"; echo "worker exited" >&2; exit 1; }
     sleep 0.5
   done
 fi
@@ -58,7 +60,8 @@ node -e '
   const { publicKeyOf } = require("./dist/src/workflows/signatures.js");
   const { fromBase64 } = require("./dist/src/plan/public-keys.js");
   const doc = yaml.parse(fs.readFileSync(src, "utf8"));
-  for (const a of doc.approval.approvers) a.publicKey = publicKeyOf(fromBase64(fs.readFileSync(`${dir}/${a.id}.key`, "utf8").trim()));
+  for (const a of doc.approval.approvers)
+    a.publicKey = publicKeyOf(fromBase64(fs.readFileSync(`${dir}/${a.id}.key`, "utf8").trim()));
   delete doc.approval.allowUnsigned;
   fs.writeFileSync(out, yaml.stringify(doc));
 ' examples/local-plan.yaml "$DEMO/plan.yaml" "$DEMO/keys"
@@ -75,16 +78,27 @@ VERSION="2.4.0-demo.$(date +%Y%m%d%H%M%S)"
 # CI's clean scan reports (test/fixtures/evidence, the worker's HWAYO_EVIDENCE_ROOT) name the images
 # of tag 412-3f9c2ab and its commit: the evidence gate refuses reports of any other build.
 say "starting release $VERSION"
-ID=$(cli start "$DEMO/plan.yaml" --version "$VERSION" --image-tag 412-3f9c2ab --last-known-good 1.0.0 --requested-by demo \
+ID=$(cli start "$DEMO/plan.yaml" --version "$VERSION" --image-tag 412-3f9c2ab --last-known-good 1.0.0 \
+  --requested-by demo \
   --evidence-trivy trivy-clean.json --evidence-gitleaks gitleaks-clean.json \
   --evidence-npm-audit npm-audit-clean.json --evidence-sonarqube sonarqube-hotspots-clean.json)
 echo "release id: $ID"
 echo "Temporal UI: $TEMPORAL_UI_URL/namespaces/default/workflows/$ID"
 
 for _ in $(seq 1 120); do
-  stage=$(cli status "$ID" --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);console.log(j.status?j.status.stage:"finished:"+j.outcome)})')
+  stage=$(cli status "$ID" --json | node -e '
+    let s = "";
+    process.stdin.on("data", (d) => (s += d)).on("end", () => {
+      const j = JSON.parse(s);
+      console.log(j.status ? j.status.stage : "finished:" + j.outcome);
+    });')
   [ "$stage" = awaiting-approval ] && break
-  case "$stage" in finished:*) echo "release ended before approval: $stage"; cli report "$ID" | sed -n '/## Preflight/,/## Traffic/p'; exit 5;; esac
+  case "$stage" in
+    finished:*)
+      echo "release ended before approval: $stage"
+      cli report "$ID" | sed -n '/## Preflight/,/## Traffic/p'
+      exit 5;;
+  esac
   sleep 1
 done
 # Users through the gateway while the release runs (bounded; stopped when watch ends). Their answers
@@ -107,7 +121,8 @@ node -e '
   const s = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").filter(Boolean).map(JSON.parse);
   const by = {};
   for (const x of s) by[x.namespace || "the gateway"] = (by[x.namespace || "the gateway"] || 0) + 1;
-  console.log(`users: ${s.length} requests through the gateway, ${s.filter((x) => x.status !== 200).length} failed; answered by ${JSON.stringify(by)}`);
+  const failed = s.filter((x) => x.status !== 200).length;
+  console.log(`users: ${s.length} requests through the gateway, ${failed} failed; answered by ${JSON.stringify(by)}`);
 ' "$DEMO/users.jsonl" || true
 cat <<MSG
 

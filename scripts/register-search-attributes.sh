@@ -12,14 +12,15 @@ read -r -a EXTRA <<<"${TEMPORAL_CLI_FLAGS:-}"
 ATTRIBUTES=(HwayoApp:Keyword HwayoVersion:Keyword HwayoStage:Keyword HwayoCanaryWeight:Int HwayoOutcome:Keyword)
 
 command -v "$TEMPORAL" >/dev/null || { echo "temporal CLI not found (set TEMPORAL_CLI)" >&2; exit 1; }
-existing=$("$TEMPORAL" operator search-attribute list --address "$ADDRESS" --namespace "$NAMESPACE" "${EXTRA[@]}" -o json)
+TARGET=(--address "$ADDRESS" --namespace "$NAMESPACE" "${EXTRA[@]}")
+existing=$("$TEMPORAL" operator search-attribute list "${TARGET[@]}" -o json)
 for a in "${ATTRIBUTES[@]}"; do
   name=${a%%:*} type=${a##*:}
   if grep -q "\"$name\"" <<<"$existing"; then
     echo "$name already registered"
     continue
   fi
-  if out=$("$TEMPORAL" operator search-attribute create --address "$ADDRESS" --namespace "$NAMESPACE" "${EXTRA[@]}" --name "$name" --type "$type" 2>&1); then
+  if out=$("$TEMPORAL" operator search-attribute create "${TARGET[@]}" --name "$name" --type "$type" 2>&1); then
     echo "$name ($type) registered"
   elif grep -qi "already exists" <<<"$out"; then
     echo "$name already registered"

@@ -38,7 +38,7 @@ rm -f "$RESULTS" "$CHAOS_RESULTS" "$CLUSTER_RESULTS" "$WORKFLOW_RESULTS"
 status=0
 log "typecheck"; npm run -s typecheck || status=1
 log "lint"; npm run -s lint || status=1
-log "format (prettier, lines <= 120)"; npm run -s format:check || status=1
+log "format (prettier; TypeScript and shell lines <= 120)"; npm run -s format:check || status=1
 # One project at a time: run beside the integration project, the CPU-bound workflow tests slowed the
 # timing-sensitive ones on 2 cores. Each project's time is printed so growth is visible.
 t0=$(date +%s); log "jest workflows (time-skipping server, fake activities)"

@@ -6,24 +6,26 @@
 source "$(dirname "$0")/lib.sh"
 ns=${1:-hwayo-production}
 kubectl=${HWAYO_KUBECTL:-$HWAYO_CACHE/kube/v1.34.4/kubectl}
+kube=("$kubectl" --kubeconfig "$HWAYO_STACK_DIR/kube/admin.kubeconfig")
 sed "s/hwayo-production/$ns/g" "$REPO_ROOT/scripts/stack/kube-fixtures/hwayo-production.yaml" |
-  "$kubectl" --kubeconfig "$HWAYO_STACK_DIR/kube/admin.kubeconfig" \
+  "${kube[@]}" \
     apply --server-side --force-conflicts --field-manager=hwayo-stack -f - >/dev/null
 if [ "$ns" = hwayo-production ]; then
-  "$kubectl" --kubeconfig "$HWAYO_STACK_DIR/kube/admin.kubeconfig" \
-    apply --server-side --force-conflicts --field-manager=hwayo-stack -f "$REPO_ROOT/scripts/stack/kube-fixtures/routes.yaml" >/dev/null
+  "${kube[@]}" apply --server-side --force-conflicts --field-manager=hwayo-stack \
+    -f "$REPO_ROOT/scripts/stack/kube-fixtures/routes.yaml" >/dev/null
   # What the platform does for a first blue (docs/deployment.md): the release namespaces' registry and
   # the worker's RoleBindings in blue and in the route's namespace. A re-created blue needs them again.
-  "$kubectl" --kubeconfig "$HWAYO_STACK_DIR/kube/admin.kubeconfig" \
+  "${kube[@]}" \
     apply --server-side --force-conflicts --field-manager=hwayo-stack \
     -f "$REPO_ROOT/deploy/kubernetes/namespace.yaml" -f "$REPO_ROOT/deploy/kubernetes/environments.yaml" >/dev/null
 fi
 # The seed state has no green: one left by an ended (or terminated) release goes.
-"$kubectl" --kubeconfig "$HWAYO_STACK_DIR/kube/admin.kubeconfig" delete namespace "$ns-green" --ignore-not-found --wait=true --timeout=180s >/dev/null
+"${kube[@]}" delete namespace "$ns-green" --ignore-not-found --wait=true --timeout=180s >/dev/null
 # Pods a node controller marked NotReady (kwok does not revive them) are replaced by their ReplicaSets.
-stale=$("$kubectl" --kubeconfig "$HWAYO_STACK_DIR/kube/admin.kubeconfig" -n "$ns" get pods \
-  -o jsonpath='{range .items[*]}{.metadata.name} {.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' | awk '$2=="False"{print $1}')
-[ -z "$stale" ] || "$kubectl" --kubeconfig "$HWAYO_STACK_DIR/kube/admin.kubeconfig" -n "$ns" delete pods --wait=false $stale >/dev/null
+stale=$("${kube[@]}" -n "$ns" get pods \
+  -o jsonpath='{range .items[*]}{.metadata.name} {.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' |
+  awk '$2=="False"{print $1}')
+[ -z "$stale" ] || "${kube[@]}" -n "$ns" delete pods --wait=false $stale >/dev/null
 # Seeded means serving: every Deployment available (a namespace just re-created takes a few seconds).
-"$kubectl" --kubeconfig "$HWAYO_STACK_DIR/kube/admin.kubeconfig" -n "$ns" wait --for=condition=Available deployment --all --timeout=180s >/dev/null
+"${kube[@]}" -n "$ns" wait --for=condition=Available deployment --all --timeout=180s >/dev/null
 slog "blue environment seeded in namespace $ns"

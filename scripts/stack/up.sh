@@ -20,5 +20,6 @@ done
 # Later files win: the Temporal cluster (temporal-cluster, started on request) comes after the dev
 # server, so TEMPORAL_ADDRESS points at the cluster whenever it runs.
 cat $(ls "$HWAYO_STACK_DIR"/env.d/*.env 2>/dev/null | grep -v '/temporal-cluster.env$') \
-  $(ls "$HWAYO_STACK_DIR"/env.d/temporal-cluster.env 2>/dev/null) >"$HWAYO_STACK_DIR/env" 2>/dev/null || : >"$HWAYO_STACK_DIR/env"
+  $(ls "$HWAYO_STACK_DIR"/env.d/temporal-cluster.env 2>/dev/null) >"$HWAYO_STACK_DIR/env" 2>/dev/null \
+  || : >"$HWAYO_STACK_DIR/env"
 slog "env written to $HWAYO_STACK_DIR/env"

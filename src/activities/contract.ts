@@ -134,14 +134,10 @@ export interface MaintenanceInput {
   on: boolean;
 }
 
-/** One metric's rendered query, by provider (src/plan/metric-queries.ts). */
+/** One metric's rendered query, by provider (src/metrics/<kind>/spec.ts `render`). */
 export type { MetricQuery, QueryOf } from '../plan/metric-queries';
 
-export type InconclusiveReason =
-  'empty-result' | 'not-a-number' | 'http-error' | 'timeout' | 'multiple-series' | 'unreachable';
-
-export type MetricReading =
-  { name: string; value: number } | { name: string; inconclusive: InconclusiveReason; detail: string };
+export type { InconclusiveReason, MetricReading } from '../metrics/reading';
 
 export interface SnapshotInput {
   database: DatabaseSpec;

@@ -1,73 +1,37 @@
 // How a metric's query is filled in for the side being measured: pure, so the workflow renders
-// (the rendered query is in its history) and the worker's provider only measures. One renderer per
-// provider; the compiler refuses a provider of METRIC_PROVIDERS without one.
-import type { CloudWatchQuery, MetricProviderKind, MetricSpec } from './types';
+// (the rendered query is in its history) and the worker's provider only measures. Each provider's rules
+// are in its spec (src/metrics/<kind>/spec.ts); this dispatches a metric of any kind to its own.
+import { DEFAULT_METRIC_PROVIDER, metricProviders, type MetricQuery, type QueryOf } from '../metrics/registry';
+import type { MetricProviderSpec } from '../metrics/spec';
+import type { MetricProviderKind, MetricSpec, MetricSpecOf } from './types';
 
-/** What the queryMetrics activity receives for one metric, by provider. */
-export interface RenderedQueries {
-  /** Rendered PromQL. Queries carry no `provider` for Prometheus: the same input as before providers existed. */
-  prometheus: { name: string; provider?: 'prometheus'; promql: string };
-  cloudwatch: { name: string; provider: 'cloudwatch'; query: CloudWatchQuery };
-}
-export type MetricQuery = RenderedQueries[MetricProviderKind];
-export type QueryOf<K extends MetricProviderKind> = RenderedQueries[K];
+export type { MetricQuery, QueryOf } from '../metrics/registry';
+export { renderTemplate } from '../metrics/template';
+export { promqlStringContents } from '../metrics/prometheus/spec';
 
 /** The provider a query (or a metric) goes to; absent is Prometheus. */
-export const providerOf = (q: { provider?: MetricProviderKind }): MetricProviderKind => q.provider ?? 'prometheus';
+export const providerOf = (q: { provider?: MetricProviderKind }): MetricProviderKind =>
+  q.provider ?? DEFAULT_METRIC_PROVIDER;
 
-/** Fills {{namespace}} (the side measured), {{blue_namespace}}, {{green_namespace}}, {{app}}, {{version}}. */
-export function renderTemplate(template: string, vars: Record<string, string>): string {
-  return template.replace(/\{\{\s*([a-z_]+)\s*\}\}/g, (whole, key: string) =>
-    Object.hasOwn(vars, key) ? vars[key] : whole,
-  );
-}
-
-const PROMQL_ESCAPES: Record<string, string> = { '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+/** Whether a metric is of one provider (its `query` then has that provider's type). */
+export const isOfProvider = <K extends MetricProviderKind>(
+  m: MetricSpec,
+  kind: K,
+): m is Extract<MetricSpec, MetricSpecOf<K>> => providerOf(m) === kind;
 
 /**
- * A value as the contents of a double-quoted PromQL string (Go escapes): whatever it holds, it stays one
- * label value. The plan's schema allows template variables only inside such strings.
+ * The spec of a metric's provider. Each spec is typed by its own kind in the registry; a metric of any kind
+ * reaches the spec of that kind, which is what the one cast here states.
  */
-export function promqlStringContents(value: string): string {
-  return value.replace(
-    /[\\"\x00-\x1f\x7f]/g,
-    (c) => PROMQL_ESCAPES[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
-  );
-}
-
-type SpecOf<K extends MetricProviderKind> = Extract<MetricSpec, { provider?: K }>;
-
-const renderers: { [K in MetricProviderKind]: (m: SpecOf<K>, vars: Record<string, string>) => QueryOf<K> } = {
-  // Escaped even though the workflow validates its input: a value must never end the string it stands in.
-  prometheus: (m, vars) => ({
-    name: m.name,
-    promql: renderTemplate(
-      m.query,
-      Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, promqlStringContents(v)])),
-    ),
-  }),
-  // Dimension values go to the API as values, not as text in a query: nothing to escape.
-  cloudwatch: (m, vars) => ({
-    name: m.name,
-    provider: 'cloudwatch',
-    query: {
-      ...m.query,
-      dimensions: Object.fromEntries(
-        Object.entries(m.query.dimensions ?? {}).map(([k, v]) => [k, renderTemplate(v, vars)]),
-      ),
-    },
-  }),
-};
+export const specOf = (m: Pick<MetricSpec, 'provider'>) =>
+  metricProviders[providerOf(m)] as MetricProviderSpec<MetricSpec['query'], object>;
 
 export function renderMetricQuery(m: MetricSpec, vars: Record<string, string>): MetricQuery {
-  const render = renderers[providerOf(m)] as (m: MetricSpec, vars: Record<string, string>) => MetricQuery;
-  return render(m, vars);
+  return { name: m.name, ...specOf(m).render(m.query, vars) } as MetricQuery;
 }
 
 /** The texts of a metric a template variable may stand in (the PromQL, or CloudWatch's dimension values). */
-export function templatedTexts(m: MetricSpec): string[] {
-  return m.provider === 'cloudwatch' ? Object.values(m.query.dimensions ?? {}) : [m.query];
-}
+export const templatedTexts = (m: MetricSpec): string[] => specOf(m).templatedTexts(m.query);
 
 /** The PromQL of a Prometheus query (undefined for another provider's). */
 export const promqlOf = (q: MetricQuery): string | undefined =>

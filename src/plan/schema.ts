@@ -4,9 +4,10 @@ import { z } from 'zod';
 import { followsNamespace, renderDestination, serviceRef } from './destinations';
 import { formatDuration, parseDuration } from './duration';
 import { HISTORY_EVENT_BUDGET, shortestIntervalMs, worstCaseHistoryEvents } from './history';
-import { templatedTexts } from './metric-queries';
+import { DEFAULT_METRIC_PROVIDER, metricProviders } from '../metrics/registry';
+import { specOf, templatedTexts } from './metric-queries';
 import { publicKeyProblem } from './public-keys';
-import { METRIC_PROVIDERS, ROUTER_KINDS, type MetricProviderKind, type ReleasePlan } from './types';
+import { METRIC_PROVIDERS, ROUTER_KINDS, type MetricProviderKind, type MetricSpec, type ReleasePlan } from './types';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -160,63 +161,27 @@ const metricBase = {
     .optional(),
 };
 
-// CloudWatch's own limits (PutMetricData / GetMetricData), so a typo is refused here, not mid-canary.
-const cloudwatchText = (max: number) =>
-  z.string().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
-/**
- * The statistics GetMetricData takes: the five basic ones, IQM, and percentile / trimmed forms (p99, p99.9, tm90,
- * TM(10%:90%)).
- */
-const CLOUDWATCH_STAT =
-  /^(SampleCount|Average|Sum|Minimum|Maximum|IQM|(p|tm|wm|tc|ts)(100|\d{1,2}(\.\d{1,10})?)|(TM|WM|TC|TS|PR)\(\d*(\.\d+)?%?:\d*(\.\d+)?%?\))$/;
-const cloudwatchQuery = z.strictObject({
-  namespace: cloudwatchText(255).regex(/^[^:]/, 'must not start with ":"'),
-  metricName: cloudwatchText(255),
-  // A map, as dimensions are written in CloudFormation and Terraform; no name twice by construction.
-  dimensions: z
-    .record(cloudwatchText(255), cloudwatchText(1024))
-    .refine((d) => Object.keys(d).length <= 30, 'must have at most 30 dimensions')
-    .optional(),
-  stat: z
-    .string()
-    .regex(
-      CLOUDWATCH_STAT,
-      'must be a CloudWatch statistic: SampleCount, Average, Sum, Minimum, Maximum, IQM, or a percentile like p99 / tm90',
-    ),
-  period: z
-    .number()
-    .int('must be whole seconds')
-    .min(1)
-    .max(86_400)
-    .refine(
-      (p) => [1, 5, 10, 30].includes(p) || p % 60 === 0,
-      'must be 1, 5, 10, 30 or a multiple of 60 seconds (what CloudWatch stores)',
-    ),
-});
-
-// One branch per metric provider (METRIC_PROVIDERS); `provider` absent is Prometheus, so plans and
-// the resolved plans of releases recorded before providers existed stay valid and unchanged.
+// One branch per metric provider of the registry, its `query` the provider's own (src/metrics/<kind>/spec.ts);
+// `provider` absent is Prometheus, so plans and the resolved plans of releases recorded before providers existed
+// stay valid and unchanged.
+const metricBranch = (kind: MetricProviderKind) =>
+  z.strictObject({
+    ...metricBase,
+    provider: kind === DEFAULT_METRIC_PROVIDER ? z.literal(kind).optional() : z.literal(kind),
+    query: metricProviders[kind].query,
+  });
+type MetricBranch = ReturnType<typeof metricBranch>;
+// Typed as the registry's MetricSpec: zod cannot see that each branch pairs a kind with that kind's query schema.
 const metric = z.discriminatedUnion(
   'provider',
-  [
-    z.strictObject({ ...metricBase, provider: z.literal('prometheus').optional(), query: nonEmpty }),
-    z.strictObject({ ...metricBase, provider: z.literal('cloudwatch'), query: cloudwatchQuery }),
-  ],
+  METRIC_PROVIDERS.map(metricBranch) as [MetricBranch, ...MetricBranch[]],
   {
     error: (iss) =>
       iss.code === 'invalid_union' && iss.note === 'No matching discriminator'
         ? `must be a known metric provider: ${METRIC_PROVIDERS.join(', ')} (got ${JSON.stringify((iss.input as { provider?: unknown })?.provider)})`
         : undefined,
   },
-);
-// The branches above are exactly METRIC_PROVIDERS: a provider added to one and not the other does not compile.
-type ParsedProvider = NonNullable<z.output<typeof metric>['provider']>;
-const everyProvider: [ParsedProvider] extends [MetricProviderKind]
-  ? [MetricProviderKind] extends [ParsedProvider]
-    ? true
-    : never
-  : never = true;
-void everyProvider;
+) as unknown as z.ZodType<MetricSpec, MetricSpec>;
 
 export const planSchema = z
   .strictObject({
@@ -385,7 +350,7 @@ export const planSchema = z
       if (!templatedTexts(m).some((t) => t.includes('{{namespace}}')) && m.compareToStable !== undefined) {
         issue(
           ['metrics', i, 'query'],
-          `must contain {{namespace}}${m.provider === 'cloudwatch' ? ' in a dimension value' : ''} to compare canary with stable`,
+          `must contain {{namespace}}${specOf(m).namespaceWhere} to compare canary with stable`,
         );
       }
     });
@@ -417,15 +382,8 @@ export const planSchema = z
       );
     }
     plan.metrics.forEach((m, i) => {
-      if (m.provider === 'cloudwatch') {
-        for (const [dim, value] of Object.entries(m.query.dimensions ?? {})) {
-          const problem = templateVariableProblem(value);
-          if (problem) issue(['metrics', i, 'query', 'dimensions', dim], problem);
-        }
-      } else {
-        const problem = queryTemplateProblem(m.query);
-        if (problem) issue(['metrics', i, 'query'], problem);
-      }
+      for (const [path, problem] of specOf(m).templateProblems(m.query))
+        issue(['metrics', i, 'query', ...path], problem);
       for (const [path, message] of thresholdContradictions(m)) issue(['metrics', i, ...path], message);
     });
     const history = worstCaseHistoryEvents(toReleasePlan(plan));
@@ -447,45 +405,6 @@ function isHttpUrl(text: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** What a metric query may fill in (decisions.ts metricQueries). */
-export const QUERY_VARIABLES = ['namespace', 'blue_namespace', 'green_namespace', 'app', 'version'];
-
-const unknownVariable = (v: string) =>
-  `uses unknown template variable {{${v}}} (known: ${QUERY_VARIABLES.map((k) => `{{${k}}}`).join(', ')})`;
-
-/** A CloudWatch dimension value's {{variables}} must be known ones (values are sent as values: no quoting rule). */
-export function templateVariableProblem(text: string): string | undefined {
-  const unknown = [...text.matchAll(/\{\{\s*([a-z_]+)\s*\}\}/g)].find((m) => !QUERY_VARIABLES.includes(m[1]));
-  return unknown ? unknownVariable(unknown[1]) : undefined;
-}
-
-/**
- * A query's {{variables}} must be known ones standing inside a double-quoted PromQL string: the values
- * are escaped as such a string's contents, which keeps them label values whatever they contain.
- */
-export function queryTemplateProblem(query: string): string | undefined {
-  const inDoubleQuotes: boolean[] = [];
-  let quote: string | undefined;
-  for (let i = 0; i < query.length; i++) {
-    const c = query[i];
-    inDoubleQuotes[i] = quote === '"';
-    if (quote) {
-      if (c === '\\' && quote !== '`') inDoubleQuotes[++i] = quote === '"';
-      else if (c === quote) quote = undefined;
-    } else if (c === '"' || c === "'" || c === '`') {
-      quote = c;
-    } else if (c === '#') {
-      while (i + 1 < query.length && query[i + 1] !== '\n') inDoubleQuotes[++i] = false;
-    }
-  }
-  for (const m of query.matchAll(/\{\{\s*([a-z_]+)\s*\}\}/g)) {
-    if (!QUERY_VARIABLES.includes(m[1])) return unknownVariable(m[1]);
-    if (!inDoubleQuotes[m.index])
-      return `uses {{${m[1]}}} outside a "double-quoted" string: template values may only be label values, e.g. namespace="{{namespace}}"`;
-  }
-  return undefined;
 }
 
 /** A rollback bound inside the healthy range would roll back a release the plan calls healthy. */

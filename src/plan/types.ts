@@ -1,5 +1,6 @@
 // The one release-plan type. Users write it as YAML/JSON (durations as "15m"); `loadPlan` validates it
 // once at the edge and hands the workflow this normalised form (durations in milliseconds).
+import type { DEFAULT_METRIC_PROVIDER, MetricProviderKind, QueryFieldOf } from '../metrics/registry';
 
 export type Role = string;
 
@@ -67,9 +68,7 @@ export interface CanaryStep {
   watchMs: number;
 }
 
-/** The metric providers a plan may name in `metrics[].provider`; each has a folder in src/activities/metrics/. */
-export const METRIC_PROVIDERS = ['prometheus', 'cloudwatch'] as const;
-export type MetricProviderKind = (typeof METRIC_PROVIDERS)[number];
+export { METRIC_PROVIDERS, type MetricProviderKind } from '../metrics/registry';
 
 /**
  * A metric the canary analysis reads. Its query is a template: {{namespace}} (the side being measured:
@@ -87,31 +86,13 @@ interface MetricBase {
   compareToStable?: { maxIncrease?: number; maxDecrease?: number };
 }
 
-/** PromQL, instant query. `provider` absent is Prometheus (every plan written before providers existed). */
-export interface PrometheusMetricSpec extends MetricBase {
-  provider?: 'prometheus';
-  query: string;
-}
-
-/** One CloudWatch metric statistic (GetMetricData MetricStat); dimension values are templates. */
-export interface CloudWatchQuery {
-  /** e.g. "AWS/ApplicationELB", or a custom namespace. */
-  namespace: string;
-  metricName: string;
-  /** Dimension name to value, e.g. { TargetGroup: "targetgroup/{{namespace}}-api/0123" }. */
-  dimensions?: Record<string, string>;
-  /** SampleCount, Average, Sum, Minimum, Maximum, or a percentile/trimmed statistic such as p99, tm90. */
-  stat: string;
-  /** Seconds, as CloudWatch counts them: 1, 5, 10, 30 or a multiple of 60. */
-  period: number;
-}
-
-export interface CloudWatchMetricSpec extends MetricBase {
-  provider: 'cloudwatch';
-  query: CloudWatchQuery;
-}
-
-export type MetricSpec = PrometheusMetricSpec | CloudWatchMetricSpec;
+/**
+ * One metric of each provider of the registry (src/metrics/registry.ts), its `query` as that provider's spec
+ * reads it. `provider` absent is Prometheus (every plan written before providers existed).
+ */
+export type MetricSpecOf<K extends MetricProviderKind> = MetricBase &
+  (K extends typeof DEFAULT_METRIC_PROVIDER ? { provider?: K } : { provider: K }) & { query: QueryFieldOf<K> };
+export type MetricSpec = { [K in MetricProviderKind]: MetricSpecOf<K> }[MetricProviderKind];
 
 /** The traffic routers a plan may name in `traffic.provider`; each has a folder in src/activities/traffic/routers/. */
 export const ROUTER_KINDS = ['istio', 'gateway-api', 'traefik'] as const;

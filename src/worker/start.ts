@@ -7,7 +7,7 @@ import { dataConverterFromEnv, FAILURE_CONVERTER_PATH } from '../codec';
 import { activityMetricsInterceptor, livenessHeartbeatInterceptor } from './activity-interceptors';
 import { tuningOptions, type WorkerConfig } from './config';
 import type { WorkerMetrics } from './metrics';
-import { DEFAULT_BUNDLE_PATH, WORKFLOW_INTERCEPTORS_PATH, WORKFLOWS_PATH } from './paths';
+import { DEFAULT_BUNDLE_PATH, PRELOADED_WORKFLOW_MODULES, WORKFLOW_INTERCEPTORS_PATH, WORKFLOWS_PATH } from './paths';
 import { activityTracingInterceptors, startTracing, workflowTracingSinks } from '../telemetry/tracing';
 
 export async function connect(config: WorkerConfig): Promise<NativeConnection> {
@@ -33,12 +33,15 @@ export async function connect(config: WorkerConfig): Promise<NativeConnection> {
 /** The prebuilt bundle when there is one (production), else bundling from source at start (development). */
 export function workflowSource(config: WorkerConfig): {
   mode: 'prebuilt' | 'source';
-  options: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>;
+  options: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'>;
 } {
   const codePath = config.workflowBundlePath ?? (existsSync(DEFAULT_BUNDLE_PATH) ? DEFAULT_BUNDLE_PATH : undefined);
   return codePath
     ? { mode: 'prebuilt', options: { workflowBundle: { codePath } } }
-    : { mode: 'source', options: { workflowsPath: WORKFLOWS_PATH } };
+    : {
+        mode: 'source',
+        options: { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: PRELOADED_WORKFLOW_MODULES } },
+      };
 }
 
 export async function createWorker(

@@ -143,6 +143,19 @@ export function healthFailuresExceeded(plan: ReleasePlan, consecutiveFailures: n
   return plan.canary.healthCheckFailureLimit > 0 && consecutiveFailures > plan.canary.healthCheckFailureLimit;
 }
 
+/**
+ * How blue is re-checked after a rollback before the emergency path (a database restore) is taken: up to
+ * the canary's health-failure limit in rounds (the seed's "health check failed > 3 times"), at least one,
+ * spaced by the analysis interval capped at 10 s, so the rounds fit the seed's 1-minute blue health check.
+ * One slow probe on a loaded node must not restore the database.
+ */
+export function blueVerification(plan: ReleasePlan): { rounds: number; pauseMs: number } {
+  return {
+    rounds: Math.max(1, plan.canary.healthCheckFailureLimit),
+    pauseMs: Math.min(plan.canary.analysisIntervalMs, 10_000),
+  };
+}
+
 /** How long to wait before the next analysis tick. */
 export function nextTickMs(intervalMs: number, remainingMs: number): number {
   return Math.max(0, Math.min(intervalMs, remainingMs));

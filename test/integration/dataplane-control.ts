@@ -6,6 +6,7 @@ import type { MetricSpec, TrafficSpec } from '../../src/plan/types';
 import { createTrafficActivities } from '../../src/activities/traffic';
 import { DEFAULT_PLAN_DOCUMENT } from '../../src/plan/defaults';
 import { loadPlanFile } from '../../src/plan/load';
+import { isOfProvider } from '../../src/plan/metric-queries';
 import { metricQueries } from '../../src/workflows/decisions';
 import { gatewayServers, gatewayWeightOf } from './gateway';
 import { activityEnv, eventually, kubeConfigForStack } from './kube-helpers';
@@ -72,7 +73,7 @@ export async function shiftAndWait(w: number): Promise<number> {
 export const plan = loadPlanFile(`${__dirname}/../../examples/local-plan.yaml`);
 export const WINDOW_S = 10;
 export const planMetrics: MetricSpec[] = plan.metrics.map((m) =>
-  m.provider === 'cloudwatch' ? m : { ...m, query: m.query.replace(/\[30s\]/g, `[${WINDOW_S}s]`) },
+  isOfProvider(m, 'prometheus') ? { ...m, query: m.query.replace(/\[30s\]/g, `[${WINDOW_S}s]`) } : m,
 );
 export const greenQueries = () =>
   metricQueries(

@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { disallowedIngress } from '../../src/activities/preflight/security-groups';
 import { awsFailure, httpStatusFailure } from '../../src/activities/classify';
 import { EvidenceError, npmAuditGate, sonarHotspotsGate, trivyGate } from '../../src/activities/evidence';
-import { readingFromResponse } from '../../src/activities/metrics/prometheus';
+import { readingFromResponse } from '../../src/metrics/prometheus/measure';
 
 const prom = (data: unknown) => JSON.stringify({ status: 'success', data });
 

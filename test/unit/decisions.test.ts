@@ -2,6 +2,7 @@ import type { MetricReading } from '../../src/activities/contract';
 import { promqlOf } from '../../src/plan/metric-queries';
 import { defaultPlan } from '../../src/plan/load';
 import {
+  blueVerification,
   emergencyRestoreId,
   emergencySnapshotId,
   evaluateSample,
@@ -258,4 +259,18 @@ describe('hole 9/10: per-release restore instance, notification keys with the ru
     );
     expect(pageDedupKey('r'.repeat(500), runId, 'incident').length).toBeLessThanOrEqual(255);
   });
+});
+
+test("blue's verification after a rollback: the canary's health-failure limit in rounds, spaced <= 10 s", () => {
+  const p = defaultPlan();
+  expect(blueVerification(p)).toEqual({ rounds: 3, pauseMs: 10_000 });
+  p.canary.analysisIntervalMs = 2_000;
+  p.canary.healthCheckFailureLimit = 5;
+  expect(blueVerification(p)).toEqual({ rounds: 5, pauseMs: 2_000 });
+  // A plan without a health-failure limit still checks blue once.
+  p.canary.healthCheckFailureLimit = 0;
+  expect(blueVerification(p).rounds).toBe(1);
+  // The seed gives blue's health check 1 minute: the default plan's rounds and pauses fit in it.
+  const d = blueVerification(defaultPlan());
+  expect((d.rounds - 1) * d.pauseMs).toBeLessThanOrEqual(60_000 - 3 * 5_000);
 });

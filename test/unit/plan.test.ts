@@ -7,6 +7,7 @@ import { ed25519 } from '@noble/curves/ed25519';
 import { formatDuration, parseDuration } from '../../src/plan/duration';
 import { eventsPerAnalysis, worstCaseHistoryEvents } from '../../src/plan/history';
 import { resolvedPlanProblems } from '../../src/plan/resolved';
+import { isOfProvider } from '../../src/plan/metric-queries';
 
 /** The seed names no approver keys: tests about other fields use its unsigned variant. */
 const unsigned = (doc: unknown) => mergeOverDefaults({ approval: { allowUnsigned: true } }, doc);
@@ -64,7 +65,7 @@ describe('the default plan is the seed', () => {
     });
     // Scoped to the side measured, so a sick canary is not diluted by healthy blue traffic.
     expect(
-      plan.metrics.every((x) => x.provider !== 'cloudwatch' && x.query.includes('namespace="{{namespace}}"')),
+      plan.metrics.every((x) => isOfProvider(x, 'prometheus') && x.query.includes('namespace="{{namespace}}"')),
     ).toBe(true);
   });
   test('the RDS names of the restore procedure', () => {

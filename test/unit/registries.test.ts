@@ -1,11 +1,13 @@
 // The plug-in registries: routers and metric providers are keyed by the plan's own kind lists, so the
 // schema refuses an unknown kind naming the field, and every known kind reaches its implementation.
-// CloudWatch's plan fields are validated field by field; recorded plans without `provider` still pass.
+// Recorded plans without `provider` still pass. Each provider's own fields: test/unit/<kind>.test.ts.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readingFromResult, queryWindow } from '../../src/activities/metrics/cloudwatch';
-import { metricProviders } from '../../src/activities/metrics/registry';
+import { activityConfigFromEnv } from '../../src/activities/config';
+import { measureContext } from '../../src/activities/metrics';
 import { routers } from '../../src/activities/traffic/routers';
+import { allMeasures, measureOf } from '../../src/metrics/measure';
+import { metricProviders, type MetricProviderKind } from '../../src/metrics/registry';
 import { PlanError, validatePlan } from '../../src/plan/load';
 import { resolvedPlanProblems } from '../../src/plan/resolved';
 import { METRIC_PROVIDERS, ROUTER_KINDS } from '../../src/plan/types';
@@ -21,24 +23,6 @@ const problems = (doc: Record<string, unknown>): string[] => {
   }
 };
 
-const cw = (query: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
-  metrics: [
-    {
-      name: 'error_rate',
-      provider: 'cloudwatch',
-      rollback: { above: 5 },
-      ...extra,
-      query: {
-        namespace: 'AWS/ApplicationELB',
-        metricName: 'HTTPCode_Target_5XX_Count',
-        stat: 'Sum',
-        period: 60,
-        ...query,
-      },
-    },
-  ],
-});
-
 describe('registries cover exactly the plan kinds', () => {
   test('every router kind has its router, and nothing else is registered', () => {
     expect(Object.keys(routers).sort()).toEqual([...ROUTER_KINDS].sort());
@@ -46,8 +30,29 @@ describe('registries cover exactly the plan kinds', () => {
     expect(routers['gateway-api'].plural).toBe('httproutes');
     expect(routers.traefik.plural).toBe('traefikservices');
   });
-  test('every metric provider kind has its provider, and nothing else is registered', () => {
-    expect(Object.keys(metricProviders).sort()).toEqual([...METRIC_PROVIDERS].sort());
+  test("the plan's metric provider kinds are the registry's, in its order", () => {
+    expect(METRIC_PROVIDERS).toEqual(Object.keys(metricProviders));
+    expect(METRIC_PROVIDERS[0]).toBe('prometheus');
+  });
+  test('every metric provider has its measuring half (<kind>/measure.ts), found by the folder convention', () => {
+    const measures = allMeasures();
+    expect(Object.keys(measures)).toEqual([...METRIC_PROVIDERS]);
+    const config = measureContext(activityConfigFromEnv({}));
+    for (const kind of METRIC_PROVIDERS) {
+      const provider = measures[kind](config);
+      expect([typeof provider.measure, typeof provider.describe]).toEqual(['function', 'function']);
+    }
+    const [prom] = metricQueries(
+      [{ name: 'up', query: 'up{namespace="{{namespace}}"}', rollback: { below: 1 } }],
+      { app: 'a', version: 'v', blueNamespace: 'b', greenNamespace: 'g' },
+      'canary',
+    );
+    expect(measures.prometheus(config).describe(prom as never)).toBe('up{namespace="g"}');
+  });
+  test('a kind without its measure.ts is refused at worker start, naming the missing file', () => {
+    expect(() => measureOf('datadog' as MetricProviderKind)).toThrow(
+      'metric provider "datadog" has no measuring half: src/metrics/datadog/measure.ts is missing',
+    );
   });
 });
 
@@ -59,7 +64,7 @@ describe('an unknown kind is refused, naming the field', () => {
   });
   test('metrics[].provider', () => {
     expect(problems({ metrics: [{ name: 'x', provider: 'datadog', query: 'q', rollback: { above: 1 } }] })).toEqual([
-      'metrics[0].provider must be a known metric provider: prometheus, cloudwatch (got "datadog")',
+      `metrics[0].provider must be a known metric provider: ${METRIC_PROVIDERS.join(', ')} (got "datadog")`,
     ]);
   });
 });
@@ -92,112 +97,4 @@ describe('metric providers in plans', () => {
       expect(resolvedPlanProblems(input.plan).filter((p) => p.startsWith('plan.metrics'))).toEqual([]);
     },
   );
-
-  test('a CloudWatch metric with templated dimensions is valid and renders for the side measured', () => {
-    expect(
-      problems(
-        cw(
-          { dimensions: { TargetGroup: 'targetgroup/{{namespace}}-api/0123', Version: '{{version}}' } },
-          { compareToStable: { maxIncrease: 1 } },
-        ),
-      ),
-    ).toEqual([]);
-    const plan = validatePlan({
-      approval: { allowUnsigned: true },
-      ...cw({ dimensions: { TargetGroup: 'tg/{{namespace}}', Version: '{{version}}' } }),
-    });
-    expect(
-      metricQueries(plan.metrics, { app: 'a', version: '2.4.0', blueNamespace: 'b', greenNamespace: 'g' }, 'stable'),
-    ).toEqual([
-      {
-        name: 'error_rate',
-        provider: 'cloudwatch',
-        query: {
-          namespace: 'AWS/ApplicationELB',
-          metricName: 'HTTPCode_Target_5XX_Count',
-          stat: 'Sum',
-          period: 60,
-          dimensions: { TargetGroup: 'tg/b', Version: '2.4.0' },
-        },
-      },
-    ]);
-  });
-
-  test.each([
-    [
-      'a period CloudWatch does not store',
-      cw({ period: 90 }),
-      'metrics[0].query.period must be 1, 5, 10, 30 or a multiple of 60 seconds',
-    ],
-    ['a period that is a duration text', cw({ period: '1m' }), 'metrics[0].query.period '],
-    ['an unknown statistic', cw({ stat: 'Median' }), 'metrics[0].query.stat must be a CloudWatch statistic'],
-    ['an empty metric name', cw({ metricName: '' }), 'metrics[0].query.metricName must not be empty'],
-    ['a missing namespace', cw({ namespace: undefined }), 'metrics[0].query.namespace '],
-    ['an unknown field', cw({ unit: 'Percent' }), 'metrics[0].query has unknown key "unit"'],
-    [
-      'an empty dimension value',
-      cw({ dimensions: { TargetGroup: '' } }),
-      'metrics[0].query.dimensions.TargetGroup must not be empty',
-    ],
-    [
-      'an unknown template variable in a dimension',
-      cw({ dimensions: { Service: '{{service}}' } }),
-      'metrics[0].query.dimensions.Service uses unknown template variable {{service}}',
-    ],
-    [
-      'compareToStable without {{namespace}} in a dimension',
-      cw({ dimensions: { Version: '{{version}}' } }, { compareToStable: { maxIncrease: 1 } }),
-      'metrics[0].query must contain {{namespace}} in a dimension value',
-    ],
-    [
-      'a PromQL string where CloudWatch fields belong',
-      { metrics: [{ name: 'x', provider: 'cloudwatch', query: 'sum(up)', rollback: { above: 1 } }] },
-      'metrics[0].query ',
-    ],
-  ])('%s is refused, naming the field', (_name, doc, start) => {
-    expect(problems(doc)).toEqual(
-      expect.arrayContaining([expect.stringMatching(new RegExp(`^${start.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`))]),
-    );
-  });
-
-  test('percentile and trimmed statistics are CloudWatch statistics', () => {
-    for (const stat of ['p99', 'p99.9', 'tm90', 'IQM', 'TM(10%:90%)', 'Average', 'SampleCount'])
-      expect(problems(cw({ stat }))).toEqual([]);
-  });
-});
-
-describe('CloudWatch readings (edge cases moto cannot produce)', () => {
-  const q = { namespace: 'N', metricName: 'M', stat: 'Average', period: 60, dimensions: { A: 'x' } };
-  test('the newest datapoint is the reading, whatever the order of the answer', () => {
-    expect(
-      readingFromResult('m', q, {
-        Id: 'm0',
-        StatusCode: 'Complete',
-        Values: [1, 3, 2],
-        Timestamps: [new Date(1000), new Date(3000), new Date(2000)],
-      }),
-    ).toEqual({ name: 'm', value: 3 });
-  });
-  test('NaN is inconclusive (not-a-number); a failed or forbidden result is an error answer', () => {
-    expect(
-      readingFromResult('m', q, { Id: 'm0', StatusCode: 'Complete', Values: [NaN], Timestamps: [new Date()] }),
-    ).toMatchObject({ inconclusive: 'not-a-number' });
-    expect(
-      readingFromResult('m', q, {
-        Id: 'm0',
-        StatusCode: 'InternalError',
-        Values: [],
-        Messages: [{ Code: 'Internal', Value: 'boom' }],
-      }),
-    ).toMatchObject({ inconclusive: 'http-error', detail: expect.stringContaining('boom') });
-    expect(readingFromResult('m', q, { Id: 'm0', StatusCode: 'Forbidden', Values: [] })).toMatchObject({
-      inconclusive: 'http-error',
-    });
-    expect(readingFromResult('m', q, undefined)).toMatchObject({ inconclusive: 'http-error' });
-  });
-  test('the window is whole periods ending where the current one begins', () => {
-    const { start, end } = queryWindow(60, Date.parse('2026-11-28T12:00:42.500Z'));
-    expect(end.toISOString()).toBe('2026-11-28T12:00:00.000Z');
-    expect(start.toISOString()).toBe('2026-11-28T11:55:00.000Z');
-  });
 });

@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import type { Activities } from '../../src/activities';
 import { SEARCH_ATTRIBUTES } from '../../src/workflows/definitions';
 import { WorkerMetrics } from '../../src/worker/metrics';
+import { PRELOADED_WORKFLOW_MODULES } from '../../src/worker/paths';
 import { temporal } from '@temporalio/proto';
 
 export function testServerPath(): string {
@@ -56,6 +57,7 @@ export async function bundle(): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({
     workflowsPath: require.resolve('../../src/workflows'),
     logger: new DefaultLogger('WARN'),
+    preloadModules: PRELOADED_WORKFLOW_MODULES,
   });
 }
 

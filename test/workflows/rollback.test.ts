@@ -155,6 +155,67 @@ test('green that never becomes ready is deleted and no traffic moves', async () 
   );
 });
 
+// Patch verify-blue-rounds: blue is checked in up to healthCheckFailureLimit rounds (3) before a database restore.
+const isBlueCheck = (c: { name: string; args: unknown }) =>
+  c.name === 'checkServiceHealth' && (c.args as { namespace: string }).namespace === 'hwayo-production';
+
+/** A release rolled back at 25% whose blue fails its first `failedRounds` health checks. */
+function rollbackWithBlueFailing(failedRounds: number, check: Parameters<typeof withRelease>[3]): Promise<unknown> {
+  let blueRounds = 0;
+  return withRelease(
+    t.env,
+    t.bundle,
+    {
+      scripts: {
+        canary: (ctx) => (ctx.weight === 25 ? { error_rate: 9 } : {}),
+        serviceHealth: (ctx) => ctx.namespace !== 'hwayo-production' || ++blueRounds > failedRounds,
+      },
+    },
+    check,
+  );
+}
+
+test('blue failing one health round after a rollback is checked again and the rollback ends without the emergency', () =>
+  rollbackWithBlueFailing(1, async ({ world, handle }) => {
+    const result = await handle.result();
+    expect(result.outcome).toBe('rolled-back');
+    expect(world.calls.filter(isBlueCheck)).toHaveLength(2);
+    expect(world.named('setMaintenanceMode')).toHaveLength(0);
+    expect(world.named('snapshotDatabase')).toHaveLength(0);
+    expect(result.report.timeline.map((e) => e.event)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^blue health round 1 of 3 failed \(.*HTTP 503.*\); checking again in 10 s$/),
+        'blue verified healthy',
+      ]),
+    );
+    // The rounds are spaced: a timer between the two checks of blue.
+    const events = (await handle.fetchHistory()).events ?? [];
+    const blueScheduled = events.flatMap((e, i) => {
+      const a = e.activityTaskScheduledEventAttributes;
+      const input =
+        a?.activityType?.name === 'checkServiceHealth'
+          ? (a.input?.payloads ?? []).map((p) => Buffer.from(p.data ?? []).toString()).join()
+          : '';
+      return input.includes('hwayo-production') && !input.includes('hwayo-production-green') ? [i] : [];
+    });
+    expect(blueScheduled).toHaveLength(2);
+    expect(events.slice(blueScheduled[0], blueScheduled[1]).filter((e) => e.timerStartedEventAttributes)).toHaveLength(
+      1,
+    );
+  }));
+
+// Unhealthy in the three rounds of its verification (healthy later, whatever the emergency checks).
+test('blue unhealthy in every round: three rounds, then the emergency path', () =>
+  rollbackWithBlueFailing(3, async ({ world, handle }) => {
+    const result = await handle.result();
+    expect(result.outcome).toBe('emergency-recovered');
+    const firstMaintenance = world.calls.findIndex((c) => c.name === 'setMaintenanceMode');
+    expect(world.calls.slice(0, firstMaintenance).filter(isBlueCheck)).toHaveLength(3);
+    const timeline = result.report.timeline.map((e) => e.event);
+    expect(timeline.filter((e) => /^blue health round \d of 3 failed/.test(e))).toHaveLength(2);
+    expect(timeline).toEqual(expect.arrayContaining([expect.stringMatching(/^blue verification failed: /)]));
+  }));
+
 test("blue failing verification after a rollback runs the emergency path in the seed's order", async () => {
   let blueWaits = 0;
   await withRelease(

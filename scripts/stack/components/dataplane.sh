@@ -15,13 +15,16 @@ install() { build_fixtures; }
 # Every Ready pod of blue answers on its own IP (the EndpointSlice controller has published them).
 blue_serving() {
   local kubectl; kubectl=$(sed -n 's/^export HWAYO_KUBECTL=//p' "$HWAYO_STACK_DIR/env.d/kube.env")
-  local ips; ips=$("$kubectl" --kubeconfig "$KUBE_STATE/admin.kubeconfig" -n hwayo-production get pods -o jsonpath='{.items[*].status.podIP}')
+  local ips
+  ips=$("$kubectl" --kubeconfig "$KUBE_STATE/admin.kubeconfig" -n hwayo-production get pods \
+    -o jsonpath='{.items[*].status.podIP}')
   [ -n "$ips" ] || return 1
   for ip in $ips; do curl -fsS -o /dev/null "http://$ip:3000/health" || return 1; done
 }
 
 start() {
-  [ -f "$KUBE_STATE/dataplane.kubeconfig" ] || { slog "dataplane needs the kube component (up.sh kube dataplane)"; exit 1; }
+  [ -f "$KUBE_STATE/dataplane.kubeconfig" ] ||
+    { slog "dataplane needs the kube component (up.sh kube dataplane)"; exit 1; }
   local args=()
   for ns in "${NAMESPACES[@]}"; do args+=(--namespace "$ns"); done
   run_fixture dataplane dataplane/runner.js --kubeconfig "$KUBE_STATE/dataplane.kubeconfig" \

@@ -23,11 +23,13 @@ DIR="$HWAYO_STACK_DIR/jaeger"
 install() {
   [ -x "$JAEGER_BIN" ] && return 0
   command -v go >/dev/null || { slog "go is required to build jaeger"; exit 1; }
-  slog "building jaeger $JAEGER_VERSION from github.com/jaegertracing/jaeger@$JAEGER_MODULE_VERSION (cold builds take 10-20 minutes)"
+  slog "building jaeger $JAEGER_VERSION from github.com/jaegertracing/jaeger@$JAEGER_MODULE_VERSION" \
+    "(cold builds take 10-20 minutes)"
   mkdir -p "$(dirname "$JAEGER_BIN")"
   local t0; t0=$(date +%s)
   (cd "$REPO_ROOT/scripts/stack/jaeger-build" && GOFLAGS="-mod=readonly -buildvcs=false" CGO_ENABLED=0 nice -n 10 \
-    go build -trimpath -ldflags "-s -w -X github.com/jaegertracing/jaeger/internal/version.latestVersion=$JAEGER_VERSION" \
+    go build -trimpath \
+    -ldflags "-s -w -X github.com/jaegertracing/jaeger/internal/version.latestVersion=$JAEGER_VERSION" \
     -o "$JAEGER_BIN.tmp" github.com/jaegertracing/jaeger/cmd/jaeger)
   mv "$JAEGER_BIN.tmp" "$JAEGER_BIN"
   slog "built jaeger in $(( $(date +%s) - t0 )) s"
@@ -79,7 +81,8 @@ start() {
   write_env jaeger \
     JAEGER_OTLP_ENDPOINT=http://127.0.0.1:$OTLP_HTTP_PORT \
     JAEGER_QUERY_URL=http://127.0.0.1:$QUERY_PORT
-  slog "jaeger up: OTLP http://127.0.0.1:$OTLP_HTTP_PORT (grpc :$OTLP_GRPC_PORT), UI and query API http://127.0.0.1:$QUERY_PORT"
+  slog "jaeger up: OTLP http://127.0.0.1:$OTLP_HTTP_PORT (grpc :$OTLP_GRPC_PORT)," \
+    "UI and query API http://127.0.0.1:$QUERY_PORT"
 }
 
 stop() {

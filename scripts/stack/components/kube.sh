@@ -40,7 +40,8 @@ build() {
   slog "building $(basename "$out") from $pkg (cold builds take minutes)"
   mkdir -p "$(dirname "$out")"
   local t0; t0=$(date +%s)
-  (cd "$dir" && GOFLAGS="-mod=readonly -buildvcs=false" CGO_ENABLED=0 nice -n 10 go build -trimpath -ldflags "$ldflags" -o "$out.tmp" "$pkg")
+  (cd "$dir" && GOFLAGS="-mod=readonly -buildvcs=false" CGO_ENABLED=0 nice -n 10 \
+    go build -trimpath -ldflags "$ldflags" -o "$out.tmp" "$pkg")
   mv "$out.tmp" "$out"
   slog "built $(basename "$out") in $(( $(date +%s) - t0 )) s"
 }
@@ -50,14 +51,19 @@ build() {
 # patched by sed (the build fails if the line is not there exactly once), through a `replace`.
 build_apiserver() {
   [ -x "$APISERVER" ] && return 0
-  local mod; mod="$(cd "$BUILD_DIR/kubernetes" && go mod download -json k8s.io/kubernetes | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p')"
+  local mod
+  mod="$(cd "$BUILD_DIR/kubernetes" && go mod download -json k8s.io/kubernetes |
+    sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p')"
   local work; work=$(mktemp -d)
   local file=pkg/apis/core/validation/validation.go
-  [ "$(grep -c $'^\tif ip.IsLoopback() {$' "$mod/$file")" = 1 ] || { slog "ValidateEndpointIP changed upstream; update build_apiserver"; exit 1; }
+  [ "$(grep -c $'^\tif ip.IsLoopback() {$' "$mod/$file")" = 1 ] ||
+    { slog "ValidateEndpointIP changed upstream; update build_apiserver"; exit 1; }
   # Hard links share the cache's read-only files: only directories are made writable, never a file.
   cp -al "$mod" "$work/kubernetes" && chmod u+w "$work/kubernetes/pkg/apis/core/validation"
   rm "$work/kubernetes/$file"
-  sed 's/^\tif ip.IsLoopback() {$/\tif ip.IsLoopback() \&\& !ip.IsLoopback() { \/\/ hwayo stack: loopback pod IPs are the data plane/' "$mod/$file" >"$work/kubernetes/$file"
+  local patch='s/^\tif ip.IsLoopback() {$/\tif ip.IsLoopback() \&\& !ip.IsLoopback() {'
+  patch+=' \/\/ hwayo stack: loopback pod IPs are the data plane/'
+  sed "$patch" "$mod/$file" >"$work/kubernetes/$file"
   mkdir "$work/wrapper" && cp "$BUILD_DIR/kubernetes"/{go.mod,go.sum,tools.go} "$work/wrapper/"
   (cd "$work/wrapper" && go mod edit -replace "k8s.io/kubernetes=$work/kubernetes")
   build "$work/wrapper" k8s.io/kubernetes/cmd/kube-apiserver "$APISERVER" "$(kube_ldflags)"
@@ -69,7 +75,8 @@ kube_ldflags() {
   local minor; minor=$(echo "$KUBE_VERSION" | cut -d. -f2)
   local flags="-s -w"
   for p in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
-    flags="$flags -X $p.gitVersion=$KUBE_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean -X $p.buildDate=2026-02-10T12:53:36Z"
+    flags="$flags -X $p.gitVersion=$KUBE_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor"
+    flags="$flags -X $p.gitTreeState=clean -X $p.buildDate=2026-02-10T12:53:36Z"
   done
   echo "$flags"
 }
@@ -81,11 +88,15 @@ install_traefik_crds() {
   local zip="$dir/traefik-v$TRAEFIK_VERSION.zip"
   slog "downloading the Traefik v$TRAEFIK_VERSION module zip for its CRDs"
   curl -fsSL -o "$zip.tmp" "https://proxy.golang.org/github.com/traefik/traefik/v3/@v/v$TRAEFIK_VERSION.zip"
-  echo "$TRAEFIK_ZIP_SHA256  $zip.tmp" | sha256sum -c --quiet - || { rm -f "$zip.tmp"; slog "Traefik zip sha256 mismatch"; exit 1; }
+  echo "$TRAEFIK_ZIP_SHA256  $zip.tmp" | sha256sum -c --quiet - ||
+    { rm -f "$zip.tmp"; slog "Traefik zip sha256 mismatch"; exit 1; }
   # python3's zipfile, not unzip: python3 is already needed (the stack's venv), unzip may be missing.
+  local member="github.com/traefik/traefik/v3@v$TRAEFIK_VERSION"
+  member+="/docs/content/reference/dynamic-configuration/kubernetes-crd-definition-v1.yml"
   python3 -c 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))' "$zip.tmp" \
-    "github.com/traefik/traefik/v3@v$TRAEFIK_VERSION/docs/content/reference/dynamic-configuration/kubernetes-crd-definition-v1.yml" >"$TRAEFIK_CRDS.tmp"
-  grep -q '^  name: traefikservices.traefik.io$' "$TRAEFIK_CRDS.tmp" || { slog "no TraefikService CRD in the Traefik zip"; exit 1; }
+    "$member" >"$TRAEFIK_CRDS.tmp"
+  grep -q '^  name: traefikservices.traefik.io$' "$TRAEFIK_CRDS.tmp" ||
+    { slog "no TraefikService CRD in the Traefik zip"; exit 1; }
   mv "$TRAEFIK_CRDS.tmp" "$TRAEFIK_CRDS"; rm -f "$zip.tmp"
 }
 
@@ -110,7 +121,8 @@ cert() {
   openssl req -new -key "$PKI/$name.key" -subj "$subj" -out "$PKI/$name.csr" 2>/dev/null
   local ext="$PKI/$name.ext"
   if [ -n "$san" ]; then
-    printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth,clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n' "$san" >"$ext"
+    printf 'subjectAltName=%s\n' "$san" >"$ext"
+    printf 'extendedKeyUsage=serverAuth,clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n' >>"$ext"
   else
     printf 'extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n' >"$ext"
   fi
@@ -124,8 +136,9 @@ pki() {
     openssl genrsa -out "$PKI/ca.key" 2048 2>/dev/null
     openssl req -x509 -new -key "$PKI/ca.key" -subj "/CN=hwayo-stack-kube-ca" -days 3650 -sha256 -out "$PKI/ca.crt"
   fi
-  cert apiserver "/CN=kube-apiserver" \
-    "DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,IP:127.0.0.1,IP:10.96.0.1"
+  local sans="DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc"
+  sans+=",DNS:kubernetes.default.svc.cluster.local,IP:127.0.0.1,IP:10.96.0.1"
+  cert apiserver "/CN=kube-apiserver" "$sans"
   cert admin "/O=system:masters/CN=hwayo-stack-admin"
   cert controller-manager "/CN=system:kube-controller-manager"
   cert scheduler "/CN=system:kube-scheduler"
@@ -133,7 +146,10 @@ pki() {
   cert traefik "/CN=hwayo-stack-traefik"
   cert prometheus "/CN=hwayo-stack-prometheus"
   cert dataplane "/CN=hwayo-stack-dataplane"
-  [ -f "$PKI/sa.key" ] || { openssl genrsa -out "$PKI/sa.key" 2048 2>/dev/null; openssl rsa -in "$PKI/sa.key" -pubout -out "$PKI/sa.pub" 2>/dev/null; }
+  if [ ! -f "$PKI/sa.key" ]; then
+    openssl genrsa -out "$PKI/sa.key" 2048 2>/dev/null
+    openssl rsa -in "$PKI/sa.key" -pubout -out "$PKI/sa.pub" 2>/dev/null
+  fi
 }
 
 # kubeconfig USER FILE: certificates embedded, so any client (including @kubernetes/client-node) reads it alone.
@@ -161,20 +177,26 @@ EOF
 
 kubectl_() { "$KUBE_BIN/kubectl" --kubeconfig "$KUBECONFIG_FILE" "$@"; }
 
-api_ready() { curl -sf --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" "https://127.0.0.1:$API_PORT/readyz" ; }
+api_ready() {
+  curl -sf --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" "https://127.0.0.1:$API_PORT/readyz"
+}
 
 nodes_ready() {
   local n
-  n=$(kubectl_ get nodes -l type=kwok -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' | grep -c '^True$' || true)
+  n=$(kubectl_ get nodes -l type=kwok \
+    -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' |
+    grep -c '^True$' || true)
   [ "$n" -ge "${#NODES[@]}" ]
 }
 
 # `kubectl wait` fails outright on a CRD whose status has no conditions yet, so poll instead.
 crds_established() {
   local crd
-  for crd in virtualservices.networking.istio.io {gatewayclasses,gateways,httproutes,referencegrants,grpcroutes,backendtlspolicies}.gateway.networking.k8s.io \
+  for crd in virtualservices.networking.istio.io \
+    {gatewayclasses,gateways,httproutes,referencegrants,grpcroutes,backendtlspolicies}.gateway.networking.k8s.io \
     {ingressroutes,traefikservices,middlewares}.traefik.io; do
-    [ "$(kubectl_ get crd "$crd" -o jsonpath='{.status.conditions[?(@.type=="Established")].status}')" = True ] || return 1
+    [ "$(kubectl_ get crd "$crd" -o jsonpath='{.status.conditions[?(@.type=="Established")].status}')" = True ] ||
+      return 1
   done
 }
 
@@ -212,7 +234,8 @@ start_etcd() {
   # No fsync: a throw-away test cluster on a shared disk; durability is not the point here.
   start_bg kube-etcd "$ETCD_BIN/etcd" --name hwayo-stack --data-dir "$STATE/etcd" \
     --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
-    --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
+    --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
+    --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
     --initial-cluster "hwayo-stack=http://127.0.0.1:$ETCD_PEER_PORT" --unsafe-no-fsync --quota-backend-bytes 2147483648
   wait_for kube-etcd 60 curl -sf "http://127.0.0.1:$ETCD_PORT/health"
 }
@@ -232,10 +255,12 @@ start_apiserver() {
 }
 
 start() {
-  for b in "$APISERVER" "$KUBE_BIN"/{kube-controller-manager,kube-scheduler,kubectl} "$ETCD_BIN/etcd" "$KWOK_BIN/kwok"; do
+  for b in "$APISERVER" "$KUBE_BIN"/{kube-controller-manager,kube-scheduler,kubectl} "$ETCD_BIN/etcd" \
+    "$KWOK_BIN/kwok"; do
     [ -x "$b" ] || { slog "$b missing: run kube.sh install"; exit 1; }
   done
-  [ -f "$TRAEFIK_CRDS" ] || { slog "$TRAEFIK_CRDS missing: run kube.sh install (outside the network namespace)"; exit 1; }
+  [ -f "$TRAEFIK_CRDS" ] ||
+    { slog "$TRAEFIK_CRDS missing: run kube.sh install (outside the network namespace)"; exit 1; }
   mkdir -p "$STATE"
   pki
   kubeconfig admin "$KUBECONFIG_FILE"
@@ -253,7 +278,8 @@ start() {
   start_bg kube-controller-manager "$KUBE_BIN/kube-controller-manager" \
     --kubeconfig "$STATE/controller-manager.kubeconfig" --leader-elect=false --secure-port 0 \
     --node-monitor-grace-period=24h \
-    --use-service-account-credentials=true --service-account-private-key-file "$PKI/sa.key" --root-ca-file "$PKI/ca.crt" \
+    --use-service-account-credentials=true --service-account-private-key-file "$PKI/sa.key" \
+    --root-ca-file "$PKI/ca.crt" \
     --cluster-signing-cert-file "$PKI/ca.crt" --cluster-signing-key-file "$PKI/ca.key"
   start_bg kube-scheduler "$KUBE_BIN/kube-scheduler" \
     --kubeconfig "$STATE/scheduler.kubeconfig" --leader-elect=false --secure-port 0
@@ -268,7 +294,8 @@ start() {
 
   kubectl_ apply --server-side --field-manager=hwayo-stack -f "$REPO_ROOT/deploy/crds/" -f "$TRAEFIK_CRDS" >/dev/null
   wait_for kube-apiserver 60 crds_established
-  kubectl_ apply --server-side --force-conflicts --field-manager=hwayo-stack -f "$REPO_ROOT/scripts/stack/kube-fixtures/dataplane-rbac.yaml" >/dev/null
+  kubectl_ apply --server-side --force-conflicts --field-manager=hwayo-stack \
+    -f "$REPO_ROOT/scripts/stack/kube-fixtures/dataplane-rbac.yaml" >/dev/null
   HWAYO_KUBECTL="$KUBE_BIN/kubectl" bash "$REPO_ROOT/scripts/stack/kube-fixtures.sh"
 
   write_env kube "KUBECONFIG=$KUBECONFIG_FILE" "HWAYO_KUBECTL=$KUBE_BIN/kubectl" "HWAYO_KUBE_AUDIT_LOG=$AUDIT_LOG"
@@ -284,7 +311,11 @@ case "${1:-}" in
   install) install ;;
   start) start ;;
   start-process)
-    case "${2:-}" in kube-etcd) start_etcd ;; kube-apiserver) start_apiserver ;; *) echo "usage: $0 start-process kube-etcd|kube-apiserver" >&2; exit 2 ;; esac ;;
+    case "${2:-}" in
+      kube-etcd) start_etcd ;;
+      kube-apiserver) start_apiserver ;;
+      *) echo "usage: $0 start-process kube-etcd|kube-apiserver" >&2; exit 2 ;;
+    esac ;;
   stop) stop ;;
   *) echo "usage: $0 install|start|start-process NAME|stop" >&2; exit 2 ;;
 esac

@@ -17,9 +17,11 @@ install() {
 start() {
   start_bg moto "$HWAYO_VENV/bin/moto_server" -H 127.0.0.1 -p $PORT
   wait_for moto 60 curl -fsS -o /dev/null http://127.0.0.1:$PORT/moto-api/
-  AWS_ENDPOINT_URL=http://127.0.0.1:$PORT AWS_REGION=$REGION "$HWAYO_VENV/bin/python" "$REPO_ROOT/scripts/stack/seed/moto_seed.py" >>"$HWAYO_STACK_DIR/logs/moto.log" 2>&1 \
+  AWS_ENDPOINT_URL=http://127.0.0.1:$PORT AWS_REGION=$REGION \
+    "$HWAYO_VENV/bin/python" "$REPO_ROOT/scripts/stack/seed/moto_seed.py" >>"$HWAYO_STACK_DIR/logs/moto.log" 2>&1 \
     || { slog "moto seeding failed:"; tail -n 20 "$HWAYO_STACK_DIR/logs/moto.log" >&2; return 1; }
-  write_env moto AWS_ENDPOINT_URL=http://127.0.0.1:$PORT AWS_REGION=$REGION AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
+  write_env moto AWS_ENDPOINT_URL=http://127.0.0.1:$PORT AWS_REGION=$REGION \
+    AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
 }
 
 stop() {

@@ -12,7 +12,8 @@ DIR="/var/tmp/hwayo-release-postgres/$(printf '%s' "$HWAYO_STACK_DIR" | md5sum |
 as_pg() { setpriv --reuid=postgres --regid=postgres --init-groups "$@"; }
 
 install() {
-  [ "$(dpkg-query -W -f='${Version}' postgresql-15 2>/dev/null)" = "$PG_PACKAGE_VERSION" ] || apt_install "postgresql-15=$PG_PACKAGE_VERSION"
+  local installed; installed=$(dpkg-query -W -f='${Version}' postgresql-15 2>/dev/null || true)
+  [ "$installed" = "$PG_PACKAGE_VERSION" ] || apt_install "postgresql-15=$PG_PACKAGE_VERSION"
 }
 
 start() {
@@ -22,7 +23,8 @@ start() {
   ln -sfn "$DIR" "$HWAYO_STACK_DIR/postgres"
   if [ ! -f "$DIR/data/PG_VERSION" ]; then
     printf '%s\n' "$DB_PASS" >"$DIR/pwfile"; chown postgres "$DIR/pwfile"
-    as_pg "$PG_BIN/initdb" -D "$DIR/data" -U postgres --auth-local=trust --auth-host=scram-sha-256 --pwfile="$DIR/pwfile" >/dev/null
+    as_pg "$PG_BIN/initdb" -D "$DIR/data" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
+      --pwfile="$DIR/pwfile" >/dev/null
     rm -f "$DIR/pwfile"
   fi
   start_bg postgres setpriv --reuid=postgres --regid=postgres --init-groups "$PG_BIN/postgres" -D "$DIR/data" \
@@ -31,7 +33,8 @@ start() {
   # The application role and database (idempotent). max_connections: the two Temporal nodes of
   # temporal-cluster hold up to 112 (deploy/temporal/server.env), the worker and tests the rest.
   as_pg psql -h "$DIR/run" -p $PORT -U postgres -v ON_ERROR_STOP=1 -q -d postgres <<SQL
-SELECT 'CREATE ROLE $DB_USER LOGIN PASSWORD ''$DB_PASS''' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$DB_USER')\gexec
+SELECT 'CREATE ROLE $DB_USER LOGIN PASSWORD ''$DB_PASS'''
+  WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$DB_USER')\gexec
 SELECT 'CREATE DATABASE $DB OWNER $DB_USER' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$DB')\gexec
 SQL
   write_env postgres DATABASE_URL=postgres://$DB_USER:$DB_PASS@127.0.0.1:$PORT/$DB
@@ -39,7 +42,9 @@ SQL
 
 stop() {
   # Fast shutdown: a TERM would wait for clients (smart mode).
-  if [ -f "$DIR/data/postmaster.pid" ]; then as_pg "$PG_BIN/pg_ctl" stop -D "$DIR/data" -m fast -w >/dev/null 2>&1 || true; fi
+  if [ -f "$DIR/data/postmaster.pid" ]; then
+    as_pg "$PG_BIN/pg_ctl" stop -D "$DIR/data" -m fast -w >/dev/null 2>&1 || true
+  fi
   stop_bg postgres
   rm -f "$HWAYO_STACK_DIR/env.d/postgres.env"
 }

@@ -10,7 +10,8 @@ BLUE_NS=hwayo-production GREEN_NS=hwayo-production-green
 DIR="$HWAYO_STACK_DIR/prometheus"
 
 install() {
-  [ "$(dpkg-query -W -f='${Version}' prometheus 2>/dev/null)" = "$PROMETHEUS_VERSION" ] || apt_install "prometheus=$PROMETHEUS_VERSION"
+  local installed; installed=$(dpkg-query -W -f='${Version}' prometheus 2>/dev/null || true)
+  [ "$installed" = "$PROMETHEUS_VERSION" ] || apt_install "prometheus=$PROMETHEUS_VERSION"
   build_fixtures
 }
 
@@ -54,16 +55,20 @@ YML
 
 start() {
   # A running Prometheus keeps its config and data (start is idempotent).
-  { [ -f "$HWAYO_STACK_DIR/pids/prometheus.pid" ] && kill -0 "$(cat "$HWAYO_STACK_DIR/pids/prometheus.pid")" 2>/dev/null; } || write_config
-  run_fixture metrics-app-blue metrics-app/main.js --port $BLUE_PORT --namespace $BLUE_NS --peer "$GREEN_NS=http://127.0.0.1:$GREEN_PORT"
-  run_fixture metrics-app-green metrics-app/main.js --port $GREEN_PORT --namespace $GREEN_NS --peer "$BLUE_NS=http://127.0.0.1:$BLUE_PORT"
+  local pidfile="$HWAYO_STACK_DIR/pids/prometheus.pid"
+  { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; } || write_config
+  run_fixture metrics-app-blue metrics-app/main.js --port $BLUE_PORT --namespace $BLUE_NS \
+    --peer "$GREEN_NS=http://127.0.0.1:$GREEN_PORT"
+  run_fixture metrics-app-green metrics-app/main.js --port $GREEN_PORT --namespace $GREEN_NS \
+    --peer "$BLUE_NS=http://127.0.0.1:$BLUE_PORT"
   start_bg prometheus prometheus --config.file="$DIR/prometheus.yml" --storage.tsdb.path="$DIR/data" \
     --web.listen-address=127.0.0.1:$PROM_PORT --storage.tsdb.retention.time=2h --web.enable-lifecycle
   wait_for metrics-app-blue 20 curl -fsS http://127.0.0.1:$BLUE_PORT/metrics
   wait_for metrics-app-green 20 curl -fsS http://127.0.0.1:$GREEN_PORT/metrics
   wait_for prometheus 60 curl -fsS http://127.0.0.1:$PROM_PORT/-/ready
   # Ready means both apps have been scraped at least once (the data plane adds targets of its own).
-  wait_for prometheus 30 bash -c "curl -fsS -G 'http://127.0.0.1:$PROM_PORT/api/v1/query' --data-urlencode 'query=count(up{job=\"hwayo-apps\"}==1)' | grep -q '\"2\"'"
+  wait_for prometheus 30 bash -c "curl -fsS -G 'http://127.0.0.1:$PROM_PORT/api/v1/query' \
+    --data-urlencode 'query=count(up{job=\"hwayo-apps\"}==1)' | grep -q '\"2\"'"
   write_env prometheus \
     PROMETHEUS_URL=http://127.0.0.1:$PROM_PORT \
     METRICS_APP_GREEN_URL=http://127.0.0.1:$GREEN_PORT \

@@ -7,7 +7,8 @@ PORT=16379
 DIR="$HWAYO_STACK_DIR/redis"
 
 install() {
-  [ "$(dpkg-query -W -f='${Version}' redis-server 2>/dev/null)" = "$REDIS_VERSION" ] || apt_install "redis-server=$REDIS_VERSION" "redis-tools=$REDIS_VERSION"
+  local installed; installed=$(dpkg-query -W -f='${Version}' redis-server 2>/dev/null || true)
+  [ "$installed" = "$REDIS_VERSION" ] || apt_install "redis-server=$REDIS_VERSION" "redis-tools=$REDIS_VERSION"
 }
 
 start() {

@@ -5,7 +5,8 @@
 # is TEMPORAL_ADDRESS. Server, schema tool and tdbg are built from go.temporal.io/server (version
 # pinned in scripts/stack/temporal-build/go.mod) and cached under $HWAYO_CACHE like the kube binaries.
 # The Web UI is github.com/temporalio/ui-server/v2 (scripts/stack/temporal-build/ui/go.mod). The server
-# configuration is deploy/temporal/server.env + dynamicconfig.yaml, shared with docker-compose. Usage: temporal-cluster.sh install|start|stop
+# configuration is deploy/temporal/server.env + dynamicconfig.yaml, shared with docker-compose.
+# Usage: temporal-cluster.sh install|start|stop
 source "$(dirname "$0")/../lib.sh"
 source "$REPO_ROOT/scripts/stack/fixtures.sh"
 
@@ -41,7 +42,8 @@ build() {
 
 install() {
   bash "$REPO_ROOT/scripts/install/temporal.sh"
-  if [ ! -x "$BIN/temporal-server" ] || [ ! -x "$BIN/temporal-sql-tool" ] || [ ! -x "$BIN/tdbg" ] || [ ! -d "$BIN/schema" ]; then
+  if [ ! -x "$BIN/temporal-server" ] || [ ! -x "$BIN/temporal-sql-tool" ] || [ ! -x "$BIN/tdbg" ] ||
+    [ ! -d "$BIN/schema" ]; then
     command -v go >/dev/null || { slog "go is required to build the Temporal server"; exit 1; }
     mkdir -p "$BIN"
     build "$BUILD_DIR" go.temporal.io/server/cmd/server "$BIN/temporal-server"
@@ -49,26 +51,39 @@ install() {
     build "$BUILD_DIR" go.temporal.io/server/cmd/tools/tdbg "$BIN/tdbg"
     # The SQL schema ships in the module, not in the binaries: keep the version's copy beside them.
     if [ ! -d "$BIN/schema" ]; then
-      local dir; dir=$(cd "$BUILD_DIR" && GOTOOLCHAIN=$GO_TOOLCHAIN GOFLAGS=-mod=readonly go list -m -f '{{.Dir}}' go.temporal.io/server)
-      rm -rf "$BIN/schema.tmp" && mkdir -p "$BIN/schema.tmp" && cp -r "$dir/schema/postgresql" "$BIN/schema.tmp/" && chmod -R u+w "$BIN/schema.tmp"
+      local dir
+      dir=$(cd "$BUILD_DIR" &&
+        GOTOOLCHAIN=$GO_TOOLCHAIN GOFLAGS=-mod=readonly go list -m -f '{{.Dir}}' go.temporal.io/server)
+      rm -rf "$BIN/schema.tmp" && mkdir -p "$BIN/schema.tmp" && cp -r "$dir/schema/postgresql" "$BIN/schema.tmp/" &&
+        chmod -R u+w "$BIN/schema.tmp"
       mv "$BIN/schema.tmp" "$BIN/schema"
     fi
   fi
   # The Web UI (its built assets are embedded in the module).
-  [ "${HWAYO_TEMPORAL_CLUSTER_UI:-1}" = 0 ] || build "$BUILD_DIR/ui" github.com/temporalio/ui-server/v2/cmd/server "$UI_BIN"
+  [ "${HWAYO_TEMPORAL_CLUSTER_UI:-1}" = 0 ] ||
+    build "$BUILD_DIR/ui" github.com/temporalio/ui-server/v2/cmd/server "$UI_BIN"
 }
 
 pg_sock() { echo "$HWAYO_STACK_DIR/postgres/run"; }
-psql_admin() { setpriv --reuid=postgres --regid=postgres --init-groups psql -h "$(pg_sock)" -p $PG_PORT -U postgres -v ON_ERROR_STOP=1 -q "$@"; }
-sql_tool() { "$BIN/temporal-sql-tool" --plugin postgres12 --ep 127.0.0.1 -p $PG_PORT -u $DB_USER --pw $DB_PASS "$@" >>"$HWAYO_STACK_DIR/logs/temporal-schema.log" 2>&1; }
+psql_admin() {
+  setpriv --reuid=postgres --regid=postgres --init-groups \
+    psql -h "$(pg_sock)" -p $PG_PORT -U postgres -v ON_ERROR_STOP=1 -q "$@"
+}
+sql_tool() {
+  "$BIN/temporal-sql-tool" --plugin postgres12 --ep 127.0.0.1 -p $PG_PORT -u $DB_USER --pw $DB_PASS "$@" \
+    >>"$HWAYO_STACK_DIR/logs/temporal-schema.log" 2>&1
+}
 
 # The role, both databases and their schemas at the built version (idempotent: update-schema only
 # applies versions newer than the database's).
 schema() {
   psql_admin -d postgres <<SQL
-SELECT 'CREATE ROLE $DB_USER LOGIN PASSWORD ''$DB_PASS''' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$DB_USER')\gexec
-SELECT 'CREATE DATABASE temporal OWNER $DB_USER' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'temporal')\gexec
-SELECT 'CREATE DATABASE temporal_visibility OWNER $DB_USER' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'temporal_visibility')\gexec
+SELECT 'CREATE ROLE $DB_USER LOGIN PASSWORD ''$DB_PASS'''
+  WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$DB_USER')\gexec
+SELECT 'CREATE DATABASE temporal OWNER $DB_USER'
+  WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'temporal')\gexec
+SELECT 'CREATE DATABASE temporal_visibility OWNER $DB_USER'
+  WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'temporal_visibility')\gexec
 SQL
   local db dir
   for db in temporal temporal_visibility; do
@@ -119,7 +134,8 @@ stop_node() { stop_bg "temporal-node-$1"; }
 
 # Members of SERVICE's ring as node N sees them (tdbg reads the admin API of the node's frontend).
 ring_size() {
-  "$BIN/tdbg" --address "$(frontend "$1")" membership list-gossip --role "$2" 2>/dev/null | grep -o '"member_count": *[0-9]*' | grep -o '[0-9]*$' || echo 0
+  "$BIN/tdbg" --address "$(frontend "$1")" membership list-gossip --role "$2" 2>/dev/null |
+    grep -o '"member_count": *[0-9]*' | grep -o '[0-9]*$' || echo 0
 }
 both_in_rings() {
   local s
@@ -161,7 +177,8 @@ start() {
   # A namespace just created reaches the node's namespace cache within ~10 s: until then registering
   # its search attributes fails with "Namespace default is not found". Retry for up to 60 s.
   local out="" tries=0
-  until out=$(TEMPORAL_CLI="$TEMPORAL" TEMPORAL_ADDRESS="$(frontend 1)" TEMPORAL_NAMESPACE=default bash "$REPO_ROOT/scripts/register-search-attributes.sh" 2>&1); do
+  until out=$(TEMPORAL_CLI="$TEMPORAL" TEMPORAL_ADDRESS="$(frontend 1)" TEMPORAL_NAMESPACE=default \
+    bash "$REPO_ROOT/scripts/register-search-attributes.sh" 2>&1); do
     tries=$((tries + 1))
     [ $tries -lt 30 ] || { slog "temporal-cluster: registering search attributes failed: $out"; exit 1; }
     sleep 2
@@ -169,7 +186,11 @@ start() {
   grep -qv 'already registered' <<<"$out" && fresh=1
   # A node caches namespaces (10 s) and search attributes (60 s) from before they existed: restart
   # the first node on a fresh database rather than wait; the second starts after them.
-  if [ $fresh = 1 ]; then slog "temporal-cluster: new namespace or search attributes: restarting node 1"; stop_node 1; start_node 1; fi
+  if [ $fresh = 1 ]; then
+    slog "temporal-cluster: new namespace or search attributes: restarting node 1"
+    stop_node 1
+    start_node 1
+  fi
   start_node 2
   wait_for temporal-node-2 60 both_in_rings
   build_fixtures
@@ -178,7 +199,8 @@ start() {
   # HWAYO_TEMPORAL_CLUSTER_UI=0: no Web UI (a headless cluster).
   local ui=()
   if [ "${HWAYO_TEMPORAL_CLUSTER_UI:-1}" != 0 ]; then start_ui; ui=(TEMPORAL_UI_URL=http://127.0.0.1:$UI_PORT); fi
-  write_env temporal-cluster TEMPORAL_ADDRESS=127.0.0.1:$LB_PORT TEMPORAL_CLUSTER_ADDRESS=127.0.0.1:$LB_PORT TEMPORAL_NAMESPACE=default \
+  write_env temporal-cluster TEMPORAL_ADDRESS=127.0.0.1:$LB_PORT TEMPORAL_CLUSTER_ADDRESS=127.0.0.1:$LB_PORT \
+    TEMPORAL_NAMESPACE=default \
     TEMPORAL_CLI="$TEMPORAL" TEMPORAL_TDBG="$BIN/tdbg" "${ui[@]}" \
     TEMPORAL_CLUSTER_NODES="1=$(frontend 1)/$((NODE_BASE[0] + 3)),2=$(frontend 2)/$((NODE_BASE[1] + 3))"
 }

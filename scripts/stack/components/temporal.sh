@@ -16,11 +16,14 @@ start() {
   mkdir -p "$DIR"
   local sa=()
   for a in "${SEARCH_ATTRIBUTES[@]}"; do sa+=(--search-attribute "$a"); done
-  start_bg temporal "$HWAYO_CACHE/bin/temporal" server start-dev --ip 127.0.0.1 --port "$GRPC_PORT" --ui-port "$UI_PORT" \
-    --db-filename "$DIR/temporal.db" --log-level warn "${sa[@]}" ${HWAYO_TEMPORAL_CODEC_ENDPOINT:+--ui-codec-endpoint "$HWAYO_TEMPORAL_CODEC_ENDPOINT"}
-  wait_for temporal 60 "$HWAYO_CACHE/bin/temporal" operator namespace describe --address "127.0.0.1:$GRPC_PORT" --namespace default
+  start_bg temporal "$HWAYO_CACHE/bin/temporal" server start-dev --ip 127.0.0.1 --port "$GRPC_PORT" \
+    --ui-port "$UI_PORT" --db-filename "$DIR/temporal.db" --log-level warn "${sa[@]}" \
+    ${HWAYO_TEMPORAL_CODEC_ENDPOINT:+--ui-codec-endpoint "$HWAYO_TEMPORAL_CODEC_ENDPOINT"}
+  wait_for temporal 60 "$HWAYO_CACHE/bin/temporal" operator namespace describe \
+    --address "127.0.0.1:$GRPC_PORT" --namespace default
   wait_for temporal 30 curl -fsS "http://127.0.0.1:$UI_PORT/"
-  write_env temporal TEMPORAL_ADDRESS=127.0.0.1:$GRPC_PORT TEMPORAL_NAMESPACE=default TEMPORAL_UI_URL=http://127.0.0.1:$UI_PORT TEMPORAL_CLI="$HWAYO_CACHE/bin/temporal"
+  write_env temporal TEMPORAL_ADDRESS=127.0.0.1:$GRPC_PORT TEMPORAL_NAMESPACE=default \
+    TEMPORAL_UI_URL=http://127.0.0.1:$UI_PORT TEMPORAL_CLI="$HWAYO_CACHE/bin/temporal"
 }
 
 stop() {

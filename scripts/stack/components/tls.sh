@@ -18,7 +18,8 @@ ENDPOINTS=(
 )
 
 install() {
-  [ "$(dpkg-query -W -f='${Version}' openssl 2>/dev/null)" = "$OPENSSL_VERSION" ] || apt_install "openssl=$OPENSSL_VERSION"
+  local installed; installed=$(dpkg-query -W -f='${Version}' openssl 2>/dev/null || true)
+  [ "$installed" = "$OPENSSL_VERSION" ] || apt_install "openssl=$OPENSSL_VERSION"
   build_fixtures
 }
 
@@ -58,7 +59,8 @@ CNF
 }
 
 start() {
-  if [ -f "$HWAYO_STACK_DIR/pids/tls.pid" ] && kill -0 "$(cat "$HWAYO_STACK_DIR/pids/tls.pid")" 2>/dev/null; then slog "tls already running"; return 0; fi
+  local pidfile="$HWAYO_STACK_DIR/pids/tls.pid"
+  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then slog "tls already running"; return 0; fi
   generate
   local args=() vars=("HWAYO_TLS_CA_FILE=$DIR/ca.pem" "TLS_HOST=localhost")
   for e in "${ENDPOINTS[@]}"; do

@@ -1,6 +1,5 @@
-// AWS SDK clients (RDS, S3, WAF, EC2, CloudWatch) built from the worker's configuration (endpoint override for moto /
-// LocalStack).
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+// AWS SDK clients (RDS, S3, WAF, EC2) built from the worker's configuration (endpoint override for moto /
+// LocalStack). A plug-in that needs another AWS client builds it from `awsClientOptions` (src/metrics/cloudwatch/).
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -8,7 +7,8 @@ import { WAFV2Client } from '@aws-sdk/client-wafv2';
 import { tracedAwsClient } from '../../telemetry/tracing';
 import type { ActivityConfig } from '../config';
 
-function baseOptions(config: ActivityConfig) {
+/** Region, endpoint override, credentials and retries of every AWS client the worker makes. */
+export function awsClientOptions(config: ActivityConfig) {
   const { region, endpoint, accessKeyId, secretAccessKey } = config.aws;
   return {
     region,
@@ -20,12 +20,8 @@ function baseOptions(config: ActivityConfig) {
 }
 
 export function awsClients(config: ActivityConfig) {
-  const base = baseOptions(config);
-  let rds: RDSClient | undefined,
-    s3: S3Client | undefined,
-    waf: WAFV2Client | undefined,
-    ec2: EC2Client | undefined,
-    cloudwatch: CloudWatchClient | undefined;
+  const base = awsClientOptions(config);
+  let rds: RDSClient | undefined, s3: S3Client | undefined, waf: WAFV2Client | undefined, ec2: EC2Client | undefined;
   return {
     // Every command is a child span of the activity's (when tracing is on).
     rds: () => (rds ??= tracedAwsClient(new RDSClient(base))),
@@ -33,7 +29,6 @@ export function awsClients(config: ActivityConfig) {
     s3: () => (s3 ??= tracedAwsClient(new S3Client({ ...base, forcePathStyle: base.endpoint !== undefined }))),
     waf: () => (waf ??= tracedAwsClient(new WAFV2Client(base))),
     ec2: () => (ec2 ??= tracedAwsClient(new EC2Client(base))),
-    cloudwatch: () => (cloudwatch ??= tracedAwsClient(new CloudWatchClient(base))),
   };
 }
 

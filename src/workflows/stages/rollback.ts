@@ -1,6 +1,8 @@
 // The rollback saga and its compensations: traffic back to blue, blue verified (the emergency path
 // when it is not healthy), green deleted, people told at the start and the end.
+import { patched, sleep } from '@temporalio/workflow';
 import type { Severity } from '../../activities/contract';
+import { blueVerification } from '../decisions';
 import type { Outcome } from '../definitions';
 import { errorText, type RollbackTrigger } from '../exits';
 import type { ReleaseState } from '../release-state';
@@ -39,15 +41,24 @@ export async function verifyBlue(r: ReleaseState): Promise<void> {
     ready: false,
     detail: errorText(err),
   }));
-  const health = ready.ready
-    ? await checkHealth(r, true, r.blue)
-    : { healthy: false, detail: `blue not ready: ${ready.detail}` };
+  const health = ready.ready ? await checkBlueHealth(r) : { healthy: false, detail: `blue not ready: ${ready.detail}` };
   if (health.healthy) {
     r.event('blue verified healthy');
     return;
   }
   r.event(`blue verification failed: ${health.detail}`);
   await emergency(r, `blue verification failed after rollback: ${health.detail}`);
+}
+
+/** Blue's health, in rounds (blueVerification) since patch verify-blue-rounds; one round before it. */
+async function checkBlueHealth(r: ReleaseState): Promise<{ healthy: boolean; detail: string }> {
+  const { rounds, pauseMs } = patched('verify-blue-rounds') ? blueVerification(r.plan) : { rounds: 1, pauseMs: 0 };
+  for (let round = 1; ; round++) {
+    const health = await checkHealth(r, true, r.blue);
+    if (health.healthy || round >= rounds) return health;
+    r.event(`blue health round ${round} of ${rounds} failed (${health.detail}); checking again in ${pauseMs / 1000} s`);
+    await sleep(pauseMs);
+  }
 }
 
 export const deleteGreen = (r: ReleaseState): Promise<void> => deleteNamespace(r, r.green);

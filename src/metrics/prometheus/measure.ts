@@ -1,8 +1,7 @@
-// Prometheus instant queries. A reading is a number or an inconclusive reason, never a guess:
+// Prometheus, the measuring half: instant queries. A reading is a number or an inconclusive reason, never a guess:
 // empty result, NaN, HTTP error and timeout each come back as their own reason.
-import type { MetricReading } from '../../contract';
-import { httpRequest, NetworkFailure } from '../../http';
-import { inconclusive, type MetricProviderFactory } from '../provider';
+import { inconclusive, type MetricProviderFactory } from '../measure';
+import type { MetricReading } from '../reading';
 
 interface PromSample {
   metric: Record<string, string>;
@@ -60,28 +59,23 @@ export function readingFromResponse(name: string, status: number, text: string):
   return { name, value };
 }
 
-export const prometheus: MetricProviderFactory<'prometheus'> = (config) => {
-  const { url, timeoutMs } = config.prometheus;
+export const measure: MetricProviderFactory<'prometheus'> = ({ prometheus, http }) => {
+  const { url, timeoutMs } = prometheus;
   return {
     describe: (q) => q.promql,
     async measure(q) {
       const endpoint = `${url.replace(/\/$/, '')}/api/v1/query`;
-      try {
-        const res = await httpRequest(endpoint, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({
-            query: q.promql,
-            timeout: `${Math.max(1, Math.floor(timeoutMs / 1000))}s`,
-          }).toString(),
-          timeoutMs,
-        });
-        return readingFromResponse(q.name, res.status, res.text);
-      } catch (err) {
-        if (err instanceof NetworkFailure)
-          return inconclusive(q.name, err.kind, `Prometheus at ${url}: ${err.message}`);
-        throw err;
-      }
+      const res = await http(endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          query: q.promql,
+          timeout: `${Math.max(1, Math.floor(timeoutMs / 1000))}s`,
+        }).toString(),
+        timeoutMs,
+      });
+      if ('failure' in res) return inconclusive(q.name, res.failure, `Prometheus at ${url}: ${res.message}`);
+      return readingFromResponse(q.name, res.status, res.text);
     },
   };
 };

@@ -1,12 +1,12 @@
-// Amazon CloudWatch: one metric statistic read with GetMetricData. The reading is the newest datapoint of the last few
-// complete periods (a period still filling would read low for a Sum or SampleCount); the same inconclusive rules as
-// Prometheus: no datapoint, a value that is not a number, an error answer, a timeout or an unreachable endpoint each
-// give their reason.
-import { GetMetricDataCommand, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
-import type { CloudWatchQuery } from '../../../plan/types';
-import { awsClients } from '../../aws/clients';
-import type { MetricReading } from '../../contract';
-import { inconclusive, type MetricProviderFactory } from '../provider';
+// Amazon CloudWatch, the measuring half: one metric statistic read with GetMetricData. The reading is the newest
+// datapoint of the last few complete periods (a period still filling would read low for a Sum or SampleCount); the
+// same inconclusive rules as Prometheus: no datapoint, a value that is not a number, an error answer, a timeout or an
+// unreachable endpoint each give their reason.
+import { CloudWatchClient, GetMetricDataCommand, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
+import { tracedAwsClient } from '../../telemetry/tracing';
+import { inconclusive, type MetricProviderFactory } from '../measure';
+import type { MetricReading } from '../reading';
+import type { CloudWatchQuery } from './spec';
 
 const TIMEOUT_MS = 10_000;
 /** How far back a reading may come from: datapoints arrive minutes late, so more than one period. */
@@ -74,14 +74,16 @@ function readingFromError(name: string, q: CloudWatchQuery, err: unknown): Metri
   );
 }
 
-export const cloudwatch: MetricProviderFactory<'cloudwatch'> = (config) => {
-  const aws = awsClients(config);
+export const measure: MetricProviderFactory<'cloudwatch'> = ({ awsClientOptions }) => {
+  let client: CloudWatchClient | undefined;
+  // Made on first use, as the worker's other AWS clients are; each command is a child span of the activity's.
+  const cloudwatch = () => (client ??= tracedAwsClient(new CloudWatchClient(awsClientOptions)));
   return {
     describe: (q) => describeQuery(q.query),
     async measure({ name, query: q }) {
       const { start, end } = queryWindow(q.period, Date.now());
       try {
-        const out = await aws.cloudwatch().send(
+        const out = await cloudwatch().send(
           new GetMetricDataCommand({
             StartTime: start,
             EndTime: end,
