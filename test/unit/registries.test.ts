@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { activityConfigFromEnv } from '../../src/activities/config';
 import { measureContext } from '../../src/activities/metrics';
-import { routers } from '../../src/activities/traffic/routers';
+import { loadRouter, routers } from '../../src/activities/traffic/routers';
 import { allMeasures, measureOf } from '../../src/metrics/measure';
 import { metricProviders, type MetricProviderKind } from '../../src/metrics/registry';
 import { PlanError, validatePlan } from '../../src/plan/load';
@@ -29,6 +29,12 @@ describe('registries cover exactly the plan kinds', () => {
     expect(routers.istio.plural).toBe('virtualservices');
     expect(routers['gateway-api'].plural).toBe('httproutes');
     expect(routers.traefik.plural).toBe('traefikservices');
+  });
+  test('a router is found by its folder: a kind without one is refused, naming the folder', () => {
+    expect(loadRouter('istio')).toBe(routers.istio);
+    expect(() => loadRouter('nginx')).toThrow(
+      'traffic router "nginx" has no folder: src/activities/traffic/routers/nginx/ is missing',
+    );
   });
   test("the plan's metric provider kinds are the registry's, in its order", () => {
     expect(METRIC_PROVIDERS).toEqual(Object.keys(metricProviders));

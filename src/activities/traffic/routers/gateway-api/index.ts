@@ -50,7 +50,7 @@ function gatewayRef(refs: Json[], target: { name: string; namespace: string }, s
   return ref;
 }
 
-export const gatewayApi: Router = {
+export const router: Router = {
   group: 'gateway.networking.k8s.io',
   version: 'v1',
   plural: 'httproutes',

@@ -32,7 +32,7 @@ function istioDest(route: Json[], host: string, port: number, weight: number): J
   return existing ? { ...existing, weight } : { destination: { host, port: { number: port } }, weight };
 }
 
-export const istio: Router = {
+export const router: Router = {
   group: 'networking.istio.io',
   version: 'v1',
   plural: 'virtualservices',

@@ -28,7 +28,7 @@ function weighted(obj: Json, s: Sides) {
 const describe = (r: Json, ns: string) =>
   `${r.kind === 'TraefikService' ? 'TraefikService ' : ''}${r.namespace ?? ns}/${r.name}`;
 
-export const traefik: Router = {
+export const router: Router = {
   group: 'traefik.io',
   version: 'v1alpha1',
   plural: 'traefikservices',
