@@ -478,7 +478,8 @@ async function expectSickRollbackWithinBound(
   // The product's bound (dataplane.test.ts): green's share of the rate for the detection window (the
   // query's 30 s), one analysis interval and the time the shift took to reach the gateway, +1 s scrape.
   const step = report.steps[0].weight;
-  const bound = Math.ceil((step / 100) * RPS * (30 + 1 + (atZero - crossed) / 1000 + 1));
+  const exposureS = 30 + 1 + (atZero - crossed) / 1000 + 1;
+  const bound = Math.ceil((step / 100) * RPS * exposureS);
   const t0 = Math.min(...samples.map(sentAt));
   console.log(
     `[measure] e2e sick release (${SICK_TAG}) at ${step}%: ${failed.length} of ${plain.length} user requests failed (bound ${bound}); first to last failure ${lastFail - firstFail} ms; query crossed its threshold ${crossed - firstFail} ms after the first failure; 0% green at the gateway ${atZero - crossed} ms after it; last user request sent to green ${lastGreen - crossed} ms after it\n` +
@@ -492,6 +493,8 @@ async function expectSickRollbackWithinBound(
   expect(failed.filter((x) => x.namespace !== GREEN)).toEqual([]);
   expect(step).toBe(5);
   expect(failed.length).toBeLessThanOrEqual(bound);
+  // Users saw failures for no longer than that exposure either (green's first failed answer to its last).
+  expect(lastFail - firstFail).toBeLessThanOrEqual(exposureS * 1000);
   // 0% of users to green within the seed's 30 s of the rollback decision.
   expect(lastGreen - crossed).toBeLessThan(30_000);
   expect(plain.filter((x) => sentAt(x) > atZero + 1000 && x.namespace !== 'hwayo-production')).toEqual([]);
