@@ -13,6 +13,11 @@ sed "s/hwayo-production/$ns/g" "$REPO_ROOT/scripts/stack/kube-fixtures/hwayo-pro
 if [ "$ns" = hwayo-production ]; then
   "${kube[@]}" apply --server-side --force-conflicts --field-manager=hwayo-stack \
     -f "$REPO_ROOT/scripts/stack/kube-fixtures/routes.yaml" >/dev/null
+  # The seed's routes are not in maintenance: a release ended mid-emergency (terminated by a test's
+  # cleanup) leaves the annotation that marks it, which the apply above does not own and keeps.
+  "${kube[@]}" -n hwayo-gateway \
+    annotate httproute/hwayo-canary virtualservice/hwayo-canary traefikservice/hwayo-canary \
+    release.hwayo.io/pre-maintenance-rules- >/dev/null
   # What the platform does for a first blue (docs/deployment.md): the release namespaces' registry and
   # the worker's RoleBindings in blue and in the route's namespace. A re-created blue needs them again.
   "${kube[@]}" \
