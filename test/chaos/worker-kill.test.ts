@@ -23,6 +23,7 @@ import {
   killAndRestart,
   makeGreenSick,
   breakBlue,
+  printTimings,
   resumeTimes,
   seedState,
   slowPrometheus,
@@ -32,7 +33,7 @@ import {
   type Point,
 } from './releases';
 import type { Summary } from './invariants';
-import { approveAll } from './harness';
+import { approveAll, approveSome } from './harness';
 
 jest.setTimeout(15 * 60_000);
 const dir = mkdtempSync(join(tmpdir(), 'hwayo-chaos-kill-'));
@@ -63,7 +64,8 @@ afterAll(async () => {
   await worker?.kill9();
   proxy?.server.close();
   if (rows.length) console.log(`worker SIGKILL points (seed ${seed}):\n${table(rows, resumes, outcomes)}`);
-  await seedState().catch(() => undefined);
+  await seedState('end').catch(() => undefined);
+  printTimings('worker-kill');
   await closeClient();
   rmSync(dir, { recursive: true, force: true });
 }, 300_000);
@@ -115,14 +117,14 @@ test('healthy release, worker SIGKILLed at 16 points from preflight to retiring 
       name: 'approval wait, none approved',
       when: inStage('awaiting-approval'),
       after: async (id) => {
-        await approveAllBut(id, 2);
+        await approveSome(id, 0, 1);
       },
     },
     {
       name: 'approval wait, one approved',
       when: inStage('awaiting-approval'),
       after: async (id) => {
-        await approveRest(id);
+        await approveSome(id, 1, 3);
       },
     },
     {
@@ -259,22 +261,3 @@ test('>= 20 kill points survived, over every stage', () => {
 });
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-/** Approvals in two parts, so the worker can be killed between them. */
-async function approveAllBut(id: string, left: number) {
-  const { cliOk } = await import('../integration/cli-runner');
-  const who = [
-    ['alice', 'tech-lead'],
-    ['bob', 'product-manager'],
-    ['carol', 'qa-lead'],
-  ].slice(0, 3 - left);
-  for (const [w, role] of who) await cliOk('approve', id, '--as', w, '--comment', `${role} ok (chaos)`);
-}
-async function approveRest(id: string) {
-  const { cliOk } = await import('../integration/cli-runner');
-  for (const [w, role] of [
-    ['bob', 'product-manager'],
-    ['carol', 'qa-lead'],
-  ])
-    await cliOk('approve', id, '--as', w, '--comment', `${role} ok (chaos)`);
-}
