@@ -99,7 +99,7 @@ export async function seedState(next: 'release' | 'end' = 'release'): Promise<vo
 /** Where the suite's time goes: each release's seed, run and checks, printed per file (`printTimings`). */
 const timings: string[] = [];
 export function timing(what: string, ms: number): void {
-  timings.push(`${what}: ${(ms / 1000).toFixed(1)} s`);
+  timings.push(`${new Date().toISOString().slice(11, 19)} ${what}: ${(ms / 1000).toFixed(1)} s`);
 }
 export function printTimings(file: string): void {
   if (timings.length) console.log(`chaos timings (${file}):\n  ${timings.join('\n  ')}`);
@@ -240,11 +240,20 @@ export async function baseline(kind: Kind, planFile: string, taskQueue: string):
 }
 
 /** Restart-to-resume: from each restart to the first task the new worker completed (workflow or activity). */
-export async function resumeTimes(id: string, restarts: number[]): Promise<number[]> {
-  const events = (await (await temporalClient()).workflow.getHandle(id).fetchHistory()).events ?? [];
+export async function resumeTimes(
+  id: string,
+  restarts: number[],
+  runIds: (string | undefined)[] = [undefined],
+): Promise<number[]> {
+  const client = await temporalClient();
+  // A release that continued as new: the restarted worker's first task may be in the run before the last.
+  const events = (
+    await Promise.all(runIds.map(async (run) => (await client.workflow.getHandle(id, run).fetchHistory()).events ?? []))
+  ).flat();
   const done = events
     .filter((e) => e.workflowTaskCompletedEventAttributes || e.activityTaskCompletedEventAttributes)
-    .map((e) => Number(e.eventTime!.seconds) * 1000 + Math.floor((e.eventTime!.nanos ?? 0) / 1e6));
+    .map((e) => Number(e.eventTime!.seconds) * 1000 + Math.floor((e.eventTime!.nanos ?? 0) / 1e6))
+    .sort((a, b) => a - b);
   return restarts.map((t) => {
     const next = done.find((d) => d >= t);
     return next === undefined ? -1 : next - t;
@@ -336,14 +345,20 @@ export function useChaosWorker(
   const taskQueue = `chaos-${name}-${randomBytes(4).toString('hex')}`;
   let worker: WorkerProcess | undefined;
   beforeAll(async () => {
+    const t0 = Date.now();
     ensureBuilt();
     worker = new WorkerProcess('worker', dir, taskQueue, 22000 + Math.floor(Math.random() * 7000));
     await worker.start();
+    timing('worker started (beforeAll)', Date.now() - t0);
   }, 600_000);
   afterAll(async () => {
+    let t0 = Date.now();
     await restore();
+    timing('component restored (afterAll)', Date.now() - t0);
     await worker?.kill9();
+    t0 = Date.now();
     await seedState('end').catch(() => undefined);
+    timing('seed state at the end (afterAll)', Date.now() - t0);
     printTimings(name);
     await closeClient();
     rmSync(dir, { recursive: true, force: true });

@@ -46,6 +46,7 @@ import {
   resumeTimes,
   seedState,
   table,
+  timing,
   type Injection,
   type Run,
 } from './releases';
@@ -72,7 +73,9 @@ beforeAll(async () => {
   ensureBuilt();
   console.log(`chaos seed ${seed} (repeat with HWAYO_CHAOS_SEED=${seed})`);
   workers.push(new WorkerProcess('a', dir, taskQueue, port), new WorkerProcess('b', dir, taskQueue, port + 1));
+  const t0 = Date.now();
   await Promise.all(workers.map((w) => w.start()));
+  timing('two workers started (beforeAll)', Date.now() - t0);
 }, 600_000);
 
 afterAll(async () => {
@@ -80,7 +83,9 @@ afterAll(async () => {
   if (temporalKilled) startComponent('temporal');
   kubectl('uncordon', ...NODES);
   for (const w of workers) await w.kill9();
+  const t0 = Date.now();
   await seedState('end').catch(() => undefined);
+  timing('seed state at the end (afterAll)', Date.now() - t0);
   printTimings('two-workers');
   await closeClient();
   rmSync(dir, { recursive: true, force: true });
@@ -213,6 +218,7 @@ test('continue-as-new: the worker SIGKILLed as the run reaches its history check
   const resumed = await resumeTimes(
     r.id,
     injected.map((i) => i.restartedAt),
+    [firstRun, undefined],
   );
   console.log(`worker SIGKILL at continue-as-new (seed ${seed}):\n${table(injected, resumed, {})}`);
   expect(injected.map((i) => i.stage)).toEqual(['canary', 'canary']);

@@ -110,22 +110,20 @@ test('fault-free runs of the three releases (the outcomes the faulty runs must e
   expect(baselines.emergency!.newSnapshots).toHaveLength(1);
 });
 
-test('healthy release, worker SIGKILLed at 16 points from preflight to retiring blue: succeeds as without faults', async () => {
+test('healthy release, worker SIGKILLed at 15 points from preflight to retiring blue: succeeds as without faults', async () => {
   const points = killPoints('healthy', [
     { name: 'preflight check running', when: all(inStage('preflight'), started('runCheck')) },
+    // Killed between two approvals: the one given must count after the restart.
     {
-      name: 'approval wait, none approved',
+      name: 'first approval',
       when: inStage('awaiting-approval'),
-      after: async (id) => {
-        await approveSome(id, 0, 1);
-      },
+      after: (id) => approveSome(id, 0, 1),
+      inject: false,
     },
     {
       name: 'approval wait, one approved',
       when: inStage('awaiting-approval'),
-      after: async (id) => {
-        await approveSome(id, 1, 3);
-      },
+      after: (id) => approveSome(id, 1, 3),
     },
     {
       name: 'green deploy: namespace/deploy',
@@ -160,8 +158,9 @@ test('healthy release, worker SIGKILLed at 16 points from preflight to retiring 
 });
 
 test("chaos 7: sick canary while the worker is killed: still rolls back, within the plan's bound plus the time down", async () => {
+  // The approval wait's kill is the healthy release's: here it only approves.
   const points = killPoints('sick', [
-    { name: 'approval wait', when: inStage('awaiting-approval'), after: approveAll },
+    { name: 'approval wait', when: inStage('awaiting-approval'), after: approveAll, inject: false },
     // Green turns sick and the worker dies in the middle of an analysis: the rollback must not wait a minute for it.
     { name: 'canary 5% mid-analysis, green just turned sick', when: all(inStage('canary', 5), analysing) },
     {
@@ -191,7 +190,7 @@ test("chaos 7: sick canary while the worker is killed: still rolls back, within 
   const back = f.result.report.timeline.find((e) => e.event.startsWith('green weight 0%'));
   expect(back).toBeDefined();
   const rolledBackMs = Date.parse(back!.at) - sickAt;
-  const outs = f.injected.slice(1, 3);
+  const outs = f.injected.slice(0, 2);
   const downMs = outs.reduce((s, i) => s + i.downMs + (i.startMs ?? 0), 0);
   console.log(
     `sick canary: traffic back on blue ${rolledBackMs} ms after green turned sick (worker out ${downMs} ms, kill to ready); release took ${Date.now() - t0} ms`,
@@ -200,8 +199,9 @@ test("chaos 7: sick canary while the worker is killed: still rolls back, within 
 });
 
 test('emergency path: worker killed during maintenance, snapshot, restore and redeploy: one snapshot, same outcome', async () => {
+  // The approval and canary kills are the other releases': here those points only drive the release.
   const points = killPoints('emergency', [
-    { name: 'approval wait', when: inStage('awaiting-approval'), after: approveAll },
+    { name: 'approval wait', when: inStage('awaiting-approval'), after: approveAll, inject: false },
     {
       name: 'canary 5%, green sick and blue broken',
       when: all(inStage('canary', 5), idle),
@@ -209,6 +209,7 @@ test('emergency path: worker killed during maintenance, snapshot, restore and re
         await makeGreenSick();
         await breakBlue();
       },
+      inject: false,
     },
     {
       name: 'emergency: maintenance/scale down',
