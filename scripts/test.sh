@@ -48,9 +48,9 @@ t0=$(date +%s); log "jest unit + integration (on the stack)"
 npx jest --runInBand --forceExit --selectProjects unit integration --json --outputFile="$RESULTS" || status=1
 log "unit + integration took $(( $(date +%s) - t0 )) s"
 # Faults injected into whole releases (test/chaos, docs/reliability.md): after the integration project, on the
-# same stack. On by default; HWAYO_CHAOS=0 skips it. Eight releases: 24 min at load average ~13 on the shared
-# 2-core machine, an estimated 12-15 min quiet (docs/reliability.md, Suite time): more than its ~13 min share
-# of the 45-minute budget when the machine is loaded.
+# same stack. On by default; HWAYO_CHAOS=0 skips it. Eight releases: 24 min at load average ~13, 19 min at ~5
+# on the shared 2-core machine, an estimated 12-15 min quiet (docs/reliability.md, Suite time): more than its
+# ~13 min share of the 45-minute budget.
 if [ "${HWAYO_CHAOS:-1}" != 0 ]; then
   log "chaos"; t0=$(date +%s)
   npx jest --runInBand --forceExit --selectProjects chaos --json --outputFile="$CHAOS_RESULTS" || status=1
