@@ -47,15 +47,16 @@ log "workflows took $(( $(date +%s) - t0 )) s"
 t0=$(date +%s); log "jest unit + integration (on the stack)"
 npx jest --runInBand --forceExit --selectProjects unit integration --json --outputFile="$RESULTS" || status=1
 log "unit + integration took $(( $(date +%s) - t0 )) s"
-# Faults injected into whole releases (test/chaos, docs/reliability.md): last, on the same stack.
-# ~35 min at load average 13-24 (docs/reliability.md, Suite time), which takes the run past its 45-minute
-# budget: opt in with HWAYO_CHAOS=1 until it fits; then make the default 1 (HWAYO_CHAOS=0 skips it).
-if [ "${HWAYO_CHAOS:-0}" != 0 ]; then
+# Faults injected into whole releases (test/chaos, docs/reliability.md): after the integration project, on the
+# same stack. On by default; HWAYO_CHAOS=0 skips it. Eight releases: 24 min at load average ~13, 19 min at ~5
+# on the shared 2-core machine, an estimated 12-15 min quiet (docs/reliability.md, Suite time): more than its
+# ~13 min share of the 45-minute budget.
+if [ "${HWAYO_CHAOS:-1}" != 0 ]; then
   log "chaos"; t0=$(date +%s)
   npx jest --runInBand --forceExit --selectProjects chaos --json --outputFile="$CHAOS_RESULTS" || status=1
   log "chaos suite took $(( $(date +%s) - t0 )) s"
 else
-  log "chaos suite skipped (HWAYO_CHAOS=1 runs it)"; CHAOS_RESULTS=
+  log "chaos suite skipped (HWAYO_CHAOS=0)"; CHAOS_RESULTS=
 fi
 
 # The production topology: two Temporal server nodes on PostgreSQL (first run builds the server from

@@ -214,13 +214,31 @@ export async function startRelease(planFile: string, version: string, taskQueue:
 
 /** The three roles approve through the CLI (the local plan allows unsigned decisions). */
 export async function approveAll(id: string): Promise<void> {
-  for (const [who, role] of [
-    ['alice', 'tech-lead'],
-    ['bob', 'product-manager'],
-    ['carol', 'qa-lead'],
-  ]) {
+  await approveSome(id, 0, 3);
+}
+
+/** Approvers `from`..`to` (of alice, bob, carol) approve, once the apps are healthy (see `appsHealthy`). */
+export async function approveSome(id: string, from: number, to: number): Promise<void> {
+  await appsHealthy;
+  for (const [who, role] of APPROVERS.slice(from, to)) {
     await cliOk('approve', id, '--as', who, '--comment', `${role} ok (chaos)`);
   }
+}
+const APPROVERS = [
+  ['alice', 'tech-lead'],
+  ['bob', 'product-manager'],
+  ['carol', 'qa-lead'],
+];
+
+/**
+ * Green's recent error rate falling below 1% after a sick release takes up to its 30 s window. The wait runs
+ * beside the next release's preflight and is awaited before its approval (the canary, which would see the
+ * errors, starts only after it): the seed state no longer costs that half minute on its own.
+ */
+let appsHealthy: Promise<void> = Promise.resolve();
+export function waitHealthyBeforeApproval(wait: Promise<void>): void {
+  appsHealthy = wait;
+  appsHealthy.catch(() => undefined); // awaited (and thrown) by the approval
 }
 
 let clientPromise: Promise<Client> | undefined;
@@ -241,6 +259,9 @@ export async function closeClient(): Promise<void> {
  */
 export interface Where {
   running: boolean;
+  /** The run being described: a continue-as-new changes it (same workflow id). */
+  runId: string;
+  historyLength: number;
   stage?: string;
   weight?: number;
   activities: { type: string; started: boolean; attempt: number }[];
@@ -250,6 +271,8 @@ export async function where(handle: WorkflowHandle): Promise<Where> {
   const sa = d.searchAttributes as Record<string, unknown[]>;
   return {
     running: d.status.name === 'RUNNING',
+    runId: d.runId,
+    historyLength: d.historyLength,
     stage: sa.HwayoStage?.[0] as string | undefined,
     weight: sa.HwayoCanaryWeight?.[0] as number | undefined,
     activities: (d.raw.pendingActivities ?? []).map((a) => ({
@@ -302,8 +325,14 @@ export async function greenErrorRate(namespace = 'hwayo-production-green'): Prom
 
 /** The metrics apps healthy and green's recent error rate low: the state every scenario starts from. */
 export async function healthyApps(): Promise<void> {
+  await resetApps();
+  await greenRecovered();
+}
+export async function resetApps(): Promise<void> {
   await http('POST', `${stackVar('METRICS_APP_GREEN_URL')}/control/reset`, {});
   await http('POST', `${stackVar('METRICS_APP_BLUE_URL')}/control/reset`, {});
+}
+export async function greenRecovered(): Promise<void> {
   await until('green error rate below 1%', async () => (await greenErrorRate()) < 1, 90_000, 1000);
 }
 

@@ -15,14 +15,16 @@ import {
   approveAll,
   closeClient,
   ensureBuilt,
-  healthyApps,
+  greenRecovered,
   http,
   newVersion,
+  resetApps,
   result,
   sleep,
   startRelease,
   temporalClient,
   until,
+  waitHealthyBeforeApproval,
   where,
   WorkerProcess,
   type Where,
@@ -64,8 +66,12 @@ export const makeGreenSick = async (): Promise<void> =>
 export const breakBlue = async (): Promise<void> =>
   void (await http('POST', `${stackVar('METRICS_APP_BLUE_URL')}/control`, { healthStatus: 503 }));
 
-/** Back to the seed state: no release of the app running, blue as seeded, route out of maintenance, apps healthy. */
-export async function seedState(): Promise<void> {
+/**
+ * Back to the seed state: no release of the app running, blue as seeded, route out of maintenance, apps reset.
+ * Green's error rate falling back below 1% (up to its 30 s window after a sick release) is awaited by the next
+ * approval (harness.ts, `waitHealthyBeforeApproval`), so that wait overlaps the next release's preflight.
+ */
+export async function seedState(next: 'release' | 'end' = 'release'): Promise<void> {
   await startFromSeedState('hwayo', 'chaos suite starts from the seed state');
   const env = stackEnv();
   // An emergency leaves the route in maintenance mode (by design); the seed has none.
@@ -85,24 +91,40 @@ export async function seedState(): Promise<void> {
       { stdio: 'ignore' },
     );
   }
-  await healthyApps();
+  await resetApps();
+  // At the end of a file nothing would await it (the next file's seed state starts its own).
+  if (next === 'release') waitHealthyBeforeApproval(greenRecovered());
+}
+
+/** Where the suite's time goes: each release's seed, run and checks, printed per file (`printTimings`). */
+const timings: string[] = [];
+export function timing(what: string, ms: number): void {
+  timings.push(`${new Date().toISOString().slice(11, 19)} ${what}: ${(ms / 1000).toFixed(1)} s`);
+}
+export function printTimings(file: string): void {
+  if (timings.length) console.log(`chaos timings (${file}):\n  ${timings.join('\n  ')}`);
 }
 
 /** A release in flight with its bookkeeping for the invariants. */
 export interface Run {
   id: string;
+  kind: Kind;
   version: string;
   from: Date;
+  /** When `start` returned. */
+  startedAt: number;
   rdsBefore: Awaited<ReturnType<typeof rdsState>>;
 }
 
 export async function begin(kind: Kind, planFile: string, taskQueue: string): Promise<Run> {
+  const t0 = Date.now();
   await seedState();
   const rdsBefore = await rdsState();
   const from = new Date(Date.now() - 1000);
   const version = newVersion(kind);
   const id = await startRelease(planFile, version, taskQueue);
-  return { id, version, from, rdsBefore };
+  timing(`${kind} ${id}: seed state and start`, Date.now() - t0);
+  return { id, kind, version, from, startedAt: Date.now(), rdsBefore };
 }
 
 /** The fault-free driving of a release: approve, make it sick at 5% (by kind). */
@@ -195,12 +217,15 @@ export async function finish(
   baseline?: Summary,
 ): Promise<{ result: ReleaseResult; problems: string[]; summary: Summary }> {
   const r = await result(run.id);
+  const t0 = Date.now();
+  timing(`${run.kind} ${run.id}: release (start to result, faults included)`, t0 - run.startedAt);
   // Notifications are sent in parallel and may land just after the result.
   await sleep(1500);
   const { problems, summary } = await checkInvariants(
     { id: run.id, version: run.version, result: r, from: run.from, to: new Date(), rdsBefore: run.rdsBefore },
     baseline,
   );
+  timing(`${run.kind} ${run.id}: invariants`, Date.now() - t0);
   return { result: r, problems, summary };
 }
 
@@ -215,11 +240,20 @@ export async function baseline(kind: Kind, planFile: string, taskQueue: string):
 }
 
 /** Restart-to-resume: from each restart to the first task the new worker completed (workflow or activity). */
-export async function resumeTimes(id: string, restarts: number[]): Promise<number[]> {
-  const events = (await (await temporalClient()).workflow.getHandle(id).fetchHistory()).events ?? [];
+export async function resumeTimes(
+  id: string,
+  restarts: number[],
+  runIds: (string | undefined)[] = [undefined],
+): Promise<number[]> {
+  const client = await temporalClient();
+  // A release that continued as new: the restarted worker's first task may be in the run before the last.
+  const events = (
+    await Promise.all(runIds.map(async (run) => (await client.workflow.getHandle(id, run).fetchHistory()).events ?? []))
+  ).flat();
   const done = events
     .filter((e) => e.workflowTaskCompletedEventAttributes || e.activityTaskCompletedEventAttributes)
-    .map((e) => Number(e.eventTime!.seconds) * 1000 + Math.floor((e.eventTime!.nanos ?? 0) / 1e6));
+    .map((e) => Number(e.eventTime!.seconds) * 1000 + Math.floor((e.eventTime!.nanos ?? 0) / 1e6))
+    .sort((a, b) => a - b);
   return restarts.map((t) => {
     const next = done.find((d) => d >= t);
     return next === undefined ? -1 : next - t;
@@ -311,14 +345,21 @@ export function useChaosWorker(
   const taskQueue = `chaos-${name}-${randomBytes(4).toString('hex')}`;
   let worker: WorkerProcess | undefined;
   beforeAll(async () => {
+    const t0 = Date.now();
     ensureBuilt();
     worker = new WorkerProcess('worker', dir, taskQueue, 22000 + Math.floor(Math.random() * 7000));
     await worker.start();
+    timing('worker started (beforeAll)', Date.now() - t0);
   }, 600_000);
   afterAll(async () => {
+    let t0 = Date.now();
     await restore();
+    timing('component restored (afterAll)', Date.now() - t0);
     await worker?.kill9();
-    await seedState().catch(() => undefined);
+    t0 = Date.now();
+    await seedState('end').catch(() => undefined);
+    timing('seed state at the end (afterAll)', Date.now() - t0);
+    printTimings(name);
     await closeClient();
     rmSync(dir, { recursive: true, force: true });
   }, 300_000);

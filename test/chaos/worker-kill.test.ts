@@ -23,6 +23,7 @@ import {
   killAndRestart,
   makeGreenSick,
   breakBlue,
+  printTimings,
   resumeTimes,
   seedState,
   slowPrometheus,
@@ -32,7 +33,7 @@ import {
   type Point,
 } from './releases';
 import type { Summary } from './invariants';
-import { approveAll } from './harness';
+import { approveAll, approveSome } from './harness';
 
 jest.setTimeout(15 * 60_000);
 const dir = mkdtempSync(join(tmpdir(), 'hwayo-chaos-kill-'));
@@ -63,7 +64,8 @@ afterAll(async () => {
   await worker?.kill9();
   proxy?.server.close();
   if (rows.length) console.log(`worker SIGKILL points (seed ${seed}):\n${table(rows, resumes, outcomes)}`);
-  await seedState().catch(() => undefined);
+  await seedState('end').catch(() => undefined);
+  printTimings('worker-kill');
   await closeClient();
   rmSync(dir, { recursive: true, force: true });
 }, 300_000);
@@ -108,22 +110,20 @@ test('fault-free runs of the three releases (the outcomes the faulty runs must e
   expect(baselines.emergency!.newSnapshots).toHaveLength(1);
 });
 
-test('healthy release, worker SIGKILLed at 16 points from preflight to retiring blue: succeeds as without faults', async () => {
+test('healthy release, worker SIGKILLed at 15 points from preflight to retiring blue: succeeds as without faults', async () => {
   const points = killPoints('healthy', [
     { name: 'preflight check running', when: all(inStage('preflight'), started('runCheck')) },
+    // Killed between two approvals: the one given must count after the restart.
     {
-      name: 'approval wait, none approved',
+      name: 'first approval',
       when: inStage('awaiting-approval'),
-      after: async (id) => {
-        await approveAllBut(id, 2);
-      },
+      after: (id) => approveSome(id, 0, 1),
+      inject: false,
     },
     {
       name: 'approval wait, one approved',
       when: inStage('awaiting-approval'),
-      after: async (id) => {
-        await approveRest(id);
-      },
+      after: (id) => approveSome(id, 1, 3),
     },
     {
       name: 'green deploy: namespace/deploy',
@@ -158,8 +158,9 @@ test('healthy release, worker SIGKILLed at 16 points from preflight to retiring 
 });
 
 test("chaos 7: sick canary while the worker is killed: still rolls back, within the plan's bound plus the time down", async () => {
+  // The approval wait's kill is the healthy release's: here it only approves.
   const points = killPoints('sick', [
-    { name: 'approval wait', when: inStage('awaiting-approval'), after: approveAll },
+    { name: 'approval wait', when: inStage('awaiting-approval'), after: approveAll, inject: false },
     // Green turns sick and the worker dies in the middle of an analysis: the rollback must not wait a minute for it.
     { name: 'canary 5% mid-analysis, green just turned sick', when: all(inStage('canary', 5), analysing) },
     {
@@ -189,7 +190,7 @@ test("chaos 7: sick canary while the worker is killed: still rolls back, within 
   const back = f.result.report.timeline.find((e) => e.event.startsWith('green weight 0%'));
   expect(back).toBeDefined();
   const rolledBackMs = Date.parse(back!.at) - sickAt;
-  const outs = f.injected.slice(1, 3);
+  const outs = f.injected.slice(0, 2);
   const downMs = outs.reduce((s, i) => s + i.downMs + (i.startMs ?? 0), 0);
   console.log(
     `sick canary: traffic back on blue ${rolledBackMs} ms after green turned sick (worker out ${downMs} ms, kill to ready); release took ${Date.now() - t0} ms`,
@@ -198,8 +199,9 @@ test("chaos 7: sick canary while the worker is killed: still rolls back, within 
 });
 
 test('emergency path: worker killed during maintenance, snapshot, restore and redeploy: one snapshot, same outcome', async () => {
+  // The approval and canary kills are the other releases': here those points only drive the release.
   const points = killPoints('emergency', [
-    { name: 'approval wait', when: inStage('awaiting-approval'), after: approveAll },
+    { name: 'approval wait', when: inStage('awaiting-approval'), after: approveAll, inject: false },
     {
       name: 'canary 5%, green sick and blue broken',
       when: all(inStage('canary', 5), idle),
@@ -207,6 +209,7 @@ test('emergency path: worker killed during maintenance, snapshot, restore and re
         await makeGreenSick();
         await breakBlue();
       },
+      inject: false,
     },
     {
       name: 'emergency: maintenance/scale down',
@@ -259,22 +262,3 @@ test('>= 20 kill points survived, over every stage', () => {
 });
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-/** Approvals in two parts, so the worker can be killed between them. */
-async function approveAllBut(id: string, left: number) {
-  const { cliOk } = await import('../integration/cli-runner');
-  const who = [
-    ['alice', 'tech-lead'],
-    ['bob', 'product-manager'],
-    ['carol', 'qa-lead'],
-  ].slice(0, 3 - left);
-  for (const [w, role] of who) await cliOk('approve', id, '--as', w, '--comment', `${role} ok (chaos)`);
-}
-async function approveRest(id: string) {
-  const { cliOk } = await import('../integration/cli-runner');
-  for (const [w, role] of [
-    ['bob', 'product-manager'],
-    ['carol', 'qa-lead'],
-  ])
-    await cliOk('approve', id, '--as', w, '--comment', `${role} ok (chaos)`);
-}

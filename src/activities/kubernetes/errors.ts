@@ -76,7 +76,7 @@ export function kubeFailure(err: unknown, what: string): ApplicationFailure {
 /**
  * A kube-apiserver that has just restarted answers 403 until its RBAC cache has synced ("clusterrole ...
  * not found"): a release's traffic move and then its rollback failed as PermissionDenied and left the
- * route half-moved (chaos suite, test/chaos/kube-outage.test.ts). A 403 is believed once it has
+ * route half-moved (chaos suite, test/chaos/outages.test.ts). A 403 is believed once it has
  * lasted `graceMs`; a 403 means the call was refused, so asking again is safe.
  */
 export const FORBIDDEN_GRACE_MS = 10_000;

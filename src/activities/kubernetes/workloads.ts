@@ -21,7 +21,7 @@ import type {
 import { nonRetryable, retryable } from '../errors';
 import { ensureEnvironmentAccess } from './access';
 import type { KubeClients } from './client';
-import { isConflict, isNotFound, kubeCall, kubeFailure, retryOnConflict } from './errors';
+import { isConflict, isNotFound, kubeCall, kubeFailure, retryOnConflict, statusOf } from './errors';
 import {
   adoptionRefusal,
   cloneDeployment,
@@ -252,8 +252,11 @@ export async function deleteNamespace(
     await k.core.deleteNamespace({ name: input.name });
   } catch (err) {
     if (isNotFound(err)) return { deleted: false };
-    // 409: it is already terminating; wait for it like for our own delete.
-    if (!isConflict(err)) throw kubeFailure(err, `delete namespace ${input.name}`);
+    // 409: it is already terminating; wait for it like for our own delete. 403 after a crashed attempt: that
+    // delete went through and took the RoleBinding that allowed it with the namespace's contents (chaos suite,
+    // worker killed while retiring blue); the worker may still read namespaces cluster-wide, so look.
+    if (!isConflict(err) && !(statusOf(err) === 403 && (await alreadyDeleting(k, input.name))))
+      throw kubeFailure(err, `delete namespace ${input.name}`);
   }
   const started = Date.now();
   for (;;) {
@@ -276,6 +279,12 @@ export async function deleteNamespace(
     }
     await sleep(Math.min(1000, input.waitMs - elapsed));
   }
+}
+
+/** The namespace is gone or terminating: a delete of it was already accepted. */
+async function alreadyDeleting(k: KubeClients, name: string): Promise<boolean> {
+  const ns = await k.core.readNamespace({ name }).catch((err: unknown) => (isNotFound(err) ? null : undefined));
+  return ns === null || (!!ns && (!!ns.metadata?.deletionTimestamp || ns.status?.phase === 'Terminating'));
 }
 
 export async function switchDatabaseConnection(
