@@ -33,6 +33,17 @@ const key = newKey('k1');
 let connection: Connection;
 let client: Client;
 let redis: Redis;
+let ownSinks: ReturnType<typeof spawnChild> | undefined;
+
+/** Back to no injected holds; when our sinks died, say so with their output instead of masking the test's error. */
+async function resetSinks(): Promise<void> {
+  await postJson(`${sinks}/control/reset`, {}).catch((err: unknown) => {
+    const c = ownSinks?.child;
+    console.error(
+      `resetting the sinks failed (${String(err)}); sinks exit ${c?.exitCode ?? '-'} ${c?.signalCode ?? ''}:\n${ownSinks?.out.text ?? ''}`,
+    );
+  });
+}
 
 function spawnChild(args: string[], childEnv: NodeJS.ProcessEnv) {
   const child = spawn(process.execPath, args, {
@@ -186,7 +197,7 @@ function release(workflowId: string, taskQueue: string, mutate: (input: ReleaseI
 beforeAll(async () => {
   const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8', timeout: 180_000 });
   if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
-  startSinks();
+  ownSinks = startSinks();
   await until('own sinks', async () => ((await fetch(`${sinks}/received`)).ok ? true : undefined), 20_000);
   connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS! });
   client = new Client({
@@ -247,7 +258,7 @@ test('hole 10: worker killed after a warning post reached Slack, before the answ
     await second.exited;
   } finally {
     await handle.terminate('test finished').catch(() => undefined);
-    await postJson(`${sinks}/control/reset`, {});
+    await resetSinks();
   }
 });
 
@@ -294,6 +305,6 @@ test('hole 10: worker killed after the critical page reached PagerDuty, before t
     await second.exited;
   } finally {
     await handle.terminate('test finished').catch(() => undefined);
-    await postJson(`${sinks}/control/reset`, {});
+    await resetSinks();
   }
 });

@@ -97,6 +97,36 @@ function addPair(ns: string): void {
   kubectl(yaml, 'apply', '--server-side', '--force-conflicts', '--field-manager=hwayo-test-fixture', '-f', '-');
 }
 
+/**
+ * Waits until the namespace admission policy lets the worker create the pair's green: the policy reads the
+ * registry through an informer, and in a clean-clone run a release reached its green 10 s after the pair was
+ * registered and was refused (the registry held the pair; the policy had not seen it yet).
+ */
+function awaitAdmitted(ns: string): void {
+  const env = stackEnv();
+  const dryRun = [
+    '--kubeconfig',
+    env.KUBECONFIG!,
+    'create',
+    'namespace',
+    `${ns}-green`,
+    '--dry-run=server',
+    '--as',
+    'system:serviceaccount:hwayo-release:hwayo-release-worker',
+  ];
+  let last = '';
+  for (let i = 0; i < 120; i++) {
+    try {
+      execFileSync(env.HWAYO_KUBECTL!, dryRun, { stdio: ['ignore', 'ignore', 'pipe'] });
+      return;
+    } catch (err) {
+      last = String((err as { stderr?: Buffer }).stderr ?? err);
+      execFileSync('sleep', ['0.5']);
+    }
+  }
+  throw new Error(`the worker may not create ${ns}-green after 60 s: ${last}`);
+}
+
 function removePair(ns: string): void {
   kubectl(undefined, '-n', 'hwayo-gateway', 'delete', 'virtualservice', ns, '--ignore-not-found');
   kubectl(undefined, 'delete', 'namespace', ns, `${ns}-green`, '--ignore-not-found', '--wait=false');
@@ -211,6 +241,7 @@ test('worker v1 dies under releases in approval, mid-canary and in retention; v2
   const v2 = new WorkerProcess('v2', dir, taskQueue, port + 1, { HWAYO_WORKFLOW_BUNDLE: V2_BUNDLE });
   workers.push(v1, v2);
   await v1.start();
+  for (const ns of Object.values(PAIRS)) awaitAdmitted(ns);
 
   const quick = { steps: [{ weight: 50, watch: '3s' }], fullSwitch: '3s' };
   const ids = {
