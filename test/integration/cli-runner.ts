@@ -2,7 +2,14 @@
 import type { Io } from '../../src/client/cli';
 import { run } from '../../src/client/main';
 
-export async function cliOk(...argv: string[]): Promise<string> {
+export interface CliResult {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/** The CLI in-process, its exit code and what it printed; `signal` aborts a command that waits (watch). */
+export async function cliRun(argv: string[], signal?: AbortSignal): Promise<CliResult> {
   let out = '';
   let err = '';
   const io: Io = {
@@ -10,8 +17,14 @@ export async function cliOk(...argv: string[]): Promise<string> {
     err: (t) => void (err += `${t}\n`),
     env: process.env,
     isTTY: false,
+    ...(signal ? { signal } : {}),
   };
   const code = await run(argv, io);
+  return { code, out, err };
+}
+
+export async function cliOk(...argv: string[]): Promise<string> {
+  const { code, out, err } = await cliRun(argv);
   if (code !== 0) throw new Error(`hwayo-release ${argv.join(' ')} exited ${code}: ${err}${out}`);
   return out;
 }

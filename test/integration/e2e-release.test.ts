@@ -12,13 +12,11 @@ import { type NativeConnection, Worker, DefaultLogger, Runtime } from '@temporal
 import { Client, Connection } from '@temporalio/client';
 import { parse as parseYaml, stringify } from 'yaml';
 import { replaySinks } from '../../src/worker/metrics';
-import { run } from '../../src/client/main';
-import type { Io } from '../../src/client/cli';
 import type { ReleaseReport, ReleaseStatus } from '../../src/workflows/definitions';
 import { eventually, kubeConfigForStack, withKubeconfig } from './kube-helpers';
 import { reseedBlue, stackConfig, stackVar, startFromSeedState } from './stack';
 import { startStackWorker } from './stack-worker';
-import { EVIDENCE_FLAGS, FIXTURE_TAG, startArgv } from './cli-runner';
+import { cliRun, EVIDENCE_FLAGS, FIXTURE_TAG, startArgv, type CliResult } from './cli-runner';
 import { gatewayWeights, recordGatewayWeights, sentAt, sharesByWeight, startUsers, type Users } from './gateway';
 import type { Sample } from '../fixtures/dataplane/loadgen';
 
@@ -58,25 +56,8 @@ async function stopUsers(): Promise<Sample[]> {
   return s;
 }
 
-interface CliResult {
-  code: number;
-  out: string;
-  err: string;
-}
-
 /** The CLI in-process, with the stack's environment. */
-async function cli(...argv: string[]): Promise<CliResult> {
-  let out = '';
-  let err = '';
-  const io: Io = {
-    out: (t) => void (out += `${t}\n`),
-    err: (t) => void (err += `${t}\n`),
-    env: process.env,
-    isTTY: false,
-  };
-  const code = await run(argv, io);
-  return { code, out, err };
-}
+const cli = (...argv: string[]): Promise<CliResult> => cliRun(argv);
 
 async function ok(...argv: string[]): Promise<string> {
   const r = await cli(...argv);
@@ -106,17 +87,8 @@ const until = <T>(what: string, probe: () => Promise<T | undefined | false>, tim
 async function watchAtMost(id: string, limitMs: number): Promise<CliResult> {
   const stop = new AbortController();
   const timer = setTimeout(() => stop.abort(), limitMs);
-  let out = '';
-  let err = '';
-  const io: Io = {
-    out: (t) => void (out += `${t}\n`),
-    err: (t) => void (err += `${t}\n`),
-    env: process.env,
-    isTTY: false,
-    signal: stop.signal,
-  };
-  const code = await run(['watch', id, '--interval', '0.5'], io).finally(() => clearTimeout(timer));
-  if (!stop.signal.aborted) return { code, out, err };
+  const result = await cliRun(['watch', id, '--interval', '0.5'], stop.signal).finally(() => clearTimeout(timer));
+  if (!stop.signal.aborted) return result;
   const s = await statusOf(id).catch((e: Error) => e.message);
   throw new Error(`${id} not decided within ${limitMs / 1000} s; it stands at ${JSON.stringify(s, null, 1)}`);
 }

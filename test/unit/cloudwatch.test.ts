@@ -5,18 +5,11 @@ import { activityConfigFromEnv } from '../../src/activities/config';
 import { measureContext } from '../../src/activities/metrics';
 import { queryWindow, readingFromResult } from '../../src/metrics/cloudwatch/measure';
 import { allMeasures } from '../../src/metrics/measure';
-import { PlanError, validatePlan } from '../../src/plan/load';
 import { metricQueries } from '../../src/workflows/decisions';
+import { validatePlan } from '../../src/plan/load';
+import { planProblems } from './plan-problems';
 
-const problems = (doc: Record<string, unknown>): string[] => {
-  try {
-    validatePlan({ approval: { allowUnsigned: true }, ...doc });
-    return [];
-  } catch (err) {
-    if (err instanceof PlanError) return err.problems;
-    throw err;
-  }
-};
+const problems = planProblems;
 
 const cw = (query: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
   metrics: [

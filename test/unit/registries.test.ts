@@ -8,20 +8,13 @@ import { measureContext } from '../../src/activities/metrics';
 import { loadRouter, routers } from '../../src/activities/traffic/routers';
 import { allMeasures, measureOf } from '../../src/metrics/measure';
 import { metricProviders, type MetricProviderKind } from '../../src/metrics/registry';
-import { PlanError, validatePlan } from '../../src/plan/load';
 import { resolvedPlanProblems } from '../../src/plan/resolved';
 import { METRIC_PROVIDERS, ROUTER_KINDS } from '../../src/plan/types';
 import { metricQueries } from '../../src/workflows/decisions';
+import { validatePlan } from '../../src/plan/load';
+import { planProblems } from './plan-problems';
 
-const problems = (doc: Record<string, unknown>): string[] => {
-  try {
-    validatePlan({ approval: { allowUnsigned: true }, ...doc });
-    return [];
-  } catch (err) {
-    if (err instanceof PlanError) return err.problems;
-    throw err;
-  }
-};
+const problems = planProblems;
 
 describe('registries cover exactly the plan kinds', () => {
   test('every router kind has its router, and nothing else is registered', () => {
