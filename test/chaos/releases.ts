@@ -6,10 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
-import { stackEnv, stackVar, startFromSeedState } from '../integration/stack';
-import { PRE_MAINTENANCE_ANNOTATION } from '../../src/activities/traffic/routers';
+import { stackVar, startFromSeedState } from '../integration/stack';
 import type { ReleaseResult } from '../../src/workflows/definitions';
 import {
   approveAll,
@@ -29,7 +27,7 @@ import {
   WorkerProcess,
   type Where,
 } from './harness';
-import { checkInvariants, rdsState, ROUTE, type Summary } from './invariants';
+import { checkInvariants, rdsState, type Summary } from './invariants';
 import { cliOk } from '../integration/cli-runner';
 
 export type Kind = 'healthy' | 'sick' | 'emergency';
@@ -73,24 +71,7 @@ export const breakBlue = async (): Promise<void> =>
  */
 export async function seedState(next: 'release' | 'end' = 'release'): Promise<void> {
   await startFromSeedState('hwayo', 'chaos suite starts from the seed state');
-  const env = stackEnv();
-  // An emergency leaves the route in maintenance mode (by design); the seed has none.
-  for (const kind of ['virtualservice', 'httproute']) {
-    execFileSync(
-      env.HWAYO_KUBECTL!,
-      [
-        '--kubeconfig',
-        env.KUBECONFIG!,
-        '-n',
-        ROUTE.namespace,
-        'annotate',
-        kind,
-        ROUTE.name,
-        `${PRE_MAINTENANCE_ANNOTATION}-`,
-      ],
-      { stdio: 'ignore' },
-    );
-  }
+  // The re-seed (kube-fixtures.sh) also takes the routes out of the maintenance mode an emergency leaves.
   await resetApps();
   // At the end of a file nothing would await it (the next file's seed state starts its own).
   if (next === 'release') waitHealthyBeforeApproval(greenRecovered());
