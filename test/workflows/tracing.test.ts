@@ -9,7 +9,6 @@ import { SpanStatusCode } from '@opentelemetry/api';
 import { Resource } from '@opentelemetry/resources';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { Client } from '@temporalio/client';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { releaseWorkflow } from '../../src/workflows';
@@ -25,7 +24,7 @@ import {
 } from '../../src/telemetry/tracing';
 import { createTestEnv, ROLES, uniqueId, waitForStatus } from './env';
 import { FakeWorld, firingValue } from './fake-world';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { TimeSkippingWorkflowClient, type TestWorkflowEnvironment } from '@temporalio/testing';
 
 jest.setTimeout(180_000);
 
@@ -67,14 +66,16 @@ test('a release rolled back at 5%: one trace from start to rollback, a span per 
     interceptors: { activity: activityTracingInterceptors(tracing) },
     sinks: { ...new WorkerMetrics().sinks(), ...workflowTracingSinks(tracing) },
   });
-  const client = new Client({
+  // The test environment's kind of client: waiting on the result lets the server skip time (a plain
+  // Client keeps it locked, and the release ran its minute of windows in real time).
+  const workflows = new TimeSkippingWorkflowClient({
     connection: env.connection,
     namespace: env.namespace ?? 'default',
-    interceptors: { workflow: clientTracingInterceptors(tracing) },
+    interceptors: clientTracingInterceptors(tracing),
   });
   const workflowId = uniqueId('release');
   const result = await worker.runUntil(async () => {
-    const handle = await client.workflow.start(releaseWorkflow, {
+    const handle = await workflows.start(releaseWorkflow, {
       args: [{ plan, version: '2.4.0', imageTag: '1234-abc1234', lastKnownGoodTag: '1200-0ld600d' }],
       taskQueue,
       workflowId,
