@@ -2,8 +2,8 @@
 // canary whose blue is also broken: the emergency path), each fault-free or with faults injected at
 // named points, then the shared invariants (invariants.ts).
 import { createServer, type Server } from 'node:http';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -69,12 +69,11 @@ export const breakBlue = async (): Promise<void> =>
  * Green's error rate falling back below 1% (up to its 30 s window after a sick release) is awaited by the next
  * approval (harness.ts, `waitHealthyBeforeApproval`), so that wait overlaps the next release's preflight.
  */
-export async function seedState(next: 'release' | 'end' = 'release'): Promise<void> {
+export async function seedState(): Promise<void> {
   await startFromSeedState('hwayo', 'chaos suite starts from the seed state');
   // The re-seed (kube-fixtures.sh) also takes the routes out of the maintenance mode an emergency leaves.
   await resetApps();
-  // At the end of a file nothing would await it (the next file's seed state starts its own).
-  if (next === 'release') waitHealthyBeforeApproval(greenRecovered());
+  waitHealthyBeforeApproval(greenRecovered());
 }
 
 /** Where the suite's time goes: each release's seed, run and checks, printed per file (`printTimings`). */
@@ -220,6 +219,52 @@ export async function baseline(kind: Kind, planFile: string, taskQueue: string):
   return f.summary;
 }
 
+/**
+ * The fault-free runs' summaries, recorded (fault-free.json) rather than run in every suite: three whole
+ * releases, ~3 of the suite's minutes. Recorded for the short plan whose YAML hashes to `plan`; another plan
+ * (the example or shortPlan changed) refuses them until they are recorded again with `RECORD_FAULT_FREE`.
+ */
+export const FAULT_FREE_FILE = join(__dirname, 'fault-free.json');
+export const RECORD_FAULT_FREE = 'HWAYO_CHAOS_FAULT_FREE=record npm run test:chaos -- test/chaos/worker-kill.test.ts';
+interface FaultFreeRecord {
+  recorded: string;
+  command: string;
+  plan: string;
+  releases: Record<Kind, Omit<Summary, 'id'>>;
+}
+const planHash = (planFile: string) => createHash('sha256').update(readFileSync(planFile)).digest('hex');
+
+/** Runs the three fault-free releases and writes their summaries to fault-free.json. */
+export async function recordFaultFree(planFile: string, taskQueue: string): Promise<Record<Kind, Summary>> {
+  const out = {} as Record<Kind, Summary>;
+  for (const kind of ['healthy', 'sick', 'emergency'] as const) out[kind] = await baseline(kind, planFile, taskQueue);
+  const record: FaultFreeRecord = {
+    recorded: new Date().toISOString(),
+    command: RECORD_FAULT_FREE,
+    plan: planHash(planFile),
+    releases: Object.fromEntries(
+      Object.entries(out).map(([k, { id: _id, ...rest }]) => [
+        k,
+        { ...rest, newSnapshots: rest.newSnapshots.map(() => '(id)') },
+      ]),
+    ) as FaultFreeRecord['releases'],
+  };
+  writeFileSync(FAULT_FREE_FILE, `${JSON.stringify(record, null, 2)}\n`);
+  return out;
+}
+
+/** The recorded fault-free summaries, refused when recorded for another plan. */
+export function recordedFaultFree(planFile: string): Record<Kind, Summary> {
+  const record = JSON.parse(readFileSync(FAULT_FREE_FILE, 'utf8')) as FaultFreeRecord;
+  if (record.plan !== planHash(planFile))
+    throw new Error(
+      `${FAULT_FREE_FILE} was recorded ${record.recorded} for another plan (sha256 ${record.plan}, now ${planHash(planFile)}): record it again with ${RECORD_FAULT_FREE}`,
+    );
+  return Object.fromEntries(
+    Object.entries(record.releases).map(([k, v]) => [k, { ...v, id: `fault-free ${k} (recorded ${record.recorded})` }]),
+  ) as Record<Kind, Summary>;
+}
+
 /** Restart-to-resume: from each restart to the first task the new worker completed (workflow or activity). */
 export async function resumeTimes(
   id: string,
@@ -316,7 +361,7 @@ export { cliOk };
 /**
  * A scenario file's setup: a directory, a task queue, the built worker process started before the
  * tests; afterwards `restore` (the component the scenario broke, started again), the worker killed, the
- * seed state back, the client closed.
+ * client closed.
  */
 export function useChaosWorker(
   name: string,
@@ -333,13 +378,11 @@ export function useChaosWorker(
     timing('worker started (beforeAll)', Date.now() - t0);
   }, 600_000);
   afterAll(async () => {
-    let t0 = Date.now();
+    const t0 = Date.now();
     await restore();
     timing('component restored (afterAll)', Date.now() - t0);
     await worker?.kill9();
-    t0 = Date.now();
-    await seedState('end').catch(() => undefined);
-    timing('seed state at the end (afterAll)', Date.now() - t0);
+    // No re-seed here: the next file's first release (begin) and every other project start from the seed state.
     printTimings(name);
     await closeClient();
     rmSync(dir, { recursive: true, force: true });

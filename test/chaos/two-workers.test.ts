@@ -44,7 +44,6 @@ import {
   killAndRestart,
   printTimings,
   resumeTimes,
-  seedState,
   table,
   timing,
   type Injection,
@@ -83,9 +82,6 @@ afterAll(async () => {
   if (temporalKilled) startComponent('temporal');
   kubectl('uncordon', ...NODES);
   for (const w of workers) await w.kill9();
-  const t0 = Date.now();
-  await seedState('end').catch(() => undefined);
-  timing('seed state at the end (afterAll)', Date.now() - t0);
   printTimings('two-workers');
   await closeClient();
   rmSync(dir, { recursive: true, force: true });
