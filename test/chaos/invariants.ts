@@ -230,7 +230,12 @@ export async function checkInvariants(
     routeWrites: labels,
     steps: report.steps.map((s) => `${s.weight}% ${s.result.split(':')[0]}`),
     compensations: report.compensations,
-    notifications: Object.fromEntries(Object.entries(notes).map(([k, v]) => [k, Object.keys(v).length])),
+    // By destination name: critical ones are sent in parallel, so their arrival order is not the release's.
+    notifications: Object.fromEntries(
+      Object.entries(notes)
+        .map(([k, v]) => [k, Object.keys(v).length] as const)
+        .sort(([a], [b]) => a.localeCompare(b)),
+    ),
     newSnapshots: rdsAfter.snapshots.filter((s) => !o.rdsBefore.snapshots.includes(s)),
     newInstances: rdsAfter.instances.filter((s) => !o.rdsBefore.instances.includes(s)),
   };

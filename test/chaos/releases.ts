@@ -245,7 +245,11 @@ export async function recordFaultFree(planFile: string, taskQueue: string): Prom
     releases: Object.fromEntries(
       Object.entries(out).map(([k, { id: _id, ...rest }]) => [
         k,
-        { ...rest, newSnapshots: rest.newSnapshots.map(() => '(id)') },
+        {
+          ...rest,
+          newSnapshots: rest.newSnapshots.map(() => '(id)'),
+          newInstances: rest.newInstances.map(() => '(id)'),
+        },
       ]),
     ) as FaultFreeRecord['releases'],
   };
