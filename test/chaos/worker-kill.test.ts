@@ -89,7 +89,7 @@ async function killedRelease(kind: 'healthy' | 'sick' | 'emergency', points: Poi
   return { ...f, injected, run };
 }
 
-test('fault-free runs of the three releases (the outcomes the faulty runs must equal)', async () => {
+test('the fault-free outcomes of the three releases, recorded for this plan (the outcomes the faulty runs must equal)', async () => {
   // Recorded by the same three releases without faults (recordFaultFree), for this plan.
   Object.assign(
     baselines,

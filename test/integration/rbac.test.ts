@@ -681,4 +681,45 @@ describe('deploy/kubernetes on the local apiserver', () => {
     expect((await admin.core.readNamespace({ name: green })).status?.phase).toBe('Active');
     expect(await statusOf(worker.core.listNamespacedSecret({ namespace: green }))).toBe(403);
   });
+
+  // Last: the kube-apiserver stops its informer for a policy's ConfigMap params for good once, for a moment, no
+  // binding names ConfigMap params (kubernetes/kubernetes#130887, PR #141015), and from then on judges the
+  // worker's writes by the registry as it was. This file's binding going must not leave none: the stack binds the
+  // real policy from its start (scripts/stack/components/kube.sh). Without that, a pair registered after this
+  // file was refused for good (worker-upgrade.test.ts, clean-clone run of 2026-11-28 22:24).
+  test('after this binding is gone, a namespace newly registered in the real registry is admitted for the real worker', async () => {
+    for (const obj of objects.filter((o) => o.kind === 'ValidatingAdmissionPolicyBinding'))
+      await admin.objects.delete(obj).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 3000)); // the apiserver's policy source refreshes every second
+    const real = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding' };
+    expect(await statusOf(admin.objects.read({ ...real, metadata: { name: 'hwayo-release-worker-namespaces' } }))).toBe(
+      'succeeded',
+    );
+    const token = await admin.core.createNamespacedServiceAccountToken({
+      name: saName,
+      namespace: 'hwayo-release',
+      body: { spec: { audiences: [], expirationSeconds: 600 } },
+    });
+    const kc = new KubeConfig();
+    kc.loadFromClusterAndUser(
+      { ...admin.kc.getCurrentCluster()!, name: 'hwayo-stack' },
+      { name: saName, token: token.status!.token! },
+    );
+    const realWorker = kubeClients(kc, 'hwayo-release');
+    const probe = uniqueNamespace('registry-probe');
+    const register = (value: string | null) =>
+      admin.core.patchNamespacedConfigMap(
+        { name: 'hwayo-release-environments', namespace: 'hwayo-release', body: { data: { [probe]: value } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+    const create = () =>
+      statusOf(realWorker.core.createNamespace({ body: { metadata: { name: probe } }, dryRun: 'All' }));
+    expect(await create()).toBe(403);
+    await register('environment');
+    try {
+      await eventually('the registration admitted', async () => (await create()) === 'succeeded', 15_000);
+    } finally {
+      await register(null);
+    }
+  });
 });

@@ -99,8 +99,9 @@ function addPair(ns: string): void {
 
 /**
  * Waits until the namespace admission policy lets the worker create the pair's green: the policy reads the
- * registry through an informer, and in a clean-clone run a release reached its green 10 s after the pair was
- * registered and was refused (the registry held the pair; the policy had not seen it yet).
+ * registry through an informer. Twice in clean-clone runs it never did: the apiserver had stopped that informer
+ * for good (kubernetes#130887; the stack now binds the policy from its start, rbac.test.ts's last test guards
+ * it). Then this fails after 60 s with the refusal, before any release starts.
  */
 function awaitAdmitted(ns: string): void {
   const env = stackEnv();

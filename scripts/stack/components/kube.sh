@@ -297,6 +297,12 @@ start() {
   kubectl_ apply --server-side --force-conflicts --field-manager=hwayo-stack \
     -f "$REPO_ROOT/scripts/stack/kube-fixtures/dataplane-rbac.yaml" >/dev/null
   HWAYO_KUBECTL="$KUBE_BIN/kubectl" bash "$REPO_ROOT/scripts/stack/kube-fixtures.sh"
+  # The worker's identity and namespace admission policy from the start, as a platform keeps them (what
+  # worker-kubeconfig.sh applies again). The apiserver stops its informer for a policy's ConfigMap params for
+  # good once no binding names ConfigMap params, and then judges by a frozen registry (kubernetes#130887):
+  # the rbac test's own binding coming and going must never leave none.
+  kubectl_ apply --server-side --field-manager hwayo-release-setup \
+    -f "$REPO_ROOT/deploy/kubernetes/serviceaccount.yaml" -f "$REPO_ROOT/deploy/kubernetes/rbac.yaml" >/dev/null
 
   write_env kube "KUBECONFIG=$KUBECONFIG_FILE" "HWAYO_KUBECTL=$KUBE_BIN/kubectl" "HWAYO_KUBE_AUDIT_LOG=$AUDIT_LOG"
   slog "kube up: https://127.0.0.1:$API_PORT ($KUBE_VERSION), KUBECONFIG=$KUBECONFIG_FILE"
