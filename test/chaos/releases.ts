@@ -69,11 +69,12 @@ export const breakBlue = async (): Promise<void> =>
  * Green's error rate falling back below 1% (up to its 30 s window after a sick release) is awaited by the next
  * approval (harness.ts, `waitHealthyBeforeApproval`), so that wait overlaps the next release's preflight.
  */
-export async function seedState(): Promise<void> {
+export async function seedState(next: 'release' | 'end' = 'release'): Promise<void> {
   await startFromSeedState('hwayo', 'chaos suite starts from the seed state');
   // The re-seed (kube-fixtures.sh) also takes the routes out of the maintenance mode an emergency leaves.
   await resetApps();
-  waitHealthyBeforeApproval(greenRecovered());
+  // At the end of a file nothing would await it (the next file's seed state starts its own).
+  if (next === 'release') waitHealthyBeforeApproval(greenRecovered());
 }
 
 /** Where the suite's time goes: each release's seed, run and checks, printed per file (`printTimings`). */
@@ -365,7 +366,7 @@ export { cliOk };
 /**
  * A scenario file's setup: a directory, a task queue, the built worker process started before the
  * tests; afterwards `restore` (the component the scenario broke, started again), the worker killed, the
- * client closed.
+ * seed state back, the client closed.
  */
 export function useChaosWorker(
   name: string,
@@ -382,11 +383,15 @@ export function useChaosWorker(
     timing('worker started (beforeAll)', Date.now() - t0);
   }, 600_000);
   afterAll(async () => {
-    const t0 = Date.now();
+    let t0 = Date.now();
     await restore();
     timing('component restored (afterAll)', Date.now() - t0);
     await worker?.kill9();
-    // No re-seed here: the next file's first release (begin) and every other project start from the seed state.
+    // The next file's worker installs its identity (worker-kubeconfig.sh) before its first release re-seeds,
+    // and that needs blue hwayo-production, which a successful release here retired.
+    t0 = Date.now();
+    await seedState('end').catch(() => undefined);
+    timing('seed state at the end (afterAll)', Date.now() - t0);
     printTimings(name);
     await closeClient();
     rmSync(dir, { recursive: true, force: true });

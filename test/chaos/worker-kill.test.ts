@@ -27,6 +27,7 @@ import {
   resumeTimes,
   recordedFaultFree,
   recordFaultFree,
+  seedState,
   slowPrometheus,
   started,
   table,
@@ -65,6 +66,7 @@ afterAll(async () => {
   await worker?.kill9();
   proxy?.server.close();
   if (rows.length) console.log(`worker SIGKILL points (seed ${seed}):\n${table(rows, resumes, outcomes)}`);
+  await seedState('end').catch(() => undefined);
   printTimings('worker-kill');
   await closeClient();
   rmSync(dir, { recursive: true, force: true });
