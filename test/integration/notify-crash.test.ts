@@ -3,7 +3,7 @@
 // carries the release on: the info message arrives exactly once, the critical page at least once (into
 // one PagerDuty incident), never zero. Uses the stack's Temporal, Redis and moto; the receivers are a
 // private sinks instance on spare loopback ports, so the stack's sinks are not touched.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -18,6 +18,7 @@ import { stackEnv } from './stack';
 import { dataConverterFromEnv } from '../../src/codec';
 import { defaultPlan } from '../../src/plan/load';
 import { RELEASE_WORKFLOW, type ReleaseInput } from '../../src/workflows/definitions';
+import { ensureBuilt } from '../chaos/harness';
 
 jest.setTimeout(240_000);
 const ROOT = join(__dirname, '..', '..');
@@ -195,8 +196,7 @@ function release(workflowId: string, taskQueue: string, mutate: (input: ReleaseI
 }
 
 beforeAll(async () => {
-  const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8', timeout: 180_000 });
-  if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
+  ensureBuilt(); // `npm run build` unless dist is newer than every source (another file built it)
   ownSinks = startSinks();
   await until('own sinks', async () => ((await fetch(`${sinks}/received`)).ok ? true : undefined), 20_000);
   connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS! });

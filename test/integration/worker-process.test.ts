@@ -2,7 +2,7 @@
 // stop it before anything starts; a good configuration (from a YAML file) serves /healthz, /readyz and
 // /metrics plus the SDK's metrics; SIGTERM drains it and it exits 0 with its ports closed, letting an
 // activity in flight finish within the grace time, and another worker process carries the release on.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { stackEnv } from './stack';
 import { dataConverterFromEnv } from '../../src/codec';
 import { defaultPlan } from '../../src/plan/load';
 import { RELEASE_WORKFLOW, type ReleaseInput, type ReleaseResult } from '../../src/workflows/definitions';
+import { ensureBuilt } from '../chaos/harness';
 
 jest.setTimeout(180_000);
 const ROOT = join(__dirname, '..', '..');
@@ -24,10 +25,8 @@ const dir = mkdtempSync(join(tmpdir(), 'hwayo-worker-'));
 const httpPort = 20000 + Math.floor(Math.random() * 9000);
 const sdkPort = httpPort + 1;
 
-beforeAll(() => {
-  const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8', timeout: 150_000 });
-  if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
-});
+// The built worker: `npm run build` unless dist is newer than every source (another file built it).
+beforeAll(() => ensureBuilt(), 300_000);
 
 afterAll(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
