@@ -85,7 +85,7 @@ log "checks, unit, workflows and $BESIDE_INTEGRATION (beside), waited for $(( $(
 cat "$BESIDE_LOG" >&2
 
 # Faults injected into whole releases (test/chaos, docs/reliability.md): after the integration project, on the
-# same stack. On by default; HWAYO_CHAOS=0 skips it. Five releases (the fault-free outcomes are recorded in
+# same stack. On by default; HWAYO_CHAOS=0 skips it. Six releases (the fault-free outcomes are recorded in
 # test/chaos/fault-free.json): about 15 min in a clean-clone run (docs/reliability.md, Suite time).
 if [ "${HWAYO_CHAOS:-1}" != 0 ]; then
   log "chaos"; t0=$(date +%s)
