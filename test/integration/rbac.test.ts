@@ -147,6 +147,19 @@ describe('deploy/kubernetes on the local apiserver', () => {
     const cfg = withKubeconfig(config, kubeconfigPath);
     return { ...cfg, codecKeys, kubernetes: { ...cfg.kubernetes, environmentRole } };
   };
+  /** A kubeconfig that authenticates as the worker's ServiceAccount in `namespace` (TokenRequest, 1 h). */
+  const kubeConfigAs = async (namespace: string): Promise<KubeConfig> => {
+    const token = await admin.core.createNamespacedServiceAccountToken({
+      name: saName,
+      namespace,
+      body: { spec: { audiences: [], expirationSeconds: 3600 } },
+    });
+    const cluster = admin.kc.getCurrentCluster();
+    if (!cluster || !token.status?.token) throw new Error('could not mint a token');
+    const kc = new KubeConfig();
+    kc.loadFromClusterAndUser({ ...cluster, name: 'hwayo-stack' }, { name: saName, token: token.status.token });
+    return kc;
+  };
   const s3 = new S3Client({
     region: config.aws.region,
     endpoint: config.aws.endpoint,
@@ -282,15 +295,7 @@ describe('deploy/kubernetes on the local apiserver', () => {
       ...objects.find((o) => o.kind === 'RoleBinding' && o.metadata?.namespace === blue)!,
       metadata: { name: 'hwayo-release-worker', namespace: unregistered },
     });
-    const token = await admin.core.createNamespacedServiceAccountToken({
-      name: saName,
-      namespace: sys,
-      body: { spec: { audiences: [], expirationSeconds: 3600 } },
-    });
-    const cluster = admin.kc.getCurrentCluster();
-    if (!cluster || !token.status?.token) throw new Error('could not mint a token');
-    const kc = new KubeConfig();
-    kc.loadFromClusterAndUser({ ...cluster, name: 'hwayo-stack' }, { name: saName, token: token.status.token });
+    const kc = await kubeConfigAs(sys);
     kubeconfigPath = join(mkdtempSync(join(tmpdir(), 'hwayo-rbac-')), 'kubeconfig');
     writeFileSync(kubeconfigPath, kc.exportConfig(), { mode: 0o600 });
     worker = kubeClients(kc, 'hwayo-release');
@@ -695,17 +700,7 @@ describe('deploy/kubernetes on the local apiserver', () => {
     expect(await statusOf(admin.objects.read({ ...real, metadata: { name: 'hwayo-release-worker-namespaces' } }))).toBe(
       'succeeded',
     );
-    const token = await admin.core.createNamespacedServiceAccountToken({
-      name: saName,
-      namespace: 'hwayo-release',
-      body: { spec: { audiences: [], expirationSeconds: 600 } },
-    });
-    const kc = new KubeConfig();
-    kc.loadFromClusterAndUser(
-      { ...admin.kc.getCurrentCluster()!, name: 'hwayo-stack' },
-      { name: saName, token: token.status!.token! },
-    );
-    const realWorker = kubeClients(kc, 'hwayo-release');
+    const realWorker = kubeClients(await kubeConfigAs('hwayo-release'), 'hwayo-release');
     const probe = uniqueNamespace('registry-probe');
     const register = (value: string | null) =>
       admin.core.patchNamespacedConfigMap(

@@ -28,6 +28,7 @@ import {
   until,
   where,
   WorkerProcess,
+  WORKER_SA,
   type PlanOptions,
 } from '../chaos/harness';
 import { seedState } from '../chaos/releases';
@@ -55,7 +56,8 @@ const kubectl = (input: string | undefined, ...args: string[]) => {
   return execFileSync(env.HWAYO_KUBECTL!, ['--kubeconfig', env.KUBECONFIG!, ...args], {
     input,
     encoding: 'utf8',
-    stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'inherit'],
+    // stderr piped: a failure's error carries it (awaitAdmitted retries quietly on it).
+    stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
 };
 
@@ -105,21 +107,11 @@ function addPair(ns: string): void {
  * it). Then this fails after 60 s with the refusal, before any release starts.
  */
 function awaitAdmitted(ns: string): void {
-  const env = stackEnv();
-  const dryRun = [
-    '--kubeconfig',
-    env.KUBECONFIG!,
-    'create',
-    'namespace',
-    `${ns}-green`,
-    '--dry-run=server',
-    '--as',
-    'system:serviceaccount:hwayo-release:hwayo-release-worker',
-  ];
+  const dryRun = ['create', 'namespace', `${ns}-green`, '--dry-run=server', '--as', WORKER_SA];
   let last = '';
   for (let i = 0; i < 120; i++) {
     try {
-      execFileSync(env.HWAYO_KUBECTL!, dryRun, { stdio: ['ignore', 'ignore', 'pipe'] });
+      kubectl(undefined, ...dryRun);
       return;
     } catch (err) {
       last = String((err as { stderr?: Buffer }).stderr ?? err);
