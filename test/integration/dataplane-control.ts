@@ -1,16 +1,15 @@
 // Driving the stack's data plane directly (docs/stack.md "Data plane"), for dataplane.test.ts and
 // bench/dataplane.bench.ts: the route through the real traffic activities, green's image, and the local
 // plan's queries over short windows.
-import { PatchStrategy, setHeaderOptions, type V1EndpointSlice } from '@kubernetes/client-node';
 import type { MetricSpec, TrafficSpec } from '../../src/plan/types';
 import { createTrafficActivities } from '../../src/activities/traffic';
 import { DEFAULT_PLAN_DOCUMENT } from '../../src/plan/defaults';
 import { loadPlanFile } from '../../src/plan/load';
 import { isOfProvider } from '../../src/plan/metric-queries';
 import { metricQueries } from '../../src/workflows/decisions';
+import { deployGreenImage } from './dataplane-helpers';
 import { gatewayServers, gatewayWeightOf } from './gateway';
 import { activityEnv, eventually, kubeConfigForStack } from './kube-helpers';
-import { stackVar } from './stack';
 
 export const BLUE = 'hwayo-production';
 export const GREEN = 'hwayo-production-green';
@@ -20,44 +19,17 @@ const route: TrafficSpec = { ...(DEFAULT_PLAN_DOCUMENT.traffic as TrafficSpec), 
 export const shift = (greenWeight: number) =>
   activityEnv().env.run(traffic.setTrafficWeight, { route, blueNamespace: BLUE, greenNamespace: GREEN, greenWeight });
 
-/** Green's api-gateway image; the stand-ins take their behaviour from its tag. */
+/**
+ * Green's api-gateway image (deployGreenImage), and Traefik balances over exactly green's ready endpoints:
+ * its informers lag the apiserver, and until they catch up it answers green's share itself (500 without a
+ * server, 502 to a stopped pod's IP).
+ */
 export async function deployGreen(tag: string) {
-  await admin.apps.patchNamespacedDeployment(
-    {
-      namespace: GREEN,
-      name: 'api-gateway',
-      body: {
-        spec: {
-          template: {
-            spec: { containers: [{ name: 'api-gateway', image: `registry.local/hwayo-api-gateway:${tag}` }] },
-          },
-        },
-      },
-    },
-    setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
-  );
-  // Every endpoint of green's Service answers as `tag` (the old pods and their processes are gone).
-  await eventually(
-    `green serving ${tag}`,
-    async () => {
-      const r = await fetch(`${stackVar('DATAPLANE_SERVICE_URL')}/ns/${GREEN}/api-gateway/api/v1/health`);
-      const slices = await admin.getJson<{ items: V1EndpointSlice[] }>(
-        `/apis/discovery.k8s.io/v1/namespaces/${GREEN}/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dapi-gateway`,
-      );
-      const ready = slices.items.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready);
-      const pods = await admin.core.listNamespacedPod({ namespace: GREEN, labelSelector: 'app=api-gateway' });
-      // ...and Traefik balances over exactly those endpoints: its informers lag the apiserver, and until
-      // they catch up it answers green's share itself (500 without a server, 502 to a stopped pod's IP).
-      const servers = ready.flatMap((e) => e.addresses.map((a) => `http://${a}:3000`)).sort();
-      return (
-        r.headers.get('x-hwayo-version') === tag &&
-        ready.length === 2 &&
-        pods.items.length === 2 &&
-        pods.items.every((p) => p.spec?.containers[0].image?.endsWith(`:${tag}`)) &&
-        JSON.stringify(await gatewayServers(GREEN)) === JSON.stringify(servers)
-      );
-    },
-    120_000,
+  await deployGreenImage(
+    admin,
+    GREEN,
+    tag,
+    async (servers) => JSON.stringify(await gatewayServers(GREEN)) === JSON.stringify(servers),
   );
 }
 

@@ -1,12 +1,42 @@
-// Shared by the data-plane tests (traefik-router.test.ts; dataplane.test.ts has its own copy for now):
+// Shared by the data-plane tests (dataplane.test.ts through dataplane-control.ts, traefik-router.test.ts):
 // deploying an image to green's api-gateway and waiting until every endpoint answers as that version.
 import { PatchStrategy, setHeaderOptions, type V1EndpointSlice } from '@kubernetes/client-node';
 import type { KubeClients } from '../../src/activities/kubernetes/client';
 import { eventually } from './kube-helpers';
-import { stackVar } from './stack';
 
-/** Green's api-gateway image; the stand-ins take their behaviour from its tag. */
-export async function deployGreenImage(admin: KubeClients, green: string, tag: string): Promise<void> {
+/** The ready endpoints of `namespace`'s api-gateway Service as `http://ip:port`, sorted. */
+async function readyServers(admin: KubeClients, namespace: string): Promise<string[]> {
+  const slices = await admin.getJson<{ items: V1EndpointSlice[] }>(
+    `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dapi-gateway`,
+  );
+  return slices.items
+    .flatMap((s) =>
+      (s.endpoints ?? [])
+        .filter((e) => e.conditions?.ready)
+        .flatMap((e) => e.addresses.map((ip) => `http://${ip}:${s.ports?.[0]?.port ?? 3000}`)),
+    )
+    .sort();
+}
+
+/** The version the stand-in at `server` answers as; undefined while nothing listens there. */
+async function versionAt(server: string): Promise<string | undefined> {
+  const r = await fetch(`${server}/api/v1/health`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined);
+  return r?.headers.get('x-hwayo-version') ?? undefined;
+}
+
+/**
+ * Green's api-gateway image; the stand-ins take their behaviour from its tag. Returns once the old pods
+ * are gone and each of the two ready endpoints answers as `tag` itself: kwok marks a pod Ready before the
+ * runner's process for it listens (no readiness probe), and a gateway sends users there at once (502).
+ * Asking each pod IP (loopback) directly, not through the runner's proxy, which tries the next endpoint.
+ * `gatewayHas` (optional): the gateway balances over exactly these servers too.
+ */
+export async function deployGreenImage(
+  admin: KubeClients,
+  green: string,
+  tag: string,
+  gatewayHas?: (servers: string[]) => Promise<boolean>,
+): Promise<void> {
   await admin.apps.patchNamespacedDeployment(
     {
       namespace: green,
@@ -21,22 +51,15 @@ export async function deployGreenImage(admin: KubeClients, green: string, tag: s
     },
     setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
   );
-  // Every endpoint of green's Service answers as `tag` (the old pods and their processes are gone).
   await eventually(
-    `green serving ${tag}`,
+    `green serving ${tag} on every endpoint`,
     async () => {
-      const r = await fetch(`${stackVar('DATAPLANE_SERVICE_URL')}/ns/${green}/api-gateway/api/v1/health`);
-      const slices = await admin.getJson<{ items: V1EndpointSlice[] }>(
-        `/apis/discovery.k8s.io/v1/namespaces/${green}/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dapi-gateway`,
-      );
-      const ready = slices.items.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready);
+      const servers = await readyServers(admin, green);
       const pods = await admin.core.listNamespacedPod({ namespace: green, labelSelector: 'app=api-gateway' });
-      return (
-        r.headers.get('x-hwayo-version') === tag &&
-        ready.length === 2 &&
-        pods.items.length === 2 &&
-        pods.items.every((p) => p.spec?.containers[0].image?.endsWith(`:${tag}`))
-      );
+      if (servers.length !== 2 || pods.items.length !== 2) return false;
+      if (!pods.items.every((p) => p.spec?.containers[0].image?.endsWith(`:${tag}`))) return false;
+      const versions = await Promise.all(servers.map(versionAt));
+      return versions.every((v) => v === tag) && (!gatewayHas || (await gatewayHas(servers)));
     },
     120_000,
   );

@@ -4,7 +4,7 @@
 //   npx jest test/integration/dataplane.test.ts --selectProjects integration --forceExit
 import { createMetricActivities } from '../../src/activities/metrics';
 import { evaluateSample } from '../../src/workflows/decisions';
-import { runLoad, type Sample } from '../fixtures/dataplane/loadgen';
+import { runLoad, sampleLine, type Sample } from '../fixtures/dataplane/loadgen';
 import { sentAt } from './gateway';
 import {
   BLUE,
@@ -56,8 +56,10 @@ test('the header route reaches green before any weight moves; default traffic st
   const header = s.filter((x) => x.canary);
   const plain = s.filter((x) => !x.canary);
   expect(header.length).toBe(50);
-  expect(header.filter((x) => !(x.status === 200 && x.namespace === GREEN && x.version === '2.0.0'))).toEqual([]);
-  expect(plain.filter((x) => !(x.status === 200 && x.namespace === BLUE))).toEqual([]);
+  expect(
+    header.filter((x) => !(x.status === 200 && x.namespace === GREEN && x.version === '2.0.0')).map(sampleLine),
+  ).toEqual([]);
+  expect(plain.filter((x) => !(x.status === 200 && x.namespace === BLUE)).map(sampleLine)).toEqual([]);
 });
 
 test('each canary step: the share of users answered by green is the step weight within 3 points (>= 400 requests a step)', async () => {
@@ -66,7 +68,7 @@ test('each canary step: the share of users answered by green is the step weight 
     const applied = await shiftAndWait(w);
     const s = (await runLoad({ url: gateway(), rps: RPS, count: 420, maxSeconds: 30 })).filter((x) => !x.canary);
     expect(s.length).toBeGreaterThanOrEqual(400);
-    expect(s.filter((x) => x.status !== 200)).toEqual([]);
+    expect(s.filter((x) => x.status !== 200).map(sampleLine)).toEqual([]);
     const share = greenShare(s);
     rows.push(`${w}%: green ${share.toFixed(1)}% of ${s.length} (route -> gateway ${applied} ms)`);
     expect(Math.abs(share - w)).toBeLessThanOrEqual(3);

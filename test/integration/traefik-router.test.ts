@@ -8,7 +8,7 @@ import type { V1EndpointSlice } from '@kubernetes/client-node';
 import type { TrafficSpec } from '../../src/plan/types';
 import { createTrafficActivities } from '../../src/activities/traffic';
 import { DEFAULT_PLAN_DOCUMENT } from '../../src/plan/defaults';
-import { runLoad, type Sample } from '../fixtures/dataplane/loadgen';
+import { runLoad, sampleLine, type Sample } from '../fixtures/dataplane/loadgen';
 import { deployGreenImage } from './dataplane-helpers';
 import { activityEnv, deleteNamespaces, eventually, kubeConfigForStack, seedBlue } from './kube-helpers';
 import { stackVar } from './stack';
@@ -91,8 +91,10 @@ test('the canary-header route reaches green before any weight moves; default tra
   const header = s.filter((x) => x.canary);
   const plain = s.filter((x) => !x.canary);
   expect(header.length).toBe(50);
-  expect(header.filter((x) => !(x.status === 200 && x.namespace === GREEN && x.version === '2.0.0'))).toEqual([]);
-  expect(plain.filter((x) => !(x.status === 200 && x.namespace === BLUE))).toEqual([]);
+  expect(
+    header.filter((x) => !(x.status === 200 && x.namespace === GREEN && x.version === '2.0.0')).map(sampleLine),
+  ).toEqual([]);
+  expect(plain.filter((x) => !(x.status === 200 && x.namespace === BLUE)).map(sampleLine)).toEqual([]);
 });
 
 test('each canary step: the share of users answered by green is the step weight within 3 points (>= 400 requests a step)', async () => {
@@ -101,7 +103,7 @@ test('each canary step: the share of users answered by green is the step weight 
     const applied = await shiftAndWait(w);
     const s = await load({ count: 420, maxSeconds: 30 });
     expect(s.length).toBeGreaterThanOrEqual(400);
-    expect(s.filter((x) => x.status !== 200)).toEqual([]);
+    expect(s.filter((x) => x.status !== 200).map(sampleLine)).toEqual([]);
     const share = greenShare(s);
     rows.push(`${w}%: green ${share.toFixed(1)}% of ${s.length} (route -> gateway ${applied} ms)`);
     expect(Math.abs(share - w)).toBeLessThanOrEqual(3);

@@ -12,6 +12,7 @@ source "$(dirname "$0")/../lib.sh"
 source "$REPO_ROOT/scripts/install/lib.sh"
 TRAEFIK_VERSION=3.6.15
 WEB_PORT=18000 METRICS_PORT=18082 ADMIN_PORT=18081
+SERVED="hwayo-gateway, hwayo-production, hwayo-production-green"
 DIR="$HWAYO_STACK_DIR/traefik"
 KUBE_STATE="$HWAYO_STACK_DIR/kube"
 
@@ -49,9 +50,13 @@ metrics:
     addServicesLabels: true
     addEntryPointsLabels: true
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5]
+# Only the namespaces it serves (the route's, blue's and green's), as a platform scopes its gateway:
+# events elsewhere (tests create and delete namespaces by the dozen) would each rebuild Traefik's whole
+# configuration, which kept it seconds behind the route while kubernetes.test.ts ran beside.
 providers:
   kubernetesGateway:
     throttleDuration: 0s
+    namespaces: [$SERVED]
   # allowCrossNamespace: the route's objects live in hwayo-gateway, the Services in the environments.
   # allowEmptyServices: a backend with no ready endpoint answers 503 for its share instead of the whole
   # TraefikService being dropped (every user 404). No nodes watched (no NodePort backends here).
@@ -60,6 +65,7 @@ providers:
     allowCrossNamespace: true
     allowEmptyServices: true
     disableClusterScopeResources: true
+    namespaces: [$SERVED]
 YML
   # No endpoint in the file: Traefik then builds its client from KUBECONFIG (client certificate).
   KUBECONFIG="$KUBE_STATE/traefik.kubeconfig" start_bg traefik "$HWAYO_VENV/bin/traefik" --configFile="$DIR/traefik.yml"
