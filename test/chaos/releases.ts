@@ -77,6 +77,17 @@ export async function seedState(next: 'release' | 'end' = 'release'): Promise<vo
   if (next === 'release') waitHealthyBeforeApproval(greenRecovered());
 }
 
+/**
+ * A scenario file's last step: the seed state back. The next file's worker installs its identity
+ * (worker-kubeconfig.sh) before its first release re-seeds, and that needs blue hwayo-production, which a
+ * successful release here retired.
+ */
+export async function seedStateAtEnd(): Promise<void> {
+  const t0 = Date.now();
+  await seedState('end').catch(() => undefined);
+  timing('seed state at the end (afterAll)', Date.now() - t0);
+}
+
 /** Where the suite's time goes: each release's seed, run and checks, printed per file (`printTimings`). */
 const timings: string[] = [];
 export function timing(what: string, ms: number): void {
@@ -383,15 +394,11 @@ export function useChaosWorker(
     timing('worker started (beforeAll)', Date.now() - t0);
   }, 600_000);
   afterAll(async () => {
-    let t0 = Date.now();
+    const t0 = Date.now();
     await restore();
     timing('component restored (afterAll)', Date.now() - t0);
     await worker?.kill9();
-    // The next file's worker installs its identity (worker-kubeconfig.sh) before its first release re-seeds,
-    // and that needs blue hwayo-production, which a successful release here retired.
-    t0 = Date.now();
-    await seedState('end').catch(() => undefined);
-    timing('seed state at the end (afterAll)', Date.now() - t0);
+    await seedStateAtEnd();
     printTimings(name);
     await closeClient();
     rmSync(dir, { recursive: true, force: true });

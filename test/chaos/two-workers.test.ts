@@ -44,7 +44,7 @@ import {
   killAndRestart,
   printTimings,
   resumeTimes,
-  seedState,
+  seedStateAtEnd,
   table,
   timing,
   type Injection,
@@ -83,10 +83,7 @@ afterAll(async () => {
   if (temporalKilled) startComponent('temporal');
   kubectl('uncordon', ...NODES);
   for (const w of workers) await w.kill9();
-  // The next file's worker installs its identity before its first release re-seeds: blue must be back.
-  const t0 = Date.now();
-  await seedState('end').catch(() => undefined);
-  timing('seed state at the end (afterAll)', Date.now() - t0);
+  await seedStateAtEnd();
   printTimings('two-workers');
   await closeClient();
   rmSync(dir, { recursive: true, force: true });

@@ -27,7 +27,7 @@ import {
   resumeTimes,
   recordedFaultFree,
   recordFaultFree,
-  seedState,
+  seedStateAtEnd,
   slowPrometheus,
   started,
   table,
@@ -66,7 +66,7 @@ afterAll(async () => {
   await worker?.kill9();
   proxy?.server.close();
   if (rows.length) console.log(`worker SIGKILL points (seed ${seed}):\n${table(rows, resumes, outcomes)}`);
-  await seedState('end').catch(() => undefined);
+  await seedStateAtEnd();
   printTimings('worker-kill');
   await closeClient();
   rmSync(dir, { recursive: true, force: true });

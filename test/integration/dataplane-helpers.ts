@@ -5,7 +5,7 @@ import type { KubeClients } from '../../src/activities/kubernetes/client';
 import { eventually } from './kube-helpers';
 
 /** The ready endpoints of `namespace`'s api-gateway Service as `http://ip:port`, sorted. */
-async function readyServers(admin: KubeClients, namespace: string): Promise<string[]> {
+export async function readyServers(admin: KubeClients, namespace: string): Promise<string[]> {
   const slices = await admin.getJson<{ items: V1EndpointSlice[] }>(
     `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dapi-gateway`,
   );

@@ -4,12 +4,11 @@
 // HTTPRoute reads them through its kubernetesCRD provider and sends users' requests to the stand-ins on
 // blue's and green's pod IPs. Needs: up.sh kube traefik dataplane.
 //   npx jest test/integration/traefik-router.test.ts --selectProjects integration --forceExit
-import type { V1EndpointSlice } from '@kubernetes/client-node';
 import type { TrafficSpec } from '../../src/plan/types';
 import { createTrafficActivities } from '../../src/activities/traffic';
 import { DEFAULT_PLAN_DOCUMENT } from '../../src/plan/defaults';
 import { runLoad, sampleLine, type Sample } from '../fixtures/dataplane/loadgen';
-import { deployGreenImage } from './dataplane-helpers';
+import { deployGreenImage, readyServers } from './dataplane-helpers';
 import { activityEnv, deleteNamespaces, eventually, kubeConfigForStack, seedBlue } from './kube-helpers';
 import { stackVar } from './stack';
 
@@ -53,12 +52,8 @@ async function headerRouteToGreen(): Promise<boolean> {
   );
   if (header?.status !== 'enabled') return false;
   const svc = (await traefikApi('services')).find((s) => s.name === `${header.service}@kubernetescrd`);
-  const servers: string[] = (svc?.loadBalancer?.servers ?? []).map((x: any) => new URL(x.url).hostname);
-  const slices = await admin.getJson<{ items: V1EndpointSlice[] }>(
-    `/apis/discovery.k8s.io/v1/namespaces/${GREEN}/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dapi-gateway`,
-  );
-  const greenIps = slices.items.flatMap((x) => x.endpoints ?? []).flatMap((e) => e.addresses);
-  return servers.length > 0 && servers.sort().join() === greenIps.sort().join();
+  const servers: string[] = (svc?.loadBalancer?.servers ?? []).map((x: any) => x.url);
+  return servers.length > 0 && servers.sort().join() === (await readyServers(admin, GREEN)).join();
 }
 async function shiftAndWait(w: number): Promise<number> {
   const t0 = Date.now();
