@@ -25,9 +25,22 @@ trap 'exit 130' INT
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "npm ci"; npm ci --no-audit --no-fund >&2 || { echo "npm ci failed"; echo "0 passed, 1 failed"; exit 1; }
 fi
-for tool in temporal alertmanager chromium; do
-  bash "scripts/install/$tool.sh" || { log "installing $tool failed"; echo "0 passed, 1 failed"; exit 1; }
-done
+# Every outside tool a test project runs (scripts/test-tools.sh holds the table) is installed here, before any
+# project starts: the stack's start runs beside the first projects and must not be what installs their tools.
+PROJECTS=(unit workflows integration chaos cluster)
+t0=$(date +%s); log "tools the test projects run (scripts/test-tools.sh)"
+if ! bash scripts/test-tools.sh install "${PROJECTS[@]}"; then
+  log "installing the tests' tools failed"; echo "0 passed, 1 failed"; exit 1
+fi
+log "tools installed in $(( $(date +%s) - t0 )) s"
+# jest_project PROJECT RESULTS [JEST ARGS...]: checks the project's tools first; a missing one is named and the
+# project writes no results, which the last line counts as a failure. NICE="nice -n 10" runs jest niced.
+jest_project() {
+  local project=$1 results=$2; shift 2
+  bash scripts/test-tools.sh check "$project" || { log "$project: a tool is missing, not run"; return 1; }
+  ${NICE:-} npx jest --runInBand --forceExit --selectProjects "$project" --json --outputFile="$results" "$@"
+}
+CHECKS_FAILED="$REPO/.test-checks-failed"
 # What needs no stack (static checks, the unit and workflow projects: CPU, no waiting) runs beside what does
 # (the stack's start, then the integration project: mostly waiting on the stack), at nice 10 so that it takes
 # the idle CPU and leaves the timing-sensitive tests theirs. Its output is printed once it is done. Each
@@ -41,26 +54,26 @@ QUIET_RESULTS="$REPO/.jest-results-integration-quiet.json"
 QUIET_INTEGRATION='test/integration/(dataplane|traefik-router)\.test\.ts$'
 STACK_READY="$REPO/.test-stack-ready"
 rm -f "$RESULTS" "$UNIT_RESULTS" "$CHAOS_RESULTS" "$CLUSTER_RESULTS" "$WORKFLOW_RESULTS" "$BESIDE_RESULTS" \
-  "$QUIET_RESULTS" "$STACK_READY"
+  "$QUIET_RESULTS" "$STACK_READY" "$CHECKS_FAILED"
 set -m # its own process group, so that an early exit stops jest and the test server with it
 (
   failed=0
-  log "typecheck"; nice -n 10 npm run -s typecheck || failed=1
-  log "lint"; nice -n 10 npm run -s lint || failed=1
-  log "format (prettier; TypeScript and shell lines <= 120)"; nice -n 10 npm run -s format:check || failed=1
+  # A failed check is named in CHECKS_FAILED, which the last line counts.
+  check() { local name=$1; shift; log "$name"; nice -n 10 "$@" || { failed=1; echo "$name" >>"$CHECKS_FAILED"; }; }
+  check typecheck npm run -s typecheck
+  check lint npm run -s lint
+  check "format (prettier; TypeScript and shell lines <= 120)" npm run -s format:check
   t0=$(date +%s); log "jest unit"
-  nice -n 10 npx jest --runInBand --forceExit --selectProjects unit --json --outputFile="$UNIT_RESULTS" || failed=1
+  NICE="nice -n 10" jest_project unit "$UNIT_RESULTS" || failed=1
   log "unit took $(( $(date +%s) - t0 )) s"
   t0=$(date +%s); log "jest workflows (time-skipping server, fake activities)"
-  nice -n 10 npx jest --runInBand --forceExit --selectProjects workflows --json --outputFile="$WORKFLOW_RESULTS" \
-    || failed=1
+  NICE="nice -n 10" jest_project workflows "$WORKFLOW_RESULTS" || failed=1
   log "workflows took $(( $(date +%s) - t0 )) s"
   # Then, on the stack once it is up, the integration files that touch nothing another file reads (their own
   # namespaces, no routes, apps, sinks or releases of the stack's): kubernetes.test.ts, mostly waiting too.
   until [ -e "$STACK_READY" ]; do sleep 2; done
   t0=$(date +%s); log "jest integration, $BESIDE_INTEGRATION (on the stack)"
-  npx jest --runInBand --forceExit --selectProjects integration --json --outputFile="$BESIDE_RESULTS" \
-    --testPathPattern "$BESIDE_INTEGRATION" || failed=1
+  jest_project integration "$BESIDE_RESULTS" --testPathPattern "$BESIDE_INTEGRATION" || failed=1
   log "integration beside took $(( $(date +%s) - t0 )) s"
   exit $failed
 ) >"$BESIDE_LOG" 2>&1 &
@@ -80,16 +93,15 @@ log "stack up after $(( $(date +%s) - t0 )) s"
 touch "$STACK_READY"
 status=0
 t0=$(date +%s); log "jest integration (on the stack)"
-npx jest --runInBand --forceExit --selectProjects integration --json --outputFile="$RESULTS" \
-  --testPathIgnorePatterns '/node_modules/' "$BESIDE_INTEGRATION" "$QUIET_INTEGRATION" || status=1
+jest_project integration "$RESULTS" --testPathIgnorePatterns '/node_modules/' "$BESIDE_INTEGRATION" \
+  "$QUIET_INTEGRATION" || status=1
 log "integration took $(( $(date +%s) - t0 )) s"
 t0=$(date +%s)
 wait "$beside_pid" || status=1
 log "checks, unit, workflows and $BESIDE_INTEGRATION (beside), waited for $(( $(date +%s) - t0 )) s more:"
 cat "$BESIDE_LOG" >&2
 t0=$(date +%s); log "jest integration, $QUIET_INTEGRATION (on the stack, nothing beside)"
-npx jest --runInBand --forceExit --selectProjects integration --json --outputFile="$QUIET_RESULTS" \
-  --testPathPattern "$QUIET_INTEGRATION" || status=1
+jest_project integration "$QUIET_RESULTS" --testPathPattern "$QUIET_INTEGRATION" || status=1
 log "integration (quiet) took $(( $(date +%s) - t0 )) s"
 
 # Faults injected into whole releases (test/chaos, docs/reliability.md): after the integration project, on the
@@ -97,10 +109,10 @@ log "integration (quiet) took $(( $(date +%s) - t0 )) s"
 # test/chaos/fault-free.json): about 15 min in a clean-clone run (docs/reliability.md, Suite time).
 if [ "${HWAYO_CHAOS:-1}" != 0 ]; then
   log "chaos"; t0=$(date +%s)
-  npx jest --runInBand --forceExit --selectProjects chaos --json --outputFile="$CHAOS_RESULTS" || status=1
+  jest_project chaos "$CHAOS_RESULTS" || status=1
   log "chaos suite took $(( $(date +%s) - t0 )) s"
 else
-  log "chaos suite skipped (HWAYO_CHAOS=0)"; CHAOS_RESULTS=
+  log "chaos suite skipped (HWAYO_CHAOS=0)"; CHAOS_RESULTS=; SKIPPED="the chaos suite (HWAYO_CHAOS=0)"
 fi
 
 # The production topology: two Temporal server nodes on PostgreSQL (first run builds the server from
@@ -108,13 +120,13 @@ fi
 t0=$(date +%s)
 log "jest cluster: Temporal cluster on PostgreSQL"
 if bash scripts/stack/up.sh temporal-cluster; then
-  npx jest --runInBand --forceExit --selectProjects cluster --json --outputFile="$CLUSTER_RESULTS" || status=1
+  jest_project cluster "$CLUSTER_RESULTS" || status=1
 else
   log "temporal-cluster did not start; see .stack/logs/temporal-*.log"; status=1
 fi
 log "cluster project took $(( $(date +%s) - t0 )) s (cluster start included)"
 
-node -e '
+CHECKS_FAILED="$CHECKS_FAILED" SKIPPED="${SKIPPED:-}" node -e '
   const fs = require("fs");
   let passed = 0, failed = 0;
   const names = [];
@@ -134,7 +146,13 @@ node -e '
         names.push(`${file}: ${a.fullName}: ${first(a.failureMessages[0])}`);
     }
   }
+  // Typecheck, lint and format count as one test each: a failed one is a failure of the run.
+  const checks = process.env.CHECKS_FAILED;
+  for (const c of checks && fs.existsSync(checks) ? fs.readFileSync(checks, "utf8").split("\n").filter(Boolean) : []) {
+    failed += 1; names.push(`static check: ${c}`);
+  }
   for (const n of names) console.log(`[test] FAILED ${n.slice(0, 400)}`);
+  if (process.env.SKIPPED) console.log(`[test] not run: ${process.env.SKIPPED}`);
   console.log(`${passed} passed, ${failed} failed`);
 ' "$RESULTS" "$BESIDE_RESULTS" "$QUIET_RESULTS" "$UNIT_RESULTS" "$WORKFLOW_RESULTS" "$CLUSTER_RESULTS" \
   ${CHAOS_RESULTS:+"$CHAOS_RESULTS"}

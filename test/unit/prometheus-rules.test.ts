@@ -1,6 +1,7 @@
 // deploy/prometheus, deploy/alertmanager and deploy/grafana checked by the real tools: promtool (Debian
-// `prometheus`, installed by scripts/stack/components/prometheus.sh) and amtool (Debian
-// `prometheus-alertmanager`). A missing tool fails the test with how to install it; nothing is skipped.
+// `prometheus`, scripts/install/prometheus.sh) and amtool (Debian `prometheus-alertmanager`,
+// scripts/install/alertmanager.sh); scripts/test-tools.sh installs both before the unit project runs. A missing
+// tool fails the test with how to install it; nothing is skipped.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,11 +20,9 @@ function tool(name: string, install: string): string {
   return found.stdout.trim();
 }
 const promtool = () =>
-  tool(
-    'promtool',
-    'bash scripts/stack/up.sh prometheus (installs Debian prometheus 2.42.0+ds-5+deb12u1, which ships promtool)',
-  );
-const amtool = () => tool('amtool', 'source scripts/install/lib.sh && apt_install prometheus-alertmanager=0.25.0-1+b4');
+  tool('promtool', 'bash scripts/install/prometheus.sh (Debian prometheus 2.42.0+ds-5+deb12u1, which ships promtool)');
+const amtool = () =>
+  tool('amtool', 'bash scripts/install/alertmanager.sh (Debian prometheus-alertmanager 0.25.0-1+b4)');
 
 function run(cmd: string, args: string[]): { status: number | null; out: string } {
   const r = spawnSync(cmd, args, { encoding: 'utf8', cwd: ROOT, timeout: 120_000 });

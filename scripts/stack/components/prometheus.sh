@@ -1,17 +1,15 @@
 #!/usr/bin/env bash
-# Prometheus (Debian package, includes promtool) scraping two instances of our test application
-# (test/fixtures/metrics-app): green/canary on 19100, blue/stable on 19101, every second.
+# Prometheus (Debian package with promtool, pinned in scripts/install/prometheus.sh) scraping two instances of
+# our test application (test/fixtures/metrics-app): green/canary on 19100, blue/stable on 19101, every second.
 source "$(dirname "$0")/../lib.sh"
 source "$REPO_ROOT/scripts/install/lib.sh"
 source "$REPO_ROOT/scripts/stack/fixtures.sh"
-PROMETHEUS_VERSION=2.42.0+ds-5+deb12u1
 PROM_PORT=19090 GREEN_PORT=19100 BLUE_PORT=19101
 BLUE_NS=hwayo-production GREEN_NS=hwayo-production-green
 DIR="$HWAYO_STACK_DIR/prometheus"
 
 install() {
-  local installed; installed=$(dpkg-query -W -f='${Version}' prometheus 2>/dev/null || true)
-  [ "$installed" = "$PROMETHEUS_VERSION" ] || apt_install "prometheus=$PROMETHEUS_VERSION"
+  bash "$REPO_ROOT/scripts/install/prometheus.sh"
   build_fixtures
 }
 
