@@ -27,6 +27,24 @@ export interface ActivityConfig {
   evidence: { root?: string; bucket?: string; prefix: string };
   /** HWAYO_CODEC_KEYS: also encrypt Secret values in namespace backups (the first key encrypts). */
   codecKeys?: CodecKey[];
+  /** HWAYO_POLICY: where the platform's environment policy lives (policyLocation). */
+  policy: PolicyLocation;
+}
+
+export type PolicyLocation = { kind: 'none' } | { kind: 'configmap'; namespace: string; name: string };
+/** Where the worker looks when HWAYO_POLICY is not set: deploy/kubernetes/policy.yaml. */
+export const DEFAULT_POLICY = 'configmap:hwayo-release/hwayo-release-policy';
+export const POLICY_VAR = 'HWAYO_POLICY';
+
+/**
+ * HWAYO_POLICY: `configmap:NAMESPACE/NAME` (default DEFAULT_POLICY), or `none`, which runs every plan on its own
+ * authority and is for a local stack only (the report says so). Undefined when malformed.
+ */
+export function policyLocation(value: string | undefined): PolicyLocation | undefined {
+  const text = value ?? DEFAULT_POLICY;
+  if (text === 'none') return { kind: 'none' };
+  const m = /^configmap:([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)\/([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?)$/.exec(text);
+  return m ? { kind: 'configmap', namespace: m[1], name: m[3] } : undefined;
 }
 
 const env = (name: string, source: NodeJS.ProcessEnv) => (source[name] === '' ? undefined : source[name]);
@@ -74,5 +92,7 @@ export function activityConfigFromEnv(source: NodeJS.ProcessEnv = process.env): 
       prefix: 'evidence',
     },
     codecKeys: parseCodecKeys(env(CODEC_KEYS_VAR, source)),
+    // A malformed value is refused by the worker's configuration check (worker/config.ts) before this is used.
+    policy: policyLocation(env(POLICY_VAR, source)) ?? { kind: 'configmap', namespace: '-', name: '-' },
   };
 }

@@ -5,6 +5,7 @@ import type { ActivityConfig } from './config';
 import { createHealthActivities } from './health';
 import { createKubernetesActivities } from './kubernetes';
 import { createNotifyActivities } from './notify';
+import { createPolicyActivities } from './policy';
 import { createPreflightActivities } from './preflight';
 import { createMetricActivities } from './metrics';
 import { createTrafficActivities } from './traffic';
@@ -18,6 +19,7 @@ export function createActivities(config: ActivityConfig) {
     ...createHealthActivities(config),
     ...createAwsActivities(config),
     ...createNotifyActivities(config),
+    ...createPolicyActivities(config),
   };
 }
 

@@ -7,7 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { LogLevel } from '@temporalio/common';
 import type { WorkerOptions } from '@temporalio/worker';
-import { activityConfigFromEnv, type ActivityConfig } from '../activities/config';
+import { activityConfigFromEnv, DEFAULT_POLICY, policyLocation, type ActivityConfig } from '../activities/config';
 import { parseCodecKeys } from '../codec/keys';
 import { DEFAULT_TASK_QUEUE } from '../workflows/definitions';
 
@@ -60,6 +60,7 @@ export const VARIABLES = [
   'HWAYO_LOG_LEVEL',
   'HWAYO_WORKFLOW_BUNDLE',
   'HWAYO_CODEC_KEYS',
+  'HWAYO_POLICY',
   'KUBECONFIG',
   'HWAYO_KUBE_IN_CLUSTER',
   'HWAYO_FIELD_MANAGER',
@@ -138,6 +139,12 @@ const schema = z
         } catch (err) {
           ctx.addIssue({ code: 'custom', message: (err as Error).message.replace(/^keys: /, '') });
         }
+      }),
+    HWAYO_POLICY: z
+      .string()
+      .optional()
+      .refine((v) => policyLocation(v) !== undefined, {
+        message: `must be configmap:NAMESPACE/NAME (default ${DEFAULT_POLICY}) or none (a local stack only)`,
       }),
     KUBECONFIG: readableFile.optional(),
     HWAYO_KUBE_IN_CLUSTER: bool,

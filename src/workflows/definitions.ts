@@ -5,6 +5,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey } from '@temporalio/common';
 import type { EvidenceRefs, MetricReading } from '../activities/contract';
 import type { ReleasePlan } from '../plan/types';
+import type { PolicyRecord } from '../policy/schema';
 
 export const RELEASE_WORKFLOW = 'releaseWorkflow';
 export const DEFAULT_TASK_QUEUE = 'hwayo-release';
@@ -137,6 +138,8 @@ export interface ReleaseStatus {
   planDigest?: string;
   /** False when the plan lets decisions through unsigned (approval.allowUnsigned). */
   signaturesRequired?: boolean;
+  /** The platform policy the release runs under (absent for releases from before the policy). */
+  policy?: PolicyRecord;
   lastAnalysis?: AnalysisRecord;
   pendingDecision?: PendingDecision;
   rollbackWindowEndsAt?: string;
@@ -166,7 +169,9 @@ export const SA_VERSION = defineSearchAttributeKey('HwayoVersion', 'KEYWORD');
 export const SA_STAGE = defineSearchAttributeKey('HwayoStage', 'KEYWORD');
 export const SA_WEIGHT = defineSearchAttributeKey('HwayoCanaryWeight', 'INT');
 export const SA_OUTCOME = defineSearchAttributeKey('HwayoOutcome', 'KEYWORD');
-export const SEARCH_ATTRIBUTES = [SA_APP, SA_VERSION, SA_STAGE, SA_WEIGHT, SA_OUTCOME];
+/** The digest of the platform policy a release runs under, or "none" (HWAYO_POLICY=none). */
+export const SA_POLICY = defineSearchAttributeKey('HwayoPolicy', 'KEYWORD');
+export const SEARCH_ATTRIBUTES = [SA_APP, SA_VERSION, SA_STAGE, SA_WEIGHT, SA_OUTCOME, SA_POLICY];
 
 export interface ReleaseReport {
   releaseId: string;
@@ -186,6 +191,8 @@ export interface ReleaseReport {
   audit: AuditEntry[];
   /** The plan allowed unsigned decisions and at least one accepted approval was unsigned. */
   approvedWithoutSignatures?: boolean;
+  /** The platform policy the release ran under, or was refused by (absent for releases from before it). */
+  policy?: PolicyRecord;
 }
 
 export interface ReleaseResult {

@@ -3,12 +3,14 @@
 // and the undo steps it owes. The stages change it; the status query and the report are built from it.
 import { log, patched, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ReleasePlan } from '../plan/types';
+import { policyLine, type PolicyRecord } from '../policy/schema';
 import { missingRoles, signaturesRequired, type Gate } from './approvals';
 import type { ControlState } from './control-rules';
 import type { QueryVars } from './decisions';
 import {
   SA_APP,
   SA_OUTCOME,
+  SA_POLICY,
   SA_STAGE,
   SA_VERSION,
   SA_WEIGHT,
@@ -52,6 +54,8 @@ export interface CarriedState {
   sagaRan: string[];
   /** Runs before this one. */
   runs: number;
+  /** The platform policy the first run read (absent before `platform-policy`). */
+  policy?: PolicyRecord;
 }
 
 export const iso = (ms = Date.now()): string => new Date(ms).toISOString();
@@ -91,6 +95,8 @@ export class ReleaseState {
   private notificationSeq = 0;
   /** Runs of this release before this one (continued as new to keep each history short). */
   runs = 0;
+  /** The platform policy the release runs under (set before anything else; absent before `platform-policy`). */
+  policy?: PolicyRecord;
 
   // From `approval-v2` on: signed statements name what is released (version, tag, plan digest),
   // signatures are required unless the plan says allowUnsigned, controls are checked for who sent
@@ -135,6 +141,7 @@ export class ReleaseState {
         { key: SA_STAGE, value: stage },
         { key: SA_WEIGHT, value: greenWeight },
         ...(outcome ? [{ key: SA_OUTCOME, value: outcome }] : []),
+        ...(this.policy ? [{ key: SA_POLICY, value: this.policy.digest ?? 'none' }] : []),
       ]);
     }
     const lines = [
@@ -143,6 +150,7 @@ export class ReleaseState {
     ];
     if (stage === 'awaiting-approval') lines.push(`waiting for: ${missingRoles(plan, this.approvals).join(', ')}`);
     if (this.pending) lines.push(`pending: ${this.pending.detail}`);
+    if (this.policy) lines.push(policyLine(this.policy));
     setCurrentDetails(lines.join('\n\n'));
   }
 
@@ -172,6 +180,7 @@ export class ReleaseState {
       missingRoles: missingRoles(plan, approvals),
       approvalDeadline: this.approvalDeadlineMs ? iso(this.approvalDeadlineMs) : undefined,
       ...(subject ? { planDigest: subject.planDigest, signaturesRequired: signaturesRequired(plan) } : {}),
+      ...(this.policy ? { policy: { ...this.policy } } : {}),
       lastAnalysis: this.analyses[this.analyses.length - 1],
       pendingDecision: this.pending,
       rollbackWindowEndsAt: this.rollbackWindowEndsMs ? iso(this.rollbackWindowEndsMs) : undefined,
@@ -201,6 +210,7 @@ export class ReleaseState {
       approvals.some((a) => a.accepted && a.decision === 'approve' && !a.signature)
         ? { approvedWithoutSignatures: true }
         : {}),
+      ...(this.policy ? { policy: { ...this.policy } } : {}),
     };
   }
 
@@ -230,6 +240,7 @@ export class ReleaseState {
       saga: this.saga.pending,
       sagaRan: [...this.saga.ran],
       runs: this.runs + 1,
+      ...(this.policy ? { policy: { ...this.policy } } : {}),
     };
   }
 
@@ -247,6 +258,7 @@ export class ReleaseState {
       approvalDeadlineMs: c.approvalDeadlineMs,
       notificationSeq: c.notificationSeq,
       runs: c.runs,
+      policy: c.policy ?? this.policy,
     });
     this.weights.push(...c.weights);
     this.approvals.push(...c.approvals);

@@ -8,12 +8,14 @@ import type { ReleaseInput, ReleaseResult } from './definitions';
 import { errorText, Finish, isStop, Rollback } from './exits';
 import { setReleaseHandlers } from './handlers';
 import { refusedResult, releaseInputProblems } from './input';
+import { policyLine } from '../policy/schema';
 import { ReleaseState, type CarriedState } from './release-state';
 import { approvalGate } from './stages/approval';
 import { canary } from './stages/canary';
 import { fullSwitch } from './stages/full-switch';
 import { deployGreen } from './stages/green';
 import { chooseSides, preflight, recheckAfterApproval } from './stages/preflight';
+import { platformPolicy } from './stages/policy';
 import { retention } from './stages/retention';
 import { oweAgain, rollBack } from './stages/rollback';
 import { notify, storeReport } from './steps';
@@ -31,8 +33,18 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
       return refused;
     }
   }
-  const r = new ReleaseState(input);
   const carried = input.carried as Carried | undefined;
+  // A continued run carries the policy its first run read and checked.
+  const policy = carried ? { problems: [] } : await platformPolicy(input);
+  if (policy.problems.length) {
+    const { workflowId } = workflowInfo();
+    const refused = refusedResult(input, policy.problems, workflowId, new Date().toISOString());
+    refused.report.policy = policy.record;
+    log.warn(refused.reason ?? 'refused by the platform policy', { releaseId: workflowId });
+    return refused;
+  }
+  const r = new ReleaseState(input);
+  r.policy = policy.record;
   if (carried) takeOver(r, carried.state);
   setReleaseHandlers(r);
   try {
@@ -60,6 +72,7 @@ async function release(r: ReleaseState): Promise<void> {
   r.event(
     `release of ${r.plan.app} ${r.version} (${r.imageTag}) requested${r.input.requestedBy ? ` by ${r.input.requestedBy}` : ''}`,
   );
+  if (r.policy) r.event(policyLine(r.policy));
   await chooseSides(r);
   const checkedAtMs = await preflight(r);
   await approvalGate(r);

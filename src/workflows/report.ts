@@ -2,6 +2,7 @@
 // JSON for machines. Pure, so it is the same on replay.
 import { formatDuration } from '../plan/duration';
 import type { ReleaseReport } from './definitions';
+import { policyLine } from '../policy/schema';
 
 export function renderReportMarkdown(r: ReleaseReport): string {
   const lines: string[] = [];
@@ -11,6 +12,7 @@ export function renderReportMarkdown(r: ReleaseReport): string {
     `- Outcome: **${r.outcome}**${r.reason ? ` (${r.reason})` : ''}`,
     `- Started: ${r.startedAt}`,
     `- Finished: ${r.finishedAt}`,
+    ...(r.policy ? [`- Policy: ${policyLine(r.policy)}`] : []),
     '',
   );
   lines.push('## Approvals', '');

@@ -4,6 +4,7 @@
 import type { Activities } from '../../src/activities';
 import { promqlOf } from '../../src/plan/metric-queries';
 import type { CheckResult, MetricReading } from '../../src/activities/contract';
+import type { PolicyReading } from '../../src/activities/policy';
 import type { MetricSpec } from '../../src/plan/types';
 
 export interface Call {
@@ -40,6 +41,8 @@ export interface Scripts {
   holdCheck?: (name: string, nth: number) => Promise<void> | undefined;
   /** Awaited before storeReport returns (tests hold the release between stage "done" and its end). */
   storeReport?: () => Promise<void>;
+  /** What readPlatformPolicy answers (default: the worker runs without a policy, HWAYO_POLICY=none). */
+  policy?: PolicyReading | (() => PolicyReading);
 }
 
 export class FakeWorld {
@@ -61,7 +64,8 @@ export class FakeWorld {
 
   /** The activity names in call order, without the periodic analysis and health calls. */
   sequence(skip = ['queryMetrics', 'checkServiceHealth', 'runCheck', 'postSlack']): string[] {
-    return this.calls.map((c) => c.name).filter((n) => !skip.includes(n));
+    // The policy read comes first in every release that has it: a read, like the checks.
+    return this.calls.map((c) => c.name).filter((n) => !skip.includes(n) && n !== 'readPlatformPolicy');
   }
 
   weights(): number[] {
@@ -113,6 +117,11 @@ export class FakeWorld {
           if (v === 'timeout') return { name: q.name, inconclusive: 'timeout', detail: 'query timed out' };
           return { name: q.name, value: v };
         });
+      },
+      readPlatformPolicy: async () => {
+        this.record('readPlatformPolicy', {});
+        const p = this.scripts.policy;
+        return (typeof p === 'function' ? p() : p) ?? { source: 'none', problems: [] };
       },
       checkKubernetesNodes: async () => ok('nodes'),
       checkClusterPolicies: async () => ok('policies'),
