@@ -33,23 +33,6 @@ mkdir -p "$DEMO/keys"
 say "worker identity: least-privilege ServiceAccount (deploy/kubernetes)"
 bash scripts/worker-kubeconfig.sh "$DEMO/worker.kubeconfig" >/dev/null
 
-pidfile="$STACK/pids/demo-worker.pid"
-if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-  say "worker already running (pid $(cat "$pidfile"))"
-else
-  say "starting a worker (log: $STACK/logs/demo-worker.log)"
-  KUBECONFIG="$DEMO/worker.kubeconfig" HWAYO_EVIDENCE_ROOT="$ROOT/test/fixtures/evidence" \
-    HWAYO_WORKER_HTTP_HOST=127.0.0.1 HWAYO_WORKER_HTTP_PORT="${HWAYO_DEMO_WORKER_PORT:-18091}" \
-    setsid node dist/src/worker.js >>"$STACK/logs/demo-worker.log" 2>&1 </dev/null &
-  echo $! >"$pidfile"
-  for _ in $(seq 1 120); do
-    curl -fsS "http://127.0.0.1:${HWAYO_DEMO_WORKER_PORT:-18091}/readyz" >/dev/null 2>&1 && break
-    kill -0 "$(cat "$pidfile")" 2>/dev/null ||
-      { tail -n 30 "$STACK/logs/demo-worker.log"; echo "worker exited" >&2; exit 1; }
-    sleep 0.5
-  done
-fi
-
 say "approver keys and the demo plan"
 for id in alice bob carol; do
   [ -f "$DEMO/keys/$id.key" ] || cli keys generate --id "$id" --out "$DEMO/keys" >/dev/null
@@ -66,6 +49,26 @@ node -e '
   fs.writeFileSync(out, yaml.stringify(doc));
 ' examples/local-plan.yaml "$DEMO/plan.yaml" "$DEMO/keys"
 cli plan validate "$DEMO/plan.yaml"
+say "the platform policy (the platform team's part: its approvers' keys, the least canary; the worker only reads it)"
+bash scripts/stack/local-policy.sh "$DEMO/keys"
+
+pidfile="$STACK/pids/demo-worker.pid"
+if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+  say "worker already running (pid $(cat "$pidfile"))"
+else
+  say "starting a worker (log: $STACK/logs/demo-worker.log)"
+  KUBECONFIG="$DEMO/worker.kubeconfig" HWAYO_EVIDENCE_ROOT="$ROOT/test/fixtures/evidence" \
+    HWAYO_POLICY=configmap:hwayo-release/hwayo-release-policy \
+    HWAYO_WORKER_HTTP_HOST=127.0.0.1 HWAYO_WORKER_HTTP_PORT="${HWAYO_DEMO_WORKER_PORT:-18091}" \
+    setsid node dist/src/worker.js >>"$STACK/logs/demo-worker.log" 2>&1 </dev/null &
+  echo $! >"$pidfile"
+  for _ in $(seq 1 120); do
+    curl -fsS "http://127.0.0.1:${HWAYO_DEMO_WORKER_PORT:-18091}/readyz" >/dev/null 2>&1 && break
+    kill -0 "$(cat "$pidfile")" 2>/dev/null ||
+      { tail -n 30 "$STACK/logs/demo-worker.log"; echo "worker exited" >&2; exit 1; }
+    sleep 0.5
+  done
+fi
 
 # Releases of earlier demos still in their retention window would delete blue when it ends (that is
 # how a release retires the old version); the local stack has one fixed blue, so end them and re-seed.

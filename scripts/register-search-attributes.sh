@@ -9,7 +9,8 @@ ADDRESS="${TEMPORAL_ADDRESS:-localhost:7233}"
 NAMESPACE="${TEMPORAL_NAMESPACE:-default}"
 read -r -a EXTRA <<<"${TEMPORAL_CLI_FLAGS:-}"
 # name:type, as src/workflows/definitions.ts defines them.
-ATTRIBUTES=(HwayoApp:Keyword HwayoVersion:Keyword HwayoStage:Keyword HwayoCanaryWeight:Int HwayoOutcome:Keyword)
+ATTRIBUTES=(HwayoApp:Keyword HwayoVersion:Keyword HwayoStage:Keyword HwayoCanaryWeight:Int HwayoOutcome:Keyword
+  HwayoPolicy:Keyword)
 
 command -v "$TEMPORAL" >/dev/null || { echo "temporal CLI not found (set TEMPORAL_CLI)" >&2; exit 1; }
 TARGET=(--address "$ADDRESS" --namespace "$NAMESPACE" "${EXTRA[@]}")

@@ -21,13 +21,15 @@ chaos       | \$HWAYO_CACHE/bin/temporal      | bash scripts/install/temporal.sh
 cluster     | \$HWAYO_CACHE/bin/temporal      | bash scripts/install/temporal.sh
 "
 
+trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; printf '%s' "${s%"${s##*[![:space:]]}"}"; }
+
 # rows PROJECT...: "project|tool|step" lines of those projects.
 rows() {
   local want=" $* " line project tool step
   while IFS= read -r line; do
     [ -n "${line// /}" ] || continue
     IFS='|' read -r project tool step <<<"$line"
-    project=$(echo "$project" | xargs); tool=$(echo "$tool" | xargs); step=$(echo "$step" | xargs)
+    project=$(trim "$project"); tool=$(trim "$tool"); step=$(trim "$step")
     [[ "$want" == *" $project "* ]] && printf '%s|%s|%s\n' "$project" "$tool" "$step"
   done <<<"$TOOLS"
   return 0

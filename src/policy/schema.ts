@@ -6,6 +6,9 @@ import { z } from 'zod';
 import { parseDuration } from '../plan/duration';
 import { publicKeyProblem } from '../plan/public-keys';
 
+/** The ConfigMap key that holds the policy document (YAML). */
+export const POLICY_KEY = 'policy.yaml';
+
 const id = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'must be a lowercase name (letters, digits, ".", "_", "-")');
 const publicKey = z
   .string()

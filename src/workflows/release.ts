@@ -33,20 +33,21 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
       return refused;
     }
   }
-  const carried = input.carried as Carried | undefined;
-  // A continued run carries the policy its first run read and checked.
-  const policy = carried ? { problems: [] } : await platformPolicy(input);
-  if (policy.problems.length) {
-    const { workflowId } = workflowInfo();
-    const refused = refusedResult(input, policy.problems, workflowId, new Date().toISOString());
-    refused.report.policy = policy.record;
-    log.warn(refused.reason ?? 'refused by the platform policy', { releaseId: workflowId });
-    return refused;
-  }
   const r = new ReleaseState(input);
-  r.policy = policy.record;
+  const carried = input.carried as Carried | undefined;
   if (carried) takeOver(r, carried.state);
   setReleaseHandlers(r);
+  // A continued run carries the policy its first run read and checked.
+  if (!carried) {
+    const policy = await platformPolicy(input);
+    if (policy.problems.length) {
+      const refused = refusedResult(input, policy.problems, r.releaseId, new Date().toISOString());
+      refused.report.policy = policy.record;
+      log.warn(refused.reason ?? 'refused by the platform policy', { releaseId: r.releaseId });
+      return refused;
+    }
+    r.policy = policy.record;
+  }
   try {
     await (carried ? resume(r, carried.at) : release(r));
   } catch (err) {

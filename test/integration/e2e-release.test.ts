@@ -14,6 +14,7 @@ import { parse as parseYaml, stringify } from 'yaml';
 import { replaySinks } from '../../src/worker/metrics';
 import type { ReleaseReport, ReleaseStatus } from '../../src/workflows/definitions';
 import { eventually, kubeConfigForStack, withKubeconfig } from './kube-helpers';
+import { validatePlan } from '../../src/plan/load';
 import { reseedBlue, stackConfig, stackVar, startFromSeedState } from './stack';
 import { startStackWorker } from './stack-worker';
 import { cliRun, EVIDENCE_FLAGS, FIXTURE_TAG, startArgv, type CliResult } from './cli-runner';
@@ -40,6 +41,9 @@ const APPROVERS = [
 const taskQueue = `e2e-${randomBytes(4).toString('hex')}`;
 const tmp = mkdtempSync(join(tmpdir(), 'hwayo-e2e-'));
 const EVIDENCE = join(tmp, 'evidence');
+/** The stack's platform policy (scripts/stack/local-policy.sh), which this file's worker reads. */
+const POLICY = { kind: 'configmap', namespace: 'hwayo-release', name: 'hwayo-release-policy' } as const;
+const POLICY_SOURCE = 'configmap hwayo-release/hwayo-release-policy';
 const started: string[] = [];
 
 let worker: Worker;
@@ -214,6 +218,7 @@ beforeAll(async () => {
   const config = {
     ...withKubeconfig(stackConfig(), workerKubeconfig),
     evidence: { root: EVIDENCE, prefix: 'evidence' },
+    policy: POLICY,
   };
   // The seed state (all traffic on blue, no green, no release of the app running): the release-baseline
   // check and `start` refuse anything else.
@@ -228,6 +233,11 @@ beforeAll(async () => {
     a.publicKey = r.publicKey;
   }
   delete doc.approval.allowUnsigned;
+  // The platform's part, by the stack's admin: the policy naming these approvers' keys (the worker only reads it).
+  execFileSync('bash', [join(ROOT, 'scripts', 'stack', 'local-policy.sh'), join(tmp, 'keys')], {
+    env: process.env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   // 8 s a step: >= 400 users' requests at each weight as the gateway applied it (the weight reaches
   // Traefik ~1 s after the route write, and a loaded machine sends fewer than RPS).
   doc.canary.steps = [
@@ -264,6 +274,33 @@ afterAll(async () => {
   await client?.connection.close();
   rmSync(tmp, { recursive: true, force: true });
 }, 180_000);
+
+test('a release started past the CLI whose plan loosens the platform policy ends invalid-input, touching nothing', async () => {
+  // The attacker's plan: the local plan without its approvers' keys, unsigned decisions, blue deleted after a minute.
+  const doc = parseYaml(readFileSync(planFile, 'utf8')) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  for (const a of doc.approval.approvers as { publicKey?: string }[]) delete a.publicKey;
+  doc.approval.allowUnsigned = true;
+  doc.retention.blueKeep = '1m';
+  const workflowId = `release-hwayo-2.4.0-loose.${randomBytes(3).toString('hex')}`;
+  const handle = await client.workflow.start('releaseWorkflow', {
+    taskQueue,
+    workflowId,
+    args: [{ plan: validatePlan(doc), version: '2.4.0-loose', imageTag: FIXTURE_TAG }],
+  });
+  started.push(workflowId);
+  const result = (await handle.result()) as { outcome: string; reason: string; report: ReleaseReport };
+  expect(result.outcome).toBe('invalid-input');
+  expect(result.reason).toBe(
+    'invalid input, nothing was done: ' +
+      'policy rule approval.signatures: decisions and controls are always signed; the plan allows unsigned; ' +
+      'policy rule retention.minBlueKeep: the plan keeps blue 1m (at least 10m)',
+  );
+  expect(result.report.policy).toMatchObject({ source: POLICY_SOURCE, environment: 'local' });
+  // One activity in its whole history: the policy read. No check, no namespace, no route, no notification.
+  const { events } = await handle.fetchHistory();
+  const activities = (events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+  expect(activities).toEqual(['readPlatformPolicy']);
+});
 
 test('a healthy release: start, signed approvals, watch to 100%, rollback within the retention window, report, history', async () => {
   const version = `2.4.0-e2e.${randomBytes(3).toString('hex')}`;
@@ -309,6 +346,7 @@ test('a healthy release: start, signed approvals, watch to 100%, rollback within
   expect(watched.out).toMatch(/green weight 100%/);
   const s = await statusOf(id);
   expect(s).toMatchObject({ stage: 'retention', outcome: 'succeeded', greenWeight: 100 });
+  expect(s.policy).toEqual({ source: POLICY_SOURCE, environment: 'local', digest: expect.stringMatching(/^sha256:/) });
   expect(s.approvals.filter((a) => a.accepted).map((a) => [a.approverId, Boolean(a.signature)])).toEqual(
     APPROVERS.map((a) => [a.id, true]),
   );

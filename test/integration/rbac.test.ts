@@ -23,6 +23,7 @@ import type { ActivityConfig } from '../../src/activities/config';
 import { openProtectedSecret } from '../../src/activities/kubernetes/backup-secrets';
 import { kubeClients, type KubeClients } from '../../src/activities/kubernetes/client';
 import { createKubernetesActivities } from '../../src/activities/kubernetes';
+import { createPolicyActivities } from '../../src/activities/policy';
 import { createTrafficActivities } from '../../src/activities/traffic';
 import { DEFAULT_PLAN_DOCUMENT } from '../../src/plan/defaults';
 import type { TrafficSpec } from '../../src/plan/types';
@@ -217,12 +218,15 @@ describe('deploy/kubernetes on the local apiserver', () => {
       'ClusterRole/hwayo-release-worker-route',
       'ClusterRoleBinding/hwayo-release-worker',
       'ConfigMap/hwayo-release/hwayo-release-environments',
+      'ConfigMap/hwayo-release/hwayo-release-policy',
       'ConfigMap/hwayo-release/hwayo-release-worker-config',
       'Deployment/hwayo-release/hwayo-release-worker',
       'Namespace/hwayo-release',
       'NetworkPolicy/hwayo-release/hwayo-release-worker',
+      'Role/hwayo-release/hwayo-release-worker-policy',
       'RoleBinding/hwayo-gateway/hwayo-release-worker',
       'RoleBinding/hwayo-production/hwayo-release-worker',
+      'RoleBinding/hwayo-release/hwayo-release-worker-policy',
       'Service/hwayo-release/hwayo-release-worker',
       'ServiceAccount/hwayo-release/hwayo-release-worker',
       'ValidatingAdmissionPolicy/hwayo-release-worker-namespaces',
@@ -262,6 +266,7 @@ describe('deploy/kubernetes on the local apiserver', () => {
   test('RBAC and ServiceAccount applied for real; a token for the ServiceAccount reaches the apiserver', async () => {
     const rbac = [
       'ServiceAccount',
+      'Role',
       'ClusterRole',
       'ClusterRoleBinding',
       'RoleBinding',
@@ -325,6 +330,41 @@ describe('deploy/kubernetes on the local apiserver', () => {
     expect(review.status?.userInfo?.username).toBe(`system:serviceaccount:${sys}:${saName}`);
   });
 
+  test("the worker reads the platform policy by name and can neither change it nor read its namespace's other ConfigMaps", async () => {
+    const policy = objects.find((o) => o.kind === 'ConfigMap' && o.metadata?.name === 'hwayo-release-policy')!;
+    await applyAs(admin, policy);
+    const where = { kind: 'configmap', namespace: sys, name: 'hwayo-release-policy' } as const;
+    const reading = await eventually(
+      'policy Role effective',
+      async () => {
+        const r = await createPolicyActivities({ ...workerConfig(), policy: where }).readPlatformPolicy();
+        return r.problems.some((p) => /may not read/.test(p)) ? undefined : r;
+      },
+      30_000,
+    );
+    // The shipped document holds placeholder keys: until the platform team puts real ones in, nothing is released.
+    expect(reading.source).toBe(`configmap ${sys}/hwayo-release-policy`);
+    expect(reading.policy).toBeUndefined();
+    expect(reading.problems[0]).toMatch(
+      new RegExp(
+        `^the platform policy configmap ${sys}/hwayo-release-policy: environments\\.0\\.approval\\.approvers\\.0\\.publicKey`,
+      ),
+    );
+    const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+    const body = { data: { 'policy.yaml': 'version: 1' } };
+    expect(
+      await statusOf(
+        worker.core.patchNamespacedConfigMap({ name: 'hwayo-release-policy', namespace: sys, body }, mergePatch),
+      ),
+    ).toBe(403);
+    expect(
+      await statusOf(worker.core.deleteNamespacedConfigMap({ name: 'hwayo-release-policy', namespace: sys })),
+    ).toBe(403);
+    expect(
+      await statusOf(worker.core.readNamespacedConfigMap({ name: 'hwayo-release-environments', namespace: sys })),
+    ).toBe(403);
+    expect(await statusOf(worker.core.listNamespacedConfigMap({ namespace: sys }))).toBe(403);
+  });
   test("hole 8: no Secret read outside the release's namespaces", async () => {
     for (const namespace of ['kube-system', other, sys]) {
       expect({ namespace, list: await statusOf(worker.core.listNamespacedSecret({ namespace })) }).toEqual({

@@ -1,40 +1,18 @@
 // The platform policy (src/policy): its document is checked whole, and a plan may tighten each rule, never loosen it.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ed25519 } from '@noble/curves/ed25519';
+import { parse as parseYaml } from 'yaml';
 import { defaultPlan } from '../../src/plan/load';
 import type { ReleasePlan } from '../../src/plan/types';
-import { parsePolicy, type PlatformPolicy } from '../../src/policy/schema';
+import { parsePolicy, POLICY_KEY, type PlatformPolicy } from '../../src/policy/schema';
 import { environmentFor, policyProblems } from '../../src/policy/tighten';
 import { publicKeyOf } from '../../src/workflows/signatures';
+import { seedPolicy } from './policy-fixture';
 
 const key = () => publicKeyOf(ed25519.utils.randomSecretKey());
 const KEYS = { alice: key(), bob: key(), carol: key(), olga: key() };
-
-/** The seed's production rules, as a platform team would write them. */
-export function seedPolicyDocument(keys = KEYS) {
-  return {
-    version: 1,
-    environments: [
-      {
-        name: 'production',
-        namespaces: ['hwayo-production', 'hwayo-production-green'],
-        approval: {
-          requiredRoles: ['tech-lead', 'product-manager', 'qa-lead'],
-          approvers: [
-            { id: 'alice', role: 'tech-lead', publicKey: keys.alice },
-            { id: 'bob', role: 'product-manager', publicKey: keys.bob },
-            { id: 'carol', role: 'qa-lead', publicKey: keys.carol },
-          ],
-          operators: [{ id: 'olga', publicKey: keys.olga }],
-          maxTimeout: '24h',
-        },
-        checks: ['release-baseline', 'security-evidence'],
-        canary: { minSteps: 3, maxFirstWeight: 5, minWatch: '15m', maxAnalysisInterval: '1m', maxPause: '1h' },
-        fullSwitch: { minWatch: '10m' },
-        retention: { minBlueKeep: '24h' },
-      },
-    ],
-  };
-}
+const seedPolicyDocument = () => seedPolicy(KEYS);
 
 type Doc = ReturnType<typeof seedPolicyDocument> & {
   environments: (ReturnType<typeof seedPolicyDocument>['environments'][number] & Record<string, unknown>)[];
@@ -192,5 +170,35 @@ describe('a plan may tighten the policy, never loosen it', () => {
     expect(policyProblems(policy(), plan)).toEqual([
       'policy: no environment of the platform policy covers namespaces shadow and shadow-green',
     ]);
+  });
+});
+
+describe('deploy/kubernetes/policy.yaml', () => {
+  const shipped = () => {
+    const cm = parseYaml(readFileSync(join(__dirname, '..', '..', 'deploy', 'kubernetes', 'policy.yaml'), 'utf8')) as {
+      metadata: { name: string; namespace: string };
+      data: Record<string, string>;
+    };
+    expect(cm.metadata).toMatchObject({ name: 'hwayo-release-policy', namespace: 'hwayo-release' });
+    return cm.data[POLICY_KEY];
+  };
+
+  test('as shipped, its placeholder keys are refused: nothing is released until the platform team sets real ones', () => {
+    const { policy: p, problems } = parsePolicy(parseYaml(shipped()));
+    expect(p).toBeUndefined();
+    expect(problems[0]).toMatch(/^environments\.0\.approval\.approvers\.0\.publicKey must be a base64 ed25519/);
+  });
+
+  test("with real keys it is the seed's rules, and the seed's plan signed by its approvers passes", () => {
+    const text = shipped().replace(/REPLACE-WITH-(\w+?)S-PUBLIC-KEY/g, (_m, who: string) =>
+      who === 'ONCALL' ? key() : KEYS[who.toLowerCase() as 'alice' | 'bob' | 'carol'],
+    );
+    const { policy: p, problems } = parsePolicy(parseYaml(text));
+    expect(problems).toEqual([]);
+    const { approval, ...rules } = p!.environments[0];
+    const { approval: seedApproval, ...seedRules } = policy().environments[0];
+    expect(rules).toEqual(seedRules);
+    expect({ ...approval, operators: [] }).toEqual({ ...seedApproval, operators: [] });
+    expect(policyProblems(p!, signedPlan())).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 // scripts/test-tools.sh: the outside tools each test project runs, installed before any project starts and
 // checked before each one (a fresh machine once failed unit tests: promtool came with the stack, later).
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -9,11 +9,21 @@ const ROOT = join(__dirname, '..', '..');
 const SCRIPT = join(ROOT, 'scripts', 'test-tools.sh');
 const TEST_SH = readFileSync(join(ROOT, 'scripts', 'test.sh'), 'utf8');
 
-/** Runs test-tools.sh with only `bin` (plus the shell's own tools) on PATH and a scratch cache. */
+/** The only commands test-tools.sh runs besides its own lookups, linked into a directory of their own. */
+const UTILS = (() => {
+  const dir = mkdtempSync(join(tmpdir(), 'test-tools-utils-'));
+  for (const u of ['awk', 'cut', 'dirname']) {
+    const found = spawnSync('sh', ['-c', `command -v ${u}`], { encoding: 'utf8' }).stdout.trim();
+    symlinkSync(found, join(dir, u));
+  }
+  return dir;
+})();
+
+/** Runs test-tools.sh with only `bin` and its utilities on PATH and a scratch cache (the machine's tools unseen). */
 function tools(args: string[], bin: string, cache: string) {
-  return spawnSync('bash', [SCRIPT, ...args], {
+  return spawnSync('/bin/bash', [SCRIPT, ...args], {
     encoding: 'utf8',
-    env: { HOME: cache, HWAYO_CACHE: cache, PATH: `${bin}:/usr/bin:/bin` },
+    env: { HOME: cache, HWAYO_CACHE: cache, PATH: `${bin}:${UTILS}` },
   });
 }
 function table(): { project: string; tool: string; step: string }[] {

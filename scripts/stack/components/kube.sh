@@ -304,7 +304,10 @@ start() {
   kubectl_ apply --server-side --field-manager hwayo-release-setup \
     -f "$REPO_ROOT/deploy/kubernetes/serviceaccount.yaml" -f "$REPO_ROOT/deploy/kubernetes/rbac.yaml" >/dev/null
 
-  write_env kube "KUBECONFIG=$KUBECONFIG_FILE" "HWAYO_KUBECTL=$KUBE_BIN/kubectl" "HWAYO_KUBE_AUDIT_LOG=$AUDIT_LOG"
+  # HWAYO_POLICY=none: the stack's tests run plans of every shape on their own authority; the demo and the end-to-end
+  # test apply the stack's platform policy (scripts/stack/local-policy.sh) and run their workers under it.
+  write_env kube "KUBECONFIG=$KUBECONFIG_FILE" "HWAYO_KUBECTL=$KUBE_BIN/kubectl" "HWAYO_KUBE_AUDIT_LOG=$AUDIT_LOG" \
+    HWAYO_POLICY=none
   slog "kube up: https://127.0.0.1:$API_PORT ($KUBE_VERSION), KUBECONFIG=$KUBECONFIG_FILE"
 }
 

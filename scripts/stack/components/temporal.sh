@@ -6,7 +6,8 @@ GRPC_PORT=${HWAYO_TEMPORAL_PORT:-17233}
 UI_PORT=${HWAYO_TEMPORAL_UI_PORT:-18233}
 DIR="$HWAYO_STACK_DIR/temporal"
 # Keep in sync with SEARCH_ATTRIBUTES in src/workflows/definitions.ts.
-SEARCH_ATTRIBUTES=(HwayoApp=Keyword HwayoVersion=Keyword HwayoStage=Keyword HwayoCanaryWeight=Int HwayoOutcome=Keyword)
+SEARCH_ATTRIBUTES=(HwayoApp=Keyword HwayoVersion=Keyword HwayoStage=Keyword HwayoCanaryWeight=Int HwayoOutcome=Keyword
+  HwayoPolicy=Keyword)
 
 install() {
   bash "$REPO_ROOT/scripts/install/temporal.sh"

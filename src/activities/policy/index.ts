@@ -6,10 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import type { ActivityConfig } from '../config';
 import { kubeFailure } from '../kubernetes/errors';
 import { lazyKubeClients } from '../kubernetes/client';
-import { parsePolicy, type PlatformPolicy } from '../../policy/schema';
-
-/** The ConfigMap key that holds the policy document (YAML). */
-export const POLICY_KEY = 'policy.yaml';
+import { parsePolicy, POLICY_KEY, type PlatformPolicy } from '../../policy/schema';
 
 export interface PolicyReading {
   /** "configmap NAMESPACE/NAME", or "none" when the worker runs without a policy (HWAYO_POLICY=none). */

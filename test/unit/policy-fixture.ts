@@ -1,0 +1,26 @@
+/** The seed's production rules, as a platform team would write them (unit and workflow policy tests). */
+export function seedPolicy(keys: Record<'alice' | 'bob' | 'carol' | 'olga', string>) {
+  return {
+    version: 1,
+    environments: [
+      {
+        name: 'production',
+        namespaces: ['hwayo-production', 'hwayo-production-green'],
+        approval: {
+          requiredRoles: ['tech-lead', 'product-manager', 'qa-lead'],
+          approvers: [
+            { id: 'alice', role: 'tech-lead', publicKey: keys.alice },
+            { id: 'bob', role: 'product-manager', publicKey: keys.bob },
+            { id: 'carol', role: 'qa-lead', publicKey: keys.carol },
+          ],
+          operators: [{ id: 'olga', publicKey: keys.olga }],
+          maxTimeout: '24h',
+        },
+        checks: ['release-baseline', 'security-evidence'],
+        canary: { minSteps: 3, maxFirstWeight: 5, minWatch: '15m', maxAnalysisInterval: '1m', maxPause: '1h' },
+        fullSwitch: { minWatch: '10m' },
+        retention: { minBlueKeep: '24h' },
+      },
+    ],
+  };
+}

@@ -1,0 +1,127 @@
+// The platform policy at the workflow boundary: read first, a plan that loosens it refused before any other command,
+// and what it ran under recorded in status, report and search attributes.
+import { ed25519 } from '@noble/curves/ed25519';
+import type { PolicyReading } from '../../src/activities/policy';
+import type { ReleasePlan } from '../../src/plan/types';
+import { parsePolicy } from '../../src/policy/schema';
+import { SA_POLICY } from '../../src/workflows/definitions';
+import { planDigest, publicKeyOf } from '../../src/workflows/signatures';
+import { seedPolicy } from '../unit/policy-fixture';
+import { useWorkflowEnv } from './env';
+import { withRelease } from './harness';
+
+jest.setTimeout(60_000);
+const t = useWorkflowEnv();
+
+const KEYS = {
+  alice: publicKeyOf(ed25519.utils.randomSecretKey()),
+  bob: publicKeyOf(ed25519.utils.randomSecretKey()),
+  carol: publicKeyOf(ed25519.utils.randomSecretKey()),
+  olga: publicKeyOf(ed25519.utils.randomSecretKey()),
+};
+const SOURCE = 'configmap hwayo-release/hwayo-release-policy';
+const { policy } = parsePolicy(seedPolicy(KEYS));
+const READING: PolicyReading = { source: SOURCE, policy, problems: [] };
+
+/** The seed's plan with the platform's approvers and their keys: exactly as strict as the policy. */
+function signedBy(plan: ReleasePlan): void {
+  plan.approval.allowUnsigned = false;
+  plan.approval.requireSignatures = true;
+  plan.approval.approvers = [
+    { id: 'alice', role: 'tech-lead', publicKey: KEYS.alice },
+    { id: 'bob', role: 'product-manager', publicKey: KEYS.bob },
+    { id: 'carol', role: 'qa-lead', publicKey: KEYS.carol },
+  ];
+}
+
+test('a plan that loosens the policy ends invalid-input, naming each rule, having run nothing but the policy read', async () => {
+  await withRelease(
+    t.env,
+    t.bundle,
+    {
+      approve: false,
+      scripts: { policy: READING },
+      plan: (p) => {
+        signedBy(p);
+        // The attacker's variant: the starter's own approvals, blue deleted at once, no security evidence.
+        p.approval.allowUnsigned = true;
+        p.approval.requireSignatures = false;
+        p.retention.blueKeepMs = 0;
+        p.preflight.checks = p.preflight.checks.filter((c) => c.kind !== 'security-evidence');
+      },
+    },
+    async ({ world, handle }) => {
+      const result = await handle.result();
+      expect(result.outcome).toBe('invalid-input');
+      expect(result.reason).toBe(
+        'invalid input, nothing was done: ' +
+          'policy rule approval.signatures: decisions and controls are always signed; the plan allows unsigned; ' +
+          'policy rule checks: the plan has no security-evidence check; ' +
+          'policy rule retention.minBlueKeep: the plan keeps blue 0ms (at least 24h)',
+      );
+      expect(world.calls.map((c) => c.name)).toEqual(['readPlatformPolicy']);
+      expect(result.report.policy).toEqual({ source: SOURCE, digest: planDigest(policy), environment: 'production' });
+      expect(result.weights).toEqual([]);
+    },
+  );
+});
+
+test('a plan the policy allows runs under it: status, report, details and HwayoPolicy name its digest', async () => {
+  await withRelease(
+    t.env,
+    t.bundle,
+    { approve: false, scripts: { policy: READING }, plan: signedBy },
+    async ({ world, handle, waitFor }) => {
+      const waiting = await waitFor((s) => s.stage === 'awaiting-approval');
+      const record = { source: SOURCE, digest: planDigest(policy), environment: 'production' };
+      expect(waiting.policy).toEqual(record);
+      expect(world.calls[0].name).toBe('readPlatformPolicy');
+      const described = await handle.describe();
+      expect(described.typedSearchAttributes.get(SA_POLICY)).toBe(planDigest(policy));
+      // The UI's current details, as the SDK's built-in metadata query serves them.
+      const meta = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+      expect(meta.currentDetails).toContain(`platform policy ${SOURCE}, environment production, ${planDigest(policy)}`);
+    },
+  );
+});
+
+test.each<[string, PolicyReading, string]>([
+  [
+    'a policy ConfigMap that does not exist',
+    { source: SOURCE, problems: [`the platform policy ${SOURCE} does not exist: the platform team creates it`] },
+    `the platform policy ${SOURCE} does not exist: the platform team creates it`,
+  ],
+  [
+    'a policy with no environment for the namespaces',
+    {
+      source: SOURCE,
+      policy: { ...policy!, environments: [{ ...policy!.environments[0], namespaces: ['a', 'b'] }] },
+      problems: [],
+    },
+    'policy: no environment of the platform policy covers namespaces hwayo-production and hwayo-production-green',
+  ],
+  [
+    'a malformed policy handed to the workflow',
+    { source: SOURCE, policy: { version: 1, environments: [] } as never, problems: [] },
+    `the platform policy ${SOURCE}: environments`,
+  ],
+])('%s refuses the release before any other command', async (_what, reading, problem) => {
+  await withRelease(
+    t.env,
+    t.bundle,
+    { approve: false, scripts: { policy: reading }, plan: signedBy },
+    async ({ world, handle }) => {
+      const result = await handle.result();
+      expect(result.outcome).toBe('invalid-input');
+      expect(result.reason).toContain(problem);
+      expect(world.calls.map((c) => c.name)).toEqual(['readPlatformPolicy']);
+    },
+  );
+});
+
+test('a worker without a policy (HWAYO_POLICY=none) runs the plan on its own authority and says so', async () => {
+  await withRelease(t.env, t.bundle, { approve: false }, async ({ waitFor }) => {
+    const waiting = await waitFor((s) => s.stage === 'awaiting-approval');
+    expect(waiting.policy).toEqual({ source: 'none' });
+  });
+});
