@@ -365,6 +365,36 @@ describe('deploy/kubernetes on the local apiserver', () => {
     ).toBe(403);
     expect(await statusOf(worker.core.listNamespacedConfigMap({ namespace: sys }))).toBe(403);
   });
+
+  test('hole 6: the worker changes only its own labels on a namespace; pod-security labels stay as the platform set them', async () => {
+    const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+    const label = (k: KubeClients, labels: Record<string, string | null>) =>
+      statusOf(k.core.patchNamespace({ name: blue, body: { metadata: { labels } } }, mergePatch));
+    expect(await label(admin, { 'pod-security.kubernetes.io/enforce': 'restricted', team: 'platform' })).toBe(
+      'succeeded',
+    );
+    const denied = await worker.core
+      .patchNamespace(
+        { name: blue, body: { metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } } } },
+        mergePatch,
+      )
+      .then(
+        () => undefined,
+        (e: { code?: number; body?: unknown }) => e,
+      );
+    expect(denied?.code).toBe(403);
+    expect(String(denied?.body)).toContain(
+      'hwayo-release-worker may set only hwayo.io/* labels on a namespace; it may not change pod-security.kubernetes.io/enforce',
+    );
+    expect(await label(worker, { 'pod-security.kubernetes.io/enforce': null })).toBe(403);
+    expect(await label(worker, { team: null })).toBe(403);
+    expect(await label(worker, { 'hwayo.io/probe': 'yes' })).toBe('succeeded');
+    expect(await label(worker, { 'hwayo.io/probe': null })).toBe('succeeded');
+    const { metadata } = await admin.core.readNamespace({ name: blue });
+    expect(metadata?.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted', team: 'platform' });
+    expect(metadata?.labels?.['hwayo.io/probe']).toBeUndefined();
+    expect(await label(admin, { 'pod-security.kubernetes.io/enforce': null, team: null })).toBe('succeeded');
+  });
   test("hole 8: no Secret read outside the release's namespaces", async () => {
     for (const namespace of ['kube-system', other, sys]) {
       expect({ namespace, list: await statusOf(worker.core.listNamespacedSecret({ namespace })) }).toEqual({
