@@ -695,7 +695,16 @@ describe('deploy/kubernetes on the local apiserver', () => {
   test('after this binding is gone, a namespace newly registered in the real registry is admitted for the real worker', async () => {
     for (const obj of objects.filter((o) => o.kind === 'ValidatingAdmissionPolicyBinding'))
       await admin.objects.delete(obj).catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 3000)); // the apiserver's policy source refreshes every second
+    // The apiserver's policy source has dropped this file's binding once the test's worker, which only that
+    // binding held to the registry, may create (dry run) a namespace outside it.
+    await eventually(
+      "this file's binding gone from admission",
+      async () =>
+        (await statusOf(
+          worker.core.createNamespace({ body: { metadata: { name: uniqueNamespace('unbound') } }, dryRun: 'All' }),
+        )) === 'succeeded',
+      30_000,
+    );
     const real = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding' };
     expect(await statusOf(admin.objects.read({ ...real, metadata: { name: 'hwayo-release-worker-namespaces' } }))).toBe(
       'succeeded',
