@@ -1,7 +1,8 @@
 // Replays committed histories of real runs (the Temporal test server's, and a demo release on the dev server with the
 // real activities, signed approvals and a rollback after success) against today's workflow code: a change that would
-// break releases already in flight (non-determinism) fails here. Re-record deliberately with `npm run histories:record`
-// (and use workflow patching for running releases) when behaviour changes.
+// break releases already in flight (non-determinism) fails here. A committed history is never re-recorded in place: a
+// behaviour change goes behind a new patched() name and a new recording is added under a new name (docs/patches.md;
+// test/histories/SHA256SUMS pins every file, test/unit/histories-checksums.test.ts).
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
