@@ -193,7 +193,7 @@ test("chaos 7: sick canary while the worker is killed: still rolls back, within 
   // The bound: the 6 s window and a 2 s interval, the time the worker was out (the seeded 1-5 s and its
   // start until it polls: seconds, more on a loaded machine), the sticky task queue's 3 s timeout, the
   // 10 s heartbeat timeout after which the dead worker's tick attempt is retried plus 1 s backoff (patch
-  // fast-recovery; 15 s start-to-close before it, a minute before tick-timeouts: 58.6 s measured), and
+  // fast-recovery; without it the tick's 15 s start-to-close of patch tick-timeouts), and
   // 5 s for green's errors to show in the 30 s rate and the critical messages sent before the move.
   // Two kills land before traffic is back: mid-analysis, and with the move back to blue in flight.
   const back = f.result.report.timeline.find((e) => e.event.startsWith('green weight 0%'));

@@ -691,7 +691,7 @@ describe('deploy/kubernetes on the local apiserver', () => {
   // binding names ConfigMap params (kubernetes/kubernetes#130887, PR #141015), and from then on judges the
   // worker's writes by the registry as it was. This file's binding going must not leave none: the stack binds the
   // real policy from its start (scripts/stack/components/kube.sh). Without that, a pair registered after this
-  // file was refused for good (worker-upgrade.test.ts, clean-clone run of 2026-11-28 22:24).
+  // file would be refused for good (worker-upgrade.test.ts registers one).
   test('after this binding is gone, a namespace newly registered in the real registry is admitted for the real worker', async () => {
     for (const obj of objects.filter((o) => o.kind === 'ValidatingAdmissionPolicyBinding'))
       await admin.objects.delete(obj).catch(() => undefined);

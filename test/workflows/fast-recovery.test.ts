@@ -1,5 +1,5 @@
-// A SIGKILLed worker's activity attempts used to be retried only after their start-to-close (a minute
-// for most short activities, 44 s measured restart-to-resume in the chaos suite). Releases now schedule
+// Without a heartbeat timeout a SIGKILLed worker's activity attempts are retried only after their
+// start-to-close (a minute for most short activities). Releases therefore schedule
 // every activity with a 10 s heartbeat timeout (patch `fast-recovery`), which the worker keeps alive
 // for each running attempt (src/worker/activity-interceptors.ts), so a dead worker's attempts are
 // retried within seconds while the start-to-close still bounds a call that hangs.

@@ -1,7 +1,7 @@
 // A worker that dies in the middle of an analysis tick leaves its activity attempt to time out before
 // another worker retries it, and the watch (so a rollback too) waits for it. The tick's metric queries
 // and health checks are therefore scheduled with a 15 s start-to-close (patch `tick-timeouts`), not the
-// default minute: found by the chaos suite (test/chaos/worker-kill.test.ts, scenario 7).
+// default minute (the chaos suite's sick canary with a killed worker, test/chaos/worker-kill.test.ts, bounds it).
 import { useWorkflowEnv } from './env';
 import { durationSeconds as seconds, patchIds, runHistories, withRelease } from './harness';
 
