@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The outside tools each test project runs, and the step that installs each: one table, so that every tool a
 # project needs is installed before that project starts, on a machine that never had it, whatever order the
-# suite runs in (a unit test once found promtool missing on a fresh machine: the stack installed it later).
+# suite runs in (unit tests run promtool, which the stack would otherwise install only later).
 #   test-tools.sh install PROJECT...  runs the install step of every tool of those projects (cached, idempotent)
 #   test-tools.sh check PROJECT...    exits 1 naming each missing tool and the step that installs it
 #   test-tools.sh list                prints the table

@@ -48,8 +48,8 @@ CHECKS_FAILED="$REPO/.test-checks-failed"
 BESIDE_LOG="$REPO/.test-beside.log"
 BESIDE_RESULTS="$REPO/.jest-results-integration-beside.json"
 BESIDE_INTEGRATION='test/integration/kubernetes\.test\.ts$'
-# Users' shares measured at the gateway need a quiet machine: run while the beside work did, Traefik took
-# 1.6-2.3 s to apply a route (0.6 s quiet), and in stop 16's CI traefik-router's header test failed. Last.
+# Users' shares measured at the gateway need a quiet machine: with the beside work running, Traefik takes
+# 1.6-2.3 s to apply a route (0.6 s on a quiet one), longer than these tests allow. So they run last, alone.
 QUIET_RESULTS="$REPO/.jest-results-integration-quiet.json"
 QUIET_INTEGRATION='test/integration/(dataplane|traefik-router)\.test\.ts$'
 STACK_READY="$REPO/.test-stack-ready"

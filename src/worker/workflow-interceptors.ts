@@ -47,7 +47,7 @@ class ReleaseCountingInterceptor implements WorkflowInboundCallsInterceptor {
 /**
  * Temporal's tracing interceptors wrap signal and update handlers and activity results in extra
  * promises, which moves their commands within an activation: a release started before tracing
- * existed (paused-and-resumed.json) no longer replays with them. So they trace only runs that start
+ * existed (paused-and-resumed.json) does not replay with them. So they trace only runs that start
  * with them: `patched('otel-tracing')`, asked first thing in the first activation, records a marker
  * in new runs; in older runs it is false and every tracing interceptor passes calls straight through.
  */

@@ -92,8 +92,8 @@ export function emergencyOptions(budgetMs: number): ActivityOptions {
  * Every activity's heartbeat timeout (patch `fast-recovery`). The worker heartbeats every running
  * attempt itself (src/worker/activity-interceptors.ts), so a missed heartbeat means a dead worker, not
  * a slow call: its attempts are retried elsewhere within seconds instead of after their start-to-close
- * (a minute for most short activities), which stays the bound on a call that hangs. Found by the chaos
- * suite (test/chaos/worker-kill.test.ts): a SIGKILLed worker held a release for up to 44 s.
+ * (a minute for most short activities), which stays the bound on a call that hangs. The chaos suite's
+ * worker kills (test/chaos/worker-kill.test.ts) measure how soon a release resumes.
  */
 export const LIVENESS_HEARTBEAT_TIMEOUT = '10s';
 

@@ -233,7 +233,7 @@ const APPROVERS = [
 /**
  * Green's recent error rate falling below 1% after a sick release takes up to its 30 s window. The wait runs
  * beside the next release's preflight and is awaited before its approval (the canary, which would see the
- * errors, starts only after it): the seed state no longer costs that half minute on its own.
+ * errors, starts only after it), so that half minute overlaps work the next release does anyway.
  */
 let appsHealthy: Promise<void> = Promise.resolve();
 export function waitHealthyBeforeApproval(wait: Promise<void>): void {

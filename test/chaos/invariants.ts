@@ -9,6 +9,7 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { stackVar } from '../integration/stack';
 import type { ReleaseReport, ReleaseResult } from '../../src/workflows/definitions';
 import { http, WORKER_SA } from './harness';
+import { notificationProblems, type Notifications } from './notification-rules';
 
 export const ROUTE = { namespace: 'hwayo-gateway', name: 'hwayo-canary' };
 import { PRE_MAINTENANCE_ANNOTATION as MAINTENANCE_ANNOTATION } from '../../src/activities/traffic/routers';
@@ -122,7 +123,6 @@ interface Received {
   channel?: string;
   body: Record<string, unknown>;
 }
-export type Notifications = Record<string, Record<string, number>>;
 
 /** What the sinks received about a version, grouped by where (slack channel, pagerduty, email) and normalised text. */
 export async function notificationsOf(version: string): Promise<Notifications> {
@@ -145,8 +145,6 @@ export async function notificationsOf(version: string): Promise<Notifications> {
   }
   return out;
 }
-
-const CRITICAL = new Set(['slack #hwayo-critical', 'pagerduty', 'email']);
 
 /** RDS snapshots and instances (moto), to see what a release created. */
 export async function rdsState(): Promise<{ snapshots: string[]; instances: string[] }> {
@@ -249,12 +247,7 @@ export async function checkInvariants(
   if (JSON.stringify(withoutMaintenance) !== JSON.stringify(moves))
     problems.push(`route writes ${JSON.stringify(labels)} do not match the release's moves ${JSON.stringify(moves)}`);
 
-  // Notifications: each non-critical message exactly once, each critical one at least once.
-  for (const [where, texts] of Object.entries(notes)) {
-    for (const [text, n] of Object.entries(texts)) {
-      if (CRITICAL.has(where) ? n < 1 : n !== 1) problems.push(`${where} got "${text.slice(0, 90)}" ${n} times`);
-    }
-  }
+  problems.push(...notificationProblems(notes));
   // At most one emergency snapshot and one restored instance per emergency.
   if (summary.newSnapshots.length > 1) problems.push(`more than one RDS snapshot: ${summary.newSnapshots.join(', ')}`);
   if (summary.newInstances.length > 1)

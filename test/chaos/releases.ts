@@ -27,7 +27,7 @@ import {
   WorkerProcess,
   type Where,
 } from './harness';
-import { checkInvariants, rdsState, type Summary } from './invariants';
+import { checkInvariants, notificationsOf, rdsState, type Summary } from './invariants';
 import { cliOk } from '../integration/cli-runner';
 
 export type Kind = 'healthy' | 'sick' | 'emergency';
@@ -211,8 +211,20 @@ export async function finish(
   const r = await result(run.id);
   const t0 = Date.now();
   timing(`${run.kind} ${run.id}: release (start to result, faults included)`, t0 - run.startedAt);
-  // Notifications are sent in parallel and may land just after the result.
-  await sleep(1500);
+  // Notifications are sent in parallel and may land just after the result: count them once two reads a
+  // second apart agree (the sinks are quiet), or fail after 30 s.
+  let last: string | undefined;
+  await until(
+    `the notifications of ${run.id} to settle`,
+    async () => {
+      const now = JSON.stringify(await notificationsOf(run.version));
+      const settled = now === last;
+      last = now;
+      return settled;
+    },
+    30_000,
+    1_000,
+  );
   const { problems, summary } = await checkInvariants(
     { id: run.id, version: run.version, result: r, from: run.from, to: new Date(), rdsBefore: run.rdsBefore },
     baseline,

@@ -761,11 +761,20 @@ describe('deploy/kubernetes on the local apiserver', () => {
   // binding names ConfigMap params (kubernetes/kubernetes#130887, PR #141015), and from then on judges the
   // worker's writes by the registry as it was. This file's binding going must not leave none: the stack binds the
   // real policy from its start (scripts/stack/components/kube.sh). Without that, a pair registered after this
-  // file was refused for good (worker-upgrade.test.ts, clean-clone run of 2026-11-28 22:24).
+  // file would be refused for good (worker-upgrade.test.ts registers one).
   test('after this binding is gone, a namespace newly registered in the real registry is admitted for the real worker', async () => {
     for (const obj of objects.filter((o) => o.kind === 'ValidatingAdmissionPolicyBinding'))
       await admin.objects.delete(obj).catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 3000)); // the apiserver's policy source refreshes every second
+    // The apiserver's policy source has dropped this file's binding once the test's worker, which only that
+    // binding held to the registry, may create (dry run) a namespace outside it.
+    await eventually(
+      "this file's binding gone from admission",
+      async () =>
+        (await statusOf(
+          worker.core.createNamespace({ body: { metadata: { name: uniqueNamespace('unbound') } }, dryRun: 'All' }),
+        )) === 'succeeded',
+      30_000,
+    );
     const real = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding' };
     expect(await statusOf(admin.objects.read({ ...real, metadata: { name: 'hwayo-release-worker-namespaces' } }))).toBe(
       'succeeded',

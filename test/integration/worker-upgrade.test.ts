@@ -102,9 +102,9 @@ function addPair(ns: string): void {
 
 /**
  * Waits until the namespace admission policy lets the worker create the pair's green: the policy reads the
- * registry through an informer. Twice in clean-clone runs it never did: the apiserver had stopped that informer
- * for good (kubernetes#130887; the stack now binds the policy from its start, rbac.test.ts's last test guards
- * it). Then this fails after 60 s with the refusal, before any release starts.
+ * registry through an informer, which the apiserver can stop for good (kubernetes#130887; the stack binds the
+ * policy from its start so that it does not, and rbac.test.ts's last test guards that). If it never admits,
+ * this fails after 60 s with the refusal, before any release starts.
  */
 function awaitAdmitted(ns: string): void {
   const dryRun = ['create', 'namespace', `${ns}-green`, '--dry-run=server', '--as', WORKER_SA];

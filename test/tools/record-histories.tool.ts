@@ -1,15 +1,26 @@
 // Records workflow histories for the replay suite: `npm run histories:record`. Each scenario is a
 // real run of the release workflow on the Temporal test server; the histories are committed so that
 // a change that breaks determinism for releases already in flight fails `test/workflows/replay.test.ts`.
+// A committed history is kept: a new recording goes under a new name (history-target.ts); add it to
+// test/histories/SHA256SUMS and to the replay test's list (docs/patches.md says when a history may change).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { pauseUpdate, rejectSignal, resumeUpdate } from '../../src/workflows/definitions';
 import { useWorkflowEnv } from '../workflows/env';
 import { runHistories, withRelease, type RunOptions, type Run } from '../workflows/harness';
+import { historyTarget } from './history-target';
 
 jest.setTimeout(120_000);
 const t = useWorkflowEnv();
+const DIR = join(__dirname, '..', 'histories');
+const DAY = new Date().toISOString().slice(0, 10);
+/** Writes `history` (JSON) for scenario `name` and says where. */
+function save(name: string, json: string): void {
+  const path = historyTarget(DIR, name, DAY);
+  writeFileSync(path, json + '\n');
+  console.log(`recorded ${name}: ${path}`);
+}
 
 const scenarios: [string, RunOptions, (run: Run) => Promise<void>][] = [
   ['succeeded', {}, async () => undefined],
@@ -63,7 +74,7 @@ test.each(scenarios)('record %s', async (name, opts, drive) => {
     await drive(run);
     const result = await run.handle.result();
     const history = await run.handle.fetchHistory();
-    writeFileSync(join(__dirname, '..', 'histories', `${name}.json`), historyToJSON(history) + '\n');
+    save(name, historyToJSON(history));
     expect(history.events?.length).toBeGreaterThan(10);
     expect(result.outcome).toBeDefined();
   });
@@ -77,11 +88,6 @@ test('record continued (one file per run)', async () => {
     expect(result.outcome).toBe('succeeded');
     const runs = await runHistories(t.env, run.handle);
     expect(runs.length).toBeGreaterThan(1);
-    runs.forEach((events, i) =>
-      writeFileSync(
-        join(__dirname, '..', 'histories', `continued-run-${i + 1}.json`),
-        historyToJSON({ events }) + '\n',
-      ),
-    );
+    runs.forEach((events, i) => save(`continued-run-${i + 1}`, historyToJSON({ events })));
   });
 });

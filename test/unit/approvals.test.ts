@@ -138,7 +138,7 @@ describe('weak keys (hole 3)', () => {
   };
 
   test('a small-order key with a fixed forged signature is refused by verification (lenient ed25519 accepts it)', () => {
-    // What the workflow used to do: ed25519.verify with its default (ZIP-215) rules.
+    // Lenient verification: ed25519.verify with its default (ZIP-215) rules accepts the forgery.
     expect(
       ed25519.verify(fromBase64(FORGED_SIG)!, new TextEncoder().encode(statementText(st)), fromBase64(IDENTITY_KEY)!),
     ).toBe(true);

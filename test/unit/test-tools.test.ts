@@ -1,5 +1,5 @@
 // scripts/test-tools.sh: the outside tools each test project runs, installed before any project starts and
-// checked before each one (a fresh machine once failed unit tests: promtool came with the stack, later).
+// checked before each one (unit tests run promtool, which the stack would otherwise install only later).
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

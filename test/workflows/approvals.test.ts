@@ -246,12 +246,21 @@ test('hole 1: once every role approved the gate is closed: a reject during the b
   const held = new Promise<void>((r) => {
     release = r;
   });
+  // Preflight's first baseline check is held until the early approval has its answer, so it always comes
+  // during preflight.
+  let endPreflight: () => void = () => undefined;
+  const preflightHeld = new Promise<void>((r) => {
+    endPreflight = r;
+  });
   await withRelease(
     t.env,
     t.bundle,
     {
       approve: false,
-      scripts: { holdCheck: (name, nth) => (name === 'release-baseline' && nth === 2 ? held : undefined) },
+      scripts: {
+        holdCheck: (name, nth) =>
+          name !== 'release-baseline' ? undefined : nth === 1 ? preflightHeld : nth === 2 ? held : undefined,
+      },
     },
     async ({ world, handle, status, waitFor }) => {
       // During preflight the gate is not open yet.
@@ -261,11 +270,16 @@ test('hole 1: once every role approved the gate is closed: a reject during the b
           () => 'accepted',
           (e: WorkflowUpdateFailedError) => (e.cause as Error).message,
         );
+      endPreflight();
+      expect(early).toBe(
+        'the approval gate is closed (preflight is still running; the gate opens when it has passed); to stop the release use abort',
+      );
+      expect((await handle.query(auditQuery))[0]).toMatchObject({
+        action: 'approve',
+        by: 'tech-lead',
+        accepted: false,
+      });
       await waitFor((s) => s.stage === 'awaiting-approval');
-      if (early !== 'accepted')
-        expect(early).toBe(
-          'the approval gate is closed (preflight is still running; the gate opens when it has passed); to stop the release use abort',
-        );
       for (const role of ['tech-lead', 'product-manager', 'qa-lead'])
         await handle.signal(approveSignal, { approverId: role, role, decision: 'approve' });
       // The baseline re-check is running, held. Polled in real time: skipping workflow time now would let

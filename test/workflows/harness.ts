@@ -87,11 +87,19 @@ export async function withRelease<T>(
 export const MIN = 60_000;
 export const HOUR = 60 * MIN;
 
-/** The history of every run of a release, first run first (a release continues as new; checkpoint.ts). */
 /** A duration of a history event (e.g. an activity's start-to-close) in seconds. */
 export const durationSeconds = (d?: { seconds?: unknown; nanos?: number | null } | null): number =>
   Number(d?.seconds ?? 0) + (d?.nanos ?? 0) / 1e9;
 
+/** The names of the `patched()` markers in `events`, in order (each marker's payload is `{"id": name, ...}`). */
+export const patchIds = (events: temporal.api.history.v1.IHistoryEvent[]): string[] =>
+  events
+    .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
+    .flatMap((e) => Object.values(e.markerRecordedEventAttributes!.details ?? {}))
+    .flatMap((p) => p.payloads ?? [])
+    .map((p) => (JSON.parse(Buffer.from(p.data ?? []).toString('utf8')) as { id: string }).id);
+
+/** The history of every run of a release, first run first (a release continues as new; checkpoint.ts). */
 export async function runHistories(
   env: TestWorkflowEnvironment,
   handle: Handle,
