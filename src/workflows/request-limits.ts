@@ -32,12 +32,14 @@ export function clip(value: unknown): string {
   return value.length > CLIP_AT ? `"${head}"... (${value.length} chars)` : `"${head}"`;
 }
 
-const nameProblem = (field: string, value: unknown): string | undefined =>
+/** Why `value` is not a name (also the CLI's check of --as, --role, --by). */
+export const nameProblem = (field: string, value: unknown): string | undefined =>
   typeof value === 'string' && NAME_PATTERN.test(value)
     ? undefined
     : `${field} ${clip(value)} must be 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit`;
 
-function textProblem(field: string, value: unknown): string | undefined {
+/** Why `value` is not a one-line text within TEXT_MAX (also the CLI's check of --reason, --comment). */
+export function textProblem(field: string, value: unknown): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string') return `${field} ${clip(value)} must be text`;
   if (value.length > TEXT_MAX) return `${field} ${clip(value)} is longer than ${TEXT_MAX} characters`;
