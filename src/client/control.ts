@@ -70,7 +70,8 @@ ${d === 'approve' ? 'Approves' : 'Rejects'} a release waiting at the approval ga
 ${d === 'reject' ? 'One accepted rejection ends the release (outcome "rejected").\n' : ''}
   --as APPROVER-ID   your approver id in the plan (approval.approvers[].id)
   --role ROLE        the role you decide for (default: your role in the release's plan)
-  --key FILE         your private key (from "keys generate"): signs the statement (workflow id,
+  --key FILE         your private key (from "keys generate"; mode 0600, refused when group or others
+                     may read it): signs the statement (workflow id,
                      first run id, decision, role, approver, time, and what is released: version,
                      image tag and the plan's digest, printed before signing); required unless the
                      plan sets approval.allowUnsigned. HWAYO_APPROVER_KEY may name the file instead.
@@ -231,7 +232,8 @@ ${spec.text}
   --by NAME       who (default HWAYO_USER or the login name); your operator or approver id
                   in the plan when you sign; 1-63 letters, digits, ".", "_" or "-", and a
                   listed id in another case (Alice for alice) is refused
-  --key FILE      your private key: signs (workflow id, run, action, by, reason, time, version,
+  --key FILE      your private key (mode 0600, refused when group or others may read it):
+                  signs (workflow id, run, action, by, reason, time, version,
                   image tag, plan digest). ${keyText}
                   HWAYO_APPROVER_KEY may name the file instead.
   --json          print the workflow's audit entry

@@ -261,7 +261,7 @@ describe('keys', () => {
     expect((await cli(['keys', 'generate', '--id', 'bob', '--out', dir, '--force'])).code).toBe(0);
     expect(readFileSync(join(dir, 'bob.key'), 'utf8')).not.toBe(first);
     expect((await cli(['keys', 'generate', '--id', '../evil', '--out', dir])).code).toBe(2);
-    writeFileSync(join(dir, 'junk.key'), 'not a key');
+    writeFileSync(join(dir, 'junk.key'), 'not a key', { mode: 0o600 });
     expect((await cli(['approve', 'release-x', '--as', 'bob', '--key', join(dir, 'junk.key')])).err).toMatch(
       /is not an approver key/,
     );
