@@ -10,19 +10,15 @@ import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import { ApplicationFailure } from '@temporalio/common';
 import { httpStatusFailure, networkFailure } from './classify';
 import type { ActivityConfig } from './config';
-import type { EmailInput, PageInput, Severity, SlackMessage } from './contract';
+import type { EmailInput, PageInput, SlackMessage } from './contract';
 import { nonRetryable, retryable } from './errors';
 import { type HttpResponse, NetworkFailure } from './http';
+import { mailSubject, pageSummary, slackBody } from './notify-format';
 import { sentKeysFor } from './sent-keys';
 
 type SendResult = { delivered: boolean; duplicate: boolean };
 
 const TIMEOUT_MS = 10_000;
-const SLACK_PREFIX: Record<Severity, string> = {
-  critical: ':rotating_light: *CRITICAL*',
-  warning: ':warning: *WARNING*',
-  info: ':information_source:',
-};
 const hash = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 24);
 
 function requireKey(key: string) {
@@ -165,7 +161,7 @@ export function createNotifyActivities(config: ActivityConfig) {
         what,
         input.severity === 'critical',
         async (onPosted) => {
-          await postJson(what, url, { text: `${SLACK_PREFIX[input.severity]} ${input.text}` }, onPosted);
+          await postJson(what, url, slackBody(input.severity, input.text), onPosted);
         },
       );
     },
@@ -186,7 +182,7 @@ export function createNotifyActivities(config: ActivityConfig) {
               event_action: 'trigger',
               dedup_key: input.dedupKey,
               payload: {
-                summary: input.summary.slice(0, 1024),
+                summary: pageSummary(input.summary),
                 source: input.source,
                 severity: input.severity,
                 custom_details: input.details,
@@ -229,7 +225,7 @@ export function createNotifyActivities(config: ActivityConfig) {
             await transport.sendMail({
               from: config.smtp.from,
               to: input.to,
-              subject: input.subject,
+              subject: mailSubject(input.subject),
               text: input.text,
               // The same Message-ID on a retry lets mail systems drop a duplicate we could not prevent.
               messageId: `<${hash(input.idempotencyKey)}@hwayo-release>`,

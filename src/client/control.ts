@@ -37,7 +37,14 @@ import {
 } from './cli';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, withClient } from './connection';
 import { readPrivateKey } from './keys';
+import { nameProblem, textProblem } from '../workflows/request-limits';
 import { releaseInput, requireRunning } from './release';
+
+/** The workflow refuses a request out of its bounds (request-limits.ts): say so before anything is sent. */
+function withinLimits(...problems: (string | undefined)[]): void {
+  const problem = problems.find((p) => p !== undefined);
+  if (problem) throw usageError(problem);
+}
 
 /** Runs an update; a refusal by the workflow becomes exit 7 with the workflow's reason. */
 async function runUpdate<R>(what: string, id: string, fn: () => Promise<R>): Promise<R> {
@@ -63,12 +70,15 @@ ${d === 'approve' ? 'Approves' : 'Rejects'} a release waiting at the approval ga
 ${d === 'reject' ? 'One accepted rejection ends the release (outcome "rejected").\n' : ''}
   --as APPROVER-ID   your approver id in the plan (approval.approvers[].id)
   --role ROLE        the role you decide for (default: your role in the release's plan)
-  --key FILE         your private key (from "keys generate"): signs the statement (workflow id,
+  --key FILE         your private key (from "keys generate"; mode 0600, refused when group or others
+                     may read it): signs the statement (workflow id,
                      first run id, decision, role, approver, time, and what is released: version,
                      image tag and the plan's digest, printed before signing); required unless the
                      plan sets approval.allowUnsigned. HWAYO_APPROVER_KEY may name the file instead.
-  --comment TEXT     recorded with the decision
+  --comment TEXT     recorded with the decision (one line, at most 1,000 characters)
   --json             print the workflow's record of the decision
+
+Ids and roles are 1-63 letters, digits, ".", "_" or "-", matched exactly (no trimming, no case folding).
 
 Exits 0 when the workflow accepted the decision and 7 when it refused it (the reason is printed).
 
@@ -104,6 +114,11 @@ function decisionCommand(decision: Decision): Command {
       const v = args.values;
       const id = args.positionals[0];
       const approverId = required(v, 'as');
+      withinLimits(
+        nameProblem('--as', approverId),
+        v.role === undefined ? undefined : nameProblem('--role', v.role),
+        textProblem('--comment', v.comment),
+      );
       const keyFile = optional(v, 'key') ?? io.env.HWAYO_APPROVER_KEY;
       const privateKey = keyFile ? readPrivateKey(keyFile) : undefined;
       return withClient(v, io, async ({ client }) => {
@@ -212,10 +227,13 @@ function controlCommand(action: ControlAction): Command {
 
 ${spec.text}
 
-  --reason TEXT   why (recorded in the audit log${action === 'rollback' ? ' and the notifications; required' : ''})
+  --reason TEXT   why (recorded in the audit log${action === 'rollback' ? ' and the notifications; required' : ''});
+                  one line, at most 1,000 characters
   --by NAME       who (default HWAYO_USER or the login name); your operator or approver id
-                  in the plan when you sign
-  --key FILE      your private key: signs (workflow id, run, action, by, reason, time, version,
+                  in the plan when you sign; 1-63 letters, digits, ".", "_" or "-", and a
+                  listed id in another case (Alice for alice) is refused
+  --key FILE      your private key (mode 0600, refused when group or others may read it):
+                  signs (workflow id, run, action, by, reason, time, version,
                   image tag, plan digest). ${keyText}
                   HWAYO_APPROVER_KEY may name the file instead.
   --json          print the workflow's audit entry
@@ -249,6 +267,7 @@ ${EXIT_CODES_HELP}`;
       const keyFile = optional(v, 'key') ?? io.env.HWAYO_APPROVER_KEY;
       const privateKey = keyFile ? readPrivateKey(keyFile) : undefined;
       const req: ControlRequest = { by: actor(v, io), reason };
+      withinLimits(nameProblem('--by', req.by), textProblem('--reason', reason));
       return withClient(v, io, async ({ client }) => {
         if (privateKey) await signControl(client, id, action, req, privateKey, io);
         const entry = await control(client, id, action, req);
@@ -285,7 +304,7 @@ export async function control(
   action: ControlAction,
   req: ControlRequest,
 ): Promise<AuditEntry> {
-  if (!req.by.trim()) throw usageError('--by must not be empty');
+  withinLimits(nameProblem('--by', req.by), textProblem('--reason', req.reason));
   const { handle } = await requireRunning(client, id);
   return runUpdate(action, id, () => handle.executeUpdate(CONTROL[action].update, { args: [req] }));
 }

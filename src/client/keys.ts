@@ -1,11 +1,12 @@
 // Approver keys: `keys generate` makes an ed25519 key pair; the private key stays with the approver
-// (mode 0600), the public key goes into the plan (approval.approvers[].publicKey).
+// (mode 0600, see key-files.ts), the public key goes into the plan (approval.approvers[].publicKey).
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromBase64, toBase64 } from '../plan/public-keys';
 import { publicKeyOf } from '../workflows/signatures';
-import { CliError, EXIT, parse, required, usageError, type Command, type Io } from './cli';
+import { EXIT, parse, required, usageError, type Command, type Io } from './cli';
+import { readPrivateKeyFile, writePrivateKeyFile } from './key-files';
 
 const GENERATE_HELP = `Usage: hwayo-release keys generate --id APPROVER-ID --out DIR [--force] [--json]
 
@@ -23,7 +24,11 @@ Rotation: generate a new key, replace the approver's publicKey in the plan, dele
 A plan travels inside each release when it starts, so the change applies to releases started after
 it; releases already waiting keep accepting the key they were started with.
 
-  --force   overwrite an existing key file
+  --force   replace an existing key file (never a symbolic link)
+
+The key is written to a new file (mode 0600) that replaces DIR/<id>.key, so a looser mode of an old
+file is not kept; DIR must not be writable by group or others (unless sticky, like /tmp). A key file
+that group or others may read is refused wherever --key reads it (chmod 600 FILE), as ssh does.
   --json    print {"id", "publicKey", "keyFile"}`;
 
 const PUBLIC_HELP = `Usage: hwayo-release keys public --key FILE
@@ -32,12 +37,7 @@ Prints the base64 public key of a private key file (to check which key a plan en
 
 /** Reads a private key file written by `keys generate` (base64 of 32 bytes). */
 export function readPrivateKey(file: string): Uint8Array {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8').trim();
-  } catch (err) {
-    throw usageError(`cannot read key file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
+  const text = readPrivateKeyFile(file).trim();
   const key = fromBase64(text);
   if (!key || key.length !== 32)
     throw usageError(`${file} is not an approver key (expected the base64 of 32 bytes, as written by "keys generate")`);
@@ -61,16 +61,14 @@ const generate: Command = {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id))
       throw usageError(`--id "${id}" must be letters, digits, ".", "_" or "-" (it names the key file)`);
     const file = join(dir, `${id}.key`);
-    if (existsSync(file) && !args.values.force)
-      throw new CliError(`${file} exists; pass --force to replace it (rotation: see --help)`, EXIT.refused);
     const privateKey = new Uint8Array(randomBytes(32));
     const publicKey = publicKeyOf(privateKey);
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
-      writeFileSync(file, `${toBase64(privateKey)}\n`, { mode: 0o600 });
     } catch (err) {
-      throw usageError(`cannot write ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw usageError(`cannot create ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
+    writePrivateKeyFile(file, `${toBase64(privateKey)}\n`, args.values.force === true);
     if (args.values.json) {
       io.out(JSON.stringify({ id, publicKey, keyFile: file }));
     } else {

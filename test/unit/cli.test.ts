@@ -121,6 +121,33 @@ describe('dispatch and flags', () => {
     expect((await cli(['plan', 'defaults', '--json', '--yaml'])).code).toBe(2);
   });
 
+  test('approve and the controls check the workflow bounds before sending anything', async () => {
+    const at = ['--address', '127.0.0.1:1'];
+    const err = async (argv: string[]) => {
+      const r = await cli([...argv, ...at]);
+      expect(r.code).toBe(2);
+      return r.err;
+    };
+    expect(await err(['abort', 'release-hwayo-1', '--by', 'tech-lead '])).toMatch(
+      /^hwayo-release: --by "tech-lead " must be 1-63 letters, digits/,
+    );
+    expect(await err(['rollback', 'release-hwayo-1', '--reason', 'r'.repeat(1001)])).toMatch(
+      /^hwayo-release: --reason "r{80}"\.\.\. \(1001 chars\) is longer than 1000 characters/,
+    );
+    expect(await err(['pause', 'release-hwayo-1', '--reason', 'two\nlines'])).toMatch(
+      /^hwayo-release: --reason "two\\u000alines" must be one line without control characters/,
+    );
+    expect(await err(['approve', 'release-hwayo-1', '--as', 'Alice Smith'])).toMatch(
+      /^hwayo-release: --as "Alice Smith" must be/,
+    );
+    expect(await err(['reject', 'release-hwayo-1', '--as', 'qa', '--role', 'qa lead'])).toMatch(
+      /^hwayo-release: --role "qa lead"/,
+    );
+    expect(await err(['approve', 'release-hwayo-1', '--as', 'qa', '--comment', '<!here>\r\n'])).toMatch(
+      /^hwayo-release: --comment "<!here>\\u000d\\u000a" must be one line/,
+    );
+  });
+
   test('Temporal out of reach is exit 6', async () => {
     const r = await cli(['status', 'release-hwayo-1'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
     expect(r).toMatchObject({
@@ -234,7 +261,7 @@ describe('keys', () => {
     expect((await cli(['keys', 'generate', '--id', 'bob', '--out', dir, '--force'])).code).toBe(0);
     expect(readFileSync(join(dir, 'bob.key'), 'utf8')).not.toBe(first);
     expect((await cli(['keys', 'generate', '--id', '../evil', '--out', dir])).code).toBe(2);
-    writeFileSync(join(dir, 'junk.key'), 'not a key');
+    writeFileSync(join(dir, 'junk.key'), 'not a key', { mode: 0o600 });
     expect((await cli(['approve', 'release-x', '--as', 'bob', '--key', join(dir, 'junk.key')])).err).toMatch(
       /is not an approver key/,
     );

@@ -5,6 +5,7 @@ import type { Activities } from '../../src/activities';
 import { promqlOf } from '../../src/plan/metric-queries';
 import type { CheckResult, MetricReading } from '../../src/activities/contract';
 import type { PolicyReading } from '../../src/activities/policy';
+import { mailSubject, pageSummary, slackBody } from '../../src/activities/notify-format';
 import type { MetricSpec } from '../../src/plan/types';
 
 export interface Call {
@@ -45,8 +46,18 @@ export interface Scripts {
   policy?: PolicyReading | (() => PolicyReading);
 }
 
+/** What a sink would receive, formatted by the real activities' own functions. */
+export interface Delivered {
+  sink: 'slack' | 'pagerduty' | 'email';
+  /** Slack channel or mail address. */
+  to: string;
+  /** Slack's webhook text, PagerDuty's summary or the mail's subject. */
+  text: string;
+}
+
 export class FakeWorld {
   readonly calls: Call[] = [];
+  readonly delivered: Delivered[] = [];
   weight = 0;
   private metricQueries = 0;
   private healthCalls = 0;
@@ -189,9 +200,21 @@ export class FakeWorld {
         await this.scripts.storeReport?.();
         return { location: `s3://${input.bucket}/${input.key}.md` };
       },
-      postSlack: async (input) => (this.record('postSlack', input), { delivered: true, duplicate: false }),
-      sendPage: async (input) => (this.record('sendPage', input), { delivered: true, duplicate: false }),
-      sendEmail: async (input) => (this.record('sendEmail', input), { delivered: true, duplicate: false }),
+      postSlack: async (input) => {
+        this.record('postSlack', input);
+        this.delivered.push({ sink: 'slack', to: input.channel, text: slackBody(input.severity, input.text).text });
+        return { delivered: true, duplicate: false };
+      },
+      sendPage: async (input) => {
+        this.record('sendPage', input);
+        this.delivered.push({ sink: 'pagerduty', to: input.dedupKey, text: pageSummary(input.summary) });
+        return { delivered: true, duplicate: false };
+      },
+      sendEmail: async (input) => {
+        this.record('sendEmail', input);
+        this.delivered.push({ sink: 'email', to: input.to, text: mailSubject(input.subject) });
+        return { delivered: true, duplicate: false };
+      },
     };
     // Count the calls in flight: the harness must not skip workflow time while one runs (a held call
     // would outlive its heartbeat timeout in skipped time; in production the worker heartbeats it).
