@@ -84,6 +84,8 @@ export interface ControlRequest {
   signature?: string;
   /** ISO time the sender signed at; part of the signed statement. */
   signedAt?: string;
+  /** The release's nonce the statement names (control v2): status shows it, each is good for one control. */
+  nonce?: string;
 }
 
 export interface AuditEntry {
@@ -137,6 +139,17 @@ export interface ReleaseStatus {
   planDigest?: string;
   /** False when the plan lets decisions through unsigned (approval.allowUnsigned). */
   signaturesRequired?: boolean;
+  /** Signed with the decision or control when present (absent: signed as ''). */
+  policyDigest?: string;
+  /** 3 when approvals are v3 statements, which name the last known good tag (below). */
+  approvalStatement?: 3;
+  /** What the emergency path would deploy to blue; approvals sign it (approval v3). */
+  lastKnownGoodTag?: string;
+  /**
+   * The nonce a signed control must name now (control v2); it changes with the stage, the step and each
+   * accepted signed control.
+   */
+  nonce?: string;
   lastAnalysis?: AnalysisRecord;
   pendingDecision?: PendingDecision;
   rollbackWindowEndsAt?: string;
