@@ -15,14 +15,9 @@ import {
   type AuditEntry,
   type ControlRequest,
   type Decision,
+  type ReleaseStatus,
 } from '../workflows/definitions';
-import {
-  planDigest,
-  signControlStatement,
-  signStatement,
-  type ControlAction,
-  type Subject,
-} from '../workflows/signatures';
+import { planDigest, signControlStatement, signStatement, type ControlAction } from '../workflows/signatures';
 import {
   actor,
   CliError,
@@ -38,6 +33,7 @@ import {
 import { CONNECTION_HELP, CONNECTION_OPTIONS, withClient } from './connection';
 import { readPrivateKey } from './keys';
 import { releaseInput, requireRunning } from './release';
+import { approvalStatement, controlStatement, signingLine } from './statements';
 
 /** Runs an update; a refusal by the workflow becomes exit 7 with the workflow's reason. */
 async function runUpdate<R>(what: string, id: string, fn: () => Promise<R>): Promise<R> {
@@ -65,8 +61,9 @@ ${d === 'reject' ? 'One accepted rejection ends the release (outcome "rejected")
   --role ROLE        the role you decide for (default: your role in the release's plan)
   --key FILE         your private key (from "keys generate"): signs the statement (workflow id,
                      first run id, decision, role, approver, time, and what is released: version,
-                     image tag and the plan's digest, printed before signing); required unless the
-                     plan sets approval.allowUnsigned. HWAYO_APPROVER_KEY may name the file instead.
+                     image tag, the plan's digest and the last known good tag the emergency path
+                     would deploy, printed before signing); required unless the plan sets
+                     approval.allowUnsigned. HWAYO_APPROVER_KEY may name the file instead.
   --comment TEXT     recorded with the decision
   --json             print the workflow's record of the decision
 
@@ -121,10 +118,10 @@ function decisionCommand(decision: Decision): Command {
         }
         const req: ApprovalRequest = { approverId, role, decision, comment: optional(v, 'comment') };
         if (privateKey) {
-          const subject = await signingSubject(client, handle, id, io);
+          const status = await signingStatus(client, handle, id, io);
           req.signedAt = new Date().toISOString();
           const base = { workflowId: id, runId: firstRunId, decision, role, approverId, signedAt: req.signedAt };
-          req.signature = signStatement(subject ? { ...base, ...subject } : base, privateKey);
+          req.signature = signStatement(status ? approvalStatement(base, status) : base, privateKey);
         }
         const record: ApprovalRecord = await runUpdate(decision, id, () =>
           handle.executeUpdate(update, { args: [req] }),
@@ -150,26 +147,32 @@ function decisionCommand(decision: Decision): Command {
 }
 
 /**
- * What a signature names: version, image tag and plan digest from the running release. The digest is
- * recomputed from the plan the release was started with, so a person signs only what they can see.
- * Undefined for releases started before signed subjects (they verify the v1 statement).
+ * The release's status, to sign against (statements.ts builds the statement from it). The plan digest
+ * is recomputed from the plan the release was started with (and the last known good tag read from its
+ * input), so a person signs only what they can see. Undefined for releases started before signed subjects.
  */
-async function signingSubject(
+async function signingStatus(
   client: Client,
-  handle: { query: (q: typeof statusQuery) => Promise<{ version: string; imageTag: string; planDigest?: string }> },
+  handle: { query: (q: typeof statusQuery) => Promise<ReleaseStatus> },
   id: string,
   io: Io,
-): Promise<Subject | undefined> {
+): Promise<ReleaseStatus | undefined> {
   const s = await handle.query(statusQuery);
   if (!s.planDigest) return undefined;
-  const local = planDigest((await releaseInput(client, id)).plan);
+  const input = await releaseInput(client, id);
+  const local = planDigest(input.plan);
   if (local !== s.planDigest)
     throw new CliError(
       `the plan of ${id} does not match the digest the release reports (${s.planDigest} vs ${local}); not signing`,
       EXIT.refused,
     );
-  io.err(`signing for ${id}: version ${s.version}, image ${s.imageTag}, plan ${s.planDigest}`);
-  return { version: s.version, imageTag: s.imageTag, planDigest: s.planDigest };
+  if (s.approvalStatement === 3 && (s.lastKnownGoodTag ?? '') !== (input.lastKnownGoodTag ?? ''))
+    throw new CliError(
+      `the last known good tag of ${id} does not match what the release reports (${s.lastKnownGoodTag ?? 'none'} vs ${input.lastKnownGoodTag ?? 'none'}); not signing`,
+      EXIT.refused,
+    );
+  io.err(signingLine(id, s));
+  return s;
 }
 
 const CONTROL: Record<ControlAction, { update: typeof abortUpdate; summary: string; text: string }> = {
@@ -216,7 +219,8 @@ ${spec.text}
   --by NAME       who (default HWAYO_USER or the login name); your operator or approver id
                   in the plan when you sign
   --key FILE      your private key: signs (workflow id, run, action, by, reason, time, version,
-                  image tag, plan digest). ${keyText}
+                  image tag, plan digest, and the release's stage, step and current nonce, so
+                  the statement is good once, now). ${keyText}
                   HWAYO_APPROVER_KEY may name the file instead.
   --json          print the workflow's audit entry
 
@@ -269,14 +273,15 @@ export async function signControl(
   io: Io,
 ): Promise<void> {
   const { handle, firstRunId } = await requireRunning(client, id);
-  const subject = await signingSubject(client, handle, id, io);
-  if (!subject)
-    throw new CliError(`release ${id} was started before signed controls; send ${action} without --key`, EXIT.refused);
+  const status = await signingStatus(client, handle, id, io);
   req.signedAt = new Date().toISOString();
-  req.signature = signControlStatement(
-    { workflowId: id, runId: firstRunId, action, by: req.by, reason: req.reason, signedAt: req.signedAt, ...subject },
-    privateKey,
-  );
+  const base = { workflowId: id, runId: firstRunId, action, by: req.by, reason: req.reason, signedAt: req.signedAt };
+  const statement = status && controlStatement(base, status);
+  if (!statement)
+    throw new CliError(`release ${id} was started before signed controls; send ${action} without --key`, EXIT.refused);
+  // A release that issues nonces verifies control v2: good at this stage and step, once.
+  if ('nonce' in statement) req.nonce = statement.nonce;
+  req.signature = signControlStatement(statement, privateKey);
 }
 
 export async function control(
