@@ -79,7 +79,7 @@ bash scripts/stack/kube-fixtures.sh
 # A completed release is never started again under its id: every demo run is a new version.
 VERSION="2.4.0-demo.$(date +%Y%m%d%H%M%S)"
 # CI's clean scan reports (test/fixtures/evidence, the worker's HWAYO_EVIDENCE_ROOT) name the images
-# of tag 412-3f9c2ab and its commit: the evidence gate refuses reports of any other build.
+# of tag 412-3f9c2ab and its commit, and of the last known good 1.0.0: the gate refuses any other build.
 say "starting release $VERSION"
 ID=$(cli start "$DEMO/plan.yaml" --version "$VERSION" --image-tag 412-3f9c2ab --last-known-good 1.0.0 \
   --requested-by demo \

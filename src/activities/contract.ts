@@ -24,6 +24,8 @@ export interface RunCheckInput {
     app?: string;
     version?: string;
     imageTag?: string;
+    /** What the emergency path would deploy to blue: security-evidence must cover its images too. */
+    lastKnownGoodTag?: string;
   };
   /**
    * References to the CI's evidence reports: paths below the worker's HWAYO_EVIDENCE_ROOT, or s3:// URIs under the

@@ -25,6 +25,8 @@ const examples = (items: string[]) =>
 export interface ReleaseArtifact {
   /** Every image the release deploys (blue's containers on the new tag). */
   images: string[];
+  /** The images the emergency path would deploy to blue (its last known good tag), when the release names one. */
+  lastKnownGoodImages?: string[];
   /** The commit the image tag names (`BUILD-GIT_COMMIT_SHORT`), if it names one. */
   commit?: string;
   /** The SonarQube project key the release's code is analysed under (the plan's app). */
@@ -63,7 +65,8 @@ const needCommit = (artifact: ReleaseArtifact, tool: string) => {
 /**
  * `trivy image --format json`: Results[].Vulnerabilities / Secrets / Misconfigurations with Severity.
  * One report per image, or an array of them (`jq -s . *.json`); together they must cover every image
- * the release deploys, by ArtifactName or Metadata.RepoTags, and name no other image.
+ * the release deploys (and every last-known-good image the emergency path would), by ArtifactName or
+ * Metadata.RepoTags, and name no other image.
  */
 export function trivyGate(input: unknown, artifact: ReleaseArtifact): GateOutcome {
   const reports = Array.isArray(input) ? input : [input];
@@ -71,7 +74,8 @@ export function trivyGate(input: unknown, artifact: ReleaseArtifact): GateOutcom
   const found: string[] = [];
   const covered = new Set<string>();
   const foreign: string[] = [];
-  const wanted = new Set(artifact.images.map(normaliseImage));
+  const lastKnownGood = artifact.lastKnownGoodImages ?? [];
+  const wanted = new Set([...artifact.images, ...lastKnownGood].map(normaliseImage));
   for (const report of reports) {
     if (!obj(report) || !('Results' in report || 'SchemaVersion' in report))
       throw new EvidenceError('not a Trivy JSON report (no SchemaVersion/Results)');
@@ -109,8 +113,14 @@ export function trivyGate(input: unknown, artifact: ReleaseArtifact): GateOutcom
     throw new EvidenceError(
       `scanned ${examples(foreign)}, which this release does not deploy (it deploys ${examples(artifact.images)})`,
     );
-  const missing = artifact.images.filter((i) => !covered.has(normaliseImage(i)));
+  const unscanned = (images: string[]) => images.filter((i) => !covered.has(normaliseImage(i)));
+  const missing = unscanned(artifact.images);
   if (missing.length) throw new EvidenceError(`no scan of ${examples(missing)}, which this release deploys`);
+  const missingGood = unscanned(lastKnownGood);
+  if (missingGood.length)
+    throw new EvidenceError(
+      `no scan of ${examples(missingGood)}, the last known good images the emergency path would deploy`,
+    );
   return { gate: 'trivy', ok: true, count: 0, detail: `Trivy: no HIGH/CRITICAL findings in ${target}` };
 }
 

@@ -15,14 +15,9 @@ import {
   type AuditEntry,
   type ControlRequest,
   type Decision,
+  type ReleaseStatus,
 } from '../workflows/definitions';
-import {
-  planDigest,
-  signControlStatement,
-  signStatement,
-  type ControlAction,
-  type Subject,
-} from '../workflows/signatures';
+import { planDigest, signControlStatement, signStatement, type ControlAction } from '../workflows/signatures';
 import {
   actor,
   CliError,
@@ -39,6 +34,7 @@ import { CONNECTION_HELP, CONNECTION_OPTIONS, withClient } from './connection';
 import { readPrivateKey } from './keys';
 import { nameProblem, textProblem } from '../workflows/request-limits';
 import { releaseInput, requireRunning } from './release';
+import { approvalStatement, controlStatement, signingLine } from './statements';
 
 /** The workflow refuses a request out of its bounds (request-limits.ts): say so before anything is sent. */
 function withinLimits(...problems: (string | undefined)[]): void {
@@ -73,8 +69,9 @@ ${d === 'reject' ? 'One accepted rejection ends the release (outcome "rejected")
   --key FILE         your private key (from "keys generate"; mode 0600, refused when group or others
                      may read it): signs the statement (workflow id,
                      first run id, decision, role, approver, time, and what is released: version,
-                     image tag and the plan's digest, printed before signing); required unless the
-                     plan sets approval.allowUnsigned. HWAYO_APPROVER_KEY may name the file instead.
+                     image tag, the plan's digest and the last known good tag the emergency path
+                     would deploy, printed before signing); required unless the plan sets
+                     approval.allowUnsigned. HWAYO_APPROVER_KEY may name the file instead.
   --comment TEXT     recorded with the decision (one line, at most 1,000 characters)
   --json             print the workflow's record of the decision
 
@@ -136,10 +133,10 @@ function decisionCommand(decision: Decision): Command {
         }
         const req: ApprovalRequest = { approverId, role, decision, comment: optional(v, 'comment') };
         if (privateKey) {
-          const subject = await signingSubject(client, handle, id, io);
+          const status = await signingStatus(client, handle, id, io);
           req.signedAt = new Date().toISOString();
           const base = { workflowId: id, runId: firstRunId, decision, role, approverId, signedAt: req.signedAt };
-          req.signature = signStatement(subject ? { ...base, ...subject } : base, privateKey);
+          req.signature = signStatement(status ? approvalStatement(base, status) : base, privateKey);
         }
         const record: ApprovalRecord = await runUpdate(decision, id, () =>
           handle.executeUpdate(update, { args: [req] }),
@@ -165,26 +162,32 @@ function decisionCommand(decision: Decision): Command {
 }
 
 /**
- * What a signature names: version, image tag and plan digest from the running release. The digest is
- * recomputed from the plan the release was started with, so a person signs only what they can see.
- * Undefined for releases started before signed subjects (they verify the v1 statement).
+ * The release's status, to sign against (statements.ts builds the statement from it). The plan digest
+ * is recomputed from the plan the release was started with (and the last known good tag read from its
+ * input), so a person signs only what they can see. Undefined for releases started before signed subjects.
  */
-async function signingSubject(
+async function signingStatus(
   client: Client,
-  handle: { query: (q: typeof statusQuery) => Promise<{ version: string; imageTag: string; planDigest?: string }> },
+  handle: { query: (q: typeof statusQuery) => Promise<ReleaseStatus> },
   id: string,
   io: Io,
-): Promise<Subject | undefined> {
+): Promise<ReleaseStatus | undefined> {
   const s = await handle.query(statusQuery);
   if (!s.planDigest) return undefined;
-  const local = planDigest((await releaseInput(client, id)).plan);
+  const input = await releaseInput(client, id);
+  const local = planDigest(input.plan);
   if (local !== s.planDigest)
     throw new CliError(
       `the plan of ${id} does not match the digest the release reports (${s.planDigest} vs ${local}); not signing`,
       EXIT.refused,
     );
-  io.err(`signing for ${id}: version ${s.version}, image ${s.imageTag}, plan ${s.planDigest}`);
-  return { version: s.version, imageTag: s.imageTag, planDigest: s.planDigest };
+  if (s.approvalStatement === 3 && (s.lastKnownGoodTag ?? '') !== (input.lastKnownGoodTag ?? ''))
+    throw new CliError(
+      `the last known good tag of ${id} does not match what the release reports (${s.lastKnownGoodTag ?? 'none'} vs ${input.lastKnownGoodTag ?? 'none'}); not signing`,
+      EXIT.refused,
+    );
+  io.err(signingLine(id, s));
+  return s;
 }
 
 const CONTROL: Record<ControlAction, { update: typeof abortUpdate; summary: string; text: string }> = {
@@ -232,9 +235,10 @@ ${spec.text}
   --by NAME       who (default HWAYO_USER or the login name); your operator or approver id
                   in the plan when you sign; 1-63 letters, digits, ".", "_" or "-", and a
                   listed id in another case (Alice for alice) is refused
-  --key FILE      your private key (mode 0600, refused when group or others may read it):
-                  signs (workflow id, run, action, by, reason, time, version,
-                  image tag, plan digest). ${keyText}
+  --key FILE      your private key (mode 0600, refused when group or others may read it): signs
+                  (workflow id, run, action, by, reason, time, version, image tag, plan digest, and
+                  the release's stage, step and current nonce, so the statement is good once, now).
+                  ${keyText}
                   HWAYO_APPROVER_KEY may name the file instead.
   --json          print the workflow's audit entry
 
@@ -288,14 +292,15 @@ export async function signControl(
   io: Io,
 ): Promise<void> {
   const { handle, firstRunId } = await requireRunning(client, id);
-  const subject = await signingSubject(client, handle, id, io);
-  if (!subject)
-    throw new CliError(`release ${id} was started before signed controls; send ${action} without --key`, EXIT.refused);
+  const status = await signingStatus(client, handle, id, io);
   req.signedAt = new Date().toISOString();
-  req.signature = signControlStatement(
-    { workflowId: id, runId: firstRunId, action, by: req.by, reason: req.reason, signedAt: req.signedAt, ...subject },
-    privateKey,
-  );
+  const base = { workflowId: id, runId: firstRunId, action, by: req.by, reason: req.reason, signedAt: req.signedAt };
+  const statement = status && controlStatement(base, status);
+  if (!statement)
+    throw new CliError(`release ${id} was started before signed controls; send ${action} without --key`, EXIT.refused);
+  // A release that issues nonces verifies control v2: good at this stage and step, once.
+  if ('nonce' in statement) req.nonce = statement.nonce;
+  req.signature = signControlStatement(statement, privateKey);
 }
 
 export async function control(

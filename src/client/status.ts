@@ -50,6 +50,8 @@ export function renderStatus(s: ReleaseStatus, plan?: ReleasePlan, now = Date.no
   );
   if (s.reason) lines.push(`  reason: ${s.reason}`);
   if (s.environments) lines.push(`  blue ${s.environments.blue} (production)  ->  green ${s.environments.green}`);
+  if (s.lastKnownGoodTag) lines.push(`  last known good (emergency path): ${s.lastKnownGoodTag}`);
+  if (s.nonce) lines.push(`  control nonce ${s.nonce} (a signed control names it; good once)`);
   if (s.window) {
     const done = s.window.plannedMs > 0 ? 1 - s.window.remainingMs / s.window.plannedMs : 1;
     lines.push(

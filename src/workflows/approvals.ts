@@ -5,8 +5,30 @@ import type { ApprovalRecord, ApprovalRequest, Stage } from './definitions';
 import { publicKeyProblem } from '../plan/public-keys';
 import { verifyStatement, type Subject } from './signatures';
 
-/** How far a signature's time may be from the workflow's clock. */
+/** How far a signature's time may be from the workflow's clock, either way (before the bounds below). */
 export const SIGNATURE_MAX_SKEW_MS = 15 * 60_000;
+/** From control v2 and approval v3 on: how old a signature may be... */
+export const SIGNATURE_MAX_AGE_MS = 15 * 60_000;
+/** ...and how far ahead of the workflow's clock (a statement dated ahead would stay valid for longer). */
+export const SIGNATURE_MAX_AHEAD_MS = 60_000;
+
+const inWords = (ms: number) =>
+  ms >= 120_000 && ms % 60_000 === 0 ? `${ms / 60_000} minutes` : `${ms / 1000} seconds`;
+
+/** Why a signature's time is refused (undefined when it is fine); `bounded`: age and lead apart. */
+export function signedAtProblem(signedAt: string, nowMs: number, bounded: boolean): string | undefined {
+  const ms = Date.parse(signedAt);
+  if (Number.isNaN(ms)) return `signedAt "${signedAt}" is not an ISO time`;
+  if (!bounded)
+    return Math.abs(nowMs - ms) > SIGNATURE_MAX_SKEW_MS
+      ? `the signature was made at ${signedAt}, more than ${inWords(SIGNATURE_MAX_SKEW_MS)} from the workflow's time`
+      : undefined;
+  if (ms - nowMs > SIGNATURE_MAX_AHEAD_MS)
+    return `the signature is dated ${signedAt}, more than ${inWords(SIGNATURE_MAX_AHEAD_MS)} ahead of the workflow's time`;
+  if (nowMs - ms > SIGNATURE_MAX_AGE_MS)
+    return `the signature was made at ${signedAt}, more than ${inWords(SIGNATURE_MAX_AGE_MS)} before the workflow's time`;
+  return undefined;
+}
 
 export interface GateContext {
   plan: ReleasePlan;
@@ -22,7 +44,11 @@ export interface GateContext {
    * From `approval-v2` on: statements must be v2 (bound to what is released) and signed unless the
    * plan says approval.allowUnsigned. Absent for histories recorded before, which keep the v1 rules.
    */
-  strict?: { subject: Subject };
+  strict?: {
+    subject: Subject;
+    /** From `signed-last-known-good` on: v3 statements, naming what the emergency path would deploy. */
+    v3?: { lastKnownGoodTag?: string };
+  };
 }
 
 /** The gate's own state: opened once preflight passed, decided by the first decision that settles it. */
@@ -74,10 +100,8 @@ export function refusalReason(req: ApprovalRequest, ctx: GateContext): string | 
     if (!approver.publicKey) return `approver "${req.approverId}" has no public key in the plan`;
     if (!req.signature || !req.signedAt)
       return `a signed statement is required from "${req.approverId}" (use hwayo-release ${req.decision} with --key)`;
-    const signedAtMs = Date.parse(req.signedAt);
-    if (Number.isNaN(signedAtMs)) return `signedAt "${req.signedAt}" is not an ISO time`;
-    if (Math.abs(ctx.nowMs - signedAtMs) > SIGNATURE_MAX_SKEW_MS)
-      return `the signature was made at ${req.signedAt}, more than 15 minutes from the workflow's time`;
+    const late = signedAtProblem(req.signedAt, ctx.nowMs, strict?.v3 !== undefined);
+    if (late) return late;
     const base = {
       workflowId: ctx.workflowId,
       runId: ctx.runId,
@@ -96,8 +120,11 @@ export function refusalReason(req: ApprovalRequest, ctx: GateContext): string | 
       if (shared)
         return `approver "${req.approverId}" shares a key with "${shared.id}": each role needs its own person`;
       const s = strict.subject;
-      if (!verifyStatement({ ...base, ...s }, req.signature, approver.publicKey)) {
-        return `the signature does not verify for "${req.approverId}" on this release (${s.version}, ${s.imageTag}, plan ${s.planDigest.slice(0, 19)}), decision and role`;
+      const v3 = strict.v3;
+      const statement = v3 ? { ...base, ...s, statementVersion: 3 as const, ...v3 } : { ...base, ...s };
+      if (!verifyStatement(statement, req.signature, approver.publicKey)) {
+        const lkg = v3 ? `, last known good ${v3.lastKnownGoodTag || 'none'}` : '';
+        return `the signature does not verify for "${req.approverId}" on this release (${s.version}, ${s.imageTag}${lkg}, plan ${s.planDigest.slice(0, 19)}), decision and role`;
       }
     } else if (!verifyStatement(base, req.signature, approver.publicKey)) {
       return `the signature does not verify for "${req.approverId}" on this release, decision and role`;

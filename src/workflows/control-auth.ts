@@ -5,8 +5,8 @@
 // rollback) stay open, so an incident is never blocked on key logistics, but cannot borrow a listed
 // name unsigned. Every refusal is audited by the workflow.
 import type { ReleasePlan } from '../plan/types';
-import { SIGNATURE_MAX_SKEW_MS, signaturesRequired } from './approvals';
-import type { ControlRequest } from './definitions';
+import { signaturesRequired, signedAtProblem } from './approvals';
+import type { ControlRequest, Stage } from './definitions';
 import { publicKeyProblem } from '../plan/public-keys';
 import { verifyControlStatement, type ControlAction, type Subject } from './signatures';
 
@@ -24,7 +24,15 @@ export interface ControlAuthContext {
   runId: string;
   nowMs: number;
   subject: Subject;
+  /**
+   * From `control-nonce` on: where the release is and the nonce it issued for it. A signed control
+   * names all three (control v2); the nonce is good once.
+   */
+  at?: { stage: Stage; step: number; nonce: string };
 }
+
+/** The refusal of a signed control whose nonce is not the one the release issued last. */
+export const STALE_NONCE = 'nonce already used or stale';
 
 export interface ControlAuthority {
   /** Why the request is refused; undefined when it may go on to the stage rules. */
@@ -56,14 +64,18 @@ export function controlAuthority(
       return refuse(`"${req.by}" has no public key in the plan, so the signature cannot be checked`);
     if (!req.signature || !req.signedAt)
       return refuse(`"${req.by}" has a key in the plan: a ${action} in their name must be signed (use --key)`);
-    const signedAtMs = Date.parse(req.signedAt);
-    if (Number.isNaN(signedAtMs)) return refuse(`signedAt "${req.signedAt}" is not an ISO time`);
-    if (Math.abs(ctx.nowMs - signedAtMs) > SIGNATURE_MAX_SKEW_MS)
-      return refuse(`the signature was made at ${req.signedAt}, more than 15 minutes from the workflow's time`);
+    const late = signedAtProblem(req.signedAt, ctx.nowMs, ctx.at !== undefined);
+    if (late) return refuse(late);
     const weak = publicKeyProblem(person.publicKey);
     if (weak) return refuse(`the public key of "${req.by}" ${weak}`);
     const shared = people.find((p) => p.id !== person.id && p.publicKey === person.publicKey);
     if (shared) return refuse(`"${req.by}" shares a key with "${shared.id}": each person needs their own key`);
+    if (ctx.at && req.nonce !== ctx.at.nonce)
+      return refuse(
+        req.nonce === undefined
+          ? `a signed ${action} must name the release's current nonce (hwayo-release status shows it)`
+          : `${STALE_NONCE}: sign the ${action} again for the release's current nonce`,
+      );
     const statement = {
       workflowId: ctx.workflowId,
       runId: ctx.runId,
@@ -72,6 +84,7 @@ export function controlAuthority(
       reason: req.reason,
       signedAt: req.signedAt,
       ...ctx.subject,
+      ...ctx.at,
     };
     if (!verifyControlStatement(statement, req.signature, person.publicKey))
       return refuse(`the signature does not verify for "${req.by}" on this release and ${action}`);

@@ -85,6 +85,8 @@ export interface ControlRequest {
   signature?: string;
   /** ISO time the sender signed at; part of the signed statement. */
   signedAt?: string;
+  /** The release's nonce the statement names (control v2): status shows it, each is good for one control. */
+  nonce?: string;
 }
 
 export interface AuditEntry {
@@ -140,6 +142,17 @@ export interface ReleaseStatus {
   signaturesRequired?: boolean;
   /** The platform policy the release runs under (absent for releases from before the policy). */
   policy?: PolicyRecord;
+  /** Signed with the decision or control when present (absent: signed as ''). */
+  policyDigest?: string;
+  /** 3 when approvals are v3 statements, which name the last known good tag (below). */
+  approvalStatement?: 3;
+  /** What the emergency path would deploy to blue; approvals sign it (approval v3). */
+  lastKnownGoodTag?: string;
+  /**
+   * The nonce a signed control must name now (control v2); it changes with the stage, the step and each
+   * accepted signed control.
+   */
+  nonce?: string;
   lastAnalysis?: AnalysisRecord;
   pendingDecision?: PendingDecision;
   rollbackWindowEndsAt?: string;

@@ -49,6 +49,7 @@ export function applyControl(r: ReleaseState, action: ControlAction, req: Contro
       runId: r.firstRunId,
       nowMs: Date.now(),
       subject: r.subject,
+      ...(r.nonce !== undefined ? { at: { stage: r.stage, step: r.step, nonce: r.nonce } } : {}),
     });
     refusal = auth.refusal;
     signed = auth.verified;
@@ -63,6 +64,8 @@ export function applyControl(r: ReleaseState, action: ControlAction, req: Contro
   };
   r.audit.push(entry);
   if (!refusal) {
+    // The statement is spent: the same signed control sent again names a nonce no longer issued.
+    if (signed) r.newNonce();
     recordControl(r.control, action, r.stage, req);
     r.event(`${action} by ${req.by}${req.reason ? `: ${req.reason}` : ''}`);
     r.updateUi();

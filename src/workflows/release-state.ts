@@ -1,7 +1,7 @@
 // Everything one release knows, in one object: where it is (stage, step, weight, outcome), what it
 // recorded (timeline, approvals, audit, preflight runs, windows, analyses), the controls it accepted
 // and the undo steps it owes. The stages change it; the status query and the report are built from it.
-import { log, patched, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { log, patched, setCurrentDetails, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { ReleasePlan } from '../plan/types';
 import { policyLine, type PolicyRecord } from '../policy/schema';
 import { missingRoles, signaturesRequired, type Gate } from './approvals';
@@ -56,6 +56,8 @@ export interface CarriedState {
   runs: number;
   /** The platform policy the first run read (absent before `platform-policy`). */
   policy?: PolicyRecord;
+  /** The nonce a signed control must name (from `control-nonce` on). */
+  nonce?: string;
 }
 
 export const iso = (ms = Date.now()): string => new Date(ms).toISOString();
@@ -72,10 +74,10 @@ export class ReleaseState {
   blue: string;
   green: string;
 
-  stage: Stage = 'preflight';
+  // Stage and step are accessors: moving either issues a new control nonce.
+  private position: { stage: Stage; step: number } = { stage: 'preflight', step: 0 };
   outcome?: Outcome;
   reason?: string;
-  step = 0;
   greenWeight = 0;
   readonly weights: number[] = [];
   readonly approvals: ApprovalRecord[] = [];
@@ -103,6 +105,14 @@ export class ReleaseState {
   // them, and the gate takes decisions only while it is open. Older histories keep the old rules.
   readonly subject: Subject | undefined;
   readonly gate: Gate = { opened: false };
+  /**
+   * From `control-nonce` on: the nonce a signed control must name (control v2). A new one is issued
+   * whenever the stage or step moves and after each accepted signed control, so a statement signed
+   * for one moment (a promote in canary step 1) cannot be replayed at another (retention) or twice.
+   */
+  nonce?: string;
+  /** From `signed-last-known-good` on: approvals sign the last known good tag, and evidence must scan it. */
+  readonly signsLastKnownGood: boolean;
 
   constructor(readonly input: ReleaseInput) {
     const info = workflowInfo();
@@ -116,6 +126,32 @@ export class ReleaseState {
     this.subject = patched('approval-v2')
       ? { version: this.version, imageTag: this.imageTag, planDigest: planDigest(this.plan) }
       : undefined;
+    if (this.subject && patched('control-nonce')) this.nonce = uuid4();
+    this.signsLastKnownGood = this.subject !== undefined && patched('signed-last-known-good');
+  }
+
+  get stage(): Stage {
+    return this.position.stage;
+  }
+
+  set stage(next: Stage) {
+    if (next !== this.position.stage) this.newNonce();
+    this.position.stage = next;
+  }
+
+  /** 1-based canary step, 0 before the canary; steps+1 during the full switch. */
+  get step(): number {
+    return this.position.step;
+  }
+
+  set step(next: number) {
+    if (next !== this.position.step) this.newNonce();
+    this.position.step = next;
+  }
+
+  /** Issues a new control nonce (uuid4 is the workflow's seeded random: the same on replay). */
+  newNonce(): void {
+    if (this.nonce !== undefined) this.nonce = uuid4();
   }
 
   vars(): QueryVars {
@@ -181,6 +217,10 @@ export class ReleaseState {
       approvalDeadline: this.approvalDeadlineMs ? iso(this.approvalDeadlineMs) : undefined,
       ...(subject ? { planDigest: subject.planDigest, signaturesRequired: signaturesRequired(plan) } : {}),
       ...(this.policy ? { policy: { ...this.policy } } : {}),
+      ...(subject?.policyDigest ? { policyDigest: subject.policyDigest } : {}),
+      ...(this.signsLastKnownGood ? { approvalStatement: 3 as const } : {}),
+      ...(this.input.lastKnownGoodTag ? { lastKnownGoodTag: this.input.lastKnownGoodTag } : {}),
+      ...(this.nonce !== undefined ? { nonce: this.nonce } : {}),
       lastAnalysis: this.analyses[this.analyses.length - 1],
       pendingDecision: this.pending,
       rollbackWindowEndsAt: this.rollbackWindowEndsMs ? iso(this.rollbackWindowEndsMs) : undefined,
@@ -241,6 +281,7 @@ export class ReleaseState {
       sagaRan: [...this.saga.ran],
       runs: this.runs + 1,
       ...(this.policy ? { policy: { ...this.policy } } : {}),
+      ...(this.nonce !== undefined ? { nonce: this.nonce } : {}),
     };
   }
 
@@ -271,5 +312,7 @@ export class ReleaseState {
     Object.assign(this.control, c.control);
     Object.assign(this.blueReplicas, c.blueReplicas);
     Object.assign(this.gate, c.gate);
+    // The nonce the previous run last issued stays good; a run from before nonces keeps its own.
+    if (this.nonce !== undefined && c.nonce !== undefined) this.nonce = c.nonce;
   }
 }

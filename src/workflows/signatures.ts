@@ -5,7 +5,7 @@
 import { ed25519 } from '@noble/curves/ed25519';
 import { sha256 } from '@noble/hashes/sha2';
 import { fromBase64, publicKeyProblem, toBase64 } from '../plan/public-keys';
-import type { Decision } from './definitions';
+import type { Decision, Stage } from './definitions';
 
 /** v1 (workflows started before `approval-v2`): the run, the decision and the role only. */
 export interface Statement {
@@ -23,9 +23,18 @@ export interface Subject {
   imageTag: string;
   /** planDigest() of the plan the release runs with. */
   planDigest: string;
+  /** Digest of the platform policy the release runs under, when there is one (signed as '' when absent). */
+  policyDigest?: string;
 }
 
 export type StatementV2 = Statement & Subject;
+
+/** v3 (from `signed-last-known-good` on): also names what the emergency path would deploy. */
+export interface StatementV3 extends StatementV2 {
+  statementVersion: 3;
+  /** ReleaseInput.lastKnownGoodTag; signed as '' when the release has none. */
+  lastKnownGoodTag?: string;
+}
 
 export type ControlAction = 'abort' | 'pause' | 'resume' | 'promote' | 'rollback';
 
@@ -38,23 +47,43 @@ export interface ControlStatement extends Subject {
   signedAt: string;
 }
 
-const isV2 = (s: Statement | StatementV2): s is StatementV2 => 'planDigest' in s && typeof s.planDigest === 'string';
+/**
+ * v2 (from `control-nonce` on): also where the release is and the nonce it issued, so a statement
+ * is good for one control at one stage and step only.
+ */
+export interface ControlStatementV2 extends ControlStatement {
+  stage: Stage;
+  step: number;
+  nonce: string;
+}
+
+type AnyStatement = Statement | StatementV2 | StatementV3;
+type AnyControlStatement = ControlStatement | ControlStatementV2;
+
+const isV2 = (s: AnyStatement): s is StatementV2 => 'planDigest' in s && typeof s.planDigest === 'string';
+const isV3 = (s: AnyStatement): s is StatementV3 => isV2(s) && (s as StatementV3).statementVersion === 3;
+const isControlV2 = (s: AnyControlStatement): s is ControlStatementV2 =>
+  typeof (s as ControlStatementV2).nonce === 'string';
 
 /**
  * The exact text that is signed. v1: one field per line (kept byte for byte for old histories).
- * v2 and controls: a header line, then a JSON array, so no field (a reason with newlines) can bleed
- * into another.
+ * v2, v3 and controls: a header line, then a JSON array, so no field (a reason with newlines) can
+ * bleed into another. Each version only appends fields, and v1/v2 stay byte for byte for old histories.
  */
-export function statementText(s: Statement | StatementV2): string {
+export function statementText(s: AnyStatement): string {
   if (!isV2(s))
     return ['hwayo-release approval v1', s.workflowId, s.runId, s.decision, s.role, s.approverId, s.signedAt].join(
       '\n',
     );
-  return `hwayo-release approval v2\n${JSON.stringify([s.workflowId, s.runId, s.decision, s.role, s.approverId, s.signedAt, s.version, s.imageTag, s.planDigest])}`;
+  const v2 = [s.workflowId, s.runId, s.decision, s.role, s.approverId, s.signedAt, s.version, s.imageTag, s.planDigest];
+  if (!isV3(s)) return `hwayo-release approval v2\n${JSON.stringify(v2)}`;
+  return `hwayo-release approval v3\n${JSON.stringify([...v2, s.lastKnownGoodTag ?? '', s.policyDigest ?? ''])}`;
 }
 
-export function controlStatementText(s: ControlStatement): string {
-  return `hwayo-release control v1\n${JSON.stringify([s.workflowId, s.runId, s.action, s.by, s.reason ?? '', s.signedAt, s.version, s.imageTag, s.planDigest])}`;
+export function controlStatementText(s: AnyControlStatement): string {
+  const v1 = [s.workflowId, s.runId, s.action, s.by, s.reason ?? '', s.signedAt, s.version, s.imageTag, s.planDigest];
+  if (!isControlV2(s)) return `hwayo-release control v1\n${JSON.stringify(v1)}`;
+  return `hwayo-release control v2\n${JSON.stringify([...v1, s.stage, s.step, s.nonce, s.policyDigest ?? ''])}`;
 }
 
 /** Deterministic JSON: object keys sorted, undefined members left out (as JSON.stringify does). */
@@ -86,23 +115,23 @@ function verifyText(text: string, signature: string, publicKey: string): boolean
   }
 }
 
-/** True when `signature` (base64) is publicKey's ed25519 signature of the statement (v1 or v2). */
-export function verifyStatement(statement: Statement | StatementV2, signature: string, publicKey: string): boolean {
+/** True when `signature` (base64) is publicKey's ed25519 signature of the statement (v1, v2 or v3). */
+export function verifyStatement(statement: AnyStatement, signature: string, publicKey: string): boolean {
   // v1 puts one field per line: a field holding a newline could pose as two.
   if (!isV2(statement) && Object.values(statement).some((v) => typeof v === 'string' && v.includes('\n'))) return false;
   return verifyText(statementText(statement), signature, publicKey);
 }
 
-export function verifyControlStatement(statement: ControlStatement, signature: string, publicKey: string): boolean {
+export function verifyControlStatement(statement: AnyControlStatement, signature: string, publicKey: string): boolean {
   return verifyText(controlStatementText(statement), signature, publicKey);
 }
 
 /** Signing lives here too so the CLI and tests produce exactly what the workflow verifies. */
-export function signStatement(statement: Statement | StatementV2, privateKey: Uint8Array): string {
+export function signStatement(statement: AnyStatement, privateKey: Uint8Array): string {
   return toBase64(ed25519.sign(new TextEncoder().encode(statementText(statement)), privateKey));
 }
 
-export function signControlStatement(statement: ControlStatement, privateKey: Uint8Array): string {
+export function signControlStatement(statement: AnyControlStatement, privateKey: Uint8Array): string {
   return toBase64(ed25519.sign(new TextEncoder().encode(controlStatementText(statement)), privateKey));
 }
 

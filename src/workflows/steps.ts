@@ -69,6 +69,8 @@ export async function runChecks(
     app: plan.app,
     version: input.version,
     imageTag: input.imageTag,
+    // The emergency path would deploy it: its images need clean evidence too.
+    ...(r.signsLastKnownGood && input.lastKnownGoodTag ? { lastKnownGoodTag: input.lastKnownGoodTag } : {}),
   };
   const results = await Promise.all(
     checks.map((check) =>

@@ -30,7 +30,8 @@ const clean: EvidenceRefs = {
   npmAudit: 'npm-audit-clean.json',
   sonarqubeHotspots: 'sonarqube-hotspots-clean.json',
 };
-// The fixtures' release: the stack's six services on tag 412-3f9c2ab (commit 3f9c2ab...), app hwayo.
+// The fixtures' release: the stack's six services on tag 412-3f9c2ab (commit 3f9c2ab...), app hwayo, and
+// blue's 1.0.0 as the last known good tag (trivy-clean.json scans both).
 const SERVICES = [
   'web-app',
   'api-gateway',
@@ -39,7 +40,13 @@ const SERVICES = [
   'notification-service',
   'report-generator',
 ];
-const RELEASE = { app: 'hwayo', version: '2.4.0', imageTag: '412-3f9c2ab', services: SERVICES };
+const RELEASE = {
+  app: 'hwayo',
+  version: '2.4.0',
+  imageTag: '412-3f9c2ab',
+  lastKnownGoodTag: '1.0.0',
+  services: SERVICES,
+};
 const gate = async (
   evidence: EvidenceRefs | undefined,
   cfg: ActivityConfig = config,

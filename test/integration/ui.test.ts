@@ -81,9 +81,11 @@ test('the UI finds the release waiting for approval by its search attributes and
       version,
       '--image-tag',
       FIXTURE_TAG,
+      '--last-known-good',
+      '1.0.0',
       '--task-queue',
       taskQueue,
-      // The tag the clean fixtures name (images and commit); paths are relative to the evidence root.
+      // The tags the clean fixtures name (images and commit); paths are relative to the evidence root.
       ...EVIDENCE_FLAGS,
     )
   ).trim();

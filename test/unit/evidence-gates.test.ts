@@ -67,6 +67,16 @@ describe('tying reports to the release', () => {
     );
   });
 
+  it('Trivy: the last known good images the emergency path would deploy must be scanned too, and are named', () => {
+    const good = ['registry.local/hwayo-api:400-0ld600d', 'registry.local/hwayo-web:400-0ld600d'];
+    const withGood = { ...artifact, lastKnownGoodImages: good };
+    const release = artifact.images.map((i) => trivy(i));
+    expect(() => trivyGate(release, withGood)).toThrow(
+      `no scan of ${good.join(', ')}, the last known good images the emergency path would deploy`,
+    );
+    expect(trivyGate([...release, ...good.map((i) => trivy(i))], withGood)).toMatchObject({ ok: true });
+  });
+
   it('Trivy: a report without ArtifactName proves nothing', () => {
     expect(() => trivyGate({ SchemaVersion: 2, Results: [] }, artifact)).toThrow('names no ArtifactName');
   });

@@ -8,6 +8,7 @@ import {
   rejectUpdate,
   statusQuery,
 } from '../../src/workflows/definitions';
+import { approvalStatement } from '../../src/client/statements';
 import { publicKeyOf, signStatement } from '../../src/workflows/signatures';
 import { useWorkflowEnv, waitForStatus } from './env';
 import { HOUR, withRelease } from './harness';
@@ -124,7 +125,7 @@ test('approvers with keys must sign: unsigned and forged approvals are refused, 
     async ({ handle, waitFor }) => {
       await waitFor((s) => s.stage === 'awaiting-approval');
       const { runId } = await handle.describe();
-      const { version, imageTag, planDigest } = await handle.query(statusQuery);
+      const waiting = await handle.query(statusQuery);
       // Signatures carry a time checked against the workflow's clock, which the test server skips ahead.
       const now = await t.env.currentTimeMs();
       const sign = (
@@ -133,17 +134,15 @@ test('approvers with keys must sign: unsigned and forged approvals are refused, 
         over: Partial<{ workflowId: string; signedAt: string }> = {},
       ) => {
         const signedAt = over.signedAt ?? new Date(now).toISOString();
-        const statement = {
+        const base = {
           workflowId: over.workflowId ?? handle.workflowId,
           runId,
           decision: 'approve' as const,
           role,
           approverId: role,
           signedAt,
-          version,
-          imageTag,
-          planDigest: planDigest!,
         };
+        const statement = approvalStatement(base, waiting);
         return {
           approverId: role,
           role,

@@ -13,6 +13,7 @@ import {
   rollbackUpdate,
   statusQuery,
 } from '../../src/workflows/definitions';
+import { approvalStatement, controlStatement } from '../../src/client/statements';
 import { publicKeyOf, signControlStatement, signStatement } from '../../src/workflows/signatures';
 import { ed25519 } from '@noble/curves/ed25519';
 import { viewRelease } from '../../src/client/release';
@@ -348,12 +349,14 @@ test("hole 5: with signatures required, promote needs a listed operator's signat
     async ({ handle, waitFor }) => {
       const waiting = await waitFor((s) => s.stage === 'awaiting-approval');
       const { runId } = await handle.describe();
-      const subject = { version: waiting.version, imageTag: waiting.imageTag, planDigest: waiting.planDigest! };
       const now = async () => new Date(await t.env.currentTimeMs()).toISOString();
       for (const role of ROLES) {
         const signedAt = await now();
         const signature = signStatement(
-          { workflowId: handle.workflowId, runId, decision: 'approve', role, approverId: role, signedAt, ...subject },
+          approvalStatement(
+            { workflowId: handle.workflowId, runId, decision: 'approve', role, approverId: role, signedAt },
+            waiting,
+          ),
           keys[role],
         );
         await handle.executeUpdate(approveUpdate, {
@@ -363,15 +366,10 @@ test("hole 5: with signatures required, promote needs a listed operator's signat
       await waitFor((s) => s.stage === 'canary' && s.greenWeight === 5);
       const signed = async (by: string, key: Uint8Array, reason: string) => {
         const signedAt = await now();
-        return {
-          by,
-          reason,
-          signedAt,
-          signature: signControlStatement(
-            { workflowId: handle.workflowId, runId, action: 'promote', by, reason, signedAt, ...subject },
-            key,
-          ),
-        };
+        const base = { workflowId: handle.workflowId, runId, action: 'promote' as const, by, reason, signedAt };
+        const statement = controlStatement(base, await handle.query(statusQuery))!;
+        const nonce = 'nonce' in statement ? statement.nonce : undefined;
+        return { by, reason, signedAt, nonce, signature: signControlStatement(statement, key) };
       };
       expect(await refusal(handle.executeUpdate(promoteUpdate, { args: [{ by: 'mallory', reason: 'ship it' }] }))).toBe(
         "promote raises the release's risk: it needs a statement signed by an operator or approver listed in the plan (use --key)",

@@ -61,6 +61,8 @@ test('a default release runs every seed stage in order, watches each step for it
       app: 'hwayo',
       version: expect.any(String),
       imageTag: '1234-abc1234',
+      // The emergency path would deploy it: the evidence must cover its images too.
+      lastKnownGoodTag: '1200-0ld600d',
     });
     expect(result.report.compensations).toEqual([]);
     // Blue is deleted only after the 24 h retention window.

@@ -127,21 +127,24 @@ const summary = (d: V1Deployment) => ({
   replicas: d.spec?.replicas ?? 1,
 });
 
-/** The images deployGreen would run: every container of blue's deployments on `imageTag` (sorted, once each). */
+/**
+ * The images deployGreen (or deployVersion) would run for each of `imageTags`: every container of
+ * blue's deployments on that tag (sorted, once each), one list per tag.
+ */
 export async function deployedImages(
   k: KubeClients,
   blueNamespace: string,
   services: string[],
-  imageTag: string,
-): Promise<string[]> {
-  const images = new Set<string>();
+  imageTags: string[],
+): Promise<string[][]> {
+  const containers: string[] = [];
   for (const name of services) {
     const blue = await kubeCall(`read deployment ${blueNamespace}/${name}`, () =>
       k.apps.readNamespacedDeployment({ name, namespace: blueNamespace }),
     );
-    for (const c of blue.spec?.template.spec?.containers ?? []) images.add(withTag(c.image ?? '', imageTag));
+    for (const c of blue.spec?.template.spec?.containers ?? []) containers.push(c.image ?? '');
   }
-  return [...images].sort();
+  return imageTags.map((tag) => [...new Set(containers.map((image) => withTag(image, tag)))].sort());
 }
 
 export async function deployGreen(k: KubeClients, input: DeployGreenInput): Promise<DeployResult> {

@@ -52,6 +52,10 @@ export async function approvalGate(r: ReleaseState): Promise<void> {
   r.event('approved by every required role');
 }
 
+/** From `signed-last-known-good` on, approvals are v3: they name what the emergency path would deploy. */
+const lastKnownGood = (r: ReleaseState) =>
+  r.signsLastKnownGood ? { v3: { lastKnownGoodTag: r.input.lastKnownGoodTag } } : {};
+
 /** Records an approval or a rejection, accepted or refused (signal or update). */
 export function receiveApproval(r: ReleaseState, req: ApprovalRequest, via: 'signal' | 'update'): ApprovalRecord {
   const { plan, subject, approvals } = r;
@@ -63,7 +67,7 @@ export function receiveApproval(r: ReleaseState, req: ApprovalRequest, via: 'sig
     nowMs: Date.now(),
     records: approvals,
     ...(subject
-      ? { waiting: closedBecause === undefined, closedBecause, strict: { subject } }
+      ? { waiting: closedBecause === undefined, closedBecause, strict: { subject, ...lastKnownGood(r) } }
       : { waiting: r.stage === 'preflight' || r.stage === 'awaiting-approval' }),
   });
   const record: ApprovalRecord = { ...req, at: iso(), accepted: refusal === undefined, refusal, via };
