@@ -154,6 +154,12 @@ export class ReleaseState {
     if (this.nonce !== undefined) this.nonce = uuid4();
   }
 
+  /** The platform policy the release runs under: signed statements name its digest from then on. */
+  runUnder(policy: PolicyRecord | undefined): void {
+    this.policy = policy;
+    if (policy?.digest && this.subject) this.subject.policyDigest = policy.digest;
+  }
+
   vars(): QueryVars {
     return { app: this.plan.app, version: this.version, blueNamespace: this.blue, greenNamespace: this.green };
   }
@@ -299,8 +305,8 @@ export class ReleaseState {
       approvalDeadlineMs: c.approvalDeadlineMs,
       notificationSeq: c.notificationSeq,
       runs: c.runs,
-      policy: c.policy ?? this.policy,
     });
+    this.runUnder(c.policy ?? this.policy);
     this.weights.push(...c.weights);
     this.approvals.push(...c.approvals);
     this.audit.push(...c.audit);

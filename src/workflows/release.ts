@@ -46,7 +46,7 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
       log.warn(refused.reason ?? 'refused by the platform policy', { releaseId: r.releaseId });
       return refused;
     }
-    r.policy = policy.record;
+    r.runUnder(policy.record);
   }
   try {
     await (carried ? resume(r, carried.at) : release(r));

@@ -4,8 +4,9 @@ import { ed25519 } from '@noble/curves/ed25519';
 import type { PolicyReading } from '../../src/activities/policy';
 import type { ReleasePlan } from '../../src/plan/types';
 import { parsePolicy } from '../../src/policy/schema';
-import { SA_POLICY } from '../../src/workflows/definitions';
-import { planDigest, publicKeyOf } from '../../src/workflows/signatures';
+import { approveUpdate, SA_POLICY, statusQuery } from '../../src/workflows/definitions';
+import { approvalStatement } from '../../src/client/statements';
+import { planDigest, publicKeyOf, signStatement } from '../../src/workflows/signatures';
 import { seedPolicy } from '../unit/policy-fixture';
 import { useWorkflowEnv } from './env';
 import { withRelease } from './harness';
@@ -13,11 +14,17 @@ import { withRelease } from './harness';
 jest.setTimeout(60_000);
 const t = useWorkflowEnv();
 
+const SECRETS = {
+  alice: ed25519.utils.randomSecretKey(),
+  bob: ed25519.utils.randomSecretKey(),
+  carol: ed25519.utils.randomSecretKey(),
+  olga: ed25519.utils.randomSecretKey(),
+};
 const KEYS = {
-  alice: publicKeyOf(ed25519.utils.randomSecretKey()),
-  bob: publicKeyOf(ed25519.utils.randomSecretKey()),
-  carol: publicKeyOf(ed25519.utils.randomSecretKey()),
-  olga: publicKeyOf(ed25519.utils.randomSecretKey()),
+  alice: publicKeyOf(SECRETS.alice),
+  bob: publicKeyOf(SECRETS.bob),
+  carol: publicKeyOf(SECRETS.carol),
+  olga: publicKeyOf(SECRETS.olga),
 };
 const SOURCE = 'configmap hwayo-release/hwayo-release-policy';
 const { policy } = parsePolicy(seedPolicy(KEYS));
@@ -124,4 +131,33 @@ test('a worker without a policy (HWAYO_POLICY=none) runs the plan on its own aut
     const waiting = await waitFor((s) => s.stage === 'awaiting-approval');
     expect(waiting.policy).toEqual({ source: 'none' });
   });
+});
+
+test('approvals sign the policy digest: a statement without it, or naming another policy, is refused', async () => {
+  await withRelease(
+    t.env,
+    t.bundle,
+    { approve: false, scripts: { policy: READING }, plan: signedBy },
+    async ({ handle, waitFor }) => {
+      await waitFor((s) => s.stage === 'awaiting-approval');
+      const status = await handle.query(statusQuery);
+      expect(status.policyDigest).toBe(planDigest(policy));
+      const { runId } = await handle.describe();
+      const signedAt = new Date(await t.env.currentTimeMs()).toISOString();
+      const approve = (policyDigest: string | undefined) => {
+        const base = { workflowId: handle.workflowId, runId, decision: 'approve' as const, role: 'tech-lead' };
+        const statement = { ...approvalStatement({ ...base, approverId: 'alice', signedAt }, status), policyDigest };
+        const req = { approverId: 'alice', role: 'tech-lead', decision: 'approve' as const, signedAt };
+        return handle
+          .executeUpdate(approveUpdate, { args: [{ ...req, signature: signStatement(statement, SECRETS.alice) }] })
+          .then(
+            () => 'accepted',
+            (e: { cause?: Error }) => e.cause?.message ?? 'refused',
+          );
+      };
+      expect(await approve(undefined)).toContain('the signature does not verify');
+      expect(await approve(`sha256:${'0'.repeat(64)}`)).toContain('the signature does not verify');
+      expect(await approve(planDigest(policy))).toBe('accepted');
+    },
+  );
 });
