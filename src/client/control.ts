@@ -32,6 +32,7 @@ import {
 } from './cli';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, withClient } from './connection';
 import { readPrivateKey } from './keys';
+import { loadPlanFile } from '../plan/load';
 import { nameProblem, textProblem } from '../workflows/request-limits';
 import { releaseInput, requireRunning } from './release';
 import { approvalStatement, controlStatement, signingLine } from './statements';
@@ -60,7 +61,8 @@ async function runUpdate<R>(what: string, id: string, fn: () => Promise<R>): Pro
 
 const decisionHelp = (
   d: Decision,
-) => `Usage: hwayo-release ${d} RELEASE-ID --as APPROVER-ID [--role ROLE] [--key FILE] [--comment TEXT] [--json]
+) => `Usage: hwayo-release ${d} RELEASE-ID --as APPROVER-ID [--role ROLE] [--key FILE] [--expect-plan FILE]
+         [--comment TEXT] [--json]
 
 ${d === 'approve' ? 'Approves' : 'Rejects'} a release waiting at the approval gate, as an approver listed in its plan.
 ${d === 'reject' ? 'One accepted rejection ends the release (outcome "rejected").\n' : ''}
@@ -72,6 +74,8 @@ ${d === 'reject' ? 'One accepted rejection ends the release (outcome "rejected")
                      image tag, the plan's digest and the last known good tag the emergency path
                      would deploy, printed before signing); required unless the plan sets
                      approval.allowUnsigned. HWAYO_APPROVER_KEY may name the file instead.
+  --expect-plan FILE the plan you reviewed: with --key, nothing is signed unless the release runs exactly
+                     this plan (same digest); the plan and platform policy digests are printed first
   --comment TEXT     recorded with the decision (one line, at most 1,000 characters)
   --json             print the workflow's record of the decision
 
@@ -100,6 +104,7 @@ function decisionCommand(decision: Decision): Command {
           as: { type: 'string' },
           role: { type: 'string' },
           key: { type: 'string' },
+          'expect-plan': { type: 'string' },
           comment: { type: 'string' },
           json: { type: 'boolean' },
         },
@@ -118,6 +123,10 @@ function decisionCommand(decision: Decision): Command {
       );
       const keyFile = optional(v, 'key') ?? io.env.HWAYO_APPROVER_KEY;
       const privateKey = keyFile ? readPrivateKey(keyFile) : undefined;
+      const expectPlan = optional(v, 'expect-plan');
+      if (expectPlan && !privateKey) throw usageError('--expect-plan goes with --key: it guards what you sign');
+      // The digest of the plan the person reviewed, as `start` would have sent it.
+      const reviewed = expectPlan ? planDigest(loadPlanFile(expectPlan)) : undefined;
       return withClient(v, io, async ({ client }) => {
         const { handle, firstRunId } = await requireRunning(client, id);
         let role = optional(v, 'role');
@@ -134,6 +143,11 @@ function decisionCommand(decision: Decision): Command {
         const req: ApprovalRequest = { approverId, role, decision, comment: optional(v, 'comment') };
         if (privateKey) {
           const status = await signingStatus(client, handle, id, io);
+          if (reviewed && status?.planDigest !== reviewed)
+            throw new CliError(
+              `${id} runs plan ${status?.planDigest ?? '(unsigned subject)'}, not the plan you reviewed (${expectPlan}: ${reviewed}); not signing`,
+              EXIT.refused,
+            );
           req.signedAt = new Date().toISOString();
           const base = { workflowId: id, runId: firstRunId, decision, role, approverId, signedAt: req.signedAt };
           req.signature = signStatement(status ? approvalStatement(base, status) : base, privateKey);

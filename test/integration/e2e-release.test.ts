@@ -195,6 +195,8 @@ async function approveAll(id: string) {
       a.id,
       '--key',
       join(tmp, 'keys', `${a.id}.key`),
+      '--expect-plan',
+      planFile,
       '--comment',
       `${a.role} ok`,
     );
@@ -331,6 +333,21 @@ test('a healthy release: start, signed approvals, watch to 100%, rollback within
   const forged = await cli('approve', id, '--as', 'alice', '--key', join(tmp, 'keys', 'bob.key'));
   expect(forged.code).toBe(7);
   expect(forged.err).toMatch(/does not verify/);
+  // A plan other than the one the release runs (one watch longer) is not signed for.
+  const other = join(tmp, 'other-plan.yaml');
+  writeFileSync(other, readFileSync(planFile, 'utf8').replace('watch: 4s', 'watch: 5s'));
+  const unreviewed = await cli(
+    'approve',
+    id,
+    '--as',
+    'alice',
+    '--key',
+    join(tmp, 'keys', 'alice.key'),
+    '--expect-plan',
+    other,
+  );
+  expect(unreviewed.code).toBe(7);
+  expect(unreviewed.err).toMatch(/not the plan you reviewed .*other-plan\.yaml/);
   // Users through the gateway from before the first weight moves; Traefik's applied weights are recorded.
   startUsersNow();
   const gateway = recordGatewayWeights(GREEN);

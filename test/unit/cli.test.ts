@@ -146,6 +146,10 @@ describe('dispatch and flags', () => {
     expect(await err(['approve', 'release-hwayo-1', '--as', 'qa', '--comment', '<!here>\r\n'])).toMatch(
       /^hwayo-release: --comment "<!here>\\u000d\\u000a" must be one line/,
     );
+    // --expect-plan guards what is signed: without a key there is nothing to guard.
+    expect(await err(['approve', 'release-hwayo-1', '--as', 'qa', '--expect-plan', 'plan.yaml'])).toMatch(
+      /^hwayo-release: --expect-plan goes with --key/,
+    );
   });
 
   test('Temporal out of reach is exit 6', async () => {
