@@ -181,7 +181,7 @@ const CONTROL: Record<ControlAction, { update: typeof abortUpdate; summary: stri
   pause: {
     update: pauseUpdate,
     summary: 'pause the current watch window',
-    text: 'Pauses the watch window in progress (canary or full switch); analysis keeps running and rollback triggers still act.',
+    text: "Pauses the watch window in progress (canary or full switch): promotion and the window's clock stop; analysis keeps running, rollback triggers and green's health failures still roll back. The pause ends by itself after canary.maxPause (1h by default).",
   },
   resume: {
     update: resumeUpdate,

@@ -14,7 +14,10 @@ export const EVENTS_PER_RUN = 1_200;
 export interface WindowProgress {
   /** Since the window started, paused time included (ms). */
   elapsedMs: number;
+  /** Pauses that ended (ms). */
   pausedMs: number;
+  /** How long the pause in progress had lasted, if the window is paused (relative, like elapsedMs). */
+  pauseLastedMs?: number;
   counts: WatchCounts;
 }
 
@@ -80,6 +83,8 @@ export function carriedProblem(carried: unknown, run: RunOrigin, stepCount: numb
     return `carried.at.step: must be 1..${stepCount + 1}`;
   if (!at.window || !(at.window.elapsedMs >= 0) || !(at.window.pausedMs >= 0))
     return 'carried.at.window: needs elapsedMs and pausedMs >= 0';
+  if (at.window.pauseLastedMs !== undefined && !(at.window.pauseLastedMs >= 0))
+    return 'carried.at.window.pauseLastedMs: must be >= 0';
   if (!c.state || !Array.isArray(c.state.saga)) return 'carried.state: missing';
   return undefined;
 }

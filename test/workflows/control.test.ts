@@ -60,6 +60,10 @@ test('metrics that stay inconclusive pause the release for a human, who resumes 
     t.env,
     t.bundle,
     {
+      // Longer than the hour this test waits: the pause must still be there for the person to resume.
+      plan: (plan) => {
+        plan.canary.maxPauseMs = 2 * HOUR;
+      },
       scripts: { canary: (ctx) => (ctx.weight === 25 && broken ? { error_rate: 'empty', p95_latency: 'nan' } : {}) },
     },
     async ({ handle, waitFor }) => {

@@ -96,6 +96,19 @@ test('the real workflow without its baseline-after-approval guard fails to repla
   // With the guard in place the same history replays: see '%s replays against the current workflow code'.
 });
 
+test('the real workflow without its pause-keeps-analysis guard fails to replay a release paused before it', async () => {
+  const unguarded = await bundleWithoutGuard('pause-keeps-analysis');
+  // Paused at a canary step for longer than an analysis interval: before the guard nothing was looked at.
+  const before = 'paused-and-resumed.json';
+  await expect(
+    Worker.runReplayHistory(
+      { workflowBundle: unguarded, sinks: replaySinks() },
+      load(before),
+      before.replace(/\.json$/, ''),
+    ),
+  ).rejects.toThrow(DeterminismViolationError);
+});
+
 test('a workflow that changed the order of its steps fails replay', async () => {
   const changed = await bundleWorkflowCode({
     workflowsPath: require.resolve('./fixtures/reordered-release'),
