@@ -196,7 +196,7 @@ const CONTROL: Record<ControlAction, { update: typeof abortUpdate; summary: stri
   rollback: {
     update: rollbackUpdate,
     summary: 'roll back (also within the retention window after success)',
-    text: 'Rolls back: traffic to blue, blue verified, green deleted. Also after success, while blue is kept (retention window).',
+    text: 'Rolls back: traffic to blue, blue verified, green deleted. Also after success, while blue is kept (retention window): there blue is scaled back and ready before traffic moves, and, when the plan requires signatures, the rollback must be signed by a listed operator or approver (--key).',
   },
 };
 

@@ -3,10 +3,11 @@
 // deletes blue early; resume overrides a pause, also one for inconclusive metrics) need a verified
 // operator or approver when the plan requires signatures. Controls that lower risk (abort, pause,
 // rollback) stay open, so an incident is never blocked on key logistics, but cannot borrow a listed
-// name unsigned. Every refusal is audited by the workflow.
+// name unsigned. A rollback in retention raises risk: it moves every user to a blue kept small and
+// undoes a verified release. Every refusal is audited by the workflow.
 import type { ReleasePlan } from '../plan/types';
 import { SIGNATURE_MAX_SKEW_MS, signaturesRequired } from './approvals';
-import type { ControlRequest } from './definitions';
+import type { ControlRequest, Stage } from './definitions';
 import { publicKeyProblem } from '../plan/public-keys';
 import { verifyControlStatement, type ControlAction, type Subject } from './signatures';
 
@@ -18,12 +19,19 @@ export const CONTROL_RISK: Record<ControlAction, 'raises' | 'lowers'> = {
   rollback: 'lowers',
 };
 
+/** The risk of a control in a stage; without a stage, the table above. */
+export function controlRisk(action: ControlAction, stage?: Stage): 'raises' | 'lowers' {
+  return action === 'rollback' && stage === 'retention' ? 'raises' : CONTROL_RISK[action];
+}
+
 export interface ControlAuthContext {
   plan: ReleasePlan;
   workflowId: string;
   runId: string;
   nowMs: number;
   subject: Subject;
+  /** The stage the release is in, when its risk depends on it (controlRisk). */
+  stage?: Stage;
 }
 
 export interface ControlAuthority {
@@ -77,9 +85,10 @@ export function controlAuthority(
       return refuse(`the signature does not verify for "${req.by}" on this release and ${action}`);
     return { verified: true };
   }
-  if (CONTROL_RISK[action] === 'raises' && signaturesRequired(ctx.plan)) {
+  if (controlRisk(action, ctx.stage) === 'raises' && signaturesRequired(ctx.plan)) {
+    const during = ctx.stage === 'retention' && action === 'rollback' ? ' during retention' : '';
     return refuse(
-      `${action} raises the release's risk: it needs a statement signed by an operator or approver listed in the plan (use --key)`,
+      `${action}${during} raises the release's risk: it needs a statement signed by an operator or approver listed in the plan (use --key)`,
     );
   }
   return { verified: false };

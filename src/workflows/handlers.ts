@@ -27,6 +27,7 @@ import {
 import { iso, type ReleaseState } from './release-state';
 import type { ControlAction } from './signatures';
 import { receiveApproval } from './stages/approval';
+import { retentionRollbackSafe } from './stages/retention';
 
 /** Applies a control when the stage rules and the sender's authority allow it. */
 export function applyControl(r: ReleaseState, action: ControlAction, req: ControlRequest): AuditEntry {
@@ -39,6 +40,8 @@ export function applyControl(r: ReleaseState, action: ControlAction, req: Contro
       runId: r.firstRunId,
       nowMs: Date.now(),
       subject: r.subject,
+      // Before patch retention-rollback-safe a rollback in retention was judged as in the canary.
+      stage: action === 'rollback' && r.stage === 'retention' && !retentionRollbackSafe() ? undefined : r.stage,
     });
     refusal = auth.refusal;
     signed = auth.verified;
