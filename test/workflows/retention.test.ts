@@ -6,6 +6,7 @@ import { ed25519 } from '@noble/curves/ed25519';
 import { approveUpdate, auditQuery, rollbackUpdate } from '../../src/workflows/definitions';
 import { publicKeyOf, signControlStatement, signStatement } from '../../src/workflows/signatures';
 import { ROLES, useWorkflowEnv } from './env';
+import type { Scripts } from './fake-world';
 import { withRelease } from './harness';
 
 jest.setTimeout(60_000);
@@ -66,49 +67,38 @@ test('with signatures required, an unsigned rollback in retention is refused and
   });
 });
 
-test('blue is scaled back and ready before traffic moves; a blue that never gets ready takes no traffic', async () => {
-  await withRelease(t.env, t.bundle, {}, async ({ world, handle, waitFor }) => {
-    await waitFor((s) => s.stage === 'retention');
-    await handle.executeUpdate(rollbackUpdate, { args: [rollback] });
-    expect((await handle.result()).outcome).toBe('rolled-back-after-success');
-    const tail = world.sequence(QUIET).slice(-5);
-    expect(tail).toEqual([
-      'scaleDeployments',
-      'waitForRollout',
-      'setTrafficWeight',
-      'waitForRollout',
-      'deleteNamespace',
-    ]);
-    expect(world.named('waitForRollout').at(-2)!.args).toMatchObject({ namespace: BLUE });
-  });
+/** A release rolled back within retention by oncall; blue goes bad (`scripts`) once the window is open. */
+async function rolledBackInRetention(scripts: (retained: () => boolean) => Scripts) {
   let retained = false;
-  const scripts = { rolloutReady: (ns: string) => !(retained && ns === BLUE) };
-  await withRelease(t.env, t.bundle, { scripts }, async ({ world, handle, waitFor }) => {
+  return withRelease(t.env, t.bundle, { scripts: scripts(() => retained) }, async ({ world, handle, waitFor }) => {
     await waitFor((s) => s.stage === 'retention');
     retained = true;
     await handle.executeUpdate(rollbackUpdate, { args: [rollback] });
-    const result = await handle.result();
-    expect(result.outcome).toBe('failed');
-    expect(result.reason).toContain(`blue not ready: api-gateway 0/2 ready`);
-    expect(result.reason).toContain(`users stay on ${GREEN}, ${BLUE} and ${GREEN} are kept`);
-    expect(world.sequence(QUIET).slice(-2)).toEqual(['scaleDeployments', 'waitForRollout']);
-    expect(world.weights().at(-1)).toBe(100);
-    expect(world.named('deleteNamespace')).toEqual([]);
+    return { world, result: await handle.result() };
   });
+}
+
+// The order with a blue that gets ready (scale, wait ready, switch, verify, delete green) is checked by
+// control.test.ts, "a rollback request inside the 24 h window brings blue back".
+test('a blue that never gets ready in a retention rollback takes no traffic: users stay on green', async () => {
+  const { world, result } = await rolledBackInRetention((retained) => ({
+    rolloutReady: (ns) => !(retained() && ns === BLUE),
+  }));
+  expect(result.outcome).toBe('failed');
+  expect(result.reason).toContain(`blue not ready: api-gateway 0/2 ready`);
+  expect(result.reason).toContain(`users stay on ${GREEN}, ${BLUE} and ${GREEN} are kept`);
+  expect(world.sequence(QUIET).slice(-2)).toEqual(['scaleDeployments', 'waitForRollout']);
+  expect(world.weights().at(-1)).toBe(100);
+  expect(world.named('deleteNamespace')).toEqual([]);
 });
 
 test('after a failed emergency in a retention rollback green is kept, and the report says so', async () => {
-  let retained = false;
-  const scripts = { serviceHealth: ({ namespace }: { namespace: string }) => !(retained && namespace === BLUE) };
-  await withRelease(t.env, t.bundle, { scripts }, async ({ world, handle, waitFor }) => {
-    await waitFor((s) => s.stage === 'retention');
-    retained = true;
-    await handle.executeUpdate(rollbackUpdate, { args: [rollback] });
-    const result = await handle.result();
-    expect(result.outcome).toBe('emergency-failed');
-    expect(world.named('deleteNamespace')).toEqual([]);
-    const kept = `${GREEN} kept (not deleted): the emergency did not restore blue, so it may be the only thing still serving`;
-    expect(result.reason).toContain(kept);
-    expect(result.report.timeline.map((e) => e.event)).toContain(kept);
-  });
+  const { world, result } = await rolledBackInRetention((retained) => ({
+    serviceHealth: ({ namespace }) => !(retained() && namespace === BLUE),
+  }));
+  expect(result.outcome).toBe('emergency-failed');
+  expect(world.named('deleteNamespace')).toEqual([]);
+  const kept = `${GREEN} kept (not deleted): the emergency did not restore blue, so it may be the only thing still serving`;
+  expect(result.reason).toContain(kept);
+  expect(result.report.timeline.map((e) => e.event)).toContain(kept);
 });
