@@ -213,7 +213,7 @@ const CONTROL: Record<ControlAction, { update: typeof abortUpdate; summary: stri
   pause: {
     update: pauseUpdate,
     summary: 'pause the current watch window',
-    text: 'Pauses the watch window in progress (canary or full switch); analysis keeps running and rollback triggers still act.',
+    text: "Pauses the watch window in progress (canary or full switch): promotion and the window's clock stop; analysis keeps running, rollback triggers and green's health failures still roll back. The pause ends by itself after canary.maxPause (1h by default).",
   },
   resume: {
     update: resumeUpdate,
@@ -228,7 +228,7 @@ const CONTROL: Record<ControlAction, { update: typeof abortUpdate; summary: stri
   rollback: {
     update: rollbackUpdate,
     summary: 'roll back (also within the retention window after success)',
-    text: 'Rolls back: traffic to blue, blue verified, green deleted. Also after success, while blue is kept (retention window).',
+    text: 'Rolls back: traffic to blue, blue verified, green deleted. Also after success, while blue is kept (retention window): there blue is scaled back and ready before traffic moves, and, when the plan requires signatures, the rollback must be signed by a listed operator or approver (--key).',
   },
 };
 

@@ -87,6 +87,7 @@ export const DEFAULT_PLAN_DOCUMENT = {
     inconclusiveLimit: 3,
     onInconclusive: 'pause',
     healthCheckFailureLimit: 3,
+    maxPause: '1h',
   },
   fullSwitch: { watch: '10m' },
   // The seed's PromQL averages over all traffic; these are scoped to the side being measured

@@ -242,6 +242,8 @@ export const planSchema = z
       inconclusiveLimit: z.number().int().min(1),
       onInconclusive: z.enum(['pause', 'rollback']),
       healthCheckFailureLimit: z.number().int().min(0),
+      // Optional: releases started before it continue as new with their own plan.
+      maxPause: duration(60_000, DURATION_MAX.watch).optional(),
     }),
     fullSwitch: z.strictObject({ watch: duration(1000, DURATION_MAX.watch) }),
     metrics: z.array(metric),
@@ -529,6 +531,7 @@ export function toReleasePlan(p: Parsed): ReleasePlan {
       inconclusiveLimit: p.canary.inconclusiveLimit,
       onInconclusive: p.canary.onInconclusive,
       healthCheckFailureLimit: p.canary.healthCheckFailureLimit,
+      ...(p.canary.maxPause !== undefined ? { maxPauseMs: p.canary.maxPause } : {}),
     },
     fullSwitch: { watchMs: p.fullSwitch.watch },
     metrics: p.metrics,

@@ -178,6 +178,8 @@ export interface ReleasePlan {
     onInconclusive: 'pause' | 'rollback';
     /** Consecutive failed health checks of green tolerated; one more rolls back (SEED: "> 3 times"). */
     healthCheckFailureLimit: number;
+    /** A pause ends by itself after this long (plans from before it: 1 h); analysis never pauses. */
+    maxPauseMs?: number;
   };
   fullSwitch: { watchMs: number };
   metrics: MetricSpec[];

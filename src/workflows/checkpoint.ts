@@ -14,7 +14,10 @@ export const EVENTS_PER_RUN = 1_200;
 export interface WindowProgress {
   /** Since the window started, paused time included (ms). */
   elapsedMs: number;
+  /** Pauses that ended (ms). */
   pausedMs: number;
+  /** How long the pause in progress had lasted, if the window is paused (relative, like elapsedMs). */
+  pauseLastedMs?: number;
   counts: WatchCounts;
 }
 
@@ -36,17 +39,41 @@ export function checkpointDue(historyLength: number, suggestedByServer: boolean,
   return handlersFinished && (suggestedByServer || historyLength >= EVENTS_PER_RUN);
 }
 
+/** How this run began, from workflowInfo(): what tells a continue-as-new from a cron, retry or reset run. */
+export interface RunOrigin {
+  continuedFromRunId?: string;
+  /** 1 unless a workflow retry policy re-ran the release. */
+  attempt?: number;
+  cronSchedule?: string;
+  retryPolicy?: unknown;
+}
+
+/**
+ * Why this run may not be a release at all: Temporal re-runs a cron or retried workflow with its ORIGINAL
+ * input, so a release that may re-run itself would repeat a finished rollout, or replay a forged carried state.
+ */
+export function runOriginProblems(run: RunOrigin): string[] {
+  const problems: string[] = [];
+  if (run.cronSchedule)
+    problems.push(
+      `the release was started with a cron schedule ("${run.cronSchedule}"): a release must never re-run itself`,
+    );
+  if (run.retryPolicy !== undefined)
+    problems.push('the release was started with a workflow retry policy: a release must never re-run itself');
+  return problems;
+}
+
 /**
  * Why a carried state is refused. Only a run that this workflow continued itself may carry one: a
  * client that starts a release with state of its own would otherwise skip preflight and the gate.
+ * Cron and retry runs also have continuedFromRunId set, but with the original input: only a first
+ * attempt without a cron schedule is a continue-as-new. A reset keeps the input of the run it resets:
+ * a reset continued run keeps our own carried state (and its continuedFrom); a reset first run has
+ * no continuedFrom, so a carried state there is refused.
  */
-export function carriedProblem(
-  carried: unknown,
-  continuedFromRunId: string | undefined,
-  stepCount: number,
-): string | undefined {
+export function carriedProblem(carried: unknown, run: RunOrigin, stepCount: number): string | undefined {
   if (carried === undefined) return undefined;
-  if (!continuedFromRunId)
+  if (!run.continuedFromRunId || (run.attempt ?? 1) !== 1 || run.cronSchedule)
     return 'carried: only a run continued by the release itself may carry state (it would skip preflight and the approval gate)';
   const c = carried as { at?: Partial<ResumePoint>; state?: { saga?: unknown } };
   const at = c.at;
@@ -56,6 +83,8 @@ export function carriedProblem(
     return `carried.at.step: must be 1..${stepCount + 1}`;
   if (!at.window || !(at.window.elapsedMs >= 0) || !(at.window.pausedMs >= 0))
     return 'carried.at.window: needs elapsedMs and pausedMs >= 0';
+  if (at.window.pauseLastedMs !== undefined && !(at.window.pauseLastedMs >= 0))
+    return 'carried.at.window.pauseLastedMs: must be >= 0';
   if (!c.state || !Array.isArray(c.state.saga)) return 'carried.state: missing';
   return undefined;
 }

@@ -3,7 +3,8 @@
 // deletes blue early; resume overrides a pause, also one for inconclusive metrics) need a verified
 // operator or approver when the plan requires signatures. Controls that lower risk (abort, pause,
 // rollback) stay open, so an incident is never blocked on key logistics, but cannot borrow a listed
-// name unsigned. Every refusal is audited by the workflow.
+// name unsigned. A rollback in retention raises risk: it moves every user to a blue kept small and
+// undoes a verified release. Every refusal is audited by the workflow.
 import type { ReleasePlan } from '../plan/types';
 import { signaturesRequired, signedAtProblem } from './approvals';
 import type { ControlRequest, Stage } from './definitions';
@@ -18,6 +19,11 @@ export const CONTROL_RISK: Record<ControlAction, 'raises' | 'lowers'> = {
   rollback: 'lowers',
 };
 
+/** The risk of a control in a stage; without a stage, the table above. */
+export function controlRisk(action: ControlAction, stage?: Stage): 'raises' | 'lowers' {
+  return action === 'rollback' && stage === 'retention' ? 'raises' : CONTROL_RISK[action];
+}
+
 export interface ControlAuthContext {
   plan: ReleasePlan;
   workflowId: string;
@@ -29,6 +35,8 @@ export interface ControlAuthContext {
    * names all three (control v2); the nonce is good once.
    */
   at?: { stage: Stage; step: number; nonce: string };
+  /** The stage the release is in, when its risk depends on it (controlRisk). */
+  stage?: Stage;
 }
 
 /** The refusal of a signed control whose nonce is not the one the release issued last. */
@@ -90,9 +98,10 @@ export function controlAuthority(
       return refuse(`the signature does not verify for "${req.by}" on this release and ${action}`);
     return { verified: true };
   }
-  if (CONTROL_RISK[action] === 'raises' && signaturesRequired(ctx.plan)) {
+  if (controlRisk(action, ctx.stage) === 'raises' && signaturesRequired(ctx.plan)) {
+    const during = ctx.stage === 'retention' && action === 'rollback' ? ' during retention' : '';
     return refuse(
-      `${action} raises the release's risk: it needs a statement signed by an operator or approver listed in the plan (use --key)`,
+      `${action}${during} raises the release's risk: it needs a statement signed by an operator or approver listed in the plan (use --key)`,
     );
   }
   return { verified: false };

@@ -31,6 +31,7 @@ import { iso, type ReleaseState } from './release-state';
 import { approvalLimitProblem, boundedApproval, boundedBy, controlLimitProblem } from './request-limits';
 import type { ControlAction } from './signatures';
 import { receiveApproval } from './stages/approval';
+import { retentionRollbackSafe } from './stages/retention';
 
 /** Applies a control when the stage rules and the sender's authority allow it. */
 export function applyControl(r: ReleaseState, action: ControlAction, req: ControlRequest): AuditEntry {
@@ -50,6 +51,8 @@ export function applyControl(r: ReleaseState, action: ControlAction, req: Contro
       nowMs: Date.now(),
       subject: r.subject,
       ...(r.nonce !== undefined ? { at: { stage: r.stage, step: r.step, nonce: r.nonce } } : {}),
+      // Before patch retention-rollback-safe a rollback in retention was judged as in the canary.
+      stage: action === 'rollback' && r.stage === 'retention' && !retentionRollbackSafe() ? undefined : r.stage,
     });
     refusal = auth.refusal;
     signed = auth.verified;

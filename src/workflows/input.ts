@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { resolvedPlanProblems } from '../plan/resolved';
 import { fieldPath } from '../plan/schema';
-import { carriedProblem } from './checkpoint';
+import { carriedProblem, runOriginProblems, type RunOrigin } from './checkpoint';
 import type { ReleaseInput, ReleaseResult } from './definitions';
 
 /**
@@ -58,11 +58,14 @@ const inputSchema = z.strictObject({
 const MAX_PROBLEMS = 20;
 const MAX_PROBLEM_LENGTH = 400;
 
-/** Every problem of a workflow input, each naming its field; empty when the release may start. */
-export function releaseInputProblems(input: unknown, releaseId: string, continuedFromRunId?: string): string[] {
+/**
+ * Every problem of a workflow input, each naming its field; empty when the release may start. `run` is
+ * how the run began (the CLI, before a start, has none).
+ */
+export function releaseInputProblems(input: unknown, releaseId: string, run: RunOrigin = {}): string[] {
+  const problems = runOriginProblems(run);
   if (typeof input !== 'object' || input === null || Array.isArray(input))
-    return ['the input must be an object {plan, version, imageTag, ...}'];
-  const problems: string[] = [];
+    return [...problems, 'the input must be an object {plan, version, imageTag, ...}'];
   const parsed = inputSchema.safeParse(input);
   if (!parsed.success) {
     problems.push(
@@ -78,11 +81,7 @@ export function releaseInputProblems(input: unknown, releaseId: string, continue
   if (!('plan' in input) || (input as { plan?: unknown }).plan === undefined) problems.push('plan is required');
   else problems.push(...resolvedPlanProblems((input as { plan: unknown }).plan));
   const plan = (input as { plan?: { canary?: { steps?: unknown[] } } }).plan;
-  const carried = carriedProblem(
-    (input as { carried?: unknown }).carried,
-    continuedFromRunId,
-    plan?.canary?.steps?.length ?? 0,
-  );
+  const carried = carriedProblem((input as { carried?: unknown }).carried, run, plan?.canary?.steps?.length ?? 0);
   if (carried) problems.push(carried);
   if (!LABEL_VALUE.test(releaseId)) {
     problems.push(

@@ -25,8 +25,12 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
   // Trust nothing given: a release started outside the CLI skipped its checks. An invalid input ends
   // the run here, before any command (no activity, no search attribute, no notification).
   if (patched('validate-input')) {
-    const { workflowId, continuedFromExecutionRunId } = workflowInfo();
-    const problems = releaseInputProblems(input, workflowId, continuedFromExecutionRunId);
+    const { workflowId, continuedFromExecutionRunId, attempt, cronSchedule, retryPolicy } = workflowInfo();
+    // A cron, retry or reset run gets the original input, and cron and retry runs a continuedFrom too.
+    const run = patched('carried-only-continued')
+      ? { continuedFromRunId: continuedFromExecutionRunId, attempt, cronSchedule, retryPolicy }
+      : { continuedFromRunId: continuedFromExecutionRunId };
+    const problems = releaseInputProblems(input, workflowId, run);
     if (problems.length) {
       const refused = refusedResult(input, problems, workflowId, new Date().toISOString());
       log.warn(refused.reason ?? 'invalid input', { releaseId: workflowId });

@@ -105,3 +105,11 @@ export function afterTick(
   if (next.inconclusiveRun >= plan.canary.inconclusiveLimit) return onInconclusive(plan, tick.detail, next);
   return { do: 'continue', counts: next };
 }
+
+/** How long a pause holds a window before it ends by itself (plans from before canary.maxPause: 1 h). */
+export const DEFAULT_MAX_PAUSE_MS = 3_600_000;
+export const maxPauseMs = (plan: ReleasePlan): number => plan.canary.maxPauseMs ?? DEFAULT_MAX_PAUSE_MS;
+
+/** What is left of a pause that began at `pauseStartedMs`; 0 or less: it has expired. */
+export const pauseLeftMs = (plan: ReleasePlan, pauseStartedMs: number, nowMs: number): number =>
+  maxPauseMs(plan) - (nowMs - pauseStartedMs);

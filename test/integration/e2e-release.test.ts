@@ -107,11 +107,14 @@ async function endAndReseed(id: string): Promise<void> {
   await startFromSeedState('hwayo', 'e2e test cleanup');
 }
 
+/** A control signed with an approver's key (a rollback in retention needs it when signatures are required). */
+const signedBy = (id: string) => ['--by', id, '--key', join(tmp, 'keys', `${id}.key`)];
+
 /** A release still running: a rollback (also valid in retention), then the run ends within a minute. */
 async function endRelease(id: string): Promise<void> {
   const h = client.workflow.getHandle(id);
   if ((await h.describe().catch(() => undefined))?.status.name !== 'RUNNING') return;
-  await cli('rollback', id, '--reason', 'e2e test cleanup', '--by', 'e2e-test');
+  await cli('rollback', id, '--reason', 'e2e test cleanup', ...signedBy('alice'));
   await Promise.race([h.result().catch(() => undefined), new Promise((r) => setTimeout(r, 60_000))]);
   await h.terminate('e2e test cleanup').catch(() => undefined);
 }
@@ -398,8 +401,11 @@ test('a healthy release: start, signed approvals, watch to 100%, rollback within
   const noReason = await cli('rollback', id, '--by', 'e2e-test');
   expect(noReason.code).toBe(2);
 
-  // Rollback within the retention window.
-  expect(await ok('rollback', id, '--reason', 'customer complaints after release', '--by', 'e2e-test')).toContain(
+  // Rollback within the retention window: it raises risk, so with signatures required it is signed.
+  const unsignedRollback = await cli('rollback', id, '--reason', 'customer complaints', '--by', 'e2e-test');
+  expect(unsignedRollback.code).toBe(7);
+  expect(unsignedRollback.err).toMatch(/rollback during retention raises the release's risk/);
+  expect(await ok('rollback', id, '--reason', 'customer complaints after release', ...signedBy('alice'))).toContain(
     'rollback accepted',
   );
   const end = await cli('watch', id, '--json');
@@ -420,7 +426,7 @@ test('a healthy release: start, signed approvals, watch to 100%, rollback within
     [100, 'passed'],
   ]);
   expect(report.preflight[0].results.every((r) => r.ok)).toBe(true);
-  expect(report.audit.some((e) => e.action === 'rollback' && e.accepted && e.by === 'e2e-test')).toBe(true);
+  expect(report.audit.some((e) => e.action === 'rollback' && e.accepted && e.by === 'alice' && e.signed)).toBe(true);
   const markdown = await ok('report', id);
   expect(markdown).toContain(`# Release report: hwayo ${version}`);
   expect(markdown).toContain('alice (tech-lead) approve via update, signed: accepted');
@@ -652,7 +658,7 @@ test(
       expect(report.status.environments).toEqual({ blue: 'hwayo-production-green', green: 'hwayo-production' });
 
       // Rolling it back returns traffic to hwayo-production-green and removes hwayo-production again.
-      await ok('rollback', second, '--reason', 'alternation test', '--by', 'e2e-test');
+      await ok('rollback', second, '--reason', 'alternation test', ...signedBy('alice'));
       expect(await client.workflow.getHandle(second).result()).toMatchObject({ outcome: 'rolled-back-after-success' });
       expect(await routeWeights()).toEqual({ 'hwayo-production': 0, 'hwayo-production-green': 100 });
       expect(await namespaceExists('hwayo-production')).toBe(false);

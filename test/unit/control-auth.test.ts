@@ -1,7 +1,7 @@
 // Who may send a control (hole 5): the pure table the workflow applies to every control request.
 import { ed25519 } from '@noble/curves/ed25519';
 import { defaultPlan } from '../../src/plan/load';
-import { CONTROL_RISK, controlAuthority, type ControlAuthContext } from '../../src/workflows/control-auth';
+import { CONTROL_RISK, controlAuthority, controlRisk, type ControlAuthContext } from '../../src/workflows/control-auth';
 import type { ControlRequest } from '../../src/workflows/definitions';
 import { planDigest, publicKeyOf, signControlStatement, type ControlAction } from '../../src/workflows/signatures';
 
@@ -52,6 +52,28 @@ test('promote and resume raise risk; abort, pause and rollback lower it', () => 
     pause: 'lowers',
     rollback: 'lowers',
   });
+});
+
+test('a rollback in retention raises risk (every user to a blue kept small); during the canary it lowers it', () => {
+  expect(controlRisk('rollback', 'retention')).toBe('raises');
+  expect(controlRisk('rollback', 'canary')).toBe('lowers');
+  expect(controlRisk('rollback', 'full-switch')).toBe('lowers');
+  expect(controlRisk('abort', 'retention')).toBe('lowers');
+  expect(controlRisk('rollback')).toBe('lowers');
+  const retention = { ...ctx(), stage: 'retention' as const };
+  expect(controlAuthority('rollback', { by: 'anyone', reason: 'data problem' }, retention).refusal).toBe(
+    "rollback during retention raises the release's risk: it needs a statement signed by an operator or approver listed in the plan (use --key)",
+  );
+  expect(controlAuthority('rollback', signed('rollback', 'oncall', { reason: 'data problem' }), retention)).toEqual({
+    verified: true,
+  });
+  expect(controlAuthority('rollback', { by: 'anyone', reason: 'error spike' }, { ...ctx(), stage: 'canary' })).toEqual({
+    verified: false,
+  });
+  // A plan that allows unsigned controls keeps the retention rollback open too.
+  expect(
+    controlAuthority('rollback', { by: 'anyone', reason: 'x' }, { ...ctx(defaultPlan()), stage: 'retention' }),
+  ).toEqual({ verified: false });
 });
 
 test.each([

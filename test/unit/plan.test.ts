@@ -46,6 +46,7 @@ describe('the default plan is the seed', () => {
       { weight: 50, watchMs: 30 * 60_000 },
     ]);
     expect(plan.canary.analysisIntervalMs).toBe(60_000);
+    expect(plan.canary.maxPauseMs).toBe(3_600_000);
     expect(plan.fullSwitch.watchMs).toBe(10 * 60_000);
     expect(plan.retention.blueKeepMs).toBe(24 * 3_600_000);
     expect(plan.green.readyTimeoutMs).toBe(600_000);
@@ -349,6 +350,8 @@ describe('plan bounds', () => {
     expect(problems({ green: { readyTimeout: '25h' } })).toEqual([
       'green.readyTimeout must be at most 24h (got "25h")',
     ]);
+    expect(problems({ canary: { maxPause: '25h' } })).toEqual(['canary.maxPause must be at most 24h (got "25h")']);
+    expect(problems({ canary: { maxPause: '30s' } })).toEqual(['canary.maxPause must be at least 60s (got "30s")']);
     // The maxima themselves are fine.
     expect(
       validatePlan(unsigned({ approval: { timeout: '7d' }, retention: { blueKeep: '30d' } })).retention.blueKeepMs,

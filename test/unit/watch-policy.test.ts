@@ -6,6 +6,8 @@ import {
   afterTick,
   afterWindowEnd,
   interruption,
+  maxPauseMs,
+  pauseLeftMs,
   type Sample,
   type WatchCounts,
 } from '../../src/workflows/watch-policy';
@@ -151,5 +153,14 @@ describe('afterTick: rollback triggers, health, runs of inconclusive looks', () 
       do: 'continue',
       counts: zero,
     });
+  });
+});
+
+describe('pauseLeftMs: a pause holds a window for canary.maxPause at most', () => {
+  test("the plan's maxPause, 1 h for a plan from before it; expired at 0", () => {
+    expect(maxPauseMs(withCanary({ maxPauseMs: 30 * 60_000 }))).toBe(30 * 60_000);
+    expect(maxPauseMs(withCanary({ maxPauseMs: undefined }))).toBe(3_600_000);
+    expect(pauseLeftMs(plan, 1_000, 1_000 + 59 * 60_000)).toBe(60_000);
+    expect(pauseLeftMs(plan, 1_000, 1_000 + 60 * 60_000)).toBe(0);
   });
 });

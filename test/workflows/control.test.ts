@@ -61,6 +61,10 @@ test('metrics that stay inconclusive pause the release for a human, who resumes 
     t.env,
     t.bundle,
     {
+      // Longer than the hour this test waits: the pause must still be there for the person to resume.
+      plan: (plan) => {
+        plan.canary.maxPauseMs = 2 * HOUR;
+      },
       scripts: { canary: (ctx) => (ctx.weight === 25 && broken ? { error_rate: 'empty', p95_latency: 'nan' } : {}) },
     },
     async ({ handle, waitFor }) => {
@@ -176,7 +180,8 @@ test('a rollback request inside the 24 h window brings blue back; after the wind
     const result = await handle.result();
     expect(result.outcome).toBe('rolled-back-after-success');
     expect(result.weights).toEqual([5, 25, 50, 100, 0]);
-    expect(result.report.compensations).toEqual(['scale-blue-up', 'traffic-to-blue', 'verify-blue', 'delete-green']);
+    // Blue is scaled back and ready before the compensations run (retention-rollback-safe).
+    expect(result.report.compensations).toEqual(['traffic-to-blue', 'verify-blue', 'delete-green']);
     const scales = world.named('scaleDeployments').map((c) => (c.args as { replicas: unknown }).replicas);
     expect(scales).toEqual([1, { 'web-app': 2, 'api-gateway': 3 }]);
     const tail = world

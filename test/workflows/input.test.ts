@@ -29,8 +29,8 @@ test('a hostile version is refused before any activity: outcome invalid-input, n
   expect(result.reason).toMatch(/^invalid input, nothing was done: version must be a version like 2\.4\.0/);
   expect(result.weights).toEqual([]);
   expect(world.calls).toEqual([]);
-  // The only command was the patch (its marker, and the SDK's own TemporalChangeVersion attribute); then the run
-  // completed.
+  // The only commands were the patches (validate-input, carried-only-continued: each a marker and the SDK's own
+  // TemporalChangeVersion attribute); then the run completed.
   expect(types).toEqual([
     'EVENT_TYPE_WORKFLOW_EXECUTION_STARTED',
     'EVENT_TYPE_WORKFLOW_TASK_SCHEDULED',
@@ -38,9 +38,11 @@ test('a hostile version is refused before any activity: outcome invalid-input, n
     'EVENT_TYPE_WORKFLOW_TASK_COMPLETED',
     'EVENT_TYPE_MARKER_RECORDED',
     'EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES',
+    'EVENT_TYPE_MARKER_RECORDED',
+    'EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES',
     'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED',
   ]);
-  expect(upserted).toEqual(['TemporalChangeVersion']);
+  expect(upserted).toEqual(['TemporalChangeVersion', 'TemporalChangeVersion']);
   expect(desc.status.name).toBe('COMPLETED');
   expect(desc.typedSearchAttributes.get(SA_OUTCOME)).toBeUndefined();
 });

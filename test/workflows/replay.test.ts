@@ -130,6 +130,19 @@ test.each(guarded)(
   },
 );
 
+test('the real workflow without its pause-keeps-analysis guard fails to replay a release paused before it', async () => {
+  const unguarded = await bundleWithoutGuard('pause-keeps-analysis');
+  // Paused at a canary step for longer than an analysis interval: before the guard nothing was looked at.
+  const before = 'paused-and-resumed.json';
+  await expect(
+    Worker.runReplayHistory(
+      { workflowBundle: unguarded, sinks: replaySinks() },
+      load(before),
+      before.replace(/\.json$/, ''),
+    ),
+  ).rejects.toThrow(DeterminismViolationError);
+});
+
 test('a workflow that changed the order of its steps fails replay', async () => {
   const changed = await bundleWorkflowCode({
     workflowsPath: require.resolve('./fixtures/reordered-release'),

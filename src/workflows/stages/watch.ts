@@ -1,6 +1,8 @@
 // Watches one traffic window: every analysis interval the rollback triggers and green's health, at
-// the end the healthy thresholds. Pausing freezes the window's clock; abort, rollback and promote end
-// it. What each look leads to is watch-policy.ts; this loop owns the timers and the record.
+// the end the healthy thresholds. A pause holds promotion and the window's clock only: the looks and
+// their rollback triggers go on, and a pause ends by itself after canary.maxPause (patch
+// pause-keeps-analysis; before it a pause stopped the looks too). Abort, rollback and promote end it.
+// What each look leads to is watch-policy.ts; this loop owns the timers and the record.
 import { allHandlersFinished, condition, continueAsNew, log, patched, workflowInfo } from '@temporalio/workflow';
 import type { MetricReading } from '../../activities/contract';
 import { formatDuration } from '../../plan/duration';
@@ -11,8 +13,16 @@ import { errorText, type WatchOutcome, type WatchStage } from '../exits';
 import { call, METRIC_OPTIONS, TICK_METRIC_OPTIONS } from '../proxies';
 import { iso, type ReleaseState } from '../release-state';
 import { analysisResults, releaseMetrics } from '../sinks';
-import { checkHealth } from '../steps';
-import { afterTick, afterWindowEnd, interruption, type Sample, type WatchCounts } from '../watch-policy';
+import { checkHealth, notify } from '../steps';
+import {
+  afterTick,
+  afterWindowEnd,
+  interruption,
+  maxPauseMs,
+  pauseLeftMs,
+  type Sample,
+  type WatchCounts,
+} from '../watch-policy';
 
 /** Reads the metrics (canary side, and stable when a metric compares), judges them and records the analysis. */
 async function analyze(r: ReleaseState, kind: AnalysisRecord['kind'], stage: WatchStage): Promise<Sample> {
@@ -88,40 +98,68 @@ export async function watch(
   const where = { stage, weight: r.greenWeight };
   const startedMs = Date.now() - (resumed?.elapsedMs ?? 0);
   let pausedMs = resumed?.pausedMs ?? 0;
+  // The pause in progress (patch pause-keeps-analysis): its time joins pausedMs when it ends.
+  let pauseStartedMs = resumed?.pauseLastedMs === undefined ? undefined : Date.now() - resumed.pauseLastedMs;
+  const pausedNowMs = () => pausedMs + (pauseStartedMs === undefined ? 0 : Date.now() - pauseStartedMs);
+  const pauseLeft = () => pauseLeftMs(plan, pauseStartedMs ?? Date.now(), Date.now());
   // The window's clock runs while the release is watched and stops while it is paused.
-  const remainingMs = () => plannedMs - (Date.now() - startedMs - pausedMs);
+  const remainingMs = () => plannedMs - (Date.now() - startedMs - pausedNowMs());
   let counts: WatchCounts = resumed?.counts ?? { inconclusiveRun: 0, healthFailures: 0 };
   const finish = (o: WatchOutcome): WatchOutcome => {
     const result =
       o.result === 'completed' ? 'passed' : o.result === 'promote' ? 'promoted' : `${o.result}: ${o.reason}`;
-    r.steps.push({ weight: r.greenWeight, plannedMs, elapsedMs: Date.now() - startedMs, pausedMs, result });
+    const elapsedMs = Date.now() - startedMs;
+    r.steps.push({ weight: r.greenWeight, plannedMs, elapsedMs, pausedMs: pausedNowMs(), result });
     r.window = undefined;
     return o;
   };
-  const waitWhilePaused = async () => {
-    const p0 = Date.now();
+  const markPaused = () => {
     r.pending ??= {
       kind: 'paused',
-      since: iso(),
+      since: iso(pauseStartedMs),
       detail: `paused by ${control.paused?.by}${control.paused?.reason ? `: ${control.paused.reason}` : ''}`,
     };
     r.updateUi();
-    await condition(() => control.paused === undefined || interruption(control, allowPromote) !== undefined);
-    pausedMs += Date.now() - p0;
+  };
+  const endPause = () => {
+    pausedMs = pausedNowMs();
+    pauseStartedMs = undefined;
     r.pending = undefined;
     counts = { ...counts, inconclusiveRun: 0 };
     r.updateUi();
+  };
+  /** Before patch pause-keeps-analysis: nothing is looked at until the pause ends. */
+  const waitWhilePaused = async () => {
+    pauseStartedMs = Date.now();
+    markPaused();
+    await condition(() => control.paused === undefined || interruption(control, allowPromote) !== undefined);
+    endPause();
+  };
+  /** A pause starts, ends, or has lasted canary.maxPause and ends by itself. */
+  const followPause = async () => {
+    if (control.paused && pauseStartedMs === undefined) pauseStartedMs = Date.now();
+    if (control.paused && pauseLeft() <= 0) {
+      const detail = `pause expired after ${formatDuration(maxPauseMs(plan))} (canary.maxPause)`;
+      control.paused = undefined;
+      r.audit.push({ at: iso(), action: 'resume', by: 'hwayo-release', accepted: true, detail });
+      r.event(detail);
+      await notify(r, 'warning', 'pause-expired', `${stage} at ${r.greenWeight}%: ${detail}; the window goes on`);
+    }
+    if (control.paused) markPaused();
+    else if (pauseStartedMs !== undefined) endPause();
   };
   r.window = { stage, weight: r.greenWeight, plannedMs, remainingMs: Math.max(0, remainingMs()) };
   if (!resumed) r.event(`watching ${stage} at ${r.greenWeight}% for ${formatDuration(plannedMs)}`);
   for (;;) {
     const stop = interruption(control, allowPromote);
     if (stop) return finish(stop);
-    if (control.paused) {
+    if (control.paused && !patched('pause-keeps-analysis')) {
       await waitWhilePaused();
       continue;
     }
-    if (remainingMs() <= 0) {
+    await followPause();
+    const paused = pauseStartedMs !== undefined;
+    if (!paused && remainingMs() <= 0) {
       const next = afterWindowEnd(plan, where, await analyze(r, 'window-end', stage), counts);
       if (next.do === 'complete') return finish({ result: 'completed' });
       if (next.do === 'rollback') return finish({ result: 'rollback', reason: next.reason, trigger: next.trigger });
@@ -136,15 +174,22 @@ export async function watch(
       await continueRelease(r, {
         stage,
         step: r.step,
-        window: { elapsedMs: Date.now() - startedMs, pausedMs, counts },
+        window: {
+          elapsedMs: Date.now() - startedMs,
+          pausedMs,
+          pauseLastedMs: pauseStartedMs === undefined ? undefined : Date.now() - pauseStartedMs,
+          counts,
+        },
       });
     }
+    // While paused the looks go on at the analysis interval, and the pause's own end wakes the loop.
+    const interval = plan.canary.analysisIntervalMs;
     const woke = await condition(
-      () => control.paused !== undefined || interruption(control, allowPromote) !== undefined,
-      nextTickMs(plan.canary.analysisIntervalMs, remainingMs()),
+      () => (control.paused !== undefined) !== paused || interruption(control, allowPromote) !== undefined,
+      paused ? nextTickMs(interval, pauseLeft()) : nextTickMs(interval, remainingMs()),
     );
     r.window = { stage, weight: r.greenWeight, plannedMs, remainingMs: Math.max(0, remainingMs()) };
-    if (woke || remainingMs() <= 0) continue;
+    if (woke || (paused ? pauseLeft() : remainingMs()) <= 0) continue;
     const [tick, health] = await Promise.all([
       analyze(r, 'tick', stage),
       plan.canary.healthCheckFailureLimit > 0 ? checkHealth(r, false) : Promise.resolve({ healthy: true, detail: '' }),
@@ -152,6 +197,6 @@ export async function watch(
     const next = afterTick(plan, where, tick, health, counts);
     if (next.do === 'rollback') return finish({ result: 'rollback', reason: next.reason, trigger: next.trigger });
     counts = next.counts;
-    if (next.do === 'pause') pauseForPerson(r, next.detail);
+    if (next.do === 'pause' && !control.paused) pauseForPerson(r, next.detail);
   }
 }
