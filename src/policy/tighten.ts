@@ -3,6 +3,7 @@
 // it on the policy the worker read, the CLI before a start.
 import { formatDuration } from '../plan/duration';
 import type { ReleasePlan } from '../plan/types';
+import { maxPauseMs } from '../workflows/watch-policy';
 import type { EnvironmentPolicy, PlatformPolicy } from './schema';
 
 /** The environment whose namespace pair is the plan's (in either order). */
@@ -67,10 +68,11 @@ export function loosenedRules(plan: ReleasePlan, env: EnvironmentPolicy): string
         `the plan analyses every ${d(canary.analysisIntervalMs)} (at most every ${d(env.canary.maxAnalysisInterval)})`,
       ),
     );
-  const maxPauseMs = (canary as { maxPauseMs?: number }).maxPauseMs;
-  if (maxPauseMs !== undefined && maxPauseMs > env.canary.maxPause)
+  // A plan without maxPause pauses for the default at most.
+  const maxPause = maxPauseMs(plan);
+  if (maxPause > env.canary.maxPause)
     problems.push(
-      at('canary.maxPause', `the plan lets a pause last ${d(maxPauseMs)} (at most ${d(env.canary.maxPause)})`),
+      at('canary.maxPause', `the plan lets a pause last ${d(maxPause)} (at most ${d(env.canary.maxPause)})`),
     );
   if (plan.fullSwitch.watchMs < env.fullSwitch.minWatch)
     problems.push(

@@ -147,6 +147,11 @@ describe('a plan may tighten the policy, never loosen it', () => {
       'policy rule canary.maxAnalysisInterval: the plan analyses every 5m (at most every 1m)',
     ],
     [
+      'a longer pause',
+      (p) => (p.canary.maxPauseMs = 2 * 3_600_000),
+      'policy rule canary.maxPause: the plan lets a pause last 2h (at most 1h)',
+    ],
+    [
       'a shorter full-switch watch',
       (p) => (p.fullSwitch.watchMs = 60_000),
       'policy rule fullSwitch.minWatch: the plan watches 1m (at least 10m)',

@@ -3,7 +3,8 @@
 // traffic only once it is scaled back and ready, and after a failed emergency green is kept.
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ed25519 } from '@noble/curves/ed25519';
-import { approveUpdate, auditQuery, rollbackUpdate } from '../../src/workflows/definitions';
+import { approveUpdate, auditQuery, rollbackUpdate, statusQuery } from '../../src/workflows/definitions';
+import { approvalStatement, controlStatement } from '../../src/client/statements';
 import { publicKeyOf, signControlStatement, signStatement } from '../../src/workflows/signatures';
 import { ROLES, useWorkflowEnv } from './env';
 import type { Scripts } from './fake-world';
@@ -35,12 +36,11 @@ test('with signatures required, an unsigned rollback in retention is refused and
     const waiting = await waitFor((s) => s.stage === 'awaiting-approval');
     const workflowId = handle.workflowId;
     const runId = handle.firstExecutionRunId;
-    const subject = { version: waiting.version, imageTag: waiting.imageTag, planDigest: waiting.planDigest! };
     const now = async () => new Date(await t.env.currentTimeMs()).toISOString();
     for (const role of ROLES) {
       const signedAt = await now();
       const statement = { workflowId, runId, decision: 'approve' as const, role, approverId: role, signedAt };
-      const signature = signStatement({ ...statement, ...subject }, keys[role]);
+      const signature = signStatement(approvalStatement(statement, waiting), keys[role]);
       await handle.executeUpdate(approveUpdate, {
         args: [{ approverId: role, role, decision: 'approve', signedAt, signature }],
       });
@@ -50,13 +50,14 @@ test('with signatures required, an unsigned rollback in retention is refused and
       "rollback during retention raises the release's risk: it needs a statement signed by an operator or approver listed in the plan (use --key)",
     );
     const signedAt = await now();
-    const signature = signControlStatement(
-      { workflowId, runId, action: 'rollback', ...rollback, signedAt, ...subject },
-      keys.oncall,
-    );
-    expect(await refusal(handle.executeUpdate(rollbackUpdate, { args: [{ ...rollback, signedAt, signature }] }))).toBe(
-      'accepted',
-    );
+    // What the release asks a control to name now (its stage, step and nonce).
+    const kept = await handle.query(statusQuery);
+    const statement = controlStatement({ workflowId, runId, action: 'rollback', ...rollback, signedAt }, kept)!;
+    const signature = signControlStatement(statement, keys.oncall);
+    const nonce = 'nonce' in statement ? statement.nonce : undefined;
+    expect(
+      await refusal(handle.executeUpdate(rollbackUpdate, { args: [{ ...rollback, signedAt, signature, nonce }] })),
+    ).toBe('accepted');
     const result = await handle.result();
     expect(result.outcome).toBe('rolled-back-after-success');
     const audit = (await handle.query(auditQuery)).filter((e) => e.action === 'rollback');
