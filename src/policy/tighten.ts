@@ -30,6 +30,10 @@ export function loosenedRules(plan: ReleasePlan, env: EnvironmentPolicy): string
     if (!listed) problems.push(at('approval.approvers', `"${a.id}" is not an approver of ${env.name}`));
     else if (listed.role !== a.role)
       problems.push(at('approval.approvers', `"${a.id}" approves as ${listed.role} in ${env.name}, not ${a.role}`));
+    else if (!a.publicKey)
+      problems.push(
+        at('approval.approvers', `the plan gives "${a.id}" no key; the platform's key for them is required`),
+      );
     else if (a.publicKey !== listed.publicKey)
       problems.push(at('approval.approvers', `the key the plan gives "${a.id}" is not the platform's key for them`));
   }

@@ -292,12 +292,17 @@ test('a release started past the CLI whose plan loosens the platform policy ends
     workflowId,
     args: [{ plan: validatePlan(doc), version: '2.4.0-loose', imageTag: FIXTURE_TAG }],
   });
-  started.push(workflowId);
   const result = (await handle.result()) as { outcome: string; reason: string; report: ReleaseReport };
   expect(result.outcome).toBe('invalid-input');
   expect(result.reason).toBe(
     'invalid input, nothing was done: ' +
       'policy rule approval.signatures: decisions and controls are always signed; the plan allows unsigned; ' +
+      ['alice', 'bob', 'carol']
+        .map(
+          (a) =>
+            `policy rule approval.approvers: the plan gives "${a}" no key; the platform's key for them is required; `,
+        )
+        .join('') +
       'policy rule retention.minBlueKeep: the plan keeps blue 1m (at least 10m)',
   );
   expect(result.report.policy).toMatchObject({ source: POLICY_SOURCE, environment: 'local' });

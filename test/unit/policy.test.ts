@@ -102,6 +102,11 @@ describe('a plan may tighten the policy, never loosen it', () => {
       `policy rule approval.approvers: the key the plan gives "alice" is not the platform's key for them`,
     ],
     [
+      'an approver without a key',
+      (p) => delete p.approval.approvers[1].publicKey,
+      `policy rule approval.approvers: the plan gives "bob" no key; the platform's key for them is required`,
+    ],
+    [
       'an approver the platform does not list',
       (p) => p.approval.approvers.push({ id: 'mallory', role: 'qa-lead', publicKey: key() }),
       'policy rule approval.approvers: "mallory" is not an approver of production',
