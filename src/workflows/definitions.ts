@@ -193,6 +193,8 @@ export interface ReleaseReport {
   approvedWithoutSignatures?: boolean;
   /** The platform policy the release ran under, or was refused by (absent for releases from before it). */
   policy?: PolicyRecord;
+  /** The plan digest signed decisions named, for the release attestation (absent for releases from before it). */
+  planDigest?: string;
 }
 
 export interface ReleaseResult {

@@ -211,6 +211,7 @@ export class ReleaseState {
         ? { approvedWithoutSignatures: true }
         : {}),
       ...(this.policy ? { policy: { ...this.policy } } : {}),
+      ...(this.subject && patched('release-attestation') ? { planDigest: this.subject.planDigest } : {}),
     };
   }
 
@@ -241,6 +242,7 @@ export class ReleaseState {
       sagaRan: [...this.saga.ran],
       runs: this.runs + 1,
       ...(this.policy ? { policy: { ...this.policy } } : {}),
+      ...(this.subject && patched('release-attestation') ? { planDigest: this.subject.planDigest } : {}),
     };
   }
 

@@ -9,11 +9,15 @@ import {
   type DBSnapshot,
 } from '@aws-sdk/client-rds';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { ATTESTATION_FILE, attestRelease } from '../../attestation/statement';
 import { awsClients } from './clients';
 import { awsFailure, isAwsNotFound } from '../classify';
 import type { ActivityConfig } from '../config';
 import type { RestoreInput, RestoreResult, SnapshotInput, SnapshotResult, StoreReportInput } from '../contract';
 import { nonRetryable, retryable } from '../errors';
+
+/** The attestation's key beside the report's (`reports/<id>/report` -> `reports/<id>/attestation.intoto.json`). */
+export const attestationKey = (reportBase: string): string => reportBase.replace(/[^/]*$/, ATTESTATION_FILE);
 
 /** How often a wait polls RDS; each poll also heartbeats. */
 export const RDS_POLL_MS = 5_000;
@@ -224,9 +228,12 @@ export function createAwsActivities(config: ActivityConfig) {
       // Overwriting the same keys makes a retry harmless.
       const put = (key: string, body: string, contentType: string) =>
         aws.s3().send(new PutObjectCommand({ Bucket: input.bucket, Key: key, Body: body, ContentType: contentType }));
+      // ed25519 signatures are deterministic: a retry writes the same attestation bytes.
+      const attestation = config.attestationKey && JSON.stringify(attestRelease(input.json, config.attestationKey));
       try {
         await put(`${base}.md`, input.markdown, 'text/markdown; charset=utf-8');
         await put(`${base}.json`, input.json, 'application/json');
+        if (attestation) await put(attestationKey(base), attestation, 'application/json');
       } catch (err) {
         throw awsFailure(`storing report s3://${input.bucket}/${base}`, err);
       }
