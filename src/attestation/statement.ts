@@ -8,8 +8,8 @@ import { keyIdOf, sha256Digest, sign, signatureProblem, type DsseEnvelope } from
 export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
 export const PREDICATE_TYPE = 'https://hwayo.io/attestations/release/v1';
 export const PAYLOAD_TYPE = 'application/vnd.in-toto+json';
-/** The attestation's object name beside report.json and report.md. */
-export const ATTESTATION_FILE = 'attestation.intoto.json';
+/** The attestation's object key beside the report's: reports/<id>/report -> reports/<id>/attestation.intoto.json. */
+export const attestationKey = (reportBase: string): string => reportBase.replace(/[^/]*$/, 'attestation.intoto.json');
 
 export interface ResourceDescriptor {
   name: string;
@@ -139,9 +139,14 @@ export function statementOf(envelope: DsseEnvelope): ReleaseStatement | string {
 
 /**
  * Every reason the attestation cannot be trusted (empty: valid): the envelope's shape, the signature by
- * `publicKey` (base64), the statement's type and, given the report's bytes, that they are the ones attested.
+ * `publicKey` (base64), the statement's type and, given them, the report's bytes and the release it is about.
  */
-export function verifyAttestation(envelope: unknown, publicKey: string, reportJson?: string): string[] {
+export function verifyAttestation(
+  envelope: unknown,
+  publicKey: string,
+  reportJson?: string,
+  releaseId?: string,
+): string[] {
   const shape = envelopeProblem(envelope);
   if (shape) return [shape];
   const e = envelope as DsseEnvelope;
@@ -150,6 +155,9 @@ export function verifyAttestation(envelope: unknown, publicKey: string, reportJs
   if (sig) problems.push(sig);
   const statement = statementOf(e);
   if (typeof statement === 'string') return [...problems, statement];
+  // A valid attestation of another release, copied under this one's name, is not this release's.
+  if (releaseId !== undefined && statement.predicate.releaseId !== releaseId)
+    problems.push(`it attests release ${JSON.stringify(statement.predicate.releaseId)}, not ${releaseId}`);
   if (reportJson !== undefined) {
     const digest = sha256Digest(reportJson);
     if (digest !== statement.predicate.reportDigest)

@@ -1,8 +1,13 @@
 // The release attestation: a DSSE envelope around an in-toto statement of the report, signed by the worker's key.
 // Any change to the envelope or to the report it names is refused.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ed25519 } from '@noble/curves/ed25519';
 import { pae, sha256Digest, type DsseEnvelope } from '../../src/attestation/dsse';
 import { attestRelease, attestationSummary, statementOf, verifyAttestation } from '../../src/attestation/statement';
+import { EXIT, type Io } from '../../src/client/cli';
+import { run } from '../../src/client/main';
 import { fromBase64, toBase64 } from '../../src/plan/public-keys';
 import type { ReleaseReport } from '../../src/workflows/definitions';
 
@@ -135,4 +140,48 @@ test('a validly signed payload that is not our statement is refused', () => {
   expect(verifyAttestation({ payloadType: 'text/plain' }, publicKey)).toEqual([
     'payloadType is "text/plain", not application/vnd.in-toto+json',
   ]);
+});
+
+test('an attestation of another release is refused when the release is named', () => {
+  const envelope = attestRelease(reportJson, privateKey);
+  expect(verifyAttestation(envelope, publicKey, reportJson, 'release-shop-2.4.0')).toEqual([]);
+  expect(verifyAttestation(envelope, publicKey, reportJson, 'release-shop-2.5.0')).toEqual([
+    'it attests release "release-shop-2.4.0", not release-shop-2.5.0',
+  ]);
+});
+
+describe('hwayo-release attestation verify --file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hwayo-attestation-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const write = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  };
+  const cli = async (...argv: string[]) => {
+    let out = '';
+    let err = '';
+    const io: Io = { out: (t) => void (out += `${t}\n`), err: (t) => void (err += `${t}\n`), env: {}, isTTY: false };
+    return { code: await run(['attestation', 'verify', ...argv], io), out, err };
+  };
+  const envelopeFile = write('attestation.intoto.json', JSON.stringify(attestRelease(reportJson, privateKey)));
+  const reportFile = write('report.json', reportJson);
+
+  test('a stored pair verifies: exit 0 and one line', async () => {
+    const r = await cli('--file', envelopeFile, '--report', reportFile, '--public-key', publicKey);
+    expect(r).toMatchObject({ code: EXIT.ok, err: '' });
+    expect(r.out).toMatch(/^attestation of release-shop-2\.4\.0 verified: 1 subject\(s\), outcome succeeded, /);
+  });
+
+  test('tampering exits 7 naming the problem; a bad key is a usage error', async () => {
+    const edited = write('edited.json', reportJson.replace('"qa"', '"qA"'));
+    const r = await cli('--file', envelopeFile, '--report', edited, '--public-key-file', write('pub', publicKey));
+    expect(r).toMatchObject({ code: EXIT.refused, out: '' });
+    expect(r.err).toMatch(/^attestation refused: report\.json is not the attested one/);
+    const other = await cli('--file', envelopeFile, '--public-key', otherPublicKey);
+    expect(other.code).toBe(EXIT.refused);
+    expect(other.err).toMatch(/attestation refused: no signature by key/);
+    expect((await cli('--file', envelopeFile, '--public-key', 'AAAA')).code).toBe(EXIT.usage);
+    expect((await cli('--file', envelopeFile)).code).toBe(EXIT.usage);
+    expect((await cli('release-x', '--report', reportFile, '--public-key', publicKey)).code).toBe(EXIT.usage);
+  });
 });

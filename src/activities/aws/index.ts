@@ -9,15 +9,12 @@ import {
   type DBSnapshot,
 } from '@aws-sdk/client-rds';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { ATTESTATION_FILE, attestRelease } from '../../attestation/statement';
+import { attestationKey, attestRelease } from '../../attestation/statement';
 import { awsClients } from './clients';
 import { awsFailure, isAwsNotFound } from '../classify';
 import type { ActivityConfig } from '../config';
 import type { RestoreInput, RestoreResult, SnapshotInput, SnapshotResult, StoreReportInput } from '../contract';
 import { nonRetryable, retryable } from '../errors';
-
-/** The attestation's key beside the report's (`reports/<id>/report` -> `reports/<id>/attestation.intoto.json`). */
-export const attestationKey = (reportBase: string): string => reportBase.replace(/[^/]*$/, ATTESTATION_FILE);
 
 /** How often a wait polls RDS; each poll also heartbeats. */
 export const RDS_POLL_MS = 5_000;
