@@ -217,16 +217,24 @@ export function createAwsActivities(config: ActivityConfig) {
     async storeReport(input: StoreReportInput): Promise<{ location: string }> {
       const base = input.key.replace(/\.(md|json)$/, '').replace(/^\/+/, '');
       if (!base) throw nonRetryable('InvalidInput', 'report key is empty');
+      let parsed: unknown;
       try {
-        JSON.parse(input.json);
+        parsed = JSON.parse(input.json);
       } catch {
         throw nonRetryable('InvalidInput', `report JSON for ${base} does not parse`);
       }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        throw nonRetryable('InvalidInput', `report JSON for ${base} is not an object`);
       // Overwriting the same keys makes a retry harmless.
       const put = (key: string, body: string, contentType: string) =>
         aws.s3().send(new PutObjectCommand({ Bucket: input.bucket, Key: key, Body: body, ContentType: contentType }));
       // ed25519 signatures are deterministic: a retry writes the same attestation bytes.
-      const attestation = config.attestationKey && JSON.stringify(attestRelease(input.json, config.attestationKey));
+      let attestation: string | undefined;
+      try {
+        if (config.attestationKey) attestation = JSON.stringify(attestRelease(input.json, config.attestationKey));
+      } catch (err) {
+        throw nonRetryable('InvalidInput', `cannot attest the report ${base}: ${(err as Error).message}`);
+      }
       try {
         await put(`${base}.md`, input.markdown, 'text/markdown; charset=utf-8');
         await put(`${base}.json`, input.json, 'application/json');
