@@ -242,7 +242,6 @@ export class ReleaseState {
       sagaRan: [...this.saga.ran],
       runs: this.runs + 1,
       ...(this.policy ? { policy: { ...this.policy } } : {}),
-      ...(this.subject && patched('release-attestation') ? { planDigest: this.subject.planDigest } : {}),
     };
   }
 
