@@ -172,7 +172,7 @@ export function verifyAttestation(
 export function attestationSummary(envelope: DsseEnvelope, publicKey: string): string {
   const s = statementOf(envelope) as ReleaseStatement;
   const p = s.predicate;
-  const approvals = p.approvals.filter((a) => a.accepted).length;
+  const approvals = p.approvals.filter((a) => a.accepted && a.decision === 'approve').length;
   return (
     `attestation of ${p.releaseId} verified: ${s.subject.length} subject(s), outcome ${p.outcome}, ` +
     `${approvals} accepted approval(s) of ${p.approvals.length}, signed by key ${keyIdOf(publicKey)}`
