@@ -50,18 +50,16 @@ export interface ReleaseStatement {
 }
 
 /**
- * The release's artifact. The report names the app and the tag but not the registry repositories of its images,
- * and no registry digests exist yet, so the subject is named by app and tag and carries no `digest` (which in-toto
- * asks for): the report digest in the predicate is what binds the content.
+ * One descriptor per image green ran (name: the image reference with the release's tag). No registry digests
+ * exist yet, so they carry none (in-toto asks for one): the report digest in the predicate binds the content.
+ * A release that never deployed, or one from before the report named its images, is named by app and tag.
  */
 function subjectOf(r: ReleaseReport): ResourceDescriptor[] {
-  return [
-    {
-      name: `${r.app}:${r.imageTag}`,
-      uri: `hwayo-release:${r.app}:${r.imageTag}`,
-      annotations: { app: r.app, version: r.version, imageTag: r.imageTag },
-    },
-  ];
+  const annotations = { app: r.app, version: r.version, imageTag: r.imageTag };
+  const images = Array.isArray(r.images) ? r.images : [];
+  if (!images.length)
+    return [{ name: `${r.app}:${r.imageTag}`, uri: `hwayo-release:${r.app}:${r.imageTag}`, annotations }];
+  return images.map((image) => ({ name: image, uri: `oci://${image}`, annotations }));
 }
 
 export function releaseStatement(report: ReleaseReport, reportJson: string): ReleaseStatement {

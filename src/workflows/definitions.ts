@@ -195,6 +195,8 @@ export interface ReleaseReport {
   policy?: PolicyRecord;
   /** The plan digest signed decisions named, for the release attestation (absent for releases from before it). */
   planDigest?: string;
+  /** The images green ran (empty when green was never deployed; absent for releases from before it). */
+  images?: string[];
 }
 
 export interface ReleaseResult {

@@ -56,6 +56,8 @@ export interface CarriedState {
   runs: number;
   /** The platform policy the first run read (absent before `platform-policy`). */
   policy?: PolicyRecord;
+  /** The images green runs (absent before `release-attestation`). */
+  images?: string[];
 }
 
 export const iso = (ms = Date.now()): string => new Date(ms).toISOString();
@@ -97,6 +99,8 @@ export class ReleaseState {
   runs = 0;
   /** The platform policy the release runs under (set before anything else; absent before `platform-policy`). */
   policy?: PolicyRecord;
+  /** The images deployGreen put in green, sorted: the release attestation's subject. */
+  images: string[] = [];
 
   // From `approval-v2` on: signed statements name what is released (version, tag, plan digest),
   // signatures are required unless the plan says allowUnsigned, controls are checked for who sent
@@ -211,7 +215,9 @@ export class ReleaseState {
         ? { approvedWithoutSignatures: true }
         : {}),
       ...(this.policy ? { policy: { ...this.policy } } : {}),
-      ...(this.subject && patched('release-attestation') ? { planDigest: this.subject.planDigest } : {}),
+      ...(patched('release-attestation')
+        ? { ...(this.subject ? { planDigest: this.subject.planDigest } : {}), images: [...this.images] }
+        : {}),
     };
   }
 
@@ -242,6 +248,7 @@ export class ReleaseState {
       sagaRan: [...this.saga.ran],
       runs: this.runs + 1,
       ...(this.policy ? { policy: { ...this.policy } } : {}),
+      ...(patched('release-attestation') ? { images: [...this.images] } : {}),
     };
   }
 
@@ -260,6 +267,7 @@ export class ReleaseState {
       notificationSeq: c.notificationSeq,
       runs: c.runs,
       policy: c.policy ?? this.policy,
+      images: Array.isArray(c.images) ? [...c.images] : [],
     });
     this.weights.push(...c.weights);
     this.approvals.push(...c.approvals);

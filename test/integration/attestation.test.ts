@@ -52,7 +52,7 @@ test('storeReport attests the report it stores; a retry writes the same bytes; t
 
   const r = await verify();
   expect(r).toMatchObject({ code: 0, err: '' });
-  expect(r.out).toContain(`attestation of ${releaseId} verified: 1 subject(s), outcome succeeded, 2 accepted`);
+  expect(r.out).toContain(`attestation of ${releaseId} verified: 2 subject(s), outcome succeeded, 2 accepted`);
 });
 
 test('one flipped byte of the stored envelope: the CLI exits 7 naming the signature', async () => {

@@ -411,7 +411,7 @@ test('a healthy release: start, signed approvals, watch to 100%, rollback within
   // The worker signed what happened: the attestation beside the stored report verifies with the worker's key.
   const workerKey = (await ok('keys', 'public', '--key', stackVar('HWAYO_ATTESTATION_KEY'))).trim();
   expect(await ok('attestation', 'verify', id, '--public-key', workerKey)).toContain(
-    `attestation of ${id} verified: 1 subject(s), outcome rolled-back-after-success`,
+    `attestation of ${id} verified: 6 subject(s), outcome rolled-back-after-success`,
   );
 
   // Finished releases refuse controls (exit 7) and their history exports for replay.

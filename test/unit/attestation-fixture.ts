@@ -40,5 +40,6 @@ export function sampleReport(releaseId = 'release-shop-2.4.0'): ReleaseReport {
     ],
     policy: { source: 'configmap hwayo-release/hwayo-release-policy', digest: 'sha256:00', environment: 'production' },
     planDigest: 'sha256:11',
+    images: ['registry.local/shop-api:1234-abc1234', 'registry.local/shop-web:1234-abc1234'],
   };
 }

@@ -37,7 +37,10 @@ test('a signed attestation verifies with its key and its report, and says what i
   const s = payloadOf(envelope);
   expect(s._type).toBe('https://in-toto.io/Statement/v1');
   expect(s.predicateType).toBe('https://hwayo.io/attestations/release/v1');
-  expect(s.subject).toEqual([expect.objectContaining({ name: 'shop:1234-abc1234' })]);
+  expect(s.subject).toEqual([
+    expect.objectContaining({ name: 'registry.local/shop-api:1234-abc1234' }),
+    expect.objectContaining({ name: 'registry.local/shop-web:1234-abc1234' }),
+  ]);
   expect(s.predicate).toMatchObject({
     releaseId: 'release-shop-2.4.0',
     outcome: 'succeeded',
@@ -48,9 +51,17 @@ test('a signed attestation verifies with its key and its report, and says what i
     analyses: [{ at: '2026-12-06T01:20:00.000Z', stage: 'canary', weight: 10, kind: 'window-end', verdict: 'pass' }],
     reportDigest: sha256Digest(reportJson),
   });
-  expect(attestationSummary(envelope, publicKey)).toMatch(/1 subject\(s\), outcome succeeded, 2 accepted approval/);
+  expect(attestationSummary(envelope, publicKey)).toMatch(/2 subject\(s\), outcome succeeded, 2 accepted approval/);
   // Deterministic: a retried activity writes the same bytes.
   expect(attestRelease(reportJson, privateKey)).toEqual(envelope);
+});
+
+test('a release that never deployed green is named by app and tag', () => {
+  const { images: _images, ...undeployed } = report;
+  const envelope = attestRelease(JSON.stringify({ ...undeployed, outcome: 'rejected' }), privateKey);
+  expect(payloadOf(envelope).subject).toEqual([
+    { name: 'shop:1234-abc1234', uri: 'hwayo-release:shop:1234-abc1234', annotations: expect.any(Object) },
+  ]);
 });
 
 test('one flipped byte of the payload is refused', () => {
@@ -131,7 +142,7 @@ describe('hwayo-release attestation verify --file', () => {
   test('a stored pair verifies: exit 0 and one line', async () => {
     const r = await cli('--file', envelopeFile, '--report', reportFile, '--public-key', publicKey);
     expect(r).toMatchObject({ code: EXIT.ok, err: '' });
-    expect(r.out).toMatch(/^attestation of release-shop-2\.4\.0 verified: 1 subject\(s\), outcome succeeded, /);
+    expect(r.out).toMatch(/^attestation of release-shop-2\.4\.0 verified: 2 subject\(s\), outcome succeeded, /);
   });
 
   test('tampering exits 7 naming the problem; a bad key is a usage error', async () => {
