@@ -267,7 +267,7 @@ export class ReleaseState {
       notificationSeq: c.notificationSeq,
       runs: c.runs,
       policy: c.policy ?? this.policy,
-      images: Array.isArray(c.images) ? [...c.images] : [],
+      images: Array.isArray(c.images) ? c.images.filter((i) => typeof i === 'string') : [],
     });
     this.weights.push(...c.weights);
     this.approvals.push(...c.approvals);
