@@ -78,6 +78,8 @@ async function main(): Promise<number> {
       sdkMetricsPort: config.sdkMetricsPort || 'off',
       shutdownGraceMs: config.shutdownGraceMs,
     });
+    if (!config.activities.attestationKey)
+      logger.warn('releases are not attested: HWAYO_ATTESTATION_KEY is not set (docs/security.md)');
     await worker.run(); // resolves after a shutdown signal once in-flight work has drained
     logger.info('worker stopped');
     return 0;

@@ -1,6 +1,7 @@
 // Where the activities find the outside world. Read from the worker's environment (never from
 // workflow inputs), so credentials and webhook URLs never enter workflow history.
 import { resolve } from 'node:path';
+import { readPrivateKey } from '../client/keys';
 import { CODEC_KEYS_VAR, parseCodecKeys, type CodecKey } from '../codec/keys';
 
 export interface ActivityConfig {
@@ -29,12 +30,15 @@ export interface ActivityConfig {
   codecKeys?: CodecKey[];
   /** HWAYO_POLICY: where the platform's environment policy lives (policyLocation). */
   policy: PolicyLocation;
+  /** HWAYO_ATTESTATION_KEY: the worker's ed25519 key that signs release attestations; unset, none is written. */
+  attestationKey?: Uint8Array;
 }
 
 export type PolicyLocation = { kind: 'none' } | { kind: 'configmap'; namespace: string; name: string };
 /** Where the worker looks when HWAYO_POLICY is not set: deploy/kubernetes/policy.yaml. */
 export const DEFAULT_POLICY = 'configmap:hwayo-release/hwayo-release-policy';
 export const POLICY_VAR = 'HWAYO_POLICY';
+export const ATTESTATION_KEY_VAR = 'HWAYO_ATTESTATION_KEY';
 
 /**
  * HWAYO_POLICY: `configmap:NAMESPACE/NAME` (default DEFAULT_POLICY), or `none`, which runs every plan on its own
@@ -57,6 +61,7 @@ export function activityConfigFromEnv(source: NodeJS.ProcessEnv = process.env): 
     const m = /^SLACK_WEBHOOK_URL_(.+)$/.exec(key);
     if (m && value) slackWebhookUrls[`#${m[1].toLowerCase().replace(/_/g, '-')}`] = value;
   }
+  const attestationKeyFile = env(ATTESTATION_KEY_VAR, source);
   return {
     kubernetes: {
       kubeconfigPath: env('KUBECONFIG', source),
@@ -94,5 +99,7 @@ export function activityConfigFromEnv(source: NodeJS.ProcessEnv = process.env): 
     codecKeys: parseCodecKeys(env(CODEC_KEYS_VAR, source)),
     // A malformed value is refused by the worker's configuration check (worker/config.ts) before this is used.
     policy: policyLocation(env(POLICY_VAR, source)) ?? { kind: 'configmap', namespace: '-', name: '-' },
+    // A key file as `keys generate` writes it (base64 of 32 bytes, mode 0600); worker/config.ts checks it first.
+    attestationKey: attestationKeyFile === undefined ? undefined : readPrivateKey(attestationKeyFile),
   };
 }

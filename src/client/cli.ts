@@ -23,7 +23,8 @@ export const EXIT_CODES_HELP = `Exit codes:
   4  the release was rejected or the approval timed out
   5  the release was aborted, failed, failed preflight or was cancelled
   6  cannot reach Temporal
-  7  refused by the workflow, release not found, already finished or already started`;
+  7  refused by the workflow, release not found, already finished or already started;
+     an attestation that does not verify`;
 
 /** The exit code a finished (or decided) release maps to. */
 export function exitCodeForOutcome(outcome: Outcome | undefined): number {

@@ -1,5 +1,6 @@
 // hwayo-release: the command line for CI and people. `run` is the whole CLI as a function (tests
 // call it in-process); run as a program it exits with the code `run` returns.
+import { attestationCommands } from './attestation';
 import { CliError, EXIT, EXIT_CODES_HELP, processIo, type Command, type Io } from './cli';
 import { controlCommands } from './control';
 import { historyCommands } from './history';
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, Entry> = {
   report,
   history: { group: historyCommands, summary: 'export a release history' },
   keys: { group: keysCommands, summary: 'approver keys' },
+  attestation: { group: attestationCommands, summary: 'verify signed release attestations' },
 };
 
 const isGroup = (e: Entry): e is { group: Record<string, Command>; summary: string } => 'group' in e;

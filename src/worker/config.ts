@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { LogLevel } from '@temporalio/common';
 import type { WorkerOptions } from '@temporalio/worker';
 import { activityConfigFromEnv, DEFAULT_POLICY, policyLocation, type ActivityConfig } from '../activities/config';
+import { readPrivateKey } from '../client/keys';
 import { parseCodecKeys } from '../codec/keys';
 import { DEFAULT_TASK_QUEUE } from '../workflows/definitions';
 
@@ -61,6 +62,7 @@ export const VARIABLES = [
   'HWAYO_WORKFLOW_BUNDLE',
   'HWAYO_CODEC_KEYS',
   'HWAYO_POLICY',
+  'HWAYO_ATTESTATION_KEY',
   'KUBECONFIG',
   'HWAYO_KUBE_IN_CLUSTER',
   'HWAYO_FIELD_MANAGER',
@@ -145,6 +147,17 @@ const schema = z
       .optional()
       .refine((v) => policyLocation(v) !== undefined, {
         message: `must be configmap:NAMESPACE/NAME (default ${DEFAULT_POLICY}) or none (a local stack only)`,
+      }),
+    HWAYO_ATTESTATION_KEY: z
+      .string()
+      .optional()
+      .superRefine((file, ctx) => {
+        if (file === undefined) return;
+        try {
+          readPrivateKey(file);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        }
       }),
     KUBECONFIG: readableFile.optional(),
     HWAYO_KUBE_IN_CLUSTER: bool,

@@ -206,6 +206,10 @@ export interface ReleaseReport {
   approvedWithoutSignatures?: boolean;
   /** The platform policy the release ran under, or was refused by (absent for releases from before it). */
   policy?: PolicyRecord;
+  /** The plan digest signed decisions named, for the release attestation (absent for releases from before it). */
+  planDigest?: string;
+  /** The images green ran (empty when green was never deployed; absent for releases from before it). */
+  images?: string[];
 }
 
 export interface ReleaseResult {

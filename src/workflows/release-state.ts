@@ -58,6 +58,8 @@ export interface CarriedState {
   policy?: PolicyRecord;
   /** The nonce a signed control must name (from `control-nonce` on). */
   nonce?: string;
+  /** The images green runs (absent before `release-attestation`). */
+  images?: string[];
 }
 
 export const iso = (ms = Date.now()): string => new Date(ms).toISOString();
@@ -99,6 +101,8 @@ export class ReleaseState {
   runs = 0;
   /** The platform policy the release runs under (set before anything else; absent before `platform-policy`). */
   policy?: PolicyRecord;
+  /** The images deployGreen put in green, sorted: the release attestation's subject. */
+  images: string[] = [];
 
   // From `approval-v2` on: signed statements name what is released (version, tag, plan digest),
   // signatures are required unless the plan says allowUnsigned, controls are checked for who sent
@@ -257,6 +261,9 @@ export class ReleaseState {
         ? { approvedWithoutSignatures: true }
         : {}),
       ...(this.policy ? { policy: { ...this.policy } } : {}),
+      ...(patched('release-attestation')
+        ? { ...(this.subject ? { planDigest: this.subject.planDigest } : {}), images: [...this.images] }
+        : {}),
     };
   }
 
@@ -288,6 +295,7 @@ export class ReleaseState {
       runs: this.runs + 1,
       ...(this.policy ? { policy: { ...this.policy } } : {}),
       ...(this.nonce !== undefined ? { nonce: this.nonce } : {}),
+      ...(patched('release-attestation') ? { images: [...this.images] } : {}),
     };
   }
 
@@ -305,6 +313,7 @@ export class ReleaseState {
       approvalDeadlineMs: c.approvalDeadlineMs,
       notificationSeq: c.notificationSeq,
       runs: c.runs,
+      images: Array.isArray(c.images) ? c.images.filter((i) => typeof i === 'string') : [],
     });
     this.runUnder(c.policy ?? this.policy);
     this.weights.push(...c.weights);

@@ -436,6 +436,12 @@ test('a healthy release: start, signed approvals, watch to 100%, rollback within
   expect(markdown).toContain(`# Release report: hwayo ${version}`);
   expect(markdown).toContain('alice (tech-lead) approve via update, signed: accepted');
 
+  // The worker signed what happened: the attestation beside the stored report verifies with the worker's key.
+  const workerKey = (await ok('keys', 'public', '--key', stackVar('HWAYO_ATTESTATION_KEY'))).trim();
+  expect(await ok('attestation', 'verify', id, '--public-key', workerKey)).toContain(
+    `attestation of ${id} verified: 6 subject(s), outcome rolled-back-after-success`,
+  );
+
   // Finished releases refuse controls (exit 7) and their history exports for replay.
   const late = await cli('abort', id, '--by', 'e2e-test');
   expect(late.code).toBe(7);

@@ -65,6 +65,16 @@ test('a default release runs every seed stage in order, watches each step for it
       lastKnownGoodTag: '1200-0ld600d',
     });
     expect(result.report.compensations).toEqual([]);
+    // The stored report names the plan digest the approvals signed (the release attestation binds it)...
+    expect(result.report.planDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    // ...and the images green ran, carried across the runs the release continued as new in.
+    expect(result.report.images).toEqual(
+      ['api-gateway', 'auth-service', 'notification-service', 'report-generator', 'web-app', 'workflow-engine'].map(
+        (s) => `registry.local/hwayo-${s}:1234-abc1234`,
+      ),
+    );
+    for (const c of world.named('storeReport'))
+      expect(JSON.parse((c.args as { json: string }).json).planDigest).toBe(result.report.planDigest);
     // Blue is deleted only after the 24 h retention window.
     const started = Date.parse(result.report.startedAt);
     const retention = result.report.timeline.find((t) => t.event.startsWith('retention window over'))!;

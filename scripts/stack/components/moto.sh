@@ -20,8 +20,12 @@ start() {
   AWS_ENDPOINT_URL=http://127.0.0.1:$PORT AWS_REGION=$REGION \
     "$HWAYO_VENV/bin/python" "$REPO_ROOT/scripts/stack/seed/moto_seed.py" >>"$HWAYO_STACK_DIR/logs/moto.log" 2>&1 \
     || { slog "moto seeding failed:"; tail -n 20 "$HWAYO_STACK_DIR/logs/moto.log" >&2; return 1; }
+  # The workers' release attestation key (docs/security.md), beside the reports it signs; kept across restarts.
+  local key="$HWAYO_STACK_DIR/attestation.key"
+  [ -s "$key" ] || (umask 077 && openssl rand -base64 32 >"$key")
+  chmod 600 "$key"
   write_env moto AWS_ENDPOINT_URL=http://127.0.0.1:$PORT AWS_REGION=$REGION \
-    AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
+    AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test "HWAYO_ATTESTATION_KEY=$key"
 }
 
 stop() {

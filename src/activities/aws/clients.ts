@@ -8,7 +8,7 @@ import { tracedAwsClient } from '../../telemetry/tracing';
 import type { ActivityConfig } from '../config';
 
 /** Region, endpoint override, credentials and retries of every AWS client the worker makes. */
-export function awsClientOptions(config: ActivityConfig) {
+export function awsClientOptions(config: Pick<ActivityConfig, 'aws'>) {
   const { region, endpoint, accessKeyId, secretAccessKey } = config.aws;
   return {
     region,

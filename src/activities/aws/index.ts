@@ -9,6 +9,7 @@ import {
   type DBSnapshot,
 } from '@aws-sdk/client-rds';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { attestationKey, attestRelease } from '../../attestation/statement';
 import { awsClients } from './clients';
 import { awsFailure, isAwsNotFound } from '../classify';
 import type { ActivityConfig } from '../config';
@@ -216,17 +217,28 @@ export function createAwsActivities(config: ActivityConfig) {
     async storeReport(input: StoreReportInput): Promise<{ location: string }> {
       const base = input.key.replace(/\.(md|json)$/, '').replace(/^\/+/, '');
       if (!base) throw nonRetryable('InvalidInput', 'report key is empty');
+      let parsed: unknown;
       try {
-        JSON.parse(input.json);
+        parsed = JSON.parse(input.json);
       } catch {
         throw nonRetryable('InvalidInput', `report JSON for ${base} does not parse`);
       }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        throw nonRetryable('InvalidInput', `report JSON for ${base} is not an object`);
       // Overwriting the same keys makes a retry harmless.
       const put = (key: string, body: string, contentType: string) =>
         aws.s3().send(new PutObjectCommand({ Bucket: input.bucket, Key: key, Body: body, ContentType: contentType }));
+      // ed25519 signatures are deterministic: a retry writes the same attestation bytes.
+      let attestation: string | undefined;
+      try {
+        if (config.attestationKey) attestation = JSON.stringify(attestRelease(input.json, config.attestationKey));
+      } catch (err) {
+        throw nonRetryable('InvalidInput', `cannot attest the report ${base}: ${(err as Error).message}`);
+      }
       try {
         await put(`${base}.md`, input.markdown, 'text/markdown; charset=utf-8');
         await put(`${base}.json`, input.json, 'application/json');
+        if (attestation) await put(attestationKey(base), attestation, 'application/json');
       } catch (err) {
         throw awsFailure(`storing report s3://${input.bucket}/${base}`, err);
       }

@@ -42,6 +42,7 @@ export async function deployGreen(r: ReleaseState): Promise<void> {
     labels: { 'hwayo.io/release': releaseId, 'hwayo.io/version': version },
   });
   r.event(`deployed ${deployed.deployments.map((d) => d.name).join(', ')}`);
+  r.images = [...new Set(deployed.deployments.map((d) => d.image).filter((i) => i))].sort();
   const ready = await waitForRollout(r, green, plan.green.readyTimeoutMs);
   if (!ready.ready)
     throw new Rollback(
