@@ -1,3 +1,5 @@
+import type { ReleasePlan } from '../../src/plan/types';
+
 /** The seed's production rules, as a platform team would write them (unit and workflow policy tests). */
 export function seedPolicy(keys: Record<'alice' | 'bob' | 'carol' | 'olga', string>) {
   return {
@@ -23,4 +25,16 @@ export function seedPolicy(keys: Record<'alice' | 'bob' | 'carol' | 'olga', stri
       },
     ],
   };
+}
+
+/** Makes `plan` exactly as strict as seedPolicy(keys): signed, by the platform's approvers with their keys. */
+export function signedByPlatform(plan: ReleasePlan, keys: Record<'alice' | 'bob' | 'carol', string>): ReleasePlan {
+  plan.approval.allowUnsigned = false;
+  plan.approval.requireSignatures = true;
+  plan.approval.approvers = [
+    { id: 'alice', role: 'tech-lead', publicKey: keys.alice },
+    { id: 'bob', role: 'product-manager', publicKey: keys.bob },
+    { id: 'carol', role: 'qa-lead', publicKey: keys.carol },
+  ];
+  return plan;
 }

@@ -8,7 +8,7 @@ import type { ReleasePlan } from '../../src/plan/types';
 import { parsePolicy, POLICY_KEY, type PlatformPolicy } from '../../src/policy/schema';
 import { environmentFor, policyProblems } from '../../src/policy/tighten';
 import { publicKeyOf } from '../../src/workflows/signatures';
-import { seedPolicy } from './policy-fixture';
+import { seedPolicy, signedByPlatform } from './policy-fixture';
 
 const key = () => publicKeyOf(ed25519.utils.randomSecretKey());
 const KEYS = { alice: key(), bob: key(), carol: key(), olga: key() };
@@ -25,17 +25,7 @@ const policy = (): PlatformPolicy => {
 };
 
 /** The seed's plan, signed by the platform's approvers: exactly as strict as the policy. */
-function signedPlan(): ReleasePlan {
-  const plan = defaultPlan();
-  plan.approval.allowUnsigned = false;
-  plan.approval.requireSignatures = true;
-  plan.approval.approvers = [
-    { id: 'alice', role: 'tech-lead', publicKey: KEYS.alice },
-    { id: 'bob', role: 'product-manager', publicKey: KEYS.bob },
-    { id: 'carol', role: 'qa-lead', publicKey: KEYS.carol },
-  ];
-  return plan;
-}
+const signedPlan = (): ReleasePlan => signedByPlatform(defaultPlan(), KEYS);
 
 describe('the policy document', () => {
   test('the seed policy parses, durations in milliseconds', () => {

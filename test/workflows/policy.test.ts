@@ -7,7 +7,7 @@ import { parsePolicy } from '../../src/policy/schema';
 import { approveUpdate, SA_POLICY, statusQuery } from '../../src/workflows/definitions';
 import { approvalStatement } from '../../src/client/statements';
 import { planDigest, publicKeyOf, signStatement } from '../../src/workflows/signatures';
-import { seedPolicy } from '../unit/policy-fixture';
+import { seedPolicy, signedByPlatform } from '../unit/policy-fixture';
 import { useWorkflowEnv } from './env';
 import { withRelease } from './harness';
 
@@ -31,15 +31,7 @@ const { policy } = parsePolicy(seedPolicy(KEYS));
 const READING: PolicyReading = { source: SOURCE, policy, problems: [] };
 
 /** The seed's plan with the platform's approvers and their keys: exactly as strict as the policy. */
-function signedBy(plan: ReleasePlan): void {
-  plan.approval.allowUnsigned = false;
-  plan.approval.requireSignatures = true;
-  plan.approval.approvers = [
-    { id: 'alice', role: 'tech-lead', publicKey: KEYS.alice },
-    { id: 'bob', role: 'product-manager', publicKey: KEYS.bob },
-    { id: 'carol', role: 'qa-lead', publicKey: KEYS.carol },
-  ];
-}
+const signedBy = (plan: ReleasePlan): void => void signedByPlatform(plan, KEYS);
 
 test('a plan that loosens the policy ends invalid-input, naming each rule, having run nothing but the policy read', async () => {
   await withRelease(
