@@ -1,6 +1,7 @@
 // `status` and `watch`: the release as people follow it. `watch` redraws every second until the
 // release is decided: stage, canary step, weight, the watch window as a bar, the last metric values
 // against the plan's thresholds, approvals, and the decision a human is asked for.
+import { policyLine } from '../policy/schema';
 import type { Client } from '@temporalio/client';
 import { formatDuration } from '../plan/duration';
 import type { MetricSpec, ReleasePlan } from '../plan/types';
@@ -50,6 +51,7 @@ export function renderStatus(s: ReleaseStatus, plan?: ReleasePlan, now = Date.no
   );
   if (s.reason) lines.push(`  reason: ${s.reason}`);
   if (s.environments) lines.push(`  blue ${s.environments.blue} (production)  ->  green ${s.environments.green}`);
+  if (s.policy) lines.push(`  ${policyLine(s.policy)}`);
   if (s.lastKnownGoodTag) lines.push(`  last known good (emergency path): ${s.lastKnownGoodTag}`);
   if (s.nonce) lines.push(`  control nonce ${s.nonce} (a signed control names it; good once)`);
   if (s.window) {

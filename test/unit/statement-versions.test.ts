@@ -109,7 +109,7 @@ describe('control v2: the stage, step and nonce of one moment', () => {
     expect(controlAuthority('promote', dated(10 * 60_000), ctx({ at: undefined })).refusal).toMatch(/does not verify/);
   });
 
-  test('status prints the nonce and the last known good tag', () => {
+  test('status prints the nonce, the last known good tag and the platform policy', () => {
     const status = {
       ...subject,
       releaseId: 'release-hwayo-2.4.0',
@@ -127,6 +127,19 @@ describe('control v2: the stage, step and nonce of one moment', () => {
     const text = renderStatus(status);
     expect(text).toContain('control nonce n-1');
     expect(text).toContain('last known good (emergency path): 1200-0ld600d');
+    expect(text).not.toContain('policy');
+    const underPolicy = renderStatus({
+      ...status,
+      policy: {
+        source: 'configmap hwayo-release/hwayo-release-policy',
+        environment: 'production',
+        digest: 'sha256:ab',
+      },
+    });
+    expect(underPolicy).toContain(
+      '  platform policy configmap hwayo-release/hwayo-release-policy, environment production, sha256:ab\n',
+    );
+    expect(renderStatus({ ...status, policy: { source: 'none' } })).toContain('no platform policy (worker runs with');
   });
 
   test('the CLI signs v2 when the status shows a nonce, and v1 otherwise', () => {
