@@ -94,6 +94,8 @@ export class WorkerProcess {
           'SLACK_WEBHOOK_URL_HWAYO_CRITICAL',
           'SLACK_WEBHOOK_URL_HWAYO_ALERTS',
           'SLACK_WEBHOOK_URL_HWAYO_RELEASES',
+          // The stack's HWAYO_POLICY=none: without it the worker reads the platform's ConfigMap and refuses.
+          'HWAYO_POLICY',
         ),
         KUBECONFIG: workerKubeconfig(dir),
         HWAYO_EVIDENCE_ROOT: EVIDENCE,

@@ -129,6 +129,8 @@ function workerConfig(taskQueue: string): string {
         'DATABASE_URL',
         'REDIS_URL',
         'PAGERDUTY_ROUTING_KEY',
+        // The stack's HWAYO_POLICY=none: without it the worker reads the platform's ConfigMap and refuses.
+        'HWAYO_POLICY',
       ),
       KUBECONFIG: kubeconfig,
       SLACK_WEBHOOK_URL_HWAYO_CRITICAL: `${sinks}/slack/hwayo-critical`,

@@ -110,6 +110,8 @@ function workerConfigFile(name: string, taskQueue: string, port: number, graceMs
         'PAGERDUTY_ROUTING_KEY',
         'SMTP_URL',
         'HWAYO_TLS_CA_FILE',
+        // The stack's HWAYO_POLICY=none: without it the worker reads the platform's ConfigMap and refuses.
+        'HWAYO_POLICY',
       ),
       HWAYO_TASK_QUEUE: taskQueue,
       HWAYO_WORKER_HTTP_PORT: port,
