@@ -110,6 +110,8 @@ const guarded: [name: string, before: string, changed: string][] = [
   ['approval-v2', 'release-hwayo-2.4.0-demo.20261126153027.json', 'No command scheduled for event'],
   // 1,603 events in one run: past EVENTS_PER_RUN the unguarded workflow continues as new between two looks.
   ['bounded-history', 'succeeded.json', 'Continue as new workflow machine does not handle this event'],
+  // Paused at a canary step for longer than an analysis interval: before the guard nothing was looked at.
+  ['pause-keeps-analysis', 'paused-and-resumed.json', 'Timer fired event did not have expected timer id'],
 ];
 
 test.each(guarded)(
@@ -129,19 +131,6 @@ test.each(guarded)(
     expect((err as Error).message).toContain(changed);
   },
 );
-
-test('the real workflow without its pause-keeps-analysis guard fails to replay a release paused before it', async () => {
-  const unguarded = await bundleWithoutGuard('pause-keeps-analysis');
-  // Paused at a canary step for longer than an analysis interval: before the guard nothing was looked at.
-  const before = 'paused-and-resumed.json';
-  await expect(
-    Worker.runReplayHistory(
-      { workflowBundle: unguarded, sinks: replaySinks() },
-      load(before),
-      before.replace(/\.json$/, ''),
-    ),
-  ).rejects.toThrow(DeterminismViolationError);
-});
 
 test('a workflow that changed the order of its steps fails replay', async () => {
   const changed = await bundleWorkflowCode({
