@@ -1,5 +1,5 @@
 // The measuring half of a metric provider (<kind>/measure.ts), the worker's: it measures one rendered query and
-// gives a number or an inconclusive reason, never a guess and never a verdict (decisions.ts evaluateSample judges,
+// gives a number or an inconclusive reason, never a guess and never a verdict (analysis.ts evaluateSample judges,
 // for every provider alike). A provider does not throw for a value it could not read: an empty result, NaN, an
 // error answer, a timeout are each an inconclusive reading.
 import type { InconclusiveReason, MetricReading } from './reading';

@@ -73,7 +73,7 @@ export { METRIC_PROVIDERS, type MetricProviderKind } from '../metrics/registry';
 /**
  * A metric the canary analysis reads. Its query is a template: {{namespace}} (the side being measured:
  * green for the canary, blue for stable), {{blue_namespace}}, {{green_namespace}}, {{app}}, {{version}}
- * are filled in per release. Providers only measure; decisions.ts judges the readings.
+ * are filled in per release. Providers only measure; analysis.ts judges the readings.
  */
 interface MetricBase {
   name: string;

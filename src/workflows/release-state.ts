@@ -6,7 +6,7 @@ import type { ReleasePlan } from '../plan/types';
 import { policyLine, type PolicyRecord } from '../policy/schema';
 import { missingRoles, signaturesRequired, type Gate } from './approvals';
 import type { ControlState } from './control-rules';
-import type { QueryVars } from './decisions';
+import type { QueryVars } from './analysis';
 import {
   SA_APP,
   SA_OUTCOME,

@@ -4,7 +4,8 @@ import { createMetricActivities } from '../../src/activities/metrics';
 import { promqlOf } from '../../src/plan/metric-queries';
 import type { MetricReading } from '../../src/activities/contract';
 import { defaultPlan, validatePlan } from '../../src/plan/load';
-import { evaluateSample, metricQueries, renderTemplate } from '../../src/workflows/decisions';
+import { renderTemplate } from '../../src/metrics/template';
+import { evaluateSample, metricQueries } from '../../src/workflows/analysis';
 import { eventually, postJson, runActivity } from './activity-env';
 import { stackConfig, stackVar } from './stack';
 

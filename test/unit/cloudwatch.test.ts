@@ -5,7 +5,7 @@ import { activityConfigFromEnv } from '../../src/activities/config';
 import { measureContext } from '../../src/activities/metrics';
 import { queryWindow, readingFromResult } from '../../src/metrics/cloudwatch/measure';
 import { allMeasures } from '../../src/metrics/measure';
-import { metricQueries } from '../../src/workflows/decisions';
+import { metricQueries } from '../../src/workflows/analysis';
 import { validatePlan } from '../../src/plan/load';
 import { planProblems } from './plan-problems';
 

@@ -10,7 +10,7 @@ import { allMeasures, measureOf } from '../../src/metrics/measure';
 import { metricProviders, type MetricProviderKind } from '../../src/metrics/registry';
 import { resolvedPlanProblems } from '../../src/plan/resolved';
 import { METRIC_PROVIDERS, ROUTER_KINDS } from '../../src/plan/types';
-import { metricQueries } from '../../src/workflows/decisions';
+import { metricQueries } from '../../src/workflows/analysis';
 import { validatePlan } from '../../src/plan/load';
 import { planProblems } from './plan-problems';
 
