@@ -156,7 +156,7 @@ describe('inconclusive readings', () => {
   });
 });
 
-// Issue 7, hole 6: template values reach PromQL escaped. The workflow refuses this version at its
+// Template values reach PromQL escaped (threat 6, docs/security.md). The workflow refuses this version at its
 // boundary (test/unit/input.test.ts, test/workflows/input.test.ts); here the second layer is shown on
 // its own against the real Prometheus, with a sick canary (5xx rate 50%).
 describe('a hostile version cannot turn a breach into a pass', () => {

@@ -118,7 +118,7 @@ describe('signed statements', () => {
   });
 });
 
-// ---- issue 7: the gate trusts nothing it is given ----
+// ---- the gate trusts nothing it is given ----
 
 const IDENTITY_KEY = toBase64(Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? 1 : 0))); // the point (0, 1)
 /**
