@@ -7,7 +7,7 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createMetricActivities } from '../src/activities/metrics';
-import { evaluateSample } from '../src/workflows/decisions';
+import { evaluateSample } from '../src/workflows/analysis';
 import { runLoad } from '../test/fixtures/dataplane/loadgen';
 import { gatewayWeightOf, sentAt } from '../test/integration/gateway';
 import {

@@ -10,7 +10,7 @@ import { stackConfig, stackVar } from '../test/integration/stack';
 import { createTrafficActivities } from '../src/activities/traffic';
 import { createMetricActivities } from '../src/activities/metrics';
 import { defaultPlan } from '../src/plan/load';
-import { metricQueries } from '../src/workflows/decisions';
+import { metricQueries } from '../src/workflows/analysis';
 
 jest.mock('@kubernetes/client-node', () =>
   jest

@@ -1,10 +1,10 @@
 // The metric providers: one folder each, and one line below. A provider's folder holds both halves:
 //   <kind>/spec.ts     pure (zod, no I/O): the plan's `query` field, its template checks, the renderer. The plan
 //                      schema, the plan's types and the workflow take every provider from this registry;
-//   <kind>/measure.ts  the worker's: `export const measure: MetricProviderFactory<'<kind>'>` (../measure.ts).
-// This file is loaded inside the workflow sandbox, so it imports the pure halves only (lint holds it to that);
-// the worker finds each kind's measure.ts by that folder convention (measure.ts `measureOf`), and a unit test
-// and the worker's start load every one. The key is the plan's `metrics[].provider`.
+//   <kind>/measure.ts  the worker's: `export const measure: MetricProviderFactory<'<kind>'>` (../measure.ts),
+//                      registered in ../measures.ts under the same key.
+// This file is loaded inside the workflow sandbox, so it imports the pure halves only (lint holds it to that).
+// The key is the plan's `metrics[].provider`.
 import { cloudwatch } from './cloudwatch/spec';
 import { prometheus } from './prometheus/spec';
 import type { MetricProviderSpec } from './spec';

@@ -1,7 +1,7 @@
 // Query templates, shared by every provider's pure half: which {{variables}} a metric's query may use, and
 // how they are filled in for the side being measured.
 
-/** What a metric query may fill in (decisions.ts metricQueries). */
+/** What a metric query may fill in (analysis.ts metricQueries). */
 export const QUERY_VARIABLES = ['namespace', 'blue_namespace', 'green_namespace', 'app', 'version'];
 
 const VARIABLE = /\{\{\s*([a-z_]+)\s*\}\}/g;

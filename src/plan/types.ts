@@ -73,7 +73,7 @@ export { METRIC_PROVIDERS, type MetricProviderKind } from '../metrics/registry';
 /**
  * A metric the canary analysis reads. Its query is a template: {{namespace}} (the side being measured:
  * green for the canary, blue for stable), {{blue_namespace}}, {{green_namespace}}, {{app}}, {{version}}
- * are filled in per release. Providers only measure; decisions.ts judges the readings.
+ * are filled in per release. Providers only measure; analysis.ts judges the readings.
  */
 interface MetricBase {
   name: string;
@@ -94,7 +94,7 @@ export type MetricSpecOf<K extends MetricProviderKind> = MetricBase &
   (K extends typeof DEFAULT_METRIC_PROVIDER ? { provider?: K } : { provider: K }) & { query: QueryFieldOf<K> };
 export type MetricSpec = { [K in MetricProviderKind]: MetricSpecOf<K> }[MetricProviderKind];
 
-/** The traffic routers a plan may name in `traffic.provider`; each has a folder in src/activities/traffic/routers/. */
+/** The routers a plan may name in `traffic.provider`, each registered in src/activities/traffic/routers/index.ts. */
 export const ROUTER_KINDS = ['istio', 'gateway-api', 'traefik'] as const;
 export type RouterKind = (typeof ROUTER_KINDS)[number];
 export type TrafficProvider = RouterKind;

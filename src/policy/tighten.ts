@@ -3,7 +3,7 @@
 // it on the policy the worker read, the CLI before a start.
 import { formatDuration } from '../plan/duration';
 import type { ReleasePlan } from '../plan/types';
-import { maxPauseMs } from '../workflows/watch-policy';
+import { maxPauseMs } from '../workflows/analysis';
 import type { EnvironmentPolicy, PlatformPolicy } from './schema';
 
 /** The environment whose namespace pair is the plan's (in either order). */

@@ -2,33 +2,8 @@
 // gate is decided. The workflow records every request, accepted or refused, in its history.
 import type { ReleasePlan } from '../plan/types';
 import type { ApprovalRecord, ApprovalRequest, Stage } from './definitions';
-import { publicKeyProblem } from '../plan/public-keys';
+import { signatureRefusal } from './signature-check';
 import { verifyStatement, type Subject } from './signatures';
-
-/** How far a signature's time may be from the workflow's clock, either way (before the bounds below). */
-export const SIGNATURE_MAX_SKEW_MS = 15 * 60_000;
-/** From control v2 and approval v3 on: how old a signature may be... */
-export const SIGNATURE_MAX_AGE_MS = 15 * 60_000;
-/** ...and how far ahead of the workflow's clock (a statement dated ahead would stay valid for longer). */
-export const SIGNATURE_MAX_AHEAD_MS = 60_000;
-
-const inWords = (ms: number) =>
-  ms >= 120_000 && ms % 60_000 === 0 ? `${ms / 60_000} minutes` : `${ms / 1000} seconds`;
-
-/** Why a signature's time is refused (undefined when it is fine); `bounded`: age and lead apart. */
-export function signedAtProblem(signedAt: string, nowMs: number, bounded: boolean): string | undefined {
-  const ms = Date.parse(signedAt);
-  if (Number.isNaN(ms)) return `signedAt "${signedAt}" is not an ISO time`;
-  if (!bounded)
-    return Math.abs(nowMs - ms) > SIGNATURE_MAX_SKEW_MS
-      ? `the signature was made at ${signedAt}, more than ${inWords(SIGNATURE_MAX_SKEW_MS)} from the workflow's time`
-      : undefined;
-  if (ms - nowMs > SIGNATURE_MAX_AHEAD_MS)
-    return `the signature is dated ${signedAt}, more than ${inWords(SIGNATURE_MAX_AHEAD_MS)} ahead of the workflow's time`;
-  if (nowMs - ms > SIGNATURE_MAX_AGE_MS)
-    return `the signature was made at ${signedAt}, more than ${inWords(SIGNATURE_MAX_AGE_MS)} before the workflow's time`;
-  return undefined;
-}
 
 export interface GateContext {
   plan: ReleasePlan;
@@ -98,37 +73,39 @@ export function refusalReason(req: ApprovalRequest, ctx: GateContext): string | 
   const strict = ctx.strict;
   if (approver.publicKey || (strict ? signaturesRequired(ctx.plan) : ctx.plan.approval.requireSignatures)) {
     if (!approver.publicKey) return `approver "${req.approverId}" has no public key in the plan`;
-    if (!req.signature || !req.signedAt)
-      return `a signed statement is required from "${req.approverId}" (use hwayo-release ${req.decision} with --key)`;
-    const late = signedAtProblem(req.signedAt, ctx.nowMs, strict?.v3 !== undefined);
-    if (late) return late;
-    const base = {
-      workflowId: ctx.workflowId,
-      runId: ctx.runId,
-      decision: req.decision,
-      role: req.role,
-      approverId: req.approverId,
-      signedAt: req.signedAt,
-    };
-    if (strict) {
+    const { publicKey } = approver;
+    const s = strict?.subject;
+    const v3 = strict?.v3;
+    return signatureRefusal(req, {
+      signer: { id: req.approverId, publicKey },
+      nowMs: ctx.nowMs,
+      time: v3 !== undefined ? 'age-and-lead' : 'skew',
       // The plan inside the workflow is not trusted to have passed the CLI's validation.
-      const weak = publicKeyProblem(approver.publicKey);
-      if (weak) return `the public key of "${req.approverId}" ${weak}`;
-      const shared = ctx.plan.approval.approvers.find(
-        (a) => a.id !== approver.id && a.publicKey === approver.publicKey,
-      );
-      if (shared)
-        return `approver "${req.approverId}" shares a key with "${shared.id}": each role needs its own person`;
-      const s = strict.subject;
-      const v3 = strict.v3;
-      const statement = v3 ? { ...base, ...s, statementVersion: 3 as const, ...v3 } : { ...base, ...s };
-      if (!verifyStatement(statement, req.signature, approver.publicKey)) {
-        const lkg = v3 ? `, last known good ${v3.lastKnownGoodTag || 'none'}` : '';
-        return `the signature does not verify for "${req.approverId}" on this release (${s.version}, ${s.imageTag}${lkg}, plan ${s.planDigest.slice(0, 19)}), decision and role`;
-      }
-    } else if (!verifyStatement(base, req.signature, approver.publicKey)) {
-      return `the signature does not verify for "${req.approverId}" on this release, decision and role`;
-    }
+      keyHolders: strict ? ctx.plan.approval.approvers : undefined,
+      verify: (signature, signedAt) => {
+        const base = {
+          workflowId: ctx.workflowId,
+          runId: ctx.runId,
+          decision: req.decision,
+          role: req.role,
+          approverId: req.approverId,
+          signedAt,
+        };
+        if (!s) return verifyStatement(base, signature, publicKey);
+        const statement = v3 ? { ...base, ...s, statementVersion: 3 as const, ...v3 } : { ...base, ...s };
+        return verifyStatement(statement, signature, publicKey);
+      },
+      refusals: {
+        unsigned: `a signed statement is required from "${req.approverId}" (use hwayo-release ${req.decision} with --key)`,
+        sharedKey: (other) =>
+          `approver "${req.approverId}" shares a key with "${other}": each role needs its own person`,
+        doesNotVerify: () => {
+          if (!s) return `the signature does not verify for "${req.approverId}" on this release, decision and role`;
+          const lkg = v3 ? `, last known good ${v3.lastKnownGoodTag || 'none'}` : '';
+          return `the signature does not verify for "${req.approverId}" on this release (${s.version}, ${s.imageTag}${lkg}, plan ${s.planDigest.slice(0, 19)}), decision and role`;
+        },
+      },
+    });
   }
   return undefined;
 }

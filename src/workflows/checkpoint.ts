@@ -5,7 +5,7 @@
 // id, same search attributes, same status; only the run id changes.
 import type { WatchStage } from './exits';
 import type { CarriedState } from './release-state';
-import type { WatchCounts } from './watch-policy';
+import type { WatchCounts } from './analysis';
 
 /** A run continues as new once its history passes this many events (a run then stays < ~1,300). */
 export const EVENTS_PER_RUN = 1_200;

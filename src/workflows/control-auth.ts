@@ -6,9 +6,9 @@
 // name unsigned. A rollback in retention raises risk: it moves every user to a blue kept small and
 // undoes a verified release. Every refusal is audited by the workflow.
 import type { ReleasePlan } from '../plan/types';
-import { signaturesRequired, signedAtProblem } from './approvals';
+import { signaturesRequired } from './approvals';
 import type { ControlRequest, Stage } from './definitions';
-import { publicKeyProblem } from '../plan/public-keys';
+import { signatureRefusal } from './signature-check';
 import { verifyControlStatement, type ControlAction, type Subject } from './signatures';
 
 export const CONTROL_RISK: Record<ControlAction, 'raises' | 'lowers'> = {
@@ -70,33 +70,39 @@ export function controlAuthority(
       return refuse(`"${req.by}" is not an operator or approver in the plan, so the signature cannot be checked`);
     if (!person.publicKey)
       return refuse(`"${req.by}" has no public key in the plan, so the signature cannot be checked`);
-    if (!req.signature || !req.signedAt)
-      return refuse(`"${req.by}" has a key in the plan: a ${action} in their name must be signed (use --key)`);
-    const late = signedAtProblem(req.signedAt, ctx.nowMs, ctx.at !== undefined);
-    if (late) return refuse(late);
-    const weak = publicKeyProblem(person.publicKey);
-    if (weak) return refuse(`the public key of "${req.by}" ${weak}`);
-    const shared = people.find((p) => p.id !== person.id && p.publicKey === person.publicKey);
-    if (shared) return refuse(`"${req.by}" shares a key with "${shared.id}": each person needs their own key`);
-    if (ctx.at && req.nonce !== ctx.at.nonce)
-      return refuse(
-        req.nonce === undefined
+    const { publicKey } = person;
+    const at = ctx.at;
+    const refusal = signatureRefusal(req, {
+      signer: { id: req.by, publicKey },
+      nowMs: ctx.nowMs,
+      time: at !== undefined ? 'age-and-lead' : 'skew',
+      keyHolders: people,
+      beforeVerify: () => {
+        if (!at || req.nonce === at.nonce) return undefined;
+        return req.nonce === undefined
           ? `a signed ${action} must name the release's current nonce (hwayo-release status shows it)`
-          : `${STALE_NONCE}: sign the ${action} again for the release's current nonce`,
-      );
-    const statement = {
-      workflowId: ctx.workflowId,
-      runId: ctx.runId,
-      action,
-      by: req.by,
-      reason: req.reason,
-      signedAt: req.signedAt,
-      ...ctx.subject,
-      ...ctx.at,
-    };
-    if (!verifyControlStatement(statement, req.signature, person.publicKey))
-      return refuse(`the signature does not verify for "${req.by}" on this release and ${action}`);
-    return { verified: true };
+          : `${STALE_NONCE}: sign the ${action} again for the release's current nonce`;
+      },
+      verify: (signature, signedAt) => {
+        const statement = {
+          workflowId: ctx.workflowId,
+          runId: ctx.runId,
+          action,
+          by: req.by,
+          reason: req.reason,
+          signedAt,
+          ...ctx.subject,
+          ...at,
+        };
+        return verifyControlStatement(statement, signature, publicKey);
+      },
+      refusals: {
+        unsigned: `"${req.by}" has a key in the plan: a ${action} in their name must be signed (use --key)`,
+        sharedKey: (other) => `"${req.by}" shares a key with "${other}": each person needs their own key`,
+        doesNotVerify: () => `the signature does not verify for "${req.by}" on this release and ${action}`,
+      },
+    });
+    return refusal ? refuse(refusal) : { verified: true };
   }
   if (controlRisk(action, ctx.stage) === 'raises' && signaturesRequired(ctx.plan)) {
     const during = ctx.stage === 'retention' && action === 'rollback' ? ' during retention' : '';

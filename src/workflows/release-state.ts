@@ -6,7 +6,7 @@ import type { ReleasePlan } from '../plan/types';
 import { policyLine, type PolicyRecord } from '../policy/schema';
 import { missingRoles, signaturesRequired, type Gate } from './approvals';
 import type { ControlState } from './control-rules';
-import type { QueryVars } from './decisions';
+import type { QueryVars } from './analysis';
 import {
   SA_APP,
   SA_OUTCOME,
@@ -267,67 +267,122 @@ export class ReleaseState {
     };
   }
 
-  /** This run's state for the next run (checkpoint.ts). The undo steps travel by name. */
+  /**
+   * How each carried field leaves this run (`out`) and comes back in the next (`back`), in the order the
+   * committed histories carry them. Typed over every key of CarriedState: a field added there and not
+   * here does not compile, so none is lost at continue-as-new.
+   */
+  private static readonly carriers: { [K in keyof CarriedState]-?: Carrier<K> } = {
+    startedAt: value('startedAt'),
+    blue: value('blue'),
+    green: value('green'),
+    // Through the accessors: a moved stage or step issues a new nonce, as it did in the previous run.
+    stage: value('stage'),
+    outcome: value('outcome'),
+    reason: value('reason'),
+    step: value('step'),
+    greenWeight: value('greenWeight'),
+    weights: list('weights'),
+    approvals: list('approvals'),
+    audit: list('audit'),
+    timeline: list('timeline'),
+    preflightRuns: list('preflightRuns'),
+    steps: list('steps'),
+    analyses: list('analyses'),
+    approvalDeadlineMs: value('approvalDeadlineMs'),
+    control: record('control'),
+    blueReplicas: record('blueReplicas'),
+    notificationSeq: {
+      out: (r) => r.notificationSeq,
+      back: (r, v) => {
+        r.notificationSeq = v;
+      },
+    },
+    gate: record('gate'),
+    // The undo steps travel by name; the caller rebuilds them (release.ts takeOver).
+    saga: { out: (r) => r.saga.pending, back: () => undefined },
+    sagaRan: {
+      out: (r) => [...r.saga.ran],
+      back: (r, v) => {
+        r.saga.ran.push(...v);
+      },
+    },
+    runs: {
+      out: (r) => r.runs + 1,
+      back: (r, v) => {
+        r.runs = v;
+      },
+    },
+    policy: {
+      out: (r) => (r.policy ? { ...r.policy } : undefined),
+      back: (r, v) => r.runUnder(v ?? r.policy),
+    },
+    // The nonce the previous run last issued stays good; a run from before nonces keeps its own.
+    nonce: {
+      out: (r) => r.nonce,
+      back: (r, v) => {
+        if (r.nonce !== undefined && v !== undefined) r.nonce = v;
+      },
+    },
+    images: {
+      out: (r) => (patched('release-attestation') ? [...r.images] : undefined),
+      back: (r, v) => {
+        r.images = Array.isArray(v) ? v.filter((i) => typeof i === 'string') : [];
+      },
+    },
+  };
+
+  /** This run's state for the next run (checkpoint.ts); a field without a value is left out. */
   snapshot(): CarriedState {
-    return {
-      startedAt: this.startedAt,
-      blue: this.blue,
-      green: this.green,
-      stage: this.stage,
-      outcome: this.outcome,
-      reason: this.reason,
-      step: this.step,
-      greenWeight: this.greenWeight,
-      weights: [...this.weights],
-      approvals: [...this.approvals],
-      audit: [...this.audit],
-      timeline: [...this.timeline],
-      preflightRuns: [...this.preflightRuns],
-      steps: [...this.steps],
-      analyses: [...this.analyses],
-      approvalDeadlineMs: this.approvalDeadlineMs,
-      control: { ...this.control },
-      blueReplicas: { ...this.blueReplicas },
-      notificationSeq: this.notificationSeq,
-      gate: { ...this.gate },
-      saga: this.saga.pending,
-      sagaRan: [...this.saga.ran],
-      runs: this.runs + 1,
-      ...(this.policy ? { policy: { ...this.policy } } : {}),
-      ...(this.nonce !== undefined ? { nonce: this.nonce } : {}),
-      ...(patched('release-attestation') ? { images: [...this.images] } : {}),
-    };
+    const carried: Record<string, unknown> = {};
+    for (const [key, carrier] of Object.entries(ReleaseState.carriers)) {
+      const v = (carrier as Carrier<keyof CarriedState>).out(this);
+      if (v !== undefined) carried[key] = v;
+    }
+    return carried as unknown as CarriedState;
   }
 
   /** Takes over the state a previous run carried; the caller rebuilds the undo steps from `c.saga`. */
   restore(c: CarriedState): void {
-    Object.assign(this, {
-      startedAt: c.startedAt,
-      blue: c.blue,
-      green: c.green,
-      stage: c.stage,
-      outcome: c.outcome,
-      reason: c.reason,
-      step: c.step,
-      greenWeight: c.greenWeight,
-      approvalDeadlineMs: c.approvalDeadlineMs,
-      notificationSeq: c.notificationSeq,
-      runs: c.runs,
-      images: Array.isArray(c.images) ? c.images.filter((i) => typeof i === 'string') : [],
-    });
-    this.runUnder(c.policy ?? this.policy);
-    this.weights.push(...c.weights);
-    this.approvals.push(...c.approvals);
-    this.audit.push(...c.audit);
-    this.timeline.push(...c.timeline);
-    this.preflightRuns.push(...c.preflightRuns);
-    this.steps.push(...c.steps);
-    this.analyses.push(...c.analyses);
-    this.saga.ran.push(...c.sagaRan);
-    Object.assign(this.control, c.control);
-    Object.assign(this.blueReplicas, c.blueReplicas);
-    Object.assign(this.gate, c.gate);
-    // The nonce the previous run last issued stays good; a run from before nonces keeps its own.
-    if (this.nonce !== undefined && c.nonce !== undefined) this.nonce = c.nonce;
+    for (const [key, carrier] of Object.entries(ReleaseState.carriers))
+      (carrier as Carrier<keyof CarriedState>).back(this, c[key as keyof CarriedState]);
   }
+}
+
+/** How one carried field is read from a run's state, and written back into the next run's. */
+interface Carrier<K extends keyof CarriedState> {
+  out(r: ReleaseState): CarriedState[K] | undefined;
+  back(r: ReleaseState, v: CarriedState[K]): void;
+}
+
+type Field = keyof CarriedState & keyof ReleaseState;
+
+/** A value carried as it is. */
+function value<K extends Field>(k: K): Carrier<K> {
+  return {
+    out: (r) => r[k] as unknown as CarriedState[K],
+    back: (r, v) => {
+      (r as unknown as Record<K, unknown>)[k] = v;
+    },
+  };
+}
+
+/** A list the state holds (readonly): copied out, appended back. */
+function list<K extends Field>(k: K): Carrier<K> {
+  return {
+    out: (r) => [...(r[k] as unknown[])] as CarriedState[K],
+    back: (r, v) => {
+      (r[k] as unknown[]).push(...(v as unknown[]));
+    },
+  };
+}
+
+/** An object the state holds (readonly): copied out, assigned back. */
+function record<K extends Field>(k: K): Carrier<K> {
+  return {
+    out: (r) => ({ ...(r[k] as object) }) as CarriedState[K],
+    back: (r, v) => {
+      Object.assign(r[k] as object, v);
+    },
+  };
 }

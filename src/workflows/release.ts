@@ -19,7 +19,7 @@ import { platformPolicy } from './stages/policy';
 import { retention } from './stages/retention';
 import { oweAgain, rollBack } from './stages/rollback';
 import { notify, storeReport } from './steps';
-import { interruption } from './watch-policy';
+import { interruption } from './analysis';
 
 export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResult> {
   // Trust nothing given: a release started outside the CLI skipped its checks. An invalid input ends

@@ -3,7 +3,6 @@
 import { patched } from '@temporalio/workflow';
 import type { CheckResult, Severity } from '../activities/contract';
 import type { PreflightCheck } from '../plan/types';
-import { notificationKey, pageDedupKey } from './decisions';
 import type { ReleaseReport } from './definitions';
 import { errorText } from './exits';
 import { call, DEFAULT_OPTIONS, longOptions, NOTIFY_OPTIONS, TICK_HEALTH_OPTIONS, TRAFFIC_OPTIONS } from './proxies';
@@ -175,4 +174,23 @@ export async function storeReport(r: ReleaseState): Promise<ReleaseReport> {
     r.event(`report could not be stored: ${errorText(err)}`);
   }
   return report;
+}
+
+/**
+ * The idempotency key of one notification: the run id makes a release started again under the same
+ * workflow id send its own messages (not be silenced by the first run's records); the key stays within
+ * the activities' 200 characters (the run id alone is unique, the release id is for people).
+ */
+export function notificationKey(releaseId: string, runId: string, seq: number, what: string): string {
+  const tail = `:${runId}:${seq}:${what.slice(0, 60)}`;
+  return `${releaseId.slice(0, 200 - tail.length)}${tail}`;
+}
+
+/**
+ * The PagerDuty dedup key: one incident per kind of event ("emergency", "incident", "rollback-started")
+ * of one run, so a later kind is not folded into an earlier, possibly acknowledged, incident. At most 255.
+ */
+export function pageDedupKey(releaseId: string, runId: string, what: string): string {
+  const tail = `:${runId}:${what.slice(0, 60)}`;
+  return `${releaseId.slice(0, 255 - tail.length)}${tail}`;
 }

@@ -5,7 +5,7 @@ import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwat
 import { createMetricActivities } from '../../src/activities/metrics';
 import type { ActivityConfig } from '../../src/activities/config';
 import { validatePlan } from '../../src/plan/load';
-import { evaluateSample, metricQueries } from '../../src/workflows/decisions';
+import { evaluateSample, metricQueries } from '../../src/workflows/analysis';
 import { runActivity } from './activity-env';
 import { stackConfig } from './stack';
 

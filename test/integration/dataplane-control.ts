@@ -6,7 +6,7 @@ import { createTrafficActivities } from '../../src/activities/traffic';
 import { DEFAULT_PLAN_DOCUMENT } from '../../src/plan/defaults';
 import { loadPlanFile } from '../../src/plan/load';
 import { isOfProvider } from '../../src/plan/metric-queries';
-import { metricQueries } from '../../src/workflows/decisions';
+import { metricQueries } from '../../src/workflows/analysis';
 import { deployGreenImage } from './dataplane-helpers';
 import { gatewayServers, gatewayWeightOf } from './gateway';
 import { activityEnv, eventually, kubeConfigForStack } from './kube-helpers';

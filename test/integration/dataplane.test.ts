@@ -3,7 +3,7 @@
 // IPs that the EndpointSlice controller published. Needs: up.sh kube traefik dataplane prometheus.
 //   npx jest test/integration/dataplane.test.ts --selectProjects integration --forceExit
 import { createMetricActivities } from '../../src/activities/metrics';
-import { evaluateSample } from '../../src/workflows/decisions';
+import { evaluateSample } from '../../src/workflows/analysis';
 import { runLoad, sampleLine, type Sample } from '../fixtures/dataplane/loadgen';
 import { sentAt } from './gateway';
 import {

@@ -407,7 +407,7 @@ describe('scaleDeployments', () => {
     const deps = await admin.apps.listNamespacedDeployment({ namespace: blue });
     expect(deps.items.map((d) => d.spec?.replicas)).toEqual(names.map(() => 1));
     // generation moves only when the spec is written; resourceVersion also moves when the deployment
-    // controller updates the status after the first scale, which made this check flaky.
+    // controller updates the status after the first scale, so it cannot tell a second write.
     const generations = deps.items.map((d) => d.metadata?.generation);
 
     const retried = await activityEnv().env.run(acts.scaleDeployments, { namespace: blue, replicas: 1 });
@@ -614,7 +614,7 @@ describe('backupNamespace', () => {
       async () => (await admin.core.listNamespacedPod({ namespace: blue })).items.length >= 12,
     );
     const key = `backups/${blue}.yaml`;
-    // A worker without codec keys: Secrets are kept as references (hole 8).
+    // A worker without codec keys: Secrets are kept as references (threat 8).
     const noKeys = createKubernetesActivities({ ...config, codecKeys: [] });
     const r = await activityEnv().env.run(noKeys.backupNamespace, { namespace: blue, bucket, key });
     expect(r.location).toBe(`s3://${bucket}/${key}`);

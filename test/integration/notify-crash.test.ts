@@ -1,8 +1,8 @@
-// Hole 10: the real worker process (`node dist/src/worker.js`) is SIGKILLed after a notification's post
-// reached the receiver but before the answer (our own sinks instance holds it), and a second worker
-// carries the release on: the info message arrives exactly once, the critical page at least once (into
-// one PagerDuty incident), never zero. Uses the stack's Temporal, Redis and moto; the receivers are a
-// private sinks instance on spare loopback ports, so the stack's sinks are not touched.
+// Threat 10 (docs/security.md): the real worker process (`node dist/src/worker.js`) is SIGKILLed after a
+// notification's post reached the receiver but before the answer (our own sinks instance holds it), and a
+// second worker carries the release on: the info message arrives exactly once, the critical page at least
+// once (into one PagerDuty incident), never zero. Uses the stack's Temporal, Redis and moto; the receivers
+// are a private sinks instance on spare loopback ports, so the stack's sinks are not touched.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

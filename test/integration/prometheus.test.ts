@@ -4,7 +4,8 @@ import { createMetricActivities } from '../../src/activities/metrics';
 import { promqlOf } from '../../src/plan/metric-queries';
 import type { MetricReading } from '../../src/activities/contract';
 import { defaultPlan, validatePlan } from '../../src/plan/load';
-import { evaluateSample, metricQueries, renderTemplate } from '../../src/workflows/decisions';
+import { renderTemplate } from '../../src/metrics/template';
+import { evaluateSample, metricQueries } from '../../src/workflows/analysis';
 import { eventually, postJson, runActivity } from './activity-env';
 import { stackConfig, stackVar } from './stack';
 
@@ -155,7 +156,7 @@ describe('inconclusive readings', () => {
   });
 });
 
-// Issue 7, hole 6: template values reach PromQL escaped. The workflow refuses this version at its
+// Template values reach PromQL escaped (threat 6, docs/security.md). The workflow refuses this version at its
 // boundary (test/unit/input.test.ts, test/workflows/input.test.ts); here the second layer is shown on
 // its own against the real Prometheus, with a sick canary (5xx rate 50%).
 describe('a hostile version cannot turn a breach into a pass', () => {

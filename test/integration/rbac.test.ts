@@ -2,7 +2,7 @@
 // passes a server-side dry-run, then the worker's RBAC objects are applied for real and a release's
 // Kubernetes and traffic operations run as the worker's ServiceAccount (token from the TokenRequest
 // API), with RBAC and the admission policy enforced by the apiserver. Anything outside the role is 403.
-// Issue 7, hole 8: no Secret access outside the release's namespaces, the admission policy reads the
+// Threat 8 (docs/security.md): no Secret access outside the release's namespaces, the admission policy reads the
 // pair from the platform's registry ConfigMap, no adoption of a foreign namespace, no Secret value in
 // the clear in a backup, and the cluster-policies check flags cluster-wide Secret read.
 import { randomBytes } from 'node:crypto';

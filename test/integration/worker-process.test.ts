@@ -140,7 +140,7 @@ test('SIGTERM with an activity in flight: it finishes within the grace time, the
       dataConverter: dataConverterFromEnv({ HWAYO_CODEC_KEYS: key }),
     });
     const plan = defaultPlan();
-    // With the release-baseline check every plan needs: the workflow validates its plan (issue 7) and would refuse it
+    // With the release-baseline check every plan needs: the workflow validates its plan and would refuse it
     // without.
     plan.preflight.checks = [
       { name: 'release-baseline', group: 'infrastructure', kind: 'release-baseline' },

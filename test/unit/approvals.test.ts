@@ -64,18 +64,21 @@ test('refusals say why', () => {
   expect(refusalReason(req('tech-lead'), ctx())).toBeUndefined();
 });
 
+/** tech-lead's approval statement (v1 fields), signed two minutes before the gate looks at it. */
+const st = {
+  workflowId: 'release-hwayo-2.4.0',
+  runId: 'run-1',
+  decision: 'approve' as const,
+  role: 'tech-lead',
+  approverId: 'tech-lead',
+  signedAt: '2026-11-26T09:58:00.000Z',
+};
+
 describe('signed statements', () => {
   const key = ed25519.utils.randomPrivateKey();
   const signedPlan = defaultPlan();
   signedPlan.approval.approvers[0].publicKey = publicKeyOf(key);
-  const statement = {
-    workflowId: 'release-hwayo-2.4.0',
-    runId: 'run-1',
-    decision: 'approve' as const,
-    role: 'tech-lead',
-    approverId: 'tech-lead',
-    signedAt: '2026-11-26T09:58:00.000Z',
-  };
+  const statement = st;
 
   test('the statement names every field on its own line', () => {
     expect(statementText(statement)).toBe(
@@ -118,7 +121,7 @@ describe('signed statements', () => {
   });
 });
 
-// ---- issue 7: the gate trusts nothing it is given ----
+// ---- the gate trusts nothing it is given ----
 
 const IDENTITY_KEY = toBase64(Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? 1 : 0))); // the point (0, 1)
 /**
@@ -128,15 +131,6 @@ const FORGED_SIG = toBase64(Uint8Array.from({ length: 64 }, (_, i) => (i === 0 ?
 const subject = { version: '2.4.0', imageTag: '1234-abc1234', planDigest: planDigest(plan) };
 
 describe('weak keys (hole 3)', () => {
-  const st = {
-    workflowId: 'release-hwayo-2.4.0',
-    runId: 'run-1',
-    decision: 'approve' as const,
-    role: 'tech-lead',
-    approverId: 'tech-lead',
-    signedAt: '2026-11-26T09:58:00.000Z',
-  };
-
   test('a small-order key with a fixed forged signature is refused by verification (lenient ed25519 accepts it)', () => {
     // Lenient verification: ed25519.verify with its default (ZIP-215) rules accepts the forgery.
     expect(
@@ -196,14 +190,6 @@ describe('signed statements bind the artifact (hole 4)', () => {
   signedPlan.approval.approvers.forEach((a) => {
     a.publicKey = publicKeyOf(a.id === 'tech-lead' ? key : ed25519.utils.randomPrivateKey());
   });
-  const st = {
-    workflowId: 'release-hwayo-2.4.0',
-    runId: 'run-1',
-    decision: 'approve' as const,
-    role: 'tech-lead',
-    approverId: 'tech-lead',
-    signedAt: '2026-11-26T09:58:00.000Z',
-  };
   const c = ctx([], {
     plan: signedPlan,
     nowMs: Date.parse(st.signedAt),

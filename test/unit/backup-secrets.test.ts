@@ -1,4 +1,4 @@
-// Namespace backups keep no Secret value in the clear (issue 7, hole 8): encrypted with the codec key
+// Namespace backups keep no Secret value in the clear (threat 8, docs/security.md): encrypted with the codec key
 // ring, bound to the Secret's namespace/name, or reduced to key names when the worker has no keys.
 import { randomBytes } from 'node:crypto';
 import { stringify } from 'yaml';

@@ -1,4 +1,4 @@
-// Issue 10, bounded history: when a run continues as new (src/workflows/checkpoint.ts), and why a
+// Bounded history: when a run continues as new (src/workflows/checkpoint.ts), and why a
 // carried state is believed only from the release itself.
 import { defaultPlan } from '../../src/plan/load';
 import { carriedProblem, checkpointDue, EVENTS_PER_RUN, runOriginProblems } from '../../src/workflows/checkpoint';

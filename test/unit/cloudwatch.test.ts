@@ -4,8 +4,8 @@
 import { activityConfigFromEnv } from '../../src/activities/config';
 import { measureContext } from '../../src/activities/metrics';
 import { queryWindow, readingFromResult } from '../../src/metrics/cloudwatch/measure';
-import { allMeasures } from '../../src/metrics/measure';
-import { metricQueries } from '../../src/workflows/decisions';
+import { measures } from '../../src/metrics/measures';
+import { metricQueries } from '../../src/workflows/analysis';
 import { validatePlan } from '../../src/plan/load';
 import { planProblems } from './plan-problems';
 
@@ -112,11 +112,9 @@ describe('CloudWatch metrics in plans', () => {
       { app: 'a', version: 'v', blueNamespace: 'b', greenNamespace: 'g' },
       'canary',
     );
-    expect(
-      allMeasures()
-        .cloudwatch(measureContext(activityConfigFromEnv({})))
-        .describe(query as never),
-    ).toBe('AWS/ApplicationELB HTTPCode_Target_5XX_Count{TargetGroup=tg/g} Sum/60s');
+    expect(measures.cloudwatch(measureContext(activityConfigFromEnv({}))).describe(query as never)).toBe(
+      'AWS/ApplicationELB HTTPCode_Target_5XX_Count{TargetGroup=tg/g} Sum/60s',
+    );
   });
 });
 

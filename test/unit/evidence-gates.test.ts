@@ -1,4 +1,4 @@
-// Security evidence must be tied to the release it lets through (issue 7, hole 11): each report's own
+// Security evidence must be tied to the release it lets through (threat 11, docs/security.md): each report's own
 // metadata names the images deployed, the commit of the image tag, the project; and reports are read
 // only from the worker's evidence root or the version's S3 prefix.
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';

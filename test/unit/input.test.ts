@@ -1,4 +1,4 @@
-// Issue 7, hole 6: the workflow trusts nothing it is given. releaseInputProblems is what the workflow
+// The workflow trusts nothing it is given (threat 6, docs/security.md). releaseInputProblems is what the workflow
 // runs on its input before its first command (and what `start` runs before starting), so a release
 // started from the Temporal UI or another client meets the same rules as one started by the CLI.
 import { defaultPlan, validatePlan } from '../../src/plan/load';

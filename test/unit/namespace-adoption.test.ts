@@ -1,4 +1,4 @@
-// createNamespace adopts an existing green only when this app made it (issue 7, hole 8).
+// createNamespace adopts an existing green only when this app made it (threat 8, docs/security.md).
 import { adoptionRefusal } from '../../src/activities/kubernetes/objects';
 
 const ns = (labels?: Record<string, string>) => ({ metadata: { name: 'hwayo-production-green', labels } });

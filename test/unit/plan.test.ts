@@ -333,8 +333,8 @@ test('durations', () => {
   expect(formatDuration(1_500)).toBe('1.5s');
 });
 
-// Issue 7, hole 7: numbers and names that were accepted and failed (or misbehaved) only once a release
-// ran into them. Each is refused at validation, naming the field.
+// Numbers and names that would fail (or misbehave) only once a release ran into them (threat 7,
+// docs/security.md): each is refused at validation, naming the field.
 describe('plan bounds', () => {
   const firstProblem = (doc: unknown) => problems(doc)[0];
 

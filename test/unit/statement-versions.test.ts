@@ -4,7 +4,8 @@ import { ed25519 } from '@noble/curves/ed25519';
 import { approvalStatement, controlStatement } from '../../src/client/statements';
 import { renderStatus } from '../../src/client/status';
 import { defaultPlan } from '../../src/plan/load';
-import { refusalReason, SIGNATURE_MAX_AGE_MS, SIGNATURE_MAX_AHEAD_MS } from '../../src/workflows/approvals';
+import { refusalReason } from '../../src/workflows/approvals';
+import { SIGNATURE_MAX_AGE_MS, SIGNATURE_MAX_AHEAD_MS } from '../../src/workflows/signature-check';
 import { controlAuthority, type ControlAuthContext } from '../../src/workflows/control-auth';
 import type { ControlRequest, ReleaseStatus } from '../../src/workflows/definitions';
 import {

@@ -53,7 +53,7 @@ test('a default release runs every seed stage in order, watches each step for it
     // 13 preflight checks, and the release baseline once more after approval.
     expect(world.named('runCheck')).toHaveLength(14);
     expect((world.named('runCheck')[13].args as { check: { kind: string } }).check.kind).toBe('release-baseline');
-    // The security-evidence check ties CI's reports to this release: app, version and image tag (hole 11).
+    // The security-evidence check ties CI's reports to this release: app, version and image tag (threat 11).
     const evidenceCheck = world
       .named('runCheck')
       .find((c) => (c.args as { check: { kind: string } }).check.kind === 'security-evidence');
@@ -95,7 +95,7 @@ test('a default release runs every seed stage in order, watches each step for it
       'succeeded',
       'blue-retired',
     ]);
-    // Hole 10: keys carry the (first) run id, so a release started again under this id is not silenced by
+    // Threat 10: keys carry the (first) run id, so a release started again under this id is not silenced by
     // these records; the runs it continues into keep the first run's id, so each key stays one notification.
     expect(slack.every((m) => m.idempotencyKey.startsWith(`${handle.workflowId}:${handle.firstExecutionRunId}:`))).toBe(
       true,
@@ -112,7 +112,7 @@ test('a default release runs every seed stage in order, watches each step for it
     expect(desc.typedSearchAttributes.get(SA_OUTCOME)).toBe('succeeded');
     expect(desc.typedSearchAttributes.get(SA_STAGE)).toBe('done');
     expect(desc.typedSearchAttributes.get(SA_WEIGHT)).toBe(100);
-    // Bounded history (issue 10): the release continued as new between two looks of a watch; every run,
+    // Bounded history: the release continued as new between two looks of a watch; every run,
     // the first included, stays under the per-run bound, and the status and search attributes followed.
     expect(desc.runId).not.toBe(handle.firstExecutionRunId);
     const runs = (await runHistories(t.env, handle)).map((events) => events.length);

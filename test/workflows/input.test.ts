@@ -1,6 +1,6 @@
-// Issue 7, hole 6: a release started directly (Temporal UI, `temporal workflow start`, another client)
-// skipped every CLI check. The workflow validates its whole input before its first command and ends an
-// invalid one with outcome invalid-input, having touched nothing: no activity (so no production
+// A release started directly (Temporal UI, `temporal workflow start`, another client) meets none of the
+// CLI's checks (threat 6, docs/security.md). The workflow validates its whole input before its first
+// command and ends an invalid one with outcome invalid-input, having touched nothing: no activity (so no production
 // system, no report in the plan's bucket, no notification to the plan's channels), no search attribute.
 import { temporal } from '@temporalio/proto';
 import type { ReleaseInput } from '../../src/workflows/definitions';

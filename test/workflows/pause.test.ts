@@ -1,4 +1,4 @@
-// Issue 19, item 3: a pause holds promotion and the window's clock only. While paused the analysis
+// A pause holds promotion and the window's clock only. While paused the analysis
 // ticks go on, rollback triggers and green's health failures still roll back, and a pause ends by
 // itself after canary.maxPause (1 h by default), so an unsigned pause cannot switch rollback off.
 import { auditQuery, pauseUpdate, statusQuery } from '../../src/workflows/definitions';

@@ -1,4 +1,4 @@
-// Issue 19: a rollback within the retention window moves every user to a blue kept at one replica.
+// A rollback within the retention window moves every user to a blue kept at one replica.
 // It needs a listed operator's or approver's signature when the plan requires signatures, blue takes
 // traffic only once it is scaled back and ready, and after a failed emergency green is kept.
 import { WorkflowUpdateFailedError } from '@temporalio/client';

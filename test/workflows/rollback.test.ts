@@ -61,7 +61,7 @@ test.each(cases)('%s trigger fires at %i%% and rolls back at once', async (metri
       expect(tail).toEqual(ROLLBACK_TAIL);
       expect(world.named('waitForRollout').pop()!.args).toMatchObject({ namespace: 'hwayo-production' });
       expect(world.named('deleteNamespace').pop()!.args).toMatchObject({ name: 'hwayo-production-green' });
-      // Critical: on-call paged once per kind of event of this run (hole 10: dedup key = release id, run id
+      // Critical: on-call paged once per kind of event of this run (threat 10: dedup key = release id, run id
       // and kind, so a restarted release or another kind is not folded into an old incident), mail and #hwayo-critical.
       const pages = world.named('sendPage').map((c) => c.args as { dedupKey: string; action: string });
       // The fake world sends each message once and never fails: exactly one of each, no retry, no repeat.
@@ -277,7 +277,7 @@ test("blue failing verification after a rollback runs the emergency path in the 
       };
       expect(snapshot.snapshotId).toMatch(/^emergency-snapshot-\d{8}t\d{6}z$/);
       expect(snapshot.database.instance).toBe('hwayo-prod-db');
-      // Hole 9: restored into an instance of this emergency (never one another release left), owned by this run.
+      // Threat 9: restored into an instance of this emergency (never one another release left), owned by this run.
       const restore = world.named('restoreDatabase')[0].args as { instance: string; owner: string };
       expect(restore).toMatchObject({
         database: { backupSnapshot: 'hwayo-prod-db-backup-latest', restoredInstance: 'hwayo-prod-db-restored' },
@@ -291,7 +291,7 @@ test("blue failing verification after a rollback runs the emergency path in the 
         secret: { name: 'hwayo-database', key: 'DATABASE_HOST' },
         endpoint: `${restore.instance}.rds.local`,
       });
-      // Hole 9: snapshot and restore are heartbeating activities bounded by the plan's budgets, not 1 minute x 5.
+      // Threat 9: snapshot and restore are heartbeating activities bounded by the plan's budgets, not 1 minute x 5.
       const scheduled = ((await handle.fetchHistory()).events ?? [])
         .map((e) => e.activityTaskScheduledEventAttributes)
         .filter((a) => a !== undefined && a !== null);

@@ -1,6 +1,6 @@
-// Issue 19, item 2: Temporal gives every cron run and every workflow-retry run the ORIGINAL input and
+// Temporal gives every cron run and every workflow-retry run the ORIGINAL input and
 // sets continuedFromExecutionRunId, so a forged `carried` state (full switch, nothing owed) started
-// with a cron schedule skipped preflight and the approval gate on its second run. A release must never
+// with a cron schedule would skip preflight and the approval gate on its second run. A release must never
 // re-run itself: a cron schedule or a retry policy is refused before any command.
 import type { WorkflowStartOptions } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';

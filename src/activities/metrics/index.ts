@@ -1,11 +1,7 @@
 // The queryMetrics activity: every metric of one analysis read in parallel, each by the provider its
 // plan names (src/metrics/registry.ts). Each reading is its own span.
-import {
-  allMeasures,
-  type MeasureContext,
-  type MetricProvider,
-  type MetricProviderFactory,
-} from '../../metrics/measure';
+import type { MeasureContext, MetricProvider, MetricProviderFactory } from '../../metrics/measure';
+import { measures } from '../../metrics/measures';
 import { providerOf } from '../../plan/metric-queries';
 import type { MetricProviderKind } from '../../plan/types';
 import { traced } from '../../telemetry/tracing';
@@ -31,7 +27,6 @@ export function measureContext(config: ActivityConfig): MeasureContext {
 }
 
 export function createMetricActivities(config: ActivityConfig) {
-  const measures = allMeasures();
   const context = measureContext(config);
   // Typed per kind in the registry; here one query of any kind goes to the provider of its own kind.
   const made: Partial<Record<MetricProviderKind, MetricProvider<MetricProviderKind>>> = {};

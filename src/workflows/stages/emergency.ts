@@ -1,7 +1,6 @@
 // The seed's section 6 emergency procedures, in the seed's order: maintenance mode, everything scaled
 // to 0, the database snapshotted and restored into a new instance, blue back up (on the last known
 // good version when given), maintenance mode off only when blue is healthy, on-call paged.
-import { emergencyRestoreId, emergencySnapshotId } from '../decisions';
 import { call, DEFAULT_OPTIONS, emergencyOptions } from '../proxies';
 import type { ReleaseState } from '../release-state';
 import { checkHealth, notify, setMaintenanceMode, waitForRollout } from '../steps';
@@ -73,4 +72,26 @@ export async function emergency(r: ReleaseState, why: string): Promise<void> {
     'incident',
     `Incident response: emergency recovery ${r.outcome === 'emergency-recovered' ? 'restored service on blue' : 'did NOT restore service'} (${why}). Database restored to ${restored.instance}; snapshot ${snapshotId}.`,
   );
+}
+
+/**
+ * The emergency snapshot identifier: derived from the release and the moment the emergency began, so a retry reuses it.
+ */
+export function emergencySnapshotId(prefix: string, startedAtMs: number): string {
+  const t = new Date(startedAtMs)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'z')
+    .toLowerCase();
+  return `${prefix}-${t}`;
+}
+
+/**
+ * The instance an emergency restores into: the plan's name plus the moment the emergency began, so a
+ * retry of this release finds its own instance and never adopts one left by another release (which may
+ * be production's database since that release's emergency). RDS instance identifiers have 63 characters.
+ */
+export function emergencyRestoreId(restoredInstance: string, startedAtMs: number): string {
+  const suffix = emergencySnapshotId('', startedAtMs); // "-20261128t090102z"
+  return `${restoredInstance.slice(0, 63 - suffix.length).replace(/-+$/, '')}${suffix}`;
 }

@@ -6,7 +6,7 @@ import { leaveOn, Rollback } from '../exits';
 import { call, DEFAULT_OPTIONS } from '../proxies';
 import type { ReleaseState } from '../release-state';
 import { checkHealth, waitForRollout } from '../steps';
-import { interruption } from '../watch-policy';
+import { interruption } from '../analysis';
 import { owe } from './rollback';
 
 /** The type of the ApplicationFailure behind an activity failure (e.g. 'NamespaceNotOwned'). */

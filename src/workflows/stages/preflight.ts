@@ -3,7 +3,6 @@
 import { patched } from '@temporalio/workflow';
 import type { CheckResult } from '../../activities/contract';
 import { formatDuration } from '../../plan/duration';
-import { sidesFor } from '../decisions';
 import { Finish } from '../exits';
 import { call, DEFAULT_OPTIONS } from '../proxies';
 import type { ReleaseState } from '../release-state';
@@ -61,4 +60,18 @@ export async function recheckAfterApproval(r: ReleaseState, checkedAtMs: number)
     );
     r.event('release baseline re-checked after approval');
   }
+}
+
+/**
+ * Blue is the namespace of the plan's pair that carries production (`live`), green the other. When
+ * nothing carries all traffic (a release in flight, maintenance, no route) the plan's order stands and
+ * the release-baseline check says what is wrong.
+ */
+export function sidesFor(
+  pair: { blue: string; green: string },
+  live: string | undefined,
+): { blue: string; green: string; swapped: boolean } {
+  return live === pair.green
+    ? { blue: pair.green, green: pair.blue, swapped: true }
+    : { blue: pair.blue, green: pair.green, swapped: false };
 }

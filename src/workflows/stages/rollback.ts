@@ -2,7 +2,7 @@
 // when it is not healthy), green deleted, people told at the start and the end.
 import { patched, sleep } from '@temporalio/workflow';
 import type { Severity } from '../../activities/contract';
-import { blueVerification } from '../decisions';
+import type { ReleasePlan } from '../../plan/types';
 import type { Outcome } from '../definitions';
 import { errorText, type RollbackTrigger } from '../exits';
 import type { ReleaseState } from '../release-state';
@@ -81,4 +81,17 @@ export function oweAgain(r: ReleaseState, pendingNewestFirst: string[]): void {
     if (!(step in UNDO)) throw new Error(`carried undo step "${step}" is not one a watch can owe`);
     owe(r, step as UndoStep);
   }
+}
+
+/**
+ * How blue is re-checked after a rollback before the emergency path (a database restore) is taken: up to
+ * the canary's health-failure limit in rounds (the seed's "health check failed > 3 times"), at least one,
+ * spaced by the analysis interval capped at 10 s, so the rounds fit the seed's 1-minute blue health check.
+ * One slow probe on a loaded node must not restore the database.
+ */
+export function blueVerification(plan: ReleasePlan): { rounds: number; pauseMs: number } {
+  return {
+    rounds: Math.max(1, plan.canary.healthCheckFailureLimit),
+    pauseMs: Math.min(plan.canary.analysisIntervalMs, 10_000),
+  };
 }

@@ -2,11 +2,24 @@
 // the end the healthy thresholds. A pause holds promotion and the window's clock only: the looks and
 // their rollback triggers go on, and a pause ends by itself after canary.maxPause (patch
 // pause-keeps-analysis; before it a pause stopped the looks too). Abort, rollback and promote end it.
-// What each look leads to is watch-policy.ts; this loop owns the timers and the record.
+// What each look leads to is analysis.ts; this loop owns the timers and the record.
 import { allHandlersFinished, condition, continueAsNew, log, patched, workflowInfo } from '@temporalio/workflow';
+import {
+  afterTick,
+  afterWindowEnd,
+  describeVerdict,
+  evaluateSample,
+  interruption,
+  maxPauseMs,
+  metricQueries,
+  needsStable,
+  nextTickMs,
+  pauseLeftMs,
+  type Sample,
+  type WatchCounts,
+} from '../analysis';
 import type { MetricReading } from '../../activities/contract';
 import { formatDuration } from '../../plan/duration';
-import { describeVerdict, evaluateSample, metricQueries, needsStable, nextTickMs } from '../decisions';
 import { checkpointDue, type Carried, type ResumePoint, type WindowProgress } from '../checkpoint';
 import type { AnalysisRecord, ReleaseInput, ReleaseResult } from '../definitions';
 import { errorText, type WatchOutcome, type WatchStage } from '../exits';
@@ -14,15 +27,6 @@ import { call, METRIC_OPTIONS, TICK_METRIC_OPTIONS } from '../proxies';
 import { iso, type ReleaseState } from '../release-state';
 import { analysisResults, releaseMetrics } from '../sinks';
 import { checkHealth, notify } from '../steps';
-import {
-  afterTick,
-  afterWindowEnd,
-  interruption,
-  maxPauseMs,
-  pauseLeftMs,
-  type Sample,
-  type WatchCounts,
-} from '../watch-policy';
 
 /** Reads the metrics (canary side, and stable when a metric compares), judges them and records the analysis. */
 async function analyze(r: ReleaseState, kind: AnalysisRecord['kind'], stage: WatchStage): Promise<Sample> {

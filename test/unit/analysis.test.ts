@@ -1,22 +1,10 @@
+// The canary's verdict on one sample (analysis.ts): queries per side, rollback triggers, healthy
+// thresholds, missing data, canary against stable.
 import type { MetricReading } from '../../src/activities/contract';
 import { promqlOf } from '../../src/plan/metric-queries';
 import { defaultPlan } from '../../src/plan/load';
-import {
-  blueVerification,
-  emergencyRestoreId,
-  emergencySnapshotId,
-  evaluateSample,
-  healthFailuresExceeded,
-  metricQueries,
-  nextTickMs,
-  notificationKey,
-  pageDedupKey,
-  renderTemplate,
-  sidesFor,
-} from '../../src/workflows/decisions';
-import { routers, sidesOf } from '../../src/activities/traffic/routers';
-
-const { istio, 'gateway-api': gatewayApi } = routers;
+import { renderTemplate } from '../../src/metrics/template';
+import { evaluateSample, healthFailuresExceeded, metricQueries, nextTickMs } from '../../src/workflows/analysis';
 
 const plan = defaultPlan();
 const healthy: Record<string, number> = {
@@ -117,74 +105,14 @@ test('health failures: more than the limit rolls back', () => {
   expect(healthFailuresExceeded({ ...plan, canary: { ...plan.canary, healthCheckFailureLimit: 0 } }, 100)).toBe(false);
 });
 
-test('ticks and snapshot ids', () => {
+// Template values are escaped as PromQL string contents. The workflow refuses such a version at its
+// boundary; this layer holds on its own, for any value that passes validation.
+test('the next tick waits the interval, or what is left of the window, never less than 0', () => {
   expect(nextTickMs(60_000, 25_000)).toBe(25_000);
+  expect(nextTickMs(60_000, 90_000)).toBe(60_000);
   expect(nextTickMs(60_000, -5)).toBe(0);
-  expect(emergencySnapshotId('emergency-snapshot', Date.parse('2026-11-26T14:03:05.123Z'))).toBe(
-    'emergency-snapshot-20261126t140305z',
-  );
 });
 
-test('the live namespace of the pair is blue; when none is live the plan order stands', () => {
-  const pair = { blue: 'prod-a', green: 'prod-b' };
-  expect(sidesFor(pair, 'prod-a')).toEqual({ blue: 'prod-a', green: 'prod-b', swapped: false });
-  expect(sidesFor(pair, 'prod-b')).toEqual({ blue: 'prod-b', green: 'prod-a', swapped: true });
-  expect(sidesFor(pair, undefined)).toEqual({ blue: 'prod-a', green: 'prod-b', swapped: false });
-});
-
-test('route shares: Istio weights (a lone destination is 100%), Gateway API weights relative (absent = 1)', () => {
-  const route = { ...plan.traffic, namespace: 'gw' };
-  const s = sidesOf(route, 'prod-a', 'prod-b');
-  const host = (ns: string) => ({ destination: { host: `api-gateway.${ns}.svc.cluster.local` } });
-  expect(istio.shares({ spec: { http: [{ route: [host('prod-b')] }] } }, s)).toEqual({
-    blue: 0,
-    green: 100,
-    others: [],
-  });
-  expect(
-    istio.shares(
-      {
-        spec: {
-          http: [
-            {
-              route: [
-                { ...host('prod-a'), weight: 95 },
-                { ...host('prod-b'), weight: 5 },
-              ],
-            },
-          ],
-        },
-      },
-      s,
-    ),
-  ).toEqual({ blue: 95, green: 5, others: [] });
-  const ref = (ns: string, weight?: number) => ({
-    name: 'api-gateway',
-    namespace: ns,
-    port: 80,
-    ...(weight === undefined ? {} : { weight }),
-  });
-  expect(
-    gatewayApi.shares(
-      { metadata: { namespace: 'gw' }, spec: { rules: [{ backendRefs: [ref('prod-a'), ref('prod-b')] }] } },
-      s,
-    ),
-  ).toEqual({ blue: 50, green: 50, others: [] });
-  expect(
-    gatewayApi.shares(
-      {
-        metadata: { namespace: 'gw' },
-        spec: {
-          rules: [{ backendRefs: [ref('prod-a', 3), ref('prod-b', 0), { name: 'other', port: 80, weight: 1 }] }],
-        },
-      },
-      s,
-    ),
-  ).toEqual({ blue: 75, green: 0, others: ['gw/other'] });
-});
-
-// Issue 7, hole 6: template values are escaped as PromQL string contents. The workflow refuses such a
-// version at its boundary; this layer holds on its own, for any value that passes validation.
 describe('template values in PromQL', () => {
   const HOSTILE = '2.4.0"}[5m])) * 0 or vector(0) #';
   const TEMPLATE =
@@ -229,48 +157,4 @@ describe('template values in PromQL', () => {
   test('{{name}} never reaches the object prototype', () => {
     expect(renderTemplate('{{constructor}}-{{app}}', { app: 'a' })).toBe('{{constructor}}-a');
   });
-});
-
-describe('hole 9/10: per-release restore instance, notification keys with the run id', () => {
-  const runId = '0b7d2c8e-5c1a-4a57-9f0e-3f2a1d6c9b10';
-  test('the restore instance is the plan name plus the emergency start, within 63 characters', () => {
-    const at = Date.parse('2026-11-28T09:01:02.345Z');
-    expect(emergencyRestoreId('hwayo-prod-db-restored', at)).toBe('hwayo-prod-db-restored-20261128t090102z');
-    const long = emergencyRestoreId(`db-${'x'.repeat(70)}`, at);
-    expect(long).toHaveLength(63);
-    expect(long.endsWith('-20261128t090102z')).toBe(true);
-    // A cut that would end in a hyphen does not make "--" (invalid in RDS).
-    expect(emergencyRestoreId(`${'a'.repeat(45)}-bcd`, at)).toBe(`${'a'.repeat(45)}-20261128t090102z`);
-  });
-  test('notification keys: run id inside, at most 200 characters however long the release id', () => {
-    expect(notificationKey('release-hwayo-2.4.0', runId, 3, 'emergency')).toBe(
-      `release-hwayo-2.4.0:${runId}:3:emergency`,
-    );
-    expect(notificationKey('release-hwayo-2.4.0', 'other-run', 3, 'emergency')).not.toBe(
-      notificationKey('release-hwayo-2.4.0', runId, 3, 'emergency'),
-    );
-    const k = notificationKey('r'.repeat(500), runId, 12, 'rollback-finished');
-    expect(k.length).toBeLessThanOrEqual(200);
-    expect(k.endsWith(`:${runId}:12:rollback-finished`)).toBe(true);
-  });
-  test('page dedup keys: one per kind of event and run, at most 255 characters', () => {
-    expect(pageDedupKey('release-hwayo-2.4.0', runId, 'emergency')).not.toBe(
-      pageDedupKey('release-hwayo-2.4.0', runId, 'incident'),
-    );
-    expect(pageDedupKey('r'.repeat(500), runId, 'incident').length).toBeLessThanOrEqual(255);
-  });
-});
-
-test("blue's verification after a rollback: the canary's health-failure limit in rounds, spaced <= 10 s", () => {
-  const p = defaultPlan();
-  expect(blueVerification(p)).toEqual({ rounds: 3, pauseMs: 10_000 });
-  p.canary.analysisIntervalMs = 2_000;
-  p.canary.healthCheckFailureLimit = 5;
-  expect(blueVerification(p)).toEqual({ rounds: 5, pauseMs: 2_000 });
-  // A plan without a health-failure limit still checks blue once.
-  p.canary.healthCheckFailureLimit = 0;
-  expect(blueVerification(p).rounds).toBe(1);
-  // The seed gives blue's health check 1 minute: the default plan's rounds and pauses fit in it.
-  const d = blueVerification(defaultPlan());
-  expect((d.rounds - 1) * d.pauseMs).toBeLessThanOrEqual(60_000 - 3 * 5_000);
 });

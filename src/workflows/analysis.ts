@@ -1,8 +1,12 @@
-// Pure decisions the release workflow takes. No I/O, no clocks: the workflow passes everything in,
-// and tests call these directly.
+// The canary's analysis, pure: each metric's query, the verdict on one sample, and what the watch loop
+// does after each look at a traffic window (roll back, pause for a person, count, continue, complete, or
+// stop for a control). The loop (stages/watch.ts) owns the timers and the activities.
 import type { MetricQuery, MetricReading } from '../activities/contract';
 import { renderMetricQuery } from '../plan/metric-queries';
 import type { MetricSpec, ReleasePlan } from '../plan/types';
+import type { ControlState } from './control-rules';
+import type { AnalysisRecord } from './definitions';
+import type { RollbackTrigger, WatchOutcome, WatchStage } from './exits';
 
 export interface QueryVars {
   app: string;
@@ -10,8 +14,6 @@ export interface QueryVars {
   blueNamespace: string;
   greenNamespace: string;
 }
-
-export { promqlStringContents, renderTemplate } from '../plan/metric-queries';
 
 /** Each metric's query for one side, rendered by its provider's rules (plan/metric-queries.ts). */
 export function metricQueries(metrics: MetricSpec[], vars: QueryVars, side: 'canary' | 'stable'): MetricQuery[] {
@@ -143,75 +145,115 @@ export function healthFailuresExceeded(plan: ReleasePlan, consecutiveFailures: n
   return plan.canary.healthCheckFailureLimit > 0 && consecutiveFailures > plan.canary.healthCheckFailureLimit;
 }
 
-/**
- * How blue is re-checked after a rollback before the emergency path (a database restore) is taken: up to
- * the canary's health-failure limit in rounds (the seed's "health check failed > 3 times"), at least one,
- * spaced by the analysis interval capped at 10 s, so the rounds fit the seed's 1-minute blue health check.
- * One slow probe on a loaded node must not restore the database.
- */
-export function blueVerification(plan: ReleasePlan): { rounds: number; pauseMs: number } {
-  return {
-    rounds: Math.max(1, plan.canary.healthCheckFailureLimit),
-    pauseMs: Math.min(plan.canary.analysisIntervalMs, 10_000),
-  };
-}
-
 /** How long to wait before the next analysis tick. */
 export function nextTickMs(intervalMs: number, remainingMs: number): number {
   return Math.max(0, Math.min(intervalMs, remainingMs));
 }
 
-/**
- * The emergency snapshot identifier: derived from the release and the moment the emergency began, so a retry reuses it.
- */
-export function emergencySnapshotId(prefix: string, startedAtMs: number): string {
-  const t = new Date(startedAtMs)
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'z')
-    .toLowerCase();
-  return `${prefix}-${t}`;
+/** One analysis as the policy reads it: the verdict, its words, and the metrics it names. */
+export interface Sample {
+  verdict: AnalysisRecord['verdict'];
+  detail: string;
+  metrics: string[];
 }
 
-/**
- * Blue is the namespace of the plan's pair that carries production (`live`), green the other. When
- * nothing carries all traffic (a release in flight, maintenance, no route) the plan's order stands and
- * the release-baseline check says what is wrong.
- */
-export function sidesFor(
-  pair: { blue: string; green: string },
-  live: string | undefined,
-): { blue: string; green: string; swapped: boolean } {
-  return live === pair.green
-    ? { blue: pair.green, green: pair.blue, swapped: true }
-    : { blue: pair.blue, green: pair.green, swapped: false };
+/** Runs of bad looks in a row, carried from one tick to the next. */
+export interface WatchCounts {
+  inconclusiveRun: number;
+  healthFailures: number;
 }
 
-/**
- * The instance an emergency restores into: the plan's name plus the moment the emergency began, so a
- * retry of this release finds its own instance and never adopts one left by another release (which may
- * be production's database since that release's emergency). RDS instance identifiers have 63 characters.
- */
-export function emergencyRestoreId(restoredInstance: string, startedAtMs: number): string {
-  const suffix = emergencySnapshotId('', startedAtMs); // "-20261128t090102z"
-  return `${restoredInstance.slice(0, 63 - suffix.length).replace(/-+$/, '')}${suffix}`;
+export interface Window {
+  stage: WatchStage;
+  weight: number;
 }
 
-/**
- * The idempotency key of one notification: the run id makes a release started again under the same
- * workflow id send its own messages (not be silenced by the first run's records); the key stays within
- * the activities' 200 characters (the run id alone is unique, the release id is for people).
- */
-export function notificationKey(releaseId: string, runId: string, seq: number, what: string): string {
-  const tail = `:${runId}:${seq}:${what.slice(0, 60)}`;
-  return `${releaseId.slice(0, 200 - tail.length)}${tail}`;
+export type WatchStep =
+  | { do: 'complete' }
+  | { do: 'rollback'; reason: string; trigger: RollbackTrigger }
+  /** Metrics stayed inconclusive and the plan wants a person: pause, then go on with `counts`. */
+  | { do: 'pause'; detail: string; counts: WatchCounts }
+  | { do: 'continue'; counts: WatchCounts };
+
+/** A control that ends the window now: abort and rollback always, promote only where it may skip steps. */
+export function interruption(control: ControlState, allowPromote: boolean): WatchOutcome | undefined {
+  const { abort, rollback, promote } = control;
+  if (abort)
+    return {
+      result: 'abort',
+      reason: `aborted by ${abort.by}${abort.reason ? `: ${abort.reason}` : ''}`,
+      trigger: { kind: 'abort', by: abort.by },
+    };
+  if (rollback)
+    return {
+      result: 'rollback',
+      reason: `manual rollback by ${rollback.by}: ${rollback.reason}`,
+      trigger: { kind: 'manual', by: rollback.by },
+    };
+  if (allowPromote && promote) return { result: 'promote' };
+  return undefined;
 }
 
-/**
- * The PagerDuty dedup key: one incident per kind of event ("emergency", "incident", "rollback-started")
- * of one run, so a later kind is not folded into an earlier, possibly acknowledged, incident. At most 255.
- */
-export function pageDedupKey(releaseId: string, runId: string, what: string): string {
-  const tail = `:${runId}:${what.slice(0, 60)}`;
-  return `${releaseId.slice(0, 255 - tail.length)}${tail}`;
+const metricBreach = (w: Window, s: Sample): Extract<WatchStep, { do: 'rollback' }> => ({
+  do: 'rollback',
+  reason: `${w.stage} at ${w.weight}%: ${s.detail}`,
+  trigger: { kind: 'metric', stage: w.stage, weight: w.weight, metrics: s.metrics },
+});
+
+/** Missing data never passes: the plan says whether a person decides (pause) or the release rolls back. */
+function onInconclusive(
+  plan: ReleasePlan,
+  detail: string,
+  counts: WatchCounts,
+): Extract<WatchStep, { do: 'rollback' | 'pause' }> {
+  if (plan.canary.onInconclusive === 'rollback') {
+    return {
+      do: 'rollback',
+      reason: `metrics inconclusive ${plan.canary.inconclusiveLimit} times in a row: ${detail}`,
+      trigger: { kind: 'inconclusive-metrics' },
+    };
+  }
+  return { do: 'pause', detail, counts };
 }
+
+/** At the end of the window every healthy threshold must hold too. */
+export function afterWindowEnd(
+  plan: ReleasePlan,
+  w: Window,
+  end: Sample,
+  counts: WatchCounts,
+): Exclude<WatchStep, { do: 'continue' }> {
+  if (end.verdict === 'pass') return { do: 'complete' };
+  if (end.verdict === 'breach' || end.verdict === 'unhealthy') return metricBreach(w, end);
+  return onInconclusive(plan, end.detail, counts);
+}
+
+/** At a tick only rollback triggers count, with green's health and runs of inconclusive looks. */
+export function afterTick(
+  plan: ReleasePlan,
+  w: Window,
+  tick: Sample,
+  health: { healthy: boolean; detail: string },
+  counts: WatchCounts,
+): Exclude<WatchStep, { do: 'complete' }> {
+  if (tick.verdict === 'breach') return metricBreach(w, tick);
+  const healthFailures = health.healthy ? 0 : counts.healthFailures + 1;
+  if (healthFailuresExceeded(plan, healthFailures)) {
+    return {
+      do: 'rollback',
+      reason: `${w.stage} at ${w.weight}%: health check failed ${healthFailures} times in a row (${health.detail})`,
+      trigger: { kind: 'health-check' },
+    };
+  }
+  const next = { inconclusiveRun: tick.verdict === 'inconclusive' ? counts.inconclusiveRun + 1 : 0, healthFailures };
+  if (next.inconclusiveRun >= plan.canary.inconclusiveLimit) return onInconclusive(plan, tick.detail, next);
+  return { do: 'continue', counts: next };
+}
+
+/** How long a pause holds a window before it ends by itself (plans from before canary.maxPause: 1 h). */
+export const DEFAULT_MAX_PAUSE_MS = 3_600_000;
+export const maxPauseMs = (plan: ReleasePlan): number => plan.canary.maxPauseMs ?? DEFAULT_MAX_PAUSE_MS;
+
+/** What is left of a pause that began at `pauseStartedMs`; 0 or less: it has expired. */
+export const pauseLeftMs = (plan: ReleasePlan, pauseStartedMs: number, nowMs: number): number =>
+  maxPauseMs(plan) - (nowMs - pauseStartedMs);

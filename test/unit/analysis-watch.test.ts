@@ -1,4 +1,4 @@
-// What the watch loop does after each look at a window (watch-policy.ts): every branch, pure.
+// What the watch loop does after each look at a window (analysis.ts): every branch, pure.
 import { defaultPlan } from '../../src/plan/load';
 import type { ReleasePlan } from '../../src/plan/types';
 import type { ControlState } from '../../src/workflows/control-rules';
@@ -10,7 +10,7 @@ import {
   pauseLeftMs,
   type Sample,
   type WatchCounts,
-} from '../../src/workflows/watch-policy';
+} from '../../src/workflows/analysis';
 
 const plan = defaultPlan(); // inconclusiveLimit 3, onInconclusive pause, healthCheckFailureLimit 3
 const withCanary = (over: Partial<ReleasePlan['canary']>): ReleasePlan => ({
