@@ -2,6 +2,7 @@
 // when it is not healthy), green deleted, people told at the start and the end.
 import { patched, sleep } from '@temporalio/workflow';
 import type { Severity } from '../../activities/contract';
+import { auditRollback } from '../audit-log';
 import { blueVerification } from '../decisions';
 import type { Outcome } from '../definitions';
 import { errorText, type RollbackTrigger } from '../exits';
@@ -20,6 +21,7 @@ export async function rollBack(
   r.enter('rolling-back', `rolling back: ${why}`);
   r.reason = why;
   r.outcome = outcome;
+  auditRollback(r, why, outcome);
   releaseMetrics.rollback(rollbackTriggerLabel(trigger));
   await notify(r, severity, 'rollback-started', `Rolling back: ${why}`);
   try {
