@@ -111,9 +111,11 @@ export function createAuditActivities(config: ActivityConfig) {
       try {
         lock = await aws.s3().send(new GetObjectLockConfigurationCommand({ Bucket: bucket }));
       } catch (err) {
-        throw awsFailure(`reading the Object Lock configuration of s3://${bucket}`, err);
+        // A bucket made without Object Lock has no configuration to read: refused below, like a weak one.
+        if ((err as Error).name !== 'ObjectLockConfigurationNotFoundError')
+          throw awsFailure(`reading the Object Lock configuration of s3://${bucket}`, err);
       }
-      const config = lock.ObjectLockConfiguration;
+      const config = lock?.ObjectLockConfiguration;
       const problem = lockProblem(config?.ObjectLockEnabled, config?.Rule);
       if (problem) throw nonRetryable('InvalidInput', `audit bucket s3://${bucket} ${problem}`);
       let written = 0;
