@@ -3,9 +3,10 @@
 import type { Client } from '@temporalio/client';
 import { doraSummary, renderDoraSummary, type ReleaseFacts } from '../dora/summary';
 import { parseDuration } from '../plan/duration';
-import { RELEASE_WORKFLOW, SA_APP, SA_OUTCOME, type ReleaseResult } from '../workflows/definitions';
+import { SA_APP, SA_OUTCOME, type ReleaseResult } from '../workflows/definitions';
 import { EXIT, optional, parse, usageError, type Command, type Io } from './cli';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, withClient } from './connection';
+import { listQuery } from './list';
 
 const HELP = `Usage: hwayo-release stats [--since 30d] [--app APP] [--json]
 
@@ -44,15 +45,8 @@ export function latestRuns(rows: VisibilityRow[]): VisibilityRow[] {
   return [...byId.values()];
 }
 
-const quote = (v: string) => `"${v.replace(/["\\]/g, '\\$&')}"`;
-
-export function statsQuery(sinceIso: string, app?: string): string {
-  return [
-    `WorkflowType = ${quote(RELEASE_WORKFLOW)}`,
-    `StartTime >= ${quote(sinceIso)}`,
-    ...(app ? [`${SA_APP.name} = ${quote(app)}`] : []),
-  ].join(' AND ');
-}
+export const statsQuery = (sinceIso: string, app?: string): string =>
+  listQuery({ app, query: `StartTime >= "${new Date(sinceIso).toISOString()}"` });
 
 async function releaseFacts(client: Client, sinceIso: string, app?: string): Promise<ReleaseFacts[]> {
   const rows: VisibilityRow[] = [];

@@ -450,6 +450,17 @@ test('a healthy release: start, signed approvals, watch to 100%, rollback within
   );
   expect(audited).toContain('outcome: rolled-back-after-success');
   expect(audited).toMatch(/History \(Temporal\): \d+ run\(s\)/);
+  // DORA from visibility: this release moved traffic, failed after success (rolled back) and was restored.
+  await until(
+    'stats count the release',
+    async () => {
+      const dora = JSON.parse(await ok('stats', '--since', '2h', '--app', 'hwayo', '--json')) as Record<string, number>;
+      return (
+        dora.deployments >= 1 && dora.failures >= 1 && dora.restoreMedianSeconds > 0 && dora.leadTimeMedianSeconds > 0
+      );
+    },
+    30_000,
+  );
 
   // Finished releases refuse controls (exit 7) and their history exports for replay.
   const late = await cli('abort', id, '--by', 'e2e-test');

@@ -78,7 +78,7 @@ test('visibility rows: one per release, its last run (a continued release has on
     ['r2', 'x'],
   ]);
   expect(statsQuery('2026-11-06T00:00:00.000Z', 'hw"ayo')).toBe(
-    'WorkflowType = "releaseWorkflow" AND StartTime >= "2026-11-06T00:00:00.000Z" AND HwayoApp = "hw\\"ayo"',
+    'WorkflowType = "releaseWorkflow" AND HwayoApp = "hw\\"ayo" AND (StartTime >= "2026-11-06T00:00:00.000Z")',
   );
 });
 
