@@ -46,7 +46,13 @@ export const audit: Command = {
     io.out(summary.lines.join('\n'));
     if (!args.values['no-history']) {
       const runs = await withClient(args.values, io, async ({ client }) => {
-        const { firstRunId } = await releaseHandle(client, id);
+        // Past the namespace's retention the history is gone (no archival here): the log stands alone.
+        const found = await releaseHandle(client, id).catch((err: unknown) => {
+          if (err instanceof CliError && err.code === EXIT.refused) return undefined;
+          throw err;
+        });
+        if (!found) return undefined;
+        const { firstRunId } = found;
         const chain: Event[][] = [];
         for (let runId: string | undefined = firstRunId; runId;) {
           const events: Event[] = (await client.workflow.getHandle(id, runId).fetchHistory()).events ?? [];
@@ -57,7 +63,9 @@ export const audit: Command = {
         }
         return chain;
       });
-      io.out(historySummary(runs).join('\n'));
+      io.out(
+        runs ? historySummary(runs).join('\n') : `History (Temporal): none for ${id} (past the namespace's retention?)`,
+      );
     }
     if (!summary.complete) throw new CliError(`the audit log of ${id} is not whole (see above)`, EXIT.refused);
     return EXIT.ok;
