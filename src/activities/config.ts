@@ -32,6 +32,8 @@ export interface ActivityConfig {
   policy: PolicyLocation;
   /** HWAYO_ATTESTATION_KEY: the worker's ed25519 key that signs release attestations; unset, none is written. */
   attestationKey?: Uint8Array;
+  /** HWAYO_AUDIT_BUCKET: the Object Lock bucket of the audit log (default hwayo-release-audit). */
+  audit?: { bucket: string };
 }
 
 export type PolicyLocation = { kind: 'none' } | { kind: 'configmap'; namespace: string; name: string };
@@ -101,5 +103,6 @@ export function activityConfigFromEnv(source: NodeJS.ProcessEnv = process.env): 
     policy: policyLocation(env(POLICY_VAR, source)) ?? { kind: 'configmap', namespace: '-', name: '-' },
     // A key file as `keys generate` writes it (base64 of 32 bytes, mode 0600); worker/config.ts checks it first.
     attestationKey: attestationKeyFile === undefined ? undefined : readPrivateKey(attestationKeyFile),
+    audit: { bucket: env('HWAYO_AUDIT_BUCKET', source) ?? 'hwayo-release-audit' },
   };
 }

@@ -1,6 +1,7 @@
 // Every activity the release workflow calls, grouped by the system it touches. The workflow imports
 // the `Activities` type only; the worker builds the implementations from its configuration.
 import { createAwsActivities } from './aws';
+import { createAuditActivities } from './aws/audit-log';
 import type { ActivityConfig } from './config';
 import { createHealthActivities } from './health';
 import { createKubernetesActivities } from './kubernetes';
@@ -18,6 +19,7 @@ export function createActivities(config: ActivityConfig) {
     ...createPreflightActivities(config),
     ...createHealthActivities(config),
     ...createAwsActivities(config),
+    ...createAuditActivities(config),
     ...createNotifyActivities(config),
     ...createPolicyActivities(config),
   };

@@ -2,7 +2,6 @@
 // and the report stored beside it, from the release's artifacts bucket or from local copies.
 import { readFileSync } from 'node:fs';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { awsClientOptions } from '../activities/aws/clients';
 import { isAwsNotFound } from '../activities/classify';
 import { attestationKey, attestationSummary, verifyAttestation } from '../attestation/statement';
 import type { DsseEnvelope } from '../attestation/dsse';
@@ -10,6 +9,7 @@ import { publicKeyProblem } from '../plan/public-keys';
 import { CliError, EXIT, optional, parse, usageError, type Command, type Io } from './cli';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, withClient } from './connection';
 import { releaseInput } from './release';
+import { cliS3 } from './s3';
 
 const VERIFY_HELP = `Usage: hwayo-release attestation verify RELEASE-ID [--bucket BUCKET] KEY
        hwayo-release attestation verify --file ENVELOPE [--report REPORT-JSON] KEY
@@ -70,18 +70,7 @@ async function fetchStored(id: string, values: Record<string, unknown>, io: Io) 
   const bucket =
     optional(values, 'bucket') ??
     (await withClient(values, io, async ({ client }) => (await releaseInput(client, id)).plan.artifactsBucket));
-  const e = io.env;
-  const s3 = new S3Client({
-    ...awsClientOptions({
-      aws: {
-        region: e.AWS_REGION || 'ap-northeast-1',
-        endpoint: e.AWS_ENDPOINT_URL || undefined,
-        accessKeyId: e.AWS_ACCESS_KEY_ID || undefined,
-        secretAccessKey: e.AWS_SECRET_ACCESS_KEY || undefined,
-      },
-    }),
-    forcePathStyle: !!e.AWS_ENDPOINT_URL,
-  });
+  const s3 = cliS3(io.env);
   try {
     const base = `reports/${id}/report`;
     const envelope = await readObject(

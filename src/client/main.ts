@@ -1,6 +1,7 @@
 // hwayo-release: the command line for CI and people. `run` is the whole CLI as a function (tests
 // call it in-process); run as a program it exits with the code `run` returns.
 import { attestationCommands } from './attestation';
+import { audit } from './audit';
 import { CliError, EXIT, EXIT_CODES_HELP, processIo, type Command, type Io } from './cli';
 import { controlCommands } from './control';
 import { historyCommands } from './history';
@@ -9,6 +10,7 @@ import { list } from './list';
 import { planCommands } from './plan';
 import { report } from './report';
 import { start } from './start';
+import { stats } from './stats';
 import { status, watch } from './status';
 
 type Entry = Command | { group: Record<string, Command>; summary: string };
@@ -21,6 +23,8 @@ const COMMANDS: Record<string, Entry> = {
   watch,
   list,
   report,
+  audit,
+  stats,
   history: { group: historyCommands, summary: 'export a release history' },
   keys: { group: keysCommands, summary: 'approver keys' },
   attestation: { group: attestationCommands, summary: 'verify signed release attestations' },

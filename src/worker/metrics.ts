@@ -2,6 +2,7 @@
 // metrics are served by the Runtime on a second port (see worker.ts).
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { InjectedSinks } from '@temporalio/worker';
+import { doraObservation } from '../dora/summary';
 import type { Stage } from '../workflows/definitions';
 import type { ReleaseMetricsSinks } from '../workflows/sinks';
 import type { OpenTelemetrySinks } from '@temporalio/interceptors-opentelemetry/lib/workflow/definitions';
@@ -59,6 +60,27 @@ export class WorkerMetrics {
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900],
     registers: [this.registry],
   });
+  // DORA (src/dora/summary.ts): frequency is the rate of deployments, failure rate their share with result=failure.
+  readonly doraDeployments = new Counter({
+    name: 'hwayo_dora_deployments_total',
+    help: 'Finished releases that changed production, by result (failure: rolled back or emergency path)',
+    labelNames: ['app', 'result'],
+    registers: [this.registry],
+  });
+  readonly doraLeadTime = new Histogram({
+    name: 'hwayo_dora_lead_time_seconds',
+    help: 'Release requested to 100% of traffic on green',
+    labelNames: ['app'],
+    buckets: [600, 1800, 3600, 2 * 3600, 4 * 3600, 8 * 3600, 24 * 3600, 2 * 86_400, 7 * 86_400],
+    registers: [this.registry],
+  });
+  readonly doraRestore = new Histogram({
+    name: 'hwayo_dora_time_to_restore_seconds',
+    help: 'Rollback of a changed production started to blue verified',
+    labelNames: ['app'],
+    buckets: [30, 60, 120, 300, 600, 1800, 3600, 4 * 3600],
+    registers: [this.registry],
+  });
   private readonly stages = new Map<string, string>();
 
   constructor() {
@@ -71,6 +93,13 @@ export class WorkerMetrics {
     if (previous) this.stage.remove({ release_id: releaseId, stage: previous });
     this.stages.set(releaseId, stage);
     this.stage.set({ release_id: releaseId, stage }, 1);
+  }
+
+  observeDora(app: string, outcome: string, facts: Parameters<typeof doraObservation>[1]): void {
+    const o = doraObservation(outcome, facts);
+    if (o.deployment) this.doraDeployments.inc({ app, result: o.deployment });
+    if (o.leadTimeSeconds !== undefined) this.doraLeadTime.observe({ app }, o.leadTimeSeconds);
+    if (o.restoreSeconds !== undefined) this.doraRestore.observe({ app }, o.restoreSeconds);
   }
 
   /** A finished release leaves the per-release gauges, so their series do not grow forever. */
@@ -104,6 +133,7 @@ export class WorkerMetrics {
         },
         rollback: { fn: (_info, trigger) => this.rollbacks.inc({ trigger }) },
         approvalWait: { fn: (_info, seconds, decision) => this.approvalWait.observe({ decision }, seconds) },
+        dora: { fn: (_info, app, outcome, facts) => this.observeDora(app, outcome, facts) },
       },
     };
   }
@@ -116,7 +146,15 @@ export class WorkerMetrics {
 export function replaySinks(): InjectedSinks<ReleaseMetricsSinks & OpenTelemetrySinks> {
   const none = { fn: () => undefined };
   return {
-    releaseMetrics: { started: none, finished: none, stage: none, analysis: none, rollback: none, approvalWait: none },
+    releaseMetrics: {
+      started: none,
+      finished: none,
+      stage: none,
+      analysis: none,
+      rollback: none,
+      approvalWait: none,
+      dora: none,
+    },
     // The bundled workflow interceptors trace (src/worker/workflow-interceptors.ts): their sink, doing nothing.
     ...workflowTracingSinks(undefined),
   };

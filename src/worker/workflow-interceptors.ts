@@ -36,6 +36,7 @@ class ReleaseCountingInterceptor implements WorkflowInboundCallsInterceptor {
     try {
       const result = (await next(input)) as ReleaseResult;
       releaseMetrics.finished(app, result.outcome);
+      if (result.dora) releaseMetrics.dora(app, result.outcome, result.dora);
       return result;
     } catch (err) {
       releaseMetrics.finished(app, isCancellation(err) ? 'cancelled' : 'failed');

@@ -3,6 +3,7 @@
 // 51,200). Between two looks of a watch, with nothing in flight, the release continues as new: the
 // next run gets the whole state and resumes the same window where this one stopped. Same workflow
 // id, same search attributes, same status; only the run id changes.
+import type { AuditJournal } from './audit-entries';
 import type { WatchStage } from './exits';
 import type { CarriedState } from './release-state';
 import type { WatchCounts } from './analysis';
@@ -32,6 +33,8 @@ export interface ResumePoint {
 export interface Carried {
   state: CarriedState;
   at: ResumePoint;
+  /** The audit log's numbering and unwritten entries (absent before patch `audit-log`). */
+  audit?: AuditJournal;
 }
 
 /** A checkpoint is due when the history is long (or the server says so) and no handler is running. */

@@ -6,6 +6,7 @@ import { defineSearchAttributeKey } from '@temporalio/common';
 import type { EvidenceRefs, MetricReading } from '../activities/contract';
 import type { ReleasePlan } from '../plan/types';
 import type { PolicyRecord } from '../policy/schema';
+import type { DoraFacts } from './audit-entries';
 
 export const RELEASE_WORKFLOW = 'releaseWorkflow';
 export const DEFAULT_TASK_QUEUE = 'hwayo-release';
@@ -218,4 +219,6 @@ export interface ReleaseResult {
   /** Every green weight that was set, in order (0 = all traffic on blue). */
   weights: number[];
   report: ReleaseReport;
+  /** Deployment, lead time and restore facts from the audit log (absent for releases from before it). */
+  dora?: DoraFacts;
 }

@@ -3,6 +3,7 @@
 // wait is a workflow timer or condition, so it survives worker restarts; every decision is a pure
 // function; each stage lives in stages/ and works on one ReleaseState.
 import { CancellationScope, ContinueAsNew, isCancellation, log, patched, workflowInfo } from '@temporalio/workflow';
+import { doraFacts, flushAuditLog, resumeAuditLog } from './audit-log';
 import type { Carried, ResumePoint } from './checkpoint';
 import type { ReleaseInput, ReleaseResult } from './definitions';
 import { errorText, Finish, isStop, Rollback } from './exits';
@@ -40,6 +41,7 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
   const r = new ReleaseState(input);
   const carried = input.carried as Carried | undefined;
   if (carried) takeOver(r, carried.state);
+  resumeAuditLog(r, carried?.audit);
   setReleaseHandlers(r);
   // A continued run carries the policy its first run read and checked.
   if (!carried) {
@@ -47,6 +49,8 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
     if (policy.problems.length) {
       const refused = refusedResult(input, policy.problems, r.releaseId, new Date().toISOString());
       refused.report.policy = policy.record;
+      r.reason = refused.reason;
+      await flushAuditLog(r, refused.outcome);
       log.warn(refused.reason ?? 'refused by the platform policy', { releaseId: r.releaseId });
       return refused;
     }
@@ -60,6 +64,7 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
     if (isCancellation(err)) {
       r.stage = 'done';
       r.updateUi();
+      await CancellationScope.nonCancellable(() => flushAuditLog(r, r.outcome ?? 'cancelled'));
       await CancellationScope.nonCancellable(() => storeReport(r));
       throw err;
     }
@@ -67,8 +72,9 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
   r.stage = 'done';
   r.event(`release finished: ${r.outcome}${r.reason ? ` (${r.reason})` : ''}`);
   r.updateUi();
+  await CancellationScope.nonCancellable(() => flushAuditLog(r, r.outcome ?? 'failed'));
   const report = await CancellationScope.nonCancellable(() => storeReport(r));
-  return { outcome: r.outcome ?? 'failed', reason: r.reason, weights: [...r.weights], report };
+  return { outcome: r.outcome ?? 'failed', reason: r.reason, weights: [...r.weights], report, dora: doraFacts(r) };
 }
 
 /** The happy path. A stage that cannot go on throws a Finish (nothing to undo) or a Rollback. */
@@ -80,11 +86,14 @@ async function release(r: ReleaseState): Promise<void> {
   if (r.policy) r.event(policyLine(r.policy));
   await chooseSides(r);
   const checkedAtMs = await preflight(r);
+  await flushAuditLog(r);
   await approvalGate(r);
   await recheckAfterApproval(r, checkedAtMs);
+  await flushAuditLog(r);
   const early = interruption(r.control, false);
   if (isStop(early)) throw new Finish({ kind: 'abort' }, early.reason);
   await deployGreen(r);
+  await flushAuditLog(r);
   await canary(r);
   await fullSwitch(r);
   await retention(r);
@@ -93,6 +102,7 @@ async function release(r: ReleaseState): Promise<void> {
 /** A run continued as new: the same release, from the window the previous run was watching. */
 async function resume(r: ReleaseState, at: ResumePoint): Promise<void> {
   r.updateUi();
+  await flushAuditLog(r);
   if (at.stage === 'canary') await canary(r, at);
   await fullSwitch(r, at.stage === 'full-switch' ? at.window : undefined);
   await retention(r);

@@ -12,6 +12,8 @@ export class Saga {
   private readonly stack: Compensation[] = [];
   /** Names of compensations that ran, in order (kept for the report and tests). */
   readonly ran: string[] = [];
+  /** Told after each compensation ran (the audit log records it). */
+  observer?: (name: string, error?: unknown) => void;
 
   add(name: string, run: () => Promise<void>): void {
     this.stack.push({ name, run });
@@ -44,8 +46,10 @@ export class Saga {
         this.ran.push(c.name);
         try {
           await c.run();
+          this.observer?.(c.name);
         } catch (err) {
           log.error('compensation failed', { compensation: c.name, error: String(err) });
+          this.observer?.(c.name, err);
           firstError ??= err;
         }
       }

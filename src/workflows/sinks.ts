@@ -2,6 +2,7 @@
 // functions outside the sandbox, and not while a history is replayed, so each event counts once.
 import { proxySinks, type Sinks } from '@temporalio/workflow';
 import type { MetricReading } from '../activities/contract';
+import type { DoraFacts } from './audit-entries';
 import type { Outcome, Stage } from './definitions';
 import type { RollbackTrigger } from './exits';
 
@@ -26,6 +27,8 @@ export interface ReleaseMetricsSinks extends Sinks {
     analysis(stage: 'canary' | 'full-switch', results: { metric: string; result: AnalysisResult }[]): void;
     rollback(trigger: RollbackTriggerLabel): void;
     approvalWait(seconds: number, decision: 'approved' | 'rejected' | 'timed-out' | 'aborted'): void;
+    /** A finished release's DORA facts (src/dora/summary.ts turns them into observations). */
+    dora(app: string, outcome: Outcome, facts: DoraFacts): void;
   };
 }
 

@@ -3,6 +3,7 @@
 import { patched } from '@temporalio/workflow';
 import type { CheckResult, Severity } from '../activities/contract';
 import type { PreflightCheck } from '../plan/types';
+import { auditTraffic, flushAuditLog } from './audit-log';
 import type { ReleaseReport } from './definitions';
 import { errorText } from './exits';
 import { call, DEFAULT_OPTIONS, longOptions, NOTIFY_OPTIONS, TICK_HEALTH_OPTIONS, TRAFFIC_OPTIONS } from './proxies';
@@ -103,7 +104,10 @@ export async function setWeight(r: ReleaseState, weight: number, why: string): P
   r.greenWeight = weight;
   r.weights.push(weight);
   r.event(`green weight ${weight}% (${why})`);
+  auditTraffic(r, weight, why);
   r.updateUi();
+  // A move forward is a stage boundary; a rollback's move back is written with its outcome.
+  if (weight > 0) await flushAuditLog(r);
 }
 
 export function setMaintenanceMode(r: ReleaseState, on: boolean): Promise<unknown> {

@@ -306,10 +306,10 @@ test('a release started past the CLI whose plan loosens the platform policy ends
       'policy rule retention.minBlueKeep: the plan keeps blue 1m (at least 10m)',
   );
   expect(result.report.policy).toMatchObject({ source: POLICY_SOURCE, environment: 'local' });
-  // One activity in its whole history: the policy read. No check, no namespace, no route, no notification.
+  // The policy read and the refusal's audit entries: no check, no namespace, no route, no notification.
   const { events } = await handle.fetchHistory();
   const activities = (events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
-  expect(activities).toEqual(['readPlatformPolicy']);
+  expect(activities).toEqual(['readPlatformPolicy', 'appendAuditLog']);
 });
 
 test('a healthy release: start, signed approvals, watch to 100%, rollback within the retention window, report, history', async () => {
@@ -440,6 +440,26 @@ test('a healthy release: start, signed approvals, watch to 100%, rollback within
   const workerKey = (await ok('keys', 'public', '--key', stackVar('HWAYO_ATTESTATION_KEY'))).trim();
   expect(await ok('attestation', 'verify', id, '--public-key', workerKey)).toContain(
     `attestation of ${id} verified: 6 subject(s), outcome rolled-back-after-success`,
+  );
+
+  // The audit log in its Object Lock bucket: every operation, numbered without a gap, beside the history.
+  const audited = await ok('audit', id);
+  expect(audited).toMatch(/complete, numbered 0\.\.\d+ without a gap/);
+  expect(audited).toMatch(
+    /start 1, check \d+, approval \d+, control \d+, traffic 5, rollback 1, compensation \d+, outcome 1/,
+  );
+  expect(audited).toContain('outcome: rolled-back-after-success');
+  expect(audited).toMatch(/History \(Temporal\): \d+ run\(s\)/);
+  // DORA from visibility: this release moved traffic, failed after success (rolled back) and was restored.
+  await until(
+    'stats count the release',
+    async () => {
+      const dora = JSON.parse(await ok('stats', '--since', '2h', '--app', 'hwayo', '--json')) as Record<string, number>;
+      return (
+        dora.deployments >= 1 && dora.failures >= 1 && dora.restoreMedianSeconds > 0 && dora.leadTimeMedianSeconds > 0
+      );
+    },
+    30_000,
   );
 
   // Finished releases refuse controls (exit 7) and their history exports for replay.

@@ -7,6 +7,7 @@ import type { CheckResult, MetricReading } from '../../src/activities/contract';
 import type { PolicyReading } from '../../src/activities/policy';
 import { mailSubject, pageSummary, slackBody } from '../../src/activities/notify-format';
 import type { MetricSpec } from '../../src/plan/types';
+import type { AuditLogEntry } from '../../src/workflows/audit-entries';
 
 export interface Call {
   name: string;
@@ -42,6 +43,8 @@ export interface Scripts {
   holdCheck?: (name: string, nth: number) => Promise<void> | undefined;
   /** Awaited before storeReport returns (tests hold the release between stage "done" and its end). */
   storeReport?: () => Promise<void>;
+  /** Thrown by appendAuditLog (the audit store is down) while it returns true. */
+  auditDown?: () => boolean;
   /** What readPlatformPolicy answers (default: the worker runs without a policy, HWAYO_POLICY=none). */
   policy?: PolicyReading | (() => PolicyReading);
 }
@@ -58,6 +61,8 @@ export interface Delivered {
 export class FakeWorld {
   readonly calls: Call[] = [];
   readonly delivered: Delivered[] = [];
+  /** The audit store: one entry per key (release, seq); a second write of a key must bring the same entry. */
+  readonly auditLog = new Map<string, AuditLogEntry>();
   weight = 0;
   private metricQueries = 0;
   private healthCalls = 0;
@@ -75,8 +80,10 @@ export class FakeWorld {
 
   /** The activity names in call order, without the periodic analysis and health calls. */
   sequence(skip = ['queryMetrics', 'checkServiceHealth', 'runCheck', 'postSlack']): string[] {
-    // The policy read comes first in every release that has it: a read, like the checks.
-    return this.calls.map((c) => c.name).filter((n) => !skip.includes(n) && n !== 'readPlatformPolicy');
+    // The policy read comes first in every release that has it: a read, like the checks; audit writes are bookkeeping.
+    return this.calls
+      .map((c) => c.name)
+      .filter((n) => !skip.includes(n) && n !== 'readPlatformPolicy' && n !== 'appendAuditLog');
   }
 
   weights(): number[] {
@@ -194,6 +201,19 @@ export class FakeWorld {
         this.record('findLiveEnvironment', input);
         const live = this.scripts.live === null ? undefined : (this.scripts.live ?? input.namespaces[0]);
         return live ? { live, detail: `route sends all traffic to ${live}` } : { detail: 'route splits traffic' };
+      },
+      appendAuditLog: async (input) => {
+        this.record('appendAuditLog', input);
+        if (this.scripts.auditDown?.()) throw new Error('audit store unavailable');
+        let written = 0;
+        for (const e of input.entries) {
+          const key = `${e.releaseId}/${e.seq}`;
+          const stored = this.auditLog.get(key);
+          if (stored && JSON.stringify(stored) !== JSON.stringify(e)) throw new Error(`audit entry ${key} differs`);
+          if (!stored) written++;
+          this.auditLog.set(key, e);
+        }
+        return { written, present: input.entries.length - written, bucket: 'fake-audit' };
       },
       storeReport: async (input) => {
         this.record('storeReport', input);

@@ -58,7 +58,12 @@ test('a plan that loosens the policy ends invalid-input, naming each rule, havin
           'policy rule checks: the plan has no security-evidence check; ' +
           'policy rule retention.minBlueKeep: the plan keeps blue 0ms (at least 24h)',
       );
-      expect(world.calls.map((c) => c.name)).toEqual(['readPlatformPolicy']);
+      // The refusal itself is audited (start and outcome entries): a write to the audit log, not to production.
+      expect(world.calls.map((c) => c.name)).toEqual(['readPlatformPolicy', 'appendAuditLog']);
+      expect([...world.auditLog.values()].map((e) => [e.kind, e.data?.outcome])).toEqual([
+        ['start', undefined],
+        ['outcome', 'invalid-input'],
+      ]);
       expect(result.report.policy).toEqual({ source: SOURCE, digest: planDigest(policy), environment: 'production' });
       expect(result.weights).toEqual([]);
     },
@@ -113,7 +118,8 @@ test.each<[string, PolicyReading, string]>([
       const result = await handle.result();
       expect(result.outcome).toBe('invalid-input');
       expect(result.reason).toContain(problem);
-      expect(world.calls.map((c) => c.name)).toEqual(['readPlatformPolicy']);
+      // The refusal itself is audited (start and outcome entries): a write to the audit log, not to production.
+      expect(world.calls.map((c) => c.name)).toEqual(['readPlatformPolicy', 'appendAuditLog']);
     },
   );
 });

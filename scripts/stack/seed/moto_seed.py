@@ -23,6 +23,11 @@ existing = {b["Name"] for b in s3.list_buckets()["Buckets"]}
 for bucket in ("hwayo-prod-assets", "hwayo-release-artifacts"):
     if bucket not in existing:
         s3.create_bucket(Bucket=bucket, **location)
+# The audit log (seed 8.2): Object Lock, every object kept 7 years in COMPLIANCE mode (nobody may shorten it).
+if "hwayo-release-audit" not in existing:
+    s3.create_bucket(Bucket="hwayo-release-audit", ObjectLockEnabledForBucket=True, **location)
+s3.put_object_lock_configuration(Bucket="hwayo-release-audit", ObjectLockConfiguration={
+    "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Years": 7}}})
 s3.put_object(Bucket="hwayo-prod-assets", Key="static/index.html", Body=b"<html>hwayo</html>", ContentType="text/html")
 
 # WAFv2: a regional web ACL with managed and rate-based rules.

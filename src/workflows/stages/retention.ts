@@ -1,6 +1,7 @@
 // After the full switch: blue backed up and kept small for the retention window. A rollback within
 // the window brings it back; the window's end (or a promote) deletes it and the release is final.
 import { condition, patched } from '@temporalio/workflow';
+import { auditRollback } from '../audit-log';
 import type { ControlRequest } from '../definitions';
 import { errorText } from '../exits';
 import { call, DEFAULT_OPTIONS } from '../proxies';
@@ -53,6 +54,7 @@ async function rollBackAfterSuccess(r: ReleaseState, req: ControlRequest): Promi
   r.enter('rolling-back', why);
   r.reason = why;
   r.outcome = 'rolled-back-after-success';
+  auditRollback(r, why, r.outcome);
   releaseMetrics.rollback(rollbackTriggerLabel({ kind: 'manual-after-success', by: req.by }));
   await notify(r, 'critical', 'rollback-started', `Rolling back a promoted release: ${why}`);
   if (!retentionRollbackSafe()) {

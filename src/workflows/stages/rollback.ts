@@ -3,6 +3,7 @@
 import { patched, sleep } from '@temporalio/workflow';
 import type { Severity } from '../../activities/contract';
 import type { ReleasePlan } from '../../plan/types';
+import { auditRollback } from '../audit-log';
 import type { Outcome } from '../definitions';
 import { errorText, type RollbackTrigger } from '../exits';
 import type { ReleaseState } from '../release-state';
@@ -20,6 +21,7 @@ export async function rollBack(
   r.enter('rolling-back', `rolling back: ${why}`);
   r.reason = why;
   r.outcome = outcome;
+  auditRollback(r, why, outcome);
   releaseMetrics.rollback(rollbackTriggerLabel(trigger));
   await notify(r, severity, 'rollback-started', `Rolling back: ${why}`);
   try {

@@ -20,6 +20,7 @@ import {
 } from '../analysis';
 import type { MetricReading } from '../../activities/contract';
 import { formatDuration } from '../../plan/duration';
+import { carriedAuditLog } from '../audit-log';
 import { checkpointDue, type Carried, type ResumePoint, type WindowProgress } from '../checkpoint';
 import type { AnalysisRecord, ReleaseInput, ReleaseResult } from '../definitions';
 import { errorText, type WatchOutcome, type WatchStage } from '../exits';
@@ -86,7 +87,7 @@ async function continueRelease(r: ReleaseState, at: ResumePoint): Promise<never>
   });
   return continueAsNew<(input: ReleaseInput) => Promise<ReleaseResult>>({
     ...r.input,
-    carried: { state: r.snapshot(), at } satisfies Carried,
+    carried: { state: r.snapshot(), at, audit: carriedAuditLog(r) } satisfies Carried,
   });
 }
 
