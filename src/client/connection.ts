@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { Client, Connection, isGrpcServiceError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { dataConverterFromEnv } from '../codec';
+import { readTokenFile, tokenMetadata, TOKEN_FILE_VAR } from '../temporal-token';
 import { clientTracingInterceptors, flushTracing, startTracing } from '../telemetry/tracing';
 import { CliError, EXIT, usageError, type Io, type Options } from './cli';
 
@@ -25,6 +26,9 @@ export const CONNECTION_HELP = `Connection (flags override the environment):
   --tls-server-name NAME   TEMPORAL_TLS_SERVER_NAME
   TEMPORAL_API_KEY         API key (environment only, so it never shows in a process list);
                            implies TLS. TEMPORAL_TLS=true turns on TLS without client files.
+  HWAYO_TEMPORAL_TOKEN_FILE
+                           your token (a file of mode 0600) for a cluster with authorization
+                           (docs/security.md); sent over TLS, or in plaintext to loopback only.
   Payloads are encoded with the project codec configured from the environment (src/codec).`;
 
 export interface Connected {
@@ -64,6 +68,13 @@ export async function connect(values: Record<string, unknown>, io: Io): Promise<
           cert && key ? { crt: readFile(cert, 'client certificate'), key: readFile(key, 'client key') } : undefined,
       }
     : undefined;
+  let metadata;
+  try {
+    const file = env[TOKEN_FILE_VAR];
+    metadata = tokenMetadata(file ? readTokenFile(file) : undefined, address, useTls);
+  } catch (err) {
+    throw usageError(`${TOKEN_FILE_VAR}: ${(err as Error).message}`);
+  }
   let dataConverter;
   try {
     dataConverter = dataConverterFromEnv(env);
@@ -78,7 +89,7 @@ export async function connect(values: Record<string, unknown>, io: Io): Promise<
   }
   let connection: Connection;
   try {
-    connection = await Connection.connect({ address, tls, apiKey, connectTimeout: '5s' });
+    connection = await Connection.connect({ address, tls, apiKey, metadata, connectTimeout: '5s' });
   } catch (err) {
     throw new CliError(`cannot reach Temporal at ${address}: ${(err as Error).message}`, EXIT.unreachable);
   }

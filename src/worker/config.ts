@@ -11,6 +11,7 @@ import { activityConfigFromEnv, DEFAULT_POLICY, policyLocation, type ActivityCon
 import { readPrivateKey } from '../client/keys';
 import { parseCodecKeys } from '../codec/keys';
 import { DEFAULT_TASK_QUEUE } from '../workflows/definitions';
+import { readTokenFile, tokenMetadata, TOKEN_FILE_VAR } from '../temporal-token';
 
 export interface WorkerConfig {
   temporal: {
@@ -19,6 +20,8 @@ export interface WorkerConfig {
     taskQueue: string;
     tls?: { certFile?: string; keyFile?: string; caFile?: string; serverName?: string };
     apiKey?: string;
+    /** gRPC metadata with the bearer token of HWAYO_TEMPORAL_TOKEN_FILE (src/temporal-token.ts). */
+    metadata?: Record<string, string>;
   };
   http: { host: string; port: number };
   /** 0 turns the SDK's Prometheus endpoint off. */
@@ -51,6 +54,7 @@ export const VARIABLES = [
   'TEMPORAL_TLS_SERVER_NAME',
   'TEMPORAL_TLS',
   'TEMPORAL_API_KEY',
+  'HWAYO_TEMPORAL_TOKEN_FILE',
   'HWAYO_WORKER_HTTP_HOST',
   'HWAYO_WORKER_HTTP_PORT',
   'HWAYO_SDK_METRICS_PORT',
@@ -121,6 +125,7 @@ const schema = z
     TEMPORAL_TLS_SERVER_NAME: optional(z.string().min(1)),
     TEMPORAL_TLS: bool,
     TEMPORAL_API_KEY: optional(z.string().min(1)),
+    HWAYO_TEMPORAL_TOKEN_FILE: optional(z.string().min(1)),
     HWAYO_WORKER_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
     HWAYO_WORKER_HTTP_PORT: port(9464),
     HWAYO_SDK_METRICS_PORT: port(9465),
@@ -298,6 +303,22 @@ export function tuningOptions(t: WorkerConfig['tuning']): Partial<WorkerOptions>
   };
 }
 
+const wantsTls = (v: z.infer<typeof schema>) =>
+  v.TEMPORAL_TLS === 'true' || !!(v.TEMPORAL_TLS_CERT || v.TEMPORAL_TLS_CA || v.TEMPORAL_TLS_SERVER_NAME);
+
+/** The token's metadata; a problem (unreadable file, readable by others, plaintext off loopback) is listed. */
+function temporalMetadata(v: z.infer<typeof schema>, problems: string[]): Record<string, string> | undefined {
+  if (!v.HWAYO_TEMPORAL_TOKEN_FILE) return undefined;
+  // TLS as connect() (src/worker/start.ts) decides it: an API key or any TLS setting.
+  const tls = wantsTls(v) || !!v.TEMPORAL_API_KEY;
+  try {
+    return tokenMetadata(readTokenFile(v.HWAYO_TEMPORAL_TOKEN_FILE), v.TEMPORAL_ADDRESS, tls);
+  } catch (err) {
+    problems.push(`${TOKEN_FILE_VAR}: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
 /** Builds and validates the configuration; throws ConfigError listing every problem. */
 export function loadWorkerConfig(
   argv: string[] = process.argv.slice(2),
@@ -316,10 +337,10 @@ export function loadWorkerConfig(
     if (SLACK_CHANNEL_VAR.test(k) && v && !url(['http:', 'https:']).safeParse(v).success)
       problems.push(`${k}: must be a URL (http: or https:)`);
   }
+  const metadata = parsed.success ? temporalMetadata(parsed.data, problems) : undefined;
   if (!parsed.success || problems.length) throw new ConfigError(problems);
   const v = parsed.data;
-  const tlsWanted =
-    v.TEMPORAL_TLS === 'true' || !!(v.TEMPORAL_TLS_CERT || v.TEMPORAL_TLS_CA || v.TEMPORAL_TLS_SERVER_NAME);
+  const tlsWanted = wantsTls(v);
   return {
     temporal: {
       address: v.TEMPORAL_ADDRESS,
@@ -334,6 +355,7 @@ export function loadWorkerConfig(
           }
         : undefined,
       apiKey: v.TEMPORAL_API_KEY,
+      metadata,
     },
     http: { host: v.HWAYO_WORKER_HTTP_HOST, port: v.HWAYO_WORKER_HTTP_PORT },
     sdkMetricsPort: v.HWAYO_SDK_METRICS_PORT,

@@ -11,10 +11,11 @@ import { DEFAULT_BUNDLE_PATH, WORKFLOW_INTERCEPTORS_PATH, WORKFLOWS_PATH } from 
 import { activityTracingInterceptors, startTracing, workflowTracingSinks } from '../telemetry/tracing';
 
 export async function connect(config: WorkerConfig): Promise<NativeConnection> {
-  const { address, tls, apiKey } = config.temporal;
+  const { address, tls, apiKey, metadata } = config.temporal;
   return NativeConnection.connect({
     address,
     apiKey,
+    metadata,
     tls: tls
       ? {
           serverNameOverride: tls.serverName,

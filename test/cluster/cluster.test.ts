@@ -1,7 +1,9 @@
 // The release on the production topology: two Temporal server nodes on PostgreSQL behind one address
 // (scripts/stack/components/temporal-cluster.sh), a real worker with the real activities against the
 // local stack, driven by the CLI. One node is killed (SIGKILL) mid-canary and the release completes
-// on the other; PostgreSQL restarts during the approval wait and the release continues.
+// on the other; PostgreSQL restarts during the approval wait and the release continues. Every call
+// carries its role's token (the cluster has authorization): CI starts, operators approve and roll
+// back, readers ask for status, the worker token runs the release.
 //   bash scripts/stack/up.sh kube prometheus moto postgres redis tls sinks temporal-cluster
 //   npx jest test/cluster/cluster.test.ts --selectProjects cluster --forceExit
 import { execFileSync } from 'node:child_process';
@@ -18,6 +20,7 @@ import { eventually, withKubeconfig } from '../integration/kube-helpers';
 import { stackConfig, stackEnv, stackVar, startFromSeedState } from '../integration/stack';
 import { startStackWorker } from '../integration/stack-worker';
 import { startArgv } from '../integration/cli-runner';
+import { roleEnv, roleMetadata, type Role } from '../integration/stack-tokens';
 
 jest.mock('@kubernetes/client-node', () =>
   jest.requireActual<typeof import('../integration/native-esm')>('../integration/native-esm').kubernetesClient(),
@@ -38,14 +41,14 @@ let client: Client;
 let planFile: string;
 let shortPlanFile: string;
 
-/** The CLI in-process, with the stack's environment; throws unless it exits 0. */
-async function ok(...argv: string[]): Promise<string> {
+/** The CLI in-process as ROLE, with the stack's environment; throws unless it exits 0. */
+async function as(role: Role, ...argv: string[]): Promise<string> {
   let out = '';
   let err = '';
   const code = await run(argv, {
     out: (t) => void (out += `${t}\n`),
     err: (t) => void (err += `${t}\n`),
-    env: process.env,
+    env: roleEnv(role),
     isTTY: false,
   });
   if (code !== 0) throw new Error(`hwayo-release ${argv.join(' ')} exited ${code}: ${err}${out}`);
@@ -53,7 +56,7 @@ async function ok(...argv: string[]): Promise<string> {
 }
 
 async function statusOf(id: string): Promise<ReleaseStatus> {
-  const r = JSON.parse(await ok('status', id, '--json')) as {
+  const r = JSON.parse(await as('reader', 'status', id, '--json')) as {
     status?: ReleaseStatus;
     outcome?: string;
     reason?: string;
@@ -67,32 +70,33 @@ const until = <T>(what: string, probe: () => Promise<T | undefined | false>, tim
   eventually(what, () => probe().catch(() => undefined), timeoutMs);
 
 async function startRelease(version: string, plan = planFile): Promise<string> {
-  const out = await ok(...startArgv(plan, version, taskQueue, 'cluster-test'));
+  const out = await as('ci', ...startArgv(plan, version, taskQueue, 'cluster-test'));
   const id = out.trim();
   started.push(id);
   return id;
 }
 
-const approve = (id: string, who: string) => ok('approve', id, '--as', who, '--comment', 'cluster test');
+const approve = (id: string, who: string) => as('operator', 'approve', id, '--as', who, '--comment', 'cluster test');
 
-/** Node number -> [frontend address, history gRPC port], as temporal-cluster.sh wrote them. */
-function nodes(): Map<number, { frontend: string; historyPort: number }> {
+/** Node number -> frontend, history gRPC port and internal frontend, as temporal-cluster.sh wrote them. */
+function nodes(): Map<number, { frontend: string; historyPort: number; internal: string }> {
   return new Map(
     stackVar('TEMPORAL_CLUSTER_NODES')
       .split(',')
       .map((e) => {
         const [n, rest] = e.split('=');
-        const [frontend, historyPort] = rest.split('/');
-        return [Number(n), { frontend, historyPort: Number(historyPort) }];
+        const [frontend, historyPort, internal] = rest.split('/');
+        return [Number(n), { frontend, historyPort: Number(historyPort), internal }];
       }),
   );
 }
 
-/** The node whose history service owns the workflow's shard, asked through tdbg on a live node. */
+/** The node whose history service owns the workflow's shard, asked through tdbg on a live node (its
+ * internal frontend: the admin API, without a token, on loopback). */
 function ownerOf(id: string, via: number): { node: number; shardId: number } {
   const out = execFileSync(
     stackVar('TEMPORAL_TDBG'),
-    ['--address', nodes().get(via)!.frontend, 'workflow', 'describe', '--workflow-id', id],
+    ['--address', nodes().get(via)!.internal, 'workflow', 'describe', '--workflow-id', id],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const addr = /^History service address: (\S+)$/m.exec(out)?.[1];
@@ -156,7 +160,7 @@ beforeAll(async () => {
         retention: { ...local.retention, blueKeep: '10m' },
       }),
     );
-    await ok('plan', 'validate', file);
+    await as('reader', 'plan', 'validate', file);
     return file;
   };
   planFile = await writePlan('plan', '40s');
@@ -165,7 +169,7 @@ beforeAll(async () => {
 
   ({ worker, running: workerRun, connection: nativeConnection } = await startStackWorker(taskQueue, config));
   client = new Client({
-    connection: await Connection.connect({ address: stackVar('TEMPORAL_ADDRESS') }),
+    connection: await Connection.connect({ address: stackVar('TEMPORAL_ADDRESS'), metadata: roleMetadata('admin') }),
     namespace: 'default',
   });
 }, 180_000);
@@ -174,7 +178,9 @@ afterAll(async () => {
   for (const id of started) {
     const h = client?.workflow.getHandle(id);
     if (h && (await h.describe().catch(() => undefined))?.status.name === 'RUNNING') {
-      await ok('rollback', id, '--reason', 'cluster test cleanup', '--by', 'cluster-test').catch(() => undefined);
+      await as('operator', 'rollback', id, '--reason', 'cluster test cleanup', '--by', 'cluster-test').catch(
+        () => undefined,
+      );
       await Promise.race([h.result().catch(() => undefined), new Promise((r) => setTimeout(r, 60_000))]);
       await h.terminate('cluster test cleanup').catch(() => undefined);
     }
@@ -195,7 +201,7 @@ test('the cluster runs the shared server configuration: PostgreSQL persistence a
     const info = JSON.parse(
       execFileSync(
         stackVar('TEMPORAL_CLI'),
-        ['operator', 'cluster', 'describe', '--address', n.frontend, '-o', 'json'],
+        ['operator', 'cluster', 'describe', '--address', n.internal, '-o', 'json'],
         { encoding: 'utf8' },
       ),
     ) as { historyShardCount: number; persistenceStore: string; visibilityStore: string; serverVersion: string };
@@ -243,10 +249,10 @@ test('a release survives losing the server node that owns it: SIGKILL mid-canary
 
   // Back to the seed state: rollback within the retention window (the subject here is the canary, so
   // a rollback that needed the emergency procedure on this loaded machine is accepted). Every step passed.
-  await ok('rollback', id, '--reason', 'cluster test', '--by', 'cluster-test');
+  await as('operator', 'rollback', id, '--reason', 'cluster test', '--by', 'cluster-test');
   const { outcome } = (await client.workflow.getHandle(id).result()) as { outcome: string };
   expect(outcome).toMatch(/^(rolled-back-after-success|emergency-recovered)$/);
-  const report = JSON.parse(await ok('report', id, '--json')) as ReleaseReport;
+  const report = JSON.parse(await as('reader', 'report', id, '--json')) as ReleaseReport;
   // The emergency path runs when verifying blue after the rollback fails (stages/rollback.ts
   // verifyBlue: one readiness wait and one health check, data stores included, no retry): say which
   // check failed, so the cause of each such run is on record.
@@ -298,6 +304,6 @@ test('a release waiting for approval survives a PostgreSQL restart: approvals be
       .map((a) => a.approverId)
       .sort(),
   ).toEqual(['alice', 'bob', 'carol']);
-  await ok('rollback', id, '--reason', 'cluster test', '--by', 'cluster-test');
+  await as('operator', 'rollback', id, '--reason', 'cluster test', '--by', 'cluster-test');
   expect(await client.workflow.getHandle(id).result()).toMatchObject({ outcome: 'rolled-back-after-success' });
 });

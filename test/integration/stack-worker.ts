@@ -7,6 +7,7 @@ import type { ActivityConfig } from '../../src/activities/config';
 import { WorkerMetrics } from '../../src/worker/metrics';
 import { dataConverterFromEnv } from '../../src/codec';
 import { stackVar } from './stack';
+import { roleMetadata } from './stack-tokens';
 
 export interface StackWorker {
   worker: Worker;
@@ -15,7 +16,10 @@ export interface StackWorker {
 }
 
 export async function startStackWorker(taskQueue: string, config: ActivityConfig): Promise<StackWorker> {
-  const connection = await NativeConnection.connect({ address: stackVar('TEMPORAL_ADDRESS') });
+  const connection = await NativeConnection.connect({
+    address: stackVar('TEMPORAL_ADDRESS'),
+    metadata: roleMetadata('worker'),
+  });
   const worker = await Worker.create({
     connection,
     namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',

@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { activityConfigFromEnv, type ActivityConfig } from '../../src/activities/config';
+import { roleMetadata } from './stack-tokens';
 
 const STACK_DIR = process.env.HWAYO_STACK_DIR ?? join(__dirname, '..', '..', '.stack');
 
@@ -37,7 +38,11 @@ export function stackVar(name: string): string {
  * its retention window, a test run killed midway): `start` refuses a second release of an app.
  */
 export async function endRunningReleases(app: string, reason: string): Promise<string[]> {
-  const connection = await Connection.connect({ address: stackVar('TEMPORAL_ADDRESS') });
+  // Terminating is for admins on the cluster.
+  const connection = await Connection.connect({
+    address: stackVar('TEMPORAL_ADDRESS'),
+    metadata: roleMetadata('admin'),
+  });
   try {
     const client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
     const ended: string[] = [];

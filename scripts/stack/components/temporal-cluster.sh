@@ -6,6 +6,9 @@
 # pinned in scripts/stack/temporal-build/go.mod) and cached under $HWAYO_CACHE like the kube binaries.
 # The Web UI is github.com/temporalio/ui-server/v2 (scripts/stack/temporal-build/ui/go.mod). The server
 # configuration is deploy/temporal/server.env + dynamicconfig.yaml, shared with docker-compose.
+# Authorization: the server is ours (scripts/stack/temporal-build/cmd/hwayo-temporal-server: the stock
+# server plus JWT claims and per-namespace roles); tokens come from a key pair generated here
+# (test/fixtures/temporal-auth), one per role under $HWAYO_STACK_DIR/temporal-cluster/auth/tokens.
 # Usage: temporal-cluster.sh install|start|stop
 source "$(dirname "$0")/../lib.sh"
 source "$REPO_ROOT/scripts/stack/fixtures.sh"
@@ -22,6 +25,14 @@ LB_PORT=${HWAYO_TEMPORAL_CLUSTER_PORT:-17240}
 # Node n's ports start at NODE_BASE[n]: frontend gRPC, HTTP, membership; history gRPC, membership;
 # matching gRPC, membership; worker gRPC, membership; Prometheus metrics.
 NODE_BASE=(17241 17251)
+# Node n's internal frontend (the server's own system workers call it, with no token): gRPC, HTTP,
+# membership. Loopback only; the stack's setup and tdbg use node 1's as the platform admin would.
+INTERNAL_BASE=(17261 17271)
+AUTH_DIR="$HWAYO_STACK_DIR/temporal-cluster/auth"
+# Our server's binary is named by the hash of its sources: an edit never reuses a stale build.
+SERVER_SRC_HASH=$(cd "$BUILD_DIR" && cat go.mod go.sum cmd/hwayo-temporal-server/*.go authz/*.go |
+  sha256sum | cut -c1-12)
+SERVER="$BIN/hwayo-temporal-server-$SERVER_SRC_HASH"
 UI_PORT=${HWAYO_TEMPORAL_CLUSTER_UI_PORT:-18240}
 UI_VERSION=v2.58.1
 UI_BIN="$HWAYO_CACHE/temporal-ui/$UI_VERSION/temporal-ui-server"
@@ -42,11 +53,14 @@ build() {
 
 install() {
   bash "$REPO_ROOT/scripts/install/temporal.sh"
-  if [ ! -x "$BIN/temporal-server" ] || [ ! -x "$BIN/temporal-sql-tool" ] || [ ! -x "$BIN/tdbg" ] ||
+  if [ ! -x "$SERVER" ] || [ ! -x "$BIN/temporal-sql-tool" ] || [ ! -x "$BIN/tdbg" ] ||
     [ ! -d "$BIN/schema" ]; then
     command -v go >/dev/null || { slog "go is required to build the Temporal server"; exit 1; }
     mkdir -p "$BIN"
-    build "$BUILD_DIR" go.temporal.io/server/cmd/server "$BIN/temporal-server"
+    # The authorizer's decision table (authz/authz_test.go) gates the build of the server.
+    [ -x "$SERVER" ] || (cd "$BUILD_DIR" && GOTOOLCHAIN=$GO_TOOLCHAIN GOFLAGS="-mod=readonly -buildvcs=false" \
+      CGO_ENABLED=0 nice -n 10 go test -trimpath ./authz >&2)
+    build "$BUILD_DIR" ./cmd/hwayo-temporal-server "$SERVER"
     build "$BUILD_DIR" go.temporal.io/server/cmd/tools/sql "$BIN/temporal-sql-tool"
     build "$BUILD_DIR" go.temporal.io/server/cmd/tools/tdbg "$BIN/tdbg"
     # The SQL schema ships in the module, not in the binaries: keep the version's copy beside them.
@@ -97,7 +111,7 @@ SQL
 
 # node_env N: the environment of node N: the shared server.env, then this stack's connection and ports.
 node_env() {
-  local base=${NODE_BASE[$1-1]}
+  local base=${NODE_BASE[$1-1]} internal=${INTERNAL_BASE[$1-1]}
   grep -E '^[A-Z_]+=' "$REPO_ROOT/deploy/temporal/server.env"
   cat <<EOF
 POSTGRES_SEEDS=127.0.0.1
@@ -117,24 +131,33 @@ MATCHING_MEMBERSHIP_PORT=$((base + 6))
 WORKER_GRPC_PORT=$((base + 7))
 WORKER_MEMBERSHIP_PORT=$((base + 8))
 PROMETHEUS_ENDPOINT=127.0.0.1:$((base + 9))
-TEMPORAL_ALLOW_NO_AUTH=true
+USE_INTERNAL_FRONTEND=true
+INTERNAL_FRONTEND_GRPC_PORT=$internal
+INTERNAL_FRONTEND_HTTP_PORT=$((internal + 1))
+INTERNAL_FRONTEND_MEMBERSHIP_PORT=$((internal + 2))
+TEMPORAL_JWT_KEY_SOURCE1=file://$AUTH_DIR/jwks.json
 EOF
 }
 
 frontend() { echo "127.0.0.1:${NODE_BASE[$1-1]}"; }
+# Node N's internal frontend: admin without a token (loopback only).
+internal() { echo "127.0.0.1:${INTERNAL_BASE[$1-1]}"; }
+# TEMPORAL_CLUSTER_NODES entry: N=frontend/history gRPC port/internal frontend.
+node_entry() { echo "$1=$(frontend "$1")/$((NODE_BASE[$1-1] + 3))/$(internal "$1")"; }
 
 start_node() {
   local n=$1
   local -a envs; mapfile -t envs < <(node_env "$n")
-  start_bg "temporal-node-$n" env "${envs[@]}" "$BIN/temporal-server" start
+  start_bg "temporal-node-$n" env "${envs[@]}" "$SERVER" start
   wait_for "temporal-node-$n" 120 "$TEMPORAL" operator cluster health --address "$(frontend "$n")"
+  wait_for "temporal-node-$n" 60 "$TEMPORAL" operator cluster health --address "$(internal "$n")"
 }
 
 stop_node() { stop_bg "temporal-node-$1"; }
 
 # Members of SERVICE's ring as node N sees them (tdbg reads the admin API of the node's frontend).
 ring_size() {
-  "$BIN/tdbg" --address "$(frontend "$1")" membership list-gossip --role "$2" 2>/dev/null |
+  "$BIN/tdbg" --address "$(internal "$1")" membership list-gossip --role "$2" 2>/dev/null |
     grep -o '"member_count": *[0-9]*' | grep -o '[0-9]*$' || echo 0
 }
 both_in_rings() {
@@ -161,23 +184,31 @@ codec:
   endpoint: ${HWAYO_TEMPORAL_CODEC_ENDPOINT:-}
 EOF
   start_bg temporal-ui "$UI_BIN" --root "$dir" --env development start
-  wait_for temporal-ui 30 curl -fsS "http://127.0.0.1:$UI_PORT/api/v1/namespaces/default"
+  wait_for temporal-ui 30 ui_ready
+}
+# The UI forwards the caller's Authorization header; the token goes on stdin, not in the process list.
+ui_ready() {
+  curl -fsS -K - "http://127.0.0.1:$UI_PORT/api/v1/namespaces/default" \
+    <<<"header = \"Authorization: Bearer $(cat "$AUTH_DIR/tokens/reader.jwt")\""
 }
 
 start() {
   bash "$REPO_ROOT/scripts/stack/components/postgres.sh" start
   schema
+  # The key pair (kept) and fresh tokens; the servers read the JWKS at start and every minute.
+  build_fixtures
+  node "$HWAYO_STACK_DIR/fixtures/temporal-auth/tokens.js" "$AUTH_DIR" default
   start_node 1
   # Namespace and search attributes, as docker-compose's auto-setup and register-search-attributes do.
   local fresh=0
-  if ! "$TEMPORAL" operator namespace describe --address "$(frontend 1)" --namespace default >/dev/null 2>&1; then
-    "$TEMPORAL" operator namespace create --address "$(frontend 1)" --namespace default --retention 72h >/dev/null
+  if ! "$TEMPORAL" operator namespace describe --address "$(internal 1)" --namespace default >/dev/null 2>&1; then
+    "$TEMPORAL" operator namespace create --address "$(internal 1)" --namespace default --retention 72h >/dev/null
     fresh=1
   fi
   # A namespace just created reaches the node's namespace cache within ~10 s: until then registering
   # its search attributes fails with "Namespace default is not found". Retry for up to 60 s.
   local out="" tries=0
-  until out=$(TEMPORAL_CLI="$TEMPORAL" TEMPORAL_ADDRESS="$(frontend 1)" TEMPORAL_NAMESPACE=default \
+  until out=$(TEMPORAL_CLI="$TEMPORAL" TEMPORAL_ADDRESS="$(internal 1)" TEMPORAL_NAMESPACE=default \
     bash "$REPO_ROOT/scripts/register-search-attributes.sh" 2>&1); do
     tries=$((tries + 1))
     [ $tries -lt 30 ] || { slog "temporal-cluster: registering search attributes failed: $out"; exit 1; }
@@ -193,16 +224,15 @@ start() {
   fi
   start_node 2
   wait_for temporal-node-2 60 both_in_rings
-  build_fixtures
   run_fixture temporal-lb frontend-lb/main.js "$LB_PORT" "$(frontend 1)" "$(frontend 2)"
-  wait_for temporal-lb 30 "$TEMPORAL" operator namespace describe --address "127.0.0.1:$LB_PORT" --namespace default
+  wait_for temporal-lb 30 "$TEMPORAL" operator cluster health --address "127.0.0.1:$LB_PORT"
   # HWAYO_TEMPORAL_CLUSTER_UI=0: no Web UI (a headless cluster).
   local ui=()
   if [ "${HWAYO_TEMPORAL_CLUSTER_UI:-1}" != 0 ]; then start_ui; ui=(TEMPORAL_UI_URL=http://127.0.0.1:$UI_PORT); fi
   write_env temporal-cluster TEMPORAL_ADDRESS=127.0.0.1:$LB_PORT TEMPORAL_CLUSTER_ADDRESS=127.0.0.1:$LB_PORT \
     TEMPORAL_NAMESPACE=default \
-    TEMPORAL_CLI="$TEMPORAL" TEMPORAL_TDBG="$BIN/tdbg" "${ui[@]}" \
-    TEMPORAL_CLUSTER_NODES="1=$(frontend 1)/$((NODE_BASE[0] + 3)),2=$(frontend 2)/$((NODE_BASE[1] + 3))"
+    TEMPORAL_CLI="$TEMPORAL" TEMPORAL_TDBG="$BIN/tdbg" "${ui[@]}" HWAYO_TEMPORAL_TOKEN_DIR="$AUTH_DIR/tokens" \
+    TEMPORAL_CLUSTER_NODES="$(node_entry 1),$(node_entry 2)"
 }
 
 stop() {
