@@ -3,6 +3,11 @@
 
 const side = '{{namespace}}';
 const ns = `namespace="${side}"`;
+// `or vector(0)`: a service that never answered 5xx has no 5xx series; that is 0%, not missing data.
+const errorRate = `(sum(rate(http_requests_total{${ns},status=~"5.."}[5m])) or vector(0)) / sum(rate(http_requests_total{${ns}}[5m])) * 100`;
+/** p95 of one API path's requests (the `path` label of the services' request histogram). */
+const endpointP95 = (path: string) =>
+  `histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{${ns},path="${path}"}[5m])))`;
 
 export const DEFAULT_PLAN_DOCUMENT = {
   app: 'hwayo',
@@ -96,8 +101,7 @@ export const DEFAULT_PLAN_DOCUMENT = {
     {
       name: 'error_rate',
       unit: '%',
-      // `or vector(0)`: a service that never answered 5xx has no 5xx series; that is 0%, not missing data.
-      query: `(sum(rate(http_requests_total{${ns},status=~"5.."}[5m])) or vector(0)) / sum(rate(http_requests_total{${ns}}[5m])) * 100`,
+      query: errorRate,
       healthy: { max: 1 },
       rollback: { above: 5 },
     },
@@ -146,6 +150,18 @@ export const DEFAULT_PLAN_DOCUMENT = {
       unit: '%',
       query: `avg(avg_over_time(up{${ns}}[5m])) * 100`,
       rollback: { below: 99 },
+    },
+    // SEED section 11's baselines: each API's p95 under its bound, and the SLA's error rate once green
+    // takes all traffic (at a 5% canary the section 5.2 bound of 1% is the one that applies).
+    { name: 'login_p95', unit: 's', query: endpointP95('/auth/login'), healthy: { max: 0.5 } },
+    { name: 'data_records_p95', unit: 's', query: endpointP95('/api/v1/records'), healthy: { max: 1 } },
+    { name: 'report_generation_p95', unit: 's', query: endpointP95('/report/generate'), healthy: { max: 30 } },
+    {
+      name: 'error_rate_sla',
+      unit: '%',
+      query: errorRate,
+      healthy: { max: 0.1 },
+      stages: ['full-switch'],
     },
   ],
   retention: { blueKeep: '24h' },

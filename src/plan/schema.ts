@@ -159,6 +159,10 @@ const metricBase = {
   compareToStable: z
     .strictObject({ maxIncrease: z.number().min(0).optional(), maxDecrease: z.number().min(0).optional() })
     .optional(),
+  stages: z
+    .array(z.enum(['canary', 'full-switch']))
+    .min(1, 'must name canary, full-switch or both (leave it out for every watch)')
+    .optional(),
 };
 
 // One branch per metric provider of the registry, its `query` the provider's own (src/metrics/<kind>/spec.ts);

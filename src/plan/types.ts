@@ -84,6 +84,8 @@ interface MetricBase {
   rollback?: { above?: number; below?: number };
   /** Canary compared with stable: canary value may exceed stable's by at most maxIncrease (or drop by maxDecrease). */
   compareToStable?: { maxIncrease?: number; maxDecrease?: number };
+  /** The watches that read and judge this metric; absent is every watch (SEED 11's error rate is full-switch only). */
+  stages?: ('canary' | 'full-switch')[];
 }
 
 /**

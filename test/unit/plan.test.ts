@@ -63,6 +63,10 @@ describe('the default plan is the seed', () => {
       data_submission_success: [undefined, { below: 95 }],
       report_generation_success: [undefined, { below: 98 }],
       api_availability: [undefined, { below: 99 }],
+      login_p95: [{ max: 0.5 }, undefined],
+      data_records_p95: [{ max: 1 }, undefined],
+      report_generation_p95: [{ max: 30 }, undefined],
+      error_rate_sla: [{ max: 0.1 }, undefined],
     });
     // Scoped to the side measured, so a sick canary is not diluted by healthy blue traffic.
     expect(

@@ -22,6 +22,10 @@ export const HEALTHY: Record<string, number> = {
   data_submission_success: 99.6,
   report_generation_success: 99.9,
   api_availability: 100,
+  login_p95: 0.3,
+  data_records_p95: 0.8,
+  report_generation_p95: 20,
+  error_rate_sla: 0.05,
 };
 
 export interface Scripts {
