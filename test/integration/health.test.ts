@@ -167,7 +167,10 @@ describe('TLS certificates (local CA)', () => {
 
   it('accepts a valid certificate and reports its expiry', async () => {
     const ok = await tls('TLS_VALID_PORT');
-    expect(ok).toMatchObject({ ok: true, data: { subject: 'localhost', issuer: 'hwayo-release local test CA' } });
+    expect(ok).toMatchObject({
+      ok: true,
+      data: { subject: 'localhost', issuer: 'hwayo-release local test CA', protocol: 'TLSv1.3' },
+    });
     expect(ok.data?.daysLeft).toBeGreaterThan(300);
   });
   it.each([
@@ -175,6 +178,7 @@ describe('TLS certificates (local CA)', () => {
     ['TLS_NOT_YET_VALID_PORT', /is not valid until/],
     ['TLS_WRONG_HOST_PORT', /does not cover localhost \(it names DNS:wrong-host\.hwayo\.invalid\)/],
     ['TLS_EXPIRING_SOON_PORT', /expires in [45] days .*fewer than the 14 required/],
+    ['TLS_TLS12_ONLY_PORT', /negotiated TLSv1\.2, not TLSv1\.3 .*enable TLS 1\.3/],
   ])('%s fails with its own reason', async (portVar, reason) => {
     expect(await tls(portVar)).toMatchObject({ ok: false, detail: expect.stringMatching(reason) });
   });
