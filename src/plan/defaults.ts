@@ -38,6 +38,14 @@ export const DEFAULT_PLAN_DOCUMENT = {
       { name: 'database-accepting-connections', group: 'infrastructure', kind: 'postgres' },
       { name: 'redis-ping', group: 'infrastructure', kind: 'redis' },
       { name: 's3-assets-readable', group: 'infrastructure', kind: 's3-bucket', bucket: 'hwayo-prod-assets' },
+      // SEED section 9 "Before": the snapshot emergency recovery restores from is ready.
+      {
+        name: 'database-backup-ready',
+        group: 'infrastructure',
+        kind: 'rds-snapshot',
+        snapshot: 'hwayo-prod-db-backup-latest',
+        maxAgeHours: 24,
+      },
       {
         name: 'tls-certificate',
         group: 'security',

@@ -114,6 +114,16 @@ const check = z.discriminatedUnion('kind', [
   z.strictObject({
     name: nonEmpty,
     group,
+    kind: z.literal('rds-snapshot'),
+    snapshot: nonEmpty,
+    maxAgeHours: z
+      .number()
+      .positive()
+      .max(24 * 366),
+  }),
+  z.strictObject({
+    name: nonEmpty,
+    group,
     kind: z.literal('tls-certificate'),
     host: nonEmpty,
     port,
