@@ -8,6 +8,7 @@ import { createNotifyActivities } from './notify';
 import { createPolicyActivities } from './policy';
 import { createPreflightActivities } from './preflight';
 import { createMetricActivities } from './metrics';
+import { createSmokeActivities } from './smoke';
 import { createTrafficActivities } from './traffic';
 
 export function createActivities(config: ActivityConfig) {
@@ -20,6 +21,7 @@ export function createActivities(config: ActivityConfig) {
     ...createAwsActivities(config),
     ...createNotifyActivities(config),
     ...createPolicyActivities(config),
+    ...createSmokeActivities(),
   };
 }
 

@@ -189,4 +189,16 @@ export const DEFAULT_PLAN_DOCUMENT = {
     pagerduty: true,
   },
   artifactsBucket: 'hwayo-release-artifacts',
+  // SEED section 9 "After": each API users depend on answers through the gateway after the full switch.
+  smoke: {
+    url: 'https://hwayo.com',
+    endpoints: [
+      { name: 'login', method: 'POST', path: '/auth/login', expectStatus: 200 },
+      { name: 'data-submission', method: 'POST', path: '/api/v1/records', expectStatus: 200 },
+      { name: 'report-generation', method: 'POST', path: '/report/generate', expectStatus: 200 },
+      { name: 'notifications', method: 'GET', path: '/api/v1/notifications', expectStatus: 200 },
+      { name: 'customer-portal', method: 'GET', path: '/portal', expectStatus: 200 },
+      { name: 'audit-log', method: 'GET', path: '/api/v1/audit-log', expectStatus: 200 },
+    ],
+  },
 };

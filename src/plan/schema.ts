@@ -280,6 +280,23 @@ export const planSchema = z
       pagerduty: z.boolean(),
     }),
     artifactsBucket: bucket,
+    smoke: z
+      .strictObject({
+        url: httpUrl,
+        hostHeader: nonEmpty.optional(),
+        endpoints: z
+          .array(
+            z.strictObject({
+              name: nonEmpty,
+              method: z.enum(['GET', 'POST']),
+              path: z.string().regex(/^\/[^\s]*$/, 'must be a path starting with "/"'),
+              expectStatus: z.number().int().min(100).max(599),
+            }),
+          )
+          .max(50),
+      })
+      // Optional in a resolved plan: releases from before the smoke stage carry none.
+      .optional(),
   })
   .superRefine((plan, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
@@ -562,6 +579,7 @@ export function toReleasePlan(p: Parsed): ReleasePlan {
     },
     notifications: p.notifications,
     artifactsBucket: p.artifactsBucket,
+    ...(p.smoke ? { smoke: p.smoke } : {}),
   };
 }
 

@@ -193,4 +193,21 @@ export interface ReleasePlan {
   notifications: NotificationSpec;
   /** Where namespace backups and reports go. */
   artifactsBucket: string;
+  /** SEED 9 "After": API calls through the gateway once green has all traffic (absent in plans from before it). */
+  smoke?: SmokeSpec;
+}
+
+export interface SmokeEndpoint {
+  name: string;
+  method: 'GET' | 'POST';
+  path: string;
+  expectStatus: number;
+}
+
+export interface SmokeSpec {
+  /** The gateway users reach (the path of each endpoint is appended). */
+  url: string;
+  /** Host header to send when `url` is an address rather than the public host name. */
+  hostHeader?: string;
+  endpoints: SmokeEndpoint[];
 }

@@ -8,8 +8,17 @@ import {
   DeleteSecurityGroupCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
+import {
+  CreateDBInstanceCommand,
+  CreateDBSnapshotCommand,
+  DeleteDBInstanceCommand,
+  DeleteDBSnapshotCommand,
+  DescribeDBSnapshotsCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
 import { createHealthActivities } from '../../src/activities/health';
 import { createPreflightActivities } from '../../src/activities/preflight';
+import { judgeBackupSnapshot } from '../../src/activities/preflight/rds-snapshot';
 import type { CheckResult, RunCheckInput } from '../../src/activities/contract';
 import type { ActivityConfig } from '../../src/activities/config';
 import type { PreflightCheck } from '../../src/plan/types';
@@ -146,6 +155,66 @@ describe('AWS (moto)', () => {
     } finally {
       await ec2.send(new DeleteSecurityGroupCommand({ GroupId }));
     }
+  });
+
+  describe('backup readiness (SEED 9 "Before"): rds-snapshot', () => {
+    const backup = () => named('rds-snapshot');
+    const rds = new RDSClient({
+      region: config.aws.region,
+      endpoint: config.aws.endpoint,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+
+    it('passes on the seeded snapshot: available, encrypted, just taken', async () => {
+      expect(await check(backup())).toMatchObject({
+        ok: true,
+        detail: expect.stringContaining('backup snapshot hwayo-prod-db-backup-latest available, encrypted'),
+        data: { status: 'available', encrypted: true },
+      });
+    });
+
+    it('fails on a missing snapshot', async () => {
+      expect(await check({ ...backup(), snapshot: 'hwayo-no-such-snapshot' })).toMatchObject({
+        ok: false,
+        detail: 'backup snapshot hwayo-no-such-snapshot does not exist: take a snapshot before releasing',
+      });
+    });
+
+    it('fails on a snapshot of an unencrypted instance', async () => {
+      const id = `hwayo-plain-${Date.now()}`;
+      await rds.send(
+        new CreateDBInstanceCommand({
+          DBInstanceIdentifier: id,
+          Engine: 'postgres',
+          DBInstanceClass: 'db.t3.micro',
+          AllocatedStorage: 20,
+          MasterUsername: 'hwayo',
+          MasterUserPassword: 'hwayo-local-only',
+        }),
+      );
+      try {
+        await rds.send(new CreateDBSnapshotCommand({ DBSnapshotIdentifier: `${id}-snap`, DBInstanceIdentifier: id }));
+        expect(await check({ ...backup(), snapshot: `${id}-snap` })).toMatchObject({
+          ok: false,
+          detail: expect.stringContaining('is not encrypted'),
+          data: { encrypted: false },
+        });
+      } finally {
+        await rds.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: `${id}-snap` })).catch(() => undefined);
+        await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: id, SkipFinalSnapshot: true }));
+      }
+    });
+
+    it("judges the seeded snapshot, 25 h after it was taken, older than the plan's 24 h", async () => {
+      const { DBSnapshots } = await rds.send(
+        new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: backup().snapshot }),
+      );
+      const later = new Date(DBSnapshots![0].SnapshotCreateTime!).getTime() + 25 * 3_600_000;
+      expect(judgeBackupSnapshot(backup(), DBSnapshots![0], later)).toMatchObject({
+        ok: false,
+        detail: expect.stringMatching(/is 25 h old .*older than the 24 h allowed/),
+      });
+    });
   });
 
   it('throws a retryable failure when the AWS API is down (not a failed check)', async () => {

@@ -4,24 +4,11 @@ import type { MetricReading } from '../../src/activities/contract';
 import { defaultPlan, PlanError, validatePlan } from '../../src/plan/load';
 import { evaluateSample } from '../../src/workflows/decisions';
 import { metricsOfStage } from '../../src/workflows/metric-stages';
+import { HEALTHY as healthy } from '../workflows/fake-world';
 
 const plan = defaultPlan();
 const readings = (over: Record<string, number>): MetricReading[] =>
   plan.metrics.map((m) => ({ name: m.name, value: over[m.name] ?? healthy[m.name] }));
-const healthy: Record<string, number> = {
-  error_rate: 0.05,
-  p95_latency: 0.4,
-  cpu: 30,
-  memory: 50,
-  login_success: 99,
-  data_submission_success: 99.5,
-  report_generation_success: 99.9,
-  api_availability: 100,
-  login_p95: 0.3,
-  data_records_p95: 0.8,
-  report_generation_p95: 20,
-  error_rate_sla: 0.05,
-};
 
 test("the default plan carries section 11's baselines as healthy maximums", () => {
   const baselines = ['login_p95', 'data_records_p95', 'report_generation_p95', 'error_rate_sla'];
