@@ -9,6 +9,7 @@ import { createNotifyActivities } from './notify';
 import { createPolicyActivities } from './policy';
 import { createPreflightActivities } from './preflight';
 import { createMetricActivities } from './metrics';
+import { createSmokeActivities } from './smoke';
 import { createTrafficActivities } from './traffic';
 
 export function createActivities(config: ActivityConfig) {
@@ -22,6 +23,7 @@ export function createActivities(config: ActivityConfig) {
     ...createAuditActivities(config),
     ...createNotifyActivities(config),
     ...createPolicyActivities(config),
+    ...createSmokeActivities(),
   };
 }
 

@@ -1,5 +1,6 @@
 // TLS certificate check: connects, then judges the presented certificate ourselves (dates, host name,
-// chain) so each problem gets its own actionable sentence instead of a generic handshake error.
+// chain) so each problem gets its own actionable sentence instead of a generic handshake error. The
+// seed (section 8.2) requires TLS 1.3 in transit: a server that negotiates less fails.
 import { readFileSync } from 'node:fs';
 import { checkServerIdentity, connect, rootCertificates, type PeerCertificate } from 'node:tls';
 import { isIP } from 'node:net';
@@ -12,9 +13,10 @@ export interface TlsFacts {
 }
 
 const DAY = 86_400_000;
+const REQUIRED_PROTOCOL = 'TLSv1.3' as const;
 
 function fetchCertificate(host: string, port: number, ca: string[], timeoutMs: number) {
-  return new Promise<{ cert: PeerCertificate; authorizationError?: string }>((resolve, reject) => {
+  return new Promise<{ cert: PeerCertificate; authorizationError?: string; protocol: string }>((resolve, reject) => {
     // rejectUnauthorized false: we want to see a bad certificate to say what is wrong with it.
     const socket = connect({
       host,
@@ -22,15 +24,19 @@ function fetchCertificate(host: string, port: number, ca: string[], timeoutMs: n
       servername: isIP(host) ? undefined : host,
       ca,
       rejectUnauthorized: false,
+      // Down to 1.2, so a server without 1.3 completes the handshake and is told what it lacks.
+      minVersion: 'TLSv1.2',
+      maxVersion: REQUIRED_PROTOCOL,
       timeout: timeoutMs,
     });
     socket.once('secureConnect', () => {
       const cert = socket.getPeerCertificate();
       const authorizationError = socket.authorizationError ? String(socket.authorizationError) : undefined;
+      const protocol = socket.getProtocol() ?? 'unknown';
       socket.end();
       if (!cert || Object.keys(cert).length === 0)
         reject(new NetworkFailure('unreachable', `${host}:${port} presented no certificate`));
-      else resolve({ cert, authorizationError });
+      else resolve({ cert, authorizationError, protocol });
     });
     socket.once('timeout', () => {
       socket.destroy();
@@ -60,7 +66,7 @@ export async function checkTlsCertificate(opts: {
     if (err instanceof NetworkFailure) return { ok: false, detail: err.message, data: { reachable: false } };
     throw err;
   }
-  const { cert, authorizationError } = got;
+  const { cert, authorizationError, protocol } = got;
   const now = opts.now ?? Date.now();
   const notBefore = Date.parse(cert.valid_from),
     notAfter = Date.parse(cert.valid_to);
@@ -72,6 +78,7 @@ export async function checkTlsCertificate(opts: {
     validTo: new Date(notAfter).toISOString(),
     daysLeft,
     fingerprint256: cert.fingerprint256,
+    protocol,
   };
   const fail = (detail: string) => ({ ok: false, detail, data });
   if (now < notBefore)
@@ -83,6 +90,11 @@ export async function checkTlsCertificate(opts: {
   if (identityError)
     return fail(
       `certificate of ${where} does not cover ${host} (it names ${cert.subjectaltname ?? cert.subject?.CN}): install the right certificate`,
+    );
+  // We offer up to TLS 1.3, so a server that supports it negotiates it.
+  if (protocol !== REQUIRED_PROTOCOL)
+    return fail(
+      `${where} negotiated ${protocol}, not ${REQUIRED_PROTOCOL} (seed section 8.2: TLS 1.3 in transit): enable TLS 1.3 on the server`,
     );
   if (authorizationError)
     return fail(`certificate of ${where} is not trusted (${authorizationError}): check the chain or the CA bundle`);

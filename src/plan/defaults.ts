@@ -3,6 +3,11 @@
 
 const side = '{{namespace}}';
 const ns = `namespace="${side}"`;
+// `or vector(0)`: a service that never answered 5xx has no 5xx series; that is 0%, not missing data.
+const errorRate = `(sum(rate(http_requests_total{${ns},status=~"5.."}[5m])) or vector(0)) / sum(rate(http_requests_total{${ns}}[5m])) * 100`;
+/** p95 of one API path's requests (the `path` label of the services' request histogram). */
+const endpointP95 = (path: string) =>
+  `histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{${ns},path="${path}"}[5m])))`;
 
 export const DEFAULT_PLAN_DOCUMENT = {
   app: 'hwayo',
@@ -33,6 +38,14 @@ export const DEFAULT_PLAN_DOCUMENT = {
       { name: 'database-accepting-connections', group: 'infrastructure', kind: 'postgres' },
       { name: 'redis-ping', group: 'infrastructure', kind: 'redis' },
       { name: 's3-assets-readable', group: 'infrastructure', kind: 's3-bucket', bucket: 'hwayo-prod-assets' },
+      // SEED section 9 "Before": the snapshot emergency recovery restores from is ready.
+      {
+        name: 'database-backup-ready',
+        group: 'infrastructure',
+        kind: 'rds-snapshot',
+        snapshot: 'hwayo-prod-db-backup-latest',
+        maxAgeHours: 24,
+      },
       {
         name: 'tls-certificate',
         group: 'security',
@@ -96,8 +109,7 @@ export const DEFAULT_PLAN_DOCUMENT = {
     {
       name: 'error_rate',
       unit: '%',
-      // `or vector(0)`: a service that never answered 5xx has no 5xx series; that is 0%, not missing data.
-      query: `(sum(rate(http_requests_total{${ns},status=~"5.."}[5m])) or vector(0)) / sum(rate(http_requests_total{${ns}}[5m])) * 100`,
+      query: errorRate,
       healthy: { max: 1 },
       rollback: { above: 5 },
     },
@@ -147,6 +159,18 @@ export const DEFAULT_PLAN_DOCUMENT = {
       query: `avg(avg_over_time(up{${ns}}[5m])) * 100`,
       rollback: { below: 99 },
     },
+    // SEED section 11's baselines: each API's p95 under its bound, and the SLA's error rate once green
+    // takes all traffic (at a 5% canary the section 5.2 bound of 1% is the one that applies).
+    { name: 'login_p95', unit: 's', query: endpointP95('/auth/login'), healthy: { max: 0.5 } },
+    { name: 'data_records_p95', unit: 's', query: endpointP95('/api/v1/records'), healthy: { max: 1 } },
+    { name: 'report_generation_p95', unit: 's', query: endpointP95('/report/generate'), healthy: { max: 30 } },
+    {
+      name: 'error_rate_sla',
+      unit: '%',
+      query: errorRate,
+      healthy: { max: 0.1 },
+      stages: ['full-switch'],
+    },
   ],
   retention: { blueKeep: '24h' },
   rollback: { blueReadyTimeout: '2m' },
@@ -165,4 +189,16 @@ export const DEFAULT_PLAN_DOCUMENT = {
     pagerduty: true,
   },
   artifactsBucket: 'hwayo-release-artifacts',
+  // SEED section 9 "After": each API users depend on answers through the gateway after the full switch.
+  smoke: {
+    url: 'https://hwayo.com',
+    endpoints: [
+      { name: 'login', method: 'POST', path: '/auth/login', expectStatus: 200 },
+      { name: 'data-submission', method: 'POST', path: '/api/v1/records', expectStatus: 200 },
+      { name: 'report-generation', method: 'POST', path: '/report/generate', expectStatus: 200 },
+      { name: 'notifications', method: 'GET', path: '/api/v1/notifications', expectStatus: 200 },
+      { name: 'customer-portal', method: 'GET', path: '/portal', expectStatus: 200 },
+      { name: 'audit-log', method: 'GET', path: '/api/v1/audit-log', expectStatus: 200 },
+    ],
+  },
 };

@@ -114,6 +114,16 @@ const check = z.discriminatedUnion('kind', [
   z.strictObject({
     name: nonEmpty,
     group,
+    kind: z.literal('rds-snapshot'),
+    snapshot: nonEmpty,
+    maxAgeHours: z
+      .number()
+      .positive()
+      .max(24 * 366),
+  }),
+  z.strictObject({
+    name: nonEmpty,
+    group,
     kind: z.literal('tls-certificate'),
     host: nonEmpty,
     port,
@@ -158,6 +168,10 @@ const metricBase = {
   rollback: z.strictObject({ above: z.number().optional(), below: z.number().optional() }).optional(),
   compareToStable: z
     .strictObject({ maxIncrease: z.number().min(0).optional(), maxDecrease: z.number().min(0).optional() })
+    .optional(),
+  stages: z
+    .array(z.enum(['canary', 'full-switch']))
+    .min(1, 'must name canary, full-switch or both (leave it out for every watch)')
     .optional(),
 };
 
@@ -266,6 +280,23 @@ export const planSchema = z
       pagerduty: z.boolean(),
     }),
     artifactsBucket: bucket,
+    smoke: z
+      .strictObject({
+        url: httpUrl,
+        hostHeader: nonEmpty.optional(),
+        endpoints: z
+          .array(
+            z.strictObject({
+              name: nonEmpty,
+              method: z.enum(['GET', 'POST']),
+              path: z.string().regex(/^\/[^\s]*$/, 'must be a path starting with "/"'),
+              expectStatus: z.number().int().min(100).max(599),
+            }),
+          )
+          .max(50),
+      })
+      // Optional in a resolved plan: releases from before the smoke stage carry none.
+      .optional(),
   })
   .superRefine((plan, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
@@ -548,6 +579,7 @@ export function toReleasePlan(p: Parsed): ReleasePlan {
     },
     notifications: p.notifications,
     artifactsBucket: p.artifactsBucket,
+    ...(p.smoke ? { smoke: p.smoke } : {}),
   };
 }
 

@@ -34,6 +34,8 @@ export type PreflightCheck =
   | { name: string; group: PreflightGroup; kind: 'postgres' }
   | { name: string; group: PreflightGroup; kind: 'redis' }
   | { name: string; group: PreflightGroup; kind: 's3-bucket'; bucket: string }
+  /** SEED 9 "Before": the backup snapshot exists, is available, encrypted and at most maxAgeHours old. */
+  | { name: string; group: PreflightGroup; kind: 'rds-snapshot'; snapshot: string; maxAgeHours: number }
   | { name: string; group: PreflightGroup; kind: 'tls-certificate'; host: string; port: number; minValidDays: number }
   | {
       name: string;
@@ -84,6 +86,8 @@ interface MetricBase {
   rollback?: { above?: number; below?: number };
   /** Canary compared with stable: canary value may exceed stable's by at most maxIncrease (or drop by maxDecrease). */
   compareToStable?: { maxIncrease?: number; maxDecrease?: number };
+  /** The watches that read and judge this metric; absent is every watch (SEED 11's error rate is full-switch only). */
+  stages?: ('canary' | 'full-switch')[];
 }
 
 /**
@@ -189,4 +193,21 @@ export interface ReleasePlan {
   notifications: NotificationSpec;
   /** Where namespace backups and reports go. */
   artifactsBucket: string;
+  /** SEED 9 "After": API calls through the gateway once green has all traffic (absent in plans from before it). */
+  smoke?: SmokeSpec;
+}
+
+export interface SmokeEndpoint {
+  name: string;
+  method: 'GET' | 'POST';
+  path: string;
+  expectStatus: number;
+}
+
+export interface SmokeSpec {
+  /** The gateway users reach (the path of each endpoint is appended). */
+  url: string;
+  /** Host header to send when `url` is an address rather than the public host name. */
+  hostHeader?: string;
+  endpoints: SmokeEndpoint[];
 }

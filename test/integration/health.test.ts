@@ -8,8 +8,17 @@ import {
   DeleteSecurityGroupCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
+import {
+  CreateDBInstanceCommand,
+  CreateDBSnapshotCommand,
+  DeleteDBInstanceCommand,
+  DeleteDBSnapshotCommand,
+  DescribeDBSnapshotsCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
 import { createHealthActivities } from '../../src/activities/health';
 import { createPreflightActivities } from '../../src/activities/preflight';
+import { judgeBackupSnapshot } from '../../src/activities/preflight/rds-snapshot';
 import type { CheckResult, RunCheckInput } from '../../src/activities/contract';
 import type { ActivityConfig } from '../../src/activities/config';
 import type { PreflightCheck } from '../../src/plan/types';
@@ -148,6 +157,66 @@ describe('AWS (moto)', () => {
     }
   });
 
+  describe('backup readiness (SEED 9 "Before"): rds-snapshot', () => {
+    const backup = () => named('rds-snapshot');
+    const rds = new RDSClient({
+      region: config.aws.region,
+      endpoint: config.aws.endpoint,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+
+    it('passes on the seeded snapshot: available, encrypted, just taken', async () => {
+      expect(await check(backup())).toMatchObject({
+        ok: true,
+        detail: expect.stringContaining('backup snapshot hwayo-prod-db-backup-latest available, encrypted'),
+        data: { status: 'available', encrypted: true },
+      });
+    });
+
+    it('fails on a missing snapshot', async () => {
+      expect(await check({ ...backup(), snapshot: 'hwayo-no-such-snapshot' })).toMatchObject({
+        ok: false,
+        detail: 'backup snapshot hwayo-no-such-snapshot does not exist: take a snapshot before releasing',
+      });
+    });
+
+    it('fails on a snapshot of an unencrypted instance', async () => {
+      const id = `hwayo-plain-${Date.now()}`;
+      await rds.send(
+        new CreateDBInstanceCommand({
+          DBInstanceIdentifier: id,
+          Engine: 'postgres',
+          DBInstanceClass: 'db.t3.micro',
+          AllocatedStorage: 20,
+          MasterUsername: 'hwayo',
+          MasterUserPassword: 'hwayo-local-only',
+        }),
+      );
+      try {
+        await rds.send(new CreateDBSnapshotCommand({ DBSnapshotIdentifier: `${id}-snap`, DBInstanceIdentifier: id }));
+        expect(await check({ ...backup(), snapshot: `${id}-snap` })).toMatchObject({
+          ok: false,
+          detail: expect.stringContaining('is not encrypted'),
+          data: { encrypted: false },
+        });
+      } finally {
+        await rds.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: `${id}-snap` })).catch(() => undefined);
+        await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: id, SkipFinalSnapshot: true }));
+      }
+    });
+
+    it("judges the seeded snapshot, 25 h after it was taken, older than the plan's 24 h", async () => {
+      const { DBSnapshots } = await rds.send(
+        new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: backup().snapshot }),
+      );
+      const later = new Date(DBSnapshots![0].SnapshotCreateTime!).getTime() + 25 * 3_600_000;
+      expect(judgeBackupSnapshot(backup(), DBSnapshots![0], later)).toMatchObject({
+        ok: false,
+        detail: expect.stringMatching(/is 25 h old .*older than the 24 h allowed/),
+      });
+    });
+  });
+
   it('throws a retryable failure when the AWS API is down (not a failed check)', async () => {
     const down = { ...config, aws: { ...config.aws, endpoint: 'http://127.0.0.1:19996' } };
     await expect(check(named('s3-bucket'), down)).rejects.toMatchObject({ type: 'Unavailable', nonRetryable: false });
@@ -167,7 +236,10 @@ describe('TLS certificates (local CA)', () => {
 
   it('accepts a valid certificate and reports its expiry', async () => {
     const ok = await tls('TLS_VALID_PORT');
-    expect(ok).toMatchObject({ ok: true, data: { subject: 'localhost', issuer: 'hwayo-release local test CA' } });
+    expect(ok).toMatchObject({
+      ok: true,
+      data: { subject: 'localhost', issuer: 'hwayo-release local test CA', protocol: 'TLSv1.3' },
+    });
     expect(ok.data?.daysLeft).toBeGreaterThan(300);
   });
   it.each([
@@ -175,6 +247,7 @@ describe('TLS certificates (local CA)', () => {
     ['TLS_NOT_YET_VALID_PORT', /is not valid until/],
     ['TLS_WRONG_HOST_PORT', /does not cover localhost \(it names DNS:wrong-host\.hwayo\.invalid\)/],
     ['TLS_EXPIRING_SOON_PORT', /expires in [45] days .*fewer than the 14 required/],
+    ['TLS_TLS12_ONLY_PORT', /negotiated TLSv1\.2, not TLSv1\.3 .*enable TLS 1\.3/],
   ])('%s fails with its own reason', async (portVar, reason) => {
     expect(await tls(portVar)).toMatchObject({ ok: false, detail: expect.stringMatching(reason) });
   });

@@ -48,6 +48,32 @@ describe('queryMetrics against the local Prometheus', () => {
     expect(valueOf(readings, 'login_success')).toBeGreaterThanOrEqual(95);
     expect(valueOf(readings, 'memory')).toBeCloseTo(40, 0);
     expect(valueOf(readings, 'api_availability')).toBe(100);
+    // SEED section 11's baselines hold for a healthy side's real requests.
+    expect(valueOf(readings, 'login_p95')).toBeLessThan(0.5);
+    expect(valueOf(readings, 'data_records_p95')).toBeLessThan(1);
+    expect(valueOf(readings, 'report_generation_p95')).toBeLessThan(30);
+    expect(valueOf(readings, 'error_rate_sla')).toBeLessThan(0.1);
+  });
+
+  it('a green whose API takes 600 ms more misses the login baseline (500 ms) at the end of a window', async () => {
+    await postJson(`${green}/control`, { latencySeconds: 0.6 });
+    try {
+      const queries = metricQueries(plan.metrics, vars, 'canary');
+      const readings = await eventually(
+        'green login p95 above 500 ms',
+        120_000,
+        async () => {
+          const { result } = await runActivity(createMetricActivities(config).queryMetrics, { queries });
+          return result.some((r) => r.name === 'login_p95' && 'value' in r && r.value > 0.5) ? result : undefined;
+        },
+        2000,
+      );
+      const verdict = evaluateSample(plan.metrics, readings, undefined, 'window-end');
+      expect(verdict.kind).toBe('unhealthy');
+      expect(verdict.findings.map((f) => f.metric)).toContain('login_p95');
+    } finally {
+      await postJson(`${green}/control/reset`, {});
+    }
   });
 
   it('sees a sick canary cross the rollback thresholds while blue stays healthy', async () => {

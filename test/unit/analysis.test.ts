@@ -16,6 +16,10 @@ const healthy: Record<string, number> = {
   data_submission_success: 99,
   report_generation_success: 99.5,
   api_availability: 100,
+  login_p95: 0.3,
+  data_records_p95: 0.8,
+  report_generation_p95: 20,
+  error_rate_sla: 0.05,
 };
 const readings = (over: Record<string, number | string> = {}): MetricReading[] =>
   Object.entries({ ...healthy, ...over }).map(([name, v]) =>

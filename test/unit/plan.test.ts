@@ -63,6 +63,10 @@ describe('the default plan is the seed', () => {
       data_submission_success: [undefined, { below: 95 }],
       report_generation_success: [undefined, { below: 98 }],
       api_availability: [undefined, { below: 99 }],
+      login_p95: [{ max: 0.5 }, undefined],
+      data_records_p95: [{ max: 1 }, undefined],
+      report_generation_p95: [{ max: 30 }, undefined],
+      error_rate_sla: [{ max: 0.1 }, undefined],
     });
     // Scoped to the side measured, so a sick canary is not diluted by healthy blue traffic.
     expect(
@@ -498,7 +502,7 @@ describe('plan bounds', () => {
 describe('worst-case workflow history', () => {
   test('a plan whose analyses would pass 10,000 history events is refused, naming the interval', () => {
     expect(problems({ canary: { analysisInterval: '1s' } })).toEqual([
-      'canary.analysisInterval 1s gives 5100 analyses over the canary and full-switch watches, a worst-case workflow history of 87116 events (more than 10000): make it at least 10s or shorten the watches',
+      'canary.analysisInterval 1s gives 5100 analyses over the canary and full-switch watches, a worst-case workflow history of 87128 events (more than 10000): make it at least 10s or shorten the watches',
     ]);
     expect(validatePlan(unsigned({ canary: { analysisInterval: '10s' } })).canary.analysisIntervalMs).toBe(10_000);
     expect(problems({ canary: { steps: [{ weight: 50, watch: '24h' }], analysisInterval: '1m' } })[0]).toMatch(

@@ -10,7 +10,7 @@ import { parse, stringify } from 'yaml';
 
 const ROOT = join(__dirname, '..', '..');
 const PROM = join(ROOT, 'deploy', 'prometheus');
-const RULE_FILES = ['alerts.seed.yml', 'alerts.worker.yml'].map((f) => join(PROM, f));
+const RULE_FILES = ['alerts.seed.yml', 'alerts.seed-thresholds.yml', 'alerts.worker.yml'].map((f) => join(PROM, f));
 const ALERTMANAGER = join(ROOT, 'deploy', 'alertmanager', 'alertmanager.yml');
 const DASHBOARD = join(ROOT, 'deploy', 'grafana', 'dashboards', 'hwayo-releases.json');
 
@@ -40,12 +40,40 @@ const rules = (): Rule[] =>
     (parse(readFileSync(f, 'utf8')) as { groups: { rules: Rule[] }[] }).groups.flatMap((g) => g.rules),
   );
 
+// SEED section 7's list of system and business alerts: [rule, comparison, severity].
+const SECTION_7: [string, string, string][] = [
+  ['HighCPUUsage', '> 80', 'warning'],
+  ['HighMemoryUsage', '> 85', 'warning'],
+  ['HighDiskUsage', '> 90', 'critical'],
+  ['HighNetworkLatency', '> 100', 'warning'],
+  ['HTTP5xxRateAboveSLO', '> 1', 'critical'],
+  ['SlowResponseTime', '> 2', 'warning'],
+  ['HighDBPoolUsage', '> 80', 'warning'],
+  ['HighQueueLength', '> 1000', 'warning'],
+  ['LoginSuccessBelowTarget', '< 95', 'critical'],
+  ['DataSubmissionSuccessLow', '< 98', 'critical'],
+  ['ReportGenerationSuccessLow', '< 99', 'critical'],
+  ['SlowPageLoad', '> 3', 'warning'],
+];
+/** A rule's expression split into the measured query and its comparison (`> 80`). */
+function splitRule(rule: Rule): { query: string; comparison: string } {
+  const m = /^(.*) ([<>] [0-9.]+)$/.exec(rule.expr.replace(/\s+/g, ' ').trim());
+  if (!m) throw new Error(`${rule.alert}: no trailing threshold in ${rule.expr}`);
+  return { query: m[1], comparison: m[2] };
+}
+const ruleByName = (name: string): Rule => {
+  const r = rules().find((x) => x.alert === name);
+  if (!r) throw new Error(`no rule ${name}`);
+  return r;
+};
+
 describe('alert rules', () => {
   test('promtool check rules accepts every rule file', () => {
     const r = run(promtool(), ['check', 'rules', ...RULE_FILES]);
     expect(r.out).not.toMatch(/FAILED/);
     expect(r.status).toBe(0);
     expect(r.out).toMatch(/SUCCESS: 6 rules found/);
+    expect(r.out).toMatch(/SUCCESS: 10 rules found/);
     expect(r.out).toMatch(/SUCCESS: 8 rules found/);
   });
 
@@ -88,7 +116,24 @@ describe('alert rules', () => {
       });
     }
   });
+
+  test("section 7's system and business alerts at the seed's thresholds and severities", () => {
+    const got = SECTION_7.map(([name]) => {
+      const r = ruleByName(name);
+      return [name, splitRule(r).comparison, r.labels?.severity];
+    });
+    expect(got).toEqual(SECTION_7);
+  });
 });
+
+function routeOf(labels: string[]): string {
+  const r = run(amtool(), ['config', 'routes', 'test', `--config.file=${ALERTMANAGER}`, ...labels]);
+  return r.out
+    .split('\n')
+    .filter((l) => !l.startsWith('Warning'))
+    .join('')
+    .trim();
+}
 
 describe('alertmanager routing', () => {
   test('amtool check-config accepts it', () => {
@@ -102,14 +147,13 @@ describe('alertmanager routing', () => {
     [['severity=warning', 'alertname=HighCPUUsage'], 'slack-alerts'],
     [['alertname=Unlabelled'], 'slack-alerts'],
   ])('alert %j goes to %s', (labels, receiver) => {
-    const r = run(amtool(), ['config', 'routes', 'test', `--config.file=${ALERTMANAGER}`, ...labels]);
-    expect(
-      r.out
-        .split('\n')
-        .filter((l) => !l.startsWith('Warning'))
-        .join('')
-        .trim(),
-    ).toBe(receiver);
+    expect(routeOf(labels)).toBe(receiver);
+  });
+
+  test('every rule reaches the receiver of its severity (critical pages, warning goes to Slack)', () => {
+    const receiverOf: Record<string, string> = { critical: 'critical', warning: 'slack-alerts' };
+    const got = rules().map((r) => [r.alert, routeOf([`alertname=${r.alert}`, `severity=${r.labels?.severity}`])]);
+    expect(got).toEqual(rules().map((r) => [r.alert, receiverOf[r.labels?.severity ?? ''] ?? 'no severity']));
   });
 
   test("the seed's grouping, timings and receivers", () => {
@@ -197,6 +241,20 @@ describe('grafana dashboard', () => {
         out: '',
       });
     }
+  });
+
+  test("each of section 7's alerts has a panel plotting the rule's query with its threshold marked", () => {
+    interface Thresholds {
+      fieldConfig?: { defaults?: { thresholds?: { steps: { value: number | null }[] } } };
+    }
+    const got = SECTION_7.map(([name]) => {
+      const { query, comparison } = splitRule(ruleByName(name));
+      const panel = panels().find((p) => (p.targets ?? []).some((t) => t.expr === query)) as
+        (Panel & Thresholds) | undefined;
+      const marked = panel?.fieldConfig?.defaults?.thresholds?.steps.map((s) => s.value) ?? [];
+      return { name, panel: panel !== undefined, marked: marked.includes(Number(comparison.slice(2))) };
+    });
+    expect(got).toEqual(SECTION_7.map(([name]) => ({ name, panel: true, marked: true })));
   });
 
   test('a query with a syntax error is rejected by the same check (the check can fail)', () => {

@@ -190,7 +190,7 @@ test('a failing preflight check stops the release before anything changes and na
       expect(result.reason).toBe(
         'preflight failed: redis-ping (redis-ping failed); tls-certificate (tls-certificate failed)',
       );
-      expect(world.named('runCheck')).toHaveLength(13);
+      expect(world.named('runCheck')).toHaveLength(14);
       expect(world.sequence(['runCheck', 'postSlack', 'storeReport'])).toEqual(['findLiveEnvironment']); // a read only
       expect(result.report.preflight[0].results.filter((r) => !r.ok).map((r) => r.name)).toEqual([
         'redis-ping',
@@ -208,15 +208,19 @@ test('an approval later than the preflight freshness re-runs the infrastructure 
       await handle.signal(approveSignal, { approverId: role, role, decision: 'approve' });
     await waitFor((s) => s.stage === 'canary');
     const checks = world.named('runCheck').map((c) => (c.args as { check: { name: string; group: string } }).check);
-    expect(checks).toHaveLength(13 + 5);
-    expect(checks.slice(13).map((c) => c.group)).toEqual([
+    // 14 checks, then the six infrastructure ones again (the backup snapshot's age among them).
+    expect(checks).toHaveLength(14 + 6);
+    expect(checks.slice(14).map((c) => c.group)).toEqual([
+      'infrastructure',
       'infrastructure',
       'infrastructure',
       'infrastructure',
       'infrastructure',
       'infrastructure',
     ]);
-    expect(checks.slice(13).map((c) => c.name)).toContain('release-baseline');
+    expect(checks.slice(14).map((c) => c.name)).toEqual(
+      expect.arrayContaining(['release-baseline', 'database-backup-ready']),
+    );
     // The re-check happened before the green namespace was created.
     const names = world.calls.map((c) => c.name);
     expect(names.lastIndexOf('runCheck')).toBeLessThan(names.indexOf('createNamespace'));
@@ -235,7 +239,7 @@ test('the release baseline is checked again after approval: a change while peopl
     expect(result.reason).toBe(
       'release baseline changed while waiting for approval: release-baseline (release-baseline failed)',
     );
-    expect(world.named('runCheck')).toHaveLength(14);
+    expect(world.named('runCheck')).toHaveLength(15);
     expect(world.sequence(['runCheck', 'postSlack', 'storeReport'])).toEqual(['findLiveEnvironment']); // a read only
   });
 });

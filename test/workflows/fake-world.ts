@@ -23,6 +23,10 @@ export const HEALTHY: Record<string, number> = {
   data_submission_success: 99.6,
   report_generation_success: 99.9,
   api_availability: 100,
+  login_p95: 0.3,
+  data_records_p95: 0.8,
+  report_generation_p95: 20,
+  error_rate_sla: 0.05,
 };
 
 export interface Scripts {
@@ -33,6 +37,8 @@ export interface Scripts {
   }) => Partial<Record<string, number | 'empty' | 'nan' | 'timeout'>> | 'fail';
   stable?: (ctx: { weight: number; query: number }) => Partial<Record<string, number>>;
   checks?: Record<string, CheckResult['ok']>;
+  /** Status each smoke endpoint answers (by name; 200 unless listed; 0: no answer). */
+  smoke?: Record<string, number>;
   serviceHealth?: (ctx: { namespace: string; call: number; weight: number }) => boolean;
   rolloutReady?: (namespace: string, call: number) => boolean;
   /** The namespace the route sends all traffic to (default: the plan's blue); null: neither. */
@@ -134,6 +140,16 @@ export class FakeWorld {
           if (v === 'nan') return { name: q.name, inconclusive: 'not-a-number', detail: 'NaN' };
           if (v === 'timeout') return { name: q.name, inconclusive: 'timeout', detail: 'query timed out' };
           return { name: q.name, value: v };
+        });
+      },
+      smokeTest: async (input) => {
+        this.record('smokeTest', input);
+        return input.smoke.endpoints.map((e) => {
+          const status = this.scripts.smoke?.[e.name] ?? 200;
+          const ok = status === e.expectStatus;
+          const answer = status === 0 ? 'no answer' : `answered ${status}`;
+          const detail = `${e.method} ${e.path} ${answer}${ok ? '' : `, expected ${e.expectStatus}`}`;
+          return { ...e, ...(status ? { status } : {}), ok, ms: 5, detail };
         });
       },
       readPlatformPolicy: async () => {

@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
-# TLS endpoints for the certificate check: a local CA signs five certificates (valid, expired, not yet
-# valid, wrong host, expiring in 5 days), regenerated at every start since validity is relative to now.
-# Served by test/fixtures/tls-server on 127.0.0.1:18443-18447.
+# TLS endpoints for the certificate check: a local CA signs six certificates (valid, expired, not yet
+# valid, wrong host, expiring in 5 days, valid but served with TLS 1.2 at most), regenerated at every
+# start since validity is relative to now. Served by test/fixtures/tls-server on 127.0.0.1:18443-18448.
 source "$(dirname "$0")/../lib.sh"
 source "$REPO_ROOT/scripts/install/lib.sh"
 source "$REPO_ROOT/scripts/stack/fixtures.sh"
 OPENSSL_VERSION=3.0.19-1~deb12u2
 DIR="$HWAYO_STACK_DIR/tls"
 HOSTS="DNS:localhost,DNS:hwayo.com,IP:127.0.0.1"
-# name port subjectAltName start end (relative to now, as `date -d` understands)
+# name port subjectAltName start end (relative to now, as `date -d` understands) [highest TLS version]
 ENDPOINTS=(
   "valid 18443 $HOSTS -1day +365days"
   "expired 18444 $HOSTS -90days -1day"
   "not-yet-valid 18445 $HOSTS +2days +365days"
   "wrong-host 18446 DNS:wrong-host.hwayo.invalid -1day +365days"
   "expiring-soon 18447 $HOSTS -60days +5days"
+  "tls12-only 18448 $HOSTS -1day +365days TLSv1.2"
 )
 
 install() {
@@ -48,7 +49,7 @@ CNF
   openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$DIR/ca.key" \
     -out "$DIR/ca.pem" -days 3650 -subj "/CN=hwayo-release local test CA" 2>/dev/null
   for e in "${ENDPOINTS[@]}"; do
-    read -r name _port san from to <<<"$e"
+    read -r name _port san from to _ <<<"$e"
     local cn="${san%%,*}"
     openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$DIR/$name.key" \
       -out "$DIR/$name.csr" -subj "/CN=${cn#DNS:}" 2>/dev/null
@@ -64,8 +65,8 @@ start() {
   generate
   local args=() vars=("HWAYO_TLS_CA_FILE=$DIR/ca.pem" "TLS_HOST=localhost")
   for e in "${ENDPOINTS[@]}"; do
-    read -r name port _ <<<"$e"
-    args+=("$port=$DIR/$name.pem:$DIR/$name.key")
+    read -r name port _ _ _ maxver <<<"$e"
+    args+=("$port=$DIR/$name.pem:$DIR/$name.key${maxver:+:$maxver}")
     vars+=("TLS_$(echo "$name" | tr 'a-z-' 'A-Z_')_PORT=$port")
   done
   run_fixture tls tls-server/main.js "${args[@]}"

@@ -8,11 +8,12 @@ region = os.environ["AWS_REGION"]
 kw = dict(endpoint_url=endpoint, region_name=region, aws_access_key_id="test", aws_secret_access_key="test")
 rds, s3, waf, ec2 = (boto3.client(s, **kw) for s in ("rds", "s3", "wafv2", "ec2"))
 
-# RDS: the production database and the backup snapshot emergency recovery restores from.
+# RDS: the production database and the backup snapshot emergency recovery restores from (encrypted, as
+# the database-backup-ready preflight check requires).
 if not rds.describe_db_instances(Filters=[{"Name": "db-instance-id", "Values": ["hwayo-prod-db"]}])["DBInstances"]:
     rds.create_db_instance(DBInstanceIdentifier="hwayo-prod-db", Engine="postgres", EngineVersion="15.4",
                            DBInstanceClass="db.t3.medium", AllocatedStorage=20, MasterUsername="hwayo",
-                           MasterUserPassword="hwayo-local-only", DBName="hwayo")
+                           MasterUserPassword="hwayo-local-only", DBName="hwayo", StorageEncrypted=True)
 # (by name: moto also makes an automated "rds:..." snapshot of a new instance)
 if not any(s["DBSnapshotIdentifier"] == "hwayo-prod-db-backup-latest" for s in rds.describe_db_snapshots()["DBSnapshots"]):
     rds.create_db_snapshot(DBSnapshotIdentifier="hwayo-prod-db-backup-latest", DBInstanceIdentifier="hwayo-prod-db")

@@ -11,6 +11,7 @@ import { postgres } from './postgres';
 import { prometheusTargets } from './prometheus-targets';
 import { redis } from './redis';
 import { releaseBaseline } from './release-baseline';
+import { rdsSnapshot } from './rds-snapshot';
 import { s3Bucket } from './s3-bucket';
 import { securityEvidence } from './security-evidence';
 import { securityGroups } from './security-groups';
@@ -24,6 +25,7 @@ export const preflightChecks: { [K in PreflightKind]: CheckRunner<K> } = {
   postgres,
   redis,
   's3-bucket': s3Bucket,
+  'rds-snapshot': rdsSnapshot,
   waf,
   'security-groups': securityGroups,
   'tls-certificate': tlsCertificate,

@@ -1,8 +1,10 @@
-// The full switch: all traffic to green, the final watch, then the final health and business checks.
+// The full switch: all traffic to green, the final watch, then the final health and business checks and
+// the smoke test of the plan's endpoints.
 import type { WindowProgress } from '../checkpoint';
 import { leaveOn, Rollback } from '../exits';
 import type { ReleaseState } from '../release-state';
 import { checkHealth, setWeight } from '../steps';
+import { smokeStage } from './smoke';
 import { watch } from './watch';
 
 /** All traffic to green and its watch; `resumed` continues a watch that a previous run began. */
@@ -17,4 +19,5 @@ export async function fullSwitch(r: ReleaseState, resumed?: WindowProgress): Pro
   const health = await checkHealth(r, true);
   if (!health.healthy)
     throw new Rollback({ kind: 'health-check' }, `final health check failed: ${health.detail}`, 'rolled-back');
+  await smokeStage(r);
 }

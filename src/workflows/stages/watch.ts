@@ -24,6 +24,7 @@ import { carriedAuditLog } from '../audit-log';
 import { checkpointDue, type Carried, type ResumePoint, type WindowProgress } from '../checkpoint';
 import type { AnalysisRecord, ReleaseInput, ReleaseResult } from '../definitions';
 import { errorText, type WatchOutcome, type WatchStage } from '../exits';
+import { metricsOfStage } from '../metric-stages';
 import { call, METRIC_OPTIONS, TICK_METRIC_OPTIONS } from '../proxies';
 import { iso, type ReleaseState } from '../release-state';
 import { analysisResults, releaseMetrics } from '../sinks';
@@ -31,9 +32,9 @@ import { checkHealth, notify } from '../steps';
 
 /** Reads the metrics (canary side, and stable when a metric compares), judges them and records the analysis. */
 async function analyze(r: ReleaseState, kind: AnalysisRecord['kind'], stage: WatchStage): Promise<Sample> {
-  const { plan } = r;
+  const metrics = metricsOfStage(r.plan.metrics, stage);
   const read = async (side: 'canary' | 'stable'): Promise<MetricReading[]> => {
-    const queries = metricQueries(plan.metrics, r.vars(), side);
+    const queries = metricQueries(metrics, r.vars(), side);
     try {
       return await call(
         patched('tick-timeouts') ? TICK_METRIC_OPTIONS : METRIC_OPTIONS,
@@ -47,9 +48,9 @@ async function analyze(r: ReleaseState, kind: AnalysisRecord['kind'], stage: Wat
   };
   const [canary, stable] = await Promise.all([
     read('canary'),
-    needsStable(plan.metrics) ? read('stable') : Promise.resolve(undefined),
+    needsStable(metrics) ? read('stable') : Promise.resolve(undefined),
   ]);
-  const verdict = evaluateSample(plan.metrics, canary, stable, kind);
+  const verdict = evaluateSample(metrics, canary, stable, kind);
   const record: AnalysisRecord = {
     at: iso(),
     stage,
