@@ -100,7 +100,8 @@ test("the dashboard's DORA row queries the four metrics by the names the worker 
     panels: { type: string; title: string; targets?: { expr: string }[]; gridPos: { y: number } }[];
   };
   const row = d.panels.find((p) => p.type === 'row' && p.title.startsWith('DORA'))!;
-  const dora = d.panels.filter((p) => p.type !== 'row' && p.gridPos.y > row.gridPos.y);
+  const next = d.panels.find((p) => p.type === 'row' && p.gridPos.y > row.gridPos.y)?.gridPos.y ?? Infinity;
+  const dora = d.panels.filter((p) => p.type !== 'row' && p.gridPos.y > row.gridPos.y && p.gridPos.y < next);
   expect(dora.map((p) => p.title)).toEqual([
     'Deployment frequency (deployments in range)',
     'Change failure rate',

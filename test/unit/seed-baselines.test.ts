@@ -2,7 +2,7 @@
 // the SLA's 0.1% error rate to the full switch: judged by the workflow's own pure functions.
 import type { MetricReading } from '../../src/activities/contract';
 import { defaultPlan, PlanError, validatePlan } from '../../src/plan/load';
-import { evaluateSample } from '../../src/workflows/decisions';
+import { evaluateSample } from '../../src/workflows/analysis';
 import { metricsOfStage } from '../../src/workflows/metric-stages';
 import { HEALTHY as healthy } from '../workflows/fake-world';
 
