@@ -6,6 +6,7 @@ import { createHealthActivities } from './health';
 import { createKubernetesActivities } from './kubernetes';
 import { createNotifyActivities } from './notify';
 import { createPolicyActivities } from './policy';
+import { windowActivities } from './policy/windows';
 import { createPreflightActivities } from './preflight';
 import { createMetricActivities } from './metrics';
 import { createTrafficActivities } from './traffic';
@@ -20,6 +21,7 @@ export function createActivities(config: ActivityConfig) {
     ...createAwsActivities(config),
     ...createNotifyActivities(config),
     ...createPolicyActivities(config),
+    ...windowActivities,
   };
 }
 

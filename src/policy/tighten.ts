@@ -5,6 +5,7 @@ import { formatDuration } from '../plan/duration';
 import type { ReleasePlan } from '../plan/types';
 import { maxPauseMs } from '../workflows/watch-policy';
 import type { EnvironmentPolicy, PlatformPolicy } from './schema';
+import type { WindowRules } from './windows';
 
 /** The environment whose namespace pair is the plan's (in either order). */
 export function environmentFor(policy: PlatformPolicy, plan: ReleasePlan): EnvironmentPolicy | undefined {
@@ -103,4 +104,11 @@ export function policyProblems(policy: PlatformPolicy, plan: ReleasePlan): strin
       `policy: no environment of the platform policy covers namespaces ${plan.environments.blue} and ${plan.environments.green}`,
     ];
   return loosenedRules(plan, env);
+}
+
+/** The windows and freezes a release under the policy waits for; undefined when there are none. */
+export function windowRulesFor(policy: PlatformPolicy, plan: ReleasePlan): WindowRules | undefined {
+  const env = environmentFor(policy, plan);
+  if (!env || (!env.windows && env.freezes.length === 0)) return undefined;
+  return { ...(env.windows ? { windows: env.windows } : {}), freezes: env.freezes };
 }
