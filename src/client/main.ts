@@ -9,6 +9,7 @@ import { list } from './list';
 import { planCommands } from './plan';
 import { report } from './report';
 import { start } from './start';
+import { stopTheLineCommands } from './stop-the-line';
 import { status, watch } from './status';
 
 type Entry = Command | { group: Record<string, Command>; summary: string };
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, Entry> = {
   plan: { group: planCommands, summary: 'validate plans, print the default plan and the plan JSON Schema' },
   start,
   ...controlCommands,
+  ...stopTheLineCommands,
   status,
   watch,
   list,

@@ -17,6 +17,7 @@ import {
 import { IMAGE_TAG, IMAGE_TAG_RULE, LABEL_VALUE, releaseInputProblems, VERSION_RULE } from '../workflows/input';
 import { CliError, EXIT, EXIT_CODES_HELP, optional, parse, required, usageError, type Command, type Io } from './cli';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, withClient } from './connection';
+import { refuseWhileStopped } from './stop-the-line';
 import { listQuery } from './list';
 import { loadPlanOrExit } from './plan';
 import { follow } from './status';
@@ -122,6 +123,7 @@ export const start: Command = {
     if (problems.length) throw usageError(`the release cannot start:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     const taskQueue = optional(v, 'task-queue') ?? io.env.HWAYO_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
     return withClient(v, io, async ({ client }) => {
+      await refuseWhileStopped(client);
       if (searchAttributes && !v['allow-concurrent']) await refuseConcurrent(client, plan.app, workflowId);
       let runId: string;
       try {
