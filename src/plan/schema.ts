@@ -7,6 +7,7 @@ import { HISTORY_EVENT_BUDGET, shortestIntervalMs, worstCaseHistoryEvents } from
 import { DEFAULT_METRIC_PROVIDER, metricProviders } from '../metrics/registry';
 import { specOf, templatedTexts } from './metric-queries';
 import { publicKeyProblem } from './public-keys';
+import { windowsSchema } from '../policy/windows';
 import { METRIC_PROVIDERS, ROUTER_KINDS, type MetricProviderKind, type MetricSpec, type ReleasePlan } from './types';
 
 const DAY = 86_400_000;
@@ -266,6 +267,8 @@ export const planSchema = z
       pagerduty: z.boolean(),
     }),
     artifactsBucket: bucket,
+    /** Narrower release windows than the platform policy's (tighten.ts); absent: the policy's. */
+    windows: windowsSchema.optional(),
   })
   .superRefine((plan, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
@@ -548,6 +551,7 @@ export function toReleasePlan(p: Parsed): ReleasePlan {
     },
     notifications: p.notifications,
     artifactsBucket: p.artifactsBucket,
+    ...(p.windows ? { windows: p.windows } : {}),
   };
 }
 

@@ -6,7 +6,11 @@ import { publicKeyOf } from '../../src/workflows/signatures';
 import { localToUtc, occurrences, offsetMs, withoutFreezes } from '../../src/policy/zone-time';
 import { freezeSchema, windowsSchema, type Windows } from '../../src/policy/windows';
 import { closesAt, nextOpening, windowAt, windowGate, type WindowCalendar } from '../../src/workflows/windows';
-import { seedPolicy } from './policy-fixture';
+import { seedPolicy, signedByPlatform } from './policy-fixture';
+import { defaultPlan } from '../../src/plan/load';
+import { resolvedPlanProblems } from '../../src/plan/resolved';
+import type { ReleasePlan } from '../../src/plan/types';
+import { policyProblems, windowRulesFor } from '../../src/policy/tighten';
 
 const at = (s: string) => Date.parse(s);
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -150,5 +154,51 @@ describe('policy documents', () => {
     const { policy, problems } = parsePolicy(doc(env));
     expect(policy).toBeUndefined();
     expect(problems.join('\n')).toContain(`environments.0.${field} `);
+  });
+});
+
+describe('a plan may only narrow the windows', () => {
+  const key = () => publicKeyOf(ed25519.utils.randomSecretKey());
+  const keys = { alice: key(), bob: key(), carol: key(), olga: key() };
+  const underPolicy = (windows: unknown) => {
+    const d = seedPolicy(keys);
+    Object.assign(d.environments[0], { windows });
+    return parsePolicy(d).policy!;
+  };
+  const plan = (windows?: unknown): ReleasePlan => {
+    const p = signedByPlatform(defaultPlan(), keys);
+    if (windows) p.windows = windowsSchema.parse(windows);
+    return p;
+  };
+  const sunday = (start: string, end: string, days = ['sun']) => ({ name: 'mine', days, start, end });
+  const policy = underPolicy({ ...MAINTENANCE, onClose: 'rollback' });
+
+  test("narrower windows pass and are the ones the release waits for; none means the policy's", () => {
+    const narrow = plan({ timeZone: 'Asia/Singapore', onClose: 'rollback', weekly: [sunday('02:30', '03:30')] });
+    expect(policyProblems(policy, narrow)).toEqual([]);
+    // The workflow accepts a resolved plan with windows (it validates its input again).
+    expect(resolvedPlanProblems(narrow)).toEqual([]);
+    expect(windowRulesFor(policy, narrow)?.windows?.weekly).toEqual([sunday('02:30', '03:30')]);
+    expect(windowRulesFor(policy, plan())?.windows).toEqual(policy.environments[0].windows);
+  });
+
+  test('wider, other days, another zone, or holding where the policy rolls back are each refused', () => {
+    const wider = plan({ timeZone: 'Asia/Singapore', onClose: 'rollback', weekly: [sunday('01:00', '03:00')] });
+    const monday = plan({
+      timeZone: 'Asia/Singapore',
+      onClose: 'rollback',
+      weekly: [sunday('02:00', '03:00', ['sun', 'mon'])],
+    });
+    const zone = plan({ timeZone: 'Asia/Shanghai', onClose: 'rollback', weekly: [sunday('02:00', '03:00')] });
+    const holds = plan({ timeZone: 'Asia/Singapore', onClose: 'hold', weekly: [sunday('02:00', '03:00')] });
+    const inside = "policy rule windows.weekly: the plan's window mine is not inside one of the policy's windows";
+    expect(policyProblems(policy, wider)).toEqual([inside]);
+    expect(policyProblems(policy, monday)).toEqual([inside]);
+    expect(policyProblems(policy, zone)).toEqual([
+      "policy rule windows.timeZone: the plan's windows are in Asia/Shanghai, the policy's in Asia/Singapore",
+    ]);
+    expect(policyProblems(policy, holds)).toEqual([
+      'policy rule windows.onClose: the policy rolls back when a window closes; the plan would hold',
+    ]);
   });
 });
