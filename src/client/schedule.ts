@@ -10,12 +10,12 @@ import { environmentFor } from '../policy/tighten';
 import { minutesOf, type Windows } from '../policy/windows';
 import { knownZone, occurrences, type OpenWindow } from '../policy/zone-time';
 import { DEFAULT_TASK_QUEUE, type ReleaseInput } from '../workflows/definitions';
-import { IMAGE_TAG, IMAGE_TAG_RULE, LABEL_VALUE, releaseInputProblems, VERSION_RULE } from '../workflows/input';
+import { releaseInputProblems } from '../workflows/input';
 import type { ScheduledRelease } from '../workflows/scheduled';
 import { CliError, EXIT, EXIT_CODES_HELP, optional, parse, required, usageError, type Command, type Io } from './cli';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, withClient } from './connection';
 import { loadPlanOrExit } from './plan';
-import { releaseId } from './start';
+import { RELEASE_OPTIONS, releaseId, versionAndTag } from './start';
 
 export const SCHEDULE_PREFIX = 'hwayo-release-schedule-';
 const DAY_NAMES = {
@@ -130,12 +130,8 @@ export const schedule: Command = {
       argv,
       {
         ...CONNECTION_OPTIONS,
-        version: { type: 'string' },
-        'image-tag': { type: 'string' },
-        'last-known-good': { type: 'string' },
-        'requested-by': { type: 'string' },
+        ...RELEASE_OPTIONS,
         policy: { type: 'string' },
-        'task-queue': { type: 'string' },
         json: { type: 'boolean' },
       },
       HELP,
@@ -151,10 +147,7 @@ export const schedule: Command = {
       return withClient(v, io, ({ client }) => cancel(client, io, second));
     }
     if (second) throw usageError(`unexpected argument ${second}`);
-    const version = required(v, 'version');
-    const imageTag = required(v, 'image-tag');
-    if (!LABEL_VALUE.test(version)) throw usageError(`--version ${JSON.stringify(version)} ${VERSION_RULE}`);
-    if (!IMAGE_TAG.test(imageTag)) throw usageError(`--image-tag ${JSON.stringify(imageTag)} ${IMAGE_TAG_RULE}`);
+    const { version, imageTag } = versionAndTag(v);
     const plan = loadPlanOrExit(first);
     const windows = windowsFor(required(v, 'policy'), plan);
     const input: ReleaseInput = {

@@ -21,6 +21,7 @@ import { seedPolicy, signedByPlatform } from '../unit/policy-fixture';
 import { cliOk, cliRun } from './cli-runner';
 import { stackConfig, stackVar } from './stack';
 
+jest.mock('@kubernetes/client-node', () => jest.requireActual('./native-esm').kubernetesClient());
 jest.setTimeout(6 * 60_000);
 
 const dir = mkdtempSync(join(tmpdir(), 'hwayo-windows-'));

@@ -1,13 +1,12 @@
 // The stop-the-line singleton with the real activity that releases ask it through: signed freezes by operators
 // of the policy only, each signature good once; a release started while frozen is refused, one after unfreeze runs.
-import { ed25519 } from '@noble/curves/ed25519';
 import { readStopTheLine } from '../../src/activities/policy/windows';
 import { refuseWhileStopped } from '../../src/client/stop-the-line';
 import { defaultPlan } from '../../src/plan/load';
 import { parsePolicy } from '../../src/policy/schema';
 import { releaseWorkflow, stopTheLineWorkflow } from '../../src/workflows';
 import { statusQuery } from '../../src/workflows/definitions';
-import { publicKeyOf, signText } from '../../src/workflows/signatures';
+import { signText } from '../../src/workflows/signatures';
 import {
   STOP_THE_LINE_ID,
   stopTheLineQuery,
@@ -15,20 +14,14 @@ import {
   stopTheLineUpdate,
   type StopTheLineRequest,
 } from '../../src/workflows/stop-the-line-defs';
-import { seedPolicy, signedByPlatform } from '../unit/policy-fixture';
+import { platformPeople, seedPolicy, signedByPlatform } from '../unit/policy-fixture';
 import { createWorker, uniqueId, useWorkflowEnv, waitForStatus } from './env';
 import { FakeWorld } from './fake-world';
 
 jest.setTimeout(60_000);
 const t = useWorkflowEnv();
 
-const SECRETS = Object.fromEntries(
-  ['alice', 'bob', 'carol', 'olga'].map((id) => [id, ed25519.utils.randomSecretKey()]),
-) as Record<'alice' | 'bob' | 'carol' | 'olga', Uint8Array>;
-const KEYS = Object.fromEntries(Object.entries(SECRETS).map(([id, k]) => [id, publicKeyOf(k)])) as Record<
-  keyof typeof SECRETS,
-  string
->;
+const { secrets: SECRETS, keys: KEYS } = platformPeople();
 const { policy } = parsePolicy(seedPolicy(KEYS));
 
 const request = (action: 'freeze' | 'unfreeze', by: string, key: Uint8Array, seq: number): StopTheLineRequest => {

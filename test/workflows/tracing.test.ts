@@ -122,6 +122,8 @@ test('a release rolled back at 5%: one trace from start to rollback, a span per 
     'stage:preflight',
     'stage:awaiting-approval',
     'stage:green-deploy',
+    // Before its first shift the canary asks the stop-the-line (and would wait for its window here).
+    'stage:canary 0%',
     'stage:canary 5%',
     'stage:rolling-back',
     'stage:done',

@@ -1,32 +1,20 @@
 // Release windows and the stop-the-line at the workflow boundary, in skipped time: a release waits for its window
 // at 0%, a window that closes mid-canary holds the weight (analysis going on) or rolls back by policy, a freeze
 // holds a running release before its next increase until unfreeze, and a new start is refused while frozen.
-import { ed25519 } from '@noble/curves/ed25519';
 import type { PolicyReading } from '../../src/activities/policy';
 import { approvalStatement } from '../../src/client/statements';
 import type { ReleasePlan } from '../../src/plan/types';
 import { parsePolicy } from '../../src/policy/schema';
 import { approveUpdate, statusQuery, type ReleaseStatus } from '../../src/workflows/definitions';
-import { publicKeyOf, signStatement } from '../../src/workflows/signatures';
-import { seedPolicy, signedByPlatform } from '../unit/policy-fixture';
+import { signStatement } from '../../src/workflows/signatures';
+import { platformPeople, seedPolicy, signedByPlatform } from '../unit/policy-fixture';
 import { useWorkflowEnv } from './env';
 import { HOUR, MIN, withRelease, type Handle } from './harness';
 
 jest.setTimeout(120_000);
 const t = useWorkflowEnv();
 
-const SECRETS = {
-  alice: ed25519.utils.randomSecretKey(),
-  bob: ed25519.utils.randomSecretKey(),
-  carol: ed25519.utils.randomSecretKey(),
-  olga: ed25519.utils.randomSecretKey(),
-};
-const KEYS = {
-  alice: publicKeyOf(SECRETS.alice),
-  bob: publicKeyOf(SECRETS.bob),
-  carol: publicKeyOf(SECRETS.carol),
-  olga: publicKeyOf(SECRETS.olga),
-};
+const { secrets: SECRETS, keys: KEYS } = platformPeople();
 const ALL_DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 const hhmm = (minutes: number) =>
   `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
