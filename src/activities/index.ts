@@ -7,6 +7,7 @@ import { createHealthActivities } from './health';
 import { createKubernetesActivities } from './kubernetes';
 import { createNotifyActivities } from './notify';
 import { createPolicyActivities } from './policy';
+import { windowActivities } from './policy/windows';
 import { createPreflightActivities } from './preflight';
 import { createMetricActivities } from './metrics';
 import { createSmokeActivities } from './smoke';
@@ -24,6 +25,7 @@ export function createActivities(config: ActivityConfig) {
     ...createNotifyActivities(config),
     ...createPolicyActivities(config),
     ...createSmokeActivities(),
+    ...windowActivities,
   };
 }
 

@@ -9,8 +9,10 @@ import { keysCommands } from './keys';
 import { list } from './list';
 import { planCommands } from './plan';
 import { report } from './report';
+import { schedule } from './schedule';
 import { start } from './start';
 import { stats } from './stats';
+import { stopTheLineCommands } from './stop-the-line';
 import { status, watch } from './status';
 
 type Entry = Command | { group: Record<string, Command>; summary: string };
@@ -18,7 +20,9 @@ type Entry = Command | { group: Record<string, Command>; summary: string };
 const COMMANDS: Record<string, Entry> = {
   plan: { group: planCommands, summary: 'validate plans, print the default plan and the plan JSON Schema' },
   start,
+  schedule,
   ...controlCommands,
+  ...stopTheLineCommands,
   status,
   watch,
   list,

@@ -17,6 +17,7 @@ import {
 import { IMAGE_TAG, IMAGE_TAG_RULE, LABEL_VALUE, releaseInputProblems, VERSION_RULE } from '../workflows/input';
 import { CliError, EXIT, EXIT_CODES_HELP, optional, parse, required, usageError, type Command, type Io } from './cli';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, withClient } from './connection';
+import { refuseWhileStopped } from './stop-the-line';
 import { listQuery } from './list';
 import { loadPlanOrExit } from './plan';
 import { follow } from './status';
@@ -58,6 +59,24 @@ ${CONNECTION_HELP}
 
 ${EXIT_CODES_HELP}`;
 
+/** The flags that name what is released and by whom (start, schedule). */
+export const RELEASE_OPTIONS = {
+  version: { type: 'string' },
+  'image-tag': { type: 'string' },
+  'last-known-good': { type: 'string' },
+  'requested-by': { type: 'string' },
+  'task-queue': { type: 'string' },
+} as const;
+
+/** --version and --image-tag, checked by the workflow's own rules. */
+export function versionAndTag(v: Record<string, unknown>): { version: string; imageTag: string } {
+  const version = required(v, 'version');
+  const imageTag = required(v, 'image-tag');
+  if (!LABEL_VALUE.test(version)) throw usageError(`--version ${JSON.stringify(version)} ${VERSION_RULE}`);
+  if (!IMAGE_TAG.test(imageTag)) throw usageError(`--image-tag ${JSON.stringify(imageTag)} ${IMAGE_TAG_RULE}`);
+  return { version, imageTag };
+}
+
 export const start: Command = {
   summary: 'start a release of a plan (one per app and version)',
   help: HELP,
@@ -66,15 +85,11 @@ export const start: Command = {
       argv,
       {
         ...CONNECTION_OPTIONS,
-        version: { type: 'string' },
-        'image-tag': { type: 'string' },
-        'last-known-good': { type: 'string' },
+        ...RELEASE_OPTIONS,
         'evidence-trivy': { type: 'string' },
         'evidence-gitleaks': { type: 'string' },
         'evidence-npm-audit': { type: 'string' },
         'evidence-sonarqube': { type: 'string' },
-        'requested-by': { type: 'string' },
-        'task-queue': { type: 'string' },
         'no-search-attributes': { type: 'boolean' },
         'allow-concurrent': { type: 'boolean' },
         wait: { type: 'boolean' },
@@ -86,10 +101,7 @@ export const start: Command = {
     );
     if (!args) return EXIT.ok;
     const v = args.values;
-    const version = required(v, 'version');
-    const imageTag = required(v, 'image-tag');
-    if (!LABEL_VALUE.test(version)) throw usageError(`--version ${JSON.stringify(version)} ${VERSION_RULE}`);
-    if (!IMAGE_TAG.test(imageTag)) throw usageError(`--image-tag ${JSON.stringify(imageTag)} ${IMAGE_TAG_RULE}`);
+    const { version, imageTag } = versionAndTag(v);
     const plan = loadPlanOrExit(args.positionals[0]);
     if (plan.approval.allowUnsigned) {
       io.err(
@@ -122,6 +134,7 @@ export const start: Command = {
     if (problems.length) throw usageError(`the release cannot start:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     const taskQueue = optional(v, 'task-queue') ?? io.env.HWAYO_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
     return withClient(v, io, async ({ client }) => {
+      await refuseWhileStopped(client);
       if (searchAttributes && !v['allow-concurrent']) await refuseConcurrent(client, plan.app, workflowId);
       let runId: string;
       try {

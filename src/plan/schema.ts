@@ -7,6 +7,7 @@ import { HISTORY_EVENT_BUDGET, shortestIntervalMs, worstCaseHistoryEvents } from
 import { DEFAULT_METRIC_PROVIDER, metricProviders } from '../metrics/registry';
 import { specOf, templatedTexts } from './metric-queries';
 import { publicKeyProblem } from './public-keys';
+import { windowsSchema } from '../policy/windows';
 import { METRIC_PROVIDERS, ROUTER_KINDS, type MetricProviderKind, type MetricSpec, type ReleasePlan } from './types';
 
 const DAY = 86_400_000;
@@ -297,6 +298,8 @@ export const planSchema = z
       })
       // Optional in a resolved plan: releases from before the smoke stage carry none.
       .optional(),
+    /** Narrower release windows than the platform policy's (tighten.ts); absent: the policy's. */
+    windows: windowsSchema.optional(),
   })
   .superRefine((plan, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
@@ -580,6 +583,7 @@ export function toReleasePlan(p: Parsed): ReleasePlan {
     notifications: p.notifications,
     artifactsBucket: p.artifactsBucket,
     ...(p.smoke ? { smoke: p.smoke } : {}),
+    ...(p.windows ? { windows: p.windows } : {}),
   };
 }
 

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { parseDuration } from '../plan/duration';
 import { publicKeyProblem } from '../plan/public-keys';
+import { freezeSchema, windowsSchema } from './windows';
 
 /** The ConfigMap key that holds the policy document (YAML). */
 export const POLICY_KEY = 'policy.yaml';
@@ -55,6 +56,10 @@ const environmentSchema = z.strictObject({
   }),
   fullSwitch: z.strictObject({ minWatch: duration }),
   retention: z.strictObject({ minBlueKeep: duration }),
+  /** When traffic may move up (windows.ts); absent: at any time. */
+  windows: windowsSchema.optional(),
+  /** Date ranges no traffic moves up in, each with its reason. */
+  freezes: z.array(freezeSchema).default([]),
 });
 
 export const policySchema = z.strictObject({

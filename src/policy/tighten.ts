@@ -5,6 +5,7 @@ import { formatDuration } from '../plan/duration';
 import type { ReleasePlan } from '../plan/types';
 import { maxPauseMs } from '../workflows/analysis';
 import type { EnvironmentPolicy, PlatformPolicy } from './schema';
+import { minutesOf, type WeeklyWindow, type WindowRules } from './windows';
 
 /** The environment whose namespace pair is the plan's (in either order). */
 export function environmentFor(policy: PlatformPolicy, plan: ReleasePlan): EnvironmentPolicy | undefined {
@@ -92,6 +93,27 @@ export function loosenedRules(plan: ReleasePlan, env: EnvironmentPolicy): string
         `the plan keeps blue ${d(plan.retention.blueKeepMs)} (at least ${d(env.retention.minBlueKeep)})`,
       ),
     );
+  problems.push(...loosenedWindows(plan, env));
+  return problems;
+}
+
+/** A plan's windows may only narrow the policy's: same zone, each inside one of the policy's, hold only if it holds. */
+function loosenedWindows(plan: ReleasePlan, env: EnvironmentPolicy): string[] {
+  const mine = plan.windows;
+  const theirs = env.windows;
+  if (!mine || !theirs) return [];
+  if (mine.timeZone !== theirs.timeZone)
+    return [at('windows.timeZone', `the plan's windows are in ${mine.timeZone}, the policy's in ${theirs.timeZone}`)];
+  const problems: string[] = [];
+  if (mine.onClose === 'hold' && theirs.onClose === 'rollback')
+    problems.push(at('windows.onClose', 'the policy rolls back when a window closes; the plan would hold'));
+  const inside = (w: WeeklyWindow, p: WeeklyWindow) =>
+    w.days.every((d) => p.days.includes(d)) &&
+    minutesOf(w.start) >= minutesOf(p.start) &&
+    minutesOf(w.end) <= minutesOf(p.end);
+  for (const w of mine.weekly)
+    if (!theirs.weekly.some((p) => inside(w, p)))
+      problems.push(at('windows.weekly', `the plan's window ${w.name} is not inside one of the policy's windows`));
   return problems;
 }
 
@@ -103,4 +125,12 @@ export function policyProblems(policy: PlatformPolicy, plan: ReleasePlan): strin
       `policy: no environment of the platform policy covers namespaces ${plan.environments.blue} and ${plan.environments.green}`,
     ];
   return loosenedRules(plan, env);
+}
+
+/** The windows (the plan's, checked narrower above, or the policy's) and freezes a release waits for. */
+export function windowRulesFor(policy: PlatformPolicy, plan: ReleasePlan): WindowRules | undefined {
+  const env = environmentFor(policy, plan);
+  if (!env || (!env.windows && !plan.windows && env.freezes.length === 0)) return undefined;
+  const windows = plan.windows ?? env.windows;
+  return { ...(windows ? { windows } : {}), freezes: env.freezes };
 }

@@ -112,7 +112,7 @@ export interface AnalysisRecord {
 }
 
 export interface PendingDecision {
-  kind: 'approval' | 'inconclusive-metrics' | 'paused' | 'rollback-window';
+  kind: 'approval' | 'inconclusive-metrics' | 'paused' | 'rollback-window' | 'window' | 'stop-the-line';
   since: string;
   detail: string;
 }

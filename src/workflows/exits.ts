@@ -15,7 +15,9 @@ export type RollbackTrigger =
   | { kind: 'manual-after-success'; by: string }
   | { kind: 'abort'; by: string }
   | { kind: 'cancelled' }
-  | { kind: 'failure' };
+  | { kind: 'failure' }
+  /** A release window closed with the canary under way and the policy says roll back (gate.ts). */
+  | { kind: 'window-closed' };
 
 /** What ended a release before production changed. */
 export type FinishTrigger =

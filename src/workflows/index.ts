@@ -1,2 +1,4 @@
 // The workflows this worker registers.
 export { releaseWorkflow } from './release';
+export { stopTheLineWorkflow } from './stop-the-line';
+export { scheduledReleaseWorkflow } from './scheduled';

@@ -25,6 +25,7 @@ import {
   type Stage,
 } from './definitions';
 import { Saga } from './saga';
+import type { WindowRules } from '../policy/windows';
 import { planDigest, type Subject } from './signatures';
 
 /** What a run hands the next when it continues as new: everything but the plan and the input. */
@@ -60,6 +61,8 @@ export interface CarriedState {
   nonce?: string;
   /** The images green runs (absent before `release-attestation`). */
   images?: string[];
+  /** The windows and freezes the policy and plan hold the release to (gate.ts). */
+  windowRules?: WindowRules;
 }
 
 export const iso = (ms = Date.now()): string => new Date(ms).toISOString();
@@ -103,6 +106,8 @@ export class ReleaseState {
   policy?: PolicyRecord;
   /** The images deployGreen put in green, sorted: the release attestation's subject. */
   images: string[] = [];
+  /** The windows and freezes traffic increases wait for (absent: always open). */
+  windowRules?: WindowRules;
 
   // From `approval-v2` on: signed statements name what is released (version, tag, plan digest),
   // signatures are required unless the plan says allowUnsigned, controls are checked for who sent
@@ -330,6 +335,7 @@ export class ReleaseState {
         r.images = Array.isArray(v) ? v.filter((i) => typeof i === 'string') : [];
       },
     },
+    windowRules: value('windowRules'),
   };
 
   /** This run's state for the next run (checkpoint.ts); a field without a value is left out. */

@@ -14,6 +14,7 @@ import { ReleaseState, type CarriedState } from './release-state';
 import { approvalGate } from './stages/approval';
 import { canary } from './stages/canary';
 import { fullSwitch } from './stages/full-switch';
+import { refusedWhileStopped } from './stages/gate';
 import { deployGreen } from './stages/green';
 import { chooseSides, preflight, recheckAfterApproval } from './stages/preflight';
 import { platformPolicy } from './stages/policy';
@@ -55,6 +56,9 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
       return refused;
     }
     r.runUnder(policy.record);
+    r.windowRules = policy.windowRules;
+    const stopped = await refusedWhileStopped(input, r.releaseId, policy.record);
+    if (stopped) return stopped;
   }
   try {
     await (carried ? resume(r, carried.at) : release(r));

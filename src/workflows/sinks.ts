@@ -17,7 +17,8 @@ export type RollbackTriggerLabel =
   | 'manual-after-success'
   | 'abort'
   | 'cancelled'
-  | 'failure';
+  | 'failure'
+  | 'window-closed';
 
 export interface ReleaseMetricsSinks extends Sinks {
   releaseMetrics: {
@@ -62,6 +63,7 @@ export function rollbackTriggerLabel(trigger: RollbackTrigger): RollbackTriggerL
     case 'abort':
     case 'cancelled':
     case 'failure':
+    case 'window-closed':
       return trigger.kind;
   }
 }

@@ -1,4 +1,6 @@
+import { ed25519 } from '@noble/curves/ed25519';
 import type { ReleasePlan } from '../../src/plan/types';
+import { publicKeyOf } from '../../src/workflows/signatures';
 
 /** The seed's production rules, as a platform team would write them (unit and workflow policy tests). */
 export function seedPolicy(keys: Record<'alice' | 'bob' | 'carol' | 'olga', string>) {
@@ -37,4 +39,21 @@ export function signedByPlatform(plan: ReleasePlan, keys: Record<'alice' | 'bob'
     { id: 'carol', role: 'qa-lead', publicKey: keys.carol },
   ];
   return plan;
+}
+
+/** The seed policy's people with fresh ed25519 keys: their secret keys and the public keys the policy lists. */
+export function platformPeople() {
+  const secrets = {
+    alice: ed25519.utils.randomSecretKey(),
+    bob: ed25519.utils.randomSecretKey(),
+    carol: ed25519.utils.randomSecretKey(),
+    olga: ed25519.utils.randomSecretKey(),
+  };
+  const keys = {
+    alice: publicKeyOf(secrets.alice),
+    bob: publicKeyOf(secrets.bob),
+    carol: publicKeyOf(secrets.carol),
+    olga: publicKeyOf(secrets.olga),
+  };
+  return { secrets, keys };
 }

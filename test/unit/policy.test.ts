@@ -197,7 +197,12 @@ describe('deploy/kubernetes/policy.yaml', () => {
     expect(problems).toEqual([]);
     const { approval, ...rules } = p!.environments[0];
     const { approval: seedApproval, ...seedRules } = policy().environments[0];
-    expect(rules).toEqual(seedRules);
+    // SEED 12: and the weekly maintenance window, Sunday 02:00-04:00 in a UTC+8 zone.
+    const maintenance = { name: 'maintenance', days: ['sun'], start: '02:00', end: '04:00' };
+    expect(rules).toEqual({
+      ...seedRules,
+      windows: { timeZone: 'Asia/Singapore', onClose: 'hold', weekly: [maintenance] },
+    });
     expect({ ...approval, operators: [] }).toEqual({ ...seedApproval, operators: [] });
     expect(policyProblems(p!, signedPlan())).toEqual([]);
   });

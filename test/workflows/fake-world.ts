@@ -5,6 +5,8 @@ import type { Activities } from '../../src/activities';
 import { promqlOf } from '../../src/plan/metric-queries';
 import type { CheckResult, MetricReading } from '../../src/activities/contract';
 import type { PolicyReading } from '../../src/activities/policy';
+import { resolveWindows } from '../../src/activities/policy/windows';
+import type { StopTheLineState } from '../../src/workflows/stop-the-line-defs';
 import { mailSubject, pageSummary, slackBody } from '../../src/activities/notify-format';
 import type { MetricSpec } from '../../src/plan/types';
 import type { AuditLogEntry } from '../../src/workflows/audit-entries';
@@ -53,6 +55,8 @@ export interface Scripts {
   auditDown?: () => boolean;
   /** What readPlatformPolicy answers (default: the worker runs without a policy, HWAYO_POLICY=none). */
   policy?: PolicyReading | (() => PolicyReading);
+  /** What the stop-the-line singleton answers (default: never frozen). */
+  stopTheLine?: () => StopTheLineState;
 }
 
 /** What a sink would receive, formatted by the real activities' own functions. */
@@ -86,10 +90,11 @@ export class FakeWorld {
 
   /** The activity names in call order, without the periodic analysis and health calls. */
   sequence(skip = ['queryMetrics', 'checkServiceHealth', 'runCheck', 'postSlack']): string[] {
-    // The policy read comes first in every release that has it: a read, like the checks; audit writes are bookkeeping.
-    return this.calls
-      .map((c) => c.name)
-      .filter((n) => !skip.includes(n) && n !== 'readPlatformPolicy' && n !== 'appendAuditLog');
+    // The policy read comes first in every release that has it: a read, like the checks.
+    // So do the stop-the-line's answers, asked before the start and every traffic increase; audit writes are
+    // bookkeeping.
+    const reads = ['readPlatformPolicy', 'readStopTheLine', 'appendAuditLog'];
+    return this.calls.map((c) => c.name).filter((n) => !skip.includes(n) && !reads.includes(n));
   }
 
   weights(): number[] {
@@ -156,6 +161,14 @@ export class FakeWorld {
         this.record('readPlatformPolicy', {});
         const p = this.scripts.policy;
         return (typeof p === 'function' ? p() : p) ?? { source: 'none', problems: [] };
+      },
+      resolveWindows: async (input) => {
+        this.record('resolveWindows', input);
+        return resolveWindows(input);
+      },
+      readStopTheLine: async () => {
+        this.record('readStopTheLine', {});
+        return this.scripts.stopTheLine?.() ?? { frozen: false, seq: 0 };
       },
       checkKubernetesNodes: async () => ok('nodes'),
       checkClusterPolicies: async () => ok('policies'),

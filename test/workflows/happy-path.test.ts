@@ -136,9 +136,13 @@ test('after a success the pair alternates: production is in the green namespace,
         namespaces: ['hwayo-production', 'hwayo-production-green'],
       },
     ]);
-    // Found before any check runs (only the platform policy is read before it), so the checks (cluster-policies,
-    // release-baseline) look at the live side.
-    expect(world.calls.slice(0, 2).map((c) => c.name)).toEqual(['readPlatformPolicy', 'findLiveEnvironment']);
+    // Found before any check runs (only the platform policy and the stop-the-line are read before it), so the
+    // checks (cluster-policies, release-baseline) look at the live side.
+    expect(world.calls.slice(0, 3).map((c) => c.name)).toEqual([
+      'readPlatformPolicy',
+      'readStopTheLine',
+      'findLiveEnvironment',
+    ]);
     const contexts = world
       .named('runCheck')
       .map((c) => (c.args as { context: { blueNamespace: string; greenNamespace: string } }).context);

@@ -114,6 +114,8 @@ const guarded: [name: string, before: string, changed: string][] = [
   ['pause-keeps-analysis', 'paused-and-resumed.json', 'Timer fired event did not have expected timer id'],
   // Every release writes its audit log after preflight: unguarded, an activity no history scheduled.
   ['audit-log', 'succeeded.json', 'Activity machine does not handle this event'],
+  // Every release asks the stop-the-line before it starts: the unguarded workflow schedules that read first.
+  ['stop-the-line', 'succeeded.json', 'Activity machine does not handle this event'],
 ];
 
 test.each(guarded)(

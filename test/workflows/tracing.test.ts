@@ -122,6 +122,8 @@ test('a release rolled back at 5%: one trace from start to rollback, a span per 
     'stage:preflight',
     'stage:awaiting-approval',
     'stage:green-deploy',
+    // Before its first shift the canary asks the stop-the-line (and would wait for its window here).
+    'stage:canary 0%',
     'stage:canary 5%',
     'stage:rolling-back',
     'stage:done',
@@ -139,9 +141,14 @@ test('a release rolled back at 5%: one trace from start to rollback, a span per 
   // Every activity: StartActivity under its stage (with stage and weight), RunActivity under that.
   const starts = all.filter((s) => s.name.startsWith('StartActivity:'));
   expect(starts.length).toBe(world.calls.length);
-  // The platform policy is read before any stage opens; every other activity runs inside its stage's span.
+  // The platform policy is read, and the stop-the-line asked, before any stage opens (the first ask of each);
+  // every other activity runs inside its stage's span.
+  const beforeStages = [
+    starts.find((s) => s.name === 'StartActivity:readPlatformPolicy'),
+    starts.find((s) => s.name === 'StartActivity:readStopTheLine'),
+  ];
   for (const s of starts)
-    expect(parentOf(all, s)!.name).toMatch(s.name === 'StartActivity:readPlatformPolicy' ? /^RunWorkflow:/ : /^stage:/);
+    expect(parentOf(all, s)!.name).toMatch(beforeStages.includes(s) ? /^RunWorkflow:/ : /^stage:/);
   const shift = starts.find((s) => s.name === 'StartActivity:setTrafficWeight')!;
   expect(parentOf(all, shift)!.name).toBe('stage:canary 5%'); // the shift to 5% opens the step's span
   expect(shift.attributes).toMatchObject({

@@ -7,6 +7,7 @@ import type { ActivityConfig } from '../config';
 import { kubeFailure } from '../kubernetes/errors';
 import { lazyKubeClients } from '../kubernetes/client';
 import { parsePolicy, POLICY_KEY, type PlatformPolicy } from '../../policy/schema';
+import { knownZone } from '../../policy/zone-time';
 
 export interface PolicyReading {
   /** "configmap NAMESPACE/NAME", or "none" when the worker runs without a policy (HWAYO_POLICY=none). */
@@ -43,6 +44,11 @@ export function createPolicyActivities(config: ActivityConfig) {
         return { source, problems: [`the platform policy ${source} is not YAML: ${(err as Error).message}`] };
       }
       const { policy, problems } = parsePolicy(doc);
+      // The zone data is this worker's: a zone it does not know would leave the windows unresolvable.
+      for (const env of policy?.environments ?? [])
+        if (env.windows && !knownZone(env.windows.timeZone))
+          problems.push(`environments.${env.name}.windows.timeZone: this worker knows no zone ${env.windows.timeZone}`);
+      if (problems.length) return { source, problems: problems.map((p) => `the platform policy ${source}: ${p}`) };
       return { source, policy, problems: problems.map((p) => `the platform policy ${source}: ${p}`) };
     },
   };

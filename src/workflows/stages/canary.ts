@@ -5,6 +5,7 @@ import type { ResumePoint } from '../checkpoint';
 import { leaveOn } from '../exits';
 import type { ReleaseState } from '../release-state';
 import { notify, setWeight } from '../steps';
+import { beforeIncrease } from './gate';
 import { owe } from './rollback';
 import { watch } from './watch';
 
@@ -20,6 +21,11 @@ export async function canary(r: ReleaseState, from?: ResumePoint): Promise<void>
   for (const [i, s] of plan.canary.steps.entries()) {
     if (from && i + 1 < from.step) continue;
     const resumed = from && i + 1 === from.step ? from.window : undefined;
+    // Held before the step begins, so a hold's checkpoint resumes the step before it (whose watch then ends).
+    if (!resumed && (await beforeIncrease(r)) === 'promote') {
+      r.event(`promoted by ${r.control.promote?.by} while held: skipping ${steps - i} canary step(s)`);
+      break;
+    }
     r.step = i + 1;
     if (!resumed) await setWeight(r, s.weight, `canary step ${r.step}/${steps}`);
     const o = await watch(r, 'canary', s.watchMs, resumed);

@@ -5,12 +5,14 @@ import { leaveOn, Rollback } from '../exits';
 import type { ReleaseState } from '../release-state';
 import { checkHealth, setWeight } from '../steps';
 import { smokeStage } from './smoke';
+import { beforeIncrease } from './gate';
 import { watch } from './watch';
 
 /** All traffic to green and its watch; `resumed` continues a watch that a previous run began. */
 export async function fullSwitch(r: ReleaseState, resumed?: WindowProgress): Promise<void> {
   const { plan } = r;
   if (!resumed) {
+    await beforeIncrease(r);
     r.step = plan.canary.steps.length + 1;
     r.enter('full-switch');
     await setWeight(r, 100, 'full switch');

@@ -4,7 +4,8 @@
 import { patched } from '@temporalio/workflow';
 import type { PolicyReading } from '../../activities/policy';
 import { parsePolicy, type PolicyRecord } from '../../policy/schema';
-import { environmentFor, policyProblems } from '../../policy/tighten';
+import { environmentFor, policyProblems, windowRulesFor } from '../../policy/tighten';
+import type { WindowRules } from '../../policy/windows';
 import type { ReleaseInput } from '../definitions';
 import { errorText } from '../exits';
 import { call, DEFAULT_OPTIONS } from '../proxies';
@@ -15,6 +16,8 @@ export interface PolicyVerdict {
   record?: PolicyRecord;
   /** Why the release may not run; empty when it may. */
   problems: string[];
+  /** The windows and freezes its traffic increases wait for (absent: none). */
+  windowRules?: WindowRules;
 }
 
 /** Reads the policy (one activity) and checks the plan against it; never throws. */
@@ -37,5 +40,5 @@ export async function platformPolicy(input: ReleaseInput): Promise<PolicyVerdict
     digest: planDigest(policy),
     environment: environmentFor(policy, input.plan)?.name,
   };
-  return { record, problems: policyProblems(policy, input.plan) };
+  return { record, problems: policyProblems(policy, input.plan), windowRules: windowRulesFor(policy, input.plan) };
 }

@@ -92,12 +92,13 @@ async function continueRelease(r: ReleaseState, at: ResumePoint): Promise<never>
   });
 }
 
-/** Watches one window; `resumed` carries the progress a previous run made in it. */
+/** Watches one window; `resumed` carries the progress a previous run made in it; a hold (gate.ts) is no step. */
 export async function watch(
   r: ReleaseState,
   stage: WatchStage,
   plannedMs: number,
   resumed?: WindowProgress,
+  isStep = true,
 ): Promise<WatchOutcome> {
   const { plan, control } = r;
   const allowPromote = stage === 'canary';
@@ -115,7 +116,7 @@ export async function watch(
     const result =
       o.result === 'completed' ? 'passed' : o.result === 'promote' ? 'promoted' : `${o.result}: ${o.reason}`;
     const elapsedMs = Date.now() - startedMs;
-    r.steps.push({ weight: r.greenWeight, plannedMs, elapsedMs, pausedMs: pausedNowMs(), result });
+    if (isStep) r.steps.push({ weight: r.greenWeight, plannedMs, elapsedMs, pausedMs: pausedNowMs(), result });
     r.window = undefined;
     return o;
   };
