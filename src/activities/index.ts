@@ -2,6 +2,7 @@
 // the `Activities` type only; the worker builds the implementations from its configuration.
 import { createAwsActivities } from './aws';
 import type { ActivityConfig } from './config';
+import { createIncidentReviewActivities } from './aws/incident-review';
 import { createHealthActivities } from './health';
 import { createKubernetesActivities } from './kubernetes';
 import { createNotifyActivities } from './notify';
@@ -18,6 +19,7 @@ export function createActivities(config: ActivityConfig) {
     ...createPreflightActivities(config),
     ...createHealthActivities(config),
     ...createAwsActivities(config),
+    ...createIncidentReviewActivities(config),
     ...createNotifyActivities(config),
     ...createPolicyActivities(config),
   };

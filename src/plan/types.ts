@@ -136,6 +136,8 @@ export interface NotificationSpec {
   slackChannels: { critical: string; warning: string; info: string };
   email: string;
   pagerduty: boolean;
+  /** Who incident response reaches, in order: the first when an incident opens, the next at each escalation (default: `email`). */
+  onCall?: string[];
 }
 
 export interface ReleasePlan {

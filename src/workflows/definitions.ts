@@ -6,6 +6,7 @@ import { defineSearchAttributeKey } from '@temporalio/common';
 import type { EvidenceRefs, MetricReading } from '../activities/contract';
 import type { ReleasePlan } from '../plan/types';
 import type { PolicyRecord } from '../policy/schema';
+import type { RollbackRecord } from './rollback-budget';
 
 export const RELEASE_WORKFLOW = 'releaseWorkflow';
 export const DEFAULT_TASK_QUEUE = 'hwayo-release';
@@ -210,6 +211,8 @@ export interface ReleaseReport {
   planDigest?: string;
   /** The images green ran (empty when green was never deployed; absent for releases from before it). */
   images?: string[];
+  /** Each rollback with its duration against its budget (seed 6: automatic 5 min, manual 10 min). */
+  rollbacks?: RollbackRecord[];
 }
 
 export interface ReleaseResult {

@@ -103,7 +103,7 @@ export function planDigest(plan: unknown): string {
 }
 
 /** Strict RFC 8032 verification (no ZIP-215 leniency) with a sound key. Never throws. */
-function verifyText(text: string, signature: string, publicKey: string): boolean {
+export function verifyText(text: string, signature: string, publicKey: string): boolean {
   if (publicKeyProblem(publicKey) !== undefined) return false;
   const sig = fromBase64(signature);
   const key = fromBase64(publicKey);
@@ -132,7 +132,11 @@ export function signStatement(statement: AnyStatement, privateKey: Uint8Array): 
 }
 
 export function signControlStatement(statement: AnyControlStatement, privateKey: Uint8Array): string {
-  return toBase64(ed25519.sign(new TextEncoder().encode(controlStatementText(statement)), privateKey));
+  return signText(controlStatementText(statement), privateKey);
+}
+
+export function signText(text: string, privateKey: Uint8Array): string {
+  return toBase64(ed25519.sign(new TextEncoder().encode(text), privateKey));
 }
 
 export function publicKeyOf(privateKey: Uint8Array): string {

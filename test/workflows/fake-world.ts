@@ -1,7 +1,9 @@
 // Test doubles for the release workflow's activities: a small scripted "world" that records every
 // call in order, so tests assert what the workflow did (traffic weights, compensations, pages), and
 // lets a test make metrics, health checks or rollouts go bad at a chosen moment.
+import { Context } from '@temporalio/activity';
 import type { Activities } from '../../src/activities';
+import { INCIDENT_WORKFLOW } from '../../src/workflows/incident-definitions';
 import { promqlOf } from '../../src/plan/metric-queries';
 import type { CheckResult, MetricReading } from '../../src/activities/contract';
 import type { PolicyReading } from '../../src/activities/policy';
@@ -81,6 +83,15 @@ export class FakeWorld {
 
   weights(): number[] {
     return this.named('setTrafficWeight').map((c) => (c.args as { greenWeight: number }).greenWeight);
+  }
+
+  /** Calls made by incident workflows, kept apart so a release's own calls read as before. */
+  readonly incident: Call[] = [];
+
+  private incidentCall(name: string, args: unknown): unknown {
+    this.incident.push({ name, args });
+    const { bucket, key } = args as { bucket?: string; key?: string };
+    return name === 'storeIncidentReview' ? { location: `s3://${bucket}/${key}.md` } : { delivered: true, duplicate: false };
   }
 
   private record(name: string, args: unknown) {
@@ -222,6 +233,7 @@ export class FakeWorld {
       Object.entries(acts).map(([name, fn]) => [
         name,
         async (...args: unknown[]) => {
+          if (Context.current().info.workflowType === INCIDENT_WORKFLOW) return this.incidentCall(name, args[0]);
           this.inFlight += 1;
           try {
             return await (fn as (...a: unknown[]) => Promise<unknown>)(...args);

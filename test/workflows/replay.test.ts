@@ -112,6 +112,10 @@ const guarded: [name: string, before: string, changed: string][] = [
   ['bounded-history', 'succeeded.json', 'Continue as new workflow machine does not handle this event'],
   // Paused at a canary step for longer than an analysis interval: before the guard nothing was looked at.
   ['pause-keeps-analysis', 'paused-and-resumed.json', 'Timer fired event did not have expected timer id'],
+  // Rolled back at 25%: the unguarded workflow starts the incident child where the history ends the release's UI.
+  ['incident-child', 'rolled-back-at-25.json', 'Child workflow machine does not handle this event'],
+  // A rollback in retention whose reason names no category: the update is refused where the history accepted it.
+  ['rollback-reason', 'release-hwayo-2.4.0-demo.20261126153027.json', 'Update machine does not handle this event'],
 ];
 
 test.each(guarded)(
