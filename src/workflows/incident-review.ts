@@ -61,7 +61,9 @@ function openQuestions(input: IncidentInput, status: IncidentStatus): string[] {
   if (input.impact.requestsFailed === null)
     q.push('How many requests failed? The release measures rates, not counts: take them from the gateway logs.');
   for (const r of input.rollbacks.filter((x) => !x.withinBudget))
-    q.push(`Why did the ${r.kind} rollback take ${formatDuration(r.durationMs)}, over its ${formatDuration(r.budgetMs)} budget?`);
+    q.push(
+      `Why did the ${r.kind} rollback take ${formatDuration(r.durationMs)}, over its ${formatDuration(r.budgetMs)} budget?`,
+    );
   if (status.escalations > 0)
     q.push(`Why was the incident not taken within its response target (${status.escalations} escalation(s))?`);
   return q;

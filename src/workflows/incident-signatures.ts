@@ -46,11 +46,14 @@ export function incidentAuthority(
   const person = ctx.people.find((p) => p.id === req.by);
   if (req.signature === undefined && !person?.publicKey) {
     return ctx.signaturesRequired
-      ? refuse(`an incident ${action} needs a statement signed by an operator or approver listed in the plan (use --key)`)
+      ? refuse(
+          `an incident ${action} needs a statement signed by an operator or approver listed in the plan (use --key)`,
+        )
       : { signed: false };
   }
   if (!person?.publicKey) return refuse(`"${req.by}" has no key in the plan, so the signature cannot be checked`);
-  if (!req.signature || !req.signedAt) return refuse(`"${req.by}" has a key in the plan: sign the ${action} (use --key)`);
+  if (!req.signature || !req.signedAt)
+    return refuse(`"${req.by}" has a key in the plan: sign the ${action} (use --key)`);
   const late = signedAtProblem(req.signedAt, ctx.nowMs, true);
   if (late) return refuse(late);
   const weak = publicKeyProblem(person.publicKey);

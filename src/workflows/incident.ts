@@ -124,7 +124,9 @@ class Incident {
   async escalate(): Promise<void> {
     const level = ++this.escalations;
     const to = onCallAt(this.input.onCall, level);
-    this.event(`not taken within ${RESPONSE_TARGET_MS[this.input.severity] / 60_000} min: escalation ${level} to ${to}`);
+    this.event(
+      `not taken within ${RESPONSE_TARGET_MS[this.input.severity] / 60_000} min: escalation ${level} to ${to}`,
+    );
     await this.notify(`escalation-${level}`, `Incident NOT acknowledged: escalation ${level}, paging ${to}`, level, {
       page: true,
       email: true,
@@ -156,10 +158,15 @@ class Incident {
     } catch (err) {
       this.event(`post-incident review could not be stored: ${errorText(err)}`);
     }
-    await this.notify('resolved', `Incident resolved by ${this.resolvedBy}; review: ${this.review ?? 'not stored'}`, 0, {
-      page: false,
-      email: false,
-    });
+    await this.notify(
+      'resolved',
+      `Incident resolved by ${this.resolvedBy}; review: ${this.review ?? 'not stored'}`,
+      0,
+      {
+        page: false,
+        email: false,
+      },
+    );
   }
 
   /** Ack or resolve, when the sender's authority and the incident's state allow it. */
@@ -212,7 +219,8 @@ class Incident {
 
   status(): IncidentStatus {
     const { input } = this;
-    const state = this.resolvedMs !== undefined ? 'resolved' : this.acknowledgedMs !== undefined ? 'acknowledged' : 'open';
+    const state =
+      this.resolvedMs !== undefined ? 'resolved' : this.acknowledgedMs !== undefined ? 'acknowledged' : 'open';
     const escalateAt = nextIncidentEvent({ ...this.clock(), updates: Number.MAX_SAFE_INTEGER });
     return {
       incidentId: this.id,

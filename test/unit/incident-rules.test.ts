@@ -17,13 +17,25 @@ const metric = (...metrics: string[]): IncidentCause['rollback'] => ({ trigger: 
 test.each<[string, IncidentCause, string | undefined]>([
   ['the emergency path, recovered', { outcome: 'emergency-recovered' }, 'critical'],
   ['the emergency path, failed', { outcome: 'emergency-failed', rollback: { trigger: 'manual' } }, 'critical'],
-  ['users failing above the bound (error rate)', { outcome: 'rolled-back', rollback: metric('error_rate') }, 'critical'],
-  ['users failing above the bound (login success)', { outcome: 'rolled-back', rollback: metric('login_success') }, 'critical'],
+  [
+    'users failing above the bound (error rate)',
+    { outcome: 'rolled-back', rollback: metric('error_rate') },
+    'critical',
+  ],
+  [
+    'users failing above the bound (login success)',
+    { outcome: 'rolled-back', rollback: metric('login_success') },
+    'critical',
+  ],
   ['an automatic rollback on latency', { outcome: 'rolled-back', rollback: metric('p95_latency', 'cpu') }, 'high'],
   ['an automatic rollback on health', { outcome: 'rolled-back', rollback: { trigger: 'health-check' } }, 'high'],
   ['green never ready', { outcome: 'failed', rollback: { trigger: 'rollout-timeout' } }, 'high'],
   ['a manual rollback', { outcome: 'rolled-back', rollback: { trigger: 'manual' } }, 'medium'],
-  ['a rollback in retention', { outcome: 'rolled-back-after-success', rollback: { trigger: 'manual-after-success' } }, 'medium'],
+  [
+    'a rollback in retention',
+    { outcome: 'rolled-back-after-success', rollback: { trigger: 'manual-after-success' } },
+    'medium',
+  ],
   ['a release its checks refused', { outcome: 'preflight-failed' }, 'low'],
   ['an abort', { outcome: 'rolled-back', rollback: { trigger: 'abort' } }, undefined],
   ['a cancellation', { outcome: 'cancelled', rollback: { trigger: 'cancelled' } }, undefined],

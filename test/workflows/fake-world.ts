@@ -91,7 +91,9 @@ export class FakeWorld {
   private incidentCall(name: string, args: unknown): unknown {
     this.incident.push({ name, args });
     const { bucket, key } = args as { bucket?: string; key?: string };
-    return name === 'storeIncidentReview' ? { location: `s3://${bucket}/${key}.md` } : { delivered: true, duplicate: false };
+    return name === 'storeIncidentReview'
+      ? { location: `s3://${bucket}/${key}.md` }
+      : { delivered: true, duplicate: false };
   }
 
   private record(name: string, args: unknown) {
@@ -211,6 +213,8 @@ export class FakeWorld {
         await this.scripts.storeReport?.();
         return { location: `s3://${input.bucket}/${input.key}.md` };
       },
+      // Only incident workflows store reviews (incidentCall answers them).
+      storeIncidentReview: async (input) => this.incidentCall('storeIncidentReview', input) as { location: string },
       postSlack: async (input) => {
         this.record('postSlack', input);
         this.delivered.push({ sink: 'slack', to: input.channel, text: slackBody(input.severity, input.text).text });
