@@ -18,7 +18,7 @@ export interface RollbackRecord {
   withinBudget: boolean;
 }
 
-/** A person asked for it (rollback, abort, a cancelled workflow): the manual budget; the release's own triggers: automatic. */
+/** A person asked for it (rollback, abort, a cancelled workflow): manual; the release's own triggers: automatic. */
 export function rollbackKind(trigger: RollbackTrigger): RollbackKind {
   return ['manual', 'manual-after-success', 'abort', 'cancelled'].includes(trigger.kind) ? 'manual' : 'automatic';
 }

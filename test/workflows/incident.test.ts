@@ -16,6 +16,7 @@ import {
 import { signIncidentStatement } from '../../src/workflows/incident-signatures';
 import { publicKeyOf } from '../../src/workflows/signatures';
 import { defaultPlan } from '../../src/plan/load';
+import { rollbackUpdate } from '../../src/workflows/definitions';
 import { createWorker, uniqueId, useWorkflowEnv } from './env';
 import { FakeWorld } from './fake-world';
 import { endIncident, HOUR, MIN, withRelease } from './harness';
@@ -243,4 +244,25 @@ test('a rollback over its budget is reported as over it', async () => {
       ).toBe('high');
     },
   );
+});
+
+test('a manual rollback needs a category; with one it runs within its 10-minute budget and opens a medium incident', async () => {
+  await withRelease(t.env, t.bundle, {}, async ({ handle, waitFor }) => {
+    await waitFor((s) => s.greenWeight === 25);
+    expect(
+      await refusal(handle.executeUpdate(rollbackUpdate, { args: [{ by: 'oncall', reason: 'looks wrong' }] })),
+    ).toMatch(/^a rollback's reason must start with its category \(errors, latency, business, security, other\)/);
+    await handle.executeUpdate(rollbackUpdate, { args: [{ by: 'oncall', reason: 'business: refunds failing' }] });
+    const result = await handle.result();
+    expect(result.outcome).toBe('rolled-back');
+    expect(result.report.audit.filter((e) => e.action === 'rollback').map((e) => e.accepted)).toEqual([false, true]);
+    expect(result.report.rollbacks).toEqual([
+      expect.objectContaining({ kind: 'manual', trigger: 'manual', budgetMs: 10 * MIN, withinBudget: true }),
+    ]);
+    const incident = t.env.client.workflow.getHandle(incidentIdOf(handle.workflowId));
+    expect(await incident.query(incidentStatusQuery)).toMatchObject({
+      severity: 'medium',
+      cause: expect.stringContaining('business: refunds failing'),
+    });
+  });
 });
