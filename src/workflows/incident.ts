@@ -110,7 +110,7 @@ class Incident {
       sends.push(
         call(NOTIFY_OPTIONS, `email: incident ${what}`, 'sendEmail', {
           to: onCallAt(input.onCall, level),
-          subject: `[hwayo-release] incident ${input.severity}: ${input.app} ${input.version} ${what}`,
+          subject: `[hwayo-release] incident ${input.severity}: ${input.app} ${input.version} ${what} (${this.id})`,
           text: message,
           idempotencyKey: key,
           severity: 'critical',
@@ -221,7 +221,7 @@ class Incident {
     const { input } = this;
     const state =
       this.resolvedMs !== undefined ? 'resolved' : this.acknowledgedMs !== undefined ? 'acknowledged' : 'open';
-    const escalateAt = nextIncidentEvent({ ...this.clock(), updates: Number.MAX_SAFE_INTEGER });
+    const escalateAtMs = this.openedMs + (this.escalations + 1) * RESPONSE_TARGET_MS[input.severity];
     return {
       incidentId: this.id,
       releaseId: input.releaseId,
@@ -229,7 +229,7 @@ class Incident {
       state,
       cause: input.cause,
       openedAt: iso(this.openedMs),
-      ...(state === 'open' ? { respondBy: iso(escalateAt.atMs) } : {}),
+      ...(state === 'open' ? { respondBy: iso(escalateAtMs) } : {}),
       ...(this.commander ? { commander: this.commander } : {}),
       ...(this.acknowledgedMs !== undefined ? { acknowledgedAt: iso(this.acknowledgedMs) } : {}),
       ...(this.resolvedMs !== undefined ? { resolvedAt: iso(this.resolvedMs), resolvedBy: this.resolvedBy } : {}),

@@ -13,7 +13,6 @@ import {
   type ReleaseStatus,
 } from '../../src/workflows/definitions';
 import { defaultPlan } from '../../src/plan/load';
-import { incidentIdOf } from '../../src/workflows/incident-definitions';
 import type { ReleasePlan } from '../../src/plan/types';
 import { createWorker, ROLES, uniqueId, waitForStatus } from './env';
 import { FakeWorld, type Scripts } from './fake-world';
@@ -81,17 +80,8 @@ export async function withRelease<T>(
         else await handle.signal(abortSignal, { by: 'test-harness', reason: 'test finished' });
         await handle.result().catch(() => undefined);
       }
-      await endIncident(env, handle.workflowId);
     }
   });
-}
-
-/** An incident outlives its release: one left open would hold the test server's clock for the next test. */
-export async function endIncident(env: TestWorkflowEnvironment, releaseId: string): Promise<void> {
-  await env.client.workflow
-    .getHandle(incidentIdOf(releaseId))
-    .terminate('test finished')
-    .catch(() => undefined);
 }
 
 export const MIN = 60_000;
