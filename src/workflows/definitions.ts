@@ -23,6 +23,11 @@ export interface ReleaseInput {
   requestedBy?: string;
   /** Upsert the Hwayo* search attributes (they must be registered on the namespace). */
   searchAttributes?: boolean;
+  /**
+   * Open an incident when the release ends badly (default true). False only where the server cannot
+   * outlive an abandoned child: the time-skipping test server locks its clock once one ends.
+   */
+  incidents?: boolean;
   /** Set only by the release itself when it continues as new (checkpoint.ts); refused otherwise. */
   carried?: unknown;
 }

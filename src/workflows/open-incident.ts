@@ -13,7 +13,7 @@ import type { ReleaseState } from './release-state';
 import type { RollbackRecord } from './rollback-budget';
 
 export async function openIncident(r: ReleaseState): Promise<void> {
-  if (!r.outcome) return;
+  if (!r.outcome || r.input.incidents === false) return;
   const severity = incidentSeverity({ outcome: r.outcome, rollback: r.rollbacks[r.rollbacks.length - 1] });
   if (!severity || !patched('incident-child')) return;
   const { plan } = r;
