@@ -136,7 +136,7 @@ export interface NotificationSpec {
   slackChannels: { critical: string; warning: string; info: string };
   email: string;
   pagerduty: boolean;
-  /** Who incident response reaches, in order: the first when an incident opens, the next at each escalation (default: `email`). */
+  /** Who incident response reaches, in order: the first on opening, the next at each escalation (default: `email`). */
   onCall?: string[];
 }
 

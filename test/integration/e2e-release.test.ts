@@ -407,12 +407,31 @@ test('a healthy release: start, signed approvals, watch to 100%, rollback within
   expect(noReason.code).toBe(2);
 
   // Rollback within the retention window: it raises risk, so with signatures required it is signed.
-  const unsignedRollback = await cli('rollback', id, '--reason', 'customer complaints', '--category', 'business', '--yes', '--by', 'e2e-test');
+  const unsignedRollback = await cli(
+    'rollback',
+    id,
+    '--reason',
+    'customer complaints',
+    '--category',
+    'business',
+    '--yes',
+    '--by',
+    'e2e-test',
+  );
   expect(unsignedRollback.code).toBe(7);
   expect(unsignedRollback.err).toMatch(/rollback during retention raises the release's risk/);
-  expect(await ok('rollback', id, '--reason', 'customer complaints after release', '--category', 'business', '--yes', ...signedBy('alice'))).toContain(
-    'rollback accepted',
-  );
+  expect(
+    await ok(
+      'rollback',
+      id,
+      '--reason',
+      'customer complaints after release',
+      '--category',
+      'business',
+      '--yes',
+      ...signedBy('alice'),
+    ),
+  ).toContain('rollback accepted');
   const end = await cli('watch', id, '--json');
   expect(end.code).toBe(3);
   expect(JSON.parse(end.out.trim().split('\n').pop()!)).toMatchObject({
