@@ -132,7 +132,7 @@ cat <<MSG
 Release $ID: watch exited $code (0 succeeded, 3 rolled back; see hwayo-release --help).
   Temporal UI:   $TEMPORAL_UI_URL/namespaces/default/workflows/$ID
   Report:        node bin/hwayo-release report $ID
-  Roll back:     node bin/hwayo-release rollback $ID --reason "demo" --by alice --key $DEMO/keys/alice.key
+  Roll back:     node bin/hwayo-release rollback $ID --reason other:demo --by alice --key $DEMO/keys/alice.key
                  (while blue is kept, 15 min; the demo plan requires signatures, so the rollback is signed)
   Users' answers: $DEMO/users.jsonl
   Stop everything: npm run demo:stop

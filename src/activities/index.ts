@@ -3,6 +3,7 @@
 import { createAwsActivities } from './aws';
 import { createAuditActivities } from './aws/audit-log';
 import type { ActivityConfig } from './config';
+import { createIncidentReviewActivities } from './aws/incident-review';
 import { createHealthActivities } from './health';
 import { createKubernetesActivities } from './kubernetes';
 import { createNotifyActivities } from './notify';
@@ -22,6 +23,7 @@ export function createActivities(config: ActivityConfig) {
     ...createHealthActivities(config),
     ...createAwsActivities(config),
     ...createAuditActivities(config),
+    ...createIncidentReviewActivities(config),
     ...createNotifyActivities(config),
     ...createPolicyActivities(config),
     ...createSmokeActivities(),

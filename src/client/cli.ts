@@ -1,5 +1,6 @@
 // Shared pieces of the command line: exit codes, errors that carry one, argument parsing with
 // `node:util` parseArgs, and the output sink (so tests can run commands in-process).
+import { createInterface } from 'node:readline/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Outcome } from '../workflows/definitions';
 
@@ -66,6 +67,8 @@ export interface Io {
   isTTY: boolean;
   /** Cancelled on Ctrl-C; long-running commands (watch, --wait) stop early when it fires. */
   signal?: AbortSignal;
+  /** Asks a yes/no question on the terminal; absent when stdin is not one (CI): commands then need --yes. */
+  confirm?: (question: string) => Promise<boolean>;
 }
 
 export function processIo(signal?: AbortSignal): Io {
@@ -75,7 +78,17 @@ export function processIo(signal?: AbortSignal): Io {
     env: process.env,
     isTTY: Boolean(process.stdout.isTTY),
     signal,
+    ...(process.stdin.isTTY ? { confirm: askOnTerminal } : {}),
   };
+}
+
+async function askOnTerminal(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
 }
 
 export type Options = NonNullable<ParseArgsConfig['options']>;

@@ -36,6 +36,7 @@ import { loadPlanFile } from '../plan/load';
 import { nameProblem, textProblem } from '../workflows/request-limits';
 import { releaseInput, requireRunning } from './release';
 import { approvalStatement, controlStatement, signingLine } from './statements';
+import { confirmedRollbackReason, ROLLBACK_HELP, ROLLBACK_OPTIONS } from './rollback-reason';
 
 /** The workflow refuses a request out of its bounds (request-limits.ts): say so before anything is sent. */
 function withinLimits(...problems: (string | undefined)[]): void {
@@ -240,12 +241,12 @@ function controlCommand(action: ControlAction): Command {
                   unless the plan sets approval.allowUnsigned.`
       : `Not needed to ${action}, but a name listed with a key in the plan is
                   believed only when signed.`;
-  const help = `Usage: hwayo-release ${action} RELEASE-ID ${action === 'rollback' ? '--reason TEXT' : '[--reason TEXT]'} [--by NAME] [--key FILE] [--json]
+  const help = `Usage: hwayo-release ${action} RELEASE-ID ${action === 'rollback' ? '--reason TEXT --category CAT [--yes]' : '[--reason TEXT]'} [--by NAME] [--key FILE] [--json]
 
 ${spec.text}
 
   --reason TEXT   why (recorded in the audit log${action === 'rollback' ? ' and the notifications; required' : ''});
-                  one line, at most 1,000 characters
+                  one line, at most 1,000 characters${action === 'rollback' ? `\n${ROLLBACK_HELP}` : ''}
   --by NAME       who (default HWAYO_USER or the login name); your operator or approver id
                   in the plan when you sign; 1-63 letters, digits, ".", "_" or "-", and a
                   listed id in another case (Alice for alice) is refused
@@ -273,6 +274,7 @@ ${EXIT_CODES_HELP}`;
           by: { type: 'string' },
           key: { type: 'string' },
           json: { type: 'boolean' },
+          ...(action === 'rollback' ? ROLLBACK_OPTIONS : {}),
         },
         help,
         io,
@@ -281,7 +283,8 @@ ${EXIT_CODES_HELP}`;
       if (!args) return EXIT.ok;
       const v = args.values;
       const id = args.positionals[0];
-      const reason = action === 'rollback' ? required(v, 'reason') : optional(v, 'reason');
+      withinLimits(textProblem('--reason', v.reason));
+      const reason = action === 'rollback' ? await confirmedRollbackReason(id, v, io) : optional(v, 'reason');
       const keyFile = optional(v, 'key') ?? io.env.HWAYO_APPROVER_KEY;
       const privateKey = keyFile ? readPrivateKey(keyFile) : undefined;
       const req: ControlRequest = { by: actor(v, io), reason };

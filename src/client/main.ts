@@ -5,6 +5,7 @@ import { audit } from './audit';
 import { CliError, EXIT, EXIT_CODES_HELP, processIo, type Command, type Io } from './cli';
 import { controlCommands } from './control';
 import { historyCommands } from './history';
+import { incidentCommands } from './incident';
 import { keysCommands } from './keys';
 import { list } from './list';
 import { planCommands } from './plan';
@@ -30,6 +31,7 @@ const COMMANDS: Record<string, Entry> = {
   audit,
   stats,
   history: { group: historyCommands, summary: 'export a release history' },
+  incident: { group: incidentCommands, summary: 'take, resolve and show the incident a release opened' },
   keys: { group: keysCommands, summary: 'approver keys' },
   attestation: { group: attestationCommands, summary: 'verify signed release attestations' },
 };

@@ -279,6 +279,7 @@ export const planSchema = z
       slackChannels: z.strictObject({ critical: nonEmpty, warning: nonEmpty, info: nonEmpty }),
       email: z.email(),
       pagerduty: z.boolean(),
+      onCall: z.array(z.email()).min(1).max(10).optional(),
     }),
     artifactsBucket: bucket,
     smoke: z

@@ -141,6 +141,8 @@ export interface NotificationSpec {
   slackChannels: { critical: string; warning: string; info: string };
   email: string;
   pagerduty: boolean;
+  /** Who incident response reaches, in order: the first on opening, the next at each escalation (default: `email`). */
+  onCall?: string[];
 }
 
 export interface ReleasePlan {

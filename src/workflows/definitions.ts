@@ -7,6 +7,7 @@ import type { EvidenceRefs, MetricReading } from '../activities/contract';
 import type { ReleasePlan } from '../plan/types';
 import type { PolicyRecord } from '../policy/schema';
 import type { DoraFacts } from './audit-entries';
+import type { RollbackRecord } from './rollback-budget';
 
 export const RELEASE_WORKFLOW = 'releaseWorkflow';
 export const DEFAULT_TASK_QUEUE = 'hwayo-release';
@@ -23,6 +24,11 @@ export interface ReleaseInput {
   requestedBy?: string;
   /** Upsert the Hwayo* search attributes (they must be registered on the namespace). */
   searchAttributes?: boolean;
+  /**
+   * Open an incident when the release ends badly (default true). False only where the server cannot
+   * outlive an abandoned child: the time-skipping test server locks its clock once one ends.
+   */
+  incidents?: boolean;
   /** Set only by the release itself when it continues as new (checkpoint.ts); refused otherwise. */
   carried?: unknown;
 }
@@ -211,6 +217,8 @@ export interface ReleaseReport {
   planDigest?: string;
   /** The images green ran (empty when green was never deployed; absent for releases from before it). */
   images?: string[];
+  /** Each rollback with its duration against its budget (seed 6: automatic 5 min, manual 10 min). */
+  rollbacks?: RollbackRecord[];
 }
 
 export interface ReleaseResult {

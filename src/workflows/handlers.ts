@@ -5,6 +5,7 @@
 import { ApplicationFailure, patched, setHandler } from '@temporalio/workflow';
 import { controlAuthority } from './control-auth';
 import { controlRefusal, recordControl } from './control-rules';
+import { rollbackReasonProblem } from './incident-rules';
 import {
   abortSignal,
   abortUpdate,
@@ -57,6 +58,9 @@ export function applyControl(r: ReleaseState, action: ControlAction, req: Contro
     refusal = auth.refusal;
     signed = auth.verified;
   }
+  // Seed 6: a manual rollback records its reason's category.
+  const uncategorized = !refusal && action === 'rollback' ? rollbackReasonProblem(req.reason) : undefined;
+  if (uncategorized && patched('rollback-reason')) refusal = uncategorized;
   const entry: AuditEntry = {
     at: iso(),
     action,

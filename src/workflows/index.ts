@@ -2,3 +2,4 @@
 export { releaseWorkflow } from './release';
 export { stopTheLineWorkflow } from './stop-the-line';
 export { scheduledReleaseWorkflow } from './scheduled';
+export { incidentWorkflow } from './incident';

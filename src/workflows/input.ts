@@ -52,6 +52,7 @@ const inputSchema = z.strictObject({
     .optional(),
   requestedBy: text(256).optional(),
   searchAttributes: z.boolean().optional(),
+  incidents: z.boolean().optional(),
   carried: z.unknown().optional(), // checked by carriedProblem
 });
 

@@ -24,6 +24,7 @@ import {
   type ReleaseStatus,
   type Stage,
 } from './definitions';
+import type { RollbackRecord } from './rollback-budget';
 import { Saga } from './saga';
 import type { WindowRules } from '../policy/windows';
 import { planDigest, type Subject } from './signatures';
@@ -108,6 +109,8 @@ export class ReleaseState {
   images: string[] = [];
   /** The windows and freezes traffic increases wait for (absent: always open). */
   windowRules?: WindowRules;
+  /** Each rollback of this run with its duration against its budget (rollback-budget.ts). */
+  readonly rollbacks: RollbackRecord[] = [];
 
   // From `approval-v2` on: signed statements name what is released (version, tag, plan digest),
   // signatures are required unless the plan says allowUnsigned, controls are checked for who sent

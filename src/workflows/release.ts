@@ -9,6 +9,7 @@ import type { ReleaseInput, ReleaseResult } from './definitions';
 import { errorText, Finish, isStop, Rollback } from './exits';
 import { setReleaseHandlers } from './handlers';
 import { refusedResult, releaseInputProblems } from './input';
+import { openIncident } from './open-incident';
 import { policyLine } from '../policy/schema';
 import { ReleaseState, type CarriedState } from './release-state';
 import { approvalGate } from './stages/approval';
@@ -75,6 +76,7 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
   }
   r.stage = 'done';
   r.event(`release finished: ${r.outcome}${r.reason ? ` (${r.reason})` : ''}`);
+  await CancellationScope.nonCancellable(() => openIncident(r));
   r.updateUi();
   await CancellationScope.nonCancellable(() => flushAuditLog(r, r.outcome ?? 'failed'));
   const report = await CancellationScope.nonCancellable(() => storeReport(r));

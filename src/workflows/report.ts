@@ -3,6 +3,7 @@
 import { formatDuration } from '../plan/duration';
 import type { ReleaseReport } from './definitions';
 import { policyLine } from '../policy/schema';
+import { rollbackLine } from './rollback-budget';
 
 export function renderReportMarkdown(r: ReleaseReport): string {
   const lines: string[] = [];
@@ -53,6 +54,8 @@ export function renderReportMarkdown(r: ReleaseReport): string {
     lines.push(`- ${a.at} ${a.stage} ${a.weight}% ${a.kind}: **${a.verdict}** ${a.detail}; ${values}`);
   }
   lines.push(`\n${r.analyses.length} analyses in all.`);
+  if (r.rollbacks?.length)
+    lines.push('', '## Rollbacks', '', ...r.rollbacks.map((x) => rollbackLine(x, formatDuration)));
   if (r.compensations.length)
     lines.push('', '## Compensations', '', ...r.compensations.map((c, i) => `${i + 1}. ${c}`));
   lines.push('', '## Timeline', '', ...r.timeline.map((t) => `- ${t.at} [${t.stage}] ${t.event}`));

@@ -132,7 +132,7 @@ export function signStatement(statement: AnyStatement, privateKey: Uint8Array): 
 }
 
 export function signControlStatement(statement: AnyControlStatement, privateKey: Uint8Array): string {
-  return toBase64(ed25519.sign(new TextEncoder().encode(controlStatementText(statement)), privateKey));
+  return signText(controlStatementText(statement), privateKey);
 }
 
 export function signText(text: string, privateKey: Uint8Array): string {

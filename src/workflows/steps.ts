@@ -165,7 +165,7 @@ export async function deleteNamespace(r: ReleaseState, name: string): Promise<vo
 
 /** Stores the report (markdown and JSON) next to the release's artifacts; a failure is recorded, not thrown. */
 export async function storeReport(r: ReleaseState): Promise<ReleaseReport> {
-  const report = r.report();
+  const report = r.rollbacks.length ? { ...r.report(), rollbacks: [...r.rollbacks] } : r.report();
   try {
     const { location } = await call(DEFAULT_OPTIONS, 'store report', 'storeReport', {
       bucket: r.plan.artifactsBucket,

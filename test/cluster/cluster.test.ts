@@ -178,7 +178,7 @@ afterAll(async () => {
   for (const id of started) {
     const h = client?.workflow.getHandle(id);
     if (h && (await h.describe().catch(() => undefined))?.status.name === 'RUNNING') {
-      await as('operator', 'rollback', id, '--reason', 'cluster test cleanup', '--by', 'cluster-test').catch(
+      await as('operator', 'rollback', id, '--reason', 'other: cluster test cleanup', '--yes', '--by', 'cluster-test').catch(
         () => undefined,
       );
       await Promise.race([h.result().catch(() => undefined), new Promise((r) => setTimeout(r, 60_000))]);
@@ -249,7 +249,7 @@ test('a release survives losing the server node that owns it: SIGKILL mid-canary
 
   // Back to the seed state: rollback within the retention window (the subject here is the canary, so
   // a rollback that needed the emergency procedure on this loaded machine is accepted). Every step passed.
-  await as('operator', 'rollback', id, '--reason', 'cluster test', '--by', 'cluster-test');
+  await as('operator', 'rollback', id, '--reason', 'other: cluster test', '--yes', '--by', 'cluster-test');
   const { outcome } = (await client.workflow.getHandle(id).result()) as { outcome: string };
   expect(outcome).toMatch(/^(rolled-back-after-success|emergency-recovered)$/);
   const report = JSON.parse(await as('reader', 'report', id, '--json')) as ReleaseReport;
@@ -304,6 +304,6 @@ test('a release waiting for approval survives a PostgreSQL restart: approvals be
       .map((a) => a.approverId)
       .sort(),
   ).toEqual(['alice', 'bob', 'carol']);
-  await as('operator', 'rollback', id, '--reason', 'cluster test', '--by', 'cluster-test');
+  await as('operator', 'rollback', id, '--reason', 'other: cluster test', '--yes', '--by', 'cluster-test');
   expect(await client.workflow.getHandle(id).result()).toMatchObject({ outcome: 'rolled-back-after-success' });
 });

@@ -114,7 +114,7 @@ const signedBy = (id: string) => ['--by', id, '--key', join(tmp, 'keys', `${id}.
 async function endRelease(id: string): Promise<void> {
   const h = client.workflow.getHandle(id);
   if ((await h.describe().catch(() => undefined))?.status.name !== 'RUNNING') return;
-  await cli('rollback', id, '--reason', 'e2e test cleanup', ...signedBy('alice'));
+  await cli('rollback', id, '--reason', 'other: e2e test cleanup', '--yes', ...signedBy('alice'));
   await Promise.race([h.result().catch(() => undefined), new Promise((r) => setTimeout(r, 60_000))]);
   await h.terminate('e2e test cleanup').catch(() => undefined);
 }
@@ -407,12 +407,31 @@ test('a healthy release: start, signed approvals, watch to 100%, rollback within
   expect(noReason.code).toBe(2);
 
   // Rollback within the retention window: it raises risk, so with signatures required it is signed.
-  const unsignedRollback = await cli('rollback', id, '--reason', 'customer complaints', '--by', 'e2e-test');
+  const unsignedRollback = await cli(
+    'rollback',
+    id,
+    '--reason',
+    'customer complaints',
+    '--category',
+    'business',
+    '--yes',
+    '--by',
+    'e2e-test',
+  );
   expect(unsignedRollback.code).toBe(7);
   expect(unsignedRollback.err).toMatch(/rollback during retention raises the release's risk/);
-  expect(await ok('rollback', id, '--reason', 'customer complaints after release', ...signedBy('alice'))).toContain(
-    'rollback accepted',
-  );
+  expect(
+    await ok(
+      'rollback',
+      id,
+      '--reason',
+      'customer complaints after release',
+      '--category',
+      'business',
+      '--yes',
+      ...signedBy('alice'),
+    ),
+  ).toContain('rollback accepted');
   const end = await cli('watch', id, '--json');
   expect(end.code).toBe(3);
   expect(JSON.parse(end.out.trim().split('\n').pop()!)).toMatchObject({
@@ -689,7 +708,7 @@ test(
       expect(report.status.environments).toEqual({ blue: 'hwayo-production-green', green: 'hwayo-production' });
 
       // Rolling it back returns traffic to hwayo-production-green and removes hwayo-production again.
-      await ok('rollback', second, '--reason', 'alternation test', ...signedBy('alice'));
+      await ok('rollback', second, '--reason', 'other: alternation test', '--yes', ...signedBy('alice'));
       expect(await client.workflow.getHandle(second).result()).toMatchObject({ outcome: 'rolled-back-after-success' });
       expect(await routeWeights()).toEqual({ 'hwayo-production': 0, 'hwayo-production-green': 100 });
       expect(await namespaceExists('hwayo-production')).toBe(false);

@@ -75,6 +75,7 @@ describe('alert rules', () => {
     expect(r.out).toMatch(/SUCCESS: 6 rules found/);
     expect(r.out).toMatch(/SUCCESS: 10 rules found/);
     expect(r.out).toMatch(/SUCCESS: 8 rules found/);
+    expect(r.out).toMatch(/SUCCESS: 9 rules found/);
   });
 
   test('promtool test rules: every rule fires when it should and not before', () => {
@@ -105,6 +106,9 @@ describe('alert rules', () => {
       ['LowLoginSuccessRate', /\* 100 < 90$/, '3m', 'critical'],
       ['HighCPUUsage', /\* 100 > 80$/, '10m', 'warning'],
       ['HighMemoryUsage', /\* 100 > 85$/, '10m', 'warning'],
+      // Section 6's rollback budgets: automatic 5 minutes, manual 10.
+      ['HwayoRollbackOverAutomaticBudget', /^hwayo_release_stage\{stage="rolling-back"\} == 1$/, '5m', 'warning'],
+      ['HwayoRollbackTooSlow', /^hwayo_release_stage\{stage="rolling-back"\} == 1$/, '10m', 'critical'],
     ];
     for (const [name, expr, dur, severity] of seed) {
       const r = byName[name];

@@ -84,7 +84,10 @@ test('near-names are refused: "tech-lead " and "Alice" where the plan lists alic
 test('a <!here> in a rollback reason reaches Slack escaped, so it pings nobody', async () => {
   await withRelease(t.env, t.bundle, {}, async ({ world, handle, waitFor }) => {
     await waitFor((s) => s.greenWeight === 5);
-    await handle.signal(rollbackSignal, { by: 'oncall', reason: '<!here> <!channel> <@U123> see <https://evil|docs>' });
+    await handle.signal(rollbackSignal, {
+      by: 'oncall',
+      reason: 'other: <!here> <!channel> <@U123> see <https://evil|docs>',
+    });
     const result = await handle.result();
     expect(result.outcome).toBe('rolled-back');
     const critical = world.delivered.filter((d) => d.sink === 'slack' && d.to === '#hwayo-critical');

@@ -175,7 +175,7 @@ test('a rollback request inside the 24 h window brings blue back; after the wind
     );
     await t.env.sleep(23 * HOUR);
     await handle.executeUpdate(rollbackUpdate, {
-      args: [{ by: 'erin', reason: 'data-integrity problem found by support' }],
+      args: [{ by: 'erin', reason: 'business: data-integrity problem found by support' }],
     });
     const result = await handle.result();
     expect(result.outcome).toBe('rolled-back-after-success');

@@ -1,7 +1,9 @@
 // Test doubles for the release workflow's activities: a small scripted "world" that records every
 // call in order, so tests assert what the workflow did (traffic weights, compensations, pages), and
 // lets a test make metrics, health checks or rollouts go bad at a chosen moment.
+import { Context } from '@temporalio/activity';
 import type { Activities } from '../../src/activities';
+import { INCIDENT_WORKFLOW } from '../../src/workflows/incident-definitions';
 import { promqlOf } from '../../src/plan/metric-queries';
 import type { CheckResult, MetricReading } from '../../src/activities/contract';
 import type { PolicyReading } from '../../src/activities/policy';
@@ -99,6 +101,17 @@ export class FakeWorld {
 
   weights(): number[] {
     return this.named('setTrafficWeight').map((c) => (c.args as { greenWeight: number }).greenWeight);
+  }
+
+  /** Calls made by incident workflows, kept apart so a release's own calls read as before. */
+  readonly incident: Call[] = [];
+
+  private incidentCall(name: string, args: unknown): unknown {
+    this.incident.push({ name, args });
+    const { bucket, key } = args as { bucket?: string; key?: string };
+    return name === 'storeIncidentReview'
+      ? { location: `s3://${bucket}/${key}.md` }
+      : { delivered: true, duplicate: false };
   }
 
   private record(name: string, args: unknown) {
@@ -249,6 +262,8 @@ export class FakeWorld {
         await this.scripts.storeReport?.();
         return { location: `s3://${input.bucket}/${input.key}.md` };
       },
+      // Only incident workflows store reviews (incidentCall answers them).
+      storeIncidentReview: async (input) => this.incidentCall('storeIncidentReview', input) as { location: string },
       postSlack: async (input) => {
         this.record('postSlack', input);
         this.delivered.push({ sink: 'slack', to: input.channel, text: slackBody(input.severity, input.text).text });
@@ -271,6 +286,7 @@ export class FakeWorld {
       Object.entries(acts).map(([name, fn]) => [
         name,
         async (...args: unknown[]) => {
+          if (Context.current().info.workflowType === INCIDENT_WORKFLOW) return this.incidentCall(name, args[0]);
           this.inFlight += 1;
           try {
             return await (fn as (...a: unknown[]) => Promise<unknown>)(...args);

@@ -116,6 +116,10 @@ const guarded: [name: string, before: string, changed: string][] = [
   ['audit-log', 'succeeded.json', 'Activity machine does not handle this event'],
   // Every release asks the stop-the-line before it starts: the unguarded workflow schedules that read first.
   ['stop-the-line', 'succeeded.json', 'Activity machine does not handle this event'],
+  // Rolled back at 25%: the unguarded workflow starts the incident child where the history ends the release's UI.
+  ['incident-child', 'rolled-back-at-25.json', 'Child workflow machine does not handle this event'],
+  // A rollback in retention whose reason names no category: the update is refused where the history accepted it.
+  ['rollback-reason', 'release-hwayo-2.4.0-demo.20261126153027.json', 'Update machine does not handle this event'],
 ];
 
 test.each(guarded)(

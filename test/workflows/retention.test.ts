@@ -20,7 +20,7 @@ const refusal = (p: Promise<unknown>) =>
     () => 'accepted',
     (e: unknown) => (e instanceof WorkflowUpdateFailedError ? (e.cause as Error).message : `unexpected: ${String(e)}`),
   );
-const rollback = { by: 'oncall', reason: 'data problem found by support' };
+const rollback = { by: 'oncall', reason: 'business: data problem found by support' };
 /** What the release did, without the periodic looks and the messages. */
 const QUIET = ['queryMetrics', 'checkServiceHealth', 'runCheck', 'postSlack', 'storeReport', 'sendPage', 'sendEmail'];
 

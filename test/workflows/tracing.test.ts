@@ -76,7 +76,7 @@ test('a release rolled back at 5%: one trace from start to rollback, a span per 
   const workflowId = uniqueId('release');
   const result = await worker.runUntil(async () => {
     const handle = await workflows.start(releaseWorkflow, {
-      args: [{ plan, version: '2.4.0', imageTag: '1234-abc1234', lastKnownGoodTag: '1200-0ld600d' }],
+      args: [{ plan, version: '2.4.0', imageTag: '1234-abc1234', lastKnownGoodTag: '1200-0ld600d', incidents: false }],
       taskQueue,
       workflowId,
     });

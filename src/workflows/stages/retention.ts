@@ -6,6 +6,7 @@ import type { ControlRequest } from '../definitions';
 import { errorText } from '../exits';
 import { call, DEFAULT_OPTIONS } from '../proxies';
 import { iso, type ReleaseState } from '../release-state';
+import { timedRollback } from '../rollback-budget';
 import { releaseMetrics, rollbackTriggerLabel } from '../sinks';
 import { deleteNamespace, notify, setWeight, storeReport, waitForRollout } from '../steps';
 import { deleteGreen, verifyBlue } from './rollback';
@@ -37,7 +38,9 @@ export async function retention(r: ReleaseState): Promise<void> {
     Math.max(0, endsMs - Date.now()),
   );
   r.pending = undefined;
-  if (control.rollback) return rollBackAfterSuccess(r, control.rollback);
+  const { rollback } = control;
+  if (rollback)
+    return timedRollback(r, { kind: 'manual-after-success', by: rollback.by }, () => rollBackAfterSuccess(r, rollback));
   await retireBlue(r, control.retire);
 }
 

@@ -7,6 +7,7 @@ import { auditRollback } from '../audit-log';
 import type { Outcome } from '../definitions';
 import { errorText, type RollbackTrigger } from '../exits';
 import type { ReleaseState } from '../release-state';
+import { timedRollback } from '../rollback-budget';
 import { releaseMetrics, rollbackTriggerLabel } from '../sinks';
 import { checkHealth, deleteNamespace, notify, setWeight, waitForRollout } from '../steps';
 import { emergency } from './emergency';
@@ -23,18 +24,20 @@ export async function rollBack(
   r.outcome = outcome;
   auditRollback(r, why, outcome);
   releaseMetrics.rollback(rollbackTriggerLabel(trigger));
-  await notify(r, severity, 'rollback-started', `Rolling back: ${why}`);
-  try {
-    await r.saga.compensate();
-  } finally {
-    const ok = r.outcome !== 'emergency-failed';
-    await notify(
-      r,
-      ok ? 'warning' : 'critical',
-      'rollback-finished',
-      `Rollback finished (${r.outcome}): ${r.saga.ran.join(' -> ')}`,
-    );
-  }
+  await timedRollback(r, trigger, async () => {
+    await notify(r, severity, 'rollback-started', `Rolling back: ${why}`);
+    try {
+      await r.saga.compensate();
+    } finally {
+      const ok = r.outcome !== 'emergency-failed';
+      await notify(
+        r,
+        ok ? 'warning' : 'critical',
+        'rollback-finished',
+        `Rollback finished (${r.outcome}): ${r.saga.ran.join(' -> ')}`,
+      );
+    }
+  });
 }
 
 /** Brings blue back and checks it; falls through to the emergency path when blue is not healthy. */
