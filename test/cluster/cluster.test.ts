@@ -178,9 +178,16 @@ afterAll(async () => {
   for (const id of started) {
     const h = client?.workflow.getHandle(id);
     if (h && (await h.describe().catch(() => undefined))?.status.name === 'RUNNING') {
-      await as('operator', 'rollback', id, '--reason', 'other: cluster test cleanup', '--yes', '--by', 'cluster-test').catch(
-        () => undefined,
-      );
+      await as(
+        'operator',
+        'rollback',
+        id,
+        '--reason',
+        'other: cluster test cleanup',
+        '--yes',
+        '--by',
+        'cluster-test',
+      ).catch(() => undefined);
       await Promise.race([h.result().catch(() => undefined), new Promise((r) => setTimeout(r, 60_000))]);
       await h.terminate('cluster test cleanup').catch(() => undefined);
     }
