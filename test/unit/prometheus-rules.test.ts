@@ -74,7 +74,6 @@ describe('alert rules', () => {
     expect(r.status).toBe(0);
     expect(r.out).toMatch(/SUCCESS: 6 rules found/);
     expect(r.out).toMatch(/SUCCESS: 10 rules found/);
-    expect(r.out).toMatch(/SUCCESS: 8 rules found/);
     expect(r.out).toMatch(/SUCCESS: 9 rules found/);
   });
 
