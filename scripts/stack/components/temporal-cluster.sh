@@ -200,7 +200,7 @@ start() {
   local ui=()
   if [ "${HWAYO_TEMPORAL_CLUSTER_UI:-1}" != 0 ]; then start_ui; ui=(TEMPORAL_UI_URL=http://127.0.0.1:$UI_PORT); fi
   write_env temporal-cluster TEMPORAL_ADDRESS=127.0.0.1:$LB_PORT TEMPORAL_CLUSTER_ADDRESS=127.0.0.1:$LB_PORT \
-    TEMPORAL_NAMESPACE=default \
+    TEMPORAL_NAMESPACE=default HWAYO_CODEC=off \
     TEMPORAL_CLI="$TEMPORAL" TEMPORAL_TDBG="$BIN/tdbg" "${ui[@]}" \
     TEMPORAL_CLUSTER_NODES="1=$(frontend 1)/$((NODE_BASE[0] + 3)),2=$(frontend 2)/$((NODE_BASE[1] + 3))"
 }
