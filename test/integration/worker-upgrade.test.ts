@@ -61,7 +61,7 @@ const kubectl = (input: string | undefined, ...args: string[]) => {
   });
 };
 
-/** The pair in the platform's registry of release namespaces (null: out of it). */
+/** The pair and its route `hwayo-gateway/<ns>` in the platform's registry of release namespaces (null: out of it). */
 const register = (ns: string, value: 'environment' | null) =>
   kubectl(
     undefined,
@@ -73,7 +73,7 @@ const register = (ns: string, value: 'environment' | null) =>
     '--type',
     'merge',
     '-p',
-    JSON.stringify({ data: { [ns]: value, [`${ns}-green`]: value } }),
+    JSON.stringify({ data: { [ns]: value, [`${ns}-green`]: value, [`hwayo-gateway.${ns}`]: value && 'route' } }),
   );
 
 /**
