@@ -846,8 +846,10 @@ describe('deploy/kubernetes on the local apiserver', () => {
         { name: 'hwayo-release-environments', namespace: 'hwayo-release', body: { data: { [probe]: value } } },
         setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
       );
+    // At pod-security restricted, as createNamespace creates one (the policy refuses it otherwise).
+    const labels = { 'pod-security.kubernetes.io/enforce': 'restricted' };
     const create = () =>
-      statusOf(realWorker.core.createNamespace({ body: { metadata: { name: probe } }, dryRun: 'All' }));
+      statusOf(realWorker.core.createNamespace({ body: { metadata: { name: probe, labels } }, dryRun: 'All' }));
     expect(await create()).toBe(403);
     await register('environment');
     try {
