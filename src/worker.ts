@@ -2,6 +2,7 @@
 // (exit 2 on a problem, nothing started), serves /metrics /healthz /readyz, runs the release
 // workflow and its activities until SIGTERM/SIGINT, then drains and exits 0.
 import { Runtime } from '@temporalio/worker';
+import { codecMode } from './codec/mode';
 import { ConfigError, loadWorkerConfig, type WorkerConfig } from './worker/config';
 import { createWorkerHttpServer, listen } from './worker/http';
 import { JsonLogger, stageObserver } from './worker/logging';
@@ -73,11 +74,13 @@ async function main(): Promise<number> {
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       workflows: created.mode,
-      encryption: config.env.HWAYO_CODEC_KEYS ? 'aes-256-gcm' : 'off',
+      encryption: codecMode(config.env).kind === 'keys' ? 'aes-256-gcm' : 'off (HWAYO_CODEC=off)',
       httpPort,
       sdkMetricsPort: config.sdkMetricsPort || 'off',
       shutdownGraceMs: config.shutdownGraceMs,
     });
+    if (codecMode(config.env).kind === 'off')
+      logger.warn('payload encryption is OFF (HWAYO_CODEC=off): releases are written to Temporal in plaintext');
     if (!config.activities.attestationKey)
       logger.warn('releases are not attested: HWAYO_ATTESTATION_KEY is not set (docs/security.md)');
     await worker.run(); // resolves after a shutdown signal once in-flight work has drained

@@ -2,16 +2,17 @@
 // updates, queries, activity arguments, heartbeats and failures. The client, the worker and the
 // codec server all build their codecs here, so they agree on keys.
 import type { DataConverter, PayloadCodec } from '@temporalio/common';
-import { AesGcmCodec } from './aes-gcm';
-import { CODEC_KEYS_VAR, parseCodecKeys } from './keys';
+import { AesGcmCodec, type AesGcmCodecOptions } from './aes-gcm';
+import { codecMode } from './mode';
 
-export { AesGcmCodec, ENCODING, KEY_ID_HEADER } from './aes-gcm';
+export { AesGcmCodec, ENCODING, KDF_HEADER, KEY_ID_HEADER } from './aes-gcm';
 export { CODEC_KEYS_VAR, parseCodecKeys, type CodecKey } from './keys';
+export { CODEC_MODE_VAR, codecMode, type CodecMode } from './mode';
 
-/** The payload codecs configured by HWAYO_CODEC_KEYS; empty when no keys are set (no encryption). */
-export function codecsFromEnv(env: NodeJS.ProcessEnv = process.env): PayloadCodec[] {
-  const keys = parseCodecKeys(env[CODEC_KEYS_VAR]);
-  return keys.length ? [new AesGcmCodec(keys)] : [];
+/** The payload codecs HWAYO_CODEC_KEYS configures; empty under HWAYO_CODEC=off; throws when neither is set. */
+export function codecsFromEnv(env: NodeJS.ProcessEnv = process.env, options?: AesGcmCodecOptions): PayloadCodec[] {
+  const mode = codecMode(env);
+  return mode.kind === 'keys' ? [new AesGcmCodec(mode.keys, options)] : [];
 }
 
 /** Module that exports `failureConverter`; give it to `bundleWorkflowCode({ failureConverterPath })` too. */

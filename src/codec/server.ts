@@ -1,11 +1,13 @@
 // Codec server for the Temporal Web UI and CLI (`--ui-codec-endpoint`, `temporal --codec-endpoint`):
 // POST /encode and POST /decode take and return {payloads: [...]} in protobuf JSON (base64 bytes).
-// Every request needs `Authorization: Bearer <HWAYO_CODEC_SERVER_TOKEN>`; CORS only for the UI origins.
+// Every request needs `Authorization: Bearer <HWAYO_CODEC_SERVER_TOKEN>` (never a token in the URL); CORS only
+// for the UI origins.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { codecsFromEnv } from './index';
+import { AesGcmCodec } from './aes-gcm';
+import { CODEC_KEYS_VAR, parseCodecKeys } from './keys';
 
 export interface CodecServerOptions {
   codecs: PayloadCodec[];
@@ -80,18 +82,15 @@ export function createCodecServer(opts: CodecServerOptions): Server {
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     cors(req, res);
-    let path = new URL(req.url ?? '/', 'http://codec').pathname;
-    // The UI without its own login sends no Authorization header: it may be configured with the
-    // token in the endpoint path instead (`--ui-codec-endpoint http://host:port/t/<token>`).
-    const inPath = /^\/t\/([^/]+)(\/(?:encode|decode))$/.exec(path);
-    if (inPath) path = inPath[2];
-    const authorization = inPath ? `Bearer ${decodeURIComponent(inPath[1])}` : req.headers.authorization;
+    // The token only ever in the Authorization header: a URL is shown in the UI's settings, logs and proxies.
+    const path = new URL(req.url ?? '/', 'http://codec').pathname;
     if (req.method === 'OPTIONS') return send(res, 204);
     if (path === '/healthz' && req.method === 'GET') return send(res, 200, { ok: true });
     if (path !== '/encode' && path !== '/decode')
       return send(res, 404, { message: 'not found: use POST /encode or POST /decode' });
     if (req.method !== 'POST') return send(res, 405, { message: 'use POST' });
-    if (!tokenMatches(authorization, opts.token)) return send(res, 401, { message: 'missing or wrong bearer token' });
+    if (!tokenMatches(req.headers.authorization, opts.token))
+      return send(res, 401, { message: 'missing or wrong bearer token' });
     const body = await readBody(req, maxBody);
     if (body === undefined) return send(res, 413, { message: `request body over ${maxBody} bytes` });
     let parsed: { payloads?: JsonPayload[] };
@@ -139,8 +138,10 @@ function send(res: ServerResponse, status: number, body?: unknown) {
 
 /** Options from the environment; throws with the variable's name when one is missing or wrong. */
 export function codecServerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): CodecServerOptions {
-  const codecs = codecsFromEnv(env);
-  if (!codecs.length) throw new Error('HWAYO_CODEC_KEYS is not set: the codec server has no keys to use');
+  // Decoding only shows payloads, so a plaintext one (an older history) is shown as stored.
+  const keys = parseCodecKeys(env[CODEC_KEYS_VAR]);
+  if (!keys.length) throw new Error('HWAYO_CODEC_KEYS is not set: the codec server has no keys to use');
+  const codecs = [new AesGcmCodec(keys, { plaintext: 'pass' })];
   const token = env.HWAYO_CODEC_SERVER_TOKEN ?? '';
   if (token.length < 16) throw new Error('HWAYO_CODEC_SERVER_TOKEN must be set (at least 16 characters)');
   const port = Number(env.HWAYO_CODEC_SERVER_PORT ?? 18234);

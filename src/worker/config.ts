@@ -10,6 +10,7 @@ import type { WorkerOptions } from '@temporalio/worker';
 import { activityConfigFromEnv, DEFAULT_POLICY, policyLocation, type ActivityConfig } from '../activities/config';
 import { readPrivateKey } from '../client/keys';
 import { parseCodecKeys } from '../codec/keys';
+import { KEYS_REQUIRED } from '../codec/mode';
 import { DEFAULT_TASK_QUEUE } from '../workflows/definitions';
 import { readTokenFile, tokenMetadata, TOKEN_FILE_VAR } from '../temporal-token';
 
@@ -65,6 +66,7 @@ export const VARIABLES = [
   'HWAYO_LOG_LEVEL',
   'HWAYO_WORKFLOW_BUNDLE',
   'HWAYO_CODEC_KEYS',
+  'HWAYO_CODEC',
   'HWAYO_POLICY',
   'HWAYO_ATTESTATION_KEY',
   'KUBECONFIG',
@@ -147,6 +149,8 @@ const schema = z
           ctx.addIssue({ code: 'custom', message: (err as Error).message.replace(/^keys: /, '') });
         }
       }),
+    // Payloads are encrypted unless this says off (a local stack, tests): checked with the keys below.
+    HWAYO_CODEC: z.enum(['required', 'off']).optional(),
     HWAYO_POLICY: z
       .string()
       .optional()
@@ -199,6 +203,8 @@ const schema = z
     OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none']).optional(),
   })
   .superRefine((v, ctx) => {
+    if (!v.HWAYO_CODEC_KEYS?.trim() && v.HWAYO_CODEC !== 'off')
+      ctx.addIssue({ code: 'custom', path: ['HWAYO_CODEC_KEYS'], message: `not set: ${KEYS_REQUIRED}` });
     if (!!v.TEMPORAL_TLS_CERT !== !!v.TEMPORAL_TLS_KEY) {
       ctx.addIssue({
         code: 'custom',

@@ -96,6 +96,8 @@ export class WorkerProcess {
           'SLACK_WEBHOOK_URL_HWAYO_RELEASES',
           // The stack's HWAYO_POLICY=none: without it the worker reads the platform's ConfigMap and refuses.
           'HWAYO_POLICY',
+          // The stack's HWAYO_CODEC=off: this harness's client writes plaintext, which a keyed worker refuses.
+          'HWAYO_CODEC',
         ),
         KUBECONFIG: workerKubeconfig(dir),
         HWAYO_EVIDENCE_ROOT: EVIDENCE,

@@ -1,7 +1,7 @@
 // The codec server the Web UI calls: round trip over HTTP, bearer token required, CORS for the UI.
 import type { Server } from 'node:http';
-import { AesGcmCodec, codecsFromEnv, ENCODING, KEY_ID_HEADER, parseCodecKeys } from '../../src/codec';
-import { createCodecServer, listen } from '../../src/codec/server';
+import { AesGcmCodec, ENCODING, KEY_ID_HEADER, parseCodecKeys } from '../../src/codec';
+import { codecServerOptionsFromEnv, createCodecServer, listen } from '../../src/codec/server';
 import { newKey } from './codec-helpers';
 
 const token = 'test-token-0123456789abcdef';
@@ -11,11 +11,13 @@ let server: Server;
 let base: string;
 
 beforeAll(async () => {
-  server = createCodecServer({
-    codecs: codecsFromEnv({ HWAYO_CODEC_KEYS: `${k2},${k1}` }),
-    token,
-    allowedOrigins: ['http://127.0.0.1:18233'],
+  // As `npm run codec-server` configures itself.
+  const opts = codecServerOptionsFromEnv({
+    HWAYO_CODEC_KEYS: `${k2},${k1}`,
+    HWAYO_CODEC_SERVER_TOKEN: token,
+    HWAYO_CODEC_SERVER_ORIGINS: 'http://127.0.0.1:18233',
   });
+  server = createCodecServer(opts);
   base = `http://127.0.0.1:${await listen(server, '127.0.0.1', 0)}`;
 });
 afterAll(async () => {
@@ -49,7 +51,9 @@ test('a payload encrypted with the old key decodes after rotation', async () => 
   const res = await post('/decode', {
     payloads: [
       {
-        metadata: { encoding: b64(ENCODING), [KEY_ID_HEADER]: b64('k1') },
+        metadata: Object.fromEntries(
+          Object.entries(old.metadata!).map(([k, v]) => [k, Buffer.from(v ?? new Uint8Array()).toString('base64')]),
+        ),
         data: Buffer.from(old.data!).toString('base64'),
       },
     ],
@@ -69,8 +73,24 @@ test('an unknown key id is a clear 400', async () => {
 test('401 without the bearer token or with a wrong one', async () => {
   expect((await post('/decode', { payloads: [] }, {})).status).toBe(401);
   expect((await post('/decode', { payloads: [] }, { Authorization: 'Bearer wrong' })).status).toBe(401);
-  expect((await post('/t/wrong/decode', { payloads: [] }, {})).status).toBe(401);
-  expect((await post(`/t/${token}/decode`, { payloads: [] }, {})).status).toBe(200); // token in the endpoint path, for a UI without login
+  expect((await post('/decode', { payloads: [] }, { Authorization: token })).status).toBe(401); // not a Bearer
+  expect((await post('/decode', { payloads: [] })).status).toBe(200);
+});
+
+test('the token in the URL is no way in: the path form is gone, a query string is ignored', async () => {
+  for (const path of [`/t/${token}/decode`, `/t/${encodeURIComponent(token)}/encode`]) {
+    const res = await post(path, { payloads: [] }, {});
+    expect({ path, status: res.status }).toEqual({ path, status: 404 });
+  }
+  expect((await post(`/decode?token=${token}`, { payloads: [] }, {})).status).toBe(401);
+  expect((await post(`/decode?access_token=${token}`, { payloads: [] }, {})).status).toBe(401);
+});
+
+test('a plaintext payload (an older history) is shown as stored: decoding only shows payloads', async () => {
+  const payload = { metadata: { encoding: b64('json/plain') }, data: b64('"before encryption"') };
+  const res = await post('/decode', { payloads: [payload] });
+  expect(res.status).toBe(200);
+  expect(await res.json()).toEqual({ payloads: [payload] });
 });
 
 test('CORS preflight answers the UI origin only', async () => {

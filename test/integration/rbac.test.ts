@@ -395,6 +395,54 @@ describe('deploy/kubernetes on the local apiserver', () => {
     expect(metadata?.labels?.['hwayo.io/probe']).toBeUndefined();
     expect(await label(admin, { 'pod-security.kubernetes.io/enforce': null, team: null })).toBe('succeeded');
   });
+
+  test('hole 6: the worker creates a release namespace only at pod-security restricted', async () => {
+    // green is registered (an `environment`) and does not exist yet: only its pod-security level is refused.
+    const create = (labels: Record<string, string>) =>
+      worker.core.createNamespace({ body: { metadata: { name: green, labels } }, dryRun: 'All' }).then(
+        () => 'succeeded',
+        (e: { code?: number; body?: unknown }) => `${e.code} ${String(e.body)}`,
+      );
+    const refusal = 'hwayo-release-worker creates a namespace only with pod-security.kubernetes.io/enforce: restricted';
+    expect(await create({})).toMatch(new RegExp(`^403 .*${refusal}`));
+    expect(await create({ 'pod-security.kubernetes.io/enforce': 'baseline' })).toMatch(/^403 /);
+    expect(await create({ 'pod-security.kubernetes.io/enforce': 'privileged' })).toMatch(/^403 /);
+    expect(
+      await create({
+        'pod-security.kubernetes.io/enforce': 'restricted',
+        'pod-security.kubernetes.io/enforce-version': 'v1.0',
+      }),
+    ).toMatch(/^403 .*it may not change pod-security.kubernetes.io\/enforce-version/);
+    expect(await create({ 'pod-security.kubernetes.io/enforce': 'restricted' })).toBe('succeeded');
+  });
+
+  test('hole 6: in the route namespace the worker updates only the route objects the platform registered', async () => {
+    const vs = (name: string) => ({
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'VirtualService',
+      metadata: { name, namespace: route },
+      spec: { hosts: [`${name}.example`], http: [{ route: [{ destination: { host: 'a' }, weight: 100 }] }] },
+    });
+    const ref = { group: 'networking.istio.io', version: 'v1', plural: 'virtualservices', namespace: route };
+    for (const name of ['hwayo-canary', 'other-app']) await applyAs(admin, vs(name));
+    const update = async (name: string) => {
+      const current: any = await worker.custom.getNamespacedCustomObject({ ...ref, name });
+      current.spec.http[0].route[0].weight = 90;
+      return worker.custom.replaceNamespacedCustomObject({ ...ref, name, body: current }).then(
+        () => 'succeeded',
+        (e: { code?: number; body?: unknown }) => `${e.code} ${String(e.body)}`,
+      );
+    };
+    // Registered in environments.yaml as `hwayo-gateway.hwayo-canary: route` (here `<route>.hwayo-canary`).
+    expect(await update('hwayo-canary')).toBe('succeeded');
+    expect(await update('other-app')).toMatch(
+      new RegExp(
+        `^403 .*hwayo-release-worker may update only the route objects registered in .* not virtualservices ${route}/other-app`,
+      ),
+    );
+    const untouched: any = await admin.custom.getNamespacedCustomObject({ ...ref, name: 'other-app' });
+    expect(untouched.spec.http[0].route[0].weight).toBe(100);
+  });
   test("hole 8: no Secret read outside the release's namespaces", async () => {
     for (const namespace of ['kube-system', other, sys]) {
       expect({ namespace, list: await statusOf(worker.core.listNamespacedSecret({ namespace })) }).toEqual({
@@ -494,7 +542,19 @@ describe('deploy/kubernetes on the local apiserver', () => {
       ...labels,
       'app.kubernetes.io/managed-by': 'hwayo-release',
       'hwayo.io/release': 'r-rbac',
+      'pod-security.kubernetes.io/enforce': 'restricted',
     });
+    // ... and it stays there: the worker can neither lower nor drop the level.
+    for (const level of ['baseline', null]) {
+      expect(
+        await statusOf(
+          worker.core.patchNamespace(
+            { name: green, body: { metadata: { labels: { 'pod-security.kubernetes.io/enforce': level } } } },
+            setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+          ),
+        ),
+      ).toBe(403);
+    }
     const copied = await run().run(kube.copySecretsAndConfig, { from: blue, to: green });
     expect(copied.secrets).toEqual(expect.arrayContaining(['hwayo-database', 'known']));
     expect((await admin.core.readNamespacedSecret({ name: 'known', namespace: green })).data?.TOKEN).toBe(
@@ -786,8 +846,10 @@ describe('deploy/kubernetes on the local apiserver', () => {
         { name: 'hwayo-release-environments', namespace: 'hwayo-release', body: { data: { [probe]: value } } },
         setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
       );
+    // At pod-security restricted, as createNamespace creates one (the policy refuses it otherwise).
+    const labels = { 'pod-security.kubernetes.io/enforce': 'restricted' };
     const create = () =>
-      statusOf(realWorker.core.createNamespace({ body: { metadata: { name: probe } }, dryRun: 'All' }));
+      statusOf(realWorker.core.createNamespace({ body: { metadata: { name: probe, labels } }, dryRun: 'All' }));
     expect(await create()).toBe(403);
     await register('environment');
     try {

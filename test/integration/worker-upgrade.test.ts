@@ -61,7 +61,7 @@ const kubectl = (input: string | undefined, ...args: string[]) => {
   });
 };
 
-/** The pair in the platform's registry of release namespaces (null: out of it). */
+/** The pair and its route `hwayo-gateway/<ns>` in the platform's registry of release namespaces (null: out of it). */
 const register = (ns: string, value: 'environment' | null) =>
   kubectl(
     undefined,
@@ -73,7 +73,7 @@ const register = (ns: string, value: 'environment' | null) =>
     '--type',
     'merge',
     '-p',
-    JSON.stringify({ data: { [ns]: value, [`${ns}-green`]: value } }),
+    JSON.stringify({ data: { [ns]: value, [`${ns}-green`]: value, [`hwayo-gateway.${ns}`]: value && 'route' } }),
   );
 
 /**
@@ -107,11 +107,17 @@ function addPair(ns: string): void {
  * this fails after 60 s with the refusal, before any release starts.
  */
 function awaitAdmitted(ns: string): void {
-  const dryRun = ['create', 'namespace', `${ns}-green`, '--dry-run=server', '--as', WORKER_SA];
+  const dryRun = ['create', '-f', '-', '--dry-run=server', '--as', WORKER_SA];
+  // At pod-security restricted, as createNamespace creates it (the policy refuses any other).
+  const green = JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: `${ns}-green`, labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } },
+  });
   let last = '';
   for (let i = 0; i < 120; i++) {
     try {
-      kubectl(undefined, ...dryRun);
+      kubectl(green, ...dryRun);
       return;
     } catch (err) {
       last = String((err as { stderr?: Buffer }).stderr ?? err);

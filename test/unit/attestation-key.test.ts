@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadWorkerConfig } from '../../src/worker/config';
 
-const load = (env: Record<string, string>) => loadWorkerConfig([], { HWAYO_KUBE_IN_CLUSTER: 'true', ...env });
+const load = (env: Record<string, string>) =>
+  loadWorkerConfig([], { HWAYO_KUBE_IN_CLUSTER: 'true', HWAYO_CODEC: 'off', ...env });
 const dir = mkdtempSync(join(tmpdir(), 'hwayo-attestation-key-'));
 const keyFile = (name: string, text: string, mode: number) => {
   const file = join(dir, name);

@@ -24,7 +24,8 @@ async function cli(argv: string[], env: NodeJS.ProcessEnv = {}) {
   const io: Io = {
     out: (t) => void (out += `${t}\n`),
     err: (t) => void (err += `${t}\n`),
-    env: { HWAYO_USER: 'tester', ...env },
+    // HWAYO_CODEC=off: these clients never reach a Temporal, so they need no payload keys.
+    env: { HWAYO_USER: 'tester', HWAYO_CODEC: 'off', ...env },
     isTTY: false,
   };
   const code = await run(argv, io);
@@ -164,6 +165,14 @@ describe('dispatch and flags', () => {
     const r = await cli(['status', 'x'], { TEMPORAL_ADDRESS: '127.0.0.1:1', HWAYO_CODEC_KEYS: 'k1:short' });
     expect(r.code).toBe(EXIT.usage);
     expect(r.err).toMatch(/payload codec: HWAYO_CODEC_KEYS/);
+  });
+
+  test('no codec keys and no HWAYO_CODEC=off: refused before connecting, naming both variables', async () => {
+    const r = await cli(['status', 'x'], { TEMPORAL_ADDRESS: '127.0.0.1:1', HWAYO_CODEC: undefined });
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.err).toMatch(/payload codec: HWAYO_CODEC_KEYS is not set: payload encryption is required/);
+    expect(r.err).toMatch(/HWAYO_CODEC=off on a local stack or in tests/);
+    expect(r.err).not.toMatch(/cannot reach Temporal/);
   });
 });
 

@@ -248,7 +248,7 @@ describe('where reports may be read from', () => {
 describe("the worker's evidence settings", () => {
   const dir = mkdtempSync(join(tmpdir(), 'evidence-config-'));
   writeFileSync(join(dir, 'kubeconfig'), 'apiVersion: v1\nkind: Config\n');
-  const env = { KUBECONFIG: join(dir, 'kubeconfig') };
+  const env = { KUBECONFIG: join(dir, 'kubeconfig'), HWAYO_CODEC: 'off' };
 
   it('HWAYO_EVIDENCE_ROOT must be a directory; it is made absolute; the bucket must be a bucket name', () => {
     expect(() =>

@@ -3,7 +3,8 @@
 import { DEFAULT_POLICY, policyLocation } from '../../src/activities/config';
 import { ConfigError, loadWorkerConfig } from '../../src/worker/config';
 
-const load = (env: Record<string, string>) => loadWorkerConfig([], { HWAYO_KUBE_IN_CLUSTER: 'true', ...env });
+const load = (env: Record<string, string>) =>
+  loadWorkerConfig([], { HWAYO_KUBE_IN_CLUSTER: 'true', HWAYO_CODEC: 'off', ...env });
 
 test('unset, the worker reads the shipped ConfigMap', () => {
   expect(DEFAULT_POLICY).toBe('configmap:hwayo-release/hwayo-release-policy');

@@ -32,7 +32,11 @@ test('a bad endpoint is refused naming the variable, by the CLI side and by the 
   );
   let err: unknown;
   try {
-    loadWorkerConfig([], { HWAYO_KUBE_IN_CLUSTER: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url' });
+    loadWorkerConfig([], {
+      HWAYO_KUBE_IN_CLUSTER: 'true',
+      HWAYO_CODEC: 'off',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url',
+    });
   } catch (e) {
     err = e;
   }

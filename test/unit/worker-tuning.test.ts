@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ConfigError, loadWorkerConfig, tuningOptions } from '../../src/worker/config';
 
-const load = (env: Record<string, string>) => loadWorkerConfig([], { HWAYO_KUBE_IN_CLUSTER: 'true', ...env });
+const load = (env: Record<string, string>) =>
+  loadWorkerConfig([], { HWAYO_KUBE_IN_CLUSTER: 'true', HWAYO_CODEC: 'off', ...env });
 
 function problems(env: Record<string, string>): string {
   try {

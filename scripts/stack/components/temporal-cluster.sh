@@ -230,7 +230,7 @@ start() {
   local ui=()
   if [ "${HWAYO_TEMPORAL_CLUSTER_UI:-1}" != 0 ]; then start_ui; ui=(TEMPORAL_UI_URL=http://127.0.0.1:$UI_PORT); fi
   write_env temporal-cluster TEMPORAL_ADDRESS=127.0.0.1:$LB_PORT TEMPORAL_CLUSTER_ADDRESS=127.0.0.1:$LB_PORT \
-    TEMPORAL_NAMESPACE=default \
+    TEMPORAL_NAMESPACE=default HWAYO_CODEC=off \
     TEMPORAL_CLI="$TEMPORAL" TEMPORAL_TDBG="$BIN/tdbg" "${ui[@]}" HWAYO_TEMPORAL_TOKEN_DIR="$AUTH_DIR/tokens" \
     TEMPORAL_CLUSTER_NODES="$(node_entry 1),$(node_entry 2)"
 }

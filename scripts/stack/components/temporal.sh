@@ -23,8 +23,10 @@ start() {
   wait_for temporal 60 "$HWAYO_CACHE/bin/temporal" operator namespace describe \
     --address "127.0.0.1:$GRPC_PORT" --namespace default
   wait_for temporal 30 curl -fsS "http://127.0.0.1:$UI_PORT/"
+  # HWAYO_CODEC=off: the stack's workers and clients run without payload keys (tests read histories raw); a
+  # worker or client elsewhere refuses to start without HWAYO_CODEC_KEYS.
   write_env temporal TEMPORAL_ADDRESS=127.0.0.1:$GRPC_PORT TEMPORAL_NAMESPACE=default \
-    TEMPORAL_UI_URL=http://127.0.0.1:$UI_PORT TEMPORAL_CLI="$HWAYO_CACHE/bin/temporal"
+    TEMPORAL_UI_URL=http://127.0.0.1:$UI_PORT TEMPORAL_CLI="$HWAYO_CACHE/bin/temporal" HWAYO_CODEC=off
 }
 
 stop() {

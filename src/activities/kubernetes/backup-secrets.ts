@@ -1,6 +1,7 @@
 // Secrets in a namespace backup: the artifacts bucket is read by more people and tools than the
 // cluster's Secrets are, so no value is written in the clear. With the codec keys (HWAYO_CODEC_KEYS)
-// the values are encrypted (AES-256-GCM, bound to the Secret's namespace/name); without keys only the
+// the values are encrypted (AES-256-GCM under the derived Secret-backup key, bound to the Secret's
+// namespace/name); without keys (HWAYO_CODEC=off) only the
 // Secret's name and key names are kept (a reference: the values stay in the cluster).
 import type { CodecKey } from '../../codec/keys';
 import { open, seal, type Envelope } from '../../codec/envelope';

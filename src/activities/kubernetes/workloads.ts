@@ -20,6 +20,7 @@ import type {
 } from '../contract';
 import { nonRetryable, retryable } from '../errors';
 import { ensureEnvironmentAccess } from './access';
+import { releaseNamespaceLabels } from './pod-security';
 import type { KubeClients } from './client';
 import { isConflict, isNotFound, kubeCall, kubeFailure, retryOnConflict, statusOf } from './errors';
 import {
@@ -59,8 +60,9 @@ export async function createNamespace(
   input: { name: string; labels: Record<string, string> },
   access: { environmentRole: string },
 ): Promise<{ created: boolean }> {
-  // The managed-by label is how a later attempt (or release) knows this namespace is ours to adopt.
-  const labels = { ...input.labels, [MANAGED_BY_LABEL]: MANAGED_BY };
+  // The managed-by label is how a later attempt (or release) knows this namespace is ours to adopt; an adopted one
+  // left at a weaker pod security is raised to restricted below, with the other missing labels.
+  const labels = { ...releaseNamespaceLabels(input.labels), [MANAGED_BY_LABEL]: MANAGED_BY };
   let created = true;
   try {
     await k.core.createNamespace({ body: { metadata: { name: input.name, labels } }, fieldManager: k.fieldManager });
