@@ -23,7 +23,7 @@ const open = file('open.jwt', JWT, 0o644);
 async function cli(argv: string[], env: Record<string, string>) {
   let out = '';
   let err = '';
-  const io: Io = { out: (t) => void (out += t), err: (t) => void (err += t), env, isTTY: false };
+  const io: Io = { out: (t) => void (out += t), err: (t) => void (err += t), env: { HWAYO_CODEC: 'off', ...env }, isTTY: false };
   return { code: await run(argv, io), out, err };
 }
 
