@@ -23,7 +23,12 @@ const open = file('open.jwt', JWT, 0o644);
 async function cli(argv: string[], env: Record<string, string>) {
   let out = '';
   let err = '';
-  const io: Io = { out: (t) => void (out += t), err: (t) => void (err += t), env: { HWAYO_CODEC: 'off', ...env }, isTTY: false };
+  const io: Io = {
+    out: (t) => void (out += t),
+    err: (t) => void (err += t),
+    env: { HWAYO_CODEC: 'off', ...env },
+    isTTY: false,
+  };
   return { code: await run(argv, io), out, err };
 }
 
@@ -52,13 +57,17 @@ test('a token goes in plaintext only to loopback; elsewhere only over TLS', () =
 test('the worker refuses a token file others may read, naming the variable', () => {
   let problems: string[] = [];
   try {
-    loadWorkerConfig([], { HWAYO_KUBE_IN_CLUSTER: 'true', HWAYO_TEMPORAL_TOKEN_FILE: open });
+    loadWorkerConfig([], { HWAYO_KUBE_IN_CLUSTER: 'true', HWAYO_CODEC: 'off', HWAYO_TEMPORAL_TOKEN_FILE: open });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     problems = err.problems;
   }
   expect(problems).toEqual([expect.stringMatching(/^HWAYO_TEMPORAL_TOKEN_FILE: token file .* mode 0644/)]);
-  const ok = loadWorkerConfig([], { HWAYO_KUBE_IN_CLUSTER: 'true', HWAYO_TEMPORAL_TOKEN_FILE: good });
+  const ok = loadWorkerConfig([], {
+    HWAYO_KUBE_IN_CLUSTER: 'true',
+    HWAYO_CODEC: 'off',
+    HWAYO_TEMPORAL_TOKEN_FILE: good,
+  });
   expect(ok.temporal.metadata).toEqual({ authorization: `Bearer ${JWT}` });
 });
 
