@@ -30,4 +30,13 @@ export const routers = Object.fromEntries(ROUTER_KINDS.map((kind) => [kind, load
 
 export const routerOf = (route: Pick<TrafficSpec, 'provider'>): Router => routers[route.provider];
 
-export { inMaintenance, PRE_MAINTENANCE_ANNOTATION, sidesOf, type Router, type Sides } from './router';
+export {
+  HEADER_SIDES,
+  headerSideFor,
+  inMaintenance,
+  PRE_MAINTENANCE_ANNOTATION,
+  sidesOf,
+  type HeaderSide,
+  type Router,
+  type Sides,
+} from './router';
