@@ -254,6 +254,21 @@ start_apiserver() {
   wait_for kube-apiserver 120 api_ready
 }
 
+# start_kwok [readiness]: kwok for the fake nodes. With `readiness` (the dataplane component, whose pod
+# runner passes the probes), the data plane's pods with a readinessProbe start unready (kwok-stages.yaml);
+# without, kwok's own stages make every pod Ready at once (no runner: nothing else would).
+start_kwok() {
+  local config=()
+  if [ "${1:-}" = readiness ]; then
+    local namespaces; namespaces=$(IFS=,; echo "${DATAPLANE_NAMESPACES[*]}")
+    sed "s/__DATAPLANE_NAMESPACES__/$namespaces/g" "$REPO_ROOT/scripts/stack/kwok-stages.yaml" >"$STATE/kwok.yaml"
+    config=(--config "$STATE/kwok.yaml")
+  fi
+  start_bg kube-kwok "$KWOK_BIN/kwok" --kubeconfig "$KUBECONFIG_FILE" "${config[@]}" \
+    --manage-all-nodes=false --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
+    --cidr 127.244.0.0/16 --node-ip 127.0.0.1
+}
+
 start() {
   for b in "$APISERVER" "$KUBE_BIN"/{kube-controller-manager,kube-scheduler,kubectl} "$ETCD_BIN/etcd" \
     "$KWOK_BIN/kwok"; do
@@ -283,9 +298,7 @@ start() {
     --cluster-signing-cert-file "$PKI/ca.crt" --cluster-signing-key-file "$PKI/ca.key"
   start_bg kube-scheduler "$KUBE_BIN/kube-scheduler" \
     --kubeconfig "$STATE/scheduler.kubeconfig" --leader-elect=false --secure-port 0
-  start_bg kube-kwok "$KWOK_BIN/kwok" --kubeconfig "$KUBECONFIG_FILE" \
-    --manage-all-nodes=false --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
-    --cidr 127.244.0.0/16 --node-ip 127.0.0.1
+  start_kwok
 
   create_nodes
   wait_for kube-kwok 60 nodes_ready
@@ -323,7 +336,9 @@ case "${1:-}" in
     case "${2:-}" in
       kube-etcd) start_etcd ;;
       kube-apiserver) start_apiserver ;;
-      *) echo "usage: $0 start-process kube-etcd|kube-apiserver" >&2; exit 2 ;;
+      # kwok again, with real readiness (components/dataplane.sh).
+      kube-kwok-readiness) stop_bg kube-kwok; start_kwok readiness; wait_for kube-kwok 60 nodes_ready ;;
+      *) echo "usage: $0 start-process kube-etcd|kube-apiserver|kube-kwok-readiness" >&2; exit 2 ;;
     esac ;;
   stop) stop ;;
   *) echo "usage: $0 install|start|start-process NAME|stop" >&2; exit 2 ;;

@@ -1,0 +1,113 @@
+// Readiness on the stack is real (scripts/stack/kwok-stages.yaml, test/fixtures/dataplane/readiness.ts):
+// a data-plane pod is Ready only once its process passes its readiness probe, so the release's own
+// rollout wait (the real waitForRollout activity) is what keeps users off a process still starting.
+// Needs: up.sh kube dataplane.
+//   npx jest test/integration/readiness.test.ts --selectProjects integration --forceExit
+import { connect } from 'node:net';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { createKubernetesActivities } from '../../src/activities/kubernetes';
+import { readyServers } from './dataplane-helpers';
+import { activityEnv, deleteNamespaces, eventually, kubeConfigForStack, seedBlue } from './kube-helpers';
+
+jest.mock('@kubernetes/client-node', () =>
+  jest.requireActual<typeof import('./native-esm')>('./native-esm').kubernetesClient(),
+);
+jest.setTimeout(5 * 60_000);
+
+const GREEN = 'hwayo-production-green';
+/** The stand-in listens 4 s after its process starts (app.ts): a slow boot. */
+const START_MS = 4000;
+const TAG = `2.0.0-slowstart-${START_MS}`;
+const { config, admin } = kubeConfigForStack();
+const kube = createKubernetesActivities(config);
+
+const accepts = (ip: string, port: number) =>
+  new Promise<boolean>((resolve) => {
+    const s = connect({ host: ip, port, timeout: 1000 });
+    const done = (ok: boolean) => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.on('connect', () => done(true));
+    s.on('error', () => done(false));
+    s.on('timeout', () => done(false));
+  });
+
+beforeAll(async () => {
+  await deleteNamespaces(admin, [GREEN]);
+  await eventually(
+    'old green gone',
+    async () => !(await admin.core.listNamespace()).items.some((n) => n.metadata?.name === GREEN),
+    120_000,
+  );
+  await seedBlue(admin, GREEN);
+  const first = await activityEnv().env.run(kube.waitForRollout, {
+    namespace: GREEN,
+    deployments: ['api-gateway'],
+    timeoutMs: 90_000,
+  });
+  expect(first.ready).toBe(true);
+});
+afterAll(() => deleteNamespaces(admin, [GREEN]));
+
+test(`a pod is Ready only while its process accepts connections; the rollout wait of a ${START_MS} ms boot ends after it, every endpoint answering`, async () => {
+  const t0 = Date.now();
+  await admin.apps.patchNamespacedDeployment(
+    {
+      namespace: GREEN,
+      name: 'api-gateway',
+      body: {
+        spec: {
+          template: {
+            spec: { containers: [{ name: 'api-gateway', image: `registry.local/hwayo-api-gateway:${TAG}` }] },
+          },
+        },
+      },
+    },
+    setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+  );
+  // Every 100 ms during the rollout: each pod of the new version that says Ready must accept connections.
+  const refused: string[] = [];
+  let checked = 0;
+  let watching = true;
+  const watcher = (async () => {
+    while (watching) {
+      const pods = await admin.core.listNamespacedPod({ namespace: GREEN, labelSelector: 'app=api-gateway' });
+      for (const p of pods.items) {
+        const ready = p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+        const ip = p.status?.podIP;
+        if (!ready || !ip || p.metadata?.deletionTimestamp || !p.spec?.containers[0].image?.endsWith(TAG)) continue;
+        checked++;
+        if (!(await accepts(ip, 3000)))
+          refused.push(`${p.metadata?.name} Ready at +${Date.now() - t0} ms, ${ip} refuses`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  const wait = await activityEnv().env.run(kube.waitForRollout, {
+    namespace: GREEN,
+    deployments: ['api-gateway'],
+    timeoutMs: 90_000,
+  });
+  const rolledOutMs = Date.now() - t0;
+  watching = false;
+  await watcher;
+  expect(wait.ready).toBe(true);
+  expect(refused).toEqual([]);
+  expect(checked).toBeGreaterThan(0);
+  // The rollout could not end before a new process listened, and right after it every endpoint answers as TAG.
+  expect(rolledOutMs).toBeGreaterThanOrEqual(START_MS);
+  const servers = await eventually(
+    'two ready endpoints of the new version',
+    async () => {
+      const s = await readyServers(admin, GREEN);
+      return s.length === 2 && s;
+    },
+    10_000,
+  );
+  const versions = await Promise.all(
+    servers.map(async (s) => (await fetch(`${s}/api/v1/health`)).headers.get('x-hwayo-version')),
+  );
+  expect(versions).toEqual([TAG, TAG]);
+  console.log(`[measure] rollout of a ${START_MS} ms boot: done after ${rolledOutMs} ms; ${checked} Ready checks`);
+});
