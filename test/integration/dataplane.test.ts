@@ -43,9 +43,9 @@ beforeAll(async () => {
     120_000,
   );
   await seedBlue(admin, GREEN);
-  // Weight 0 first: the release's first traffic call, which also makes green's ReferenceGrant (without
-  // it Traefik has no backend for green, and deployGreen waits for Traefik's servers of green).
-  await shiftAndWait(0);
+  // Weight 0 with the header users on green first: it makes green's ReferenceGrant and gives Traefik a
+  // backend for green (a weight-0 backend alone gets none), whose servers deployGreen waits for.
+  await shiftAndWait(0, 'green');
   await deployGreen('2.0.0');
 });
 afterAll(async () => {
@@ -113,7 +113,7 @@ test("the data-plane plan's queries read real values for green from the gateway'
 });
 
 test(`a -sick-30 canary at 5%: the plan's Traefik error-rate query sees it, the shift back follows, and users' failures stay within ${BLAST_RADIUS_FORMULA}`, async () => {
-  await shiftAndWait(0);
+  await shiftAndWait(0, 'green');
   await deployGreen(SICK);
   const weight = 5,
     interval = plan.canary.analysisIntervalMs,

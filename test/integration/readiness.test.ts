@@ -95,13 +95,19 @@ test(`a pod is Ready only while its process accepts connections; the rollout wai
   expect(wait.ready).toBe(true);
   expect(refused).toEqual([]);
   expect(checked).toBeGreaterThan(0);
-  // The rollout could not end before a new process listened, and right after it every endpoint answers as TAG.
+  // The rollout could not end before a new process listened; once the EndpointSlices drop the old pods
+  // (they lag the rollout), every endpoint answers as TAG.
   expect(rolledOutMs).toBeGreaterThanOrEqual(START_MS);
   const servers = await eventually(
-    'two ready endpoints of the new version',
+    'the ready endpoints are the two new pods',
     async () => {
+      const pods = await admin.core.listNamespacedPod({ namespace: GREEN, labelSelector: 'app=api-gateway' });
+      const ips = pods.items
+        .filter((p) => !p.metadata?.deletionTimestamp && p.spec?.containers[0].image?.endsWith(TAG))
+        .map((p) => `http://${p.status?.podIP}:3000`)
+        .sort();
       const s = await readyServers(admin, GREEN);
-      return s.length === 2 && s;
+      return s.length === 2 && JSON.stringify(s) === JSON.stringify(ips) && s;
     },
     10_000,
   );
