@@ -16,15 +16,16 @@ export const GREEN = 'hwayo-production-green';
 const { config, admin } = kubeConfigForStack();
 const traffic = createTrafficActivities(config);
 const route: TrafficSpec = { ...(DEFAULT_PLAN_DOCUMENT.traffic as TrafficSpec), provider: 'gateway-api' };
-/** The route at `greenWeight`; `header`: where the canary-header users go (absent: the activity's default). */
-export const shift = (greenWeight: number, header?: 'green' | 'blue') =>
+/** setTrafficWeight on `spec`: `header` is where the canary-header users go (absent: the activity's default). */
+export const shifter = (spec: TrafficSpec) => (greenWeight: number, header?: 'green' | 'blue') =>
   activityEnv().env.run(traffic.setTrafficWeight, {
-    route,
+    route: spec,
     blueNamespace: BLUE,
     greenNamespace: GREEN,
     greenWeight,
     ...(header ? { header } : {}),
   });
+export const shift = shifter(route);
 
 /**
  * Green's api-gateway image (deployGreenImage), and Traefik balances over exactly green's ready endpoints:

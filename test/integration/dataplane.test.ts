@@ -19,7 +19,8 @@ import {
   shiftAndWait,
   WINDOW_S,
 } from './dataplane-control';
-import { activityEnv, deleteNamespaces, eventually, kubeConfigForStack, seedBlue } from './kube-helpers';
+import { deleteNamespaceAndWait, freshGreen } from './dataplane-helpers';
+import { activityEnv, deleteNamespaces, eventually, kubeConfigForStack } from './kube-helpers';
 import { stackVar } from './stack';
 
 jest.mock('@kubernetes/client-node', () =>
@@ -36,13 +37,7 @@ const SICK = '2.0.1-sick-30';
 const greenShare = (s: Sample[]) => (100 * s.filter((x) => x.namespace === GREEN).length) / s.length;
 
 beforeAll(async () => {
-  await deleteNamespaces(admin, [GREEN]);
-  await eventually(
-    'old green gone',
-    async () => !(await admin.core.listNamespace()).items.some((n) => n.metadata?.name === GREEN),
-    120_000,
-  );
-  await seedBlue(admin, GREEN);
+  await freshGreen(admin, GREEN);
   // Weight 0 with the header users on green first: it makes green's ReferenceGrant and gives Traefik a
   // backend for green (a weight-0 backend alone gets none), whose servers deployGreen waits for.
   await shiftAndWait(0, 'green');
@@ -174,12 +169,7 @@ test(`a -sick-30 canary at 5%: the plan's Traefik error-rate query sees it, the 
 test('after a rollback deletes green, header users get blue at the gateway: none fail', async () => {
   await shiftAndWait(0);
   await headerAt(BLUE);
-  await deleteNamespaces(admin, [GREEN]);
-  await eventually(
-    'green gone',
-    async () => !(await admin.core.listNamespace()).items.some((n) => n.metadata?.name === GREEN),
-    120_000,
-  );
+  await deleteNamespaceAndWait(admin, GREEN);
   const s = await runLoad({ url: gateway(), rps: RPS, count: 400, maxSeconds: 20, canaryShare: 0.5 });
   expect(s.filter((x) => x.canary)).toHaveLength(200);
   expect(s.filter((x) => !(x.status === 200 && x.namespace === BLUE)).map(sampleLine)).toEqual([]);

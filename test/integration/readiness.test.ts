@@ -3,11 +3,10 @@
 // rollout wait (the real waitForRollout activity) is what keeps users off a process still starting.
 // Needs: up.sh kube dataplane.
 //   npx jest test/integration/readiness.test.ts --selectProjects integration --forceExit
-import { connect } from 'node:net';
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { createKubernetesActivities } from '../../src/activities/kubernetes';
-import { readyServers } from './dataplane-helpers';
-import { activityEnv, deleteNamespaces, eventually, kubeConfigForStack, seedBlue } from './kube-helpers';
+import { probeOnce } from '../fixtures/dataplane/readiness';
+import { freshGreen, readyServers, setGreenImage } from './dataplane-helpers';
+import { activityEnv, deleteNamespaces, eventually, kubeConfigForStack } from './kube-helpers';
 
 jest.mock('@kubernetes/client-node', () =>
   jest.requireActual<typeof import('./native-esm')>('./native-esm').kubernetesClient(),
@@ -21,26 +20,10 @@ const TAG = `2.0.0-slowstart-${START_MS}`;
 const { config, admin } = kubeConfigForStack();
 const kube = createKubernetesActivities(config);
 
-const accepts = (ip: string, port: number) =>
-  new Promise<boolean>((resolve) => {
-    const s = connect({ host: ip, port, timeout: 1000 });
-    const done = (ok: boolean) => {
-      s.destroy();
-      resolve(ok);
-    };
-    s.on('connect', () => done(true));
-    s.on('error', () => done(false));
-    s.on('timeout', () => done(false));
-  });
+const accepts = (ip: string, port: number) => probeOnce(ip, { kind: 'tcp', port, path: '', timeoutMs: 1000 });
 
 beforeAll(async () => {
-  await deleteNamespaces(admin, [GREEN]);
-  await eventually(
-    'old green gone',
-    async () => !(await admin.core.listNamespace()).items.some((n) => n.metadata?.name === GREEN),
-    120_000,
-  );
-  await seedBlue(admin, GREEN);
+  await freshGreen(admin, GREEN);
   const first = await activityEnv().env.run(kube.waitForRollout, {
     namespace: GREEN,
     deployments: ['api-gateway'],
@@ -52,20 +35,7 @@ afterAll(() => deleteNamespaces(admin, [GREEN]));
 
 test(`a pod is Ready only while its process accepts connections; the rollout wait of a ${START_MS} ms boot ends after it, every endpoint answering`, async () => {
   const t0 = Date.now();
-  await admin.apps.patchNamespacedDeployment(
-    {
-      namespace: GREEN,
-      name: 'api-gateway',
-      body: {
-        spec: {
-          template: {
-            spec: { containers: [{ name: 'api-gateway', image: `registry.local/hwayo-api-gateway:${TAG}` }] },
-          },
-        },
-      },
-    },
-    setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
-  );
+  await setGreenImage(admin, GREEN, TAG);
   // Every 100 ms during the rollout: each pod of the new version that says Ready must accept connections.
   const refused: string[] = [];
   let checked = 0;

@@ -5,12 +5,12 @@
 // blue's and green's pod IPs. Needs: up.sh kube traefik dataplane.
 //   npx jest test/integration/traefik-router.test.ts --selectProjects integration --forceExit
 import type { TrafficSpec } from '../../src/plan/types';
-import { createTrafficActivities } from '../../src/activities/traffic';
 import { DEFAULT_PLAN_DOCUMENT } from '../../src/plan/defaults';
 import { runLoad, sampleLine, type Sample } from '../fixtures/dataplane/loadgen';
-import { deployGreenImage, readyServers } from './dataplane-helpers';
+import { deleteNamespaceAndWait, deployGreenImage, freshGreen, readyServers } from './dataplane-helpers';
+import { shifter } from './dataplane-control';
 import { IN_FLIGHT_MS, measureRollback } from './rollback-timeline';
-import { activityEnv, deleteNamespaces, eventually, kubeConfigForStack, seedBlue } from './kube-helpers';
+import { deleteNamespaces, eventually, kubeConfigForStack } from './kube-helpers';
 import { stackVar } from './stack';
 
 jest.mock('@kubernetes/client-node', () =>
@@ -21,17 +21,9 @@ jest.setTimeout(5 * 60_000);
 const BLUE = 'hwayo-production';
 const GREEN = 'hwayo-production-green';
 const HOST = 'traefik.hwayo.com';
-const { config, admin } = kubeConfigForStack();
-const traffic = createTrafficActivities(config);
+const { admin } = kubeConfigForStack();
 const route: TrafficSpec = { ...(DEFAULT_PLAN_DOCUMENT.traffic as TrafficSpec), provider: 'traefik' };
-const shift = (greenWeight: number, header?: 'green' | 'blue') =>
-  activityEnv().env.run(traffic.setTrafficWeight, {
-    route,
-    blueNamespace: BLUE,
-    greenNamespace: GREEN,
-    greenWeight,
-    ...(header ? { header } : {}),
-  });
+const shift = shifter(route);
 const load = (o: { count: number; maxSeconds: number; canaryShare?: number; stop?: { stopped: boolean } }) =>
   runLoad({ url: stackVar('TRAEFIK_URL'), host: HOST, rps: RPS, ...o });
 const RPS = 100;
@@ -72,13 +64,7 @@ async function shiftAndWait(w: number, header?: 'green' | 'blue'): Promise<numbe
 const greenShare = (s: Sample[]) => (100 * s.filter((x) => x.namespace === GREEN).length) / s.length;
 
 beforeAll(async () => {
-  await deleteNamespaces(admin, [GREEN]);
-  await eventually(
-    'old green gone',
-    async () => !(await admin.core.listNamespace()).items.some((n) => n.metadata?.name === GREEN),
-    120_000,
-  );
-  await seedBlue(admin, GREEN);
+  await freshGreen(admin, GREEN);
   await deployGreenImage(admin, GREEN, '2.0.0');
 });
 afterAll(async () => {
@@ -129,12 +115,7 @@ test(`rollback: users keep going 35 s after the shift to 0%; green's last answer
 test('after a rollback deletes green, header users get blue at the gateway: none fail', async () => {
   await shiftAndWait(0);
   await eventually('header route to blue at the gateway', () => headerRouteTo(BLUE), 30_000);
-  await deleteNamespaces(admin, [GREEN]);
-  await eventually(
-    'green gone',
-    async () => !(await admin.core.listNamespace()).items.some((n) => n.metadata?.name === GREEN),
-    120_000,
-  );
+  await deleteNamespaceAndWait(admin, GREEN);
   const s = await load({ count: 400, maxSeconds: 20, canaryShare: 0.5 });
   expect(s.filter((x) => x.canary)).toHaveLength(200);
   expect(s.filter((x) => !(x.status === 200 && x.namespace === BLUE)).map(sampleLine)).toEqual([]);
