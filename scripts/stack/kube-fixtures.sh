@@ -36,5 +36,7 @@ stale=$("${kube[@]}" -n "$ns" get pods -o jsonpath='{range .items[*]}{.metadata.
   awk -v waiting="$waiting" '$2=="False" && $3!=waiting{print $1}')
 [ -z "$stale" ] || "${kube[@]}" -n "$ns" delete pods --wait=false $stale >/dev/null
 # Seeded means serving: every Deployment available (a namespace just re-created takes a few seconds).
-"${kube[@]}" -n "$ns" wait --for=condition=Available deployment --all --timeout=180s >/dev/null
+# HWAYO_SEED_WAIT=no: kube.sh's first seed, whose pods the data plane's runner (started later) makes Ready.
+[ "${HWAYO_SEED_WAIT:-yes}" = no ] ||
+  "${kube[@]}" -n "$ns" wait --for=condition=Available deployment --all --timeout=180s >/dev/null
 slog "blue environment seeded in namespace $ns"

@@ -26,13 +26,16 @@ blue_serving() {
 start() {
   [ -f "$KUBE_STATE/dataplane.kubeconfig" ] ||
     { slog "dataplane needs the kube component (up.sh kube dataplane)"; exit 1; }
-  # The runner passes the readiness probes of these namespaces' pods from now on: kwok stops faking them.
-  bash "$REPO_ROOT/scripts/stack/components/kube.sh" start-process kube-kwok-readiness
+  # kwok leaves these namespaces' pods unready for the runner when it was started with this component
+  # (up.sh kube ... dataplane); otherwise it made them Ready itself.
   local args=()
   for ns in "${DATAPLANE_NAMESPACES[@]}"; do args+=(--namespace "$ns"); done
   run_fixture dataplane dataplane/runner.js --kubeconfig "$KUBE_STATE/dataplane.kubeconfig" \
     --app "$HWAYO_STACK_DIR/fixtures/dataplane/app.js" --proxy-port $PROXY_PORT "${args[@]}"
   wait_for dataplane 60 blue_serving
+  local kubectl; kubectl=$(sed -n 's/^export HWAYO_KUBECTL=//p' "$HWAYO_STACK_DIR/env.d/kube.env")
+  "$kubectl" --kubeconfig "$KUBE_STATE/admin.kubeconfig" -n hwayo-production \
+    wait --for=condition=Available deployment --all --timeout=180s >/dev/null
   write_env dataplane DATAPLANE_SERVICE_URL=http://127.0.0.1:$PROXY_PORT \
     "DATAPLANE_HEALTH_URL_TEMPLATE='http://127.0.0.1:$PROXY_PORT/ns/{{namespace}}/{{service}}{{path}}'"
 }

@@ -254,9 +254,11 @@ start_apiserver() {
   wait_for kube-apiserver 120 api_ready
 }
 
-# start_kwok [readiness]: kwok for the fake nodes. With `readiness` (the dataplane component, whose pod
-# runner passes the probes), the data plane's pods with a readinessProbe start unready (kwok-stages.yaml);
-# without, kwok's own stages make every pod Ready at once (no runner: nothing else would).
+# start_kwok [readiness]: kwok for the fake nodes. With `readiness` (the dataplane component starts too,
+# whose pod runner passes the probes), the data plane's pods with a readinessProbe start unready
+# (kwok-stages.yaml); without, kwok's own stages make every pod Ready at once (nothing else would).
+# Chosen once per start: a restarted kwok hands out pod IPs again from the start of each node's CIDR,
+# to pods that live pods already hold.
 start_kwok() {
   local config=()
   if [ "${1:-}" = readiness ]; then
@@ -298,7 +300,9 @@ start() {
     --cluster-signing-cert-file "$PKI/ca.crt" --cluster-signing-key-file "$PKI/ca.key"
   start_bg kube-scheduler "$KUBE_BIN/kube-scheduler" \
     --kubeconfig "$STATE/scheduler.kubeconfig" --leader-elect=false --secure-port 0
-  start_kwok
+  local readiness=""
+  case "${HWAYO_STACK_COMPONENTS:-}" in *" dataplane "*) readiness=readiness ;; esac
+  start_kwok $readiness
 
   create_nodes
   wait_for kube-kwok 60 nodes_ready
@@ -309,7 +313,9 @@ start() {
   wait_for kube-apiserver 60 crds_established
   kubectl_ apply --server-side --force-conflicts --field-manager=hwayo-stack \
     -f "$REPO_ROOT/scripts/stack/kube-fixtures/dataplane-rbac.yaml" >/dev/null
-  HWAYO_KUBECTL="$KUBE_BIN/kubectl" bash "$REPO_ROOT/scripts/stack/kube-fixtures.sh"
+  # With readiness, blue's pods wait for the pod runner: dataplane.sh waits for them to serve.
+  HWAYO_SEED_WAIT=$([ -n "$readiness" ] && echo no || echo yes) HWAYO_KUBECTL="$KUBE_BIN/kubectl" \
+    bash "$REPO_ROOT/scripts/stack/kube-fixtures.sh"
   # The worker's identity and namespace admission policy from the start, as a platform keeps them (what
   # worker-kubeconfig.sh applies again). The apiserver stops its informer for a policy's ConfigMap params for
   # good once no binding names ConfigMap params, and then judges by a frozen registry (kubernetes#130887):
@@ -336,9 +342,7 @@ case "${1:-}" in
     case "${2:-}" in
       kube-etcd) start_etcd ;;
       kube-apiserver) start_apiserver ;;
-      # kwok again, with real readiness (components/dataplane.sh).
-      kube-kwok-readiness) stop_bg kube-kwok; start_kwok readiness; wait_for kube-kwok 60 nodes_ready ;;
-      *) echo "usage: $0 start-process kube-etcd|kube-apiserver|kube-kwok-readiness" >&2; exit 2 ;;
+      *) echo "usage: $0 start-process kube-etcd|kube-apiserver" >&2; exit 2 ;;
     esac ;;
   stop) stop ;;
   *) echo "usage: $0 install|start|start-process NAME|stop" >&2; exit 2 ;;
