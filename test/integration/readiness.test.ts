@@ -4,7 +4,6 @@
 // Needs: up.sh kube dataplane.
 //   npx jest test/integration/readiness.test.ts --selectProjects integration --forceExit
 import { createKubernetesActivities } from '../../src/activities/kubernetes';
-import { probeOnce } from '../fixtures/dataplane/readiness';
 import { freshGreen, readyServers, setGreenImage } from './dataplane-helpers';
 import { activityEnv, deleteNamespaces, eventually, kubeConfigForStack } from './kube-helpers';
 
@@ -15,12 +14,16 @@ jest.setTimeout(5 * 60_000);
 
 const GREEN = 'hwayo-production-green';
 /** The stand-in listens 4 s after its process starts (app.ts): a slow boot. */
-const START_MS = 4000;
+const START_MS = 6000;
 const TAG = `2.0.0-slowstart-${START_MS}`;
 const { config, admin } = kubeConfigForStack();
 const kube = createKubernetesActivities(config);
 
-const accepts = (ip: string, port: number) => probeOnce(ip, { kind: 'tcp', port, path: '', timeoutMs: 1000 });
+/** The process at `ip` is pod `pod`'s own (a deleted pod's process may still hold a reused IP). */
+async function answersAs(ip: string, pod: string): Promise<boolean> {
+  const r = await fetch(`http://${ip}:3000/health`, { signal: AbortSignal.timeout(1000) }).catch(() => undefined);
+  return r?.headers.get('x-hwayo-pod') === pod;
+}
 
 beforeAll(async () => {
   await freshGreen(admin, GREEN);
@@ -33,7 +36,7 @@ beforeAll(async () => {
 });
 afterAll(() => deleteNamespaces(admin, [GREEN]));
 
-test(`a pod is Ready only while its process accepts connections; the rollout wait of a ${START_MS} ms boot ends after it, every endpoint answering`, async () => {
+test(`a pod is Ready only while its own process answers; the rollout wait of a ${START_MS} ms boot ends after it, every endpoint answering`, async () => {
   const t0 = Date.now();
   await setGreenImage(admin, GREEN, TAG);
   // Every 100 ms during the rollout: each pod of the new version that says Ready must accept connections.
@@ -48,8 +51,8 @@ test(`a pod is Ready only while its process accepts connections; the rollout wai
         const ip = p.status?.podIP;
         if (!ready || !ip || p.metadata?.deletionTimestamp || !p.spec?.containers[0].image?.endsWith(TAG)) continue;
         checked++;
-        if (!(await accepts(ip, 3000)))
-          refused.push(`${p.metadata?.name} Ready at +${Date.now() - t0} ms, ${ip} refuses`);
+        if (!(await answersAs(ip, p.metadata?.name ?? '')))
+          refused.push(`${p.metadata?.name} Ready at +${Date.now() - t0} ms; its process does not answer on ${ip}`);
       }
       await new Promise((r) => setTimeout(r, 100));
     }
