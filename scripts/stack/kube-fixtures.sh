@@ -26,17 +26,11 @@ if [ "$ns" = hwayo-production ]; then
 fi
 # The seed state has no green: one left by an ended (or terminated) release goes.
 "${kube[@]}" delete namespace "$ns-green" --ignore-not-found --wait=true --timeout=180s >/dev/null
-# Pods a node controller marked NotReady (kwok does not revive them) are replaced by their ReplicaSets;
-# while the data plane's pod runner is up, not those waiting for it to pass their readiness probe.
-waiting=none
-runner="$HWAYO_STACK_DIR/pids/dataplane.pid"
-[ -f "$runner" ] && kill -0 "$(cat "$runner")" 2>/dev/null && waiting=ContainersNotReady
-stale=$("${kube[@]}" -n "$ns" get pods -o jsonpath='{range .items[*]}{.metadata.name} '\
-'{.status.conditions[?(@.type=="Ready")].status} {.status.conditions[?(@.type=="Ready")].reason}{"\n"}{end}' |
-  awk -v waiting="$waiting" '$2=="False" && $3!=waiting{print $1}')
+# Pods a node controller marked NotReady (kwok does not revive them) are replaced by their ReplicaSets.
+stale=$("${kube[@]}" -n "$ns" get pods \
+  -o jsonpath='{range .items[*]}{.metadata.name} {.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' |
+  awk '$2=="False"{print $1}')
 [ -z "$stale" ] || "${kube[@]}" -n "$ns" delete pods --wait=false $stale >/dev/null
 # Seeded means serving: every Deployment available (a namespace just re-created takes a few seconds).
-# HWAYO_SEED_WAIT=no: kube.sh's first seed, whose pods the data plane's runner (started later) makes Ready.
-[ "${HWAYO_SEED_WAIT:-yes}" = no ] ||
-  "${kube[@]}" -n "$ns" wait --for=condition=Available deployment --all --timeout=180s >/dev/null
+"${kube[@]}" -n "$ns" wait --for=condition=Available deployment --all --timeout=180s >/dev/null
 slog "blue environment seeded in namespace $ns"

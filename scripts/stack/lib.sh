@@ -6,9 +6,6 @@ HWAYO_STACK_DIR="${HWAYO_STACK_DIR:-$REPO_ROOT/.stack}"
 HWAYO_CACHE="${HWAYO_CACHE:-$HOME/.cache/hwayo-release}"
 mkdir -p "$HWAYO_STACK_DIR/logs" "$HWAYO_STACK_DIR/pids" "$HWAYO_STACK_DIR/env.d" "$HWAYO_CACHE/bin"
 slog() { printf '[stack] %s\n' "$*" >&2; }
-# The namespaces whose pods the data plane runs (components/dataplane.sh) and makes Ready by their
-# readiness probes (kwok-stages.yaml, written for kwok by components/kube.sh).
-DATAPLANE_NAMESPACES=(hwayo-production hwayo-production-green)
 
 # start_bg NAME CMD...: runs CMD detached in its own process group, logs to logs/NAME.log.
 start_bg() {

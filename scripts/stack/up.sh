@@ -4,8 +4,6 @@
 source "$(dirname "$0")/lib.sh"
 ALL=(kube traefik dataplane jaeger prometheus moto postgres redis tls sinks temporal)
 components=("$@"); [ ${#components[@]} -eq 0 ] && components=("${ALL[@]}")
-# What starts now, for components that set up for a later one (kube: kwok's readiness for dataplane).
-export HWAYO_STACK_COMPONENTS=" ${components[*]} "
 # The metrics app, sinks and TLS servers are ours, in TypeScript: they need Node >= 22 (the pinned
 # one from scripts/install/node.sh when the machine's is older) and the npm packages.
 NODE_BIN=$(bash "$REPO_ROOT/scripts/install/node.sh")

@@ -1,5 +1,5 @@
-// Shared by the data-plane tests (dataplane.test.ts through dataplane-control.ts, traefik-router.test.ts,
-// readiness.test.ts): a fresh green, its api-gateway's image, and waiting until every endpoint answers as it.
+// Shared by the data-plane tests (dataplane.test.ts through dataplane-control.ts, traefik-router.test.ts):
+// a fresh green, its api-gateway's image, and waiting until every endpoint answers as it.
 import { PatchStrategy, setHeaderOptions, type V1EndpointSlice } from '@kubernetes/client-node';
 import type { KubeClients } from '../../src/activities/kubernetes/client';
 import { deleteNamespaces, eventually, seedBlue } from './kube-helpers';
@@ -60,8 +60,8 @@ async function versionAt(server: string): Promise<string | undefined> {
 
 /**
  * Green's api-gateway image; the stand-ins take their behaviour from its tag. Returns once the old pods
- * are gone and each of the two ready endpoints answers as `tag` itself (the pod runner marks a pod Ready
- * once its process passes the readiness probe; this checks the version each endpoint answers as).
+ * are gone and each of the two ready endpoints answers as `tag` itself: kwok marks a pod Ready before the
+ * runner's process for it listens (no readiness probe), and a gateway sends users there at once (502).
  * Asking each pod IP (loopback) directly, not through the runner's proxy, which tries the next endpoint.
  * `gatewayHas` (optional): the gateway balances over exactly these servers too.
  */

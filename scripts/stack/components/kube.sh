@@ -254,23 +254,6 @@ start_apiserver() {
   wait_for kube-apiserver 120 api_ready
 }
 
-# start_kwok [readiness]: kwok for the fake nodes. With `readiness` (the dataplane component starts too,
-# whose pod runner passes the probes), the data plane's pods with a readinessProbe start unready
-# (kwok-stages.yaml); without, kwok's own stages make every pod Ready at once (nothing else would).
-# Chosen once per start: a restarted kwok hands out pod IPs again from the start of each node's CIDR,
-# to pods that live pods already hold.
-start_kwok() {
-  local config=()
-  if [ "${1:-}" = readiness ]; then
-    local namespaces; namespaces=$(IFS=,; echo "${DATAPLANE_NAMESPACES[*]}")
-    sed "s/__DATAPLANE_NAMESPACES__/$namespaces/g" "$REPO_ROOT/scripts/stack/kwok-stages.yaml" >"$STATE/kwok.yaml"
-    config=(--config "$STATE/kwok.yaml")
-  fi
-  start_bg kube-kwok "$KWOK_BIN/kwok" --kubeconfig "$KUBECONFIG_FILE" "${config[@]}" \
-    --manage-all-nodes=false --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
-    --cidr 127.244.0.0/16 --node-ip 127.0.0.1
-}
-
 start() {
   for b in "$APISERVER" "$KUBE_BIN"/{kube-controller-manager,kube-scheduler,kubectl} "$ETCD_BIN/etcd" \
     "$KWOK_BIN/kwok"; do
@@ -300,9 +283,9 @@ start() {
     --cluster-signing-cert-file "$PKI/ca.crt" --cluster-signing-key-file "$PKI/ca.key"
   start_bg kube-scheduler "$KUBE_BIN/kube-scheduler" \
     --kubeconfig "$STATE/scheduler.kubeconfig" --leader-elect=false --secure-port 0
-  local readiness=""
-  case "${HWAYO_STACK_COMPONENTS:-}" in *" dataplane "*) readiness=readiness ;; esac
-  start_kwok $readiness
+  start_bg kube-kwok "$KWOK_BIN/kwok" --kubeconfig "$KUBECONFIG_FILE" \
+    --manage-all-nodes=false --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
+    --cidr 127.244.0.0/16 --node-ip 127.0.0.1
 
   create_nodes
   wait_for kube-kwok 60 nodes_ready
@@ -313,9 +296,7 @@ start() {
   wait_for kube-apiserver 60 crds_established
   kubectl_ apply --server-side --force-conflicts --field-manager=hwayo-stack \
     -f "$REPO_ROOT/scripts/stack/kube-fixtures/dataplane-rbac.yaml" >/dev/null
-  # With readiness, blue's pods wait for the pod runner: dataplane.sh waits for them to serve.
-  HWAYO_SEED_WAIT=$([ -n "$readiness" ] && echo no || echo yes) HWAYO_KUBECTL="$KUBE_BIN/kubectl" \
-    bash "$REPO_ROOT/scripts/stack/kube-fixtures.sh"
+  HWAYO_KUBECTL="$KUBE_BIN/kubectl" bash "$REPO_ROOT/scripts/stack/kube-fixtures.sh"
   # The worker's identity and namespace admission policy from the start, as a platform keeps them (what
   # worker-kubeconfig.sh applies again). The apiserver stops its informer for a policy's ConfigMap params for
   # good once no binding names ConfigMap params, and then judges by a frozen registry (kubernetes#130887):
