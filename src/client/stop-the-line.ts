@@ -1,30 +1,19 @@
 // `hwayo-release freeze` / `unfreeze`: the org-wide stop-the-line. Both are signed by an operator key of the
 // platform policy and sent as updates to the singleton workflow hwayo-stop-the-line, started here if it is not
 // running yet. `start` consults it too, so a frozen org refuses a new release before it is submitted.
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { stopTheLineState } from '../stop-the-line-state';
 import { DEFAULT_TASK_QUEUE } from '../workflows/definitions';
 import { signText } from '../workflows/signatures';
 import {
   STOP_THE_LINE_ID,
-  stopTheLineQuery,
   stopTheLineStatement,
   stopTheLineUpdate,
   type StopTheLineRequest,
-  type StopTheLineState,
 } from '../workflows/stop-the-line-defs';
 import { actor, CliError, EXIT, EXIT_CODES_HELP, optional, parse, required, type Command, type Io } from './cli';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, withClient } from './connection';
 import { readPrivateKey } from './keys';
-
-/** The stop-the-line's state; not frozen when nobody ever started it. */
-export async function stopTheLineState(client: Client): Promise<StopTheLineState> {
-  try {
-    return await client.workflow.getHandle(STOP_THE_LINE_ID).query(stopTheLineQuery);
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return { frozen: false, seq: 0 };
-    throw err;
-  }
-}
 
 /** Refuses a new release while the line is stopped (the workflow refuses it too). */
 export async function refuseWhileStopped(client: Client): Promise<void> {

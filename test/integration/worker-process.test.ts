@@ -173,12 +173,13 @@ test('SIGTERM with an activity in flight: it finishes within the grace time, the
     expect(drainedMs).toBeLessThan(15_000);
     // The check ran to its end on the stopping worker: completed on its first attempt, not timed out.
     const events = (await handle.fetchHistory()).events ?? [];
-    // The platform policy read, the baseline check and the slow check, each on its first attempt.
+    // The platform policy read, the stop-the-line read, the baseline check and the slow check, each on its
+    // first attempt.
     const scheduled = events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
-    expect(scheduled).toEqual(['readPlatformPolicy', 'runCheck', 'runCheck']);
+    expect(scheduled).toEqual(['readPlatformPolicy', 'readStopTheLine', 'runCheck', 'runCheck']);
     const started = events.filter((e) => e.activityTaskStartedEventAttributes);
-    expect(started.map((e) => e.activityTaskStartedEventAttributes!.attempt)).toEqual([1, 1, 1]);
-    expect(events.filter((e) => e.activityTaskCompletedEventAttributes)).toHaveLength(3);
+    expect(started.map((e) => e.activityTaskStartedEventAttributes!.attempt)).toEqual([1, 1, 1, 1]);
+    expect(events.filter((e) => e.activityTaskCompletedEventAttributes)).toHaveLength(4);
     expect(events.some((e) => e.activityTaskTimedOutEventAttributes || e.activityTaskFailedEventAttributes)).toBe(
       false,
     );

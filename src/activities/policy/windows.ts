@@ -2,10 +2,10 @@
 // see src/workflows/windows.ts), and asks the org-wide stop-the-line whether releases may move.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { knownZone, occurrences, withoutFreezes } from '../../policy/zone-time';
 import { freezeSchema, windowsSchema, type WindowRules } from '../../policy/windows';
-import { STOP_THE_LINE_ID, stopTheLineQuery, type StopTheLineState } from '../../workflows/stop-the-line-defs';
+import { stopTheLineState } from '../../stop-the-line-state';
+import type { StopTheLineState } from '../../workflows/stop-the-line-defs';
 import type { WindowCalendar } from '../../workflows/windows';
 
 /** The longest span one call resolves. */
@@ -35,15 +35,9 @@ export function resolveWindows(input: { rules: WindowRules; fromMs: number; unti
   };
 }
 
-/** The singleton's state; no singleton yet means nobody ever stopped the line. */
+/** The singleton's state (stop-the-line-state.ts); an error retries, so the release holds until it knows. */
 export async function readStopTheLine(): Promise<StopTheLineState> {
-  const handle = Context.current().client.workflow.getHandle(STOP_THE_LINE_ID);
-  try {
-    return await handle.query(stopTheLineQuery);
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return { frozen: false, seq: 0 };
-    throw err;
-  }
+  return stopTheLineState(Context.current().client);
 }
 
 export const windowActivities = {
