@@ -2,7 +2,6 @@
 // severity, how each severity is notified, when an unacknowledged incident escalates and when the
 // next status update is due. The incident workflow (incident.ts) only acts on these answers.
 import type { Severity } from '../activities/contract';
-import type { PolicyRecord } from '../policy/schema';
 import type { Outcome } from './definitions';
 import type { RollbackRecord } from './rollback-budget';
 
@@ -37,14 +36,6 @@ export interface IncidentCause {
   outcome: Outcome;
   /** The release's last rollback, when it rolled back. */
   rollback?: Pick<RollbackRecord, 'trigger' | 'metrics'>;
-}
-
-/**
- * Whether a release's ending may open an incident. The start input may switch incidents off only where no
- * platform policy governs (HWAYO_POLICY=none: the local stack and tests); under a policy the caller cannot.
- */
-export function incidentsOn(asked: boolean | undefined, policy: PolicyRecord | undefined): boolean {
-  return asked !== false || policy?.digest !== undefined;
 }
 
 /**

@@ -6,14 +6,14 @@ import type { AnalysisRecord } from './definitions';
 import { errorText } from './exits';
 import { incidentWorkflow } from './incident';
 import { incidentIdOf, type IncidentImpact, type IncidentInput } from './incident-definitions';
-import { incidentSeverity, incidentsOn } from './incident-rules';
+import { incidentSeverity } from './incident-rules';
 import { listedPeople } from './control-auth';
 import { signaturesRequired } from './approvals';
 import type { ReleaseState } from './release-state';
 import type { RollbackRecord } from './rollback-budget';
 
 export async function openIncident(r: ReleaseState): Promise<void> {
-  if (!r.outcome || !incidentsOn(r.input.incidents, r.policy)) return;
+  if (!r.outcome || r.input.incidents === false) return;
   const severity = incidentSeverity({ outcome: r.outcome, rollback: r.rollbacks[r.rollbacks.length - 1] });
   if (!severity || !patched('incident-child')) return;
   const { plan } = r;

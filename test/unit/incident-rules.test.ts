@@ -2,7 +2,6 @@
 import {
   incidentSchedule,
   incidentSeverity,
-  incidentsOn,
   nextIncidentEvent,
   onCallAt,
   rollbackCategory,
@@ -130,16 +129,4 @@ test('impact: minutes from the first failing reading to the end of the rollback,
     requestsFailed: null,
     detail: "peak error rate 12.5% of the measured side's requests, at green weight 25%",
   });
-});
-
-test.each([
-  [undefined, undefined, true],
-  [true, { source: 'none' }, true],
-  // Only without a platform policy may the start input switch incidents off (the local stack, tests)...
-  [false, { source: 'none' }, false],
-  [false, undefined, false],
-  // ...under a policy the caller cannot silence them.
-  [false, { source: 'configmap hwayo-release/hwayo-release-policy', digest: 'sha256:ab', environment: 'prod' }, true],
-])('incidents asked %p under policy %p: on = %p', (asked, policy, on) => {
-  expect(incidentsOn(asked, policy)).toBe(on);
 });
