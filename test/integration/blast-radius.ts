@@ -6,11 +6,9 @@ import { behaviourOf } from '../fixtures/dataplane/app';
 /** The formula, for test names. */
 export const BLAST_RADIUS_FORMULA = 'rate x weight x RPS x exposure + 3 sd';
 
-/** ceil(p·n + 3·sqrt(n·p·(1-p))) with n = weight% of rps over exposureS and p the failure rate of image tag `tag`. */
-export function blastRadiusBound(o: { tag: string; weight: number; rps: number; exposureS: number }): number {
-  const p = behaviourOf(`app:${o.tag}`).errorRate;
-  // A tag that fails nothing would make the bound 0: a mistake in the test, not a measurement.
-  if (p <= 0) throw new Error(`image tag ${o.tag} has no failure rate (-sick-<percent>): no blast radius to bound`);
+/** ceil(p·n + 3·sqrt(n·p·(1-p))) with n = weight% of rps over exposureS and p the failure rate of `image`. */
+export function blastRadiusBound(o: { image: string; weight: number; rps: number; exposureS: number }): number {
+  const p = behaviourOf(o.image).errorRate;
   const n = (o.weight / 100) * o.rps * o.exposureS;
   return Math.ceil(p * n + 3 * Math.sqrt(n * p * (1 - p)));
 }

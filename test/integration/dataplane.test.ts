@@ -155,7 +155,7 @@ test(`a -sick-30 canary at 5%: the plan's Traefik error-rate query sees it, the 
   // Exposure: the detection window + one analysis interval + the time the shift takes to reach the
   // gateway (+1 s Prometheus scrape).
   const exposureS = windowS + interval / 1000 + shiftMs / 1000 + 1;
-  const bound = blastRadiusBound({ tag: SICK, weight, rps: RPS, exposureS });
+  const bound = blastRadiusBound({ image: SICK, weight, rps: RPS, exposureS });
   console.log(
     `[measure] sick canary 5%: ${failed.length} of ${s.length} user requests failed (bound ${bound}); first to last failure ${lastFail - firstFail} ms; rollback verdict ${crossed - firstFail} ms after the first failure (${verdict}); shift to 0% reached the gateway in ${shiftMs} ms`,
   );

@@ -568,7 +568,7 @@ async function expectSickRollbackWithinBound(
   // detection window (the query's 30 s), one analysis interval and the shift's time to the gateway, +1 s scrape.
   const step = report.steps[0].weight;
   const exposureS = 30 + 1 + (atZero - crossed) / 1000 + 1;
-  const bound = blastRadiusBound({ tag: SICK_TAG, weight: step, rps: RPS, exposureS });
+  const bound = blastRadiusBound({ image: SICK_TAG, weight: step, rps: RPS, exposureS });
   const t0 = Math.min(...samples.map(sentAt));
   console.log(
     `[measure] e2e sick release (${SICK_TAG}) at ${step}%: ${failed.length} of ${plain.length} user requests failed (bound ${bound}); first to last failure ${lastFail - firstFail} ms; query crossed its threshold ${crossed - firstFail} ms after the first failure; 0% green at the gateway ${atZero - crossed} ms after it; last user request sent to green ${lastGreen - crossed} ms after it\n` +
