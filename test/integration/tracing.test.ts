@@ -243,6 +243,8 @@ test('a release that rolls back leaves one trace in Jaeger: start, stages, activ
       'stage:preflight',
       'stage:awaiting-approval',
       'stage:green-deploy',
+      // Before the first increase: the stop-the-line and the release windows are asked at 0% (stages/gate.ts).
+      'stage:canary 0%',
       'stage:canary 5%',
       'stage:rolling-back',
       'stage:done',
