@@ -327,6 +327,21 @@ export async function greenErrorRate(namespace = 'hwayo-production-green'): Prom
   return r.data.result.length ? Number(r.data.result[0].value[1]) : 0;
 }
 
+/**
+ * Prometheus answers green's request rate over the plan's 30 s window again: after a restart it needs two fresh
+ * scrapes, and an analysis before them is (rightly) inconclusive.
+ */
+export async function greenRateReadable(namespace = 'hwayo-production-green'): Promise<void> {
+  const q = `sum(rate(http_requests_total{namespace="${namespace}"}[30s]))`;
+  const url = `${stackVar('PROMETHEUS_URL')}/api/v1/query?query=${encodeURIComponent(q)}`;
+  await until(
+    `Prometheus answers ${q}`,
+    async () => (await http<{ data: { result: unknown[] } }>('GET', url)).data.result.length > 0,
+    60_000,
+    250,
+  );
+}
+
 /** The metrics apps healthy and green's recent error rate low: the state every scenario starts from. */
 export async function healthyApps(): Promise<void> {
   await resetApps();
