@@ -64,6 +64,7 @@ export const DEFAULT_PLAN_DOCUMENT = {
       },
       { name: 'security-evidence', group: 'security', kind: 'security-evidence' },
       { name: 'cluster-policies', group: 'security', kind: 'cluster-policies' },
+      { name: 'mesh-mtls', group: 'security', kind: 'mesh-mtls' },
       { name: 'monitoring-health', group: 'monitoring', kind: 'http', url: 'http://monitoring.internal/health' },
       { name: 'prometheus-targets-up', group: 'monitoring', kind: 'prometheus-targets' },
       {

@@ -156,6 +156,7 @@ const check = z.discriminatedUnion('kind', [
   }),
   z.strictObject({ name: nonEmpty, group, kind: z.literal('security-evidence') }),
   z.strictObject({ name: nonEmpty, group, kind: z.literal('cluster-policies'), namespace: name.optional() }),
+  z.strictObject({ name: nonEmpty, group, kind: z.literal('mesh-mtls'), rootNamespace: name.optional() }),
   z.strictObject({ name: nonEmpty, group, kind: z.literal('release-baseline') }),
 ]);
 

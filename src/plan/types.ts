@@ -61,6 +61,8 @@ export type PreflightCheck =
   | { name: string; group: PreflightGroup; kind: 'security-evidence' }
   /** `namespace` defaults to the release's blue (the namespace that carries production). */
   | { name: string; group: PreflightGroup; kind: 'cluster-policies'; namespace?: string }
+  /** Istio mTLS STRICT for blue and green (the mesh-wide policy lives in rootNamespace, default istio-system). */
+  | { name: string; group: PreflightGroup; kind: 'mesh-mtls'; rootNamespace?: string }
   /** The route sends all traffic to blue, blue runs every service, green is absent or empty. */
   | { name: string; group: PreflightGroup; kind: 'release-baseline' };
 

@@ -1,6 +1,7 @@
 // The Kubernetes activities against the local control plane (scripts/stack/up.sh kube): etcd,
 // kube-apiserver with RBAC, controller-manager, scheduler and kwok nodes. Every test works in
 // namespaces of its own and reads outcomes back from the apiserver.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -516,6 +517,79 @@ describe('switchDatabaseConnection', () => {
       'NotFound',
       true,
     );
+  });
+});
+
+describe('checkMeshMtls', () => {
+  const PA = { group: 'security.istio.io', version: 'v1', plural: 'peerauthentications' } as const;
+  const policy = (namespace: string, name: string, mode: string) =>
+    admin.custom.createNamespacedCustomObject({
+      ...PA,
+      namespace,
+      body: {
+        apiVersion: 'security.istio.io/v1',
+        kind: 'PeerAuthentication',
+        metadata: { name },
+        spec: { mtls: { mode } },
+      },
+    });
+  async function meshRoot(what: string, mode?: string): Promise<string> {
+    const root = uniqueNamespace(what);
+    created.push(root);
+    await admin.core.createNamespace({ body: { metadata: { name: root } } });
+    if (mode) await policy(root, 'default', mode);
+    return root;
+  }
+
+  test("a mesh-wide STRICT policy covers blue and the green that does not exist yet; blue's PERMISSIVE breaks it", async () => {
+    const { blue, green } = await blueEnv('mtls');
+    const rootNamespace = await meshRoot('mtls-root', 'STRICT');
+    const ok = await activityEnv().env.run(acts.checkMeshMtls, { namespaces: [blue, green], rootNamespace });
+    expect(ok).toMatchObject({ ok: true, data: { [blue]: 'STRICT', [green]: 'STRICT' } });
+    expect(ok.detail).toContain(`${green}: STRICT from ${rootNamespace}/default (mesh-wide)`);
+
+    await policy(blue, 'relax', 'PERMISSIVE');
+    const broken = await activityEnv().env.run(acts.checkMeshMtls, { namespaces: [blue, green], rootNamespace });
+    expect(broken).toMatchObject({ ok: false, data: { [blue]: 'PERMISSIVE', [green]: 'STRICT' } });
+    expect(broken.detail).toBe(`${blue}: mTLS PERMISSIVE from ${blue}/relax`);
+  });
+
+  test("no mesh-wide policy: Istio's default PERMISSIVE fails the check", async () => {
+    const { blue, green } = await blueEnv('mtls-none');
+    const rootNamespace = await meshRoot('mtls-none-root');
+    const r = await activityEnv().env.run(acts.checkMeshMtls, { namespaces: [blue, green], rootNamespace });
+    expect(r.ok).toBe(false);
+    expect(r.detail).toMatch(new RegExp(`${green}: mTLS PERMISSIVE from no PeerAuthentication`));
+  });
+
+  test("an identity without a grant in the mesh's root namespace gets PermissionDenied, not a pass", async () => {
+    const { blue, green } = await blueEnv('mtls-rbac');
+    const limited = createKubernetesActivities(
+      withKubeconfig(
+        config,
+        await leastPrivilegeKubeconfig(admin, blue, 'mesh-reader', [
+          { apiGroups: ['security.istio.io'], resources: ['peerauthentications'], verbs: ['list'] },
+        ]),
+      ),
+    );
+    await expectFailure(
+      activityEnv().env.run(limited.checkMeshMtls, { namespaces: [blue, green], rootNamespace: 'istio-system' }),
+      'PermissionDenied',
+      true,
+      /peerauthentications/,
+    );
+  });
+
+  test("the deployed worker (deploy/kubernetes/rbac.yaml) reads the stack's mesh (kube-fixtures/mesh.yaml): STRICT", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'hwayo-mtls-')), 'worker.kubeconfig');
+    execFileSync('bash', [join(__dirname, '..', '..', 'scripts', 'worker-kubeconfig.sh'), file], {
+      env: process.env,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const worker = createKubernetesActivities(withKubeconfig(config, file));
+    const namespaces = ['hwayo-production', 'hwayo-production-green'];
+    const r = await activityEnv().env.run(worker.checkMeshMtls, { namespaces, rootNamespace: 'istio-system' });
+    expect(r).toMatchObject({ ok: true, data: { 'hwayo-production': 'STRICT', 'hwayo-production-green': 'STRICT' } });
   });
 });
 

@@ -192,7 +192,7 @@ nodes_ready() {
 # `kubectl wait` fails outright on a CRD whose status has no conditions yet, so poll instead.
 crds_established() {
   local crd
-  for crd in virtualservices.networking.istio.io \
+  for crd in virtualservices.networking.istio.io peerauthentications.security.istio.io \
     {gatewayclasses,gateways,httproutes,referencegrants,grpcroutes,backendtlspolicies}.gateway.networking.k8s.io \
     {ingressroutes,traefikservices,middlewares}.traefik.io; do
     [ "$(kubectl_ get crd "$crd" -o jsonpath='{.status.conditions[?(@.type=="Established")].status}')" = True ] ||
@@ -295,7 +295,8 @@ start() {
   kubectl_ apply --server-side --field-manager=hwayo-stack -f "$REPO_ROOT/deploy/crds/" -f "$TRAEFIK_CRDS" >/dev/null
   wait_for kube-apiserver 60 crds_established
   kubectl_ apply --server-side --force-conflicts --field-manager=hwayo-stack \
-    -f "$REPO_ROOT/scripts/stack/kube-fixtures/dataplane-rbac.yaml" >/dev/null
+    -f "$REPO_ROOT/scripts/stack/kube-fixtures/dataplane-rbac.yaml" \
+    -f "$REPO_ROOT/scripts/stack/kube-fixtures/mesh.yaml" >/dev/null
   HWAYO_KUBECTL="$KUBE_BIN/kubectl" bash "$REPO_ROOT/scripts/stack/kube-fixtures.sh"
   # The worker's identity and namespace admission policy from the start, as a platform keeps them (what
   # worker-kubeconfig.sh applies again). The apiserver stops its informer for a policy's ConfigMap params for

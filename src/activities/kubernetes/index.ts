@@ -18,6 +18,7 @@ import { backupNamespace } from './backup';
 import { lazyKubeClients } from './client';
 import { kubeCall } from './errors';
 import { checkClusterPolicies } from './policies';
+import { checkMeshMtls } from './mesh-mtls';
 import { DEFAULT_ENVIRONMENT_ROLE } from './access';
 import { waitForRollout } from './rollout';
 import {
@@ -51,6 +52,9 @@ export function createKubernetesActivities(config: ActivityConfig) {
     },
     async checkClusterPolicies(input: { namespace: string }): Promise<CheckResult> {
       return checkClusterPolicies(k(), input.namespace);
+    },
+    async checkMeshMtls(input: { namespaces: string[]; rootNamespace: string }): Promise<CheckResult> {
+      return checkMeshMtls(k(), input.namespaces, input.rootNamespace);
     },
     /** Creates (or adopts only its own earlier) green, and gives the worker the environment role in it. */
     async createNamespace(input: { name: string; labels: Record<string, string> }): Promise<{ created: boolean }> {

@@ -7,6 +7,7 @@ import { clusterPolicies } from './cluster-policies';
 import { elasticsearch } from './elasticsearch';
 import { http } from './http';
 import { kubernetesNodes } from './kubernetes-nodes';
+import { meshMtls } from './mesh-mtls';
 import { postgres } from './postgres';
 import { prometheusTargets } from './prometheus-targets';
 import { redis } from './redis';
@@ -21,6 +22,7 @@ import { waf } from './waf';
 export const preflightChecks: { [K in PreflightKind]: CheckRunner<K> } = {
   'kubernetes-nodes': kubernetesNodes,
   'cluster-policies': clusterPolicies,
+  'mesh-mtls': meshMtls,
   'release-baseline': releaseBaseline,
   postgres,
   redis,
