@@ -55,7 +55,7 @@ const resolvedSchema = z.strictObject({
     )
     .min(1, 'must have at least one wave')
     .max(MAX_WAVES),
-  onFailure: z.enum(['rollback-failing', 'rollback-all']),
+  onFailure: z.enum(['rollback-failing', 'rollback-all'], 'must be rollback-failing or rollback-all'),
 });
 
 /** Every problem of a resolved wave plan (what the workflow is handed), each naming its field. */
