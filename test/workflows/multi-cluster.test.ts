@@ -15,6 +15,9 @@ import { signStatement } from '../../src/workflows/signatures';
 import { platformPeople, seedPolicy, signedByPlatform } from '../unit/policy-fixture';
 import { createWorker, uniqueId, useWorkflowEnv, waitForStatus } from './env';
 import { FakeWorld, type Scripts } from './fake-world';
+import { loadWorkerConfig } from '../../src/worker/config';
+import { workflowSource } from '../../src/worker/role';
+import { Worker } from '@temporalio/worker';
 
 jest.setTimeout(180_000);
 const t = useWorkflowEnv();
@@ -60,6 +63,26 @@ function logged(world: FakeWorld, queue: string, log: Logged[]): Activities {
   ) as unknown as Activities;
 }
 
+/** A worker configured as the worker is for HWAYO_CLUSTER=<name>: activities only, on hwayo-<name>; fake activities. */
+async function clusterWorker(name: string, activities: Activities) {
+  const config = loadWorkerConfig([], {
+    HWAYO_CLUSTER: name,
+    HWAYO_KUBE_IN_CLUSTER: 'true',
+    HWAYO_CODEC: 'off',
+    TEMPORAL_NAMESPACE: t.env.namespace ?? 'default',
+  });
+  expect(config.temporal.taskQueue).toBe(`hwayo-${name}`);
+  const source = workflowSource(config);
+  expect(source.mode).toBe('none');
+  return Worker.create({
+    connection: t.env.nativeConnection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    ...source.options,
+    activities,
+  });
+}
+
 interface Multi {
   log: Logged[];
   worlds: { main: FakeWorld; a: FakeWorld; b: FakeWorld };
@@ -81,8 +104,8 @@ async function withMulti<T>(
   const main = uniqueId('tq');
   const workers = await Promise.all([
     createWorker(t.env, t.bundle, logged(worlds.main, main, log), main),
-    createWorker(t.env, t.bundle, logged(worlds.a, 'hwayo-a', log), 'hwayo-a'),
-    createWorker(t.env, t.bundle, logged(worlds.b, 'hwayo-b', log), 'hwayo-b'),
+    clusterWorker('a', logged(worlds.a, 'hwayo-a', log)),
+    clusterWorker('b', logged(worlds.b, 'hwayo-b', log)),
   ]);
   const plan = signedByPlatform(defaultPlan(), keys);
   const runAll = async () => {
