@@ -20,7 +20,7 @@ export interface WorkerConfig {
     address: string;
     namespace: string;
     taskQueue: string;
-    /** A cluster's worker (HWAYO_CLUSTER): polls only `hwayo-<cluster>`, runs that cluster's activities, no workflows. */
+    /** A cluster's worker (HWAYO_CLUSTER): polls only `hwayo-<cluster>`, its activities, no workflows. */
     cluster?: string;
     tls?: { certFile?: string; keyFile?: string; caFile?: string; serverName?: string };
     apiKey?: string;
