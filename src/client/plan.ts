@@ -1,5 +1,6 @@
 // `plan validate FILE` and `plan defaults`: check a plan before a release uses it, and print the
 // seed's plan every user plan is merged over.
+import { loadReleaseFile } from '../plan/release-file';
 import { stringify } from 'yaml';
 import { DEFAULT_PLAN_DOCUMENT } from '../plan/defaults';
 import { formatDuration } from '../plan/duration';
@@ -25,6 +26,16 @@ YAML unless --json.`;
 export function loadPlanOrExit(file: string): ReleasePlan {
   try {
     return loadPlanFile(file);
+  } catch (err) {
+    if (err instanceof PlanError) throw new CliError(err.message, EXIT.usage);
+    throw err;
+  }
+}
+
+/** A plan file that may name waves (a multi-cluster release); bad input is a usage error. */
+export function loadReleaseOrExit(file: string): ReturnType<typeof loadReleaseFile> {
+  try {
+    return loadReleaseFile(file);
   } catch (err) {
     if (err instanceof PlanError) throw new CliError(err.message, EXIT.usage);
     throw err;
