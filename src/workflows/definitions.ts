@@ -47,6 +47,8 @@ export type Stage =
   | 'emergency'
   /** A multi-cluster release's parent while its waves run (each cluster's child has its own stage). */
   | 'waves'
+  /** The parent waits for a signed promote before a wave with `gate: true`. */
+  | 'wave-gate'
   | 'done';
 
 export type Outcome =
@@ -121,7 +123,7 @@ export interface AnalysisRecord {
 }
 
 export interface PendingDecision {
-  kind: 'approval' | 'inconclusive-metrics' | 'paused' | 'rollback-window' | 'window' | 'stop-the-line';
+  kind: 'approval' | 'inconclusive-metrics' | 'paused' | 'rollback-window' | 'window' | 'stop-the-line' | 'wave-gate';
   since: string;
   detail: string;
 }

@@ -31,7 +31,7 @@ import {
   type MultiClusterInput,
 } from './multi-cluster-definitions';
 import { runToEnd } from './release';
-import { ReleaseState } from './release-state';
+import { iso, ReleaseState } from './release-state';
 import { planDigest } from './signatures';
 import { approvalGate } from './stages/approval';
 import { refusedWhileStopped } from './stages/gate';
@@ -105,6 +105,10 @@ async function acrossClusters(r: MultiState, plan: WavePlan, clusters: Cluster[]
   const results: Promise<void>[] = [];
   for (let w = 0; w < plan.waves.length; w++) {
     const wave = plan.waves[w];
+    if (wave.gate && !(await waveGate(r, w))) {
+      await onWaveFailure(r, plan, w - 1, r.control.abort ? undefined : `wave ${w + 1}'s gate was not opened`);
+      break;
+    }
     for (const c of wave.clusters) {
       const cluster = clusters.find((x) => x.name === c.name)!;
       results.push(startCluster(r, cluster, w, clusterPlan(r.plan, c)));
@@ -132,14 +136,35 @@ async function acrossClusters(r: MultiState, plan: WavePlan, clusters: Cluster[]
   if (end.mixed) r.event(end.reason!);
 }
 
+/**
+ * A gate before wave `w`: a signed promote (an operator or approver of the plan) opens it; an abort, or no
+ * promote within the plan's approval timeout, closes it. True when it opened.
+ */
+async function waveGate(r: MultiState, w: number): Promise<boolean> {
+  r.step = w + 1;
+  r.control.promote = undefined;
+  r.enter('wave-gate', `wave ${w + 1} waits for a signed promote (hwayo-release promote ${r.releaseId})`);
+  r.pending = { kind: 'wave-gate', since: iso(), detail: `promote opens wave ${w + 1}` };
+  r.updateUi();
+  const opened = await condition(
+    () => r.control.promote !== undefined || r.control.abort !== undefined || r.rows.some(failed),
+    r.plan.approval.timeoutMs,
+  );
+  r.pending = undefined;
+  const go = opened && r.control.promote !== undefined && !r.control.abort && !r.rows.some(failed);
+  r.enter('waves', go ? `wave ${w + 1} opened by ${r.control.promote!.by}` : `wave ${w + 1} not opened`);
+  r.control.promote = undefined;
+  return go;
+}
+
 /** The saga across clusters: onFailure decides which running clusters are told to roll back. */
-async function onWaveFailure(r: MultiState, plan: WavePlan, w: number): Promise<void> {
+async function onWaveFailure(r: MultiState, plan: WavePlan, w: number, reason?: string): Promise<void> {
   const abort = r.control.abort;
   const onFailure = abort ? 'rollback-all' : plan.onFailure;
   const failing = r.rows.filter(failed).map((x) => x.cluster);
   const why = abort
     ? `aborted by ${abort.by}${abort.reason ? `: ${abort.reason}` : ''}`
-    : `wave ${w + 1} failed in ${failing.join(', ')}`;
+    : (reason ?? `wave ${w + 1} failed in ${failing.join(', ')}`);
   holdLaterWaves(r.rows, w);
   const targets = rollbackTargets(r.rows, onFailure);
   r.event(`${why}; ${onFailure}: ${targets.length ? `rolling back ${targets.join(', ')}` : 'holding the others'}`);

@@ -4,6 +4,7 @@ import { defaultPlan } from '../../src/plan/load';
 import { clustersOf, resolveWaves, unknownClusterProblems, wavePlanProblems } from '../../src/plan/waves';
 import { clusterRegistryProblems, registeredClusters } from '../../src/policy/clusters';
 import { parsePolicy } from '../../src/policy/schema';
+import { controlRefusal } from '../../src/workflows/control-rules';
 import { statementText } from '../../src/workflows/signatures';
 import {
   clusterPlan,
@@ -237,4 +238,11 @@ test('the v4 approval statement names the clusters: another list is another text
   );
   expect(statementText({ ...v4, clusters: ['a'] })).not.toBe(statementText(v4));
   expect(statementText({ ...base, statementVersion: 3 })).toMatch(/^hwayo-release approval v3\n/);
+});
+
+test('a promote opens a wave gate only while the parent waits at one', () => {
+  const req = { by: 'alice', reason: 'a looks good' };
+  expect(controlRefusal('promote', req, 'wave-gate', {})).toBeUndefined();
+  expect(controlRefusal('promote', req, 'wave-gate', { promote: req })).toBe('the next wave is already opened');
+  expect(controlRefusal('promote', req, 'waves', {})).toMatch(/the release is in waves/);
 });

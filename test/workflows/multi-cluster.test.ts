@@ -5,13 +5,13 @@ import { Context } from '@temporalio/activity';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { Activities } from '../../src/activities';
 import type { PolicyReading } from '../../src/activities/policy';
-import { approvalStatement } from '../../src/client/statements';
+import { approvalStatement, controlStatement } from '../../src/client/statements';
 import { defaultPlan } from '../../src/plan/load';
 import type { OnFailure, Wave } from '../../src/plan/waves';
 import { parsePolicy } from '../../src/policy/schema';
 import { multiClusterReleaseWorkflow } from '../../src/workflows';
-import { approveUpdate, statusQuery, type ReleaseStatus } from '../../src/workflows/definitions';
-import { signStatement } from '../../src/workflows/signatures';
+import { approveUpdate, promoteUpdate, statusQuery, type ReleaseStatus } from '../../src/workflows/definitions';
+import { signControlStatement, signStatement } from '../../src/workflows/signatures';
 import { platformPeople, seedPolicy, signedByPlatform } from '../unit/policy-fixture';
 import { createWorker, uniqueId, useWorkflowEnv, waitForStatus } from './env';
 import { FakeWorld, type Scripts } from './fake-world';
@@ -229,5 +229,51 @@ test('an approval signed over another cluster list is refused; the gate stays op
     expect(s.missingRoles).toContain('tech-lead');
     expect(m.log.some((l) => l.queue === 'hwayo-a' || l.queue === 'hwayo-b')).toBe(false);
     await m.handle.cancel();
+    await m.handle.result().catch(() => undefined);
+  });
+});
+
+test('a gate before wave 2: nothing runs in b until a signed promote opens it; an unsigned one is refused', async () => {
+  const gated: Wave[] = [TWO_WAVES[0], { ...TWO_WAVES[1], gate: true }];
+  await withMulti({ waves: gated }, async (m) => {
+    await approveAll(m);
+    // Time is skipped only while no fake activity runs (it would outlive its heartbeat timeout in skipped time).
+    const idle = () => Object.values(m.worlds).every((w) => w.inFlight === 0);
+    const atGate = await waitForStatus(
+      m.status,
+      (s) => s.stage === 'wave-gate',
+      () => (idle() ? t.env.sleep(5 * 60_000) : Promise.resolve()),
+      90_000,
+    );
+    expect(atGate.pendingDecision?.kind).toBe('wave-gate');
+    expect(atGate.multiCluster?.rows.map((r) => [r.cluster, r.stage])).toEqual([
+      ['a', 'retention'],
+      ['b', 'waiting'],
+    ]);
+    expect(m.log.some((l) => l.queue === 'hwayo-b')).toBe(false);
+    const refused = await m.handle.executeUpdate(promoteUpdate, { args: [{ by: 'alice', reason: 'unsigned' }] }).then(
+      () => 'accepted',
+      (e: { cause?: Error }) => e.cause?.message ?? 'refused',
+    );
+    expect(refused).toMatch(/sign/);
+    const s = await m.status();
+    const { runId } = await m.handle.describe();
+    const signedAt = new Date(await t.env.currentTimeMs()).toISOString();
+    const base = { workflowId: m.handle.workflowId, runId, action: 'promote' as const, by: 'alice', signedAt };
+    const statement = controlStatement({ ...base, reason: 'a looks good' }, s)!;
+    await m.handle.executeUpdate(promoteUpdate, {
+      args: [
+        {
+          by: 'alice',
+          reason: 'a looks good',
+          signedAt,
+          nonce: s.nonce,
+          signature: signControlStatement(statement, secrets.alice),
+        },
+      ],
+    });
+    const result = await m.handle.result();
+    expect(result.outcome).toBe('succeeded');
+    expect(result.report.timeline.map((e) => e.event)).toContain('wave 2 opened by alice');
   });
 });
