@@ -5,6 +5,7 @@ import { clustersOf, resolveWaves, unknownClusterProblems, wavePlanProblems } fr
 import { clusterRegistryProblems, registeredClusters } from '../../src/policy/clusters';
 import { parsePolicy } from '../../src/policy/schema';
 import { controlRefusal } from '../../src/workflows/control-rules';
+import { renderReportMarkdown } from '../../src/workflows/report';
 import { statementText } from '../../src/workflows/signatures';
 import {
   clusterPlan,
@@ -245,4 +246,43 @@ test('a promote opens a wave gate only while the parent waits at one', () => {
   expect(controlRefusal('promote', req, 'wave-gate', {})).toBeUndefined();
   expect(controlRefusal('promote', req, 'wave-gate', { promote: req })).toBe('the next wave is already opened');
   expect(controlRefusal('promote', req, 'waves', {})).toMatch(/the release is in waves/);
+});
+
+test('the report has a section per cluster and says when clusters end on different versions', () => {
+  const report = {
+    releaseId: 'r',
+    app: 'hwayo',
+    version: '2.4.0',
+    imageTag: 't',
+    outcome: 'rolled-back' as const,
+    startedAt: 'x',
+    finishedAt: 'y',
+    timeline: [],
+    approvals: [],
+    preflight: [],
+    steps: [],
+    analyses: [],
+    compensations: [],
+    audit: [],
+    clusters: [
+      {
+        cluster: 'a',
+        region: 'eu',
+        wave: 1,
+        workflowId: 'r-a',
+        outcome: 'succeeded' as const,
+        weights: [5, 100],
+        lastVerdict: 'pass at 100%',
+      },
+      { cluster: 'b', region: 'us', wave: 2, workflowId: 'r-b', outcome: 'rolled-back' as const, weights: [5, 0] },
+    ],
+    mixedVersions: { onNew: ['a'], onPrevious: ['b'] },
+  };
+  const md = renderReportMarkdown(report);
+  expect(md).toContain('**Clusters on different versions**: a on 2.4.0; b on the previous version.');
+  expect(md).toContain('### a (eu, wave 1)\n\n- Outcome: **succeeded**\n- Green weights: 5% -> 100%');
+  expect(md).toContain('### b (us, wave 2)\n\n- Outcome: **rolled-back**');
+  expect(renderReportMarkdown({ ...report, clusters: undefined, mixedVersions: undefined })).not.toContain(
+    '## Clusters',
+  );
 });
