@@ -2,6 +2,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { wavesLine } from '../../src/client/plan';
 import { renderStatus } from '../../src/client/status';
 import { loadPlanFile, PlanError } from '../../src/plan/load';
 import { loadReleaseFile } from '../../src/plan/release-file';
@@ -86,4 +87,11 @@ test('status prints a row per cluster', () => {
   expect(text).toContain('clusters (onFailure rollback-all; approvals name a, b):');
   expect(text).toMatch(/a\s+eu-west-1\s+1\s+retention\s+100%\s+pass at 100%\s+succeeded/);
   expect(text).toMatch(/b\s+us-east-1\s+2\s+canary\s+30%\s+pass at 30%\s+-/);
+});
+
+test('plan validate prints the waves of a plan file', () => {
+  const { waves } = loadReleaseFile(
+    file('validate.yaml', `${PLAN}waves:\n  - { clusters: [a], bake: 30m }\n  - { clusters: [b, c], gate: true }\n`),
+  );
+  expect(wavesLine(waves!)).toBe('  waves:       1: a, bake 30m; 2 (gated): b, c; onFailure rollback-all');
 });
