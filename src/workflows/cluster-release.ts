@@ -7,7 +7,6 @@ import { flushAuditLog, resumeAuditLog } from './audit-log';
 import type { Carried } from './checkpoint';
 import { controlRefusal, recordControl } from './control-rules';
 import type { ControlRequest, ReleaseInput, ReleaseResult } from './definitions';
-import { Finish, isStop } from './exits';
 import { setReleaseHandlers } from './handlers';
 import { refusedResult, releaseInputProblems } from './input';
 import {
@@ -18,13 +17,8 @@ import {
 } from './multi-cluster-definitions';
 import { runActivitiesOn } from './proxies';
 import { iso, ReleaseState } from './release-state';
-import { resume, runToEnd, takeOver } from './release';
-import { canary } from './stages/canary';
-import { fullSwitch } from './stages/full-switch';
-import { deployGreen } from './stages/green';
+import { fromGreen, resume, runToEnd, takeOver } from './release';
 import { chooseSides, preflight } from './stages/preflight';
-import { retention } from './stages/retention';
-import { interruption } from './analysis';
 import { clusterQueue } from '../policy/clusters';
 
 export async function clusterReleaseWorkflow(input: ClusterReleaseInput): Promise<ReleaseResult> {
@@ -67,13 +61,7 @@ async function inCluster(r: ClusterState): Promise<void> {
   await chooseSides(r);
   await preflight(r);
   await flushAuditLog(r);
-  const early = interruption(r.control, false);
-  if (isStop(early)) throw new Finish({ kind: 'abort' }, early.reason);
-  await deployGreen(r);
-  await flushAuditLog(r);
-  await canary(r);
-  await fullSwitch(r);
-  await retention(r);
+  await fromGreen(r);
 }
 
 /** The input a single-cluster release would have been given (the checks and the carried state use it). */

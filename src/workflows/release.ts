@@ -104,6 +104,11 @@ async function release(r: ReleaseState): Promise<void> {
   await approvalGate(r);
   await recheckAfterApproval(r, checkedAtMs);
   await flushAuditLog(r);
+  await fromGreen(r);
+}
+
+/** From green on, once approved: a control that arrived meanwhile first, then green, canary, switch, retention. */
+export async function fromGreen(r: ReleaseState): Promise<void> {
   const early = interruption(r.control, false);
   if (isStop(early)) throw new Finish({ kind: 'abort' }, early.reason);
   await deployGreen(r);

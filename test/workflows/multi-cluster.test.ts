@@ -92,7 +92,7 @@ interface Multi {
 }
 
 async function withMulti<T>(
-  opts: { waves?: Wave[]; onFailure?: OnFailure; a?: Scripts; b?: Scripts },
+  opts: { waves?: Wave[]; onFailure?: OnFailure; a?: Scripts; b?: Scripts; refused?: boolean },
   body: (m: Multi) => Promise<T>,
 ): Promise<T> {
   const log: Logged[] = [];
@@ -140,11 +140,12 @@ async function withMulti<T>(
           (e: { cause?: Error }) => e.cause?.message ?? 'refused',
         );
     };
-    await waitForStatus(
-      status,
-      (s) => s.stage === 'awaiting-approval',
-      () => t.env.sleep(1_000),
-    );
+    if (!opts.refused)
+      await waitForStatus(
+        status,
+        (s) => s.stage === 'awaiting-approval',
+        () => t.env.sleep(1_000),
+      );
     return body({ log, worlds, handle, status, approveAs });
   };
   const [first, ...rest] = workers;
@@ -275,5 +276,18 @@ test('a gate before wave 2: nothing runs in b until a signed promote opens it; a
     const result = await m.handle.result();
     expect(result.outcome).toBe('succeeded');
     expect(result.report.timeline.map((e) => e.event)).toContain('wave 2 opened by alice');
+  });
+});
+
+test('a plan naming a cluster the policy does not register is refused before anything runs', async () => {
+  const waves: Wave[] = [{ clusters: [{ name: 'a' }, { name: 'x' }], bakeMs: 0, gate: false }];
+  await withMulti({ waves, refused: true }, async (m) => {
+    const result = await m.handle.result();
+    expect(result.outcome).toBe('invalid-input');
+    expect(result.reason).toContain('cluster "x" is not registered in the platform policy (registered: a, b)');
+    const calls = m.log.filter((l) => l.name !== 'appendAuditLog');
+    expect(calls.map((l) => [l.queue.startsWith('hwayo-') ? l.queue : 'main', l.name])).toEqual([
+      ['main', 'readPlatformPolicy'],
+    ]);
   });
 });
