@@ -291,3 +291,33 @@ test('a plan naming a cluster the policy does not register is refused before any
     ]);
   });
 });
+
+test('two clusters in one wave run side by side', async () => {
+  const oneWave: Wave[] = [{ clusters: [{ name: 'a' }, { name: 'b', steps: B_STEPS }], bakeMs: 0, gate: false }];
+  await withMulti({ waves: oneWave }, async (m) => {
+    await approveAll(m);
+    const result = await m.handle.result();
+    expect(result.outcome).toBe('succeeded');
+    // Each started before the other reached 100%.
+    const first100 = (q: string) => m.log.findIndex((l) => l.queue === q && l.name === 'scaleDeployments');
+    const start = (q: string) => m.log.findIndex((l) => l.queue === q);
+    expect(start('hwayo-b')).toBeLessThan(first100('hwayo-a'));
+    expect(start('hwayo-a')).toBeLessThan(first100('hwayo-b'));
+    expect(m.worlds.b.weights()).toEqual([5, 30, 60, 100]);
+    expectEachQueueServesItsOwn(m, result.report.releaseId);
+  });
+});
+
+test('rollback-all in one wave: b fails at 30%, a (still in its canary) is rolled back before it reaches 100%', async () => {
+  const oneWave: Wave[] = [{ clusters: [{ name: 'a' }, { name: 'b', steps: B_STEPS }], bakeMs: 0, gate: false }];
+  await withMulti({ waves: oneWave, b: sickB, onFailure: 'rollback-all' }, async (m) => {
+    await approveAll(m);
+    const result = await m.handle.result();
+    const byCluster = Object.fromEntries((result.report.clusters ?? []).map((c) => [c.cluster, c]));
+    expect(byCluster.b.outcome).toBe('rolled-back');
+    expect(byCluster.a.outcome).toBe('rolled-back');
+    expect(byCluster.a.reason).toContain('regression: wave 1 failed in b (onFailure rollback-all)');
+    expect(m.worlds.a.weights()).not.toContain(100);
+    expect(m.worlds.a.weights().at(-1)).toBe(0);
+  });
+});
