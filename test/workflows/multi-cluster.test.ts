@@ -10,7 +10,13 @@ import { defaultPlan } from '../../src/plan/load';
 import type { OnFailure, Wave } from '../../src/plan/waves';
 import { parsePolicy } from '../../src/policy/schema';
 import { multiClusterReleaseWorkflow } from '../../src/workflows';
-import { approveUpdate, promoteUpdate, statusQuery, type ReleaseStatus } from '../../src/workflows/definitions';
+import {
+  abortUpdate,
+  approveUpdate,
+  promoteUpdate,
+  statusQuery,
+  type ReleaseStatus,
+} from '../../src/workflows/definitions';
 import { signControlStatement, signStatement } from '../../src/workflows/signatures';
 import { platformPeople, seedPolicy, signedByPlatform } from '../unit/policy-fixture';
 import { createWorker, uniqueId, useWorkflowEnv, waitForStatus } from './env';
@@ -319,5 +325,26 @@ test('rollback-all in one wave: b fails at 30%, a (still in its canary) is rolle
     expect(byCluster.a.reason).toContain('regression: wave 1 failed in b (onFailure rollback-all)');
     expect(m.worlds.a.weights()).not.toContain(100);
     expect(m.worlds.a.weights().at(-1)).toBe(0);
+  });
+});
+
+test("an abort of the parent during wave 1 rolls back a's canary; b never starts", async () => {
+  await withMulti({}, async (m) => {
+    await approveAll(m);
+    const idle = () => Object.values(m.worlds).every((w) => w.inFlight === 0);
+    await waitForStatus(
+      m.status,
+      (s) => s.multiCluster?.rows[0].stage === 'canary' && s.multiCluster.rows[0].weight === 25,
+      () => (idle() ? t.env.sleep(60_000) : Promise.resolve()),
+      60_000,
+    );
+    await m.handle.executeUpdate(abortUpdate, { args: [{ by: 'ops-bot', reason: 'incident elsewhere' }] });
+    const result = await m.handle.result();
+    const byCluster = Object.fromEntries((result.report.clusters ?? []).map((c) => [c.cluster, c]));
+    expect(byCluster.a.outcome).toBe('rolled-back');
+    expect(byCluster.b.outcome).toBeUndefined();
+    expect(byCluster.b.reason).toBe('held: an earlier wave failed');
+    expect(result.reason).toBe('every cluster is on the previous version (a rolled-back)');
+    expect(m.log.some((l) => l.queue === 'hwayo-b')).toBe(false);
   });
 });
