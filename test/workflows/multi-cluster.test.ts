@@ -181,6 +181,9 @@ test('happy path: one approval names both clusters; wave 2 starts after wave 1 r
     expect(aPromoted).toBeGreaterThan(-1);
     expect(bFirst).toBeGreaterThan(aPromoted);
     expectEachQueueServesItsOwn(m, result.report.releaseId);
+    // The children continued as new during their watches (checkpoint.ts), and kept to their queues after it.
+    const lastRun = await t.env.client.workflow.getHandle(`${result.report.releaseId}-a`).fetchHistory();
+    expect(lastRun.events?.[0].workflowExecutionStartedEventAttributes?.continuedExecutionRunId).toBeTruthy();
   });
 });
 
