@@ -15,6 +15,7 @@ import {
   approveUpdate,
   promoteUpdate,
   statusQuery,
+  type ReleaseResult,
   type ReleaseStatus,
 } from '../../src/workflows/definitions';
 import { signControlStatement, signStatement } from '../../src/workflows/signatures';
@@ -197,13 +198,17 @@ function expectEachQueueServesItsOwn(m: Multi, releaseId: string): void {
   expect(mainQueue.map((l) => l.name).filter((n) => /Traffic|Namespace|Green|Rollout|Deployments/.test(n))).toEqual([]);
 }
 
+/** The report's cluster sections by cluster name. */
+const sections = (result: ReleaseResult) =>
+  Object.fromEntries((result.report.clusters ?? []).map((c) => [c.cluster, c]));
+
 const sickB: Scripts = { canary: (ctx) => (ctx.weight === 30 ? { error_rate: 40 } : {}) };
 
 test('sick canary in b, rollback-all: b rolls back at 30%, a (already at 100%) is rolled back too', async () => {
   await withMulti({ b: sickB, onFailure: 'rollback-all' }, async (m) => {
     await approveAll(m);
     const result = await m.handle.result();
-    const byCluster = Object.fromEntries((result.report.clusters ?? []).map((c) => [c.cluster, c]));
+    const byCluster = sections(result);
     expect(byCluster.b.outcome).toBe('rolled-back');
     expect(byCluster.b.weights).toEqual([5, 30, 0]);
     expect(byCluster.a.outcome).toBe('rolled-back-after-success');
@@ -218,7 +223,7 @@ test('sick canary in b, rollback-failing: b rolls back, a holds at 100%; the out
   await withMulti({ b: sickB, onFailure: 'rollback-failing' }, async (m) => {
     await approveAll(m);
     const result = await m.handle.result();
-    const byCluster = Object.fromEntries((result.report.clusters ?? []).map((c) => [c.cluster, c]));
+    const byCluster = sections(result);
     expect(byCluster.b.outcome).toBe('rolled-back');
     expect(byCluster.a.outcome).toBe('succeeded');
     expect(m.worlds.a.weights()).toEqual([5, 25, 50, 100]);
@@ -322,7 +327,7 @@ test('rollback-all in one wave: b fails at 30%, a (still in its canary) is rolle
   await withMulti({ waves: oneWave, b: sickB, onFailure: 'rollback-all' }, async (m) => {
     await approveAll(m);
     const result = await m.handle.result();
-    const byCluster = Object.fromEntries((result.report.clusters ?? []).map((c) => [c.cluster, c]));
+    const byCluster = sections(result);
     expect(byCluster.b.outcome).toBe('rolled-back');
     expect(byCluster.a.outcome).toBe('rolled-back');
     expect(byCluster.a.reason).toContain('regression: wave 1 failed in b (onFailure rollback-all)');
@@ -343,7 +348,7 @@ test("an abort of the parent during wave 1 rolls back a's canary; b never starts
     );
     await m.handle.executeUpdate(abortUpdate, { args: [{ by: 'ops-bot', reason: 'incident elsewhere' }] });
     const result = await m.handle.result();
-    const byCluster = Object.fromEntries((result.report.clusters ?? []).map((c) => [c.cluster, c]));
+    const byCluster = sections(result);
     expect(byCluster.a.outcome).toBe('rolled-back');
     expect(byCluster.b.outcome).toBeUndefined();
     expect(byCluster.b.reason).toBe('held: an earlier wave failed');
