@@ -73,6 +73,7 @@ async function main(): Promise<number> {
       address: config.temporal.address,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
+      ...(config.temporal.cluster ? { cluster: config.temporal.cluster } : {}),
       workflows: created.mode,
       encryption: codecMode(config.env).kind === 'keys' ? 'aes-256-gcm' : 'off (HWAYO_CODEC=off)',
       httpPort,

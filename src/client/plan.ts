@@ -1,5 +1,7 @@
 // `plan validate FILE` and `plan defaults`: check a plan before a release uses it, and print the
 // seed's plan every user plan is merged over.
+import { loadReleaseFile } from '../plan/release-file';
+import type { WavePlan } from '../plan/waves';
 import { stringify } from 'yaml';
 import { DEFAULT_PLAN_DOCUMENT } from '../plan/defaults';
 import { formatDuration } from '../plan/duration';
@@ -31,6 +33,26 @@ export function loadPlanOrExit(file: string): ReleasePlan {
   }
 }
 
+/** A plan file that may name waves (a multi-cluster release); bad input is a usage error. */
+export function loadReleaseOrExit(file: string): ReturnType<typeof loadReleaseFile> {
+  try {
+    return loadReleaseFile(file);
+  } catch (err) {
+    if (err instanceof PlanError) throw new CliError(err.message, EXIT.usage);
+    throw err;
+  }
+}
+
+/** The waves as `plan validate` prints them (the policy's clusters are checked when the release starts). */
+export function wavesLine(w: WavePlan): string {
+  const waves = w.waves.map(
+    (x, i) =>
+      `${i + 1}${x.gate ? ' (gated)' : ''}: ${x.clusters.map((c) => c.name + (c.steps ? ' (own steps)' : '')).join(', ')}` +
+      (x.bakeMs ? `, bake ${formatDuration(x.bakeMs)}` : ''),
+  );
+  return `  waves:       ${waves.join('; ')}; onFailure ${w.onFailure}`;
+}
+
 export function summarizePlan(file: string, p: ReleasePlan): string {
   const signed = p.approval.approvers.filter((a) => a.publicKey).length;
   return [
@@ -52,8 +74,9 @@ const validate: Command = {
     const args = parse(argv, { json: { type: 'boolean' } }, VALIDATE_HELP, io, { min: 1, max: 1, names: 'FILE' });
     if (!args) return EXIT.ok;
     const file = args.positionals[0];
-    const plan = loadPlanOrExit(file);
-    io.out(args.values.json ? JSON.stringify(plan, null, 2) : summarizePlan(file, plan));
+    const { plan, waves } = loadReleaseOrExit(file);
+    if (args.values.json) io.out(JSON.stringify(waves ? { ...plan, ...waves } : plan, null, 2));
+    else io.out(summarizePlan(file, plan) + (waves ? `\n${wavesLine(waves)}` : ''));
     return EXIT.ok;
   },
 };

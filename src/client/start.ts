@@ -19,7 +19,8 @@ import { CliError, EXIT, EXIT_CODES_HELP, optional, parse, required, usageError,
 import { CONNECTION_HELP, CONNECTION_OPTIONS, withClient } from './connection';
 import { refuseWhileStopped } from './stop-the-line';
 import { listQuery } from './list';
-import { loadPlanOrExit } from './plan';
+import { loadReleaseOrExit } from './plan';
+import { MULTI_CLUSTER_WORKFLOW } from '../workflows/multi-cluster-definitions';
 import { follow } from './status';
 
 export const releaseId = (app: string, version: string) => `release-${app}-${version}`;
@@ -102,7 +103,7 @@ export const start: Command = {
     if (!args) return EXIT.ok;
     const v = args.values;
     const { version, imageTag } = versionAndTag(v);
-    const plan = loadPlanOrExit(args.positionals[0]);
+    const { plan, waves } = loadReleaseOrExit(args.positionals[0]);
     if (plan.approval.allowUnsigned) {
       io.err(
         `warning: ${args.positionals[0]} sets approval.allowUnsigned: anyone who can signal the release can approve it as any approver; the report will say "approved without signatures"`,
@@ -138,8 +139,9 @@ export const start: Command = {
       if (searchAttributes && !v['allow-concurrent']) await refuseConcurrent(client, plan.app, workflowId);
       let runId: string;
       try {
-        const handle = await client.workflow.start(RELEASE_WORKFLOW, {
-          args: [input],
+        // A plan with waves is one release across clusters: the parent workflow (multi-cluster.ts).
+        const handle = await client.workflow.start(waves ? MULTI_CLUSTER_WORKFLOW : RELEASE_WORKFLOW, {
+          args: [waves ? { ...input, ...waves } : input],
           taskQueue,
           workflowId,
           workflowIdConflictPolicy: 'FAIL',

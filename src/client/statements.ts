@@ -8,6 +8,7 @@ import type {
   Statement,
   StatementV2,
   StatementV3,
+  StatementV4,
   Subject,
 } from '../workflows/signatures';
 
@@ -19,9 +20,16 @@ export function subjectOf(s: ReleaseStatus): Subject | undefined {
 }
 
 /** The approval statement the release verifies: v3 (naming the last known good tag), v2 or v1. */
-export function approvalStatement(base: Statement, s: ReleaseStatus): Statement | StatementV2 | StatementV3 {
+export function approvalStatement(
+  base: Statement,
+  s: ReleaseStatus,
+): Statement | StatementV2 | StatementV3 | StatementV4 {
   const subject = subjectOf(s);
   if (!subject) return base;
+  if (s.approvalStatement === 4 && s.multiCluster) {
+    const { clusters, wavesDigest } = s.multiCluster;
+    return { ...base, ...subject, statementVersion: 4, lastKnownGoodTag: s.lastKnownGoodTag, clusters, wavesDigest };
+  }
   if (s.approvalStatement !== 3) return { ...base, ...subject };
   return { ...base, ...subject, statementVersion: 3, lastKnownGoodTag: s.lastKnownGoodTag };
 }
@@ -39,8 +47,9 @@ export function controlStatement(
 
 /** The line the CLI prints before signing: what the signature will name. */
 export function signingLine(id: string, s: ReleaseStatus): string {
-  const lkg = s.approvalStatement === 3 ? `, last known good ${s.lastKnownGoodTag ?? 'none'}` : '';
+  const lkg = s.approvalStatement !== undefined ? `, last known good ${s.lastKnownGoodTag ?? 'none'}` : '';
   const policy = s.policyDigest ? `, policy ${s.policyDigest}` : '';
   const at = s.nonce !== undefined ? `; controls at ${s.stage}, step ${s.step}, nonce ${s.nonce}` : '';
-  return `signing for ${id}: version ${s.version}, image ${s.imageTag}${lkg}, plan ${s.planDigest}${policy}${at}`;
+  const clusters = s.multiCluster ? `, clusters ${s.multiCluster.clusters.join(', ')}` : '';
+  return `signing for ${id}: version ${s.version}, image ${s.imageTag}${lkg}, plan ${s.planDigest}${policy}${clusters}${at}`;
 }

@@ -1,6 +1,7 @@
 // `status` and `watch`: the release as people follow it. `watch` redraws every second until the
 // release is decided: stage, canary step, weight, the watch window as a bar, the last metric values
 // against the plan's thresholds, approvals, and the decision a human is asked for.
+import { clusterRows } from './cluster-rows';
 import { policyLine } from '../policy/schema';
 import type { Client } from '@temporalio/client';
 import { formatDuration } from '../plan/duration';
@@ -52,6 +53,7 @@ export function renderStatus(s: ReleaseStatus, plan?: ReleasePlan, now = Date.no
   if (s.reason) lines.push(`  reason: ${s.reason}`);
   if (s.environments) lines.push(`  blue ${s.environments.blue} (production)  ->  green ${s.environments.green}`);
   if (s.policy) lines.push(`  ${policyLine(s.policy)}`);
+  lines.push(...clusterRows(s));
   if (s.lastKnownGoodTag) lines.push(`  last known good (emergency path): ${s.lastKnownGoodTag}`);
   if (s.nonce) lines.push(`  control nonce ${s.nonce} (a signed control names it; good once)`);
   if (s.window) {
@@ -103,7 +105,11 @@ export function renderResult(id: string, r: ReleaseResult): string {
 }
 
 /** A release is decided once it finished, or succeeded and waits out its blue retention window. */
-const decided = (s: ReleaseStatus) => s.stage === 'done' || s.stage === 'retention';
+const decided = (s: ReleaseStatus) =>
+  s.stage === 'done' ||
+  s.stage === 'retention' ||
+  // A multi-cluster release is decided once every cluster runs at 100% (each child keeps its own blue).
+  (s.multiCluster?.rows.every((r) => r.outcome === 'succeeded') ?? false);
 
 /**
  * Follows a release until it is decided; returns the exit code of its outcome. `redraw` clears the

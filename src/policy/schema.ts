@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { parseDuration } from '../plan/duration';
 import { publicKeyProblem } from '../plan/public-keys';
+import { clusterRegistryProblems, clusterSchema } from './clusters';
 import { freezeSchema, windowsSchema } from './windows';
 
 /** The ConfigMap key that holds the policy document (YAML). */
@@ -65,6 +66,8 @@ const environmentSchema = z.strictObject({
 export const policySchema = z.strictObject({
   version: z.literal(1),
   environments: z.array(environmentSchema).min(1),
+  /** The clusters a plan's waves may name (clusters.ts); absent: single-cluster releases only. */
+  clusters: z.array(clusterSchema).optional(),
 });
 
 export type PlatformPolicy = z.output<typeof policySchema>;
@@ -116,5 +119,6 @@ export function parsePolicy(doc: unknown): { policy?: PlatformPolicy; problems: 
       if (!env.approval.approvers.some((a) => a.role === role))
         problems.push(`environments.${env.name}.approval: no approver holds required role ${role}`);
   }
+  problems.push(...clusterRegistryProblems(parsed.data.clusters ?? []));
   return problems.length ? { problems } : { policy: parsed.data, problems };
 }

@@ -12,6 +12,7 @@ import { readPrivateKey } from '../client/keys';
 import { parseCodecKeys } from '../codec/keys';
 import { KEYS_REQUIRED } from '../codec/mode';
 import { DEFAULT_TASK_QUEUE } from '../workflows/definitions';
+import { clusterQueue } from '../policy/clusters';
 import { readTokenFile, tokenMetadata, TOKEN_FILE_VAR } from '../temporal-token';
 
 export interface WorkerConfig {
@@ -19,6 +20,8 @@ export interface WorkerConfig {
     address: string;
     namespace: string;
     taskQueue: string;
+    /** A cluster's worker (HWAYO_CLUSTER): polls only `hwayo-<cluster>`, its activities, no workflows. */
+    cluster?: string;
     tls?: { certFile?: string; keyFile?: string; caFile?: string; serverName?: string };
     apiKey?: string;
     /** gRPC metadata with the bearer token of HWAYO_TEMPORAL_TOKEN_FILE (src/temporal-token.ts). */
@@ -49,6 +52,7 @@ export const VARIABLES = [
   'TEMPORAL_ADDRESS',
   'TEMPORAL_NAMESPACE',
   'HWAYO_TASK_QUEUE',
+  'HWAYO_CLUSTER',
   'TEMPORAL_TLS_CERT',
   'TEMPORAL_TLS_KEY',
   'TEMPORAL_TLS_CA',
@@ -121,6 +125,9 @@ const schema = z
       .default('localhost:7233'),
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
     HWAYO_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
+    HWAYO_CLUSTER: optional(
+      z.string().regex(/^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/, 'must be a cluster name of the policy'),
+    ),
     TEMPORAL_TLS_CERT: readableFile.optional(),
     TEMPORAL_TLS_KEY: readableFile.optional(),
     TEMPORAL_TLS_CA: readableFile.optional(),
@@ -344,6 +351,11 @@ export function loadWorkerConfig(
       problems.push(`${k}: must be a URL (http: or https:)`);
   }
   const metadata = parsed.success ? temporalMetadata(parsed.data, problems) : undefined;
+  const cluster = parsed.success ? parsed.data.HWAYO_CLUSTER : undefined;
+  if (cluster && known.HWAYO_TASK_QUEUE !== undefined && known.HWAYO_TASK_QUEUE !== clusterQueue(cluster))
+    problems.push(
+      `HWAYO_TASK_QUEUE: a worker for cluster ${cluster} polls ${clusterQueue(cluster)} (leave HWAYO_TASK_QUEUE unset)`,
+    );
   if (!parsed.success || problems.length) throw new ConfigError(problems);
   const v = parsed.data;
   const tlsWanted = wantsTls(v);
@@ -351,7 +363,8 @@ export function loadWorkerConfig(
     temporal: {
       address: v.TEMPORAL_ADDRESS,
       namespace: v.TEMPORAL_NAMESPACE,
-      taskQueue: v.HWAYO_TASK_QUEUE,
+      taskQueue: cluster ? clusterQueue(cluster) : v.HWAYO_TASK_QUEUE,
+      ...(cluster ? { cluster } : {}),
       tls: tlsWanted
         ? {
             certFile: v.TEMPORAL_TLS_CERT,

@@ -1,13 +1,14 @@
 // Builds the running worker from a validated configuration: connection (TLS/mTLS or API key),
 // activities, payload codec, metrics interceptors and sinks, workflow bundle.
-import { existsSync, readFileSync } from 'node:fs';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { readFileSync } from 'node:fs';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { dataConverterFromEnv, FAILURE_CONVERTER_PATH } from '../codec';
 import { activityMetricsInterceptor, livenessHeartbeatInterceptor } from './activity-interceptors';
 import { tuningOptions, type WorkerConfig } from './config';
 import type { WorkerMetrics } from './metrics';
-import { DEFAULT_BUNDLE_PATH, WORKFLOW_INTERCEPTORS_PATH, WORKFLOWS_PATH } from './paths';
+import { WORKFLOW_INTERCEPTORS_PATH } from './paths';
+import { workflowSource } from './role';
 import { activityTracingInterceptors, startTracing, workflowTracingSinks } from '../telemetry/tracing';
 
 export async function connect(config: WorkerConfig): Promise<NativeConnection> {
@@ -31,23 +32,12 @@ export async function connect(config: WorkerConfig): Promise<NativeConnection> {
   });
 }
 
-/** The prebuilt bundle when there is one (production), else bundling from source at start (development). */
-export function workflowSource(config: WorkerConfig): {
-  mode: 'prebuilt' | 'source';
-  options: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>;
-} {
-  const codePath = config.workflowBundlePath ?? (existsSync(DEFAULT_BUNDLE_PATH) ? DEFAULT_BUNDLE_PATH : undefined);
-  return codePath
-    ? { mode: 'prebuilt', options: { workflowBundle: { codePath } } }
-    : { mode: 'source', options: { workflowsPath: WORKFLOWS_PATH } };
-}
-
 export async function createWorker(
   config: WorkerConfig,
   connection: NativeConnection,
   metrics: WorkerMetrics,
   activities = createActivities(config.activities),
-): Promise<{ worker: Worker; mode: 'prebuilt' | 'source' }> {
+): Promise<{ worker: Worker; mode: ReturnType<typeof workflowSource>['mode'] }> {
   const source = workflowSource(config);
   // Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set (validated with the rest of the configuration).
   const tracing = startTracing(config.env, 'hwayo-release-worker');

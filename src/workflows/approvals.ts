@@ -23,6 +23,8 @@ export interface GateContext {
     subject: Subject;
     /** From `signed-last-known-good` on: v3 statements, naming what the emergency path would deploy. */
     v3?: { lastKnownGoodTag?: string };
+    /** Multi-cluster releases: v4 statements, also naming the clusters and the wave plan. */
+    v4?: { clusters: string[]; wavesDigest: string };
   };
 }
 
@@ -76,6 +78,7 @@ export function refusalReason(req: ApprovalRequest, ctx: GateContext): string | 
     const { publicKey } = approver;
     const s = strict?.subject;
     const v3 = strict?.v3;
+    const v4 = strict?.v4;
     return signatureRefusal(req, {
       signer: { id: req.approverId, publicKey },
       nowMs: ctx.nowMs,
@@ -92,6 +95,7 @@ export function refusalReason(req: ApprovalRequest, ctx: GateContext): string | 
           signedAt,
         };
         if (!s) return verifyStatement(base, signature, publicKey);
+        if (v4) return verifyStatement({ ...base, ...s, ...v3, statementVersion: 4, ...v4 }, signature, publicKey);
         const statement = v3 ? { ...base, ...s, statementVersion: 3 as const, ...v3 } : { ...base, ...s };
         return verifyStatement(statement, signature, publicKey);
       },
@@ -102,7 +106,8 @@ export function refusalReason(req: ApprovalRequest, ctx: GateContext): string | 
         doesNotVerify: () => {
           if (!s) return `the signature does not verify for "${req.approverId}" on this release, decision and role`;
           const lkg = v3 ? `, last known good ${v3.lastKnownGoodTag || 'none'}` : '';
-          return `the signature does not verify for "${req.approverId}" on this release (${s.version}, ${s.imageTag}${lkg}, plan ${s.planDigest.slice(0, 19)}), decision and role`;
+          const on = v4 ? `, clusters ${v4.clusters.join(', ')}` : '';
+          return `the signature does not verify for "${req.approverId}" on this release (${s.version}, ${s.imageTag}${lkg}, plan ${s.planDigest.slice(0, 19)}${on}), decision and role`;
         },
       },
     });

@@ -31,6 +31,7 @@ const STAGE_RULES: Record<ControlAction, StageRule> = {
   },
   resume: (_stage, control) => (control.paused ? undefined : 'the release is not paused'),
   promote: (stage, control) => {
+    if (stage === 'wave-gate') return control.promote ? 'the next wave is already opened' : undefined;
     if (stage === 'retention') {
       if (control.retire) return 'blue is already being retired';
       return control.rollback ? 'a rollback is already under way' : undefined;

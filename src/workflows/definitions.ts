@@ -8,6 +8,7 @@ import type { ReleasePlan } from '../plan/types';
 import type { PolicyRecord } from '../policy/schema';
 import type { DoraFacts } from './audit-entries';
 import type { RollbackRecord } from './rollback-budget';
+import type { ClusterRow } from './wave-rules';
 
 export const RELEASE_WORKFLOW = 'releaseWorkflow';
 export const DEFAULT_TASK_QUEUE = 'hwayo-release';
@@ -44,6 +45,10 @@ export type Stage =
   | 'retention'
   | 'rolling-back'
   | 'emergency'
+  /** A multi-cluster release's parent while its waves run (each cluster's child has its own stage). */
+  | 'waves'
+  /** The parent waits for a signed promote before a wave with `gate: true`. */
+  | 'wave-gate'
   | 'done';
 
 export type Outcome =
@@ -118,7 +123,7 @@ export interface AnalysisRecord {
 }
 
 export interface PendingDecision {
-  kind: 'approval' | 'inconclusive-metrics' | 'paused' | 'rollback-window' | 'window' | 'stop-the-line';
+  kind: 'approval' | 'inconclusive-metrics' | 'paused' | 'rollback-window' | 'window' | 'stop-the-line' | 'wave-gate';
   since: string;
   detail: string;
 }
@@ -151,8 +156,10 @@ export interface ReleaseStatus {
   policy?: PolicyRecord;
   /** Signed with the decision or control when present (absent: signed as ''). */
   policyDigest?: string;
-  /** 3 when approvals are v3 statements, which name the last known good tag (below). */
-  approvalStatement?: 3;
+  /** 3 when approvals are v3 statements, which name the last known good tag (below); 4 also the clusters. */
+  approvalStatement?: 3 | 4;
+  /** A release across clusters: what its approvals name (v4) and each cluster's row (wave-rules.ts). */
+  multiCluster?: { clusters: string[]; wavesDigest: string; onFailure: string; rows: ClusterRow[] };
   /** What the emergency path would deploy to blue; approvals sign it (approval v3). */
   lastKnownGoodTag?: string;
   /**
@@ -219,6 +226,22 @@ export interface ReleaseReport {
   images?: string[];
   /** Each rollback with its duration against its budget (seed 6: automatic 5 min, manual 10 min). */
   rollbacks?: RollbackRecord[];
+  /** A release across clusters: one section per cluster, and which ended on which version. */
+  clusters?: ClusterSection[];
+  mixedVersions?: { onNew: string[]; onPrevious: string[] };
+}
+
+/** One cluster's part of a multi-cluster release's report. */
+export interface ClusterSection {
+  cluster: string;
+  region: string;
+  wave: number;
+  /** The child workflow that ran it (its own report has every detail). */
+  workflowId?: string;
+  outcome?: Outcome;
+  reason?: string;
+  weights: number[];
+  lastVerdict?: string;
 }
 
 export interface ReleaseResult {

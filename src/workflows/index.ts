@@ -3,3 +3,5 @@ export { releaseWorkflow } from './release';
 export { stopTheLineWorkflow } from './stop-the-line';
 export { scheduledReleaseWorkflow } from './scheduled';
 export { incidentWorkflow } from './incident';
+export { multiClusterReleaseWorkflow } from './multi-cluster';
+export { clusterReleaseWorkflow } from './cluster-release';

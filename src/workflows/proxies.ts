@@ -1,6 +1,6 @@
 // Activity proxies with the timeouts and retry policies each kind of side effect needs. Imported
 // by the workflow; activities are referenced by type only.
-import { patched, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { patched, proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
 /** Failures a retry cannot fix (see src/activities/errors.ts). */
@@ -105,6 +105,16 @@ export function withLiveness(options: ActivityOptions): ActivityOptions {
   return patched('fast-recovery') ? { ...options, heartbeatTimeout: LIVENESS_HEARTBEAT_TIMEOUT } : options;
 }
 
+/**
+ * A multi-cluster release's child runs every activity on its cluster's task queue (`hwayo-<cluster>`), served by
+ * the worker that holds that cluster's credentials. Keyed by run: a worker's V8 context may host many workflows.
+ */
+const activityQueues = new Map<string, string>();
+
+export function runActivitiesOn(taskQueue: string): void {
+  activityQueues.set(workflowInfo().runId, taskQueue);
+}
+
 type Proxy = ReturnType<typeof proxyActivities<Activities>>;
 const proxies = new Map<ActivityOptions, Proxy>();
 
@@ -123,5 +133,6 @@ export function call<K extends keyof Activities>(
   const fn = proxy[name] as unknown as {
     executeWithOptions(o: ActivityOptions, a: unknown[]): Promise<Awaited<ReturnType<Activities[K]>>>;
   };
-  return fn.executeWithOptions({ ...withLiveness(options), summary }, args);
+  const taskQueue = activityQueues.size ? activityQueues.get(workflowInfo().runId) : undefined;
+  return fn.executeWithOptions({ ...withLiveness(options), summary, ...(taskQueue ? { taskQueue } : {}) }, args);
 }

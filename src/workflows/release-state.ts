@@ -111,6 +111,8 @@ export class ReleaseState {
   windowRules?: WindowRules;
   /** Each rollback of this run with its duration against its budget (rollback-budget.ts). */
   readonly rollbacks: RollbackRecord[] = [];
+  /** Set by a multi-cluster release's parent only: approvals are v4 and status shows each cluster. */
+  multiCluster?: ReleaseStatus['multiCluster'];
 
   // From `approval-v2` on: signed statements name what is released (version, tag, plan digest),
   // signatures are required unless the plan says allowUnsigned, controls are checked for who sent
@@ -236,7 +238,10 @@ export class ReleaseState {
       ...(subject ? { planDigest: subject.planDigest, signaturesRequired: signaturesRequired(plan) } : {}),
       ...(this.policy ? { policy: { ...this.policy } } : {}),
       ...(subject?.policyDigest ? { policyDigest: subject.policyDigest } : {}),
-      ...(this.signsLastKnownGood ? { approvalStatement: 3 as const } : {}),
+      ...(this.signsLastKnownGood ? { approvalStatement: this.multiCluster ? (4 as const) : (3 as const) } : {}),
+      ...(this.multiCluster
+        ? { multiCluster: { ...this.multiCluster, rows: this.multiCluster.rows.map((row) => ({ ...row })) } }
+        : {}),
       ...(this.input.lastKnownGoodTag ? { lastKnownGoodTag: this.input.lastKnownGoodTag } : {}),
       ...(this.nonce !== undefined ? { nonce: this.nonce } : {}),
       lastAnalysis: this.analyses[this.analyses.length - 1],

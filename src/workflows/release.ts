@@ -61,8 +61,16 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
     const stopped = await refusedWhileStopped(input, r.releaseId, policy.record);
     if (stopped) return stopped;
   }
+  return runToEnd(r, () => (carried ? resume(r, carried.at) : release(r)));
+}
+
+/**
+ * Runs `body` (a release's stages), then leaves it as every release leaves: the saga or the early finish when a
+ * stage threw, the incident, the audit log's last batch and the report. Shared with a cluster's child release.
+ */
+export async function runToEnd(r: ReleaseState, body: () => Promise<void>): Promise<ReleaseResult> {
   try {
-    await (carried ? resume(r, carried.at) : release(r));
+    await body();
   } catch (err) {
     if (err instanceof ContinueAsNew) throw err;
     await leave(r, err);
@@ -96,6 +104,11 @@ async function release(r: ReleaseState): Promise<void> {
   await approvalGate(r);
   await recheckAfterApproval(r, checkedAtMs);
   await flushAuditLog(r);
+  await fromGreen(r);
+}
+
+/** From green on, once approved: a control that arrived meanwhile first, then green, canary, switch, retention. */
+export async function fromGreen(r: ReleaseState): Promise<void> {
   const early = interruption(r.control, false);
   if (isStop(early)) throw new Finish({ kind: 'abort' }, early.reason);
   await deployGreen(r);
@@ -106,7 +119,7 @@ async function release(r: ReleaseState): Promise<void> {
 }
 
 /** A run continued as new: the same release, from the window the previous run was watching. */
-async function resume(r: ReleaseState, at: ResumePoint): Promise<void> {
+export async function resume(r: ReleaseState, at: ResumePoint): Promise<void> {
   r.updateUi();
   await flushAuditLog(r);
   if (at.stage === 'canary') await canary(r, at);
@@ -114,7 +127,7 @@ async function resume(r: ReleaseState, at: ResumePoint): Promise<void> {
   await retention(r);
 }
 
-function takeOver(r: ReleaseState, state: CarriedState): void {
+export function takeOver(r: ReleaseState, state: CarriedState): void {
   r.restore(state);
   oweAgain(r, state.saga);
 }

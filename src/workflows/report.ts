@@ -4,6 +4,7 @@ import { formatDuration } from '../plan/duration';
 import type { ReleaseReport } from './definitions';
 import { policyLine } from '../policy/schema';
 import { rollbackLine } from './rollback-budget';
+import { clusterSections } from './cluster-report';
 
 export function renderReportMarkdown(r: ReleaseReport): string {
   const lines: string[] = [];
@@ -28,6 +29,7 @@ export function renderReportMarkdown(r: ReleaseReport): string {
       `- ${a.at} ${a.approverId} (${a.role}) ${a.decision} via ${a.via}${a.signature ? ', signed' : ''}: ${a.accepted ? 'accepted' : `refused: ${a.refusal}`}${a.comment ? `; "${a.comment}"` : ''}`,
     );
   }
+  lines.push(...clusterSections(r));
   lines.push('', '## Preflight', '');
   for (const run of r.preflight) {
     lines.push(`At ${run.at}:`);

@@ -36,6 +36,15 @@ export interface StatementV3 extends StatementV2 {
   lastKnownGoodTag?: string;
 }
 
+/** v4 (multi-cluster releases): one approval covers the release, so it names every cluster and the waves. */
+export interface StatementV4 extends Omit<StatementV3, 'statementVersion'> {
+  statementVersion: 4;
+  /** The clusters in wave order. */
+  clusters: string[];
+  /** planDigest() of the wave plan (steps, bakes, gates, onFailure). */
+  wavesDigest: string;
+}
+
 export type ControlAction = 'abort' | 'pause' | 'resume' | 'promote' | 'rollback';
 
 export interface ControlStatement extends Subject {
@@ -57,11 +66,13 @@ export interface ControlStatementV2 extends ControlStatement {
   nonce: string;
 }
 
-type AnyStatement = Statement | StatementV2 | StatementV3;
+type AnyStatement = Statement | StatementV2 | StatementV3 | StatementV4;
 type AnyControlStatement = ControlStatement | ControlStatementV2;
 
 const isV2 = (s: AnyStatement): s is StatementV2 => 'planDigest' in s && typeof s.planDigest === 'string';
-const isV3 = (s: AnyStatement): s is StatementV3 => isV2(s) && (s as StatementV3).statementVersion === 3;
+const isV3 = (s: AnyStatement): s is StatementV3 | StatementV4 =>
+  isV2(s) && ((s as StatementV3).statementVersion === 3 || (s as StatementV4).statementVersion === 4);
+const isV4 = (s: AnyStatement): s is StatementV4 => isV2(s) && (s as StatementV4).statementVersion === 4;
 const isControlV2 = (s: AnyControlStatement): s is ControlStatementV2 =>
   typeof (s as ControlStatementV2).nonce === 'string';
 
@@ -77,7 +88,9 @@ export function statementText(s: AnyStatement): string {
     );
   const v2 = [s.workflowId, s.runId, s.decision, s.role, s.approverId, s.signedAt, s.version, s.imageTag, s.planDigest];
   if (!isV3(s)) return `hwayo-release approval v2\n${JSON.stringify(v2)}`;
-  return `hwayo-release approval v3\n${JSON.stringify([...v2, s.lastKnownGoodTag ?? '', s.policyDigest ?? ''])}`;
+  const v3 = [...v2, s.lastKnownGoodTag ?? '', s.policyDigest ?? ''];
+  if (!isV4(s)) return `hwayo-release approval v3\n${JSON.stringify(v3)}`;
+  return `hwayo-release approval v4\n${JSON.stringify([...v3, s.clusters, s.wavesDigest])}`;
 }
 
 export function controlStatementText(s: AnyControlStatement): string {

@@ -54,7 +54,14 @@ export async function approvalGate(r: ReleaseState): Promise<void> {
 
 /** From `signed-last-known-good` on, approvals are v3: they name what the emergency path would deploy. */
 const lastKnownGood = (r: ReleaseState) =>
-  r.signsLastKnownGood ? { v3: { lastKnownGoodTag: r.input.lastKnownGoodTag } } : {};
+  r.signsLastKnownGood
+    ? {
+        v3: { lastKnownGoodTag: r.input.lastKnownGoodTag },
+        ...(r.multiCluster
+          ? { v4: { clusters: r.multiCluster.clusters, wavesDigest: r.multiCluster.wavesDigest } }
+          : {}),
+      }
+    : {};
 
 /** Records an approval or a rejection, accepted or refused (signal or update). */
 export function receiveApproval(r: ReleaseState, req: ApprovalRequest, via: 'signal' | 'update'): ApprovalRecord {

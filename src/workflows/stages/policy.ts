@@ -3,7 +3,7 @@
 // may only tighten it; a plan that loosens a rule ends the release as invalid input, having touched nothing.
 import { patched } from '@temporalio/workflow';
 import type { PolicyReading } from '../../activities/policy';
-import { parsePolicy, type PolicyRecord } from '../../policy/schema';
+import { parsePolicy, type PlatformPolicy, type PolicyRecord } from '../../policy/schema';
 import { environmentFor, policyProblems, windowRulesFor } from '../../policy/tighten';
 import type { WindowRules } from '../../policy/windows';
 import type { ReleaseInput } from '../definitions';
@@ -18,6 +18,8 @@ export interface PolicyVerdict {
   problems: string[];
   /** The windows and freezes its traffic increases wait for (absent: none). */
   windowRules?: WindowRules;
+  /** The document itself (a multi-cluster release reads its clusters and checks each cluster's plan). */
+  policy?: PlatformPolicy;
 }
 
 /** Reads the policy (one activity) and checks the plan against it; never throws. */
@@ -40,5 +42,10 @@ export async function platformPolicy(input: ReleaseInput): Promise<PolicyVerdict
     digest: planDigest(policy),
     environment: environmentFor(policy, input.plan)?.name,
   };
-  return { record, problems: policyProblems(policy, input.plan), windowRules: windowRulesFor(policy, input.plan) };
+  return {
+    record,
+    problems: policyProblems(policy, input.plan),
+    windowRules: windowRulesFor(policy, input.plan),
+    policy,
+  };
 }

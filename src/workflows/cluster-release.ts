@@ -1,0 +1,124 @@
+// One cluster's part of a multi-cluster release, as a child of the parent release: the single-cluster release's
+// own stages from the sides and preflight on (the parent read the policy and took the one approval), with every
+// activity on the cluster's task queue, so only the worker holding that cluster's credentials runs them. It
+// reports its stage, weight and verdict to the parent, and takes the parent's saga: a rollback request.
+import { getExternalWorkflowHandle, log, setHandler, workflowInfo } from '@temporalio/workflow';
+import { flushAuditLog, resumeAuditLog } from './audit-log';
+import type { Carried } from './checkpoint';
+import { controlRefusal, recordControl } from './control-rules';
+import type { ControlRequest, ReleaseInput, ReleaseResult } from './definitions';
+import { setReleaseHandlers } from './handlers';
+import { refusedResult, releaseInputProblems } from './input';
+import {
+  clusterProgressSignal,
+  parentRollbackSignal,
+  type ClusterProgress,
+  type ClusterReleaseInput,
+} from './multi-cluster-definitions';
+import { runActivitiesOn } from './proxies';
+import { iso, ReleaseState } from './release-state';
+import { fromGreen, resume, runToEnd, takeOver } from './release';
+import { chooseSides, preflight } from './stages/preflight';
+import { clusterQueue } from '../policy/clusters';
+
+export async function clusterReleaseWorkflow(input: ClusterReleaseInput): Promise<ReleaseResult> {
+  const { workflowId, continuedFromExecutionRunId, attempt, cronSchedule, retryPolicy } = workflowInfo();
+  const base = releasePart(input);
+  const problems = releaseInputProblems(base, workflowId, {
+    continuedFromRunId: continuedFromExecutionRunId,
+    attempt,
+    cronSchedule,
+    retryPolicy,
+  });
+  if (input.cluster?.taskQueue !== clusterQueue(input.cluster?.name ?? ''))
+    problems.push(`cluster must be a registered cluster {name, region, taskQueue: hwayo-<name>}`);
+  if (problems.length) {
+    const refused = refusedResult(base, problems, workflowId, new Date().toISOString());
+    log.warn(refused.reason ?? 'invalid input', { releaseId: workflowId });
+    return refused;
+  }
+  runActivitiesOn(input.cluster.taskQueue);
+  const r = new ClusterState(input);
+  const carried = input.carried as Carried | undefined;
+  if (carried) takeOver(r, carried.state);
+  resumeAuditLog(r, carried?.audit);
+  setReleaseHandlers(r);
+  setHandler(parentRollbackSignal, (req) => r.parentRollback(req));
+  if (!carried) {
+    r.runUnder(input.policy);
+    r.windowRules = input.windowRules;
+    r.approvals.push(...input.approvals);
+    r.gate.opened = true;
+    r.gate.decided = `approved in the parent release ${input.parentId}`;
+  }
+  return runToEnd(r, () => (carried ? resume(r, carried.at) : inCluster(r)));
+}
+
+/** The single-cluster release from its sides on, without the approval the parent took. */
+async function inCluster(r: ClusterState): Promise<void> {
+  r.updateUi();
+  r.event(`cluster ${r.cluster} (wave ${r.wave + 1}) of release ${r.parentId}: ${r.plan.app} ${r.version}`);
+  await chooseSides(r);
+  await preflight(r);
+  await flushAuditLog(r);
+  await fromGreen(r);
+}
+
+/** The input a single-cluster release would have been given (the checks and the carried state use it). */
+function releasePart(input: ClusterReleaseInput): ReleaseInput {
+  const { cluster: _c, wave: _w, parentId: _p, approvals: _a, policy: _po, windowRules: _wr, ...base } = input;
+  return base;
+}
+
+/** A release's state that also tells its parent how it goes, and takes the parent's rollback. */
+class ClusterState extends ReleaseState {
+  readonly cluster: string;
+  readonly wave: number;
+  readonly parentId: string;
+  private told = '';
+  /** A rollback the parent asked for while none could act (green being retired); taken at the next stage. */
+  private owed?: ControlRequest;
+
+  constructor(input: ClusterReleaseInput) {
+    super(input);
+    this.cluster = input.cluster.name;
+    this.wave = input.wave;
+    this.parentId = input.parentId;
+  }
+
+  override updateUi(): void {
+    super.updateUi();
+    if (this.owed) this.parentRollback(this.owed);
+    const last = this.analyses[this.analyses.length - 1];
+    const progress: ClusterProgress = {
+      cluster: this.cluster,
+      stage: this.stage,
+      weight: this.greenWeight,
+      ...(last ? { lastVerdict: `${last.verdict} at ${last.weight}%` } : {}),
+      ...(this.outcome ? { outcome: this.outcome } : {}),
+    };
+    const text = JSON.stringify(progress);
+    if (text === this.told) return;
+    this.told = text;
+    // The parent may have ended (its own cancellation): its rows no longer matter then.
+    getExternalWorkflowHandle(this.parentId)
+      .signal(clusterProgressSignal, progress)
+      .catch(() => undefined);
+  }
+
+  /** Before green a stop is an abort, after it a rollback; the parent's saga only ever moves back. */
+  parentRollback(req: ControlRequest): void {
+    this.owed = undefined;
+    const action = this.stage === 'preflight' ? 'abort' : 'rollback';
+    const refusal = controlRefusal(action, req, this.stage, this.control);
+    if (refusal && this.stage === 'promoting') {
+      this.owed = req;
+      return;
+    }
+    this.audit.push({ at: iso(), action, by: req.by, accepted: !refusal, detail: refusal ?? req.reason ?? action });
+    if (refusal) return;
+    recordControl(this.control, action, this.stage, req);
+    this.event(`${action} by the parent release: ${req.reason ?? ''}`);
+    this.updateUi();
+  }
+}

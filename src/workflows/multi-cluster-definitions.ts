@@ -1,0 +1,46 @@
+// A release across clusters: the parent workflow (one per release: policy, one approval, the waves and the saga
+// across clusters) and a child per cluster (that cluster's preflight, green, canary, full switch and retention,
+// its activities on the cluster's task queue). Shared by the workflows, the CLI and the tests.
+import { defineSignal } from '@temporalio/workflow';
+import type { WindowRules } from '../policy/windows';
+import type { Cluster } from '../policy/clusters';
+import type { PolicyRecord } from '../policy/schema';
+import type { OnFailure, Wave } from '../plan/waves';
+import type { ApprovalRecord, ControlRequest, Outcome, ReleaseInput, Stage } from './definitions';
+
+export const MULTI_CLUSTER_WORKFLOW = 'multiClusterReleaseWorkflow';
+export const CLUSTER_RELEASE_WORKFLOW = 'clusterReleaseWorkflow';
+
+/** The parent's input: a release input (without `carried`) and its waves. */
+export interface MultiClusterInput extends Omit<ReleaseInput, 'carried'> {
+  waves: Wave[];
+  onFailure: OnFailure;
+}
+
+/** A child's input, made by the parent: the release with this cluster's plan, and what the parent decided. */
+export interface ClusterReleaseInput extends ReleaseInput {
+  cluster: Cluster;
+  wave: number;
+  /** The parent's workflow id: the child reports its progress there. */
+  parentId: string;
+  /** The parent's accepted approvals: one approval covers every cluster. */
+  approvals: ApprovalRecord[];
+  policy?: PolicyRecord;
+  windowRules?: WindowRules;
+}
+
+/** What a child tells its parent whenever its stage, weight, verdict or outcome moves. */
+export interface ClusterProgress {
+  cluster: string;
+  stage: Stage;
+  weight: number;
+  lastVerdict?: string;
+  outcome?: Outcome;
+}
+
+export const clusterProgressSignal = defineSignal<[ClusterProgress]>('clusterProgress');
+/** The parent's saga asks a child to roll back (or, before green, to stop): the safe direction only. */
+export const parentRollbackSignal = defineSignal<[ControlRequest]>('parentRollback');
+
+/** The child workflow id of a cluster of a release. */
+export const clusterWorkflowId = (releaseId: string, cluster: string): string => `${releaseId}-${cluster}`;
