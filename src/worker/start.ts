@@ -7,6 +7,7 @@ import { dataConverterFromEnv, FAILURE_CONVERTER_PATH } from '../codec';
 import { activityMetricsInterceptor, livenessHeartbeatInterceptor } from './activity-interceptors';
 import { tuningOptions, type WorkerConfig } from './config';
 import type { WorkerMetrics } from './metrics';
+import { LEAN_BUNDLE_OPTIONS } from './bundle-options';
 import { DEFAULT_BUNDLE_PATH, WORKFLOW_INTERCEPTORS_PATH, WORKFLOWS_PATH } from './paths';
 import { activityTracingInterceptors, startTracing, workflowTracingSinks } from '../telemetry/tracing';
 
@@ -34,12 +35,12 @@ export async function connect(config: WorkerConfig): Promise<NativeConnection> {
 /** The prebuilt bundle when there is one (production), else bundling from source at start (development). */
 export function workflowSource(config: WorkerConfig): {
   mode: 'prebuilt' | 'source';
-  options: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>;
+  options: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'>;
 } {
   const codePath = config.workflowBundlePath ?? (existsSync(DEFAULT_BUNDLE_PATH) ? DEFAULT_BUNDLE_PATH : undefined);
   return codePath
     ? { mode: 'prebuilt', options: { workflowBundle: { codePath } } }
-    : { mode: 'source', options: { workflowsPath: WORKFLOWS_PATH } };
+    : { mode: 'source', options: { workflowsPath: WORKFLOWS_PATH, bundlerOptions: LEAN_BUNDLE_OPTIONS } };
 }
 
 export async function createWorker(
