@@ -5,11 +5,23 @@
 # which bench/run.sh keeps). Run it inside the stack's network namespace. Tuning under test comes from
 # the environment: HWAYO_MAX_CACHED_WORKFLOWS, HWAYO_MAX_CONCURRENT_WORKFLOW_TASKS,
 # HWAYO_STICKY_QUEUE_TIMEOUT_MS; CAPACITY_STEPS (default 100,300,1000,3000), CAPACITY_WINDOW_S.
+# CAPACITY_SERVER=dev: a private dev server instead (own stack dir and ports, no lock needed: the
+# shared stack's ports stay free), stopped at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${CAPACITY_SKIP_BUILD:-}" ]; then npm run build >/dev/null; npx tsc -p bench/tsconfig.capacity.json; fi
-HWAYO_TEMPORAL_CLUSTER_UI=0 bash scripts/stack/up.sh postgres temporal-cluster
-set -a; source .stack/env.d/temporal-cluster.env; set +a
+if [ "${CAPACITY_SERVER:-}" = dev ]; then
+  export HWAYO_STACK_DIR=${CAPACITY_STACK_DIR:-$PWD/bench/.capacity-stack}
+  export HWAYO_TEMPORAL_PORT=${CAPACITY_DEV_PORT:-27433}
+  export HWAYO_TEMPORAL_UI_PORT=$((HWAYO_TEMPORAL_PORT + 1000)) CAPACITY_WORKER_PORT=${CAPACITY_WORKER_PORT:-29460}
+  rm -rf "$HWAYO_STACK_DIR"
+  trap 'bash scripts/stack/down.sh temporal >/dev/null 2>&1 || true' EXIT
+  bash scripts/stack/up.sh temporal
+  set -a; source "$HWAYO_STACK_DIR/env.d/temporal.env"; set +a
+else
+  HWAYO_TEMPORAL_CLUSTER_UI=0 bash scripts/stack/up.sh postgres temporal-cluster
+  set -a; source .stack/env.d/temporal-cluster.env; set +a
+fi
 export CAPACITY_TASK_QUEUE="capacity-$(date +%s)"
 if [ -z "${CAPACITY_MACHINE:-}" ]; then
   cpu_model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs || true)

@@ -58,6 +58,9 @@ const rssMiB = (pid: number) =>
   Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const stackPid = (name: string) => Number(readFileSync(join(STACK, 'pids', `${name}.pid`), 'utf8').trim());
+/** CAPACITY_SERVER=dev: a private Temporal dev server (SQLite, in-process) instead of the cluster. */
+const DEV = process.env.CAPACITY_SERVER === 'dev';
+const PORT_BASE = Number(process.env.CAPACITY_WORKER_PORT ?? 19460);
 
 // ---- the SDK's Prometheus metrics ----
 type Scrape = Map<string, number>; // series (name + labels) -> value
@@ -120,7 +123,8 @@ function startWorker(name: string, base: number): BenchWorker {
       HWAYO_SDK_METRICS_PORT: String(base + 1),
       HWAYO_BENCH_PROGRESS_PORT: String(base + 2),
       HWAYO_KUBE_IN_CLUSTER: 'true',
-      HWAYO_WORKFLOW_BUNDLE: join(ROOT, 'dist', 'workflow-bundle.js'),
+      // CAPACITY_BUNDLE: another prebuilt bundle to compare (the worker options stay the same).
+      HWAYO_WORKFLOW_BUNDLE: process.env.CAPACITY_BUNDLE ?? join(ROOT, 'dist', 'workflow-bundle.js'),
     },
     stdio: ['ignore', out, out],
   });
@@ -210,8 +214,11 @@ interface Sample {
 async function sample(workers: BenchWorker[]): Promise<Sample> {
   const ticks = new Map<string, number>();
   for (const w of workers) ticks.set(w.name, cpuTicks(w.proc.pid!));
-  ticks.set('server', cpuTicks(stackPid('temporal-node-1')) + cpuTicks(stackPid('temporal-node-2')));
-  ticks.set('postgres', treeTicks(stackPid('postgres')));
+  if (DEV) ticks.set('server', cpuTicks(stackPid('temporal')));
+  else {
+    ticks.set('server', cpuTicks(stackPid('temporal-node-1')) + cpuTicks(stackPid('temporal-node-2')));
+    ticks.set('postgres', treeTicks(stackPid('postgres')));
+  }
   const sdk = new Map<string, Scrape>();
   for (const w of workers) sdk.set(w.name, await scrape(w.sdkPort));
   return { at: Date.now(), ticks, sdk };
@@ -259,7 +266,7 @@ async function measure(label: string, n: number, workers: BenchWorker[]): Promis
     const l = latencies(a.sdk.get(w.name)!, b.sdk.get(w.name)!);
     const rss = rssMiB(w.proc.pid!);
     rows.push(
-      `| ${label} | ${n} | ${w.name} | ${progressed}/${approved.size} | ${cpuPct(a, b, w.name).toFixed(0)} % | ${Math.round(rss)} MiB | ${l.cached} | ${l.tasks} | ${ms(l.execP50)} / ${ms(l.execP99)} | ${ms(l.s2sP50)} / ${ms(l.s2sP99)} | ${ms(l.actS2sP99, 10_000)} | ${cpuPct(a, b, 'server').toFixed(0)} % | ${cpuPct(a, b, 'postgres').toFixed(1)} % | ${load} |`,
+      `| ${label} | ${n} | ${w.name} | ${progressed}/${approved.size} | ${cpuPct(a, b, w.name).toFixed(0)} % | ${Math.round(rss)} MiB | ${l.cached} | ${l.tasks} | ${ms(l.execP50)} / ${ms(l.execP99)} | ${ms(l.s2sP50)} / ${ms(l.s2sP99)} | ${ms(l.actS2sP99, 10_000)} | ${cpuPct(a, b, 'server').toFixed(0)} % | ${DEV ? '-' : `${cpuPct(a, b, 'postgres').toFixed(1)} %`} | ${load} |`,
     );
     log(rows.at(-1));
     if (P99_LIMIT_MS > 0 && ((l.execP99 ?? 0) > P99_LIMIT_MS || (l.s2sP99 ?? 0) > 5000))
@@ -278,9 +285,9 @@ function writeResults(stoppedAt: string | undefined | null, tBench: number): voi
   writeFileSync(
     OUT,
     [
-      `## Capacity: live releases on the two-node Temporal cluster (${new Date().toISOString().slice(0, 16)}Z)`,
+      `## Capacity: live releases on ${DEV ? 'the Temporal dev server' : 'the two-node Temporal cluster'} (${new Date().toISOString().slice(0, 16)}Z)`,
       '',
-      `\`npm run bench -- capacity\` (bench/capacity.sh, bench/capacity.ts). Machine: ${process.env.CAPACITY_MACHINE ?? 'unknown'}; the cores are shared with other work, so the load average (1/5/15 min, at the end of each window) is next to every figure. Server v1.32.2, two nodes (all services each) on PostgreSQL 16, ${process.env.NUM_HISTORY_SHARDS ?? 16} shards, behind the TCP balancer. Releases: the seed plan (analysis every ${plan.canary.analysisIntervalMs / 1000} s, canary watch ${plan.canary.steps[0].watchMs / 60_000} min at ${plan.canary.steps[0].weight} %), one approver, approved as soon as each waits at the gate; so at measurement time each release is in its canary, running one analysis (metrics + health activities) a minute. Activities are the test fakes (test/workflows/fake-world.ts), returning at once: the figures are the workflow side (Temporal, workflow tasks, worker cache), not Kubernetes or Prometheus. Worker: bench/capacity-worker.ts = src/worker/start.ts's Worker options, worker tuning ${['HWAYO_MAX_CACHED_WORKFLOWS', 'HWAYO_MAX_CONCURRENT_WORKFLOW_TASKS', 'HWAYO_STICKY_QUEUE_TIMEOUT_MS'].map((k) => `${k}=${process.env[k] ?? 'default'}`).join(', ')}. Window ${WINDOW_MS / 1000} s after ${WARMUP_MS / 1000} s warm-up; latencies from the SDK's Prometheus histograms (ms, interpolated in buckets); CPU from /proc (100 % = one core); whole bench ${((Date.now() - tBench) / 60_000).toFixed(0)} min.`,
+      `\`npm run bench -- capacity\` (bench/capacity.sh, bench/capacity.ts). Machine: ${process.env.CAPACITY_MACHINE ?? 'unknown'}; the cores are shared with other work, so the load average (1/5/15 min, at the end of each window) is next to every figure. ${DEV ? 'Server: the Temporal CLI dev server (SQLite), on the same cores.' : `Server v1.32.2, two nodes (all services each) on PostgreSQL 16, ${process.env.NUM_HISTORY_SHARDS ?? 16} shards, behind the TCP balancer.`} Releases: the seed plan (analysis every ${plan.canary.analysisIntervalMs / 1000} s, canary watch ${plan.canary.steps[0].watchMs / 60_000} min at ${plan.canary.steps[0].weight} %), one approver, approved as soon as each waits at the gate; so at measurement time each release is in its canary, running one analysis (metrics + health activities) a minute. Activities are the test fakes (test/workflows/fake-world.ts), returning at once: the figures are the workflow side (Temporal, workflow tasks, worker cache), not Kubernetes or Prometheus. Worker: bench/capacity-worker.ts = src/worker/start.ts's Worker options, worker tuning ${['HWAYO_MAX_CACHED_WORKFLOWS', 'HWAYO_MAX_CONCURRENT_WORKFLOW_TASKS', 'HWAYO_STICKY_QUEUE_TIMEOUT_MS'].map((k) => `${k}=${process.env[k] ?? 'default'}`).join(', ')}. Window ${WINDOW_MS / 1000} s after ${WARMUP_MS / 1000} s warm-up; latencies from the SDK's Prometheus histograms (ms, interpolated in buckets); CPU from /proc (100 % = one core); whole bench ${((Date.now() - tBench) / 60_000).toFixed(0)} min.`,
       '',
       '| phase | N | worker | approved releases progressing in window | worker CPU | worker RSS | cached workflows | workflow tasks | WFT execution p50 / p99 (ms) | WFT schedule-to-start p50 / p99 (ms) | activity schedule-to-start p99 (ms) | server CPU (2 nodes) | PostgreSQL CPU | load avg |',
       '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
@@ -303,11 +310,11 @@ async function twoWorkers(first: BenchWorker): Promise<[BenchWorker, BenchWorker
   let workers: BenchWorker[];
   // Two workers: a second joins, then the first restarts (a rolling deploy), so every cached
   // release is re-placed on whichever worker polls its next task first.
-  const b = startWorker('worker-2', 19470);
+  const b = startWorker('worker-2', PORT_BASE + 10);
   await waitReady(b);
   a.proc.kill('SIGTERM');
   await new Promise((r) => a.proc.once('exit', r));
-  a = startWorker('worker-1', 19460);
+  a = startWorker('worker-1', PORT_BASE);
   await waitReady(a);
   workers = [a, b];
   await sleep(WARMUP_MS + 60_000);
@@ -346,7 +353,7 @@ async function main(): Promise<void> {
   const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:17240';
   const client = new Client({ connection: await Connection.connect({ address }), namespace: 'default' });
   log(`task queue ${taskQueue}, steps ${STEPS.join(',')}`);
-  let a = startWorker('worker-1', 19460);
+  let a = startWorker('worker-1', PORT_BASE);
   await waitReady(a);
   let workers = [a];
   const tBench = Date.now();

@@ -3,6 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { FAILURE_CONVERTER_PATH } from '../src/codec';
+import { LEAN_BUNDLE_OPTIONS } from '../src/worker/bundle-options';
 import { WORKFLOW_INTERCEPTORS_PATH, WORKFLOWS_PATH, DEFAULT_BUNDLE_PATH } from '../src/worker/paths';
 
 async function main() {
@@ -10,6 +11,7 @@ async function main() {
     workflowsPath: WORKFLOWS_PATH,
     workflowInterceptorModules: [WORKFLOW_INTERCEPTORS_PATH],
     failureConverterPath: FAILURE_CONVERTER_PATH,
+    ...LEAN_BUNDLE_OPTIONS,
   });
   const out = process.argv[2] ?? DEFAULT_BUNDLE_PATH;
   writeFileSync(out, code);

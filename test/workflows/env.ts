@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import type { Activities } from '../../src/activities';
 import { SEARCH_ATTRIBUTES } from '../../src/workflows/definitions';
 import { WorkerMetrics } from '../../src/worker/metrics';
+import { LEAN_BUNDLE_OPTIONS } from '../../src/worker/bundle-options';
 import { temporal } from '@temporalio/proto';
 
 export function testServerPath(): string {
@@ -52,10 +53,12 @@ export async function registerSearchAttributes(env: TestWorkflowEnvironment): Pr
   });
 }
 
+/** Built as the worker's bundle is (src/worker/bundle-options.ts), so tests run what production runs. */
 export async function bundle(): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({
     workflowsPath: require.resolve('../../src/workflows'),
     logger: new DefaultLogger('WARN'),
+    ...LEAN_BUNDLE_OPTIONS,
   });
 }
 
