@@ -20,6 +20,7 @@ import * as publicKeys from '../plan/public-keys';
 import * as resolved from '../plan/resolved';
 import * as plan from '../plan/schema';
 import * as types from '../plan/types';
+import * as clusters from '../policy/clusters';
 import * as policy from '../policy/schema';
 import * as windows from '../policy/windows';
 import * as checkpoint from './checkpoint';
@@ -39,6 +40,7 @@ export const SHARED: Readonly<Record<string, object>> = {
   'plan/resolved': resolved,
   'plan/schema': plan,
   'plan/types': types,
+  'policy/clusters': clusters,
   'policy/schema': policy,
   'policy/windows': windows,
   'workflows/checkpoint': checkpoint,

@@ -97,6 +97,11 @@ export async function leastPrivilegeKubeconfig(
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
     subjects: [{ kind: 'ServiceAccount', name, namespace: ns }],
   } as KubernetesObject);
+  return serviceAccountKubeconfig(admin, ns, name);
+}
+
+/** A kubeconfig file that authenticates as the ServiceAccount ns/name (a 1 h token). */
+export async function serviceAccountKubeconfig(admin: KubeClients, ns: string, name: string): Promise<string> {
   const token = await admin.core.createNamespacedServiceAccountToken({
     name,
     namespace: ns,

@@ -215,6 +215,7 @@ describe('deploy/kubernetes on the local apiserver', () => {
     expect(kinds).toEqual([
       'ClusterRole/hwayo-release-worker',
       'ClusterRole/hwayo-release-worker-environment',
+      'ClusterRole/hwayo-release-worker-mesh',
       'ClusterRole/hwayo-release-worker-route',
       'ClusterRoleBinding/hwayo-release-worker',
       'ConfigMap/hwayo-release/hwayo-release-environments',
@@ -227,6 +228,7 @@ describe('deploy/kubernetes on the local apiserver', () => {
       'RoleBinding/hwayo-gateway/hwayo-release-worker',
       'RoleBinding/hwayo-production/hwayo-release-worker',
       'RoleBinding/hwayo-release/hwayo-release-worker-policy',
+      'RoleBinding/istio-system/hwayo-release-worker-mesh',
       'Service/hwayo-release/hwayo-release-worker',
       'ServiceAccount/hwayo-release/hwayo-release-worker',
       'ValidatingAdmissionPolicy/hwayo-release-worker-namespaces',
