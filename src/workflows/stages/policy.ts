@@ -4,6 +4,7 @@
 import { patched } from '@temporalio/workflow';
 import type { PolicyReading } from '../../activities/policy';
 import { parsePolicy, type PolicyRecord } from '../../policy/schema';
+import { withPlanFreezes } from '../../policy/plan-freezes';
 import { environmentFor, policyProblems, windowRulesFor } from '../../policy/tighten';
 import type { WindowRules } from '../../policy/windows';
 import type { ReleaseInput } from '../definitions';
@@ -29,7 +30,8 @@ export async function platformPolicy(input: ReleaseInput): Promise<PolicyVerdict
   } catch (err) {
     return { problems: [`the platform policy could not be read: ${errorText(err)}`] };
   }
-  if (reading.source === 'none' && !reading.policy) return { record: { source: 'none' }, problems: [] };
+  if (reading.source === 'none' && !reading.policy)
+    return { record: { source: 'none' }, problems: [], windowRules: planFreezes(undefined, input) };
   if (!reading.policy)
     return { problems: reading.problems.length ? reading.problems : [`no platform policy at ${reading.source}`] };
   // The worker parsed it already; parsed again here, as the workflow trusts nothing it is handed.
@@ -40,5 +42,11 @@ export async function platformPolicy(input: ReleaseInput): Promise<PolicyVerdict
     digest: planDigest(policy),
     environment: environmentFor(policy, input.plan)?.name,
   };
-  return { record, problems: policyProblems(policy, input.plan), windowRules: windowRulesFor(policy, input.plan) };
+  const windowRules = planFreezes(windowRulesFor(policy, input.plan), input);
+  return { record, problems: policyProblems(policy, input.plan), windowRules };
+}
+
+/** The plan's freezes join the policy's; the marker is only written for plans that have some. */
+function planFreezes(rules: WindowRules | undefined, input: ReleaseInput): WindowRules | undefined {
+  return input.plan.freezes?.length && patched('plan-freezes') ? withPlanFreezes(rules, input.plan) : rules;
 }
