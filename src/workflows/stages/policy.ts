@@ -4,6 +4,7 @@
 import { patched } from '@temporalio/workflow';
 import type { PolicyReading } from '../../activities/policy';
 import { parsePolicy, type PolicyRecord } from '../../policy/schema';
+import { incidentsDecision } from '../../policy/incidents';
 import { withPlanFreezes } from '../../policy/plan-freezes';
 import { environmentFor, policyProblems, windowRulesFor } from '../../policy/tighten';
 import type { WindowRules } from '../../policy/windows';
@@ -19,6 +20,8 @@ export interface PolicyVerdict {
   problems: string[];
   /** The windows and freezes its traffic increases wait for (absent: none). */
   windowRules?: WindowRules;
+  /** False when the policy leaves incidents off and the input did not turn them on (patch incidents-policy). */
+  incidents?: false;
 }
 
 /** Reads the policy (one activity) and checks the plan against it; never throws. */
@@ -43,7 +46,12 @@ export async function platformPolicy(input: ReleaseInput): Promise<PolicyVerdict
     environment: environmentFor(policy, input.plan)?.name,
   };
   const windowRules = planFreezes(windowRulesFor(policy, input.plan), input);
-  return { record, problems: policyProblems(policy, input.plan), windowRules };
+  const loosened = policyProblems(policy, input.plan);
+  // The marker is written only where the policy changes what the input alone would have decided.
+  const incidents = incidentsDecision(environmentFor(policy, input.plan), input.incidents);
+  if (!incidents.changed || !patched('incidents-policy')) return { record, problems: loosened, windowRules };
+  if (incidents.problem) loosened.push(incidents.problem);
+  return { record, problems: loosened, windowRules, ...(incidents.opens ? {} : { incidents: false as const }) };
 }
 
 /** The plan's freezes join the policy's; the marker is only written for plans that have some. */
