@@ -1,10 +1,10 @@
 // A plan's freezes: validated by the plan schema (the CLI and, through resolvedPlanProblems, the workflow), and
 // added to the platform policy's windows and freezes, never in place of them.
-import { defaultPlan, PlanError, validatePlan } from '../../src/plan/load';
+import { defaultPlan } from '../../src/plan/load';
 import { resolvedPlanProblems } from '../../src/plan/resolved';
-import { DEFAULT_PLAN_DOCUMENT } from '../../src/plan/defaults';
 import { withPlanFreezes } from '../../src/policy/plan-freezes';
 import type { WindowRules } from '../../src/policy/windows';
+import { planProblems } from './plan-problems';
 
 const planFreeze = { from: '2026-12-24T00:00:00+08:00', until: '2026-12-27T00:00:00+08:00', reason: 'holidays' };
 const policyRules: WindowRules = {
@@ -14,16 +14,6 @@ const policyRules: WindowRules = {
     weekly: [{ name: 'w', days: ['sun'], start: '02:00', end: '04:00' }],
   },
   freezes: [{ from: '2026-12-31T00:00:00Z', until: '2027-01-02T00:00:00Z', reason: 'year end' }],
-};
-
-const problems = (doc: unknown): string[] => {
-  try {
-    validatePlan(doc);
-    return [];
-  } catch (err) {
-    if (err instanceof PlanError) return err.problems;
-    throw err;
-  }
 };
 
 test("the plan's freezes are added to the policy's windows and freezes", () => {
@@ -36,7 +26,8 @@ test("the plan's freezes are added to the policy's windows and freezes", () => {
   expect(withPlanFreezes(policyRules, defaultPlan())).toBe(policyRules);
 });
 
-test('a resolved plan with freezes passes the workflow boundary', () => {
+test('a plan with freezes validates, and its resolved form passes the workflow boundary', () => {
+  expect(planProblems({ freezes: [planFreeze] })).toEqual([]);
   expect(resolvedPlanProblems({ ...defaultPlan(), freezes: [planFreeze] })).toEqual([]);
 });
 
@@ -45,7 +36,7 @@ test.each([
   [{ ...planFreeze, from: '2026-12-24' }, 'freezes[0].from must be an ISO 8601 instant'],
   [{ ...planFreeze, reason: '' }, 'freezes[0].reason'],
 ])('a malformed plan freeze is refused by the CLI and at the workflow boundary: %j', (freeze, problem) => {
-  expect(problems({ ...DEFAULT_PLAN_DOCUMENT, freezes: [freeze] }).join('\n')).toContain(problem);
+  expect(planProblems({ freezes: [freeze] }).join('\n')).toContain(problem);
   const resolved = { ...defaultPlan(), freezes: [freeze] };
   expect(resolvedPlanProblems(resolved).join('\n')).toContain(problem);
 });
