@@ -18,20 +18,9 @@ import {
   type ReleaseStatus,
 } from '../workflows/definitions';
 import { planDigest, signControlStatement, signStatement, type ControlAction } from '../workflows/signatures';
-import {
-  actor,
-  CliError,
-  EXIT,
-  EXIT_CODES_HELP,
-  optional,
-  parse,
-  required,
-  usageError,
-  type Command,
-  type Io,
-} from './cli';
-import { CONNECTION_HELP, CONNECTION_OPTIONS, withClient } from './connection';
-import { readPrivateKey } from './keys';
+import { actor, CliError, EXIT, EXIT_CODES_HELP, optional, required, usageError, type Command, type Io } from './cli';
+import { CONNECTION_HELP, withClient } from './connection';
+import { signedCommand } from './signed-command';
 import { loadPlanFile } from '../plan/load';
 import { nameProblem, textProblem } from '../workflows/request-limits';
 import { releaseInput, requireRunning } from './release';
@@ -91,29 +80,20 @@ ${EXIT_CODES_HELP}`;
 function decisionCommand(decision: Decision): Command {
   const help = decisionHelp(decision);
   const update = decision === 'approve' ? approveUpdate : rejectUpdate;
-  return {
+  return signedCommand({
     summary:
       decision === 'approve'
         ? 'approve a release at the approval gate (signed with --key)'
         : 'reject a release at the approval gate',
     help,
-    async run(argv: string[], io: Io) {
-      const args = parse(
-        argv,
-        {
-          ...CONNECTION_OPTIONS,
-          as: { type: 'string' },
-          role: { type: 'string' },
-          key: { type: 'string' },
-          'expect-plan': { type: 'string' },
-          comment: { type: 'string' },
-          json: { type: 'boolean' },
-        },
-        help,
-        io,
-        { min: 1, max: 1, names: 'RELEASE-ID' },
-      );
-      if (!args) return EXIT.ok;
+    options: {
+      as: { type: 'string' },
+      role: { type: 'string' },
+      'expect-plan': { type: 'string' },
+      comment: { type: 'string' },
+    },
+    positionals: { min: 1, max: 1, names: 'RELEASE-ID' },
+    async run(args, io) {
       const v = args.values;
       const id = args.positionals[0];
       const approverId = required(v, 'as');
@@ -122,8 +102,7 @@ function decisionCommand(decision: Decision): Command {
         v.role === undefined ? undefined : nameProblem('--role', v.role),
         textProblem('--comment', v.comment),
       );
-      const keyFile = optional(v, 'key') ?? io.env.HWAYO_APPROVER_KEY;
-      const privateKey = keyFile ? readPrivateKey(keyFile) : undefined;
+      const privateKey = args.privateKey();
       const expectPlan = optional(v, 'expect-plan');
       if (expectPlan && !privateKey) throw usageError('--expect-plan goes with --key: it guards what you sign');
       // The digest of the plan the person reviewed, as `start` would have sent it.
@@ -173,7 +152,7 @@ function decisionCommand(decision: Decision): Command {
         return EXIT.ok;
       });
     },
-  };
+  });
 }
 
 /**
@@ -262,31 +241,21 @@ Exits 0 when the workflow accepted the request and 7 when it refused it (the rea
 ${CONNECTION_HELP}
 
 ${EXIT_CODES_HELP}`;
-  return {
+  return signedCommand({
     summary: spec.summary,
     help,
-    async run(argv: string[], io: Io) {
-      const args = parse(
-        argv,
-        {
-          ...CONNECTION_OPTIONS,
-          reason: { type: 'string' },
-          by: { type: 'string' },
-          key: { type: 'string' },
-          json: { type: 'boolean' },
-          ...(action === 'rollback' ? ROLLBACK_OPTIONS : {}),
-        },
-        help,
-        io,
-        { min: 1, max: 1, names: 'RELEASE-ID' },
-      );
-      if (!args) return EXIT.ok;
+    options: {
+      reason: { type: 'string' },
+      by: { type: 'string' },
+      ...(action === 'rollback' ? ROLLBACK_OPTIONS : {}),
+    },
+    positionals: { min: 1, max: 1, names: 'RELEASE-ID' },
+    async run(args, io) {
       const v = args.values;
       const id = args.positionals[0];
       withinLimits(textProblem('--reason', v.reason));
       const reason = action === 'rollback' ? await confirmedRollbackReason(id, v, io) : optional(v, 'reason');
-      const keyFile = optional(v, 'key') ?? io.env.HWAYO_APPROVER_KEY;
-      const privateKey = keyFile ? readPrivateKey(keyFile) : undefined;
+      const privateKey = args.privateKey();
       const req: ControlRequest = { by: actor(v, io), reason };
       withinLimits(nameProblem('--by', req.by), textProblem('--reason', reason));
       return withClient(v, io, async ({ client }) => {
@@ -296,7 +265,7 @@ ${EXIT_CODES_HELP}`;
         return EXIT.ok;
       });
     },
-  };
+  });
 }
 
 /** Adds the signature of a control statement (see signatures.ts) to `req`. */

@@ -14,7 +14,7 @@ import { signIncidentStatement } from '../workflows/incident-signatures';
 import { nameProblem, textProblem } from '../workflows/request-limits';
 import { actor, CliError, EXIT, EXIT_CODES_HELP, optional, parse, usageError, type Command, type Io } from './cli';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, withClient } from './connection';
-import { readPrivateKey } from './keys';
+import { signedCommand } from './signed-command';
 
 /** An incident id, or the id of the release that opened it. */
 export const incidentId = (arg: string): string => (arg.endsWith('-incident') ? arg : incidentIdOf(arg));
@@ -61,31 +61,18 @@ ${EXIT_CODES_HELP}`;
 
 function actionCommand(action: IncidentAction): Command {
   const help = actionHelp(action);
-  return {
+  return signedCommand({
     summary: action === 'ack' ? 'take an incident as its commander (signed)' : 'resolve an incident (signed)',
     help,
-    async run(argv: string[], io: Io) {
-      const args = parse(
-        argv,
-        {
-          ...CONNECTION_OPTIONS,
-          by: { type: 'string' },
-          key: { type: 'string' },
-          note: { type: 'string' },
-          json: { type: 'boolean' },
-        },
-        help,
-        io,
-        { min: 1, max: 1, names: 'INCIDENT' },
-      );
-      if (!args) return EXIT.ok;
+    options: { by: { type: 'string' }, note: { type: 'string' } },
+    positionals: { min: 1, max: 1, names: 'INCIDENT' },
+    async run(args, io) {
       const v = args.values;
       const id = incidentId(args.positionals[0]);
       const req: IncidentRequest = { by: actor(v, io), note: optional(v, 'note') };
       const problem = nameProblem('--by', req.by) ?? textProblem('--note', req.note);
       if (problem) throw usageError(problem);
-      const keyFile = optional(v, 'key') ?? io.env.HWAYO_APPROVER_KEY;
-      const privateKey = keyFile ? readPrivateKey(keyFile) : undefined;
+      const privateKey = args.privateKey();
       return withClient(v, io, async ({ client }) => {
         const { handle, runId } = await runningIncident(client, id);
         if (privateKey) {
@@ -115,7 +102,7 @@ function actionCommand(action: IncidentAction): Command {
         return EXIT.ok;
       });
     },
-  };
+  });
 }
 
 const STATUS_HELP = `Usage: hwayo-release incident status INCIDENT [--json]

@@ -11,9 +11,9 @@ import {
   stopTheLineUpdate,
   type StopTheLineRequest,
 } from '../workflows/stop-the-line-defs';
-import { actor, CliError, EXIT, EXIT_CODES_HELP, optional, parse, required, type Command, type Io } from './cli';
-import { CONNECTION_HELP, CONNECTION_OPTIONS, withClient } from './connection';
-import { readPrivateKey } from './keys';
+import { actor, CliError, EXIT, EXIT_CODES_HELP, optional, required, type Command } from './cli';
+import { CONNECTION_HELP, withClient } from './connection';
+import { signedCommand } from './signed-command';
 
 /** Refuses a new release while the line is stopped (the workflow refuses it too). */
 export async function refuseWhileStopped(client: Client): Promise<void> {
@@ -53,30 +53,17 @@ Options:
 ${CONNECTION_HELP}
 
 ${EXIT_CODES_HELP}`;
-  return {
+  return signedCommand({
     summary: action === 'freeze' ? 'stop the line: hold every release, refuse new ones' : 'lift the stop-the-line',
     help,
-    async run(argv: string[], io: Io) {
-      const args = parse(
-        argv,
-        {
-          ...CONNECTION_OPTIONS,
-          reason: { type: 'string' },
-          key: { type: 'string' },
-          by: { type: 'string' },
-          'task-queue': { type: 'string' },
-          json: { type: 'boolean' },
-        },
-        help,
-        io,
-        { min: 0, max: 0, names: '' },
-      );
-      if (!args) return EXIT.ok;
+    options: { reason: { type: 'string' }, by: { type: 'string' }, 'task-queue': { type: 'string' } },
+    positionals: { min: 0, max: 0, names: '' },
+    async run(args, io) {
       const v = args.values;
       const reason = required(v, 'reason');
-      const keyFile = optional(v, 'key') ?? io.env.HWAYO_APPROVER_KEY;
-      if (!keyFile) throw new CliError(`${action} is signed: pass --key FILE (or set HWAYO_APPROVER_KEY)`, EXIT.usage);
-      const privateKey = readPrivateKey(keyFile);
+      const privateKey = args.privateKey();
+      if (!privateKey)
+        throw new CliError(`${action} is signed: pass --key FILE (or set HWAYO_APPROVER_KEY)`, EXIT.usage);
       const by = actor(v, io);
       const taskQueue = optional(v, 'task-queue') ?? io.env.HWAYO_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
       return withClient(v, io, async ({ client }) => {
@@ -93,7 +80,7 @@ ${EXIT_CODES_HELP}`;
         return EXIT.ok;
       });
     },
-  };
+  });
 }
 
 export const stopTheLineCommands: Record<string, Command> = {

@@ -7,7 +7,7 @@ import { HISTORY_EVENT_BUDGET, shortestIntervalMs, worstCaseHistoryEvents } from
 import { DEFAULT_METRIC_PROVIDER, metricProviders } from '../metrics/registry';
 import { specOf, templatedTexts } from './metric-queries';
 import { publicKeyProblem } from './public-keys';
-import { windowsSchema } from '../policy/windows';
+import { freezeSchema, windowsSchema } from '../policy/windows';
 import { METRIC_PROVIDERS, ROUTER_KINDS, type MetricProviderKind, type MetricSpec, type ReleasePlan } from './types';
 
 const DAY = 86_400_000;
@@ -302,6 +302,8 @@ export const planSchema = z
       .optional(),
     /** Narrower release windows than the platform policy's (tighten.ts); absent: the policy's. */
     windows: windowsSchema.optional(),
+    /** Freezes of this plan's own, added to the platform policy's (which always stay): a plan only tightens. */
+    freezes: z.array(freezeSchema).max(20).optional(),
   })
   .superRefine((plan, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
@@ -586,6 +588,7 @@ export function toReleasePlan(p: Parsed): ReleasePlan {
     artifactsBucket: p.artifactsBucket,
     ...(p.smoke ? { smoke: p.smoke } : {}),
     ...(p.windows ? { windows: p.windows } : {}),
+    ...(p.freezes ? { freezes: p.freezes } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 // The one release-plan type. Users write it as YAML/JSON (durations as "15m"); `loadPlan` validates it
 // once at the edge and hands the workflow this normalised form (durations in milliseconds).
 import type { DEFAULT_METRIC_PROVIDER, MetricProviderKind, QueryFieldOf } from '../metrics/registry';
-import type { Windows } from '../policy/windows';
+import type { Freeze, Windows } from '../policy/windows';
 
 export type Role = string;
 
@@ -151,6 +151,8 @@ export interface ReleasePlan {
   app: string;
   /** Release windows narrower than the platform policy's (absent: the policy's, or none). */
   windows?: Windows;
+  /** Freezes added to the platform policy's (patch plan-freezes): traffic holds during them as during the policy's. */
+  freezes?: Freeze[];
   services: ServiceSpec[];
   /**
    * The two namespaces that take turns carrying production. `blue` and `green` name them for the first

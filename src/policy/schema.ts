@@ -61,6 +61,11 @@ const environmentSchema = z.strictObject({
   windows: windowsSchema.optional(),
   /** Date ranges no traffic moves up in, each with its reason. */
   freezes: z.array(freezeSchema).default([]),
+  /**
+   * Whether a release that ends badly opens an incident (incidents.ts); absent: it does. No default: an
+   * absent key keeps the digest of every policy written before it, which signed statements bind.
+   */
+  incidents: z.boolean().optional(),
 });
 
 export const policySchema = z.strictObject({

@@ -26,8 +26,9 @@ export interface ReleaseInput {
   /** Upsert the Hwayo* search attributes (they must be registered on the namespace). */
   searchAttributes?: boolean;
   /**
-   * Open an incident when the release ends badly (default true). False only where the server cannot
-   * outlive an abandoned child: the time-skipping test server locks its clock once one ends.
+   * Open an incident when the release ends badly. The platform policy decides (src/policy/incidents.ts): this
+   * may turn incidents on where it leaves them off; false where it opens them refuses the release. With no
+   * policy (HWAYO_POLICY=none) false turns them off (default: on).
    */
   incidents?: boolean;
   /** Set only by the release itself when it continues as new (checkpoint.ts); refused otherwise. */

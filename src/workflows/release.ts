@@ -58,6 +58,8 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
     }
     r.runUnder(policy.record);
     r.windowRules = policy.windowRules;
+    // The platform's answer travels in the input, so continued runs (which skip the policy) keep it.
+    if (policy.incidents === false) r.input.incidents = false;
     const stopped = await refusedWhileStopped(input, r.releaseId, policy.record);
     if (stopped) return stopped;
   }

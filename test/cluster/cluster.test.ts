@@ -15,12 +15,13 @@ import { DefaultLogger, Runtime, type NativeConnection, type Worker } from '@tem
 import { Client, Connection } from '@temporalio/client';
 import { parse as parseYaml, stringify } from 'yaml';
 import { run } from '../../src/client/main';
-import type { ReleaseReport, ReleaseStatus } from '../../src/workflows/definitions';
+import { RELEASE_WORKFLOW, type ReleaseReport, type ReleaseStatus } from '../../src/workflows/definitions';
 import { eventually, withKubeconfig } from '../integration/kube-helpers';
 import { stackConfig, stackEnv, stackVar, startFromSeedState } from '../integration/stack';
 import { startStackWorker } from '../integration/stack-worker';
 import { startArgv } from '../integration/cli-runner';
 import { roleEnv, roleMetadata, type Role } from '../integration/stack-tokens';
+import { ARCHIVE_BUCKET, archivedHistoryKeys } from './archive';
 
 jest.mock('@kubernetes/client-node', () =>
   jest.requireActual<typeof import('../integration/native-esm')>('../integration/native-esm').kubernetesClient(),
@@ -40,6 +41,8 @@ let nativeConnection: NativeConnection;
 let client: Client;
 let planFile: string;
 let shortPlanFile: string;
+/** A release that ended in this file (the archival test reads it back). */
+let closed: { id: string; runId: string } | undefined;
 
 /** The CLI in-process as ROLE, with the stack's environment; throws unless it exits 0. */
 async function as(role: Role, ...argv: string[]): Promise<string> {
@@ -313,4 +316,51 @@ test('a release waiting for approval survives a PostgreSQL restart: approvals be
   ).toEqual(['alice', 'bob', 'carol']);
   await as('operator', 'rollback', id, '--reason', 'other: cluster test', '--yes', '--by', 'cluster-test');
   expect(await client.workflow.getHandle(id).result()).toMatchObject({ outcome: 'rolled-back-after-success' });
+  closed = { id, runId: (await client.workflow.getHandle(id).describe()).runId };
+});
+
+test('a closed release is archived to S3 and its history reads back from the archive once the cluster deleted it', async () => {
+  if (!closed) throw new Error('no release ended in this file: the archival test needs the previous one');
+  const { id, runId } = closed;
+  const ns = await client.workflowService.describeNamespace({ namespace: 'default' });
+  expect(ns.config).toMatchObject({
+    historyArchivalUri: `s3://${ARCHIVE_BUCKET}`,
+    visibilityArchivalUri: `s3://${ARCHIVE_BUCKET}`,
+  });
+  // Archival runs after close, asynchronously: wait for the history objects and the visibility record.
+  const t0 = Date.now();
+  const keys = await until('the history in the archive bucket', async () => {
+    const k = await archivedHistoryKeys(ns.namespaceInfo!.id!, id, runId);
+    return k.length > 0 && k;
+  });
+  const listed = await until('the visibility record in the archive', async () => {
+    const r = await client.workflowService.listArchivedWorkflowExecutions({
+      namespace: 'default',
+      query: `WorkflowId = '${id}'`,
+    });
+    return r.executions?.find((e) => e.execution?.runId === runId);
+  });
+  expect(listed.type?.name).toBe(RELEASE_WORKFLOW);
+  console.log(
+    `cluster: release ${id} archived (${keys.length} history objects) ${Date.now() - t0} ms after the check began`,
+  );
+
+  const live = await client.workflow.getHandle(id, runId).fetchHistory();
+  // As after the namespace retention: the execution is gone from the cluster, only the archive has it.
+  await client.workflowService.deleteWorkflowExecution({
+    namespace: 'default',
+    workflowExecution: { workflowId: id, runId },
+  });
+  await until('the execution deleted from the cluster', async () => {
+    const err = await client.workflow
+      .getHandle(id, runId)
+      .describe()
+      .then(() => undefined)
+      .catch((e: Error) => e);
+    return err?.name === 'WorkflowNotFoundError';
+  });
+  const archived = await client.workflow.getHandle(id, runId).fetchHistory();
+  const shape = (h: typeof live) => (h.events ?? []).map((e) => `${String(e.eventId)} ${e.eventType}`);
+  expect(shape(live).length).toBeGreaterThan(10);
+  expect(shape(archived)).toEqual(shape(live));
 });

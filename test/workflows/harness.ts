@@ -12,6 +12,7 @@ import {
   type ReleaseInput,
   type ReleaseStatus,
 } from '../../src/workflows/definitions';
+import { incidentIdOf, incidentStatusQuery } from '../../src/workflows/incident-definitions';
 import { defaultPlan } from '../../src/plan/load';
 import type { ReleasePlan } from '../../src/plan/types';
 import { createWorker, ROLES, uniqueId, waitForStatus } from './env';
@@ -47,15 +48,15 @@ export async function withRelease<T>(
   const worker = await createWorker(env, workflowBundle, world.activities(), taskQueue);
   return worker.runUntil(async () => {
     const handle = await env.client.workflow.start(releaseWorkflow, {
-      // An incident outlives its release, which the time-skipping server cannot follow (ReleaseInput.incidents):
-      // only tests that ask for incidents get them.
+      // Without a policy the tests ask for no incidents unless they test them; a policy decides for itself
+      // (src/policy/incidents.ts), and an incident it opens is terminated below.
       args: [
         {
           plan,
           version: '2.4.0',
           imageTag: '1234-abc1234',
           lastKnownGoodTag: '1200-0ld600d',
-          incidents: false,
+          ...(opts.scripts?.policy ? {} : { incidents: false }),
           ...opts.input,
         },
       ],
@@ -91,8 +92,25 @@ export async function withRelease<T>(
         else await handle.signal(abortSignal, { by: 'test-harness', reason: 'test finished' });
         await handle.result().catch(() => undefined);
       }
+      await endIncident(env, handle.workflowId);
     }
   });
+}
+
+/**
+ * Terminates the release's incident (a child it abandons) while the worker still runs: left open, its
+ * timers fire with no worker once the test's worker stops, and the test server stops skipping time.
+ */
+async function endIncident(env: TestWorkflowEnvironment, releaseId: string): Promise<void> {
+  const incident = env.client.workflow.getHandle(incidentIdOf(releaseId));
+  const running = await incident
+    .describe()
+    .then((d) => d.status.name === 'RUNNING')
+    .catch(() => false);
+  if (!running) return;
+  // Ended while its first task is outstanding, it would leave the test server's clock locked: let it run first.
+  await incident.query(incidentStatusQuery);
+  await incident.terminate('test finished');
 }
 
 export const MIN = 60_000;

@@ -238,7 +238,7 @@ test('a manual rollback needs a category; with one it runs within its 10-minute 
   });
 });
 
-// Last in the file: the incident it opens stays open (ReleaseInput.incidents).
+// The incident it opens is terminated by the harness once the test is done (harness.ts, endIncident).
 test('an automatic rollback within its budget: a critical incident opens and the report states 5 min', async () => {
   let ticks = 0;
   await withRelease(

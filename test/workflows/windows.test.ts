@@ -2,14 +2,13 @@
 // at 0%, a window that closes mid-canary holds the weight (analysis going on) or rolls back by policy, a freeze
 // holds a running release before its next increase until unfreeze, and a new start is refused while frozen.
 import type { PolicyReading } from '../../src/activities/policy';
-import { approvalStatement } from '../../src/client/statements';
 import type { ReleasePlan } from '../../src/plan/types';
 import { parsePolicy } from '../../src/policy/schema';
-import { approveUpdate, statusQuery, type ReleaseStatus } from '../../src/workflows/definitions';
-import { signStatement } from '../../src/workflows/signatures';
+import { statusQuery } from '../../src/workflows/definitions';
 import { platformPeople, seedPolicy, signedByPlatform } from '../unit/policy-fixture';
 import { useWorkflowEnv } from './env';
-import { HOUR, MIN, withRelease, type Handle } from './harness';
+import { HOUR, MIN, withRelease } from './harness';
+import { approveSigned } from './signed-approvals';
 
 jest.setTimeout(120_000);
 const t = useWorkflowEnv();
@@ -51,26 +50,6 @@ function reading(env: Record<string, unknown>): PolicyReading {
 
 const signedBy = (plan: ReleasePlan): void => void signedByPlatform(plan, KEYS);
 
-/** The three approvals, each signed by the platform's approver for the role. */
-async function approveSigned(handle: Handle, waitFor: (p: (s: ReleaseStatus) => boolean) => Promise<ReleaseStatus>) {
-  await waitFor((s) => s.stage === 'awaiting-approval');
-  const { runId } = await handle.describe();
-  const people = [
-    ['alice', 'tech-lead'],
-    ['bob', 'product-manager'],
-    ['carol', 'qa-lead'],
-  ] as const;
-  for (const [id, role] of people) {
-    const status = await handle.query(statusQuery);
-    const signedAt = new Date(await t.env.currentTimeMs()).toISOString();
-    const base = { workflowId: handle.workflowId, runId, decision: 'approve' as const, role, approverId: id, signedAt };
-    const signature = signStatement(approvalStatement(base, status), SECRETS[id]);
-    await handle.executeUpdate(approveUpdate, {
-      args: [{ approverId: id, role, decision: 'approve', signedAt, signature }],
-    });
-  }
-}
-
 test.each(['hold', 'rollback'] as const)(
   'a release waits for its window at 0%%, and a window that closes mid-canary makes it %s',
   async (onClose) => {
@@ -85,7 +64,7 @@ test.each(['hold', 'rollback'] as const)(
           if (c.name === 'setTrafficWeight')
             void t.env.currentTimeMs().then((ms) => moves.push([(c.args as { greenWeight: number }).greenWeight, ms]));
         };
-        await approveSigned(handle, waitFor);
+        await approveSigned(t.env, handle, waitFor, SECRETS);
         const waiting = await waitFor((s) => s.pendingDecision?.kind === 'window');
         expect(waiting.greenWeight).toBe(0);
         expect(waiting.pendingDecision!.detail).toBe(`waiting for window a at ${new Date(w.aOpens).toISOString()}`);

@@ -36,6 +36,11 @@ SERVER="$BIN/hwayo-temporal-server-$SERVER_SRC_HASH"
 UI_PORT=${HWAYO_TEMPORAL_CLUSTER_UI_PORT:-18240}
 UI_VERSION=v2.58.1
 UI_BIN="$HWAYO_CACHE/temporal-ui/$UI_VERSION/temporal-ui-server"
+# Closed histories and their visibility records are archived to S3 (moto here; s3store, our server's
+# TEMPORAL_ARCHIVAL_S3_* settings), so a release outlives the namespace retention (docs/governance.md).
+# The bucket is seeded by moto.sh (scripts/stack/seed/moto_seed.py); an archival URI never changes.
+ARCHIVE_URI=s3://hwayo-temporal-archive
+MOTO_ENDPOINT=http://127.0.0.1:15000 MOTO_REGION=ap-northeast-1
 
 # build MODULE_DIR PACKAGE OUTPUT: one binary at a time, niced (2 shared cores), written atomically;
 # -mod=readonly: the committed go.sum is the pin, a build never changes it.
@@ -136,6 +141,11 @@ INTERNAL_FRONTEND_GRPC_PORT=$internal
 INTERNAL_FRONTEND_HTTP_PORT=$((internal + 1))
 INTERNAL_FRONTEND_MEMBERSHIP_PORT=$((internal + 2))
 TEMPORAL_JWT_KEY_SOURCE1=file://$AUTH_DIR/jwks.json
+TEMPORAL_ARCHIVAL_S3_URI=$ARCHIVE_URI
+TEMPORAL_ARCHIVAL_S3_REGION=$MOTO_REGION
+TEMPORAL_ARCHIVAL_S3_ENDPOINT=$MOTO_ENDPOINT
+AWS_ACCESS_KEY_ID=test
+AWS_SECRET_ACCESS_KEY=test
 EOF
 }
 
@@ -192,8 +202,31 @@ ui_ready() {
     <<<"header = \"Authorization: Bearer $(cat "$AUTH_DIR/tokens/reader.jwt")\""
 }
 
+# archived_namespace NS: NS exists with history and visibility archival to ARCHIVE_URI (created or updated);
+# fails (1) when it had to be created.
+archived_namespace() {
+  local ns=$1 flags=(--history-archival-state enabled --history-uri "$ARCHIVE_URI"
+    --visibility-archival-state enabled --visibility-uri "$ARCHIVE_URI")
+  local info
+  if ! info=$("$TEMPORAL" operator namespace describe --address "$(internal 1)" --namespace "$ns" -o json 2>/dev/null)
+  then
+    "$TEMPORAL" operator namespace create --address "$(internal 1)" --namespace "$ns" --retention 72h \
+      "${flags[@]}" >/dev/null
+    return 1
+  fi
+  grep -q "\"historyArchivalUri\": *\"$ARCHIVE_URI\"" <<<"$info" &&
+    grep -q "\"visibilityArchivalUri\": *\"$ARCHIVE_URI\"" <<<"$info" && return 0
+  "$TEMPORAL" operator namespace update --address "$(internal 1)" --namespace "$ns" "${flags[@]}" >/dev/null || {
+    slog "temporal-cluster: namespace $ns archives elsewhere (an archival URI never changes): rm -rf .stack"
+    exit 1
+  }
+}
+
 start() {
   bash "$REPO_ROOT/scripts/stack/components/postgres.sh" start
+  # The archive bucket lives in moto (started here when the stack runs without it).
+  local moto="$REPO_ROOT/scripts/stack/components/moto.sh"
+  [ -f "$HWAYO_STACK_DIR/env.d/moto.env" ] || { bash "$moto" install && bash "$moto" start; }
   schema
   # The key pair (kept) and fresh tokens; the servers read the JWKS at start and every minute.
   build_fixtures
@@ -201,10 +234,7 @@ start() {
   start_node 1
   # Namespace and search attributes, as docker-compose's auto-setup and register-search-attributes do.
   local fresh=0
-  if ! "$TEMPORAL" operator namespace describe --address "$(internal 1)" --namespace default >/dev/null 2>&1; then
-    "$TEMPORAL" operator namespace create --address "$(internal 1)" --namespace default --retention 72h >/dev/null
-    fresh=1
-  fi
+  archived_namespace default || fresh=1
   # A namespace just created reaches the node's namespace cache within ~10 s: until then registering
   # its search attributes fails with "Namespace default is not found". Retry for up to 60 s.
   local out="" tries=0

@@ -18,10 +18,11 @@ if not rds.describe_db_instances(Filters=[{"Name": "db-instance-id", "Values": [
 if not any(s["DBSnapshotIdentifier"] == "hwayo-prod-db-backup-latest" for s in rds.describe_db_snapshots()["DBSnapshots"]):
     rds.create_db_snapshot(DBSnapshotIdentifier="hwayo-prod-db-backup-latest", DBInstanceIdentifier="hwayo-prod-db")
 
-# S3: the assets bucket (with content, since the check lists it) and the release artifacts bucket.
+# S3: the assets bucket (with content, since the check lists it), the release artifacts bucket and the
+# Temporal cluster's archive (closed histories, temporal-cluster.sh).
 location = {"CreateBucketConfiguration": {"LocationConstraint": region}} if region != "us-east-1" else {}
 existing = {b["Name"] for b in s3.list_buckets()["Buckets"]}
-for bucket in ("hwayo-prod-assets", "hwayo-release-artifacts"):
+for bucket in ("hwayo-prod-assets", "hwayo-release-artifacts", "hwayo-temporal-archive"):
     if bucket not in existing:
         s3.create_bucket(Bucket=bucket, **location)
 # The audit log (seed 8.2): Object Lock, every object kept 7 years in COMPLIANCE mode (nobody may shorten it).

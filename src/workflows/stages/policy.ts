@@ -4,6 +4,8 @@
 import { patched } from '@temporalio/workflow';
 import type { PolicyReading } from '../../activities/policy';
 import { parsePolicy, type PlatformPolicy, type PolicyRecord } from '../../policy/schema';
+import { incidentsDecision } from '../../policy/incidents';
+import { withPlanFreezes } from '../../policy/plan-freezes';
 import { environmentFor, policyProblems, windowRulesFor } from '../../policy/tighten';
 import type { WindowRules } from '../../policy/windows';
 import type { ReleaseInput } from '../definitions';
@@ -20,6 +22,8 @@ export interface PolicyVerdict {
   windowRules?: WindowRules;
   /** The document itself (a multi-cluster release reads its clusters and checks each cluster's plan). */
   policy?: PlatformPolicy;
+  /** False when the policy leaves incidents off and the input did not turn them on (patch incidents-policy). */
+  incidents?: false;
 }
 
 /** Reads the policy (one activity) and checks the plan against it; never throws. */
@@ -31,7 +35,8 @@ export async function platformPolicy(input: ReleaseInput): Promise<PolicyVerdict
   } catch (err) {
     return { problems: [`the platform policy could not be read: ${errorText(err)}`] };
   }
-  if (reading.source === 'none' && !reading.policy) return { record: { source: 'none' }, problems: [] };
+  if (reading.source === 'none' && !reading.policy)
+    return { record: { source: 'none' }, problems: [], windowRules: planFreezes(undefined, input) };
   if (!reading.policy)
     return { problems: reading.problems.length ? reading.problems : [`no platform policy at ${reading.source}`] };
   // The worker parsed it already; parsed again here, as the workflow trusts nothing it is handed.
@@ -42,10 +47,22 @@ export async function platformPolicy(input: ReleaseInput): Promise<PolicyVerdict
     digest: planDigest(policy),
     environment: environmentFor(policy, input.plan)?.name,
   };
+  const windowRules = planFreezes(windowRulesFor(policy, input.plan), input);
+  const loosened = policyProblems(policy, input.plan);
+  // The marker is written only where the policy changes what the input alone would have decided.
+  const incidents = incidentsDecision(environmentFor(policy, input.plan), input.incidents);
+  if (!incidents.changed || !patched('incidents-policy')) return { record, problems: loosened, windowRules, policy };
+  if (incidents.problem) loosened.push(incidents.problem);
   return {
     record,
-    problems: policyProblems(policy, input.plan),
-    windowRules: windowRulesFor(policy, input.plan),
+    problems: loosened,
+    windowRules,
     policy,
+    ...(incidents.opens ? {} : { incidents: false as const }),
   };
+}
+
+/** The plan's freezes join the policy's; the marker is only written for plans that have some. */
+function planFreezes(rules: WindowRules | undefined, input: ReleaseInput): WindowRules | undefined {
+  return input.plan.freezes?.length && patched('plan-freezes') ? withPlanFreezes(rules, input.plan) : rules;
 }

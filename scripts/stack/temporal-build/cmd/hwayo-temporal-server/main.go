@@ -43,6 +43,7 @@ func main() {
 	if err != nil {
 		fail("configuration: %v", err)
 	}
+	s3Archival(cfg)
 	auth := &cfg.Global.Authorization
 	if !auth.JWTKeyProvider.HasSourceURIsConfigured() {
 		fail("TEMPORAL_JWT_KEY_SOURCE1 (the JWKS URL) is required: this server never runs without authorization")
