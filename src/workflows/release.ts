@@ -58,6 +58,7 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
     }
     r.runUnder(policy.record);
     r.windowRules = policy.windowRules;
+    r.rollbackOnAlerts = policy.rollbackOnAlerts;
     const stopped = await refusedWhileStopped(input, r.releaseId, policy.record);
     if (stopped) return stopped;
   }

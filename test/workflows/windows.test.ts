@@ -2,13 +2,11 @@
 // at 0%, a window that closes mid-canary holds the weight (analysis going on) or rolls back by policy, a freeze
 // holds a running release before its next increase until unfreeze, and a new start is refused while frozen.
 import type { PolicyReading } from '../../src/activities/policy';
-import { approvalStatement } from '../../src/client/statements';
 import type { ReleasePlan } from '../../src/plan/types';
-import { parsePolicy } from '../../src/policy/schema';
-import { approveUpdate, statusQuery, type ReleaseStatus } from '../../src/workflows/definitions';
-import { signStatement } from '../../src/workflows/signatures';
-import { platformPeople, seedPolicy, signedByPlatform } from '../unit/policy-fixture';
+import { statusQuery, type ReleaseStatus } from '../../src/workflows/definitions';
+import { platformPeople, signedByPlatform } from '../unit/policy-fixture';
 import { useWorkflowEnv } from './env';
+import { approveSigned as approveSignedBy, policyReading } from './policy-release';
 import { HOUR, MIN, withRelease, type Handle } from './harness';
 
 jest.setTimeout(120_000);
@@ -41,35 +39,12 @@ async function windowsNow(onClose: 'hold' | 'rollback') {
   return { windows, aOpens: at(8 * 60), aCloses: at(8 * 60 + 40), bOpens: at(10 * 60) };
 }
 
-function reading(env: Record<string, unknown>): PolicyReading {
-  const doc = seedPolicy(KEYS);
-  Object.assign(doc.environments[0], env);
-  const { policy, problems } = parsePolicy(doc);
-  if (!policy) throw new Error(problems.join('; '));
-  return { source: 'configmap hwayo-release/hwayo-release-policy', policy, problems: [] };
-}
+const reading = (env: Record<string, unknown>): PolicyReading => policyReading(KEYS, env);
 
 const signedBy = (plan: ReleasePlan): void => void signedByPlatform(plan, KEYS);
 
-/** The three approvals, each signed by the platform's approver for the role. */
-async function approveSigned(handle: Handle, waitFor: (p: (s: ReleaseStatus) => boolean) => Promise<ReleaseStatus>) {
-  await waitFor((s) => s.stage === 'awaiting-approval');
-  const { runId } = await handle.describe();
-  const people = [
-    ['alice', 'tech-lead'],
-    ['bob', 'product-manager'],
-    ['carol', 'qa-lead'],
-  ] as const;
-  for (const [id, role] of people) {
-    const status = await handle.query(statusQuery);
-    const signedAt = new Date(await t.env.currentTimeMs()).toISOString();
-    const base = { workflowId: handle.workflowId, runId, decision: 'approve' as const, role, approverId: id, signedAt };
-    const signature = signStatement(approvalStatement(base, status), SECRETS[id]);
-    await handle.executeUpdate(approveUpdate, {
-      args: [{ approverId: id, role, decision: 'approve', signedAt, signature }],
-    });
-  }
-}
+const approveSigned = (handle: Handle, waitFor: (p: (s: ReleaseStatus) => boolean) => Promise<ReleaseStatus>) =>
+  approveSignedBy(t.env, SECRETS, handle, waitFor);
 
 test.each(['hold', 'rollback'] as const)(
   'a release waits for its window at 0%%, and a window that closes mid-canary makes it %s',

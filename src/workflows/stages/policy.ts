@@ -18,6 +18,8 @@ export interface PolicyVerdict {
   problems: string[];
   /** The windows and freezes its traffic increases wait for (absent: none). */
   windowRules?: WindowRules;
+  /** The alerts that roll a live canary back (absent: none). */
+  rollbackOnAlerts?: string[];
 }
 
 /** Reads the policy (one activity) and checks the plan against it; never throws. */
@@ -40,5 +42,11 @@ export async function platformPolicy(input: ReleaseInput): Promise<PolicyVerdict
     digest: planDigest(policy),
     environment: environmentFor(policy, input.plan)?.name,
   };
-  return { record, problems: policyProblems(policy, input.plan), windowRules: windowRulesFor(policy, input.plan) };
+  const rollbackOnAlerts = environmentFor(policy, input.plan)?.rollbackOnAlerts;
+  return {
+    record,
+    problems: policyProblems(policy, input.plan),
+    windowRules: windowRulesFor(policy, input.plan),
+    ...(rollbackOnAlerts ? { rollbackOnAlerts: [...rollbackOnAlerts] } : {}),
+  };
 }
