@@ -8,6 +8,7 @@ import type { AlertSignal } from '../../src/workflows/alert-rules';
 import type { AlertTargets } from '../../src/worker/alert-targets';
 import { createAlertWebhook, MAX_BODY_BYTES, readWebhookToken } from '../../src/worker/alert-webhook';
 import { readAlertmanagerWebhook } from '../../src/worker/alertmanager-payload';
+import { loadWorkerConfig } from '../../src/worker/config';
 
 const TOKEN = 'k'.repeat(40);
 const GREEN = 'hwayo-production-green';
@@ -131,4 +132,18 @@ test("the token file must be the owner's alone and hold a long token", () => {
   chmodSync(file, 0o600);
   expect(() => readWebhookToken(file)).toThrow(/at least 32 characters/);
   expect(() => readWebhookToken(join(dir, 'missing'))).toThrow(/cannot read alert webhook token file/);
+});
+
+test('the worker turns the webhook on with a usable token file, and refuses to start with an unusable one', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'alert-config-'));
+  const file = join(dir, 'token');
+  writeFileSync(file, TOKEN, { mode: 0o600 });
+  const load = (env: Record<string, string>) =>
+    loadWorkerConfig([], { HWAYO_KUBE_IN_CLUSTER: 'true', HWAYO_CODEC: 'off', ...env });
+  expect(load({}).alertWebhook).toBeUndefined();
+  expect(load({ HWAYO_ALERT_WEBHOOK_TOKEN_FILE: file }).alertWebhook).toEqual({ port: 9466, token: TOKEN });
+  chmodSync(file, 0o644);
+  expect(() => load({ HWAYO_ALERT_WEBHOOK_TOKEN_FILE: file })).toThrow(
+    /HWAYO_ALERT_WEBHOOK_TOKEN_FILE: alert webhook token file .* has mode 0644/,
+  );
 });
