@@ -70,15 +70,27 @@ async function forward(body: string, targets: AlertTargets, log: AlertLog) {
   const reading = readAlertmanagerWebhook(parsed);
   if (!reading.ok) throw new HttpRefusal(400, reading.problem);
   const signalled: { alertname: string; namespace: string; workflowId: string }[] = [];
+  const failed: string[] = [];
+  // One alert that cannot be delivered does not hold back the others; Alertmanager retries on the 502.
   for (const alert of reading.firing) {
-    for (const workflowId of await targets.find(alert)) {
-      await targets.signal(workflowId, alert);
-      signalled.push({ alertname: alert.alertname, namespace: alert.labels.namespace, workflowId });
+    const { alertname, labels } = alert;
+    try {
+      for (const workflowId of await targets.find(alert)) {
+        await targets.signal(workflowId, alert).then(
+          () => signalled.push({ alertname, namespace: labels.namespace, workflowId }),
+          (err: unknown) => failed.push(`${alertname} to ${workflowId}: ${errorText(err)}`),
+        );
+      }
+    } catch (err) {
+      failed.push(`${alertname} for ${labels.namespace}: no release found: ${errorText(err)}`);
     }
   }
-  log.info('alerts forwarded to releases', { signalled, skipped: reading.skipped });
+  log.info('alerts forwarded to releases', { signalled, skipped: reading.skipped, failed });
+  if (failed.length) throw new HttpRefusal(502, `could not reach the releases: ${failed.join('; ')}`);
   return { signalled, skipped: reading.skipped };
 }
+
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export function createAlertWebhook(token: string, targets: AlertTargets, log: AlertLog): Server {
   return createServer((req, res) => {
@@ -98,10 +110,7 @@ export function createAlertWebhook(token: string, targets: AlertTargets, log: Al
       .then((body) => forward(body, targets, log))
       .then(
         (result) => reply(200, result),
-        (err: unknown) =>
-          err instanceof HttpRefusal
-            ? refuse(err.status, err.message)
-            : refuse(502, `could not reach the releases: ${err instanceof Error ? err.message : String(err)}`),
+        (err: unknown) => (err instanceof HttpRefusal ? refuse(err.status, err.message) : refuse(500, errorText(err))),
       );
   });
 }

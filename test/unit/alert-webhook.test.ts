@@ -36,8 +36,11 @@ const logged: [string, Record<string, unknown>][] = [];
 
 beforeAll(async () => {
   const targets: AlertTargets = {
-    find: async (a) => (a.labels.namespace === GREEN ? ['release-1'] : []),
-    signal: async (id, a) => void signals.push([id, a]),
+    find: async (a) => (a.labels.namespace === GREEN ? ['release-1', ...(a.labels.release ? ['gone'] : [])] : []),
+    signal: async (id, a) => {
+      if (id === 'gone') throw new Error('workflow not found');
+      signals.push([id, a]);
+    },
   };
   const log = {
     info: () => undefined,
@@ -108,6 +111,16 @@ test.each<[string, () => Promise<Response>, number, string]>([
       expect.objectContaining({ audit: true, status, error: expect.stringContaining(error) }),
     ],
   ]);
+});
+
+test('an alert that cannot reach a release answers 502 (Alertmanager retries) after the others were delivered', async () => {
+  const named = alert('firing', { ...FIRING.labels, release: 'gone' });
+  const res = await post(JSON.stringify(webhook([named])));
+  expect(res.status).toBe(502);
+  expect(await res.json()).toEqual({
+    error: 'could not reach the releases: HighErrorRate to gone: workflow not found',
+  });
+  expect(signals.map(([id]) => id)).toEqual(['release-1']);
 });
 
 test('the payload reader checks each firing alert as the release would', () => {
