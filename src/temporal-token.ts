@@ -11,31 +11,36 @@ const errno = (err: unknown) => (err as NodeJS.ErrnoException).code ?? (err as E
 
 /** The token in FILE; throws (saying why and the fix) when it is unusable. */
 export function readTokenFile(file: string): string {
+  const token = readOwnerOnlyFile(file, 'token', MAX_TOKEN_BYTES);
+  if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token))
+    throw new Error(`token file ${file} does not hold one JWT (header.payload.signature)`);
+  return token;
+}
+
+/** The trimmed text of a secret FILE only its owner may read, as ssh reads keys; throws saying why and the fix. */
+export function readOwnerOnlyFile(file: string, what: string, maxBytes: number): string {
   let fd: number;
   try {
     fd = openSync(file, 'r');
   } catch (err) {
-    throw new Error(`cannot read token file ${file}: ${errno(err)}`);
+    throw new Error(`cannot read ${what} file ${file}: ${errno(err)}`);
   }
   try {
     const st = fstatSync(fd);
-    if (!st.isFile()) throw new Error(`token file ${file} is not a regular file`);
+    if (!st.isFile()) throw new Error(`${what} file ${file} is not a regular file`);
     if ((st.mode & 0o077) !== 0)
       throw new Error(
-        `token file ${file} has mode 0${(st.mode & 0o777).toString(8)}: group or others may read it; ` +
-          `a token must be yours alone: chmod 600 ${file}`,
+        `${what} file ${file} has mode 0${(st.mode & 0o777).toString(8)}: group or others may read it; ` +
+          `a ${what} must be yours alone: chmod 600 ${file}`,
       );
-    if (st.size > MAX_TOKEN_BYTES) throw new Error(`token file ${file} is larger than ${MAX_TOKEN_BYTES} bytes`);
-    const token = readFileSync(fd, 'utf8').trim();
-    if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token))
-      throw new Error(`token file ${file} does not hold one JWT (header.payload.signature)`);
-    return token;
+    if (st.size > maxBytes) throw new Error(`${what} file ${file} is larger than ${maxBytes} bytes`);
+    return readFileSync(fd, 'utf8').trim();
   } finally {
     closeSync(fd);
   }
 }
 
-const isLoopback = (address: string): boolean => {
+export const isLoopback = (address: string): boolean => {
   const host = address.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
   if (host === 'localhost') return true;
   return isIP(host) === 4 ? host.startsWith('127.') : host === '::1';

@@ -4,6 +4,8 @@
 import { Runtime } from '@temporalio/worker';
 import { codecMode } from './codec/mode';
 import { ConfigError, loadWorkerConfig, type WorkerConfig } from './worker/config';
+import { alertTargetsOn } from './worker/alert-targets';
+import { createAlertWebhook } from './worker/alert-webhook';
 import { createWorkerHttpServer, listen } from './worker/http';
 import { JsonLogger, stageObserver } from './worker/logging';
 import { WorkerMetrics } from './worker/metrics';
@@ -64,11 +66,19 @@ async function main(): Promise<number> {
     },
   });
   const httpPort = await listen(http, config.http.host, config.http.port);
+  let alerts: ReturnType<typeof createAlertWebhook> | undefined;
 
   try {
     connection = await connect(config);
     const created = await createWorker(config, connection, metrics);
     worker = created.worker;
+    if (config.alertWebhook) {
+      // Loopback only: Alertmanager runs beside the worker; the token keeps other local processes out.
+      const targets = alertTargetsOn(connection, config.temporal.namespace, config.env);
+      alerts = createAlertWebhook(config.alertWebhook.token, targets, logger);
+      const port = await listen(alerts, '127.0.0.1', config.alertWebhook.port);
+      logger.info('alert webhook listening', { url: `http://127.0.0.1:${port}/alerts` });
+    }
     logger.info('worker starting', {
       address: config.temporal.address,
       namespace: config.temporal.namespace,
@@ -94,6 +104,8 @@ async function main(): Promise<number> {
     await flushTracing();
     await connection?.close().catch(() => undefined);
     await new Promise((r) => http.close(r));
+    const webhook = alerts;
+    if (webhook) await new Promise((r) => webhook.close(r));
   }
 }
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Debian's prometheus-alertmanager, for amtool (test/unit/prometheus-rules.test.ts checks
+# Debian's prometheus-alertmanager: the stack's Alertmanager (scripts/stack/components/alertmanager.sh), and amtool
+# (test/unit/prometheus-rules.test.ts checks
 # deploy/alertmanager/alertmanager.yml with it). Its service is not started (policy-rc.d in lib.sh).
 source "$(dirname "$0")/lib.sh"
 ALERTMANAGER_VERSION=0.25.0-1+b4

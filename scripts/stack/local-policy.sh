@@ -3,7 +3,8 @@
 # into the ConfigMap hwayo-release/hwayo-release-policy, which the worker's ServiceAccount may only read
 # (deploy/kubernetes/rbac.yaml). The seed's production rules with demo-length windows, and the public keys of the
 # private keys in KEYS_DIR (alice, bob, carol: `hwayo-release keys generate`). Workers that read it run with
-# HWAYO_POLICY=configmap:hwayo-release/hwayo-release-policy (npm run demo, the end-to-end test).
+# HWAYO_POLICY=configmap:hwayo-release/hwayo-release-policy (npm run demo, the end-to-end test). The slowest analysis
+# interval is the seed's 1m; HighErrorRate firing for green rolls a live canary back (the worker's alert webhook).
 # Usage: scripts/stack/local-policy.sh KEYS_DIR   (after scripts/worker-kubeconfig.sh made namespace hwayo-release)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -33,9 +34,10 @@ environments:
         - { id: carol, role: qa-lead, publicKey: $(public_key "$KEYS/carol.key") }
       maxTimeout: 1h
     checks: [release-baseline, security-evidence]
-    canary: { minSteps: 3, maxFirstWeight: 5, minWatch: 8s, maxAnalysisInterval: 2s, maxPause: 1h }
+    canary: { minSteps: 3, maxFirstWeight: 5, minWatch: 8s, maxAnalysisInterval: 1m, maxPause: 1h }
     fullSwitch: { minWatch: 4s }
     retention: { minBlueKeep: 10m }
+    rollbackOnAlerts: [HighErrorRate]
 YAML
 )
 "${K[@]}" create configmap hwayo-release-policy -n hwayo-release --from-literal=policy.yaml="$policy" \

@@ -17,6 +17,7 @@ const publicKey = z
   .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be a base64 ed25519 public key (32 bytes)')
   .refine((k) => publicKeyProblem(k) === undefined, { message: 'is not a usable ed25519 public key' });
 const namespace = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a Kubernetes namespace name');
+const alertName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be a Prometheus alert name');
 const duration = z.union([z.string(), z.number()]).transform((raw, ctx) => {
   const ms = parseDuration(raw);
   if (ms === undefined) {
@@ -66,6 +67,12 @@ const environmentSchema = z.strictObject({
    * absent key keeps the digest of every policy written before it, which signed statements bind.
    */
   incidents: z.boolean().optional(),
+  /**
+   * Alertmanager alert names that roll a live canary back at once when they fire for green's namespace
+   * (src/workflows/alert-rules.ts). Absent: alerts are recorded and never act. Optional, not defaulted: a
+   * default would change the digest of every policy document already recorded.
+   */
+  rollbackOnAlerts: z.array(alertName).min(1).optional(),
 });
 
 export const policySchema = z.strictObject({

@@ -14,6 +14,7 @@ import { KEYS_REQUIRED } from '../codec/mode';
 import { DEFAULT_TASK_QUEUE } from '../workflows/definitions';
 import { clusterQueue } from '../policy/clusters';
 import { readTokenFile, tokenMetadata, TOKEN_FILE_VAR } from '../temporal-token';
+import { readWebhookToken } from './alert-webhook';
 
 export interface WorkerConfig {
   temporal: {
@@ -28,6 +29,8 @@ export interface WorkerConfig {
     metadata?: Record<string, string>;
   };
   http: { host: string; port: number };
+  /** Alertmanager's webhook on loopback, with its bearer token; absent: off. */
+  alertWebhook?: { port: number; token: string };
   /** 0 turns the SDK's Prometheus endpoint off. */
   sdkMetricsPort: number;
   shutdownGraceMs: number;
@@ -62,6 +65,8 @@ export const VARIABLES = [
   'HWAYO_TEMPORAL_TOKEN_FILE',
   'HWAYO_WORKER_HTTP_HOST',
   'HWAYO_WORKER_HTTP_PORT',
+  'HWAYO_ALERT_WEBHOOK_TOKEN_FILE',
+  'HWAYO_ALERT_WEBHOOK_PORT',
   'HWAYO_SDK_METRICS_PORT',
   'HWAYO_SHUTDOWN_GRACE_MS',
   'HWAYO_MAX_CACHED_WORKFLOWS',
@@ -138,6 +143,9 @@ const schema = z
     HWAYO_WORKER_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
     HWAYO_WORKER_HTTP_PORT: port(9464),
     HWAYO_SDK_METRICS_PORT: port(9465),
+    // Alertmanager's webhook (src/worker/alert-webhook.ts): on with a token file, always on 127.0.0.1.
+    HWAYO_ALERT_WEBHOOK_TOKEN_FILE: optional(z.string().min(1)),
+    HWAYO_ALERT_WEBHOOK_PORT: port(9466),
     HWAYO_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
     // Releases kept in memory between tasks (one that is not replays its history on its next task).
     HWAYO_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).optional(),
@@ -332,6 +340,17 @@ function temporalMetadata(v: z.infer<typeof schema>, problems: string[]): Record
   }
 }
 
+/** The alert webhook's token, or undefined without a file; a problem with the file is listed. */
+function webhookToken(file: string | undefined, problems: string[]): string | undefined {
+  if (!file) return undefined;
+  try {
+    return readWebhookToken(file);
+  } catch (err) {
+    problems.push(`HWAYO_ALERT_WEBHOOK_TOKEN_FILE: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
 /** Builds and validates the configuration; throws ConfigError listing every problem. */
 export function loadWorkerConfig(
   argv: string[] = process.argv.slice(2),
@@ -356,6 +375,7 @@ export function loadWorkerConfig(
     problems.push(
       `HWAYO_TASK_QUEUE: a worker for cluster ${cluster} polls ${clusterQueue(cluster)} (leave HWAYO_TASK_QUEUE unset)`,
     );
+  const alertToken = parsed.success ? webhookToken(parsed.data.HWAYO_ALERT_WEBHOOK_TOKEN_FILE, problems) : undefined;
   if (!parsed.success || problems.length) throw new ConfigError(problems);
   const v = parsed.data;
   const tlsWanted = wantsTls(v);
@@ -377,6 +397,7 @@ export function loadWorkerConfig(
       metadata,
     },
     http: { host: v.HWAYO_WORKER_HTTP_HOST, port: v.HWAYO_WORKER_HTTP_PORT },
+    ...(alertToken ? { alertWebhook: { port: v.HWAYO_ALERT_WEBHOOK_PORT, token: alertToken } } : {}),
     sdkMetricsPort: v.HWAYO_SDK_METRICS_PORT,
     shutdownGraceMs: v.HWAYO_SHUTDOWN_GRACE_MS,
     tuning: {

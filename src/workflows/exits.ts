@@ -17,7 +17,9 @@ export type RollbackTrigger =
   | { kind: 'cancelled' }
   | { kind: 'failure' }
   /** A release window closed with the canary under way and the policy says roll back (gate.ts). */
-  | { kind: 'window-closed' };
+  | { kind: 'window-closed' }
+  /** A firing alert the platform policy lets roll back a live canary (alert-rules.ts). */
+  | { kind: 'alert'; alertname: string };
 
 /** What ended a release before production changed. */
 export type FinishTrigger =

@@ -3,6 +3,7 @@
 // out of bounds (request-limits.ts) is refused before any rule sees it; an update's validator turns
 // it away before it enters the history at all.
 import { ApplicationFailure, patched, setHandler } from '@temporalio/workflow';
+import { setAlertHandler } from './alerts';
 import { controlAuthority } from './control-auth';
 import { controlRefusal, recordControl } from './control-rules';
 import { rollbackReasonProblem } from './incident-rules';
@@ -145,4 +146,5 @@ export function setReleaseHandlers(r: ReleaseState): void {
   setHandler(rollbackUpdate, control('rollback'), controlBounds);
   setHandler(statusQuery, () => r.status());
   setHandler(auditQuery, () => [...r.audit]);
+  setAlertHandler(r);
 }

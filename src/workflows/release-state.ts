@@ -7,6 +7,7 @@ import { policyLine, type PolicyRecord } from '../policy/schema';
 import { missingRoles, signaturesRequired, type Gate } from './approvals';
 import type { ControlState } from './control-rules';
 import type { QueryVars } from './analysis';
+import type { Stop } from './exits';
 import {
   SA_APP,
   SA_OUTCOME,
@@ -64,6 +65,8 @@ export interface CarriedState {
   images?: string[];
   /** The windows and freezes the policy and plan hold the release to (gate.ts). */
   windowRules?: WindowRules;
+  /** The alert names the platform policy lets roll back a live canary (alert-rules.ts). */
+  rollbackOnAlerts?: string[];
 }
 
 export const iso = (ms = Date.now()): string => new Date(ms).toISOString();
@@ -109,6 +112,10 @@ export class ReleaseState {
   images: string[] = [];
   /** The windows and freezes traffic increases wait for (absent: always open). */
   windowRules?: WindowRules;
+  /** The alert names the platform policy lets roll back a live canary (absent: none). */
+  rollbackOnAlerts?: string[];
+  /** A permitted firing alert's stop: the watched window ends with it (alerts.ts, watch.ts). */
+  alertStop?: Stop;
   /** Each rollback of this run with its duration against its budget (rollback-budget.ts). */
   readonly rollbacks: RollbackRecord[] = [];
   /** Set by a multi-cluster release's parent only: approvals are v4 and status shows each cluster. */
@@ -344,6 +351,12 @@ export class ReleaseState {
       },
     },
     windowRules: value('windowRules'),
+    rollbackOnAlerts: {
+      out: (r) => (r.rollbackOnAlerts ? [...r.rollbackOnAlerts] : undefined),
+      back: (r, v) => {
+        if (Array.isArray(v)) r.rollbackOnAlerts = v.filter((n) => typeof n === 'string');
+      },
+    },
   };
 
   /** This run's state for the next run (checkpoint.ts); a field without a value is left out. */

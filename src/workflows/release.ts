@@ -60,6 +60,7 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
     r.windowRules = policy.windowRules;
     // The platform's answer travels in the input, so continued runs (which skip the policy) keep it.
     if (policy.incidents === false) r.input.incidents = false;
+    r.rollbackOnAlerts = policy.rollbackOnAlerts;
     const stopped = await refusedWhileStopped(input, r.releaseId, policy.record);
     if (stopped) return stopped;
   }

@@ -18,7 +18,8 @@ export type RollbackTriggerLabel =
   | 'abort'
   | 'cancelled'
   | 'failure'
-  | 'window-closed';
+  | 'window-closed'
+  | 'alert';
 
 export interface ReleaseMetricsSinks extends Sinks {
   releaseMetrics: {
@@ -64,6 +65,7 @@ export function rollbackTriggerLabel(trigger: RollbackTrigger): RollbackTriggerL
     case 'cancelled':
     case 'failure':
     case 'window-closed':
+    case 'alert':
       return trigger.kind;
   }
 }

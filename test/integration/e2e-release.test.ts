@@ -17,6 +17,7 @@ import { eventually, kubeConfigForStack, withKubeconfig } from './kube-helpers';
 import { validatePlan } from '../../src/plan/load';
 import { reseedBlue, stackConfig, stackVar, startFromSeedState } from './stack';
 import { startStackWorker } from './stack-worker';
+import { alertReaction } from './alert-reaction';
 import { cliRun, EVIDENCE_FLAGS, FIXTURE_TAG, startArgv, type CliResult } from './cli-runner';
 import { gatewayWeights, recordGatewayWeights, sentAt, sharesByWeight, startUsers, type Users } from './gateway';
 import type { Sample } from '../fixtures/dataplane/loadgen';
@@ -189,7 +190,7 @@ async function startRelease(version: string, ...extra: string[]): Promise<string
   return id;
 }
 
-async function approveAll(id: string) {
+async function approveAll(id: string, plan = planFile) {
   for (const a of APPROVERS) {
     const out = await ok(
       'approve',
@@ -199,7 +200,7 @@ async function approveAll(id: string) {
       '--key',
       join(tmp, 'keys', `${a.id}.key`),
       '--expect-plan',
-      planFile,
+      plan,
       '--comment',
       `${a.role} ok`,
     );
@@ -720,3 +721,46 @@ test(
   },
   8 * 60_000,
 );
+
+test('a firing HighErrorRate for green rolls the canary back without waiting for the 60 s analysis tick (Traefik at 0% green, measured)', async () => {
+  // The local plan with the seed's 60 s analysis interval and 5-minute steps: only the alert can end the canary soon.
+  const doc = parseYaml(readFileSync(planFile, 'utf8')) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  doc.canary.analysisInterval = '60s';
+  doc.canary.steps = [5, 25, 50].map((weight) => ({ weight, watch: '5m' }));
+  const plan = join(tmp, 'plan-60s.yaml');
+  writeFileSync(plan, stringify(doc));
+  const id = (
+    await ok(...startArgv(plan, `2.7.0-e2e.${randomBytes(3).toString('hex')}`, taskQueue, 'e2e-test'))
+  ).trim();
+  started.push(id);
+  let passed = false;
+  try {
+    const r = await alertReaction(nativeConnection, {
+      approve: () => approveAll(id, plan),
+      status: () => statusOf(id),
+      decided: async () => expect((await watchAtMost(id, 150_000)).code).toBe(3),
+    });
+    const report = JSON.parse(await ok('report', id, '--json')) as ReleaseReport;
+    expect(report.outcome).toBe('rolled-back');
+    expect(report.reason).toMatch(new RegExp(`^canary at 5%: alert HighErrorRate firing for ${r.green} since \\S+$`));
+    expect(report.rollbacks?.map((x) => x.trigger)).toEqual(['alert']);
+    // No analysis tick came between the shift to 5% and the rollback: the 60 s interval was not waited for.
+    expect(report.analyses.filter((a) => a.kind === 'tick')).toEqual([]);
+    // Alertmanager's startsAt (Prometheus' evaluation that found it firing) to Traefik applying 0% to green.
+    const startsAt = Date.parse(report.reason!.split(' since ')[1]);
+    // The alert started while the canary was live (not one Alertmanager kept from before), then green went to 0%.
+    const canaryAt = [...r.changes].reverse().find((c) => c.weight > 0)!.at;
+    expect(startsAt).toBeGreaterThan(canaryAt);
+    const atZero = r.changes.find((c) => c.weight === 0 && c.at > canaryAt)!.at;
+    console.log(
+      `[measure] alert rollback at the gateway: 0% green ${atZero - startsAt} ms after the alert's startsAt` +
+        `${r.firingSeenAt ? `, ${atZero - r.firingSeenAt} ms after the poller saw Prometheus report it firing` : ''}; ` +
+        `gateway weights ${r.changes.map((c) => `${c.weight}%@${c.at - startsAt}`).join(' ')}; webhook: ${r.log.join(' | ')}`,
+    );
+    // Goal 1 s; the bound leaves a loaded 2-core machine room, not one 60 s analysis interval.
+    expect(atZero - startsAt).toBeLessThanOrEqual(5_000);
+    passed = true;
+  } finally {
+    if (!passed) await endAndReseed(id);
+  }
+});

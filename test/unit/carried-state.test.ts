@@ -78,6 +78,7 @@ const full: Required<CarriedState> = {
   nonce: 'nonce-of-run-2',
   images: ['registry/api@sha256:0123'],
   windowRules: { freezes: [{ from: '2026-12-24T00:00:00Z', until: '2026-12-27T00:00:00Z', reason: 'holidays' }] },
+  rollbackOnAlerts: ['HighErrorRate'],
 };
 
 beforeEach(() => {

@@ -20,6 +20,11 @@ write_config() {
 global:
   scrape_interval: 1s
   evaluation_interval: 1s
+# The seed's alerts (for: shortened to 1s, stack only: a test waits seconds, not minutes), sent to the stack's
+# Alertmanager (alertmanager.sh; when it is not up, Prometheus retries).
+rule_files: [$DIR/alerts.seed.yml]
+alerting:
+  alertmanagers: [{ static_configs: [{ targets: ['127.0.0.1:19093'] }] }]
 scrape_configs:
   - job_name: hwayo-apps
     static_configs:
@@ -48,6 +53,7 @@ YML
       - { url: 'http://127.0.0.1:18001/sd/pods', refresh_interval: 1s }
 YML
   fi
+  sed -E 's/^( +for: ).*/\11s/' "$REPO_ROOT/deploy/prometheus/alerts.seed.yml" >"$DIR/alerts.seed.yml"
   promtool check config "$DIR/prometheus.yml" >/dev/null
 }
 

@@ -24,6 +24,8 @@ export interface PolicyVerdict {
   policy?: PlatformPolicy;
   /** False when the policy leaves incidents off and the input did not turn them on (patch incidents-policy). */
   incidents?: false;
+  /** The alerts that roll a live canary back (absent: none). */
+  rollbackOnAlerts?: string[];
 }
 
 /** Reads the policy (one activity) and checks the plan against it; never throws. */
@@ -49,17 +51,18 @@ export async function platformPolicy(input: ReleaseInput): Promise<PolicyVerdict
   };
   const windowRules = planFreezes(windowRulesFor(policy, input.plan), input);
   const loosened = policyProblems(policy, input.plan);
-  // The marker is written only where the policy changes what the input alone would have decided.
-  const incidents = incidentsDecision(environmentFor(policy, input.plan), input.incidents);
-  if (!incidents.changed || !patched('incidents-policy')) return { record, problems: loosened, windowRules, policy };
-  if (incidents.problem) loosened.push(incidents.problem);
-  return {
+  const rollbackOnAlerts = environmentFor(policy, input.plan)?.rollbackOnAlerts;
+  const common = {
     record,
-    problems: loosened,
     windowRules,
     policy,
-    ...(incidents.opens ? {} : { incidents: false as const }),
+    ...(rollbackOnAlerts ? { rollbackOnAlerts: [...rollbackOnAlerts] } : {}),
   };
+  // The marker is written only where the policy changes what the input alone would have decided.
+  const incidents = incidentsDecision(environmentFor(policy, input.plan), input.incidents);
+  if (!incidents.changed || !patched('incidents-policy')) return { ...common, problems: loosened };
+  if (incidents.problem) loosened.push(incidents.problem);
+  return { ...common, problems: loosened, ...(incidents.opens ? {} : { incidents: false as const }) };
 }
 
 /** The plan's freezes join the policy's; the marker is only written for plans that have some. */

@@ -157,8 +157,10 @@ export async function watch(
   };
   r.window = { stage, weight: r.greenWeight, plannedMs, remainingMs: Math.max(0, remainingMs()) };
   if (!resumed) r.event(`watching ${stage} at ${r.greenWeight}% for ${formatDuration(plannedMs)}`);
+  // A permitted firing alert (alerts.ts) stops a canary window like a failed analysis.
+  const alerted = () => (allowPromote ? r.alertStop : undefined);
   for (;;) {
-    const stop = interruption(control, allowPromote);
+    const stop = interruption(control, allowPromote) ?? alerted();
     if (stop) return finish(stop);
     if (control.paused && !patched('pause-keeps-analysis')) {
       await waitWhilePaused();
@@ -192,7 +194,10 @@ export async function watch(
     // While paused the looks go on at the analysis interval, and the pause's own end wakes the loop.
     const interval = plan.canary.analysisIntervalMs;
     const woke = await condition(
-      () => (control.paused !== undefined) !== paused || interruption(control, allowPromote) !== undefined,
+      () =>
+        (control.paused !== undefined) !== paused ||
+        interruption(control, allowPromote) !== undefined ||
+        alerted() !== undefined,
       paused ? nextTickMs(interval, pauseLeft()) : nextTickMs(interval, remainingMs()),
     );
     r.window = { stage, weight: r.greenWeight, plannedMs, remainingMs: Math.max(0, remainingMs()) };
