@@ -2,12 +2,11 @@
 // three approvals each signed by the platform's approver for the role.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { PolicyReading } from '../../src/activities/policy';
-import { approvalStatement } from '../../src/client/statements';
 import { parsePolicy } from '../../src/policy/schema';
-import { approveUpdate, statusQuery, type ReleaseStatus } from '../../src/workflows/definitions';
-import { signStatement } from '../../src/workflows/signatures';
+import type { ReleaseStatus } from '../../src/workflows/definitions';
 import { platformPeople, seedPolicy } from '../unit/policy-fixture';
 import type { Handle } from './harness';
+import { approveSigned as approveSignedBy } from './signed-approvals';
 
 export type People = ReturnType<typeof platformPeople>;
 
@@ -20,27 +19,10 @@ export function policyReading(keys: People['keys'], env: Record<string, unknown>
   return { source: 'configmap hwayo-release/hwayo-release-policy', policy, problems: [] };
 }
 
-/** The three approvals, each signed by the platform's approver for the role. */
-export async function approveSigned(
+/** The three approvals, each signed by the platform's approver for the role (signed-approvals.ts). */
+export const approveSigned = (
   env: TestWorkflowEnvironment,
   secrets: People['secrets'],
   handle: Handle,
   waitFor: (p: (s: ReleaseStatus) => boolean) => Promise<ReleaseStatus>,
-): Promise<void> {
-  await waitFor((s) => s.stage === 'awaiting-approval');
-  const { runId } = await handle.describe();
-  const people = [
-    ['alice', 'tech-lead'],
-    ['bob', 'product-manager'],
-    ['carol', 'qa-lead'],
-  ] as const;
-  for (const [id, role] of people) {
-    const status = await handle.query(statusQuery);
-    const signedAt = new Date(await env.currentTimeMs()).toISOString();
-    const base = { workflowId: handle.workflowId, runId, decision: 'approve' as const, role, approverId: id, signedAt };
-    const signature = signStatement(approvalStatement(base, status), secrets[id]);
-    await handle.executeUpdate(approveUpdate, {
-      args: [{ approverId: id, role, decision: 'approve', signedAt, signature }],
-    });
-  }
-}
+): Promise<void> => approveSignedBy(env, handle, waitFor, secrets);
