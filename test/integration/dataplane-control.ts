@@ -33,12 +33,13 @@ export const shift = shifter(route);
  * server, 502 to a stopped pod's IP).
  */
 export async function deployGreen(tag: string) {
-  await deployGreenImage(
-    admin,
-    GREEN,
-    tag,
-    async (servers) => JSON.stringify(await gatewayServers(GREEN)) === JSON.stringify(servers),
-  );
+  let atGateway: string[] = [];
+  await deployGreenImage(admin, GREEN, tag, async (servers) => {
+    atGateway = await gatewayServers(GREEN);
+    return JSON.stringify(atGateway) === JSON.stringify(servers);
+  }).catch((err: Error) => {
+    throw new Error(`${err.message}; the gateway's servers of green: ${atGateway.join(', ') || 'none'}`);
+  });
 }
 
 export async function shiftAndWait(w: number, header?: 'green' | 'blue'): Promise<number> {

@@ -72,16 +72,21 @@ export async function deployGreenImage(
   gatewayHas?: (servers: string[]) => Promise<boolean>,
 ): Promise<void> {
   await setGreenImage(admin, green, tag);
+  let seen = '';
   await eventually(
     `green serving ${tag} on every endpoint`,
     async () => {
       const servers = await readyServers(admin, green);
       const pods = await admin.core.listNamespacedPod({ namespace: green, labelSelector: 'app=api-gateway' });
+      const versions = await Promise.all(servers.map(versionAt));
+      const podList = pods.items.map((p) => `${p.metadata?.name}@${p.status?.podIP}:${p.spec?.containers[0].image}`);
+      seen = `pods ${podList.join(', ')}; ready ${servers.map((x, i) => `${x}=${versions[i]}`).join(', ')}`;
       if (servers.length !== 2 || pods.items.length !== 2) return false;
       if (!pods.items.every((p) => p.spec?.containers[0].image?.endsWith(`:${tag}`))) return false;
-      const versions = await Promise.all(servers.map(versionAt));
       return versions.every((v) => v === tag) && (!gatewayHas || (await gatewayHas(servers)));
     },
     120_000,
-  );
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}; last seen: ${seen}`);
+  });
 }
