@@ -116,7 +116,7 @@ test(`a -sick-30 canary at 5%: the plan's Traefik error-rate query sees it, the 
   const stop = { stopped: false };
   const load = runLoad({ url: gateway(), rps: RPS, count: RPS * 120, maxSeconds: 120, stop });
   const tShift = Date.now();
-  await shiftAndWait(weight);
+  const shiftInMs = await shiftAndWait(weight);
   // The workflow's analysis loop on the plan's metrics: one sample per interval; a breach (rollback) verdict -> weight
   // 0.
   let crossed = 0;
@@ -152,9 +152,10 @@ test(`a -sick-30 canary at 5%: the plan's Traefik error-rate query sees it, the 
   const failed = s.filter((x) => x.status >= 500 || x.status === 0);
   const firstFail = Math.min(...failed.map((x) => x.at));
   const lastFail = Math.max(...failed.map((x) => x.at));
-  // Exposure: the detection window + one analysis interval + the time the shift takes to reach the
-  // gateway (+1 s Prometheus scrape).
-  const exposureS = windowS + interval / 1000 + shiftMs / 1000 + 1;
+  // Exposure: from the shift to 5% until the gateway applied 0%, +1 s for answers in flight; it ended within
+  // the detection window + one analysis interval + a Prometheus scrape of green getting users, + the shift back.
+  const exposureS = (crossed + shiftMs - tShift) / 1000 + 1;
+  expect(crossed - tShift).toBeLessThanOrEqual((windowS + interval / 1000 + 1) * 1000 + shiftInMs);
   const bound = blastRadiusBound({ tag: SICK, weight, rps: RPS, exposureS });
   console.log(
     `[measure] sick canary 5%: ${failed.length} of ${s.length} user requests failed (bound ${bound}); first to last failure ${lastFail - firstFail} ms; rollback verdict ${crossed - firstFail} ms after the first failure (${verdict}); shift to 0% reached the gateway in ${shiftMs} ms`,

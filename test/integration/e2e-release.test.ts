@@ -564,10 +564,14 @@ async function expectSickRollbackWithinBound(
   const atZero = changes.find((c) => c.weight === 0 && c.at > crossed)!.at;
   const green = plain.filter((x) => x.namespace === GREEN);
   const lastGreen = Math.max(...green.map(sentAt));
-  // The product's bound (blast-radius.ts): the image's failure rate on green's share of the users for the
-  // detection window (the query's 30 s), one analysis interval and the shift's time to the gateway, +1 s scrape.
+  // The product's bound (blast-radius.ts): the image's failure rate on green's share of the users for as long
+  // as the gateway gave green users (its first step to its 0%), +1 s for answers in flight.
   const step = report.steps[0].weight;
-  const exposureS = 30 + 1 + (atZero - crossed) / 1000 + 1;
+  const greenFrom = changes.find((c) => c.weight > 0)!.at;
+  const exposureS = (atZero - greenFrom) / 1000 + 1;
+  // The query crossed within the detection window (its 30 s), one analysis interval and a scrape of green's
+  // first users: what makes the bound the product's.
+  expect(crossed - greenFrom).toBeLessThanOrEqual((30 + 1 + 1) * 1000);
   const bound = blastRadiusBound({ tag: SICK_TAG, weight: step, rps: RPS, exposureS });
   const t0 = Math.min(...samples.map(sentAt));
   console.log(
