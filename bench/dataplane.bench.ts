@@ -21,13 +21,8 @@ import {
   shiftAndWait,
   WINDOW_S,
 } from '../test/integration/dataplane-control';
-import {
-  activityEnv,
-  deleteNamespaces,
-  eventually,
-  kubeConfigForStack,
-  seedBlue,
-} from '../test/integration/kube-helpers';
+import { freshGreen } from '../test/integration/dataplane-helpers';
+import { activityEnv, deleteNamespaces, eventually, kubeConfigForStack } from '../test/integration/kube-helpers';
 import { stackVar } from '../test/integration/stack';
 
 jest.mock('@kubernetes/client-node', () =>
@@ -55,7 +50,7 @@ interface Run {
 }
 
 async function sickCanary(weight: number): Promise<Run> {
-  await shiftAndWait(0);
+  await shiftAndWait(0, 'green');
   // A new sick build each run (new pods); the previous run's errors leave the window meanwhile.
   const t0 = Date.now();
   await deployGreen(`2.0.${t0 % 100000}-sick-30`);
@@ -100,14 +95,8 @@ async function sickCanary(weight: number): Promise<Run> {
 }
 
 beforeAll(async () => {
-  await deleteNamespaces(admin, [GREEN]);
-  await eventually(
-    'old green gone',
-    async () => !(await admin.core.listNamespace()).items.some((n) => n.metadata?.name === GREEN),
-    120_000,
-  );
-  await seedBlue(admin, GREEN);
-  await shiftAndWait(0);
+  await freshGreen(admin, GREEN);
+  await shiftAndWait(0, 'green'); // header users on green: Traefik then tracks green's servers
 }, 180_000);
 afterAll(async () => {
   await shift(0).catch(() => undefined);

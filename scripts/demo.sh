@@ -120,13 +120,22 @@ code=$?
 set -e
 kill "$users" 2>/dev/null || true
 wait "$users" 2>/dev/null || true
+# A healthy release (watch exited 0) fails no user's request, header users' included: the summary says
+# so and the demo exits 6 otherwise.
+users_ok=0
 node -e '
   const s = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").filter(Boolean).map(JSON.parse);
   const by = {};
   for (const x of s) by[x.namespace || "the gateway"] = (by[x.namespace || "the gateway"] || 0) + 1;
-  const failed = s.filter((x) => x.status !== 200).length;
-  console.log(`users: ${s.length} requests through the gateway, ${failed} failed; answered by ${JSON.stringify(by)}`);
-' "$DEMO/users.jsonl" || true
+  const failed = s.filter((x) => x.status !== 200);
+  const answered = JSON.stringify(by);
+  console.log(`users: ${s.length} requests through the gateway, ${failed.length} failed; answered by ${answered}`);
+  if (process.argv[2] === "0" && failed.length) {
+    const header = failed.filter((x) => x.canary).length;
+    console.log(`a healthy release failed ${failed.length} user requests (${header} with the canary header)`);
+    process.exit(1);
+  }
+' "$DEMO/users.jsonl" "$code" || users_ok=$?
 cat <<MSG
 
 Release $ID: watch exited $code (0 succeeded, 3 rolled back; see hwayo-release --help).
@@ -137,3 +146,4 @@ Release $ID: watch exited $code (0 succeeded, 3 rolled back; see hwayo-release -
   Users' answers: $DEMO/users.jsonl
   Stop everything: npm run demo:stop
 MSG
+[ "$users_ok" = 0 ] || exit 6

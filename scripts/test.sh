@@ -49,9 +49,10 @@ BESIDE_LOG="$REPO/.test-beside.log"
 BESIDE_RESULTS="$REPO/.jest-results-integration-beside.json"
 BESIDE_INTEGRATION='test/integration/kubernetes\.test\.ts$'
 # Users' shares measured at the gateway need a quiet machine: with the beside work running, Traefik takes
-# 1.6-2.3 s to apply a route (0.6 s on a quiet one), longer than these tests allow. So they run last, alone.
+# 1.6-2.3 s to apply a route (0.6 s on a quiet one), longer than these tests allow. So they run last, alone:
+# the data-plane files and the end-to-end release (its users' shares, failures and blast radius too).
 QUIET_RESULTS="$REPO/.jest-results-integration-quiet.json"
-QUIET_INTEGRATION='test/integration/(dataplane|traefik-router)\.test\.ts$'
+QUIET_INTEGRATION='test/integration/(dataplane|traefik-router|e2e-release)\.test\.ts$'
 STACK_READY="$REPO/.test-stack-ready"
 rm -f "$RESULTS" "$UNIT_RESULTS" "$CHAOS_RESULTS" "$CLUSTER_RESULTS" "$WORKFLOW_RESULTS" "$BESIDE_RESULTS" \
   "$QUIET_RESULTS" "$STACK_READY" "$CHECKS_FAILED"

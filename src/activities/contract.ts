@@ -108,6 +108,8 @@ export interface TrafficInput {
   blueNamespace: string;
   greenNamespace: string;
   greenWeight: number;
+  /** Where the canary-header users go; absent: green while greenWeight > 0, else blue. */
+  header?: 'green' | 'blue';
 }
 
 export interface LiveEnvironmentInput {

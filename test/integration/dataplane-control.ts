@@ -16,8 +16,16 @@ export const GREEN = 'hwayo-production-green';
 const { config, admin } = kubeConfigForStack();
 const traffic = createTrafficActivities(config);
 const route: TrafficSpec = { ...(DEFAULT_PLAN_DOCUMENT.traffic as TrafficSpec), provider: 'gateway-api' };
-export const shift = (greenWeight: number) =>
-  activityEnv().env.run(traffic.setTrafficWeight, { route, blueNamespace: BLUE, greenNamespace: GREEN, greenWeight });
+/** setTrafficWeight on `spec`: `header` is where the canary-header users go (absent: the activity's default). */
+export const shifter = (spec: TrafficSpec) => (greenWeight: number, header?: 'green' | 'blue') =>
+  activityEnv().env.run(traffic.setTrafficWeight, {
+    route: spec,
+    blueNamespace: BLUE,
+    greenNamespace: GREEN,
+    greenWeight,
+    ...(header ? { header } : {}),
+  });
+export const shift = shifter(route);
 
 /**
  * Green's api-gateway image (deployGreenImage), and Traefik balances over exactly green's ready endpoints:
@@ -25,17 +33,18 @@ export const shift = (greenWeight: number) =>
  * server, 502 to a stopped pod's IP).
  */
 export async function deployGreen(tag: string) {
-  await deployGreenImage(
-    admin,
-    GREEN,
-    tag,
-    async (servers) => JSON.stringify(await gatewayServers(GREEN)) === JSON.stringify(servers),
-  );
+  let atGateway: string[] = [];
+  await deployGreenImage(admin, GREEN, tag, async (servers) => {
+    atGateway = await gatewayServers(GREEN);
+    return JSON.stringify(atGateway) === JSON.stringify(servers);
+  }).catch((err: Error) => {
+    throw new Error(`${err.message}; the gateway's servers of green: ${atGateway.join(', ') || 'none'}`);
+  });
 }
 
-export async function shiftAndWait(w: number): Promise<number> {
+export async function shiftAndWait(w: number, header?: 'green' | 'blue'): Promise<number> {
   const t0 = Date.now();
-  await shift(w);
+  await shift(w, header);
   await eventually(`gateway at ${w}%`, async () => (await gatewayWeightOf(GREEN)) === w, 30_000);
   return Date.now() - t0;
 }

@@ -20,7 +20,8 @@ import { startStackWorker } from './stack-worker';
 import { alertReaction } from './alert-reaction';
 import { cliRun, EVIDENCE_FLAGS, FIXTURE_TAG, startArgv, type CliResult } from './cli-runner';
 import { gatewayWeights, recordGatewayWeights, sentAt, sharesByWeight, startUsers, type Users } from './gateway';
-import type { Sample } from '../fixtures/dataplane/loadgen';
+import { sampleLine, type Sample } from '../fixtures/dataplane/loadgen';
+import { BLAST_RADIUS_FORMULA, blastRadiusBound } from './blast-radius';
 
 jest.mock('@kubernetes/client-node', () =>
   jest.requireActual<typeof import('./native-esm')>('./native-esm').kubernetesClient(),
@@ -29,6 +30,7 @@ jest.setTimeout(8 * 60_000);
 
 const ROOT = join(__dirname, '..', '..');
 const GREEN = 'hwayo-production-green';
+const BLUE = 'hwayo-production';
 /** Users' requests a second through the gateway while a release runs (the plan's rates need them). */
 const RPS = 100;
 // A bad build of the same commit: the stand-ins answer 30% of API requests with 500 (app.ts). The
@@ -379,7 +381,8 @@ test('a healthy release: start, signed approvals, watch to 100%, rollback within
   await weightsEverywhere({ 'hwayo-production': 0, 'hwayo-production-green': 100 });
   // What users got, at the gateway: every request answered 200, and green's share of them followed each
   // step (samples grouped by the weight Traefik applied when they were sent, not by our report).
-  expect(samples.filter((x) => !x.canary && x.status !== 200)).toEqual([]);
+  // Header users too: before green gets users they are on blue, never on a green not ready yet (500).
+  expect(samples.filter((x) => x.status !== 200).map(sampleLine)).toEqual([]);
   const shares = sharesByWeight(samples, changes, GREEN);
   console.log(
     `[measure] e2e healthy release at the gateway: ${shares.map((x) => `${x.weight}%: green ${x.share.toFixed(1)}% of ${x.n}`).join('; ')}`,
@@ -389,9 +392,12 @@ test('a healthy release: start, signed approvals, watch to 100%, rollback within
     expect(x.n).toBeGreaterThanOrEqual(x.weight === 0 ? 1 : 400);
     expect(Math.abs(x.share - x.weight)).toBeLessThanOrEqual(3);
   }
-  // The canary header reached green whatever the weight (the seed's internal test path).
+  // The canary header reached green from the first step on (the seed's internal test path), blue before.
   const firstMove = changes.find((c) => c.weight > 0)!.at;
-  expect(samples.filter((x) => x.canary && sentAt(x) > firstMove && x.namespace !== GREEN)).toEqual([]);
+  const header = samples.filter((x) => x.canary);
+  expect(header.filter((x) => sentAt(x) < firstMove).length).toBeGreaterThan(0);
+  expect(header.filter((x) => sentAt(x) < firstMove - 1000 && x.namespace !== BLUE).map(sampleLine)).toEqual([]);
+  expect(header.filter((x) => sentAt(x) > firstMove && x.namespace !== GREEN).map(sampleLine)).toEqual([]);
 
   // Visibility finds it by search attributes.
   await until(
@@ -498,7 +504,7 @@ test('a healthy release: start, signed approvals, watch to 100%, rollback within
   );
 });
 
-test('a sick build: a real release of a -sick- image rolls back by the plan; users saw failures within the bound and none on green after 30 s; it pages', async () => {
+test(`a sick build: a real release of a -sick-30 image rolls back by the plan; users saw failures within ${BLAST_RADIUS_FORMULA} and none on green after 30 s; it pages`, async () => {
   const version = `2.5.0-e2e.${randomBytes(3).toString('hex')}`;
   const argv = startArgv(planFile, version, taskQueue, 'e2e-test');
   argv[argv.indexOf('--image-tag') + 1] = SICK_TAG;
@@ -559,11 +565,15 @@ async function expectSickRollbackWithinBound(
   const atZero = changes.find((c) => c.weight === 0 && c.at > crossed)!.at;
   const green = plain.filter((x) => x.namespace === GREEN);
   const lastGreen = Math.max(...green.map(sentAt));
-  // The product's bound (dataplane.test.ts): green's share of the rate for the detection window (the
-  // query's 30 s), one analysis interval and the time the shift took to reach the gateway, +1 s scrape.
+  // The product's bound (blast-radius.ts): the image's failure rate on green's share of the users for as long
+  // as the gateway gave green users (its first step to its 0%), +1 s for answers in flight.
   const step = report.steps[0].weight;
-  const exposureS = 30 + 1 + (atZero - crossed) / 1000 + 1;
-  const bound = Math.ceil((step / 100) * RPS * exposureS);
+  const greenFrom = changes.find((c) => c.weight > 0)!.at;
+  const exposureS = (atZero - greenFrom) / 1000 + 1;
+  // The query crossed within the detection window (its 30 s), one analysis interval and a scrape of green's
+  // first users: what makes the bound the product's.
+  expect(crossed - greenFrom).toBeLessThanOrEqual((30 + 1 + 1) * 1000);
+  const bound = blastRadiusBound({ tag: SICK_TAG, weight: step, rps: RPS, exposureS });
   const t0 = Math.min(...samples.map(sentAt));
   console.log(
     `[measure] e2e sick release (${SICK_TAG}) at ${step}%: ${failed.length} of ${plain.length} user requests failed (bound ${bound}); first to last failure ${lastFail - firstFail} ms; query crossed its threshold ${crossed - firstFail} ms after the first failure; 0% green at the gateway ${atZero - crossed} ms after it; last user request sent to green ${lastGreen - crossed} ms after it\n` +

@@ -15,29 +15,43 @@ const traefikServices = async (): Promise<TraefikService[]> =>
 /** Traefik's backend name for a Service's port (<namespace>-<service>-<port name>-<port>). */
 const backend = (namespace: string, service: string) => `${namespace}-${service}-http-80`;
 
-/**
- * The default rule's weights as Traefik applies them, by namespace (api-gateway's backends), or
- * undefined while Traefik has no such rule. A side Traefik dropped (e.g. no ReferenceGrant yet) is absent.
- */
-export async function gatewayWeights(service = 'api-gateway'): Promise<Record<string, number> | undefined> {
+/** The weighted service Traefik runs for the hwayo-canary route's default rule or its canary-header rule. */
+async function gatewayRuleService(header: boolean): Promise<TraefikService | undefined> {
   const api = stackVar('TRAEFIK_API_URL');
   const routers = (await (await fetch(`${api}/api/http/routers`)).json()) as {
     rule: string;
     service: string;
     provider: string;
   }[];
-  // The route's default rule: the hwayo-canary router without the canary header match.
   const router = routers.find(
-    (r) => r.provider === 'kubernetesgateway' && r.service.includes('hwayo-canary') && !r.rule.includes('Header('),
+    (r) =>
+      r.provider === 'kubernetesgateway' && r.service.includes('hwayo-canary') && r.rule.includes('Header(') === header,
   );
-  const main = router && (await traefikServices()).find((s) => s.name === `${router.service}@kubernetesgateway`);
-  if (!main?.weighted) return undefined;
+  return router && (await traefikServices()).find((s) => s.name === `${router.service}@kubernetesgateway`);
+}
+
+/** A rule's weights by namespace (`service`'s backends), or undefined while Traefik has no such rule. */
+async function ruleWeights(header: boolean, service: string): Promise<Record<string, number> | undefined> {
+  const rule = await gatewayRuleService(header);
+  if (!rule?.weighted) return undefined;
   const suffix = `-${service}-http-80`;
   return Object.fromEntries(
-    main.weighted.services
+    rule.weighted.services
       .filter((x) => x.name.endsWith(suffix))
       .map((x) => [x.name.slice(0, -suffix.length), x.weight]),
   );
+}
+
+/**
+ * The default rule's weights as Traefik applies them, by namespace (api-gateway's backends), or
+ * undefined while Traefik has no such rule. A side Traefik dropped (e.g. no ReferenceGrant yet) is absent.
+ */
+export const gatewayWeights = (service = 'api-gateway') => ruleWeights(false, service);
+
+/** The namespaces the canary-header rule sends users to as Traefik applies it (undefined: no such rule). */
+export async function gatewayHeaderNamespaces(service = 'api-gateway'): Promise<string[] | undefined> {
+  const w = await ruleWeights(true, service);
+  return w && Object.keys(w).sort();
 }
 
 /** Green's weight as Traefik applies it (0 when green is not in the default rule). */

@@ -136,7 +136,7 @@ describe.each(['istio', 'gateway-api', 'traefik'] as const)('%s', (provider) => 
       greenWeight,
     });
 
-  test('each canary step is stored on the route; the header rule always goes to green', async () => {
+  test('each canary step is stored on the route; the header rule goes to green while it has users, else to blue', async () => {
     for (const w of [5, 25, 50, 100, 0]) {
       const t0 = process.hrtime.bigint();
       const r = await shift(w);
@@ -149,7 +149,7 @@ describe.each(['istio', 'gateway-api', 'traefik'] as const)('%s', (provider) => 
       const main = { [`api-gateway.${blue}`]: 100 - w, [`api-gateway.${green}`]: w };
       expect(await weights(provider, stored)).toEqual({
         main: provider === 'traefik' ? Object.fromEntries(Object.entries(main).filter(([, x]) => x > 0)) : main,
-        header: { [`api-gateway.${green}`]: 100 },
+        header: { [`api-gateway.${w > 0 ? green : blue}`]: 100 },
       });
     }
   });

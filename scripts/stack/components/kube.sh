@@ -268,8 +268,17 @@ start() {
   kubeconfig scheduler "$STATE/scheduler.kubeconfig"
   for user in traefik prometheus dataplane; do kubeconfig "$user" "$STATE/$user.kubeconfig"; done
 
+  local kept=0
+  [ -d "$STATE/etcd/member" ] && kept=1
   start_etcd
   start_apiserver
+  # A kept cluster's pods hold IPs an earlier kwok handed out. kwok v0.7.0 marks an IP used only when it plays
+  # a stage for its pod, and a Running pod matches none, so it would hand those IPs out again: a new green pod
+  # on a live blue pod's IP cannot listen, and blue answers for it. Before kwok starts, the pods go; their
+  # controllers make new ones, and this kwok gives every pod its IP.
+  if [ "$kept" = 1 ]; then
+    kubectl_ delete pods --all --all-namespaces --grace-period=0 --force --wait=false >/dev/null 2>&1 || true
+  fi
 
   # Simulated nodes: on a busy 2-core machine kwok's heartbeats can lag past the default 50 s
   # grace, and the node controller would then mark every pod NotReady for good. kwok v0.7.0 renews no

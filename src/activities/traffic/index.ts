@@ -12,7 +12,7 @@ import type {
 import { nonRetryable } from '../errors';
 import { lazyKubeClients } from '../kubernetes/client';
 import { editRoute, readTrafficSplit } from './edit-route';
-import { inMaintenance, PRE_MAINTENANCE_ANNOTATION, sidesOf } from './routers';
+import { HEADER_SIDES, headerSideFor, inMaintenance, PRE_MAINTENANCE_ANNOTATION, sidesOf } from './routers';
 
 export { PRE_MAINTENANCE_ANNOTATION };
 
@@ -35,6 +35,9 @@ export function createTrafficActivities(config: ActivityConfig) {
       const w = input.greenWeight;
       if (!Number.isInteger(w) || w < 0 || w > 100)
         throw nonRetryable('InvalidInput', `greenWeight must be a whole number 0..100, got ${w}`);
+      const header = input.header ?? headerSideFor(w);
+      if (!HEADER_SIDES.includes(header))
+        throw nonRetryable('InvalidInput', `header must be green or blue, got ${JSON.stringify(input.header)}`);
       const sides = sidesOf(input.route, input.blueNamespace, input.greenNamespace);
       const { changed, obj } = await editRoute(k(), input.route, async (route, kind) => {
         if (inMaintenance(route))
@@ -42,10 +45,10 @@ export function createTrafficActivities(config: ActivityConfig) {
             'InvalidInput',
             `${input.route.name} is in maintenance mode; turn it off before shifting traffic`,
           );
-        kind.setWeights(route, sides, w);
+        kind.setWeights(route, sides, w, header);
         // After the route is read and the edit is valid, before it is written.
         await kind.prepareBackends?.(k(), input.route, sides);
-        await kind.followEdit?.(k(), input.route, sides, route);
+        await kind.followEdit?.(k(), input.route, sides, route, header);
       });
       return { greenWeight: w, changed, resourceVersion: obj?.metadata?.resourceVersion };
     },

@@ -17,4 +17,13 @@ export const routers: RouterRegistry = { istio, 'gateway-api': gatewayApi, traef
 
 export const routerOf = (route: Pick<TrafficSpec, 'provider'>): Router => routers[route.provider];
 
-export { inMaintenance, PRE_MAINTENANCE_ANNOTATION, sidesOf, type Router, type Sides } from './router';
+export {
+  HEADER_SIDES,
+  headerSideFor,
+  inMaintenance,
+  PRE_MAINTENANCE_ANNOTATION,
+  sidesOf,
+  type HeaderSide,
+  type Router,
+  type Sides,
+} from './router';

@@ -42,8 +42,8 @@ export interface Router {
   /** The list of routing rules (spec.http / spec.rules). */
   rules(obj: Json): Json[];
   setRules(obj: Json, rules: Json[]): void;
-  /** Default rule: blue (100 - g) and green (g); header rule: green 100. */
-  setWeights(obj: Json, s: Sides, greenWeight: number): void;
+  /** Default rule: blue (100 - g) and green (g); header rule: `header`'s side 100 (default: headerSideFor(g)). */
+  setWeights(obj: Json, s: Sides, greenWeight: number, header?: HeaderSide): void;
   /** Default and header rule both to `s.maintenance` only. */
   routeAllToMaintenance(obj: Json, s: Sides): void;
   /** Share of the default rule's traffic (percent) on blue, on green, and the other backends it names. */
@@ -54,8 +54,25 @@ export interface Router {
    * Other objects that must follow every edit of this one (Traefik: the IngressRoute's header route, to
    * green or to maintenance); after the edit, before the write (weights and maintenance); idempotent.
    */
-  followEdit?(k: KubeClients, route: TrafficSpec, s: Sides, edited: Json): Promise<void>;
+  followEdit?(k: KubeClients, route: TrafficSpec, s: Sides, edited: Json, header?: HeaderSide): Promise<void>;
 }
+
+/** The side the canary-header users get. */
+export type HeaderSide = 'green' | 'blue';
+export const HEADER_SIDES: readonly HeaderSide[] = ['green', 'blue'];
+
+/**
+ * Where the header users go unless the caller says: green only while the route sends it users. At 0%
+ * green may not exist yet or is about to be deleted, and a rule naming a Service without a ready
+ * endpoint answers 5xx (Traefik: 500 for a missing Service, 503 for an empty one).
+ */
+export const headerSideFor = (greenWeight: number): HeaderSide => (greenWeight > 0 ? 'green' : 'blue');
+
+/** The Service (destination and namespace) the header rule names for `side`. */
+export const headerDestination = (s: Sides, side: HeaderSide): { destination: string; namespace: string } =>
+  side === 'green'
+    ? { destination: s.green, namespace: s.greenNamespace }
+    : { destination: s.blue, namespace: s.blueNamespace };
 
 /** Percent of the total for each weight; an absent weight counts as `absent` (the API's default). */
 export function percents(weights: (number | undefined)[], absent: number): number[] {

@@ -1,7 +1,7 @@
 // Gateway API HTTPRoute: spec.rules[] = { matches?, backendRefs: [{ name, namespace?, port, weight }] }.
 // Sides are Services (name.namespace); a backendRef without a namespace is in the route's.
 import { serviceRef } from '../../../../plan/destinations';
-import { invalid, percents, type Json, type Router, type Sides } from '../router';
+import { headerDestination, headerSideFor, invalid, percents, type Json, type Router, type Sides } from '../router';
 import { ensureReferenceGrant } from './reference-grant';
 
 function refMatches(ref: Json, target: { name: string; namespace: string }, routeNamespace: string): boolean {
@@ -58,8 +58,10 @@ export const router: Router = {
   setRules: (obj, rules) => {
     obj.spec = { ...(obj.spec ?? {}), rules };
   },
-  setWeights(obj, s, g) {
+  setWeights(obj, s, g, side = headerSideFor(g)) {
     const { header, main, blue, green } = gatewayRules(obj, s);
+    const h = headerDestination(s, side);
+    const headerRef = (refs: Json[]) => gatewayRef(refs, serviceRef(h.destination, h.namespace), s, 100);
     const others = (main.backendRefs as Json[]).filter(
       (b) => !refMatches(b, blue, s.routeNamespace) && !refMatches(b, green, s.routeNamespace),
     );
@@ -68,11 +70,11 @@ export const router: Router = {
         `default rule of ${obj.metadata?.name} also sends traffic to ${others.map((b) => b.name).join(', ')}; refusing to drop it`,
       );
     main.backendRefs = [gatewayRef(main.backendRefs, blue, s, 100 - g), gatewayRef(main.backendRefs, green, s, g)];
-    if (header) header.backendRefs = [gatewayRef(header.backendRefs ?? [], green, s, 100)];
+    if (header) header.backendRefs = [headerRef(header.backendRefs ?? [])];
     else {
       obj.spec.rules.unshift({
         matches: [{ headers: [{ type: 'Exact', name: s.header.name, value: s.header.value }] }],
-        backendRefs: [gatewayRef([], green, s, 100)],
+        backendRefs: [headerRef([])],
       });
     }
   },

@@ -1,7 +1,7 @@
 // Istio VirtualService: spec.http[] = { match?, route: [{ destination: { host, port }, weight }] }.
 // Sides are destination hosts; a short and a fully qualified name of the same Service match.
 import { shortHost } from '../../../../plan/destinations';
-import { invalid, percents, type Json, type Router, type Sides } from '../router';
+import { headerDestination, headerSideFor, invalid, percents, type Json, type Router, type Sides } from '../router';
 
 const sameHost = (a: string, b: string) => shortHost(a) === shortHost(b);
 
@@ -40,8 +40,9 @@ export const router: Router = {
   setRules: (obj, rules) => {
     obj.spec = { ...(obj.spec ?? {}), http: rules };
   },
-  setWeights(obj, s, g) {
+  setWeights(obj, s, g, side = headerSideFor(g)) {
     const { header, main } = istioRules(obj, s);
+    const to = headerDestination(s, side).destination;
     const others = (main.route as Json[]).filter(
       (d) => !sameHost(d.destination?.host ?? '', s.blue) && !sameHost(d.destination?.host ?? '', s.green),
     );
@@ -50,12 +51,12 @@ export const router: Router = {
         `default route of ${obj.metadata?.name} also sends traffic to ${others.map((d) => d.destination?.host).join(', ')}; refusing to drop it`,
       );
     main.route = [istioDest(main.route, s.blue, s.port, 100 - g), istioDest(main.route, s.green, s.port, g)];
-    if (header) header.route = [istioDest(header.route ?? [], s.green, s.port, 100)];
+    if (header) header.route = [istioDest(header.route ?? [], to, s.port, 100)];
     else {
       obj.spec.http.unshift({
         name: 'canary-header',
         match: [{ headers: { [s.header.name]: { exact: s.header.value } } }],
-        route: [{ destination: { host: s.green, port: { number: s.port } }, weight: 100 }],
+        route: [{ destination: { host: to, port: { number: s.port } }, weight: 100 }],
       });
     }
   },

@@ -9,7 +9,7 @@
 // resolves its Service, and a Service that does not exist (green before deployGreen or after rollback,
 // blue after its retention) makes Traefik drop the whole TraefikService, every user with it.
 import { serviceRef } from '../../../../plan/destinations';
-import { invalid, percents, type Json, type Router, type Sides } from '../router';
+import { headerSideFor, inMaintenance, invalid, percents, type Json, type Router, type Sides } from '../router';
 import { syncHeaderRoute } from './ingress-route';
 import { traefikEntry, traefikRefMatches, type Target } from './refs';
 
@@ -64,6 +64,15 @@ export const router: Router = {
     const { services } = weighted(obj, s);
     obj.spec.weighted.services = [traefikEntry(services, serviceRef(s.maintenance, s.routeNamespace), s, 100)];
   },
-  /** The IngressRoute's header route follows every edit: to green, or to maintenance with the rest. */
-  followEdit: (k, route, s, edited) => syncHeaderRoute(k, route, s, edited),
+  /**
+   * The IngressRoute's header route follows every edit: to maintenance with the rest, else to the side
+   * asked for, or (maintenance off) to green only while the TraefikService sends it users.
+   */
+  followEdit: (k, route, s, edited, header) =>
+    syncHeaderRoute(
+      k,
+      route,
+      s,
+      inMaintenance(edited) ? 'maintenance' : (header ?? headerSideFor(router.shares(edited, s).green)),
+    ),
 };

@@ -1,13 +1,14 @@
 // The canary-header route of the Traefik router: a route of the IngressRoute that sends users to the
 // TraefikService (same name and namespace as it), matching what the default route matches plus the
-// header, to green's Service only. Traefik ranks routes by rule length, so the longer header rule wins
-// over the default one without a priority (an explicit priority on the default route is topped by one).
+// header, to one Service: green's once it gets users, blue's before (../router.ts headerSideFor).
+// Traefik ranks routes by rule length, so the longer header rule wins over the default one without a
+// priority (an explicit priority on the default route is topped by one).
 import { isDeepStrictEqual } from 'node:util';
 import { serviceRef } from '../../../../plan/destinations';
 import type { TrafficSpec } from '../../../../plan/types';
 import type { KubeClients } from '../../../kubernetes/client';
 import { isNotFound, retryOnConflict } from '../../../kubernetes/errors';
-import { inMaintenance, invalid, type Json, type Sides } from '../router';
+import { headerDestination, invalid, type HeaderSide, type Json, type Sides } from '../router';
 import { traefikEntry } from './refs';
 
 export const INGRESS_ROUTE = { group: 'traefik.io', version: 'v1alpha1', plural: 'ingressroutes' };
@@ -46,16 +47,20 @@ export function setHeaderRoute(
 }
 
 /**
- * Keeps the header route of the IngressRoute `route.name` in line with the TraefikService just edited:
- * green's Service, or the maintenance Service while in maintenance. Writes only when that changes, with
- * the resourceVersion read (a concurrent writer: read again). Idempotent under retry.
+ * Points the header route of the IngressRoute `route.name` at `to`: a side's Service, or the maintenance
+ * Service. Writes only when that changes, with the resourceVersion read (a concurrent writer: read
+ * again). Idempotent under retry.
  */
-export async function syncHeaderRoute(k: KubeClients, route: TrafficSpec, s: Sides, edited: Json): Promise<void> {
+export async function syncHeaderRoute(
+  k: KubeClients,
+  route: TrafficSpec,
+  s: Sides,
+  to: HeaderSide | 'maintenance',
+): Promise<void> {
   const ref = { ...INGRESS_ROUTE, namespace: route.namespace, name: route.name };
   const where = `ingressroutes ${route.namespace}/${route.name}`;
-  const target = inMaintenance(edited)
-    ? serviceRef(s.maintenance, s.routeNamespace)
-    : serviceRef(s.green, s.greenNamespace);
+  const side = to === 'maintenance' ? undefined : headerDestination(s, to);
+  const target = side ? serviceRef(side.destination, side.namespace) : serviceRef(s.maintenance, s.routeNamespace);
   // Raw calls inside: retryOnConflict classifies failures and retries a 409 on fresh state.
   await retryOnConflict(`update ${where}`, async () => {
     const current: Json = await k.custom.getNamespacedCustomObject(ref).catch((err: unknown) => {
