@@ -169,14 +169,22 @@ describe('the worker chart', () => {
       expect(bindings.map((b) => b.metadata.name)).toEqual([name]);
     });
 
+    it("leaves everyone else's writes alone: its admission policy's registry is installed with it", () => {
+      expect(get(['-n', release, 'configmap', `${release}-environments`]).metadata.name).toBe(
+        `${release}-environments`,
+      );
+      kube('-n', release, 'create', 'configmap', 'admin-write', '--from-literal=k=v');
+      kube('-n', release, 'delete', 'configmap', 'admin-write');
+    });
+
     it('lets the ServiceAccount do what the worker needs and no more', async () => {
       // The authorizer learns new bindings from an informer: wait until the first grant is in effect.
       await eventually('the ServiceAccount may list nodes', 30_000, async () =>
         can('list', 'nodes') === 'yes' ? true : undefined,
       );
-      expect(can('get', 'configmap', `${release}-policy`, '-n', release)).toBe('yes');
+      expect(can('get', `configmap/${release}-policy`, '-n', release)).toBe('yes');
       expect(can('create', 'namespaces')).toBe('yes');
-      expect(can('get', 'configmap', 'other', '-n', release)).toBe('no');
+      expect(can('get', 'configmap/other', '-n', release)).toBe('no');
       expect(can('get', 'secrets', '--all-namespaces')).toBe('no');
       expect(can('create', 'deployments', '-n', 'hwayo-production')).toBe('no');
       expect(can('update', 'httproutes.gateway.networking.k8s.io', '-n', 'hwayo-gateway')).toBe('no');

@@ -20,6 +20,10 @@
 {{- default (printf "%s-policy" .Release.Name) .Values.policy.existingConfigMap -}}
 {{- end -}}
 
+{{- define "hwayo.environmentsConfigMap" -}}
+{{- printf "%s-environments" .Release.Name -}}
+{{- end -}}
+
 {{- define "hwayo.serviceAccountUser" -}}
 system:serviceaccount:{{ .Release.Namespace }}:{{ include "hwayo.fullname" . }}
 {{- end -}}
