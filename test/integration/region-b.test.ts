@@ -6,6 +6,7 @@ import { eventually } from './activity-env';
 import { uniqueNamespace } from './kube-helpers';
 import { stackVar } from './stack';
 
+jest.mock('@kubernetes/client-node', () => jest.requireActual('./native-esm').kubernetesClient());
 jest.setTimeout(120_000);
 
 const clusterOf = (file: string) => {
