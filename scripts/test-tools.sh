@@ -17,6 +17,7 @@ workflows   | \$HWAYO_CACHE/bin/temporal-test-server | bash scripts/install/temp
 integration | \$HWAYO_CACHE/bin/temporal      | bash scripts/install/temporal.sh
 integration | chromium                        | bash scripts/install/chromium.sh
 integration | promtool                        | bash scripts/install/prometheus.sh
+integration | \$HWAYO_CACHE/bin/helm          | bash scripts/install/helm.sh
 chaos       | \$HWAYO_CACHE/bin/temporal      | bash scripts/install/temporal.sh
 cluster     | \$HWAYO_CACHE/bin/temporal      | bash scripts/install/temporal.sh
 "

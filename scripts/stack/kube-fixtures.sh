@@ -11,8 +11,10 @@ sed "s/hwayo-production/$ns/g" "$REPO_ROOT/scripts/stack/kube-fixtures/hwayo-pro
   "${kube[@]}" \
     apply --server-side --force-conflicts --field-manager=hwayo-stack -f - >/dev/null
 if [ "$ns" = hwayo-production ]; then
-  "${kube[@]}" apply --server-side --force-conflicts --field-manager=hwayo-stack \
-    -f "$REPO_ROOT/scripts/stack/kube-fixtures/routes.yaml" >/dev/null
+  # The Gateway's listener port is its Traefik's entrypoint port (region b's differs: components/region-b.sh).
+  sed "s/^    port: 18000\$/    port: ${HWAYO_TRAEFIK_WEB_PORT:-18000}/" \
+    "$REPO_ROOT/scripts/stack/kube-fixtures/routes.yaml" |
+    "${kube[@]}" apply --server-side --force-conflicts --field-manager=hwayo-stack -f - >/dev/null
   # The seed's routes are not in maintenance: a release ended mid-emergency (terminated by a test's
   # cleanup) leaves the annotation that marks it, which the apply above does not own and keeps.
   "${kube[@]}" -n hwayo-gateway \

@@ -6,7 +6,7 @@
 # the data-plane plans' health checks go. Needs the kube component. Usage: dataplane.sh install|start|stop
 source "$(dirname "$0")/../lib.sh"
 source "$REPO_ROOT/scripts/stack/fixtures.sh"
-PROXY_PORT=18001
+PROXY_PORT=${HWAYO_DATAPLANE_PROXY_PORT:-18001} # region b (components/region-b.sh) sets its own
 KUBE_STATE="$HWAYO_STACK_DIR/kube"
 NAMESPACES=(hwayo-production hwayo-production-green)
 

@@ -17,9 +17,13 @@ ETCD_BIN="$HWAYO_CACHE/etcd/$ETCD_VERSION"
 KWOK_BIN="$HWAYO_CACHE/kwok/$KWOK_VERSION"
 STATE="$HWAYO_STACK_DIR/kube"
 PKI="$STATE/pki"
-API_PORT=16443
-ETCD_PORT=12379
-ETCD_PEER_PORT=12380
+# Region b (components/region-b.sh) runs a second cluster from these same binaries on its own ports and
+# loopback pod network, with its own HWAYO_STACK_DIR; unset, they are region a's.
+API_PORT=${HWAYO_KUBE_API_PORT:-16443}
+ETCD_PORT=${HWAYO_KUBE_ETCD_PORT:-12379}
+ETCD_PEER_PORT=${HWAYO_KUBE_ETCD_PEER_PORT:-12380}
+POD_NET=${HWAYO_KUBE_POD_NET:-127.1}
+KWOK_CIDR=${HWAYO_KUBE_KWOK_CIDR:-127.244.0.0/16}
 KUBECONFIG_FILE="$STATE/admin.kubeconfig"
 # Every request to the apiserver (route writes with their bodies): scripts/stack/kube-audit-policy.yaml.
 AUDIT_LOG="$HWAYO_STACK_DIR/logs/kube-audit.log"
@@ -202,7 +206,7 @@ crds_established() {
 
 # Fake nodes that kwok manages (selected by its annotation); no taint, so ordinary pods schedule onto them.
 # Each has a pod CIDR inside 127.0.0.0/8 (kwok hands out pod IPs from the node's spec.podCIDR), so every
-# pod's IP is a loopback address the data plane can listen on: 127.1.<n>.0/24 on kwok-node-<n>.
+# pod's IP is a loopback address the data plane can listen on: $POD_NET.<n>.0/24 on kwok-node-<n>.
 create_nodes() {
   local i=0
   for node in "${NODES[@]}"; do
@@ -220,7 +224,7 @@ metadata:
     kubernetes.io/arch: amd64
     kubernetes.io/role: agent
     node-role.kubernetes.io/agent: ""
-spec: { podCIDR: 127.1.$i.0/24, podCIDRs: [127.1.$i.0/24] }
+spec: { podCIDR: $POD_NET.$i.0/24, podCIDRs: [$POD_NET.$i.0/24] }
 status:
   allocatable: { cpu: "32", memory: 256Gi, pods: "110" }
   capacity: { cpu: "32", memory: 256Gi, pods: "110" }
@@ -294,7 +298,7 @@ start() {
     --kubeconfig "$STATE/scheduler.kubeconfig" --leader-elect=false --secure-port 0
   start_bg kube-kwok "$KWOK_BIN/kwok" --kubeconfig "$KUBECONFIG_FILE" \
     --manage-all-nodes=false --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
-    --cidr 127.244.0.0/16 --node-ip 127.0.0.1
+    --cidr "$KWOK_CIDR" --node-ip 127.0.0.1
 
   create_nodes
   wait_for kube-kwok 60 nodes_ready

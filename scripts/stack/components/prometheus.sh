@@ -13,6 +13,28 @@ install() {
   build_fixtures
 }
 
+# traefik_job JOB CLUSTER PORT, pods_job JOB CLUSTER PORT: one cluster's gateway and stand-in pods; the job label
+# is the same in every cluster (traefik, hwayo-pods), `cluster` tells them apart.
+traefik_job() {
+  cat >>"$DIR/prometheus.yml" <<YML
+  - job_name: $1
+    static_configs:
+      - { targets: ['127.0.0.1:$3'], labels: { cluster: $2 } }
+    relabel_configs:
+      - { target_label: job, replacement: traefik }
+YML
+}
+pods_job() {
+  cat >>"$DIR/prometheus.yml" <<YML
+  - job_name: $1
+    http_sd_configs:
+      - { url: 'http://127.0.0.1:$3/sd/pods', refresh_interval: 1s }
+    relabel_configs:
+      - { target_label: cluster, replacement: $2 }
+      - { target_label: job, replacement: hwayo-pods }
+YML
+}
+
 write_config() {
   # Fresh TSDB each start: samples of an earlier run would make rates and readiness lie.
   rm -rf "$DIR/data"; mkdir -p "$DIR/data"
@@ -37,22 +59,12 @@ YML
   # per-service metrics, and the stand-in pods the runner found through the apiserver.
   # The pods' namespace goes into `kubernetes_namespace`, not `namespace`: the two apps above already own
   # `namespace="hwayo-production(-green)"` and their seed series must not be summed with the pods'.
-  if [ -f "$HWAYO_STACK_DIR/env.d/traefik.env" ]; then
-    cat >>"$DIR/prometheus.yml" <<YML
-  - job_name: traefik
-    static_configs:
-      - targets: ['127.0.0.1:18082']
-YML
-  fi
-  if [ -f "$HWAYO_STACK_DIR/env.d/dataplane.env" ]; then
-    # Debian's Prometheus is built without kubernetes_sd_configs; the pod runner, which watches the pods
-    # through the apiserver, serves them as HTTP service discovery instead (same targets and labels).
-    cat >>"$DIR/prometheus.yml" <<YML
-  - job_name: hwayo-pods
-    http_sd_configs:
-      - { url: 'http://127.0.0.1:18001/sd/pods', refresh_interval: 1s }
-YML
-  fi
+  # Each cluster's series carry `cluster` (a, or b for region b: components/region-b.sh, when it runs).
+  [ -f "$HWAYO_STACK_DIR/env.d/traefik.env" ] && traefik_job traefik a 18082
+  # Debian's Prometheus is built without kubernetes_sd_configs; the pod runner, which watches the pods
+  # through the apiserver, serves them as HTTP service discovery instead (same targets and labels).
+  [ -f "$HWAYO_STACK_DIR/env.d/dataplane.env" ] && pods_job hwayo-pods a 18001
+  if [ -f "$HWAYO_STACK_DIR/env.d/region-b.env" ]; then traefik_job traefik-b b 28082; pods_job hwayo-pods-b b 28001; fi
   sed -E 's/^( +for: ).*/\11s/' "$REPO_ROOT/deploy/prometheus/alerts.seed.yml" >"$DIR/alerts.seed.yml"
   promtool check config "$DIR/prometheus.yml" >/dev/null
 }

@@ -11,7 +11,9 @@
 source "$(dirname "$0")/../lib.sh"
 source "$REPO_ROOT/scripts/install/lib.sh"
 TRAEFIK_VERSION=3.6.15
-WEB_PORT=18000 METRICS_PORT=18082 ADMIN_PORT=18081
+# Region b's gateway (components/region-b.sh) sets its own ports.
+WEB_PORT=${HWAYO_TRAEFIK_WEB_PORT:-18000} METRICS_PORT=${HWAYO_TRAEFIK_METRICS_PORT:-18082}
+ADMIN_PORT=${HWAYO_TRAEFIK_ADMIN_PORT:-18081}
 SERVED="hwayo-gateway, hwayo-production, hwayo-production-green"
 DIR="$HWAYO_STACK_DIR/traefik"
 KUBE_STATE="$HWAYO_STACK_DIR/kube"
