@@ -89,6 +89,8 @@ function renamed(sys: string, blue: string, route: string, suffix: string): Obj[
         ? obj.metadata!.name
         : `${obj.metadata!.name}-${suffix}`;
     else if (obj.metadata!.namespace === 'hwayo-release') obj.metadata!.namespace = sys;
+    // The mesh's root namespace is the stack's own: this copy's binding there gets its own name.
+    else if (obj.metadata!.namespace === 'istio-system') obj.metadata!.name = `${obj.metadata!.name}-${suffix}`;
     if (obj.kind === 'ClusterRoleBinding') obj.roleRef.name = `${obj.roleRef.name}-${suffix}`;
     for (const s of obj.subjects ?? []) s.namespace = sys;
     if (obj.kind === 'ValidatingAdmissionPolicyBinding') {
@@ -188,7 +190,9 @@ describe('deploy/kubernetes on the local apiserver', () => {
 
   afterAll(async () => {
     s3.destroy();
-    for (const obj of objects.filter((o) => CLUSTER_SCOPED.has(o.kind!) && o.kind !== 'Namespace').reverse()) {
+    const outside = (o: Obj) =>
+      (CLUSTER_SCOPED.has(o.kind!) && o.kind !== 'Namespace') || o.metadata?.namespace === 'istio-system';
+    for (const obj of objects.filter(outside).reverse()) {
       await admin.objects.delete(obj).catch(() => undefined);
     }
     await admin.objects
