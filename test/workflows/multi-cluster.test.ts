@@ -29,8 +29,12 @@ import { Worker } from '@temporalio/worker';
 jest.setTimeout(180_000);
 const t = useWorkflowEnv();
 const { secrets, keys } = platformPeople();
+// These releases open no incidents (the policy's `incidents: false`; the input may not turn them off under a policy
+// that opens them): a child's incident outlives it, which the time-skipping server cannot follow.
+const seed = seedPolicy(keys);
+Object.assign(seed.environments[0], { incidents: false });
 const { policy } = parsePolicy({
-  ...seedPolicy(keys),
+  ...seed,
   clusters: [
     { name: 'a', region: 'region-a' },
     { name: 'b', region: 'region-b', taskQueue: 'hwayo-b' },
