@@ -93,7 +93,7 @@ describe('the worker chart', () => {
     expect(rulesOf(chart, 'hwayo-release-worker')).toEqual(rulesOf(plain, 'hwayo-release-worker'));
     const vap = (objs: Obj[]) => JSON.stringify(objs.find((o) => o.kind === 'ValidatingAdmissionPolicy')?.spec);
     expect(vap(chart)).toBe(vap(plain));
-    expect(Object.keys(rulesOf(chart, ''))).toHaveLength(4);
+    expect(Object.keys(rulesOf(chart, ''))).toHaveLength(5);
   });
 
   describe.each(regions)('installed into region $cluster', ({ cluster, kubeconfig, kubectl }) => {
@@ -155,6 +155,7 @@ describe('the worker chart', () => {
         [
           `ClusterRole/${name}`,
           `ClusterRole/${name}-environment`,
+          `ClusterRole/${name}-mesh`,
           `ClusterRole/${name}-route`,
           `ClusterRoleBinding/${name}`,
           `ValidatingAdmissionPolicy/${name}-namespaces`,
