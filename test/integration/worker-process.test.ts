@@ -172,7 +172,22 @@ test('SIGTERM with an activity in flight: it finishes within the grace time, the
     expect(drainedMs).toBeGreaterThan(1_500);
     expect(drainedMs).toBeLessThan(15_000);
     // The check ran to its end on the stopping worker: completed on its first attempt, not timed out.
-    const events = (await handle.fetchHistory()).events ?? [];
+    // The completion the stopping worker sent reaches the history a moment after the worker exits: read it once it
+    // is there (or once a timeout or failure is, which the assertions below refuse).
+    const events = await until(
+      'the slow check settled in the history',
+      async () => {
+        const ev = (await handle.fetchHistory()).events ?? [];
+        const settled = ev.filter(
+          (e) =>
+            e.activityTaskCompletedEventAttributes ||
+            e.activityTaskTimedOutEventAttributes ||
+            e.activityTaskFailedEventAttributes,
+        );
+        return settled.length >= 4 ? ev : undefined;
+      },
+      10_000,
+    );
     // The platform policy read, the stop-the-line read, the baseline check and the slow check, each on its
     // first attempt.
     const scheduled = events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
