@@ -135,14 +135,16 @@ CHECKS_FAILED="$CHECKS_FAILED" SKIPPED="${SKIPPED:-}" node -e '
   for (const f of process.argv.slice(1)) {
     if (!fs.existsSync(f)) { failed += 1; names.push(`${f}: no results written`); continue; }
     const r = JSON.parse(fs.readFileSync(f, "utf8"));
-    // Suites that failed to run count as failures too.
-    const broken = r.testResults.filter((s) => s.status === "failed" && s.assertionResults.length === 0);
+    // A suite that failed without a failed test (it did not run, or broke after its tests) counts as one failure.
+    const broken = r.testResults.filter(
+      (s) => s.status === "failed" && !s.assertionResults.some((a) => a.status === "failed"),
+    );
     passed += r.numPassedTests; failed += r.numFailedTests + broken.length;
     // Named here, at the end, where a log cut in the middle still shows them.
     const first = (m) => (m || "").replace(/\x1b\[[0-9;]*m/g, "").split("\n").find((l) => l.trim()) ?? "";
     for (const s of r.testResults) {
       const file = s.name.replace(process.cwd() + "/", "");
-      if (broken.includes(s)) names.push(`${file}: did not run: ${first(s.message)}`);
+      if (broken.includes(s)) names.push(`${file}: suite failed: ${first(s.message)}`);
       for (const a of s.assertionResults.filter((a) => a.status === "failed"))
         names.push(`${file}: ${a.fullName}: ${first(a.failureMessages[0])}`);
     }

@@ -1,6 +1,7 @@
 // The hwayo-release worker: `node dist/src/worker.js [--config FILE]`. Validates its configuration
 // (exit 2 on a problem, nothing started), serves /metrics /healthz /readyz, runs the release
 // workflow and its activities until SIGTERM/SIGINT, then drains and exits 0.
+import './runtime/compile-cache'; // first: the modules below load from the compile cache
 import { Runtime } from '@temporalio/worker';
 import { codecMode } from './codec/mode';
 import { ConfigError, loadWorkerConfig, type WorkerConfig } from './worker/config';

@@ -1,5 +1,6 @@
 // hwayo-release: the command line for CI and people. `run` is the whole CLI as a function (tests
 // call it in-process); run as a program it exits with the code `run` returns.
+import '../runtime/compile-cache'; // first: the modules below load from the compile cache
 import { attestationCommands } from './attestation';
 import { audit } from './audit';
 import { CliError, EXIT, EXIT_CODES_HELP, processIo, type Command, type Io } from './cli';

@@ -108,8 +108,14 @@ async function endIncident(env: TestWorkflowEnvironment, releaseId: string): Pro
     .then((d) => d.status.name === 'RUNNING')
     .catch(() => false);
   if (!running) return;
-  // Ended while its first task is outstanding, it would leave the test server's clock locked: let it run first.
-  await incident.query(incidentStatusQuery);
+  // Ended while a task or an activity of it is outstanding, it would leave the test server's clock locked: let its
+  // first task run (the query waits for it) and its activities finish (no time is skipped meanwhile, so none starts).
+  for (let i = 0; ; i++) {
+    await incident.query(incidentStatusQuery);
+    if (!(await incident.describe()).raw.pendingActivities?.length) break;
+    if (i >= 300) throw new Error(`incident ${incident.workflowId}: an activity still pending after 30 s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
   await incident.terminate('test finished');
 }
 
