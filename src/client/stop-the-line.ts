@@ -68,8 +68,9 @@ ${EXIT_CODES_HELP}`;
       const taskQueue = optional(v, 'task-queue') ?? io.env.HWAYO_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
       return withClient(v, io, async ({ client }) => {
         await ensureRunning(client, taskQueue);
-        const { seq } = await stopTheLineState(client);
-        const base = { action, by, reason, seq };
+        // Signed for this singleton's state: its seq and, once it has one, its chain (the first run's id).
+        const { seq, chain } = await stopTheLineState(client);
+        const base = { action, by, reason, seq, ...(chain === undefined ? {} : { chain }) };
         const req: StopTheLineRequest = { ...base, signature: signText(stopTheLineStatement(base), privateKey) };
         const answer = await client.workflow
           .getHandle(STOP_THE_LINE_ID)

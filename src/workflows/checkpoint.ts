@@ -66,6 +66,11 @@ export function runOriginProblems(run: RunOrigin): string[] {
   return problems;
 }
 
+/** A continue-as-new of the workflow itself (cron and retry runs also name the run they follow, first input). */
+export function continuedByItself(run: RunOrigin): boolean {
+  return !!run.continuedFromRunId && (run.attempt ?? 1) === 1 && !run.cronSchedule;
+}
+
 /**
  * Why a carried state is refused. Only a run that this workflow continued itself may carry one: a
  * client that starts a release with state of its own would otherwise skip preflight and the gate.
@@ -76,7 +81,7 @@ export function runOriginProblems(run: RunOrigin): string[] {
  */
 export function carriedProblem(carried: unknown, run: RunOrigin, stepCount: number): string | undefined {
   if (carried === undefined) return undefined;
-  if (!run.continuedFromRunId || (run.attempt ?? 1) !== 1 || run.cronSchedule)
+  if (!continuedByItself(run))
     return 'carried: only a run continued by the release itself may carry state (it would skip preflight and the approval gate)';
   const c = carried as { at?: Partial<ResumePoint>; state?: { saga?: unknown } };
   const at = c.at;

@@ -11,6 +11,11 @@ export interface StopTheLineState {
   reason?: string;
   /** Counts accepted freezes and unfreezes: a signed request names the next one, so it works once. */
   seq: number;
+  /**
+   * The run id of the singleton's first run (patch stop-the-line-chain): a signed request names it, so a request
+   * signed for a singleton that was terminated and started again (its seq back at 0) does not work on the new one.
+   */
+  chain?: string;
 }
 
 export interface StopTheLineRequest {
@@ -19,6 +24,8 @@ export interface StopTheLineRequest {
   reason: string;
   /** The state's seq the request was signed for. */
   seq: number;
+  /** The state's chain the request was signed for (required once the singleton has one). */
+  chain?: string;
   /** base64 ed25519 signature of stopTheLineText(request), by an operator key of the platform policy. */
   signature: string;
 }
@@ -29,10 +36,12 @@ export interface StopTheLineAnswer {
   state: StopTheLineState;
 }
 
-/** The exact text an operator signs. */
+/** The exact text an operator signs: v2 names the singleton's chain, v1 (before stop-the-line-chain) does not. */
 export function stopTheLineStatement(req: Omit<StopTheLineRequest, 'signature'>): string {
   // A header line, then a JSON array, so no field (a reason with newlines) can bleed into another.
-  return `hwayo-release stop-the-line v1\n${JSON.stringify([req.action, req.by, req.seq, req.reason])}`;
+  if (req.chain === undefined)
+    return `hwayo-release stop-the-line v1\n${JSON.stringify([req.action, req.by, req.seq, req.reason])}`;
+  return `hwayo-release stop-the-line v2\n${JSON.stringify([req.action, req.by, req.chain, req.seq, req.reason])}`;
 }
 
 export const stopTheLineQuery = defineQuery<StopTheLineState>('stopTheLine');

@@ -1,9 +1,18 @@
 // The org-wide stop-the-line as a singleton workflow (id hwayo-stop-the-line): the platform owns its state in
 // Temporal, so it outlives worker and server restarts. Operators freeze and unfreeze it with signed updates;
 // releases ask it (activity readStopTheLine) before they start and before every traffic increase.
-import { allHandlersFinished, condition, continueAsNew, log, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  patched,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { PolicyReading } from '../activities/policy';
 import { parsePolicy } from '../policy/schema';
+import { continuedByItself } from './checkpoint';
 import { errorText } from './exits';
 import { call, DEFAULT_OPTIONS } from './proxies';
 import { verifyText } from './signatures';
@@ -30,6 +39,8 @@ export function stopTheLineProblem(
   if (typeof req.reason !== 'string' || !req.reason.trim() || req.reason.length > 500)
     return 'a reason (1 to 500 characters) is required';
   if (req.seq !== state.seq) return `signed for seq ${req.seq}, the stop-the-line is at ${state.seq}: sign again`;
+  if (state.chain !== undefined && req.chain !== state.chain)
+    return `signed for another stop-the-line (${req.chain ?? 'none named'}), this one is ${state.chain}: sign again`;
   const known = keys.get(req.by);
   if (!known) return `${req.by} is not an operator of the platform policy`;
   if (typeof req.signature !== 'string' || !known.some((k) => verifyText(stopTheLineStatement(req), req.signature, k)))
@@ -48,8 +59,37 @@ function operatorKeys(reading: PolicyReading): Map<string, string[]> {
   return keys;
 }
 
+/**
+ * The state this run starts from (patch stop-the-line-chain): only a run the singleton continued itself carries
+ * one (a client could otherwise start it frozen in an operator's name, or at a seq an old signature names); the
+ * chain is the first run's id, kept across continue-as-new.
+ */
+export function startingState(
+  given: StopTheLineState | undefined,
+  run: Parameters<typeof continuedByItself>[0],
+  firstRunId: string,
+): { state: StopTheLineState; ignored: boolean } {
+  const carried = given !== undefined && continuedByItself(run);
+  return {
+    state: { ...(carried ? given : { frozen: false, seq: 0 }), chain: firstRunId },
+    ignored: !!given && !carried,
+  };
+}
+
 export async function stopTheLineWorkflow(input: { state?: StopTheLineState } = {}): Promise<void> {
-  const state: StopTheLineState = input.state ?? { frozen: false, seq: 0 };
+  let state: StopTheLineState = input.state ?? { frozen: false, seq: 0 };
+  if (patched('stop-the-line-chain')) {
+    const i = workflowInfo();
+    const run = {
+      continuedFromRunId: i.continuedFromExecutionRunId,
+      attempt: i.attempt,
+      cronSchedule: i.cronSchedule,
+      retryPolicy: i.retryPolicy,
+    };
+    const start = startingState(input.state, run, i.firstExecutionRunId);
+    if (start.ignored) log.warn('stop-the-line: a state given at start is ignored (only a continued run carries one)');
+    state = start.state;
+  }
   setHandler(stopTheLineQuery, () => ({ ...state }));
   setHandler(stopTheLineUpdate, async (req): Promise<StopTheLineAnswer> => {
     let keys: Map<string, string[]>;

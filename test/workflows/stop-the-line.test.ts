@@ -13,6 +13,7 @@ import {
   stopTheLineStatement,
   stopTheLineUpdate,
   type StopTheLineRequest,
+  type StopTheLineState,
 } from '../../src/workflows/stop-the-line-defs';
 import { platformPeople, seedPolicy, signedByPlatform } from '../unit/policy-fixture';
 import { createWorker, uniqueId, useWorkflowEnv, waitForStatus } from './env';
@@ -24,8 +25,15 @@ const t = useWorkflowEnv();
 const { secrets: SECRETS, keys: KEYS } = platformPeople();
 const { policy } = parsePolicy(seedPolicy(KEYS));
 
-const request = (action: 'freeze' | 'unfreeze', by: string, key: Uint8Array, seq: number): StopTheLineRequest => {
-  const base = { action, by, reason: `${action}: payments incident`, seq };
+/** A signed request for the singleton `chain` (its first run's id) at `seq`. */
+const request = (
+  action: 'freeze' | 'unfreeze',
+  by: string,
+  key: Uint8Array,
+  seq: number,
+  chain: string,
+): StopTheLineRequest => {
+  const base = { action, by, reason: `${action}: payments incident`, seq, chain };
   return { ...base, signature: signText(stopTheLineStatement(base), key) };
 };
 
@@ -43,19 +51,21 @@ test('operators freeze and unfreeze with signed updates; a release started while
       workflowId: STOP_THE_LINE_ID,
     });
     const send = (req: StopTheLineRequest) => line.executeUpdate(stopTheLineUpdate, { args: [req] });
+    const chain = line.firstExecutionRunId;
+    expect((await line.query(stopTheLineQuery)).chain).toBe(chain);
 
-    expect(await send(request('freeze', 'alice', SECRETS.alice, 0))).toMatchObject({
+    expect(await send(request('freeze', 'alice', SECRETS.alice, 0, chain))).toMatchObject({
       accepted: false,
       detail: 'alice is not an operator of the platform policy',
     });
-    expect(await send(request('freeze', 'olga', SECRETS.alice, 0))).toMatchObject({
+    expect(await send(request('freeze', 'olga', SECRETS.alice, 0, chain))).toMatchObject({
       accepted: false,
       detail: "the signature is not olga's",
     });
-    const frozen = await send(request('freeze', 'olga', SECRETS.olga, 0));
+    const frozen = await send(request('freeze', 'olga', SECRETS.olga, 0, chain));
     expect(frozen).toMatchObject({ accepted: true, state: { frozen: true, by: 'olga', seq: 1 } });
     // The same signed request again: it named seq 0, the line is at 1.
-    expect((await send(request('freeze', 'olga', SECRETS.olga, 0))).detail).toBe(
+    expect((await send(request('freeze', 'olga', SECRETS.olga, 0, chain))).detail).toBe(
       'signed for seq 0, the stop-the-line is at 1: sign again',
     );
     await expect(refuseWhileStopped(t.env.client)).rejects.toThrow(/^stop-the-line by olga since .*: freeze: payments/);
@@ -77,7 +87,7 @@ test('operators freeze and unfreeze with signed updates; a release started while
       () => new Promise((r) => setTimeout(r, 100)),
     );
 
-    expect(await send(request('unfreeze', 'olga', SECRETS.olga, 1))).toMatchObject({
+    expect(await send(request('unfreeze', 'olga', SECRETS.olga, 1, chain))).toMatchObject({
       accepted: true,
       state: { frozen: false, seq: 2 },
     });
@@ -95,5 +105,41 @@ test('operators freeze and unfreeze with signed updates; a release started while
     const refused = await first.result();
     expect(refused.outcome).toBe('rejected');
     expect(refused.reason).toMatch(/^refused, nothing was done: stop-the-line by olga since .*: freeze: payments/);
+  });
+});
+
+test('a request signed for a singleton that was terminated does not work on the next one; a state given at start is ignored', async () => {
+  const world = new FakeWorld({
+    policy: { source: 'configmap hwayo-release/hwayo-release-policy', policy, problems: [] },
+  });
+  const taskQueue = uniqueId('tq');
+  const worker = await createWorker(t.env, t.bundle, world.activities(), taskQueue);
+  await worker.runUntil(async () => {
+    const workflowId = uniqueId('stop-the-line');
+    const begin = (state?: StopTheLineState) =>
+      t.env.client.workflow.start(stopTheLineWorkflow, { args: [state ? { state } : {}], taskQueue, workflowId });
+    const first = await begin();
+    const signed = request('freeze', 'olga', SECRETS.olga, 0, first.firstExecutionRunId);
+    expect(await first.executeUpdate(stopTheLineUpdate, { args: [signed] })).toMatchObject({ accepted: true });
+    await first.terminate('an admin ends it');
+
+    // Started again, its seq is back at 0: the freeze signed for the first one is refused by this one.
+    const second = await begin();
+    expect(await second.executeUpdate(stopTheLineUpdate, { args: [signed] })).toMatchObject({
+      accepted: false,
+      detail: `signed for another stop-the-line (${first.firstExecutionRunId}), this one is ${second.firstExecutionRunId}: sign again`,
+    });
+    // A v1 request (no chain), as signed before the chain existed, is refused too.
+    const { chain: _chain, ...v1 } = request('freeze', 'olga', SECRETS.olga, 0, second.firstExecutionRunId);
+    const unchained = { ...v1, signature: signText(stopTheLineStatement(v1), SECRETS.olga) };
+    expect((await second.executeUpdate(stopTheLineUpdate, { args: [unchained] })).detail).toMatch(
+      /^signed for another stop-the-line \(none named\)/,
+    );
+    await second.terminate('an admin ends it');
+
+    // A client starting it with a state of its own (frozen in an operator's name, at a seq of its choice) gets none.
+    const forged = await begin({ frozen: true, by: 'olga', reason: 'forged', seq: 7, chain: 'x' });
+    expect(await forged.query(stopTheLineQuery)).toEqual({ frozen: false, seq: 0, chain: forged.firstExecutionRunId });
+    await forged.terminate('test finished');
   });
 });
