@@ -97,7 +97,10 @@ export function loosenedRules(plan: ReleasePlan, env: EnvironmentPolicy): string
   return problems;
 }
 
-/** A plan's windows may only narrow the policy's: same zone, each inside one of the policy's, hold only if it holds. */
+/**
+ * A plan's windows may only narrow the policy's: same zone, each inside one of the policy's (its hours and its
+ * maxWeight), hold only if it holds.
+ */
 function loosenedWindows(plan: ReleasePlan, env: EnvironmentPolicy): string[] {
   const mine = plan.windows;
   const theirs = env.windows;
@@ -110,10 +113,16 @@ function loosenedWindows(plan: ReleasePlan, env: EnvironmentPolicy): string[] {
   const inside = (w: WeeklyWindow, p: WeeklyWindow) =>
     w.days.every((d) => p.days.includes(d)) &&
     minutesOf(w.start) >= minutesOf(p.start) &&
-    minutesOf(w.end) <= minutesOf(p.end);
+    minutesOf(w.end) <= minutesOf(p.end) &&
+    (w.maxWeight ?? 100) <= (p.maxWeight ?? 100);
   for (const w of mine.weekly)
     if (!theirs.weekly.some((p) => inside(w, p)))
-      problems.push(at('windows.weekly', `the plan's window ${w.name} is not inside one of the policy's windows`));
+      problems.push(
+        at(
+          'windows.weekly',
+          `the plan's window ${w.name} is not inside one of the policy's windows (days, hours, maxWeight)`,
+        ),
+      );
   return problems;
 }
 

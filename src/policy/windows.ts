@@ -30,6 +30,11 @@ export const weeklyWindowSchema = z
     /** Local time in the windows' zone; a window does not cross midnight (write two). */
     start: clock,
     end: clock,
+    /**
+     * The highest weight traffic may move up to in this window (default 100). Windows opening one after another
+     * with rising weights write a production day's timeline (SEED 12: 5% at 10:00, 25% at 10:30, ...).
+     */
+    maxWeight: z.number().int().min(1).max(100).optional(),
   })
   .refine((w) => minutesOf(w.start) < minutesOf(w.end), { message: 'must end after it starts, on the same day' });
 

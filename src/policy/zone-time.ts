@@ -67,6 +67,8 @@ export interface OpenWindow {
   name: string;
   openMs: number;
   closeMs: number;
+  /** The window's maxWeight, when it has one (traffic may move up to it, no further). */
+  maxWeight?: number;
 }
 
 /** Every opening of the weekly windows that overlaps [fromMs, untilMs), by opening time. */
@@ -81,7 +83,9 @@ export function occurrences(windows: Windows, fromMs: number, untilMs: number): 
     for (const w of windows.weekly.filter((x: WeeklyWindow) => x.days.includes(weekday))) {
       const openMs = localToUtc(zone, y, m, d, minutesOf(w.start));
       const closeMs = localToUtc(zone, y, m, d, minutesOf(w.end));
-      if (closeMs > fromMs && openMs < untilMs && closeMs > openMs) out.push({ name: w.name, openMs, closeMs });
+      const limit = w.maxWeight === undefined ? {} : { maxWeight: w.maxWeight };
+      if (closeMs > fromMs && openMs < untilMs && closeMs > openMs)
+        out.push({ name: w.name, openMs, closeMs, ...limit });
     }
   }
   return out.sort((a, b) => a.openMs - b.openMs || a.closeMs - b.closeMs);

@@ -51,15 +51,24 @@ export type WindowGate =
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** Whether traffic may move from `greenWeight` up at t, and if not, what the release does. */
-export function windowGate(cal: WindowCalendar, t: number, greenWeight: number): WindowGate {
+/** The windows that let traffic move up to `weight` (a window without maxWeight lets it go to 100). */
+export const admitting = (open: OpenWindow[], weight: number): OpenWindow[] =>
+  open.filter((w) => (w.maxWeight ?? 100) >= weight);
+
+/**
+ * Whether traffic may move from `greenWeight` up (to `toWeight`, when windows limit weights) at t, and if not,
+ * what the release does. A window for a lower weight still open is not "closed": the release waits at its weight.
+ */
+export function windowGate(cal: WindowCalendar, t: number, greenWeight: number, toWeight?: number): WindowGate {
   // Past the resolved span nothing is known: never read "no window" there as "closed".
   if (t >= cal.untilMs || t < cal.fromMs) return { do: 'resolve', fromMs: t };
-  const now = windowAt(cal.open, t);
+  const open = toWeight === undefined ? cal.open : admitting(cal.open, toWeight);
+  const now = windowAt(open, t);
   if (now) return { do: 'go', window: now };
-  if (cal.onClose === 'rollback' && greenWeight > 0)
+  const closed = toWeight === undefined || !windowAt(admitting(cal.open, greenWeight), t);
+  if (cal.onClose === 'rollback' && greenWeight > 0 && closed)
     return { do: 'rollback', reason: `outside every release window at ${greenWeight}% (policy: onClose rollback)` };
-  const next = nextOpening(cal.open, t);
+  const next = nextOpening(open, t);
   if (!next) return { do: 'resolve', fromMs: Math.max(t, cal.untilMs) };
   const freeze = cal.freezes.find((f) => f.fromMs <= t && t < f.untilMs);
   const why = freeze ? ` (freeze until ${iso(freeze.untilMs)}: ${freeze.reason})` : '';

@@ -197,11 +197,29 @@ describe('deploy/kubernetes/policy.yaml', () => {
     expect(problems).toEqual([]);
     const { approval, ...rules } = p!.environments[0];
     const { approval: seedApproval, ...seedRules } = policy().environments[0];
-    // SEED 12: and the weekly maintenance window, Sunday 02:00-04:00 in a UTC+8 zone.
+    // SEED 12: the weekly maintenance window, Sunday 02:00-04:00 in a UTC+8 zone, and the production day's
+    // timeline: 5% at 10:00, 25% at 10:30, 50% at 11:30, the full switch at 13:30, all done by 14:30.
     const maintenance = { name: 'maintenance', days: ['sun'], start: '02:00', end: '04:00' };
+    const day = (name: string, start: string, maxWeight?: number) => ({
+      name,
+      days: ['tue', 'wed', 'thu'],
+      start,
+      end: '14:30',
+      ...(maxWeight ? { maxWeight } : {}),
+    });
     expect(rules).toEqual({
       ...seedRules,
-      windows: { timeZone: 'Asia/Singapore', onClose: 'hold', weekly: [maintenance] },
+      windows: {
+        timeZone: 'Asia/Singapore',
+        onClose: 'hold',
+        weekly: [
+          maintenance,
+          day('canary-5', '10:00', 5),
+          day('canary-25', '10:30', 25),
+          day('canary-50', '11:30', 50),
+          day('full-switch', '13:30'),
+        ],
+      },
     });
     expect({ ...approval, operators: [] }).toEqual({ ...seedApproval, operators: [] });
     expect(policyProblems(p!, signedPlan())).toEqual([]);

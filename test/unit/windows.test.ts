@@ -5,7 +5,14 @@ import { parsePolicy } from '../../src/policy/schema';
 import { publicKeyOf } from '../../src/workflows/signatures';
 import { localToUtc, occurrences, offsetMs, withoutFreezes } from '../../src/policy/zone-time';
 import { freezeSchema, windowsSchema, type Windows } from '../../src/policy/windows';
-import { closesAt, nextOpening, windowAt, windowGate, type WindowCalendar } from '../../src/workflows/windows';
+import {
+  admitting,
+  closesAt,
+  nextOpening,
+  windowAt,
+  windowGate,
+  type WindowCalendar,
+} from '../../src/workflows/windows';
 import { seedPolicy, signedByPlatform } from './policy-fixture';
 import { defaultPlan } from '../../src/plan/load';
 import { resolvedPlanProblems } from '../../src/plan/resolved';
@@ -191,7 +198,8 @@ describe('a plan may only narrow the windows', () => {
     });
     const zone = plan({ timeZone: 'Asia/Shanghai', onClose: 'rollback', weekly: [sunday('02:00', '03:00')] });
     const holds = plan({ timeZone: 'Asia/Singapore', onClose: 'hold', weekly: [sunday('02:00', '03:00')] });
-    const inside = "policy rule windows.weekly: the plan's window mine is not inside one of the policy's windows";
+    const inside =
+      "policy rule windows.weekly: the plan's window mine is not inside one of the policy's windows (days, hours, maxWeight)";
     expect(policyProblems(policy, wider)).toEqual([inside]);
     expect(policyProblems(policy, monday)).toEqual([inside]);
     expect(policyProblems(policy, zone)).toEqual([
@@ -200,5 +208,88 @@ describe('a plan may only narrow the windows', () => {
     expect(policyProblems(policy, holds)).toEqual([
       'policy rule windows.onClose: the policy rolls back when a window closes; the plan would hold',
     ]);
+  });
+});
+
+describe("the production day's timeline (SEED 12): windows with rising maxWeight", () => {
+  // 09:00 start; canary 5% at 10:00, 25% at 10:30, 50% at 11:30, full switch 13:30; done by 14:30 (Singapore).
+  const day = windowsSchema.parse({
+    timeZone: 'Asia/Singapore',
+    onClose: 'rollback',
+    weekly: [
+      { name: 'canary-5', days: ['tue'], start: '10:00', end: '14:30', maxWeight: 5 },
+      { name: 'canary-25', days: ['tue'], start: '10:30', end: '14:30', maxWeight: 25 },
+      { name: 'canary-50', days: ['tue'], start: '11:30', end: '14:30', maxWeight: 50 },
+      { name: 'full-switch', days: ['tue'], start: '13:30', end: '14:30' },
+    ],
+  });
+  const from = at('2026-12-08T01:00:00Z'); // Tuesday 09:00 in Singapore
+  const cal: WindowCalendar = {
+    onClose: 'rollback',
+    open: occurrences(day, from, from + 86_400_000),
+    freezes: [],
+    fromMs: from,
+    untilMs: from + 86_400_000,
+  };
+  const sg = (hhmm: string) => at(`2026-12-08T${hhmm}:00+08:00`);
+
+  test('each weight waits for its own window: a lower weight still open is a wait, not a closed window', () => {
+    expect(cal.open.map((w) => [w.name, w.maxWeight])).toEqual([
+      ['canary-5', 5],
+      ['canary-25', 25],
+      ['canary-50', 50],
+      ['full-switch', undefined],
+    ]);
+    expect(windowGate(cal, sg('09:30'), 0, 5)).toMatchObject({
+      do: 'wait',
+      detail: `waiting for window canary-5 at ${iso(sg('10:00'))}`,
+    });
+    expect(windowGate(cal, sg('10:00'), 0, 5)).toMatchObject({ do: 'go', window: { name: 'canary-5' } });
+    // At 5% by 10:15, 25% waits for 10:30 (onClose rollback does not roll back: 5%'s window is open).
+    expect(windowGate(cal, sg('10:15'), 5, 25)).toMatchObject({
+      do: 'wait',
+      detail: `waiting for window canary-25 at ${iso(sg('10:30'))}`,
+    });
+    expect(windowGate(cal, sg('10:30'), 5, 25)).toMatchObject({ do: 'go', window: { name: 'canary-25' } });
+    expect(windowGate(cal, sg('12:00'), 50, 100)).toMatchObject({
+      do: 'wait',
+      detail: `waiting for window full-switch at ${iso(sg('13:30'))}`,
+    });
+    expect(windowGate(cal, sg('13:30'), 50, 100)).toMatchObject({ do: 'go', window: { name: 'full-switch' } });
+    // Past 14:30 no window admits the current weight: closed, and this policy rolls back.
+    expect(windowGate(cal, sg('14:31'), 50, 100)).toMatchObject({ do: 'rollback' });
+    // Without a weight asked (no patch), any open window lets traffic move, as before.
+    expect(windowGate(cal, sg('10:15'), 5)).toMatchObject({ do: 'go' });
+    expect(admitting(cal.open, 30).map((w) => w.name)).toEqual(['canary-50', 'full-switch']);
+  });
+
+  test('a freeze keeps maxWeight on the parts of a window it cuts', () => {
+    const cut = withoutFreezes(cal.open.slice(0, 1), [
+      freezeSchema.parse({ from: '2026-12-08T11:00:00+08:00', until: '2026-12-08T12:00:00+08:00', reason: 'x' }),
+    ]);
+    expect(cut.map((w) => [iso(w.openMs), iso(w.closeMs), w.maxWeight])).toEqual([
+      [iso(sg('10:00')), iso(sg('11:00')), 5],
+      [iso(sg('12:00')), iso(sg('14:30')), 5],
+    ]);
+  });
+
+  test("a bad maxWeight is refused, naming the field; a plan may not raise a window's maxWeight", () => {
+    for (const maxWeight of [0, 101, 2.5]) {
+      const r = windowsSchema.safeParse({ ...day, weekly: [{ ...day.weekly[0], maxWeight }] });
+      expect(r.success).toBe(false);
+      expect(r.error?.issues[0].path).toEqual(['weekly', 0, 'maxWeight']);
+    }
+    const key = () => publicKeyOf(ed25519.utils.randomSecretKey());
+    const keys = { alice: key(), bob: key(), carol: key(), olga: key() };
+    const d = seedPolicy(keys);
+    Object.assign(d.environments[0], { windows: day });
+    const policy = parsePolicy(d).policy!;
+    const plan = signedByPlatform(defaultPlan(), keys);
+    plan.windows = windowsSchema.parse({ ...day, weekly: [{ ...day.weekly[0], maxWeight: 50 }] });
+    expect(policyProblems(policy, plan)).toEqual([
+      "policy rule windows.weekly: the plan's window canary-5 is not inside one of the policy's windows (days, hours, maxWeight)",
+    ]);
+    plan.windows = windowsSchema.parse({ ...day, weekly: [{ ...day.weekly[1], maxWeight: 5 }] });
+    expect(policyProblems(policy, plan)).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@ import { parsePolicy } from '../../src/policy/schema';
 import { statusQuery } from '../../src/workflows/definitions';
 import { platformPeople, seedPolicy, signedByPlatform } from '../unit/policy-fixture';
 import { useWorkflowEnv } from './env';
-import { HOUR, MIN, withRelease } from './harness';
+import { HOUR, MIN, patchIds, runHistories, withRelease } from './harness';
 import { approveSigned } from './signed-approvals';
 
 jest.setTimeout(120_000);
@@ -98,6 +98,52 @@ test.each(['hold', 'rollback'] as const)(
     );
   },
 );
+
+test("a production day's timeline (SEED 12): each weight moves at its own time, not before", async () => {
+  const w = await windowsNow('hold');
+  // As the seed's day, two hours earlier: 5% at 08:00, 25% at 08:30, 50% at 09:30, full switch 11:30, done 12:30.
+  const slot = (name: string, start: number, maxWeight?: number) => ({
+    name,
+    days: ALL_DAYS,
+    start: hhmm(start),
+    end: hhmm(12 * 60 + 30),
+    ...(maxWeight ? { maxWeight } : {}),
+  });
+  const windows = {
+    ...w.windows,
+    weekly: [
+      slot('canary-5', 8 * 60, 5),
+      slot('canary-25', 8 * 60 + 30, 25),
+      slot('canary-50', 9 * 60 + 30, 50),
+      slot('full-switch', 11 * 60 + 30),
+    ],
+  };
+  const opens = [0, 30, 90, 210].map((m) => w.aOpens + m * MIN);
+  const moves: [number, number][] = [];
+  await withRelease(
+    t.env,
+    t.bundle,
+    { approve: false, scripts: { policy: reading({ windows }) }, plan: signedBy },
+    async ({ world, handle, waitFor }) => {
+      world.onCall = (c) => {
+        if (c.name === 'setTrafficWeight')
+          void t.env.currentTimeMs().then((ms) => moves.push([(c.args as { greenWeight: number }).greenWeight, ms]));
+      };
+      await approveSigned(t.env, handle, waitFor, SECRETS);
+      const at5 = await waitFor((s) => s.greenWeight === 5 && s.pendingDecision?.kind === 'window');
+      expect(at5.pendingDecision!.detail).toBe(`waiting for window canary-25 at ${new Date(opens[1]).toISOString()}`);
+      expect((await handle.result()).outcome).toBe('succeeded');
+      expect(moves.map(([weight]) => weight)).toEqual([5, 25, 50, 100]);
+      // Each move at its slot, none before it (the plan's watches end earlier: the release waited, watching).
+      moves.forEach(([, ms], i) => {
+        expect(ms).toBeGreaterThanOrEqual(opens[i]);
+        expect(ms).toBeLessThan(opens[i] + 2 * MIN);
+      });
+      const [first] = await runHistories(t.env, handle);
+      expect(patchIds(first)).toContain('timeline-windows');
+    },
+  );
+});
 
 test('a freeze during a canary holds it before its next increase; unfreeze lets it go on', async () => {
   let frozen = false;

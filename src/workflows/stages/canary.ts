@@ -22,7 +22,7 @@ export async function canary(r: ReleaseState, from?: ResumePoint): Promise<void>
     if (from && i + 1 < from.step) continue;
     const resumed = from && i + 1 === from.step ? from.window : undefined;
     // Held before the step begins, so a hold's checkpoint resumes the step before it (whose watch then ends).
-    if (!resumed && (await beforeIncrease(r)) === 'promote') {
+    if (!resumed && (await beforeIncrease(r, s.weight)) === 'promote') {
       r.event(`promoted by ${r.control.promote?.by} while held: skipping ${steps - i} canary step(s)`);
       break;
     }

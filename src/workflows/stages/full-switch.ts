@@ -12,7 +12,7 @@ import { watch } from './watch';
 export async function fullSwitch(r: ReleaseState, resumed?: WindowProgress): Promise<void> {
   const { plan } = r;
   if (!resumed) {
-    await beforeIncrease(r);
+    await beforeIncrease(r, 100);
     r.step = plan.canary.steps.length + 1;
     r.enter('full-switch');
     await setWeight(r, 100, 'full switch');

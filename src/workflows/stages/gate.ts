@@ -68,16 +68,26 @@ async function calendar(r: ReleaseState, fromMs: number, fresh = false): Promise
   return cal;
 }
 
-async function holdNow(r: ReleaseState): Promise<Hold | undefined> {
+/** The weight the gate asks about: only where the policy's windows limit weights (patch timeline-windows). */
+const limitedTo = (cal: WindowCalendar, toWeight: number | undefined): number | undefined =>
+  toWeight !== undefined && cal.open.some((w) => w.maxWeight !== undefined) && patched('timeline-windows')
+    ? toWeight
+    : undefined;
+
+async function holdNow(r: ReleaseState, toWeight?: number): Promise<Hold | undefined> {
   if (patched('stop-the-line')) {
     const s = await askStopTheLine();
     if (s.frozen) return { kind: 'stop-the-line', detail: `held by ${stopTheLineText(s)}`, ms: STOP_THE_LINE_POLL_MS };
   }
   if (!r.windowRules || !patched('release-windows')) return undefined;
   const now = Date.now();
-  let g = windowGate(await calendar(r, now), now, r.greenWeight);
+  const cal = await calendar(r, now);
+  let g = windowGate(cal, now, r.greenWeight, limitedTo(cal, toWeight));
   // Nothing opens before the span ends: a span from now on, and failing that, wait for its end.
-  if (g.do === 'resolve') g = windowGate(await calendar(r, now, true), now, r.greenWeight);
+  if (g.do === 'resolve') {
+    const fresh = await calendar(r, now, true);
+    g = windowGate(fresh, now, r.greenWeight, limitedTo(fresh, toWeight));
+  }
   if (g.do === 'go') return undefined;
   if (g.do === 'rollback') throw new Rollback({ kind: 'window-closed' }, g.reason, 'rolled-back', 'warning');
   if (g.do === 'wait') return { kind: 'window', detail: g.detail, ms: g.window.openMs - now };
@@ -86,13 +96,13 @@ async function holdNow(r: ReleaseState): Promise<Hold | undefined> {
 }
 
 /**
- * Holds the release until it may move traffic up. 'promote' when a person promoted during a hold above 0%
- * (the canary skips its remaining steps; the full switch still waits for its window).
+ * Holds the release until it may move traffic up (to `toWeight`). 'promote' when a person promoted during a hold
+ * above 0% (the canary skips its remaining steps; the full switch still waits for its window).
  */
-export async function beforeIncrease(r: ReleaseState): Promise<'promote' | undefined> {
+export async function beforeIncrease(r: ReleaseState, toWeight?: number): Promise<'promote' | undefined> {
   let last: string | undefined;
   for (;;) {
-    const hold = await holdNow(r);
+    const hold = await holdNow(r, toWeight);
     if (!hold) {
       if (last) {
         r.pending = undefined;
