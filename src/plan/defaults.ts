@@ -46,6 +46,13 @@ export const DEFAULT_PLAN_DOCUMENT = {
         snapshot: 'hwayo-prod-db-backup-latest',
         maxAgeHours: 24,
       },
+      // SEED section 9 "Before": the config backup of blue, taken now, before anything changes.
+      {
+        name: 'config-backup-of-blue',
+        group: 'infrastructure',
+        kind: 'config-backup',
+        bucket: 'hwayo-release-artifacts',
+      },
       {
         name: 'tls-certificate',
         group: 'security',

@@ -112,6 +112,8 @@ const check = z.discriminatedUnion('kind', [
   z.strictObject({ name: nonEmpty, group, kind: z.literal('postgres') }),
   z.strictObject({ name: nonEmpty, group, kind: z.literal('redis') }),
   z.strictObject({ name: nonEmpty, group, kind: z.literal('s3-bucket'), bucket: nonEmpty }),
+  // SEED 9 "Before": blue's configuration backed up to this bucket before anything changes.
+  z.strictObject({ name: nonEmpty, group, kind: z.literal('config-backup'), bucket: nonEmpty }),
   z.strictObject({
     name: nonEmpty,
     group,

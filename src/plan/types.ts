@@ -35,6 +35,7 @@ export type PreflightCheck =
   | { name: string; group: PreflightGroup; kind: 'postgres' }
   | { name: string; group: PreflightGroup; kind: 'redis' }
   | { name: string; group: PreflightGroup; kind: 's3-bucket'; bucket: string }
+  | { name: string; group: PreflightGroup; kind: 'config-backup'; bucket: string }
   /** SEED 9 "Before": the backup snapshot exists, is available, encrypted and at most maxAgeHours old. */
   | { name: string; group: PreflightGroup; kind: 'rds-snapshot'; snapshot: string; maxAgeHours: number }
   | { name: string; group: PreflightGroup; kind: 'tls-certificate'; host: string; port: number; minValidDays: number }

@@ -16,8 +16,11 @@ import {
   DescribeDBSnapshotsCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { parse as parseYaml } from 'yaml';
 import { createHealthActivities } from '../../src/activities/health';
 import { createPreflightActivities } from '../../src/activities/preflight';
+import { configBackupKey } from '../../src/activities/preflight/config-backup';
 import { judgeBackupSnapshot } from '../../src/activities/preflight/rds-snapshot';
 import type { CheckResult, RunCheckInput } from '../../src/activities/contract';
 import type { ActivityConfig } from '../../src/activities/config';
@@ -213,6 +216,55 @@ describe('AWS (moto)', () => {
       expect(judgeBackupSnapshot(backup(), DBSnapshots![0], later)).toMatchObject({
         ok: false,
         detail: expect.stringMatching(/is 25 h old .*older than the 24 h allowed/),
+      });
+    });
+  });
+
+  describe('backup readiness (SEED 9 "Before"): config-backup of blue', () => {
+    const s3 = new S3Client({
+      region: config.aws.region,
+      endpoint: config.aws.endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    const release = { app: 'hwayo', version: `9.9.${Date.now()}` };
+
+    it("backs up every object of blue to the plan's bucket, encrypted, and names where", async () => {
+      const c = named('config-backup');
+      const r = await check(c, config, { context: { ...context, ...release } });
+      const key = configBackupKey('hwayo', release.version, context.blueNamespace);
+      expect(r).toMatchObject({
+        ok: true,
+        detail: expect.stringMatching(
+          new RegExp(
+            `^config of blue ${context.blueNamespace} backed up before the release: \\d+ objects, s3://${c.bucket}/${key}$`,
+          ),
+        ),
+      });
+      const obj = await s3.send(new GetObjectCommand({ Bucket: c.bucket, Key: key }));
+      expect(obj.ServerSideEncryption).toBe('AES256');
+      const list = parseYaml(await obj.Body!.transformToString()) as {
+        items: { kind: string; metadata: { name: string } }[];
+      };
+      // Blue's seeded Deployments are in it, as the apiserver has them.
+      const deployments = list.items.filter((i) => i.kind === 'Deployment').map((i) => i.metadata.name);
+      expect(deployments.length).toBeGreaterThan(0);
+      expect(r.data).toMatchObject({ objects: list.items.length });
+    });
+
+    it('fails, naming it, when blue does not exist or the bucket is missing', async () => {
+      const c = named('config-backup');
+      const gone = await check(c, config, { context: { ...context, blueNamespace: 'hwayo-no-such-blue', ...release } });
+      expect(gone).toMatchObject({
+        ok: false,
+        detail: expect.stringContaining('config backup of blue hwayo-no-such-blue'),
+      });
+      const bucket = await check({ ...c, bucket: 'hwayo-no-such-bucket' }, config, {
+        context: { ...context, ...release },
+      });
+      expect(bucket).toMatchObject({
+        ok: false,
+        detail: expect.stringContaining('backup bucket hwayo-no-such-bucket does not exist'),
       });
     });
   });

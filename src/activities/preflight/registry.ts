@@ -4,6 +4,7 @@
 import type { PreflightKind } from '../../plan/types';
 import type { CheckRunner } from './check';
 import { clusterPolicies } from './cluster-policies';
+import { configBackup } from './config-backup';
 import { elasticsearch } from './elasticsearch';
 import { http } from './http';
 import { kubernetesNodes } from './kubernetes-nodes';
@@ -27,6 +28,7 @@ export const preflightChecks: { [K in PreflightKind]: CheckRunner<K> } = {
   postgres,
   redis,
   's3-bucket': s3Bucket,
+  'config-backup': configBackup,
   'rds-snapshot': rdsSnapshot,
   waf,
   'security-groups': securityGroups,
