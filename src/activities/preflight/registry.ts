@@ -5,6 +5,7 @@ import type { PreflightKind } from '../../plan/types';
 import type { CheckRunner } from './check';
 import { clusterPolicies } from './cluster-policies';
 import { elasticsearch } from './elasticsearch';
+import { errorBudget } from './error-budget';
 import { http } from './http';
 import { kubernetesNodes } from './kubernetes-nodes';
 import { meshMtls } from './mesh-mtls';
@@ -35,4 +36,5 @@ export const preflightChecks: { [K in PreflightKind]: CheckRunner<K> } = {
   elasticsearch,
   'prometheus-targets': prometheusTargets,
   'security-evidence': securityEvidence,
+  'error-budget': errorBudget,
 };
