@@ -6,7 +6,8 @@ import { availabilityQuery, budgetOf, DEFAULT_TARGET_PERCENT, DEFAULT_WINDOW_MS 
 import { measureContext } from '../metrics';
 import type { CheckRunner } from './check';
 
-const minutes = (m: number) => `${+m.toFixed(2)} min`;
+// Three significant digits below 10 min: a short window's budget is a fraction of a minute (0.002 min for 2 m).
+const minutes = (m: number) => `${m >= 10 ? +m.toFixed(1) : +m.toPrecision(3)} min`;
 
 export const errorBudget: CheckRunner<'error-budget'> = async (check, { config, input }) => {
   const { blueNamespace, greenNamespace } = input.context;
