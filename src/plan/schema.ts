@@ -3,9 +3,11 @@
 import { z } from 'zod';
 import { followsNamespace, renderDestination, serviceRef } from './destinations';
 import { formatDuration, parseDuration } from './duration';
+import { MATCHER, SELECTOR } from './error-budget';
 import { HISTORY_EVENT_BUDGET, shortestIntervalMs, worstCaseHistoryEvents } from './history';
 import { DEFAULT_METRIC_PROVIDER, metricProviders } from '../metrics/registry';
-import { specOf, templatedTexts } from './metric-queries';
+import { renderTemplate, specOf, templatedTexts } from './metric-queries';
+import { queryTemplateProblem } from '../metrics/prometheus/spec';
 import { publicKeyProblem } from './public-keys';
 import { freezeSchema, windowsSchema } from '../policy/windows';
 import { METRIC_PROVIDERS, ROUTER_KINDS, type MetricProviderKind, type MetricSpec, type ReleasePlan } from './types';
@@ -23,6 +25,8 @@ export const DURATION_MAX = {
   timeout: 24 * HOUR,
   freshness: 7 * DAY,
   analysisInterval: HOUR,
+  /** A year and a bit: SLA windows beyond it are typos. */
+  errorBudgetWindow: 400 * DAY,
 };
 const days = (ms: number) =>
   ms % DAY === 0 && ms > DAY ? `${ms / DAY}d` : ms % HOUR === 0 ? `${ms / HOUR}h` : `${ms / 1000}s`;
@@ -160,6 +164,22 @@ const check = z.discriminatedUnion('kind', [
   z.strictObject({ name: nonEmpty, group, kind: z.literal('cluster-policies'), namespace: name.optional() }),
   z.strictObject({ name: nonEmpty, group, kind: z.literal('mesh-mtls'), rootNamespace: name.optional() }),
   z.strictObject({ name: nonEmpty, group, kind: z.literal('release-baseline') }),
+  z.strictObject({
+    name: nonEmpty,
+    group,
+    kind: z.literal('error-budget'),
+    // Below 100: a 100% target leaves no budget, so every release would be refused.
+    target: z.number().gt(0).lt(100, 'must be below 100 (100% leaves no error budget)').optional(),
+    window: duration(60_000, DURATION_MAX.errorBudgetWindow).optional(),
+    requests: z
+      .string()
+      .max(1000)
+      .refine((s) => SELECTOR.test(renderTemplate(s, { namespace: 'x' })) && !queryTemplateProblem(s), {
+        message: 'must be a counter selector like http_requests_total{namespace="{{namespace}}"}',
+      })
+      .optional(),
+    errors: z.string().max(500).regex(MATCHER, 'must be one label matcher like status=~"5.."').optional(),
+  }),
 ]);
 
 // A field bound rather than a refinement, so the JSON Schema carries it too.

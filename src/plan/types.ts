@@ -65,7 +65,21 @@ export type PreflightCheck =
   /** Istio mTLS STRICT for blue and green (the mesh-wide policy lives in rootNamespace, default istio-system). */
   | { name: string; group: PreflightGroup; kind: 'mesh-mtls'; rootNamespace?: string }
   /** The route sends all traffic to blue, blue runs every service, green is absent or empty. */
-  | { name: string; group: PreflightGroup; kind: 'release-baseline' };
+  | { name: string; group: PreflightGroup; kind: 'release-baseline' }
+  /**
+   * SEED 7/11: production's availability over `window` (ms; default 730 h, a month) against `target` (percent,
+   * default 99.9); fails while the error budget is spent. `requests`: the request counter selector ({{namespace}}
+   * is blue), `errors`: the matcher of failed requests (src/plan/error-budget.ts has the defaults).
+   */
+  | {
+      name: string;
+      group: PreflightGroup;
+      kind: 'error-budget';
+      target?: number;
+      window?: number;
+      requests?: string;
+      errors?: string;
+    };
 
 export type PreflightKind = PreflightCheck['kind'];
 

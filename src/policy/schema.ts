@@ -73,6 +73,11 @@ const environmentSchema = z.strictObject({
    * default would change the digest of every policy document already recorded.
    */
   rollbackOnAlerts: z.array(alertName).min(1).optional(),
+  /**
+   * The least error-budget check a plan may carry (./error-budget.ts): target in percent, window a duration.
+   * Absent: no floor. Optional, not defaulted, for the digests as above.
+   */
+  errorBudget: z.strictObject({ minTarget: z.number().gt(0).lt(100), minWindow: duration }).optional(),
 });
 
 export const policySchema = z.strictObject({

@@ -4,6 +4,7 @@
 import { formatDuration } from '../plan/duration';
 import type { ReleasePlan } from '../plan/types';
 import { maxPauseMs } from '../workflows/analysis';
+import { loosenedErrorBudget } from './error-budget';
 import type { EnvironmentPolicy, PlatformPolicy } from './schema';
 import { minutesOf, type WeeklyWindow, type WindowRules } from './windows';
 
@@ -94,6 +95,7 @@ export function loosenedRules(plan: ReleasePlan, env: EnvironmentPolicy): string
       ),
     );
   problems.push(...loosenedWindows(plan, env));
+  problems.push(...loosenedErrorBudget(plan, env));
   return problems;
 }
 

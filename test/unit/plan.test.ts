@@ -502,7 +502,7 @@ describe('plan bounds', () => {
 describe('worst-case workflow history', () => {
   test('a plan whose analyses would pass 10,000 history events is refused, naming the interval', () => {
     expect(problems({ canary: { analysisInterval: '1s' } })).toEqual([
-      'canary.analysisInterval 1s gives 5100 analyses over the canary and full-switch watches, a worst-case workflow history of 87152 events (more than 10000): make it at least 10s or shorten the watches',
+      'canary.analysisInterval 1s gives 5100 analyses over the canary and full-switch watches, a worst-case workflow history of 87164 events (more than 10000): make it at least 10s or shorten the watches',
     ]);
     expect(validatePlan(unsigned({ canary: { analysisInterval: '10s' } })).canary.analysisIntervalMs).toBe(10_000);
     expect(problems({ canary: { steps: [{ weight: 50, watch: '24h' }], analysisInterval: '1m' } })[0]).toMatch(

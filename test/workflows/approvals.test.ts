@@ -190,7 +190,7 @@ test('a failing preflight check stops the release before anything changes and na
       expect(result.reason).toBe(
         'preflight failed: redis-ping (redis-ping failed); tls-certificate (tls-certificate failed)',
       );
-      expect(world.named('runCheck')).toHaveLength(16);
+      expect(world.named('runCheck')).toHaveLength(17);
       expect(world.sequence(['runCheck', 'postSlack', 'storeReport'])).toEqual(['findLiveEnvironment']); // a read only
       expect(result.report.preflight[0].results.filter((r) => !r.ok).map((r) => r.name)).toEqual([
         'redis-ping',
@@ -208,10 +208,10 @@ test('an approval later than the preflight freshness re-runs the infrastructure 
       await handle.signal(approveSignal, { approverId: role, role, decision: 'approve' });
     await waitFor((s) => s.stage === 'canary');
     const checks = world.named('runCheck').map((c) => (c.args as { check: { name: string; group: string } }).check);
-    // 16 checks, then the seven infrastructure ones again (the backup snapshot's age and blue's config backup among
+    // 17 checks, then the seven infrastructure ones again (the backup snapshot's age and blue's config backup among
     // them: the backup is taken again just before anything changes).
-    expect(checks).toHaveLength(16 + 7);
-    expect(checks.slice(16).map((c) => c.group)).toEqual([
+    expect(checks).toHaveLength(17 + 7);
+    expect(checks.slice(17).map((c) => c.group)).toEqual([
       'infrastructure',
       'infrastructure',
       'infrastructure',
@@ -220,7 +220,7 @@ test('an approval later than the preflight freshness re-runs the infrastructure 
       'infrastructure',
       'infrastructure',
     ]);
-    expect(checks.slice(16).map((c) => c.name)).toEqual(
+    expect(checks.slice(17).map((c) => c.name)).toEqual(
       expect.arrayContaining(['release-baseline', 'database-backup-ready', 'config-backup-of-blue']),
     );
     // The re-check happened before the green namespace was created.
@@ -241,7 +241,7 @@ test('the release baseline is checked again after approval: a change while peopl
     expect(result.reason).toBe(
       'release baseline changed while waiting for approval: release-baseline (release-baseline failed)',
     );
-    expect(world.named('runCheck')).toHaveLength(17);
+    expect(world.named('runCheck')).toHaveLength(18);
     expect(world.sequence(['runCheck', 'postSlack', 'storeReport'])).toEqual(['findLiveEnvironment']); // a read only
   });
 });
@@ -289,7 +289,7 @@ test('hole 1: once every role approved the gate is closed: a reject during the b
         await handle.signal(approveSignal, { approverId: role, role, decision: 'approve' });
       // The baseline re-check is running, held. Polled in real time: skipping workflow time now would let
       // the held attempt's 10 s heartbeat timeout (patch fast-recovery) expire and retry it.
-      await waitForStatus(status, () => world.named('runCheck').length === 17);
+      await waitForStatus(status, () => world.named('runCheck').length === 18);
       const late = await handle
         .executeUpdate(rejectUpdate, {
           args: [{ approverId: 'qa-lead', role: 'qa-lead', decision: 'reject', comment: 'found a bug' }],

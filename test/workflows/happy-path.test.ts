@@ -51,9 +51,9 @@ test('a default release runs every seed stage in order, watches each step for it
     });
     expect(world.named('scaleDeployments')[0].args).toEqual({ namespace: 'hwayo-production', replicas: 1 });
     expect(world.named('deleteNamespace')[0].args).toMatchObject({ name: 'hwayo-production' });
-    // 16 preflight checks, and the release baseline once more after approval.
-    expect(world.named('runCheck')).toHaveLength(17);
-    expect((world.named('runCheck')[16].args as { check: { kind: string } }).check.kind).toBe('release-baseline');
+    // 17 preflight checks, and the release baseline once more after approval.
+    expect(world.named('runCheck')).toHaveLength(18);
+    expect((world.named('runCheck')[17].args as { check: { kind: string } }).check.kind).toBe('release-baseline');
     // The security-evidence check ties CI's reports to this release: app, version and image tag (threat 11).
     const evidenceCheck = world
       .named('runCheck')

@@ -6,6 +6,7 @@ import type { CheckRunner } from './check';
 import { clusterPolicies } from './cluster-policies';
 import { configBackup } from './config-backup';
 import { elasticsearch } from './elasticsearch';
+import { errorBudget } from './error-budget';
 import { http } from './http';
 import { kubernetesNodes } from './kubernetes-nodes';
 import { meshMtls } from './mesh-mtls';
@@ -37,4 +38,5 @@ export const preflightChecks: { [K in PreflightKind]: CheckRunner<K> } = {
   elasticsearch,
   'prometheus-targets': prometheusTargets,
   'security-evidence': securityEvidence,
+  'error-budget': errorBudget,
 };
