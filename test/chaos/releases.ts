@@ -401,7 +401,8 @@ export function useChaosWorker(
   beforeAll(async () => {
     const t0 = Date.now();
     ensureBuilt();
-    worker = new WorkerProcess('worker', dir, taskQueue, 22000 + Math.floor(Math.random() * 7000));
+    // 25000-25999: no stack port (region b holds 22379-22380, 26443, 28000-28082), no other chaos file's range.
+    worker = new WorkerProcess('worker', dir, taskQueue, 25000 + Math.floor(Math.random() * 1000));
     await worker.start();
     timing('worker started (beforeAll)', Date.now() - t0);
   }, 600_000);

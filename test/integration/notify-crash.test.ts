@@ -19,13 +19,14 @@ import { dataConverterFromEnv } from '../../src/codec';
 import { defaultPlan } from '../../src/plan/load';
 import { RELEASE_WORKFLOW, type ReleaseInput } from '../../src/workflows/definitions';
 import { ensureBuilt } from '../chaos/harness';
+import { testPort } from '../fixtures/ports';
 
 jest.setTimeout(240_000);
 const ROOT = join(__dirname, '..', '..');
 const env = stackEnv();
 const dir = mkdtempSync(join(tmpdir(), 'hwayo-notify-crash-'));
 const children: ChildProcess[] = [];
-const base = 21000 + Math.floor(Math.random() * 8000);
+const base = testPort(3);
 const SINK_HTTP = base,
   SINK_SMTP = base + 1,
   WORKER_HTTP = base + 2;

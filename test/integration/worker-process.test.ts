@@ -15,6 +15,7 @@ import { dataConverterFromEnv } from '../../src/codec';
 import { defaultPlan } from '../../src/plan/load';
 import { RELEASE_WORKFLOW, type ReleaseInput, type ReleaseResult } from '../../src/workflows/definitions';
 import { ensureBuilt } from '../chaos/harness';
+import { testPort } from '../fixtures/ports';
 
 jest.setTimeout(180_000);
 const ROOT = join(__dirname, '..', '..');
@@ -22,7 +23,7 @@ const WORKER = join(ROOT, 'dist', 'src', 'worker.js');
 const env = stackEnv();
 const children: ChildProcess[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'hwayo-worker-'));
-const httpPort = 20000 + Math.floor(Math.random() * 9000);
+const httpPort = testPort(3);
 const sdkPort = httpPort + 1;
 
 // The built worker: `npm run build` unless dist is newer than every source (another file built it).

@@ -36,13 +36,14 @@ import { bundleV2 } from '../fixtures/upgrade-v2/bundle';
 import { V2_GREEN_PATCH, V2_NOTICE, V2_SWITCH_PATCH } from '../fixtures/upgrade-v2/names';
 import { endRunningReleases, stackEnv } from './stack';
 import { cliOk } from './cli-runner';
+import { testPort } from '../fixtures/ports';
 
 jest.setTimeout(8 * 60_000);
 type History = temporal.api.history.v1.IHistory;
 
 const dir = mkdtempSync(join(tmpdir(), 'hwayo-upgrade-'));
 const taskQueue = `upgrade-${randomBytes(4).toString('hex')}`;
-const port = 22000 + Math.floor(Math.random() * 7000);
+const port = testPort(2);
 const V1_BUNDLE = join(ROOT, 'dist', 'workflow-bundle.js');
 const V2_BUNDLE = join(dir, 'workflow-bundle-v2.js');
 // Pairs of their own for the releases in approval and in retention (their apps' routes in hwayo-gateway);
