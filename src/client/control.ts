@@ -21,7 +21,7 @@ import { planDigest, signControlStatement, signStatement, type ControlAction } f
 import { actor, CliError, EXIT, EXIT_CODES_HELP, optional, required, usageError, type Command, type Io } from './cli';
 import { CONNECTION_HELP, withClient } from './connection';
 import { signedCommand } from './signed-command';
-import { loadPlanFile } from '../plan/load';
+import { reviewedPlan, reviewMismatch } from './expect-plan';
 import { nameProblem, textProblem } from '../workflows/request-limits';
 import { releaseInput, requireRunning } from './release';
 import { approvalStatement, controlStatement, signingLine } from './statements';
@@ -106,7 +106,7 @@ function decisionCommand(decision: Decision): Command {
       const expectPlan = optional(v, 'expect-plan');
       if (expectPlan && !privateKey) throw usageError('--expect-plan goes with --key: it guards what you sign');
       // The digest of the plan the person reviewed, as `start` would have sent it.
-      const reviewed = expectPlan ? planDigest(loadPlanFile(expectPlan)) : undefined;
+      const reviewed = expectPlan ? reviewedPlan(expectPlan) : undefined;
       return withClient(v, io, async ({ client }) => {
         const { handle, firstRunId } = await requireRunning(client, id);
         let role = optional(v, 'role');
@@ -123,11 +123,8 @@ function decisionCommand(decision: Decision): Command {
         const req: ApprovalRequest = { approverId, role, decision, comment: optional(v, 'comment') };
         if (privateKey) {
           const status = await signingStatus(client, handle, id, io);
-          if (reviewed && status?.planDigest !== reviewed)
-            throw new CliError(
-              `${id} runs plan ${status?.planDigest ?? '(unsigned subject)'}, not the plan you reviewed (${expectPlan}: ${reviewed}); not signing`,
-              EXIT.refused,
-            );
+          const mismatch = reviewed && reviewMismatch(id, reviewed, status);
+          if (mismatch) throw new CliError(mismatch, EXIT.refused);
           req.signedAt = new Date().toISOString();
           const base = { workflowId: id, runId: firstRunId, decision, role, approverId, signedAt: req.signedAt };
           req.signature = signStatement(status ? approvalStatement(base, status) : base, privateKey);

@@ -22,6 +22,7 @@ import { cliRun, EVIDENCE_FLAGS, FIXTURE_TAG, startArgv, type CliResult } from '
 import { gatewayWeights, recordGatewayWeights, sentAt, sharesByWeight, startUsers, type Users } from './gateway';
 import { sampleLine, type Sample } from '../fixtures/dataplane/loadgen';
 import { BLAST_RADIUS_FORMULA, blastRadiusBound } from './blast-radius';
+import { routeWeightsIn } from './route-weights';
 
 jest.mock('@kubernetes/client-node', () =>
   jest.requireActual<typeof import('./native-esm')>('./native-esm').kubernetesClient(),
@@ -133,20 +134,7 @@ async function http<T>(method: string, url: string, body?: unknown): Promise<T> 
 }
 
 /** Blue's and green's weights in the default rule of the stack's HTTPRoute, read back from the apiserver. */
-async function routeWeights(): Promise<Record<string, number>> {
-  const { admin } = kubeConfigForStack();
-  const route = (await admin.custom.getNamespacedCustomObject({
-    group: 'gateway.networking.k8s.io',
-    version: 'v1',
-    plural: 'httproutes',
-    namespace: 'hwayo-gateway',
-    name: 'hwayo-canary',
-  })) as {
-    spec: { rules: { matches?: { headers?: unknown[] }[]; backendRefs: { namespace?: string; weight?: number }[] }[] };
-  };
-  const main = route.spec.rules.find((r) => !(r.matches ?? []).some((m) => m.headers?.length))!;
-  return Object.fromEntries(main.backendRefs.map((b) => [b.namespace ?? 'hwayo-gateway', b.weight ?? 1]));
-}
+const routeWeights = () => routeWeightsIn(kubeConfigForStack().admin.custom);
 
 /** The route as written and as the gateway applies it, once Traefik has caught up. */
 async function weightsEverywhere(expected: Record<string, number>) {
