@@ -9,6 +9,7 @@ import {
   condition,
   log,
   ParentClosePolicy,
+  patched,
   setCurrentDetails,
   setHandler,
   startChild,
@@ -80,6 +81,8 @@ export async function multiClusterReleaseWorkflow(input: MultiClusterInput): Pro
   }
   r.runUnder(policy.record);
   r.windowRules = policy.windowRules;
+  // The platform's call on incidents, as a single-cluster release applies it; the children get it in their input.
+  if (policy.incidents === false && patched('multi-cluster-incidents')) r.input.incidents = false;
   const regionOf = (name: string) => clusters.find((c) => c.name === name)!.region;
   r.multiCluster.rows = initialRows(waves, regionOf);
   const stopped = await refusedWhileStopped(base, r.releaseId, policy.record);

@@ -18,10 +18,13 @@ import {
   type ReleaseResult,
   type ReleaseStatus,
 } from '../../src/workflows/definitions';
+import { incidentIdOf } from '../../src/workflows/incident-definitions';
+import { clusterWorkflowId } from '../../src/workflows/multi-cluster-definitions';
 import { signControlStatement, signStatement } from '../../src/workflows/signatures';
 import { platformPeople, seedPolicy, signedByPlatform } from '../unit/policy-fixture';
 import { createWorker, uniqueId, useWorkflowEnv, waitForStatus } from './env';
 import { FakeWorld, type Scripts } from './fake-world';
+import { patchIds } from './harness';
 import { loadWorkerConfig } from '../../src/worker/config';
 import { workflowSource } from '../../src/worker/role';
 import { Worker } from '@temporalio/worker';
@@ -103,7 +106,7 @@ interface Multi {
 }
 
 async function withMulti<T>(
-  opts: { waves?: Wave[]; onFailure?: OnFailure; a?: Scripts; b?: Scripts; refused?: boolean },
+  opts: { waves?: Wave[]; onFailure?: OnFailure; a?: Scripts; b?: Scripts; refused?: boolean; policyOnly?: boolean },
   body: (m: Multi) => Promise<T>,
 ): Promise<T> {
   const log: Logged[] = [];
@@ -127,7 +130,8 @@ async function withMulti<T>(
           version: '2.4.0',
           imageTag: '1234-abc1234',
           lastKnownGoodTag: '1200-0ld600d',
-          incidents: false,
+          // policyOnly: the input says nothing about incidents, the policy's `incidents: false` decides.
+          ...(opts.policyOnly ? {} : { incidents: false as const }),
           waves: opts.waves ?? TWO_WAVES,
           onFailure: opts.onFailure ?? 'rollback-all',
         },
@@ -236,6 +240,27 @@ test('sick canary in b, rollback-failing: b rolls back, a holds at 100%; the out
     expect(result.reason).toBe(
       'clusters end on different versions: a on 2.4.0; b on the previous version (b rolled-back)',
     );
+  });
+});
+
+test('where the policy leaves incidents off, a failed multi-cluster release opens none, in the parent or a cluster', async () => {
+  await withMulti({ b: sickB, onFailure: 'rollback-failing', policyOnly: true }, async (m) => {
+    await approveAll(m);
+    const result = await m.handle.result();
+    expect(result.outcome).not.toBe('succeeded');
+    const id = result.report.releaseId;
+    const opened = async (releaseId: string) =>
+      t.env.client.workflow
+        .getHandle(incidentIdOf(releaseId))
+        .describe()
+        .then(
+          () => true,
+          () => false,
+        );
+    expect(await opened(id)).toBe(false);
+    expect(await opened(clusterWorkflowId(id, 'b'))).toBe(false);
+    const { events } = await m.handle.fetchHistory();
+    expect(patchIds(events ?? [])).toContain('multi-cluster-incidents');
   });
 });
 
