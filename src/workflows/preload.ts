@@ -14,6 +14,7 @@ import * as registry from '../metrics/registry';
 import * as template from '../metrics/template';
 import * as destinations from '../plan/destinations';
 import * as duration from '../plan/duration';
+import * as errorBudget from '../plan/error-budget';
 import * as history from '../plan/history';
 import * as metricQueries from '../plan/metric-queries';
 import * as publicKeys from '../plan/public-keys';
@@ -34,6 +35,7 @@ export const SHARED: Readonly<Record<string, object>> = {
   'metrics/template': template,
   'plan/destinations': destinations,
   'plan/duration': duration,
+  'plan/error-budget': errorBudget,
   'plan/history': history,
   'plan/metric-queries': metricQueries,
   'plan/public-keys': publicKeys,
