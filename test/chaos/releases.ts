@@ -60,6 +60,9 @@ export const any =
 /** Green fails half its requests: the real Prometheus sees it within seconds. */
 export const makeGreenSick = async (): Promise<void> =>
   void (await http('POST', `${stackVar('METRICS_APP_GREEN_URL')}/control`, { errorRate: 0.5 }));
+/** Blue's health paths answer a second late: a verification of blue stays in flight long enough to be seen. */
+export const slowBlueHealth = async (): Promise<void> =>
+  void (await http('POST', `${stackVar('METRICS_APP_BLUE_URL')}/control`, { healthDelaySeconds: 1 }));
 /** Blue answers 503 on every health path: verifying blue after the rollback fails, so the emergency path runs. */
 export const breakBlue = async (): Promise<void> =>
   void (await http('POST', `${stackVar('METRICS_APP_BLUE_URL')}/control`, { healthStatus: 503 }));
