@@ -16,8 +16,9 @@ import {
   DescribeDBSnapshotsCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { parse as parseYaml } from 'yaml';
+import { awsClients } from '../../src/activities/aws/clients';
 import { createHealthActivities } from '../../src/activities/health';
 import { createPreflightActivities } from '../../src/activities/preflight';
 import { configBackupKey } from '../../src/activities/preflight/config-backup';
@@ -221,12 +222,8 @@ describe('AWS (moto)', () => {
   });
 
   describe('backup readiness (SEED 9 "Before"): config-backup of blue', () => {
-    const s3 = new S3Client({
-      region: config.aws.region,
-      endpoint: config.aws.endpoint,
-      forcePathStyle: true,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    });
+    // The worker's own S3 client (what the check wrote with), reading the object back.
+    const s3 = awsClients(config).s3();
     const release = { app: 'hwayo', version: `9.9.${Date.now()}` };
 
     it("backs up every object of blue to the plan's bucket, encrypted, and names where", async () => {
