@@ -51,8 +51,8 @@ export const entryLine = (e: AuditLogEntry): string =>
   `  ${String(e.seq).padStart(4)} ${e.at} ${e.kind.padEnd(12)} ${e.ok === undefined ? '' : e.ok ? 'ok ' : 'NO '}` +
   `${e.by ? `${e.by}: ` : ''}${e.detail}`;
 
-/** The history of every run of the release (first run first), summed up. */
-export function historySummary(runs: Event[][]): string[] {
+/** The history of every run of the release (first run first), summed up; `source` says where it was read. */
+export function historySummary(runs: Event[][], source = 'Temporal'): string[] {
   const all = runs.flat();
   const last = all[all.length - 1];
   const activities = all
@@ -65,7 +65,7 @@ export function historySummary(runs: Event[][]): string[] {
     .map((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name)
     .filter((n): n is string => !!n);
   return [
-    `History (Temporal): ${runs.length} run(s), ${all.length} events (${runs.map((r) => r.length).join(' + ')}), ${time(all[0])} .. ${time(last)}`,
+    `History (${source}): ${runs.length} run(s), ${all.length} events (${runs.map((r) => r.length).join(' + ')}), ${time(all[0])} .. ${time(last)}`,
     `  last event: ${last ? eventName(last) : 'none'}`,
     `  activities: ${counts(activities) || 'none'}`,
     `  signals: ${counts(signals) || 'none'}; updates: ${counts(updates) || 'none'}`,

@@ -1,9 +1,11 @@
 // `audit RELEASE-ID`: the release's audit log, read back from its Object Lock bucket and checked whole (every
-// number from 0, an outcome last), beside the release's history from Temporal (while the namespace keeps it).
+// number from 0, an outcome last), beside the release's history from Temporal: while the namespace keeps it, then
+// from the cluster's archive (archived-history.ts).
 import type { temporal } from '@temporalio/proto';
 import { DEFAULT_AUDIT_BUCKET } from '../activities/aws/audit-log';
 import { CliError, EXIT, optional, parse, type Command, type Io } from './cli';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, releaseHandle, withClient } from './connection';
+import { archivedChain } from './archived-history';
 import { readAuditLog } from './audit-read';
 import { auditLogSummary, historySummary } from './audit-summary';
 import { cliS3 } from './s3';
@@ -13,11 +15,12 @@ const HELP = `Usage: hwayo-release audit RELEASE-ID [--bucket BUCKET] [--no-hist
 Reads the release's audit log back (s3://BUCKET/audit/RELEASE-ID/, one object per operation, each
 locked in COMPLIANCE mode for 7 years) and checks it is whole: numbered from 0 without a gap, ending
 with the outcome; every version is read, so an entry replaced or deleted later still shows as first
-written (and is reported). Then sums up the release's history from Temporal (every run).
+written (and is reported). Then sums up the release's history from Temporal (every run); past the
+namespace's retention, from the cluster's history archive (S3) when the namespace archives.
 Exits 7 when the log is incomplete or was tampered with.
 
   --bucket BUCKET   the audit bucket (default: HWAYO_AUDIT_BUCKET, else ${DEFAULT_AUDIT_BUCKET})
-  --no-history      the audit log only (no Temporal needed: after the namespace's retention)
+  --no-history      the audit log only (no Temporal needed)
 
 AWS: AWS_REGION, AWS_ENDPOINT_URL, credentials from the environment or the default chain.
 ${CONNECTION_HELP}`;
@@ -45,27 +48,29 @@ export const audit: Command = {
     const summary = auditLogSummary(id, bucket, log);
     io.out(summary.lines.join('\n'));
     if (!args.values['no-history']) {
-      const runs = await withClient(args.values, io, async ({ client }) => {
-        // Past the namespace's retention the history is gone (no archival here): the log stands alone.
+      const history = await withClient(args.values, io, async ({ client, namespace }) => {
         const found = await releaseHandle(client, id).catch((err: unknown) => {
           if (err instanceof CliError && err.code === EXIT.refused) return undefined;
           throw err;
         });
-        if (!found) return undefined;
-        const { firstRunId } = found;
+        // Past the namespace's retention the execution is gone: its runs are read back from the archive.
+        if (!found) {
+          const archived = await archivedChain(client, namespace, id);
+          return archived.runs
+            ? historySummary(archived.runs, `Temporal archive, ${archived.uri}`)
+            : [`History (Temporal): none for ${id}, past the namespace's retention (${archived.why})`];
+        }
         const chain: Event[][] = [];
-        for (let runId: string | undefined = firstRunId; runId;) {
+        for (let runId: string | undefined = found.firstRunId; runId;) {
           const events: Event[] = (await client.workflow.getHandle(id, runId).fetchHistory()).events ?? [];
           chain.push(events);
           const next: string | null | undefined =
             events[events.length - 1]?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
           runId = next ?? undefined;
         }
-        return chain;
+        return historySummary(chain);
       });
-      io.out(
-        runs ? historySummary(runs).join('\n') : `History (Temporal): none for ${id} (past the namespace's retention?)`,
-      );
+      io.out(history.join('\n'));
     }
     if (!summary.complete) throw new CliError(`the audit log of ${id} is not whole (see above)`, EXIT.refused);
     return EXIT.ok;

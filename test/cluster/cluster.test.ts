@@ -363,4 +363,13 @@ test('a closed release is archived to S3 and its history reads back from the arc
   const shape = (h: typeof live) => (h.events ?? []).map((e) => `${String(e.eventId)} ${e.eventType}`);
   expect(shape(live).length).toBeGreaterThan(10);
   expect(shape(archived)).toEqual(shape(live));
+
+  // `audit` (a reader, as an auditor) reads the release's history back from the archive now, beside its audit log.
+  const audited = await as('reader', 'audit', id);
+  const line = audited.match(/History \(Temporal archive, (\S+)\): (\d+) run\(s\), (\d+) events \(([\d +]+)\)/);
+  expect(line?.[1]).toBe(`s3://${ARCHIVE_BUCKET}`);
+  // The run the test compared is the chain's last; its events are all there.
+  expect(Number(line![4].split(' + ').at(-1))).toBe(shape(live).length);
+  expect(audited).toContain('last event: workflowExecutionCompleted');
+  expect(audited).toContain('complete, numbered 0..');
 });

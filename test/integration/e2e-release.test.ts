@@ -492,6 +492,97 @@ test('a healthy release: start, signed approvals, watch to 100%, rollback within
   );
 });
 
+test(
+  'two releases in a row alternate the namespaces: the second deploys into the namespace the first retired',
+  async () => {
+    const { admin } = kubeConfigForStack();
+    const namespaceExists = (name: string) =>
+      admin.core.readNamespace({ name }).then(
+        () => true,
+        () => false,
+      );
+    // A sick canary before this one would leave its errors in the 30 s rates for a while (it runs before them).
+    await until('no recent 5xx of green at the gateway', async () => (await recentGreenErrors()) < 1, 60_000);
+    startUsersNow(); // the plan's rates are the users' requests
+    try {
+      // The first release succeeds and keeps the old blue (hwayo-production) for its rollback window.
+      const first = await startRelease(`2.6.0-e2e.${randomBytes(3).toString('hex')}`);
+      await until('awaiting approval', async () => (await statusOf(first)).stage === 'awaiting-approval');
+      await approveAll(first);
+      expect((await watchAtMost(first, 240_000)).code).toBe(0);
+
+      // While it does, a next release is refused at start: it would share the green namespace.
+      const next = `2.6.1-e2e.${randomBytes(3).toString('hex')}`;
+      const refusedStart = await cli(
+        'start',
+        planFile,
+        '--version',
+        next,
+        '--image-tag',
+        'x-1',
+        '--task-queue',
+        taskQueue,
+        ...EVIDENCE_FLAGS,
+      );
+      expect(refusedStart.code).toBe(7);
+      expect(refusedStart.err).toContain(`another release of hwayo is still running: ${first} (retention)`);
+      // Forced, it would deploy over that kept blue: the baseline check refuses it before anything changes.
+      const blocked = await startRelease(next, '--allow-concurrent');
+      const refused = (await client.workflow.getHandle(blocked).result()) as { outcome: string; reason: string };
+      expect(refused.outcome).toBe('preflight-failed');
+      expect(refused.reason).toContain('release-baseline (');
+      expect(refused.reason).toContain('green (hwayo-production) already runs web-app, api-gateway');
+      expect(refused.reason).toContain('hwayo-release promote RELEASE-ID');
+
+      // Ending the first release's window early (promote during retention) deletes the old blue now.
+      expect(
+        await ok(
+          'promote',
+          first,
+          '--by',
+          'alice',
+          '--key',
+          join(tmp, 'keys', 'alice.key'),
+          '--reason',
+          'the next release must ship',
+        ),
+      ).toContain('promote accepted');
+      expect(await client.workflow.getHandle(first).result()).toMatchObject({
+        outcome: 'succeeded',
+        weights: [5, 25, 50, 100],
+      });
+      expect(await routeWeights()).toEqual({ 'hwayo-production': 0, 'hwayo-production-green': 100 });
+      expect(await namespaceExists('hwayo-production')).toBe(false);
+
+      // The same plan again: production is now hwayo-production-green, so this release goes the other way.
+      const second = await startRelease(`2.6.2-e2e.${randomBytes(3).toString('hex')}`);
+      const waiting = await until('awaiting approval', async () => {
+        const s = await statusOf(second);
+        return s.stage === 'awaiting-approval' && s;
+      });
+      expect(waiting.environments).toEqual({ blue: 'hwayo-production-green', green: 'hwayo-production' });
+      await approveAll(second);
+      const watched = await watchAtMost(second, 240_000);
+      expect(watched.code).toBe(0);
+      expect(watched.out).toContain('blue hwayo-production-green (production)  ->  green hwayo-production');
+      expect(await routeWeights()).toEqual({ 'hwayo-production': 100, 'hwayo-production-green': 0 });
+      const report = JSON.parse(await ok('report', second, '--json')) as { running: boolean; status: ReleaseStatus };
+      expect(report.status.environments).toEqual({ blue: 'hwayo-production-green', green: 'hwayo-production' });
+
+      // Rolling it back returns traffic to hwayo-production-green and removes hwayo-production again.
+      await ok('rollback', second, '--reason', 'other: alternation test', '--yes', ...signedBy('alice'));
+      expect(await client.workflow.getHandle(second).result()).toMatchObject({ outcome: 'rolled-back-after-success' });
+      expect(await routeWeights()).toEqual({ 'hwayo-production': 0, 'hwayo-production-green': 100 });
+      expect(await namespaceExists('hwayo-production')).toBe(false);
+    } finally {
+      await stopUsers();
+      // Back to the stack's seed state (blue hwayo-production with all traffic, no green) for other suites.
+      reseedBlue();
+    }
+  },
+  8 * 60_000,
+);
+
 test(`a sick build: a real release of a -sick-30 image rolls back by the plan; users saw failures within ${BLAST_RADIUS_FORMULA} and none on green after 30 s; it pages`, async () => {
   const version = `2.5.0-e2e.${randomBytes(3).toString('hex')}`;
   const argv = startArgv(planFile, version, taskQueue, 'e2e-test');
@@ -628,97 +719,6 @@ test('the installed launcher runs the CLI: bin/hwayo-release list --json', async
   expect(rows.every((r) => r.app === 'hwayo')).toBe(true);
   expect(rows.map((r) => r.id)).toEqual(expect.arrayContaining([started[0]]));
 }, 180_000);
-
-test(
-  'two releases in a row alternate the namespaces: the second deploys into the namespace the first retired',
-  async () => {
-    const { admin } = kubeConfigForStack();
-    const namespaceExists = (name: string) =>
-      admin.core.readNamespace({ name }).then(
-        () => true,
-        () => false,
-      );
-    // The sick canary before this one leaves its errors in the 30 s rates for a while.
-    await until('no recent 5xx of green at the gateway', async () => (await recentGreenErrors()) < 1, 60_000);
-    startUsersNow(); // the plan's rates are the users' requests
-    try {
-      // The first release succeeds and keeps the old blue (hwayo-production) for its rollback window.
-      const first = await startRelease(`2.6.0-e2e.${randomBytes(3).toString('hex')}`);
-      await until('awaiting approval', async () => (await statusOf(first)).stage === 'awaiting-approval');
-      await approveAll(first);
-      expect((await watchAtMost(first, 240_000)).code).toBe(0);
-
-      // While it does, a next release is refused at start: it would share the green namespace.
-      const next = `2.6.1-e2e.${randomBytes(3).toString('hex')}`;
-      const refusedStart = await cli(
-        'start',
-        planFile,
-        '--version',
-        next,
-        '--image-tag',
-        'x-1',
-        '--task-queue',
-        taskQueue,
-        ...EVIDENCE_FLAGS,
-      );
-      expect(refusedStart.code).toBe(7);
-      expect(refusedStart.err).toContain(`another release of hwayo is still running: ${first} (retention)`);
-      // Forced, it would deploy over that kept blue: the baseline check refuses it before anything changes.
-      const blocked = await startRelease(next, '--allow-concurrent');
-      const refused = (await client.workflow.getHandle(blocked).result()) as { outcome: string; reason: string };
-      expect(refused.outcome).toBe('preflight-failed');
-      expect(refused.reason).toContain('release-baseline (');
-      expect(refused.reason).toContain('green (hwayo-production) already runs web-app, api-gateway');
-      expect(refused.reason).toContain('hwayo-release promote RELEASE-ID');
-
-      // Ending the first release's window early (promote during retention) deletes the old blue now.
-      expect(
-        await ok(
-          'promote',
-          first,
-          '--by',
-          'alice',
-          '--key',
-          join(tmp, 'keys', 'alice.key'),
-          '--reason',
-          'the next release must ship',
-        ),
-      ).toContain('promote accepted');
-      expect(await client.workflow.getHandle(first).result()).toMatchObject({
-        outcome: 'succeeded',
-        weights: [5, 25, 50, 100],
-      });
-      expect(await routeWeights()).toEqual({ 'hwayo-production': 0, 'hwayo-production-green': 100 });
-      expect(await namespaceExists('hwayo-production')).toBe(false);
-
-      // The same plan again: production is now hwayo-production-green, so this release goes the other way.
-      const second = await startRelease(`2.6.2-e2e.${randomBytes(3).toString('hex')}`);
-      const waiting = await until('awaiting approval', async () => {
-        const s = await statusOf(second);
-        return s.stage === 'awaiting-approval' && s;
-      });
-      expect(waiting.environments).toEqual({ blue: 'hwayo-production-green', green: 'hwayo-production' });
-      await approveAll(second);
-      const watched = await watchAtMost(second, 240_000);
-      expect(watched.code).toBe(0);
-      expect(watched.out).toContain('blue hwayo-production-green (production)  ->  green hwayo-production');
-      expect(await routeWeights()).toEqual({ 'hwayo-production': 100, 'hwayo-production-green': 0 });
-      const report = JSON.parse(await ok('report', second, '--json')) as { running: boolean; status: ReleaseStatus };
-      expect(report.status.environments).toEqual({ blue: 'hwayo-production-green', green: 'hwayo-production' });
-
-      // Rolling it back returns traffic to hwayo-production-green and removes hwayo-production again.
-      await ok('rollback', second, '--reason', 'other: alternation test', '--yes', ...signedBy('alice'));
-      expect(await client.workflow.getHandle(second).result()).toMatchObject({ outcome: 'rolled-back-after-success' });
-      expect(await routeWeights()).toEqual({ 'hwayo-production': 0, 'hwayo-production-green': 100 });
-      expect(await namespaceExists('hwayo-production')).toBe(false);
-    } finally {
-      await stopUsers();
-      // Back to the stack's seed state (blue hwayo-production with all traffic, no green) for other suites.
-      reseedBlue();
-    }
-  },
-  8 * 60_000,
-);
 
 test('a firing HighErrorRate for green rolls the canary back without waiting for the 60 s analysis tick (Traefik at 0% green, measured)', async () => {
   // The local plan with the seed's 60 s analysis interval and 5-minute steps: only the alert can end the canary soon.

@@ -108,24 +108,9 @@ test('schedule: the next maintenance window by Temporal is ours; a near window s
   await startWorker();
   const version = `9.0.${Date.now() % 100000}`;
   const args = (v: string) => ['--version', v, '--image-tag', '412-3f9c2ab', '--task-queue', taskQueue];
-  // The seed's window, Sunday 02:00-04:00 Asia/Singapore: Temporal's calendar and zone-time agree on the instant.
-  const maintenance = {
-    timeZone: 'Asia/Singapore',
-    weekly: [{ name: 'maintenance', days: ['sun'], start: '02:00', end: '04:00' }],
-  };
-  const far = files(`${version}-far`, maintenance);
-  await cliOk('schedule', far.plan, ...args(`${version}-far`), '--policy', far.policy);
-  const listed = JSON.parse(await cliOk('schedule', 'list', '--json')) as { scheduleId: string; next?: string }[];
-  const farId = `${SCHEDULE_PREFIX}release-hwayo-${version}-far`;
-  const expected = nextWindow(windowsSchema.parse(maintenance), Date.now())!;
-  expect(listed.find((s) => s.scheduleId === farId)?.next).toBe(new Date(expected.openMs).toISOString());
-  expect(await cliOk('schedule', 'cancel', farId)).toContain('cancelled');
-  expect(
-    (JSON.parse(await cliOk('schedule', 'list', '--json')) as { scheduleId: string }[]).map((s) => s.scheduleId),
-  ).not.toContain(farId);
-
-  // A window opening at the next whole minute (+1), in UTC, every day.
-  const opens = Math.ceil((Date.now() + 60_000) / 60_000) * 60_000;
+  // A window opening at the first whole minute at least 20 s away (time to schedule it first), in UTC, every day.
+  // Scheduled first: the far window's checks below run while it waits.
+  const opens = Math.ceil((Date.now() + 20_000) / 60_000) * 60_000;
   const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
   const days = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
   const near = files(version, {
@@ -144,6 +129,22 @@ test('schedule: the next maintenance window by Temporal is ours; a near window s
   const releaseId = `release-hwayo-${version}`;
   // Waiting for its window: no release before it opens.
   await expect(client.workflow.getHandle(releaseId).describe()).rejects.toThrow();
+  // The seed's window, Sunday 02:00-04:00 Asia/Singapore: Temporal's calendar and zone-time agree on the instant.
+  const maintenance = {
+    timeZone: 'Asia/Singapore',
+    weekly: [{ name: 'maintenance', days: ['sun'], start: '02:00', end: '04:00' }],
+  };
+  const far = files(`${version}-far`, maintenance);
+  await cliOk('schedule', far.plan, ...args(`${version}-far`), '--policy', far.policy);
+  const listed = JSON.parse(await cliOk('schedule', 'list', '--json')) as { scheduleId: string; next?: string }[];
+  const farId = `${SCHEDULE_PREFIX}release-hwayo-${version}-far`;
+  const expected = nextWindow(windowsSchema.parse(maintenance), Date.now())!;
+  expect(listed.find((s) => s.scheduleId === farId)?.next).toBe(new Date(expected.openMs).toISOString());
+  expect(await cliOk('schedule', 'cancel', farId)).toContain('cancelled');
+  expect(
+    (JSON.parse(await cliOk('schedule', 'list', '--json')) as { scheduleId: string }[]).map((s) => s.scheduleId),
+  ).not.toContain(farId);
+
   const started = await until('the scheduled release', () => client.workflow.getHandle(releaseId).describe());
   expect(started.startTime.getTime()).toBeGreaterThanOrEqual(opens);
   expect(started.type).toBe('releaseWorkflow');

