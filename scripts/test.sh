@@ -61,15 +61,21 @@ set -m # its own process group, so that an early exit stops jest and the test se
   failed=0
   # A failed check is named in CHECKS_FAILED, which the last line counts.
   check() { local name=$1; shift; log "$name"; nice -n 10 "$@" || { failed=1; echo "$name" >>"$CHECKS_FAILED"; }; }
-  check typecheck npm run -s typecheck
-  check lint npm run -s lint
-  check "format (prettier; TypeScript and shell lines <= 120)" npm run -s format:check
+  # The static checks run beside the unit and workflow projects (the stack's start leaves a core idle).
+  (
+    check typecheck npm run -s typecheck
+    check lint npm run -s lint
+    check "format (prettier; TypeScript and shell lines <= 120)" npm run -s format:check
+    exit $failed
+  ) &
+  checks_pid=$!
   t0=$(date +%s); log "jest unit"
   NICE="nice -n 10" jest_project unit "$UNIT_RESULTS" || failed=1
   log "unit took $(( $(date +%s) - t0 )) s"
   t0=$(date +%s); log "jest workflows (time-skipping server, fake activities)"
   NICE="nice -n 10" jest_project workflows "$WORKFLOW_RESULTS" || failed=1
   log "workflows took $(( $(date +%s) - t0 )) s"
+  wait "$checks_pid" || failed=1
   # Then, on the stack once it is up, the integration files that touch nothing another file reads (their own
   # namespaces, no routes, apps, sinks or releases of the stack's): kubernetes.test.ts, mostly waiting too.
   until [ -e "$STACK_READY" ]; do sleep 2; done

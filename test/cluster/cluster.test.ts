@@ -166,7 +166,7 @@ beforeAll(async () => {
     await as('reader', 'plan', 'validate', file);
     return file;
   };
-  planFile = await writePlan('plan', '40s');
+  planFile = await writePlan('plan', '20s');
   // The PostgreSQL restart happens before approval: no long step needed after it.
   shortPlanFile = await writePlan('short-plan', '4s');
 
