@@ -47,7 +47,7 @@ CHECKS_FAILED="$REPO/.test-checks-failed"
 # project's time is printed so growth is visible.
 BESIDE_LOG="$REPO/.test-beside.log"
 BESIDE_RESULTS="$REPO/.jest-results-integration-beside.json"
-BESIDE_INTEGRATION='test/integration/kubernetes\.test\.ts$'
+BESIDE_INTEGRATION='test/integration/(kubernetes|notify-crash)\.test\.ts$'
 # Users' shares measured at the gateway need a quiet machine: with the beside work running, Traefik takes
 # 1.6-2.3 s to apply a route (0.6 s on a quiet one), longer than these tests allow. So they run last, alone:
 # the data-plane files and the end-to-end release (its users' shares, failures and blast radius too).
@@ -76,11 +76,12 @@ set -m # its own process group, so that an early exit stops jest and the test se
   NICE="nice -n 10" jest_project workflows "$WORKFLOW_RESULTS" || failed=1
   log "workflows took $(( $(date +%s) - t0 )) s"
   wait "$checks_pid" || failed=1
-  # Then, on the stack once it is up, the integration files that touch nothing another file reads (their own
-  # namespaces, no routes, apps, sinks or releases of the stack's): kubernetes.test.ts, mostly waiting too.
+  # Then, on the stack once it is up (and dist/ built), the integration files that touch nothing another file
+  # reads (their own namespaces, sinks and task queues; no routes, apps or releases of the stack's), mostly
+  # waiting too: kubernetes.test.ts, and notify-crash.test.ts (its own sinks; it waits out two 30 s timeouts).
   until [ -e "$STACK_READY" ]; do sleep 2; done
   t0=$(date +%s); log "jest integration, $BESIDE_INTEGRATION (on the stack)"
-  jest_project integration "$BESIDE_RESULTS" --testPathPattern "$BESIDE_INTEGRATION" || failed=1
+  HWAYO_TEST_PORTS=high jest_project integration "$BESIDE_RESULTS" --testPathPattern "$BESIDE_INTEGRATION" || failed=1
   log "integration beside took $(( $(date +%s) - t0 )) s"
   exit $failed
 ) >"$BESIDE_LOG" 2>&1 &
@@ -108,8 +109,8 @@ fi
 touch "$STACK_READY"
 status=0
 t0=$(date +%s); log "jest integration (on the stack)"
-jest_project integration "$RESULTS" --testPathIgnorePatterns '/node_modules/' "$BESIDE_INTEGRATION" \
-  "$QUIET_INTEGRATION" || status=1
+HWAYO_TEST_PORTS=low jest_project integration "$RESULTS" \
+  --testPathIgnorePatterns '/node_modules/' "$BESIDE_INTEGRATION" "$QUIET_INTEGRATION" || status=1
 log "integration took $(( $(date +%s) - t0 )) s"
 t0=$(date +%s)
 wait "$beside_pid" || status=1
