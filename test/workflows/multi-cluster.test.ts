@@ -14,12 +14,18 @@ import {
   abortUpdate,
   approveUpdate,
   promoteUpdate,
+  SA_CLUSTER,
+  SA_CLUSTERS,
   statusQuery,
   type ReleaseResult,
   type ReleaseStatus,
 } from '../../src/workflows/definitions';
 import { incidentIdOf } from '../../src/workflows/incident-definitions';
-import { clusterWorkflowId } from '../../src/workflows/multi-cluster-definitions';
+import {
+  clusterProgressSignal,
+  clusterWorkflowId,
+  type ClusterProgress,
+} from '../../src/workflows/multi-cluster-definitions';
 import { signControlStatement, signStatement } from '../../src/workflows/signatures';
 import { platformPeople, seedPolicy, signedByPlatform } from '../unit/policy-fixture';
 import { createWorker, uniqueId, useWorkflowEnv, waitForStatus } from './env';
@@ -191,8 +197,44 @@ test('happy path: one approval names both clusters; wave 2 starts after wave 1 r
     expect(bFirst).toBeGreaterThan(aPromoted);
     expectEachQueueServesItsOwn(m, result.report.releaseId);
     // The children continued as new during their watches (checkpoint.ts), and kept to their queues after it.
-    const lastRun = await t.env.client.workflow.getHandle(`${result.report.releaseId}-a`).fetchHistory();
+    const child = (c: string) => t.env.client.workflow.getHandle(clusterWorkflowId(result.report.releaseId, c));
+    const lastRun = await child('a').fetchHistory();
     expect(lastRun.events?.[0].workflowExecutionStartedEventAttributes?.continuedExecutionRunId).toBeTruthy();
+    // The UI filters releases by cluster: each child (its last run too) names its own, the parent all of them.
+    for (const c of ['a', 'b']) expect((await child(c).describe()).typedSearchAttributes.get(SA_CLUSTER)).toBe(c);
+    expect((await m.handle.describe()).typedSearchAttributes.get(SA_CLUSTERS)).toEqual(['a', 'b']);
+  });
+});
+
+test('a forged progress signal moves no decision: the parent reads its child itself and audits the claim refused', async () => {
+  await withMulti({}, async (m) => {
+    await approveAll(m);
+    const idle = () => Object.values(m.worlds).every((w) => w.inFlight === 0);
+    await waitForStatus(
+      m.status,
+      (s) => s.multiCluster?.rows[0].stage === 'canary',
+      () => (idle() ? t.env.sleep(60_000) : Promise.resolve()),
+      60_000,
+    );
+    // As `temporal workflow signal` could: a failing, then finished, a (rollback-all, or wave 2 now); b at 100%.
+    const forge = (p: object) => m.handle.signal(clusterProgressSignal, p as ClusterProgress);
+    await forge({ cluster: 'a', stage: 'rolling-back', weight: 0 });
+    await forge({ cluster: 'a', stage: 'retention', weight: 100, outcome: 'succeeded' });
+    await forge({ cluster: 'b', stage: 'retention', weight: 100, outcome: 'succeeded' });
+    const result = await m.handle.result();
+    expect(result.outcome).toBe('succeeded');
+    expect(m.worlds.a.weights()).toEqual([5, 25, 50, 100]);
+    const aPromoted = m.log.findIndex((l) => l.queue === 'hwayo-a' && l.name === 'scaleDeployments');
+    expect(m.log.findIndex((l) => l.queue === 'hwayo-b')).toBeGreaterThan(aPromoted);
+    const refused = result.report.audit.filter((e) => e.action === 'cluster-progress');
+    expect(refused.every((e) => !e.accepted)).toBe(true);
+    expect(refused.map((e) => e.detail).sort()).toEqual([
+      expect.stringMatching(
+        /^a progress signal claimed a retention at 100%, succeeded; its child says canary at \d+%: ignored$/,
+      ),
+      expect.stringMatching(/^a progress signal claimed a rolling-back at 0%; its child says canary at \d+%: ignored$/),
+      'a progress signal named "b", no running cluster of this release: ignored',
+    ]);
   });
 });
 
