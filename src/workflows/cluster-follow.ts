@@ -2,11 +2,12 @@
 // signal is only a nudge, since anyone may send one; the parent then reads the child itself (activity
 // readClusterProgress queries the workflow it started) and only that reading moves its rows, so its decisions.
 // A claim the reading does not bear out, or one naming no running cluster, is audited as refused.
-import { condition } from '@temporalio/workflow';
+import { condition, proxyLocalActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
 import type { AuditEntry } from './definitions';
 import type { ClusterProgress } from './multi-cluster-definitions';
 import { applyProgress, claimProblem, unconfirmedClaim } from './progress-rules';
-import { call, DEFAULT_OPTIONS } from './proxies';
+import { NON_RETRYABLE } from './proxies';
 import { iso } from './release-state';
 import type { ClusterRow } from './wave-rules';
 
@@ -19,6 +20,11 @@ export interface Followed {
 }
 
 const BY = 'a clusterProgress signal';
+// Local: a query of a workflow on this worker's own queue takes milliseconds, and a marker is the cheapest record.
+const { readClusterProgress } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '1s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+});
 const RETRY_READ_MS = 60_000;
 /** Claims kept per cluster until the next reading: a flood of signals keeps only the last ones. */
 const MAX_CLAIMS = 10;
@@ -46,9 +52,8 @@ export class ProgressFollower {
       if (row.ended) return;
       const claims = this.claims.get(row.cluster)!;
       this.claims.delete(row.cluster);
-      const summary = `read ${row.cluster}'s progress from its child`;
       const input = { workflowId: row.workflowId!, parentId: this.r.releaseId };
-      const read = await call(DEFAULT_OPTIONS, summary, 'readClusterProgress', input).catch(() => undefined);
+      const read = await readClusterProgress(input).catch(() => undefined);
       if (row.ended) return;
       if (!read) {
         // Unread, the row keeps its last reading (the wave waits); try again later, or at the next claim.
