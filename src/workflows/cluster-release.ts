@@ -23,6 +23,7 @@ import {
   type ClusterProgress,
   type ClusterReleaseInput,
 } from './multi-cluster-definitions';
+import type { QueryVars } from './analysis';
 import { runActivitiesOn } from './proxies';
 import { iso, ReleaseState } from './release-state';
 import { fromGreen, resume, runToEnd, takeOver } from './release';
@@ -85,6 +86,7 @@ function releasePart(input: ClusterReleaseInput): ReleaseInput {
 /** A release's state that also tells its parent how it goes, and takes the parent's rollback. */
 class ClusterState extends ReleaseState {
   readonly cluster: string;
+  readonly region: string;
   readonly wave: number;
   readonly parentId: string;
   private told = '';
@@ -94,6 +96,7 @@ class ClusterState extends ReleaseState {
   constructor(input: ClusterReleaseInput) {
     super(input);
     this.cluster = input.cluster.name;
+    this.region = input.cluster.region;
     this.wave = input.wave;
     this.parentId = input.parentId;
   }
@@ -109,6 +112,11 @@ class ClusterState extends ReleaseState {
     getExternalWorkflowHandle(this.parentId)
       .signal(clusterProgressSignal, progress)
       .catch(() => undefined);
+  }
+
+  /** The plan's {{cluster}} and {{region}} name this child's (metric queries, health URLs). */
+  override vars(): QueryVars {
+    return { ...super.vars(), cluster: this.cluster, region: this.region };
   }
 
   /** The cluster's stage, weight, last verdict and outcome, as the parent shows them. */
