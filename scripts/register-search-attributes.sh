@@ -10,7 +10,7 @@ NAMESPACE="${TEMPORAL_NAMESPACE:-default}"
 read -r -a EXTRA <<<"${TEMPORAL_CLI_FLAGS:-}"
 # name:type, as src/workflows/definitions.ts defines them.
 ATTRIBUTES=(HwayoApp:Keyword HwayoVersion:Keyword HwayoStage:Keyword HwayoCanaryWeight:Int HwayoOutcome:Keyword
-  HwayoPolicy:Keyword)
+  HwayoPolicy:Keyword HwayoCluster:Keyword HwayoClusters:KeywordList)
 
 command -v "$TEMPORAL" >/dev/null || { echo "temporal CLI not found (set TEMPORAL_CLI)" >&2; exit 1; }
 TARGET=(--address "$ADDRESS" --namespace "$NAMESPACE" "${EXTRA[@]}")

@@ -13,6 +13,7 @@ import { createPreflightActivities } from './preflight';
 import { createMetricActivities } from './metrics';
 import { createSmokeActivities } from './smoke';
 import { createTrafficActivities } from './traffic';
+import { clusterProgressActivities } from './temporal/cluster-progress';
 
 export function createActivities(config: ActivityConfig) {
   return {
@@ -28,6 +29,7 @@ export function createActivities(config: ActivityConfig) {
     ...createPolicyActivities(config),
     ...createSmokeActivities(),
     ...windowActivities,
+    ...clusterProgressActivities,
   };
 }
 

@@ -14,6 +14,7 @@ import {
   SA_VERSION,
   type ReleaseInput,
 } from '../workflows/definitions';
+import { singleClusterProblems } from '../plan/cluster-placeholders';
 import { IMAGE_TAG, IMAGE_TAG_RULE, LABEL_VALUE, releaseInputProblems, VERSION_RULE } from '../workflows/input';
 import { CliError, EXIT, EXIT_CODES_HELP, optional, parse, required, usageError, type Command, type Io } from './cli';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, withClient } from './connection';
@@ -132,6 +133,7 @@ export const start: Command = {
     const workflowId = releaseId(plan.app, version);
     // The workflow refuses what it is given by the same rules; say so here, before anything starts.
     const problems = releaseInputProblems(input, workflowId);
+    if (!waves && !problems.length) problems.push(...singleClusterProblems(plan));
     if (problems.length) throw usageError(`the release cannot start:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     const taskQueue = optional(v, 'task-queue') ?? io.env.HWAYO_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
     return withClient(v, io, async ({ client }) => {

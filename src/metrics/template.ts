@@ -2,7 +2,15 @@
 // how they are filled in for the side being measured.
 
 /** What a metric query may fill in (analysis.ts metricQueries). */
-export const QUERY_VARIABLES = ['namespace', 'blue_namespace', 'green_namespace', 'app', 'version'];
+export const QUERY_VARIABLES = [
+  'namespace',
+  'blue_namespace',
+  'green_namespace',
+  'app',
+  'version',
+  'cluster',
+  'region',
+];
 
 const VARIABLE = /\{\{\s*([a-z_]+)\s*\}\}/g;
 
@@ -18,7 +26,10 @@ export function templateVariableProblem(text: string): string | undefined {
   return unknown ? unknownVariable(unknown.name) : undefined;
 }
 
-/** Fills {{namespace}} (the side measured), {{blue_namespace}}, {{green_namespace}}, {{app}}, {{version}}. */
+/**
+ * Fills {{namespace}} (the side measured), {{blue_namespace}}, {{green_namespace}}, {{app}}, {{version}}, and in a
+ * multi-cluster release's child {{cluster}} and {{region}} (src/plan/cluster-placeholders.ts).
+ */
 export function renderTemplate(template: string, vars: Record<string, string>): string {
   return template.replace(VARIABLE, (whole, key: string) => (Object.hasOwn(vars, key) ? vars[key] : whole));
 }

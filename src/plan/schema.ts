@@ -177,6 +177,10 @@ const check = z.discriminatedUnion('kind', [
       .refine((s) => SELECTOR.test(renderTemplate(s, { namespace: 'x' })) && !queryTemplateProblem(s), {
         message: 'must be a counter selector like http_requests_total{namespace="{{namespace}}"}',
       })
+      .refine((s) => !/\{\{\s*(cluster|region)\s*\}\}/.test(s), {
+        message:
+          'may not use {{cluster}} or {{region}}: only metric queries and healthUrlTemplate are filled per cluster',
+      })
       .optional(),
     errors: z.string().max(500).regex(MATCHER, 'must be one label matcher like status=~"5.."').optional(),
   }),
@@ -435,12 +439,14 @@ export const planSchema = z
       );
     } else if (
       !isHttpUrl(
-        plan.healthUrlTemplate.replace(/\{\{(service|namespace)\}\}/g, 'x').replace(/\{\{path\}\}/g, '/health'),
+        plan.healthUrlTemplate
+          .replace(/\{\{(service|namespace|cluster|region)\}\}/g, 'x')
+          .replace(/\{\{path\}\}/g, '/health'),
       )
     ) {
       issue(
         ['healthUrlTemplate'],
-        'must be an http:// or https:// URL once {{service}}, {{namespace}} and {{path}} are filled in',
+        'must be an http:// or https:// URL once {{service}}, {{namespace}}, {{path}} (and {{cluster}}, {{region}}) are filled in',
       );
     }
     plan.metrics.forEach((m, i) => {

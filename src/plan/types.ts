@@ -93,7 +93,8 @@ export { METRIC_PROVIDERS, type MetricProviderKind } from '../metrics/registry';
 /**
  * A metric the canary analysis reads. Its query is a template: {{namespace}} (the side being measured:
  * green for the canary, blue for stable), {{blue_namespace}}, {{green_namespace}}, {{app}}, {{version}}
- * are filled in per release. Providers only measure; analysis.ts judges the readings.
+ * are filled in per release; {{cluster}}, {{region}} per cluster of a release with waves (refused without).
+ * Providers only measure; analysis.ts judges the readings.
  */
 interface MetricBase {
   name: string;
@@ -175,7 +176,7 @@ export interface ReleasePlan {
    * traffic to and uses that one as blue (after a success, the next release deploys into the other).
    */
   environments: { blue: string; green: string; alternate: boolean };
-  /** URL of a service's health endpoint; {{service}}, {{namespace}}, {{path}} are filled in. */
+  /** A service's health URL: {{service}}, {{namespace}}, {{path}} (and {{cluster}}, {{region}}) are filled in. */
   healthUrlTemplate: string;
   approval: {
     timeoutMs: number;

@@ -13,6 +13,9 @@ export interface QueryVars {
   version: string;
   blueNamespace: string;
   greenNamespace: string;
+  /** Set in a multi-cluster release's child only. */
+  cluster?: string;
+  region?: string;
 }
 
 /** Each metric's query for one side, rendered by its provider's rules (plan/metric-queries.ts). */
@@ -24,6 +27,7 @@ export function metricQueries(metrics: MetricSpec[], vars: QueryVars, side: 'can
     green_namespace: vars.greenNamespace,
     app: vars.app,
     version: vars.version,
+    ...(vars.cluster !== undefined ? { cluster: vars.cluster, region: vars.region ?? '' } : {}),
   };
   return metrics.map((m) => renderMetricQuery(m, raw));
 }

@@ -2,19 +2,28 @@
 // own stages from the sides and preflight on (the parent read the policy and took the one approval), with every
 // activity on the cluster's task queue, so only the worker holding that cluster's credentials runs them. It
 // reports its stage, weight and verdict to the parent, and takes the parent's saga: a rollback request.
-import { getExternalWorkflowHandle, log, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  getExternalWorkflowHandle,
+  log,
+  patched,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { flushAuditLog, resumeAuditLog } from './audit-log';
 import type { Carried } from './checkpoint';
 import { controlRefusal, recordControl } from './control-rules';
-import type { ControlRequest, ReleaseInput, ReleaseResult } from './definitions';
+import { SA_CLUSTER, type ControlRequest, type ReleaseInput, type ReleaseResult } from './definitions';
 import { setReleaseHandlers } from './handlers';
 import { refusedResult, releaseInputProblems } from './input';
 import {
+  clusterProgressQuery,
   clusterProgressSignal,
   parentRollbackSignal,
   type ClusterProgress,
   type ClusterReleaseInput,
 } from './multi-cluster-definitions';
+import type { QueryVars } from './analysis';
 import { runActivitiesOn } from './proxies';
 import { iso, ReleaseState } from './release-state';
 import { fromGreen, resume, runToEnd, takeOver } from './release';
@@ -44,6 +53,10 @@ export async function clusterReleaseWorkflow(input: ClusterReleaseInput): Promis
   resumeAuditLog(r, carried?.audit);
   setReleaseHandlers(r);
   setHandler(parentRollbackSignal, (req) => r.parentRollback(req));
+  // The parent reads this (its signals only nudge it to), so its decisions rest on what the child says itself.
+  setHandler(clusterProgressQuery, () => r.progress());
+  if (patched('multi-cluster-progress') && input.searchAttributes !== false)
+    upsertSearchAttributes([{ key: SA_CLUSTER, value: input.cluster.name }]);
   if (!carried) {
     r.runUnder(input.policy);
     r.windowRules = input.windowRules;
@@ -73,6 +86,7 @@ function releasePart(input: ClusterReleaseInput): ReleaseInput {
 /** A release's state that also tells its parent how it goes, and takes the parent's rollback. */
 class ClusterState extends ReleaseState {
   readonly cluster: string;
+  readonly region: string;
   readonly wave: number;
   readonly parentId: string;
   private told = '';
@@ -82,6 +96,7 @@ class ClusterState extends ReleaseState {
   constructor(input: ClusterReleaseInput) {
     super(input);
     this.cluster = input.cluster.name;
+    this.region = input.cluster.region;
     this.wave = input.wave;
     this.parentId = input.parentId;
   }
@@ -89,14 +104,7 @@ class ClusterState extends ReleaseState {
   override updateUi(): void {
     super.updateUi();
     if (this.owed) this.parentRollback(this.owed);
-    const last = this.analyses[this.analyses.length - 1];
-    const progress: ClusterProgress = {
-      cluster: this.cluster,
-      stage: this.stage,
-      weight: this.greenWeight,
-      ...(last ? { lastVerdict: `${last.verdict} at ${last.weight}%` } : {}),
-      ...(this.outcome ? { outcome: this.outcome } : {}),
-    };
+    const progress = this.progress();
     const text = JSON.stringify(progress);
     if (text === this.told) return;
     this.told = text;
@@ -104,6 +112,23 @@ class ClusterState extends ReleaseState {
     getExternalWorkflowHandle(this.parentId)
       .signal(clusterProgressSignal, progress)
       .catch(() => undefined);
+  }
+
+  /** The plan's {{cluster}} and {{region}} name this child's (metric queries, health URLs). */
+  override vars(): QueryVars {
+    return { ...super.vars(), cluster: this.cluster, region: this.region };
+  }
+
+  /** The cluster's stage, weight, last verdict and outcome, as the parent shows them. */
+  progress(): ClusterProgress {
+    const last = this.analyses[this.analyses.length - 1];
+    return {
+      cluster: this.cluster,
+      stage: this.stage,
+      weight: this.greenWeight,
+      ...(last ? { lastVerdict: `${last.verdict} at ${last.weight}%` } : {}),
+      ...(this.outcome ? { outcome: this.outcome } : {}),
+    };
   }
 
   /** Before green a stop is an abort, after it a rollback; the parent's saga only ever moves back. */

@@ -199,7 +199,19 @@ export const SA_WEIGHT = defineSearchAttributeKey('HwayoCanaryWeight', 'INT');
 export const SA_OUTCOME = defineSearchAttributeKey('HwayoOutcome', 'KEYWORD');
 /** The digest of the platform policy a release runs under, or "none" (HWAYO_POLICY=none). */
 export const SA_POLICY = defineSearchAttributeKey('HwayoPolicy', 'KEYWORD');
-export const SEARCH_ATTRIBUTES = [SA_APP, SA_VERSION, SA_STAGE, SA_WEIGHT, SA_OUTCOME, SA_POLICY];
+/** A multi-cluster release's child: its cluster; the parent: every cluster of its waves. */
+export const SA_CLUSTER = defineSearchAttributeKey('HwayoCluster', 'KEYWORD');
+export const SA_CLUSTERS = defineSearchAttributeKey('HwayoClusters', 'KEYWORD_LIST');
+export const SEARCH_ATTRIBUTES = [
+  SA_APP,
+  SA_VERSION,
+  SA_STAGE,
+  SA_WEIGHT,
+  SA_OUTCOME,
+  SA_POLICY,
+  SA_CLUSTER,
+  SA_CLUSTERS,
+];
 
 export interface ReleaseReport {
   releaseId: string;

@@ -1,7 +1,7 @@
 // A release across clusters: the parent workflow (one per release: policy, one approval, the waves and the saga
 // across clusters) and a child per cluster (that cluster's preflight, green, canary, full switch and retention,
 // its activities on the cluster's task queue). Shared by the workflows, the CLI and the tests.
-import { defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { WindowRules } from '../policy/windows';
 import type { Cluster } from '../policy/clusters';
 import type { PolicyRecord } from '../policy/schema';
@@ -38,7 +38,14 @@ export interface ClusterProgress {
   outcome?: Outcome;
 }
 
+/**
+ * A child's nudge that its progress moved. Anyone may send a signal, so the parent takes it only as a reason to
+ * read the child's own progress (clusterProgressQuery, through activity readClusterProgress): patch
+ * multi-cluster-progress.
+ */
 export const clusterProgressSignal = defineSignal<[ClusterProgress]>('clusterProgress');
+/** A child's progress as the child itself answers it. */
+export const clusterProgressQuery = defineQuery<ClusterProgress>('clusterProgress');
 /** The parent's saga asks a child to roll back (or, before green, to stop): the safe direction only. */
 export const parentRollbackSignal = defineSignal<[ControlRequest]>('parentRollback');
 

@@ -13,13 +13,15 @@ import {
   setCurrentDetails,
   setHandler,
   startChild,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import { registeredClusters, type Cluster } from '../policy/clusters';
 import { policyProblems } from '../policy/tighten';
 import { clustersOf, unknownClusterProblems, wavePlanProblems, type WavePlan } from '../plan/waves';
 import { flushAuditLog, resumeAuditLog } from './audit-log';
-import type { ReleaseReport, ReleaseResult } from './definitions';
+import { SA_CLUSTERS, type ReleaseReport, type ReleaseResult } from './definitions';
+import { ProgressFollower } from './cluster-follow';
 import { Finish, isStop } from './exits';
 import { setReleaseHandlers } from './handlers';
 import { refusedResult, releaseInputProblems } from './input';
@@ -28,9 +30,11 @@ import {
   clusterProgressSignal,
   clusterWorkflowId,
   parentRollbackSignal,
+  type ClusterProgress,
   type ClusterReleaseInput,
   type MultiClusterInput,
 } from './multi-cluster-definitions';
+import { applyProgress } from './progress-rules';
 import { runToEnd } from './release';
 import { iso, ReleaseState } from './release-state';
 import { planDigest } from './signatures';
@@ -64,7 +68,11 @@ export async function multiClusterReleaseWorkflow(input: MultiClusterInput): Pro
   r.multiCluster = { clusters: clustersOf(plan), wavesDigest: planDigest(plan), onFailure, rows: [] };
   resumeAuditLog(r, undefined);
   setReleaseHandlers(r);
-  setHandler(clusterProgressSignal, (p) => r.progress(p));
+  // A progress signal is only a nudge to read the child itself; without the patch it was taken as said.
+  if (patched('multi-cluster-progress')) r.follower = new ProgressFollower(r);
+  setHandler(clusterProgressSignal, (p) => (r.follower ? r.follower.claim(p) : r.progress(p)));
+  if (r.follower && base.searchAttributes !== false)
+    upsertSearchAttributes([{ key: SA_CLUSTERS, value: r.multiCluster.clusters }]);
   const policy = await platformPolicy(base);
   const clusters = registeredClusters(policy.policy?.clusters);
   const refusals = [...policy.problems, ...unknownClusterProblems(plan, clusters)];
@@ -214,6 +222,7 @@ async function startCluster(r: MultiState, cluster: Cluster, wave: number, plan:
     return;
   }
   r.children.set(cluster.name, handle);
+  void r.follower?.follow(row);
   r.updateUi();
   try {
     const result = await handle.result();
@@ -234,25 +243,22 @@ function describeWaves(plan: WavePlan): string {
 class MultiState extends ReleaseState {
   readonly children = new Map<string, ChildHandle>();
   mixed?: ReleaseReport['mixedVersions'];
+  /** Reads the children's progress from them (patch multi-cluster-progress). */
+  follower?: ProgressFollower;
+
+  isStarted(cluster: string): boolean {
+    return this.children.has(cluster);
+  }
 
   get rows(): ClusterRow[] {
     return this.multiCluster!.rows;
   }
 
-  /** A child's report of itself; a child that has ended is known from its result. */
-  progress(p: {
-    cluster: string;
-    stage: ClusterRow['stage'];
-    weight: number;
-    lastVerdict?: string;
-    outcome?: ClusterRow['outcome'];
-  }): void {
+  /** Without the patch: a progress signal taken as the child's report of itself. */
+  progress(p: ClusterProgress): void {
     const row = this.rows.find((x) => x.cluster === p?.cluster);
     if (!row || row.ended || !this.children.has(row.cluster)) return;
-    row.stage = p.stage;
-    row.weight = typeof p.weight === 'number' ? p.weight : row.weight;
-    row.lastVerdict = typeof p.lastVerdict === 'string' ? p.lastVerdict.slice(0, 100) : row.lastVerdict;
-    if (p.outcome) row.outcome = p.outcome;
+    applyProgress(row, p);
     this.updateUi();
   }
 

@@ -9,6 +9,7 @@ import type { ReleaseInput, ReleaseResult } from './definitions';
 import { errorText, Finish, isStop, Rollback } from './exits';
 import { setReleaseHandlers } from './handlers';
 import { refusedResult, releaseInputProblems } from './input';
+import { singleClusterProblems } from '../plan/cluster-placeholders';
 import { openIncident } from './open-incident';
 import { policyLine } from '../policy/schema';
 import { ReleaseState, type CarriedState } from './release-state';
@@ -34,6 +35,8 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
       ? { continuedFromRunId: continuedFromExecutionRunId, attempt, cronSchedule, retryPolicy }
       : { continuedFromRunId: continuedFromExecutionRunId };
     const problems = releaseInputProblems(input, workflowId, run);
+    // Refused by the plan's schema before {{cluster}} existed, so replay takes the same path.
+    if (!problems.length) problems.push(...singleClusterProblems(input.plan));
     if (problems.length) {
       const refused = refusedResult(input, problems, workflowId, new Date().toISOString());
       log.warn(refused.reason ?? 'invalid input', { releaseId: workflowId });

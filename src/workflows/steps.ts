@@ -8,6 +8,7 @@ import type { ReleaseReport } from './definitions';
 import { errorText } from './exits';
 import { call, DEFAULT_OPTIONS, longOptions, NOTIFY_OPTIONS, TICK_HEALTH_OPTIONS, TRAFFIC_OPTIONS } from './proxies';
 import { iso, type ReleaseState } from './release-state';
+import { fillCluster } from '../plan/cluster-placeholders';
 import { renderReportMarkdown } from './report';
 
 /** The seed's routing: every message to Slack; critical ones also page and mail on-call. */
@@ -132,7 +133,7 @@ export async function checkHealth(
     const res = await call(options, `health: ${namespace}`, 'checkServiceHealth', {
       namespace,
       services: plan.services,
-      healthUrlTemplate: plan.healthUrlTemplate,
+      healthUrlTemplate: fillCluster(plan.healthUrlTemplate, r.vars()),
       includeDataStores,
     });
     return {

@@ -405,7 +405,7 @@ describe('plan bounds', () => {
       "healthUrlTemplate must contain {{namespace}}: without it the health checks of green would probe the same URL as blue's, production",
     ]);
     expect(problems({ healthUrlTemplate: 'file:///{{namespace}}/{{service}}{{path}}' })).toEqual([
-      'healthUrlTemplate must be an http:// or https:// URL once {{service}}, {{namespace}} and {{path}} are filled in',
+      'healthUrlTemplate must be an http:// or https:// URL once {{service}}, {{namespace}}, {{path}} (and {{cluster}}, {{region}}) are filled in',
     ]);
   });
 
@@ -485,7 +485,7 @@ describe('plan bounds', () => {
       'metrics[0].query uses {{version}} outside a "double-quoted" string: template values may only be label values, e.g. namespace="{{namespace}}"',
     ]);
     expect(problems(metric('x{service="{{service}}"}'))).toEqual([
-      'metrics[0].query uses unknown template variable {{service}} (known: {{namespace}}, {{blue_namespace}}, {{green_namespace}}, {{app}}, {{version}})',
+      'metrics[0].query uses unknown template variable {{service}} (known: {{namespace}}, {{blue_namespace}}, {{green_namespace}}, {{app}}, {{version}}, {{cluster}}, {{region}})',
     ]);
     expect(firstProblem(metric("x{a='{{app}}'}"))).toMatch(/uses \{\{app\}\} outside a "double-quoted" string/);
     // An escaped quote does not end the string; a comment is not a string.

@@ -40,6 +40,7 @@ export async function registerSearchAttributes(env: TestWorkflowEnvironment): Pr
   const types = {
     KEYWORD: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
     INT: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT,
+    KEYWORD_LIST: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
   };
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',

@@ -1,6 +1,7 @@
 // Test doubles for the release workflow's activities: a small scripted "world" that records every
 // call in order, so tests assert what the workflow did (traffic weights, compensations, pages), and
 // lets a test make metrics, health checks or rollouts go bad at a chosen moment.
+import { clusterProgressActivities } from '../../src/activities/temporal/cluster-progress';
 import { Context } from '@temporalio/activity';
 import type { Activities } from '../../src/activities';
 import { INCIDENT_WORKFLOW } from '../../src/workflows/incident-definitions';
@@ -274,6 +275,8 @@ export class FakeWorld {
         this.delivered.push({ sink: 'pagerduty', to: input.dedupKey, text: pageSummary(input.summary) });
         return { delivered: true, duplicate: false };
       },
+      // Real: it queries the child workflow on the test server.
+      readClusterProgress: clusterProgressActivities.readClusterProgress,
       sendEmail: async (input) => {
         this.record('sendEmail', input);
         this.delivered.push({ sink: 'email', to: input.to, text: mailSubject(input.subject) });

@@ -60,6 +60,17 @@ test('a plan beyond its bounds, as another client would send it, is refused nami
   expect(world.calls).toEqual([]);
 });
 
+test('a plan without waves using {{cluster}} is refused naming the field: a single cluster has none to fill in', async () => {
+  const { result, world } = await refused({}, (plan) => {
+    if (typeof plan.metrics[0].query === 'string') plan.metrics[0].query += ' and on() up{cluster="{{cluster}}"}';
+    plan.healthUrlTemplate = 'http://{{service}}.{{namespace}}.{{region}}.example{{path}}';
+  });
+  expect(result.outcome).toBe('invalid-input');
+  expect(result.reason).toContain('metrics.error_rate.query uses {{cluster}} or {{region}}');
+  expect(result.reason).toContain('healthUrlTemplate uses {{cluster}} or {{region}}, which only a release across');
+  expect(world.calls).toEqual([]);
+});
+
 test('a plan in document form ("15m" where milliseconds belong) is refused, not run with undefined timers', async () => {
   const { result, world } = await refused({}, (plan) => {
     (plan.canary.steps[0] as unknown as Record<string, unknown>).watchMs = '15m';

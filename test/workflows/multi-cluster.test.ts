@@ -7,6 +7,7 @@ import type { Activities } from '../../src/activities';
 import type { PolicyReading } from '../../src/activities/policy';
 import { approvalStatement, controlStatement } from '../../src/client/statements';
 import { defaultPlan } from '../../src/plan/load';
+import type { ReleasePlan } from '../../src/plan/types';
 import type { OnFailure, Wave } from '../../src/plan/waves';
 import { parsePolicy } from '../../src/policy/schema';
 import { multiClusterReleaseWorkflow } from '../../src/workflows';
@@ -14,13 +15,20 @@ import {
   abortUpdate,
   approveUpdate,
   promoteUpdate,
+  SA_CLUSTER,
+  SA_CLUSTERS,
   statusQuery,
   type ReleaseResult,
   type ReleaseStatus,
 } from '../../src/workflows/definitions';
 import { incidentIdOf } from '../../src/workflows/incident-definitions';
-import { clusterWorkflowId } from '../../src/workflows/multi-cluster-definitions';
+import {
+  clusterProgressSignal,
+  clusterWorkflowId,
+  type ClusterProgress,
+} from '../../src/workflows/multi-cluster-definitions';
 import { signControlStatement, signStatement } from '../../src/workflows/signatures';
+import type { ClusterRow } from '../../src/workflows/wave-rules';
 import { platformPeople, seedPolicy, signedByPlatform } from '../unit/policy-fixture';
 import { createWorker, uniqueId, useWorkflowEnv, waitForStatus } from './env';
 import { FakeWorld, type Scripts } from './fake-world';
@@ -106,7 +114,15 @@ interface Multi {
 }
 
 async function withMulti<T>(
-  opts: { waves?: Wave[]; onFailure?: OnFailure; a?: Scripts; b?: Scripts; refused?: boolean; policyOnly?: boolean },
+  opts: {
+    waves?: Wave[];
+    onFailure?: OnFailure;
+    a?: Scripts;
+    b?: Scripts;
+    refused?: boolean;
+    policyOnly?: boolean;
+    plan?: (p: ReleasePlan) => void;
+  },
   body: (m: Multi) => Promise<T>,
 ): Promise<T> {
   const log: Logged[] = [];
@@ -121,7 +137,9 @@ async function withMulti<T>(
     clusterWorker('a', logged(worlds.a, 'hwayo-a', log)),
     clusterWorker('b', logged(worlds.b, 'hwayo-b', log)),
   ]);
-  const plan = signedByPlatform(defaultPlan(), keys);
+  const unsigned = defaultPlan();
+  opts.plan?.(unsigned);
+  const plan = signedByPlatform(unsigned, keys);
   const runAll = async () => {
     const handle = await t.env.client.workflow.start(multiClusterReleaseWorkflow, {
       args: [
@@ -167,12 +185,49 @@ async function withMulti<T>(
   return first.runUntil(rest.reduce<() => Promise<T>>((inner, w) => () => w.runUntil(inner), runAll)());
 }
 
+/** Skips workflow time (only while no fake activity runs) until the parent's row of cluster a matches. */
+const untilRowA = (m: Multi, matches: (row: ClusterRow) => boolean) => {
+  const idle = () => Object.values(m.worlds).every((w) => w.inFlight === 0);
+  return waitForStatus(
+    m.status,
+    (s) => s.multiCluster !== undefined && matches(s.multiCluster.rows[0]),
+    () => (idle() ? t.env.sleep(60_000) : Promise.resolve()),
+    60_000,
+  );
+};
+
 const approveAll = async (m: Multi) => {
   for (const who of ['alice', 'bob', 'carol'] as const) expect(await m.approveAs(who)).toBe('accepted');
 };
 
+/** One plan for every cluster: its queries and health URLs name the cluster each child runs in. */
+const perCluster = (p: ReleasePlan) => {
+  for (const m of p.metrics)
+    if (typeof m.query === 'string') m.query = m.query.replace('namespace=', 'cluster="{{cluster}}", namespace=');
+  p.healthUrlTemplate = 'http://{{service}}.{{namespace}}.svc.{{cluster}}.{{region}}.example{{path}}';
+};
+
+/** Each cluster's analysis and health checks name that cluster only, and no placeholder is left. */
+function expectQueriesOfItsOwnCluster(m: Multi): void {
+  for (const [c, region] of [
+    ['a', 'region-a'],
+    ['b', 'region-b'],
+  ] as const) {
+    const promql = m.worlds[c]
+      .named('queryMetrics')
+      .flatMap((call) => (call.args as { queries: { promql?: string }[] }).queries.map((q) => q.promql ?? ''));
+    expect(promql.length).toBeGreaterThan(0);
+    for (const q of promql) expect(q).toContain(`cluster="${c}", namespace=`);
+    expect(promql.join('\n')).not.toContain('{{');
+    const urls = m.worlds[c]
+      .named('checkServiceHealth')
+      .map((x) => (x.args as { healthUrlTemplate: string }).healthUrlTemplate);
+    expect(new Set(urls)).toEqual(new Set([`http://{{service}}.{{namespace}}.svc.${c}.${region}.example{{path}}`]));
+  }
+}
+
 test('happy path: one approval names both clusters; wave 2 starts after wave 1 runs at 100% and bakes', async () => {
-  await withMulti({}, async (m) => {
+  await withMulti({ plan: perCluster }, async (m) => {
     const s = await m.status();
     expect(s.approvalStatement).toBe(4);
     expect(s.multiCluster?.clusters).toEqual(['a', 'b']);
@@ -191,8 +246,39 @@ test('happy path: one approval names both clusters; wave 2 starts after wave 1 r
     expect(bFirst).toBeGreaterThan(aPromoted);
     expectEachQueueServesItsOwn(m, result.report.releaseId);
     // The children continued as new during their watches (checkpoint.ts), and kept to their queues after it.
-    const lastRun = await t.env.client.workflow.getHandle(`${result.report.releaseId}-a`).fetchHistory();
+    const child = (c: string) => t.env.client.workflow.getHandle(clusterWorkflowId(result.report.releaseId, c));
+    const lastRun = await child('a').fetchHistory();
     expect(lastRun.events?.[0].workflowExecutionStartedEventAttributes?.continuedExecutionRunId).toBeTruthy();
+    // The UI filters releases by cluster: each child (its last run too) names its own, the parent all of them.
+    for (const c of ['a', 'b']) expect((await child(c).describe()).typedSearchAttributes.get(SA_CLUSTER)).toBe(c);
+    expect((await m.handle.describe()).typedSearchAttributes.get(SA_CLUSTERS)).toEqual(['a', 'b']);
+    expectQueriesOfItsOwnCluster(m);
+  });
+});
+
+test('a forged progress signal moves no decision: the parent reads its child itself and audits the claim refused', async () => {
+  await withMulti({}, async (m) => {
+    await approveAll(m);
+    await untilRowA(m, (a) => a.stage === 'canary');
+    // As `temporal workflow signal` could: a failing, then finished, a (rollback-all, or wave 2 now); b at 100%.
+    const forge = (p: object) => m.handle.signal(clusterProgressSignal, p as ClusterProgress);
+    await forge({ cluster: 'a', stage: 'rolling-back', weight: 0 });
+    await forge({ cluster: 'a', stage: 'retention', weight: 100, outcome: 'succeeded' });
+    await forge({ cluster: 'b', stage: 'retention', weight: 100, outcome: 'succeeded' });
+    const result = await m.handle.result();
+    expect(result.outcome).toBe('succeeded');
+    expect(m.worlds.a.weights()).toEqual([5, 25, 50, 100]);
+    const aPromoted = m.log.findIndex((l) => l.queue === 'hwayo-a' && l.name === 'scaleDeployments');
+    expect(m.log.findIndex((l) => l.queue === 'hwayo-b')).toBeGreaterThan(aPromoted);
+    const refused = result.report.audit.filter((e) => e.action === 'cluster-progress');
+    expect(refused.every((e) => !e.accepted)).toBe(true);
+    expect(refused.map((e) => e.detail).sort()).toEqual([
+      expect.stringMatching(
+        /^a progress signal claimed a retention at 100%, succeeded; its child says canary at \d+%: ignored$/,
+      ),
+      expect.stringMatching(/^a progress signal claimed a rolling-back at 0%; its child says canary at \d+%: ignored$/),
+      'a progress signal named "b", no running cluster of this release: ignored',
+    ]);
   });
 });
 
@@ -368,13 +454,7 @@ test('rollback-all in one wave: b fails at 30%, a (still in its canary) is rolle
 test("an abort of the parent during wave 1 rolls back a's canary; b never starts", async () => {
   await withMulti({}, async (m) => {
     await approveAll(m);
-    const idle = () => Object.values(m.worlds).every((w) => w.inFlight === 0);
-    await waitForStatus(
-      m.status,
-      (s) => s.multiCluster?.rows[0].stage === 'canary' && s.multiCluster.rows[0].weight === 25,
-      () => (idle() ? t.env.sleep(60_000) : Promise.resolve()),
-      60_000,
-    );
+    await untilRowA(m, (a) => a.stage === 'canary' && a.weight === 25);
     await m.handle.executeUpdate(abortUpdate, { args: [{ by: 'ops-bot', reason: 'incident elsewhere' }] });
     const result = await m.handle.result();
     const byCluster = sections(result);

@@ -7,7 +7,7 @@ UI_PORT=${HWAYO_TEMPORAL_UI_PORT:-18233}
 DIR="$HWAYO_STACK_DIR/temporal"
 # Keep in sync with SEARCH_ATTRIBUTES in src/workflows/definitions.ts.
 SEARCH_ATTRIBUTES=(HwayoApp=Keyword HwayoVersion=Keyword HwayoStage=Keyword HwayoCanaryWeight=Int HwayoOutcome=Keyword
-  HwayoPolicy=Keyword)
+  HwayoPolicy=Keyword HwayoCluster=Keyword HwayoClusters=KeywordList)
 
 install() {
   bash "$REPO_ROOT/scripts/install/temporal.sh"
