@@ -358,11 +358,12 @@ export async function greenRecovered(): Promise<void> {
 const STACK_DIR = process.env.HWAYO_STACK_DIR ?? join(ROOT, '.stack');
 
 /**
- * Kills a stack process (its process group, by the pid in .stack/pids/NAME.pid) with `signal`, and waits until it is
- * gone.
+ * Kills a stack process (its process group, by the pid in .stack/pids/NAME.pid, or region b's under
+ * .stack/region-b) with `signal`, and waits until it is gone.
  */
-export async function killStackProcess(name: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-  const pid = Number(readFileSync(join(STACK_DIR, 'pids', `${name}.pid`), 'utf8').trim());
+export async function killStackProcess(name: string, signal: NodeJS.Signals = 'SIGKILL', region?: 'b'): Promise<void> {
+  const dir = region ? join(STACK_DIR, `region-${region}`) : STACK_DIR;
+  const pid = Number(readFileSync(join(dir, 'pids', `${name}.pid`), 'utf8').trim());
   try {
     process.kill(-pid, signal);
   } catch {
@@ -392,9 +393,13 @@ export function startComponent(component: string): void {
   });
 }
 
-/** `kube.sh start-process NAME`: one control-plane process (kube-etcd, kube-apiserver) started again alone. */
-export function startKubeProcess(name: 'kube-etcd' | 'kube-apiserver'): void {
-  execFileSync('bash', [join(ROOT, 'scripts', 'stack', 'components', 'kube.sh'), 'start-process', name], {
+/**
+ * `kube.sh start-process NAME`: one control-plane process (kube-etcd, kube-apiserver) started again alone; in
+ * region b through `region-b.sh start-process NAME`.
+ */
+export function startKubeProcess(name: 'kube-etcd' | 'kube-apiserver', region?: 'b'): void {
+  const script = region ? `region-${region}.sh` : 'kube.sh';
+  execFileSync('bash', [join(ROOT, 'scripts', 'stack', 'components', script), 'start-process', name], {
     env: process.env,
     stdio: ['ignore', 'ignore', 'inherit'],
     timeout: 180_000,

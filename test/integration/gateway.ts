@@ -9,15 +9,17 @@ interface TraefikService {
   loadBalancer?: { servers?: { url: string }[] };
 }
 
-const traefikServices = async (): Promise<TraefikService[]> =>
-  (await (await fetch(`${stackVar('TRAEFIK_API_URL')}/api/http/services`)).json()) as TraefikService[];
+/** Region a's Traefik API; region b's is HWAYO_TRAEFIK_API_URL_B. */
+const apiA = () => stackVar('TRAEFIK_API_URL');
+
+const traefikServices = async (api = apiA()): Promise<TraefikService[]> =>
+  (await (await fetch(`${api}/api/http/services`)).json()) as TraefikService[];
 
 /** Traefik's backend name for a Service's port (<namespace>-<service>-<port name>-<port>). */
 const backend = (namespace: string, service: string) => `${namespace}-${service}-http-80`;
 
 /** The weighted service Traefik runs for the hwayo-canary route's default rule or its canary-header rule. */
-async function gatewayRuleService(header: boolean): Promise<TraefikService | undefined> {
-  const api = stackVar('TRAEFIK_API_URL');
+async function gatewayRuleService(header: boolean, api = apiA()): Promise<TraefikService | undefined> {
   const routers = (await (await fetch(`${api}/api/http/routers`)).json()) as {
     rule: string;
     service: string;
@@ -27,12 +29,16 @@ async function gatewayRuleService(header: boolean): Promise<TraefikService | und
     (r) =>
       r.provider === 'kubernetesgateway' && r.service.includes('hwayo-canary') && r.rule.includes('Header(') === header,
   );
-  return router && (await traefikServices()).find((s) => s.name === `${router.service}@kubernetesgateway`);
+  return router && (await traefikServices(api)).find((s) => s.name === `${router.service}@kubernetesgateway`);
 }
 
 /** A rule's weights by namespace (`service`'s backends), or undefined while Traefik has no such rule. */
-async function ruleWeights(header: boolean, service: string): Promise<Record<string, number> | undefined> {
-  const rule = await gatewayRuleService(header);
+async function ruleWeights(
+  header: boolean,
+  service: string,
+  api = apiA(),
+): Promise<Record<string, number> | undefined> {
+  const rule = await gatewayRuleService(header, api);
   if (!rule?.weighted) return undefined;
   const suffix = `-${service}-http-80`;
   return Object.fromEntries(
@@ -46,7 +52,7 @@ async function ruleWeights(header: boolean, service: string): Promise<Record<str
  * The default rule's weights as Traefik applies them, by namespace (api-gateway's backends), or
  * undefined while Traefik has no such rule. A side Traefik dropped (e.g. no ReferenceGrant yet) is absent.
  */
-export const gatewayWeights = (service = 'api-gateway') => ruleWeights(false, service);
+export const gatewayWeights = (service = 'api-gateway', api = apiA()) => ruleWeights(false, service, api);
 
 /** The namespaces the canary-header rule sends users to as Traefik applies it (undefined: no such rule). */
 export async function gatewayHeaderNamespaces(service = 'api-gateway'): Promise<string[] | undefined> {
@@ -54,9 +60,9 @@ export async function gatewayHeaderNamespaces(service = 'api-gateway'): Promise<
   return w && Object.keys(w).sort();
 }
 
-/** Green's weight as Traefik applies it (0 when green is not in the default rule). */
-export async function gatewayWeightOf(namespace: string): Promise<number | undefined> {
-  const w = await gatewayWeights();
+/** Green's weight as Traefik (region a's, or the one at `api`) applies it (0 when green is not in the default rule). */
+export async function gatewayWeightOf(namespace: string, api = apiA()): Promise<number | undefined> {
+  const w = await gatewayWeights('api-gateway', api);
   return w ? (w[namespace] ?? 0) : undefined;
 }
 
@@ -83,13 +89,16 @@ export function startUsers(o: Partial<LoadOptions> & { rps: number; maxSeconds: 
   };
 }
 
-/** A record of the weight Traefik applies to `namespace` over time (polled), for attributing samples to steps. */
-export function recordGatewayWeights(namespace: string, everyMs = 100) {
+/**
+ * A record of the weight Traefik (region a's, or the one at `api`) applies to `namespace` over time (polled), for
+ * attributing samples to steps.
+ */
+export function recordGatewayWeights(namespace: string, everyMs = 100, api = apiA()) {
   const changes: { at: number; weight: number }[] = [];
   let running = true;
   const done = (async () => {
     while (running) {
-      const w = await gatewayWeightOf(namespace).catch(() => undefined);
+      const w = await gatewayWeightOf(namespace, api).catch(() => undefined);
       if (w !== undefined && changes[changes.length - 1]?.weight !== w) changes.push({ at: Date.now(), weight: w });
       await new Promise((r) => setTimeout(r, everyMs));
     }
