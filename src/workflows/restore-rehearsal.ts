@@ -5,18 +5,10 @@ import { CancellationScope, proxyActivities, uuid4, workflowInfo } from '@tempor
 import type { Activities } from '../activities';
 import type { RehearsalRecord, ScratchInput } from '../activities/aws/rehearsal';
 import { DEFAULT_OPTIONS, longOptions } from './proxies';
+import { DEFAULT_BACKUP_SNAPSHOT, DEFAULT_REHEARSAL_DATABASE, type RehearsalInput } from './rehearsal-defs';
 
-export const DEFAULT_BACKUP_SNAPSHOT = 'hwayo-prod-db-backup-latest';
-export const DEFAULT_REHEARSAL_DATABASE = 'hwayo-prod-db';
 /** A real restore takes tens of minutes. */
 const RESTORE_BUDGET_MS = 2 * 3_600_000;
-
-export interface RehearsalInput {
-  /** The production instance whose backup is rehearsed (default hwayo-prod-db). */
-  database?: string;
-  /** The backup snapshot (default hwayo-prod-db-backup-latest, the one preflight's rds-snapshot check requires). */
-  snapshot?: string;
-}
 
 const { restoreRehearsalInstance } = proxyActivities<Activities>(longOptions(RESTORE_BUDGET_MS));
 const { checkRehearsalInstance, deleteRehearsalInstance, recordRehearsal } =
