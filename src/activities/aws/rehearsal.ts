@@ -15,7 +15,7 @@ import type { ActivityConfig } from '../config';
 import type { RestoreResult } from '../contract';
 import { nonRetryable } from '../errors';
 import { awsClients } from './clients';
-import { createAwsActivities, OWNER_TAG } from './index';
+import { createAwsActivities, findOrUndefined, OWNER_TAG } from './index';
 
 /** Where the worker keeps rehearsal records when HWAYO_REHEARSAL_BUCKET is not set. */
 export const DEFAULT_REHEARSAL_BUCKET = 'hwayo-release-artifacts';
@@ -77,17 +77,11 @@ export function createRehearsalActivities(config: ActivityConfig) {
   const aws = awsClients(config);
   const { restoreDatabase } = createAwsActivities(config);
 
-  async function describe<T>(what: string, call: () => Promise<T | undefined>): Promise<T | undefined> {
-    try {
-      return await call();
-    } catch (err) {
-      if (isAwsNotFound(err)) return undefined;
-      throw awsFailure(`describing ${what}`, err);
-    }
-  }
   const instanceOf = (id: string) =>
-    describe(`instance ${id}`, async () =>
-      (await aws.rds().send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.[0]);
+    findOrUndefined(
+      `instance ${id}`,
+      async () => (await aws.rds().send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.[0],
+    );
 
   return {
     /** The emergency path's restore into the scratch id; waits (heartbeating) until available. */
@@ -106,9 +100,12 @@ export function createRehearsalActivities(config: ActivityConfig) {
     },
 
     async checkRehearsalInstance(input: ScratchInput): Promise<ScratchCheck> {
-      const snapshot = await describe(`snapshot ${input.snapshot}`, async () =>
-        (await aws.rds().send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: input.snapshot })))
-          .DBSnapshots?.[0]);
+      const snapshot = await findOrUndefined(
+        `snapshot ${input.snapshot}`,
+        async () =>
+          (await aws.rds().send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: input.snapshot })))
+            .DBSnapshots?.[0],
+      );
       return judgeScratch(snapshot, await instanceOf(input.scratch), input.scratch);
     },
 
