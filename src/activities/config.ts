@@ -34,6 +34,8 @@ export interface ActivityConfig {
   attestationKey?: Uint8Array;
   /** HWAYO_AUDIT_BUCKET: the Object Lock bucket of the audit log (default hwayo-release-audit). */
   audit?: { bucket: string };
+  /** HWAYO_REHEARSAL_BUCKET: where restore rehearsals are recorded (default hwayo-release-artifacts). */
+  rehearsal?: { bucket: string };
 }
 
 export type PolicyLocation = { kind: 'none' } | { kind: 'configmap'; namespace: string; name: string };
@@ -104,5 +106,6 @@ export function activityConfigFromEnv(source: NodeJS.ProcessEnv = process.env): 
     // A key file as `keys generate` writes it (base64 of 32 bytes, mode 0600); worker/config.ts checks it first.
     attestationKey: attestationKeyFile === undefined ? undefined : readPrivateKey(attestationKeyFile),
     audit: { bucket: env('HWAYO_AUDIT_BUCKET', source) ?? 'hwayo-release-audit' },
+    rehearsal: { bucket: env('HWAYO_REHEARSAL_BUCKET', source) ?? 'hwayo-release-artifacts' },
   };
 }

@@ -4,6 +4,7 @@ import { createAwsActivities } from './aws';
 import { createAuditActivities } from './aws/audit-log';
 import type { ActivityConfig } from './config';
 import { createIncidentReviewActivities } from './aws/incident-review';
+import { createRehearsalActivities } from './aws/rehearsal';
 import { createHealthActivities } from './health';
 import { createKubernetesActivities } from './kubernetes';
 import { createNotifyActivities } from './notify';
@@ -25,6 +26,7 @@ export function createActivities(config: ActivityConfig) {
     ...createAwsActivities(config),
     ...createAuditActivities(config),
     ...createIncidentReviewActivities(config),
+    ...createRehearsalActivities(config),
     ...createNotifyActivities(config),
     ...createPolicyActivities(config),
     ...createSmokeActivities(),

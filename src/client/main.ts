@@ -10,6 +10,7 @@ import { incidentCommands } from './incident';
 import { keysCommands } from './keys';
 import { list } from './list';
 import { planCommands } from './plan';
+import { rehearsal } from './rehearsal';
 import { report } from './report';
 import { schedule } from './schedule';
 import { start } from './start';
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, Entry> = {
   plan: { group: planCommands, summary: 'validate plans, print the default plan and the plan JSON Schema' },
   start,
   schedule,
+  rehearsal,
   ...controlCommands,
   ...stopTheLineCommands,
   status,

@@ -27,6 +27,7 @@ export const DURATION_MAX = {
   analysisInterval: HOUR,
   /** A year and a bit: SLA windows beyond it are typos. */
   errorBudgetWindow: 400 * DAY,
+  rehearsalAge: 90 * DAY,
 };
 const days = (ms: number) =>
   ms % DAY === 0 && ms > DAY ? `${ms / DAY}d` : ms % HOUR === 0 ? `${ms / HOUR}h` : `${ms / 1000}s`;
@@ -127,6 +128,14 @@ const check = z.discriminatedUnion('kind', [
       .number()
       .positive()
       .max(24 * 366),
+  }),
+  // SEED 9 "rollback script tested": the last restore rehearsal of this database succeeded recently enough.
+  z.strictObject({
+    name: nonEmpty,
+    group,
+    kind: z.literal('restore-rehearsal'),
+    database: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, 'must be an RDS instance identifier'),
+    maxAge: duration(HOUR, DURATION_MAX.rehearsalAge).optional(),
   }),
   z.strictObject({
     name: nonEmpty,

@@ -38,6 +38,11 @@ export type PreflightCheck =
   | { name: string; group: PreflightGroup; kind: 'config-backup'; bucket: string }
   /** SEED 9 "Before": the backup snapshot exists, is available, encrypted and at most maxAgeHours old. */
   | { name: string; group: PreflightGroup; kind: 'rds-snapshot'; snapshot: string; maxAgeHours: number }
+  /**
+   * SEED 9 "rollback script tested": the last restore rehearsal of `database` (`hwayo-release rehearsal`)
+   * succeeded at most `maxAge` ms ago (default 7 days).
+   */
+  | { name: string; group: PreflightGroup; kind: 'restore-rehearsal'; database: string; maxAge?: number }
   | { name: string; group: PreflightGroup; kind: 'tls-certificate'; host: string; port: number; minValidDays: number }
   | {
       name: string;

@@ -5,3 +5,4 @@ export { scheduledReleaseWorkflow } from './scheduled';
 export { incidentWorkflow } from './incident';
 export { multiClusterReleaseWorkflow } from './multi-cluster';
 export { clusterReleaseWorkflow } from './cluster-release';
+export { restoreRehearsalWorkflow } from './restore-rehearsal';

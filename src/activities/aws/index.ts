@@ -74,18 +74,18 @@ function requireOwner(db: DBInstance, instance: string, owner: string | undefine
   }
 }
 
+/** A describe call whose "not found" means absent, not failure. */
+export async function findOrUndefined<T>(what: string, describe: () => Promise<T | undefined>): Promise<T | undefined> {
+  try {
+    return await describe();
+  } catch (err) {
+    if (isAwsNotFound(err)) return undefined;
+    throw awsFailure(`describing ${what}`, err);
+  }
+}
+
 export function createAwsActivities(config: ActivityConfig) {
   const aws = awsClients(config);
-
-  /** A describe call whose "not found" means absent, not failure. */
-  async function findOrUndefined<T>(what: string, describe: () => Promise<T | undefined>): Promise<T | undefined> {
-    try {
-      return await describe();
-    } catch (err) {
-      if (isAwsNotFound(err)) return undefined;
-      throw awsFailure(`describing ${what}`, err);
-    }
-  }
 
   const findSnapshot = (id: string): Promise<DBSnapshot | undefined> =>
     findOrUndefined(

@@ -15,6 +15,7 @@ import { prometheusTargets } from './prometheus-targets';
 import { redis } from './redis';
 import { releaseBaseline } from './release-baseline';
 import { rdsSnapshot } from './rds-snapshot';
+import { restoreRehearsal } from './restore-rehearsal';
 import { s3Bucket } from './s3-bucket';
 import { securityEvidence } from './security-evidence';
 import { securityGroups } from './security-groups';
@@ -31,6 +32,7 @@ export const preflightChecks: { [K in PreflightKind]: CheckRunner<K> } = {
   's3-bucket': s3Bucket,
   'config-backup': configBackup,
   'rds-snapshot': rdsSnapshot,
+  'restore-rehearsal': restoreRehearsal,
   waf,
   'security-groups': securityGroups,
   'tls-certificate': tlsCertificate,
