@@ -5,9 +5,6 @@ source "$(dirname "$0")/../lib.sh"
 GRPC_PORT=${HWAYO_TEMPORAL_PORT:-17233}
 UI_PORT=${HWAYO_TEMPORAL_UI_PORT:-18233}
 DIR="$HWAYO_STACK_DIR/temporal"
-# Keep in sync with SEARCH_ATTRIBUTES in src/workflows/definitions.ts.
-SEARCH_ATTRIBUTES=(HwayoApp=Keyword HwayoVersion=Keyword HwayoStage=Keyword HwayoCanaryWeight=Int HwayoOutcome=Keyword
-  HwayoPolicy=Keyword HwayoCluster=Keyword HwayoClusters=KeywordList)
 
 install() {
   bash "$REPO_ROOT/scripts/install/temporal.sh"
@@ -15,14 +12,16 @@ install() {
 
 start() {
   mkdir -p "$DIR"
-  local sa=()
-  for a in "${SEARCH_ATTRIBUTES[@]}"; do sa+=(--search-attribute "$a"); done
   start_bg temporal "$HWAYO_CACHE/bin/temporal" server start-dev --ip 127.0.0.1 --port "$GRPC_PORT" \
-    --ui-port "$UI_PORT" --db-filename "$DIR/temporal.db" --log-level warn "${sa[@]}" \
+    --ui-port "$UI_PORT" --db-filename "$DIR/temporal.db" --log-level warn \
     ${HWAYO_TEMPORAL_CODEC_ENDPOINT:+--ui-codec-endpoint "$HWAYO_TEMPORAL_CODEC_ENDPOINT"}
   wait_for temporal 60 "$HWAYO_CACHE/bin/temporal" operator namespace describe \
     --address "127.0.0.1:$GRPC_PORT" --namespace default
   wait_for temporal 30 curl -fsS "http://127.0.0.1:$UI_PORT/"
+  # The Hwayo search attributes, as production registers them: start-dev's --search-attribute adds them to a new
+  # database only, and the stack keeps its database across restarts (an attribute added later was missing).
+  TEMPORAL_CLI="$HWAYO_CACHE/bin/temporal" TEMPORAL_ADDRESS="127.0.0.1:$GRPC_PORT" TEMPORAL_NAMESPACE=default \
+    bash "$REPO_ROOT/scripts/register-search-attributes.sh" >/dev/null
   # HWAYO_CODEC=off: the stack's workers and clients run without payload keys (tests read histories raw); a
   # worker or client elsewhere refuses to start without HWAYO_CODEC_KEYS.
   write_env temporal TEMPORAL_ADDRESS=127.0.0.1:$GRPC_PORT TEMPORAL_NAMESPACE=default \
