@@ -508,11 +508,27 @@ test("region b's worker killed (-9) at its first step, its apiserver down 60 s f
     ]);
     expect(b.worker!.pids).toHaveLength(2); // its start in beforeAll, and the restart here
     // Blue's retirement in b waited for b's namespace controller, which resumes late after the apiserver's return,
-    // so the release ends as b's gateway reloads without blue (a burst of reloads on the route's status): users are
-    // asked once b's gateway has dropped blue and its configuration has held still for 3 s.
+    // so the release ends as b's gateway reloads without blue (a burst of reloads on the route's status). In that
+    // burst b's gateway has answered a plain user 500 (Traefik's own answer, no pod) in some runs: a known limit
+    // (docs/reliability.md). Bounded here: within 30 s of the release's end, 1.5 s of b's users all get green.
     expect(await gatewaySettled(traefikApi(b), (raw) => !raw.includes('hwayo-production-api-gateway-http-80'))).toBe(
       true,
     );
+    const endedAt = Date.now();
+    let greenOnly = false;
+    const seenB = new Set<string>();
+    for (const deadline = endedAt + 30_000; !greenOnly && Date.now() < deadline;) {
+      const u = startUsers({ url: b.gateway, rps: 20, maxSeconds: 3 });
+      await sleep(1500);
+      const answers = new Set((await u.stop()).map((x) => `${x.status} ${x.namespace}`));
+      answers.forEach((a) => seenB.add(a));
+      greenOnly = answers.size === 1 && answers.has(`200 ${GREEN}`);
+    }
+    console.log(
+      `[measure] region b after its apiserver's return: users answered ${[...seenB].join(', ')}; green only ` +
+        `${greenOnly ? `${Date.now() - endedAt} ms after the gateway settled` : 'not within 30 s'}`,
+    );
+    expect(greenOnly).toBe(true);
     await expectMovedEverywhere(report.version);
     const own = await expectEachWorkerOnlyInItsCluster(from, new Date());
     // Each cluster's own route went through its own steps, and wave 2 began only once wave 1 was at 100%.
