@@ -33,7 +33,8 @@ export async function archivedChain(client: Client, namespace: string, workflowI
   return { runs: chainOf(histories), uri };
 }
 
-const continuedInto = (events: Event[]): string | undefined =>
+/** The run a run continued as new into, if it did. */
+export const continuedInto = (events: Event[]): string | undefined =>
   events[events.length - 1]?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
 
 /**

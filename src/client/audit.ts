@@ -5,7 +5,7 @@ import type { temporal } from '@temporalio/proto';
 import { DEFAULT_AUDIT_BUCKET } from '../activities/aws/audit-log';
 import { CliError, EXIT, optional, parse, type Command, type Io } from './cli';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, releaseHandle, withClient } from './connection';
-import { archivedChain } from './archived-history';
+import { archivedChain, continuedInto } from './archived-history';
 import { readAuditLog } from './audit-read';
 import { auditLogSummary, historySummary } from './audit-summary';
 import { cliS3 } from './s3';
@@ -61,13 +61,8 @@ export const audit: Command = {
             : [`History (Temporal): none for ${id}, past the namespace's retention (${archived.why})`];
         }
         const chain: Event[][] = [];
-        for (let runId: string | undefined = found.firstRunId; runId;) {
-          const events: Event[] = (await client.workflow.getHandle(id, runId).fetchHistory()).events ?? [];
-          chain.push(events);
-          const next: string | null | undefined =
-            events[events.length - 1]?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
-          runId = next ?? undefined;
-        }
+        for (let runId: string | undefined = found.firstRunId; runId; runId = continuedInto(chain[chain.length - 1]))
+          chain.push((await client.workflow.getHandle(id, runId).fetchHistory()).events ?? []);
         return historySummary(chain);
       });
       io.out(history.join('\n'));

@@ -200,6 +200,13 @@ async function finished(id: string): Promise<ReleaseResult> {
   ])) as ReleaseResult;
 }
 
+/** What users asking GATEWAY for 1.5 s got: each distinct "<status> <namespace that answered>". */
+async function answersAt(gateway: string): Promise<Set<string>> {
+  const u = startUsers({ url: gateway, rps: 20, maxSeconds: 3 });
+  await sleep(1500);
+  return new Set((await u.stop()).map((s) => `${s.status} ${s.namespace}`));
+}
+
 /** Every region: green deployed at the version in its own apiserver, all of its route on green, users on green. */
 async function expectMovedEverywhere(version: string): Promise<void> {
   for (const r of regions) {
@@ -211,12 +218,7 @@ async function expectMovedEverywhere(version: string): Promise<void> {
   }
   // Users asking each region's gateway now (loopback) are answered by that region's green.
   const answered = await Promise.all(
-    regions.map(async (r) => {
-      const u = startUsers({ url: r.gateway, rps: 20, maxSeconds: 3 });
-      await sleep(1500);
-      const samples = await u.stop();
-      return { region: r.name, answers: [...new Set(samples.map((s) => `${s.status} ${s.namespace}`))] };
-    }),
+    regions.map(async (r) => ({ region: r.name, answers: [...(await answersAt(r.gateway))] })),
   );
   expect(answered).toEqual(regions.map((r) => ({ region: r.name, answers: [`200 ${GREEN}`] })));
 }
@@ -518,9 +520,7 @@ test("region b's worker killed (-9) at its first step, its apiserver down 60 s f
     let greenOnly = false;
     const seenB = new Set<string>();
     for (const deadline = endedAt + 30_000; !greenOnly && Date.now() < deadline;) {
-      const u = startUsers({ url: b.gateway, rps: 20, maxSeconds: 3 });
-      await sleep(1500);
-      const answers = new Set((await u.stop()).map((x) => `${x.status} ${x.namespace}`));
+      const answers = await answersAt(b.gateway);
       answers.forEach((a) => seenB.add(a));
       greenOnly = answers.size === 1 && answers.has(`200 ${GREEN}`);
     }
