@@ -15,6 +15,7 @@ import { createMetricActivities } from './metrics';
 import { createSmokeActivities } from './smoke';
 import { createTrafficActivities } from './traffic';
 import { clusterProgressActivities } from './temporal/cluster-progress';
+import { parentRollbackActivities } from './temporal/parent-rollback';
 
 export function createActivities(config: ActivityConfig) {
   return {
@@ -32,6 +33,7 @@ export function createActivities(config: ActivityConfig) {
     ...createSmokeActivities(),
     ...windowActivities,
     ...clusterProgressActivities,
+    ...parentRollbackActivities,
   };
 }
 

@@ -3,13 +3,18 @@
 // activity on the cluster's task queue, so only the worker holding that cluster's credentials runs them. It
 // reports its stage, weight and verdict to the parent, and takes the parent's saga: a rollback request.
 import {
+  ActivityFailure,
+  ApplicationFailure,
   getExternalWorkflowHandle,
   log,
   patched,
+  proxyLocalActivities,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { Activities } from '../activities';
 import { flushAuditLog, resumeAuditLog } from './audit-log';
 import type { Carried } from './checkpoint';
 import { controlRefusal, recordControl } from './control-rules';
@@ -24,11 +29,20 @@ import {
   type ClusterReleaseInput,
 } from './multi-cluster-definitions';
 import type { QueryVars } from './analysis';
-import { runActivitiesOn } from './proxies';
+import { NON_RETRYABLE, runActivitiesOn } from './proxies';
 import { iso, ReleaseState } from './release-state';
 import { fromGreen, resume, runToEnd, takeOver } from './release';
 import { chooseSides, preflight } from './stages/preflight';
 import { clusterQueue } from '../policy/clusters';
+
+// Local: a query of the parent on this worker's own queue takes milliseconds, and a marker is the cheapest record.
+const { readParentRollback } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '1s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+/** A parent that cannot be read (its worker away) is asked again this often, this many times. */
+const ASK_AGAIN_MS = 30_000;
+const ASKS = 10;
 
 export async function clusterReleaseWorkflow(input: ClusterReleaseInput): Promise<ReleaseResult> {
   const { workflowId, continuedFromExecutionRunId, attempt, cronSchedule, retryPolicy } = workflowInfo();
@@ -52,7 +66,9 @@ export async function clusterReleaseWorkflow(input: ClusterReleaseInput): Promis
   if (carried) takeOver(r, carried.state);
   resumeAuditLog(r, carried?.audit);
   setReleaseHandlers(r);
-  setHandler(parentRollbackSignal, (req) => r.parentRollback(req));
+  setHandler(parentRollbackSignal, (claim) =>
+    patched('verified-parent-rollback') ? r.askParent(claim) : r.parentRollback(claim),
+  );
   // The parent reads this (its signals only nudge it to), so its decisions rest on what the child says itself.
   setHandler(clusterProgressQuery, () => r.progress());
   if (patched('multi-cluster-progress') && input.searchAttributes !== false)
@@ -129,6 +145,40 @@ class ClusterState extends ReleaseState {
       ...(last ? { lastVerdict: `${last.verdict} at ${last.weight}%` } : {}),
       ...(this.outcome ? { outcome: this.outcome } : {}),
     };
+  }
+
+  /**
+   * A parentRollback signal could come from anyone: the child asks its parent what its saga asked of this cluster
+   * and acts on that answer only; a signal the parent did not send is audited as refused.
+   */
+  async askParent(claim: ControlRequest): Promise<void> {
+    const input = { workflowId: workflowInfo().workflowId, parentId: this.parentId, cluster: this.cluster };
+    for (let ask = 1; ; ask++) {
+      try {
+        const asked = await readParentRollback(input);
+        if (asked) this.parentRollback(asked);
+        else this.refuseClaim(claim, `the parent release ${this.parentId} asked ${this.cluster} for nothing`);
+        return;
+      } catch (err) {
+        const refused = err instanceof ActivityFailure && (err.cause as ApplicationFailure)?.nonRetryable === true;
+        if (refused || ask >= ASKS) {
+          this.refuseClaim(claim, `the parent release ${this.parentId} could not be asked: ${String(err)}`);
+          return;
+        }
+        await sleep(ASK_AGAIN_MS);
+      }
+    }
+  }
+
+  private refuseClaim(claim: ControlRequest, why: string): void {
+    const by = String(claim?.by ?? '').slice(0, 80);
+    this.audit.push({
+      at: iso(),
+      action: 'rollback',
+      by: `a parentRollback signal (${by})`,
+      accepted: false,
+      detail: `${why}: ignored`,
+    });
   }
 
   /** Before green a stop is an abort, after it a rollback; the parent's saga only ever moves back. */

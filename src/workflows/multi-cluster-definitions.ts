@@ -46,8 +46,14 @@ export interface ClusterProgress {
 export const clusterProgressSignal = defineSignal<[ClusterProgress]>('clusterProgress');
 /** A child's progress as the child itself answers it. */
 export const clusterProgressQuery = defineQuery<ClusterProgress>('clusterProgress');
-/** The parent's saga asks a child to roll back (or, before green, to stop): the safe direction only. */
+/**
+ * The parent's saga asks a child to roll back (or, before green, to stop): the safe direction only. Anyone may send
+ * a signal, so the child (patch verified-parent-rollback) takes it only as a reason to ask its parent
+ * (parentRollbackQuery, through activity readParentRollback) and acts on the parent's answer.
+ */
 export const parentRollbackSignal = defineSignal<[ControlRequest]>('parentRollback');
+/** What the parent's saga asked the named cluster to do, as the parent itself answers it (undefined: nothing). */
+export const parentRollbackQuery = defineQuery<ControlRequest | undefined, [string]>('parentRollbackRequest');
 
 /** The child workflow id of a cluster of a release. */
 export const clusterWorkflowId = (releaseId: string, cluster: string): string => `${releaseId}-${cluster}`;

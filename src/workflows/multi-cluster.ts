@@ -20,7 +20,7 @@ import { registeredClusters, type Cluster } from '../policy/clusters';
 import { policyProblems } from '../policy/tighten';
 import { clustersOf, unknownClusterProblems, wavePlanProblems, type WavePlan } from '../plan/waves';
 import { flushAuditLog, resumeAuditLog } from './audit-log';
-import { SA_CLUSTERS, type ReleaseReport, type ReleaseResult } from './definitions';
+import { SA_CLUSTERS, type ReleaseReport, type ReleaseResult, type ControlRequest } from './definitions';
 import { ProgressFollower } from './cluster-follow';
 import { Finish, isStop } from './exits';
 import { setReleaseHandlers } from './handlers';
@@ -29,6 +29,7 @@ import {
   CLUSTER_RELEASE_WORKFLOW,
   clusterProgressSignal,
   clusterWorkflowId,
+  parentRollbackQuery,
   parentRollbackSignal,
   type ClusterProgress,
   type ClusterReleaseInput,
@@ -71,6 +72,7 @@ export async function multiClusterReleaseWorkflow(input: MultiClusterInput): Pro
   // A progress signal is only a nudge to read the child itself; without the patch it was taken as said.
   if (patched('multi-cluster-progress')) r.follower = new ProgressFollower(r);
   setHandler(clusterProgressSignal, (p) => (r.follower ? r.follower.claim(p) : r.progress(p)));
+  setHandler(parentRollbackQuery, (cluster) => r.rollbackAsked.get(cluster));
   if (r.follower && base.searchAttributes !== false)
     upsertSearchAttributes([{ key: SA_CLUSTERS, value: r.multiCluster.clusters }]);
   const policy = await platformPolicy(base);
@@ -181,11 +183,11 @@ async function onWaveFailure(r: MultiState, plan: WavePlan, w: number, reason?: 
   r.event(`${why}; ${onFailure}: ${targets.length ? `rolling back ${targets.join(', ')}` : 'holding the others'}`);
   for (const cluster of targets) {
     const handle = r.children.get(cluster);
+    const req = { by: `release ${r.releaseId}`, reason: `regression: ${why} (onFailure ${onFailure})` };
+    // Recorded before the signal: the child acts only on what this answers (parentRollbackQuery).
+    r.rollbackAsked.set(cluster, req);
     await handle
-      ?.signal(parentRollbackSignal, {
-        by: `release ${r.releaseId}`,
-        reason: `regression: ${why} (onFailure ${onFailure})`,
-      })
+      ?.signal(parentRollbackSignal, req)
       .catch((err: unknown) => r.event(`could not ask ${cluster} to roll back: ${String(err)}`));
   }
 }
@@ -242,6 +244,8 @@ function describeWaves(plan: WavePlan): string {
 /** The parent's state: a release with its clusters' rows, shown in status, current details and the report. */
 class MultiState extends ReleaseState {
   readonly children = new Map<string, ChildHandle>();
+  /** What the saga asked each cluster to do (its children ask, since a signal could come from anyone). */
+  readonly rollbackAsked = new Map<string, ControlRequest>();
   mixed?: ReleaseReport['mixedVersions'];
   /** Reads the children's progress from them (patch multi-cluster-progress). */
   follower?: ProgressFollower;

@@ -2,6 +2,7 @@
 // call in order, so tests assert what the workflow did (traffic weights, compensations, pages), and
 // lets a test make metrics, health checks or rollouts go bad at a chosen moment.
 import { clusterProgressActivities } from '../../src/activities/temporal/cluster-progress';
+import { parentRollbackActivities } from '../../src/activities/temporal/parent-rollback';
 import { Context } from '@temporalio/activity';
 import type { Activities } from '../../src/activities';
 import { INCIDENT_WORKFLOW } from '../../src/workflows/incident-definitions';
@@ -277,6 +278,8 @@ export class FakeWorld {
       },
       // Real: it queries the child workflow on the test server.
       readClusterProgress: clusterProgressActivities.readClusterProgress,
+      // Real: it describes the child and queries its parent on the test server.
+      readParentRollback: parentRollbackActivities.readParentRollback,
       sendEmail: async (input) => {
         this.record('sendEmail', input);
         this.delivered.push({ sink: 'email', to: input.to, text: mailSubject(input.subject) });

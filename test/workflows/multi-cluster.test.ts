@@ -25,6 +25,7 @@ import { incidentIdOf } from '../../src/workflows/incident-definitions';
 import {
   clusterProgressSignal,
   clusterWorkflowId,
+  parentRollbackSignal,
   type ClusterProgress,
 } from '../../src/workflows/multi-cluster-definitions';
 import { signControlStatement, signStatement } from '../../src/workflows/signatures';
@@ -282,12 +283,38 @@ test('a forged progress signal moves no decision: the parent reads its child its
   });
 });
 
+test('a forged parentRollback signal to a child moves nothing: the child asks its parent, which asked nothing, and audits it refused', async () => {
+  await withMulti({}, async (m) => {
+    await approveAll(m);
+    await untilRowA(m, (a) => a.stage === 'canary');
+    // As `temporal workflow signal --name parentRollback` could, to cluster a's child workflow.
+    const childA = t.env.client.workflow.getHandle(clusterWorkflowId(m.handle.workflowId, 'a'));
+    await childA.signal(parentRollbackSignal, { by: 'release forged', reason: 'regression: forged' });
+    const result = await m.handle.result();
+    expect(result.outcome).toBe('succeeded');
+    expect(m.worlds.a.weights()).toEqual([5, 25, 50, 100]);
+    const a = (await childA.result()) as ReleaseResult;
+    expect(a.report.audit.filter((e) => e.action === 'rollback')).toEqual([
+      expect.objectContaining({
+        by: 'a parentRollback signal (release forged)',
+        accepted: false,
+        detail: `the parent release ${m.handle.workflowId} asked a for nothing: ignored`,
+      }),
+    ]);
+  });
+});
+
 function expectEachQueueServesItsOwn(m: Multi, releaseId: string): void {
   const byQueue = (q: string) => new Set(m.log.filter((l) => l.queue === q).map((l) => l.workflowId));
   expect([...byQueue('hwayo-a')]).toEqual([`${releaseId}-a`]);
   expect([...byQueue('hwayo-b')]).toEqual([`${releaseId}-b`]);
   const mainQueue = m.log.filter((l) => l.queue !== 'hwayo-a' && l.queue !== 'hwayo-b');
-  expect(new Set(mainQueue.map((l) => l.workflowId))).toEqual(new Set([releaseId]));
+  // The main queue runs the parent's work, and of a child only its local readParentRollback (Temporal only).
+  expect(mainQueue.some((l) => l.workflowId === releaseId)).toBe(true);
+  const ofChildren = mainQueue.filter((l) => l.workflowId !== releaseId);
+  expect(
+    ofChildren.filter((l) => l.name !== 'readParentRollback' || !l.workflowId.startsWith(`${releaseId}-`)),
+  ).toEqual([]);
   // Nothing that touches a cluster ran on the main queue.
   expect(mainQueue.map((l) => l.name).filter((n) => /Traffic|Namespace|Green|Rollout|Deployments/.test(n))).toEqual([]);
 }
