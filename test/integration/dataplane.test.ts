@@ -21,6 +21,8 @@ import {
 } from './dataplane-control';
 import { deleteNamespaceAndWait, freshGreen } from './dataplane-helpers';
 import { activityEnv, deleteNamespaces, eventually, kubeConfigForStack } from './kube-helpers';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { stackVar } from './stack';
 
 jest.mock('@kubernetes/client-node', () =>
@@ -165,6 +167,34 @@ test(`a -sick-30 canary at 5%: the plan's Traefik error-rate query sees it, the 
   expect(failed.length).toBeLessThanOrEqual(bound);
   // By when a request was sent (routing is decided then): on a busy machine an answer can take seconds.
   expect(s.filter((x) => sentAt(x) > crossed + shiftMs + 1000 && x.namespace !== BLUE)).toEqual([]);
+});
+
+test('a traffic move returns only once the gateway runs it: with Traefik stopped (SIGSTOP) it waits; on SIGCONT it returns with the weight applied', async () => {
+  await shiftAndWait(0);
+  const pid = Number(
+    readFileSync(
+      join(process.env.HWAYO_STACK_DIR ?? join(__dirname, '..', '..', '.stack'), 'pids', 'traefik.pid'),
+      'utf8',
+    ).trim(),
+  );
+  let returnedAt = 0;
+  process.kill(pid, 'SIGSTOP');
+  let resumedAt = 0;
+  try {
+    const move = shift(30).then(() => (returnedAt = Date.now()));
+    await new Promise((r) => setTimeout(r, 4000));
+    expect(returnedAt).toBe(0);
+    resumedAt = Date.now();
+    process.kill(pid, 'SIGCONT');
+    await move;
+  } finally {
+    if (!resumedAt) process.kill(pid, 'SIGCONT');
+  }
+  // Read at once, no waiting: what the gateway runs when the move returned.
+  expect(await gatewayWeightOf(GREEN)).toBe(30);
+  console.log(`[measure] move to 30% returned ${returnedAt - resumedAt} ms after Traefik resumed`);
+  await shift(0);
+  expect(await gatewayWeightOf(GREEN)).toBe(0);
 });
 
 test('after a rollback deletes green, header users get blue at the gateway: none fail', async () => {

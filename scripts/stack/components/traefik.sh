@@ -44,7 +44,7 @@ entryPoints:
   traefik: { address: "127.0.0.1:$ADMIN_PORT" }
 ping: { entryPoint: traefik }
 api: { insecure: true }
-log: { level: INFO }
+log: { level: ${HWAYO_TRAEFIK_LOG_LEVEL:-INFO} }
 global: { checkNewVersion: false, sendAnonymousUsage: false }
 metrics:
   prometheus:

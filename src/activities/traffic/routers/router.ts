@@ -50,6 +50,8 @@ export interface Router {
   shares(obj: Json, s: Sides): { blue: number; green: number; others: string[] };
   /** What the backends need before the route may point at them (Gateway API: ReferenceGrants); idempotent. */
   prepareBackends?(k: KubeClients, route: TrafficSpec, s: Sides): Promise<void>;
+  /** After the write (or finding it already written): until the data plane reports it applied; idempotent. */
+  awaitApplied?(k: KubeClients, route: TrafficSpec, written: Json): Promise<void>;
   /**
    * Other objects that must follow every edit of this one (Traefik: the IngressRoute's header route, to
    * green or to maintenance); after the edit, before the write (weights and maintenance); idempotent.
