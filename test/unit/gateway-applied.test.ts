@@ -14,7 +14,8 @@ const parent = (observedGeneration: number, accepted = 'True') => ({
   ],
 });
 const route = (generation: number, ...parents: object[]) => ({
-  metadata: { generation },
+  metadata: { generation, namespace: 'hwayo-gateway' },
+  spec: { parentRefs: [{ name: 'hwayo-gateway' }] },
   ...(parents.length ? { status: { parents } } : {}),
 });
 
@@ -26,6 +27,12 @@ test('a route is applied once every parent reports its generation; an unresolved
     detail: 'traefik.io/gateway-controller (parent hwayo-gateway/hwayo-gateway) reports generation 6 of 7',
   });
   expect(routeApplied(route(7, parent(6)))).toMatchObject({ state: 'pending' });
+});
+
+test('a status entry for a Gateway the route no longer names is not waited for', () => {
+  const former = { ...parent(2), parentRef: { namespace: 'hwayo-gateway', name: 'old-gateway' } };
+  expect(routeApplied(route(7, parent(7), former))).toEqual({ state: 'applied' });
+  expect(routeApplied(route(7, former))).toEqual({ state: 'unobserved' });
 });
 
 test('a route no controller reported on is unobserved; one the gateway refused at this generation is refused', () => {

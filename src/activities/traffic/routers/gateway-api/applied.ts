@@ -17,7 +17,11 @@ export type Applied =
 /** What the route's status says about its current generation (pure). */
 export function routeApplied(obj: Json): Applied {
   const generation = Number(obj?.metadata?.generation ?? 0);
-  const parents: Json[] = obj?.status?.parents ?? [];
+  // Only the Gateways the route names now: an entry a former parent's controller left behind is not waited for.
+  const named = (obj?.spec?.parentRefs ?? []).map((r: Json) => `${r.namespace ?? obj?.metadata?.namespace}/${r.name}`);
+  const parents: Json[] = (obj?.status?.parents ?? []).filter((p: Json) =>
+    named.includes(`${p.parentRef?.namespace ?? obj?.metadata?.namespace}/${p.parentRef?.name}`),
+  );
   if (parents.length === 0) return { state: 'unobserved' };
   for (const p of parents) {
     const who = `${p.controllerName ?? 'a controller'} (parent ${p.parentRef?.namespace ?? ''}/${p.parentRef?.name ?? '?'})`;
