@@ -4,6 +4,8 @@
 // on the other; PostgreSQL restarts during the approval wait and the release continues. Every call
 // carries its role's token (the cluster has authorization): CI starts, operators approve and roll
 // back, readers ask for status, the worker token runs the release.
+// Wherever HWAYO_STACK_DIR says: scripts/test.sh runs it in region b (components/cluster-b.sh: its own PostgreSQL,
+// Redis, moto, Prometheus and metrics apps) beside the chaos project; alone, on the stack's region a:
 //   bash scripts/stack/up.sh kube prometheus moto postgres redis tls sinks temporal-cluster
 //   npx jest test/cluster/cluster.test.ts --selectProjects cluster --forceExit
 import { execFileSync } from 'node:child_process';
@@ -158,6 +160,8 @@ beforeAll(async () => {
       file,
       stringify({
         ...local,
+        // The metrics app of this stack directory (region b's own under cluster-b.sh), not a fixed port.
+        healthUrlTemplate: `${stackVar('METRICS_APP_GREEN_URL')}/ns/{{namespace}}/{{service}}{{path}}`,
         canary: { ...local.canary, steps, analysisInterval: '2s' },
         fullSwitch: { ...local.fullSwitch, watch: '3s' },
         retention: { ...local.retention, blueKeep: '10m' },
@@ -289,9 +293,11 @@ test('a release waiting for approval survives a PostgreSQL restart: approvals be
   await until('awaiting approval', async () => (await statusOf(id)).stage === 'awaiting-approval');
   await approve(id, 'alice');
 
+  // The cluster's PostgreSQL: the one DATABASE_URL names in this stack directory.
+  const pgPort = new URL(stackVar('DATABASE_URL')).port;
   stack('postgres', 'stop');
   expect(() =>
-    execFileSync('/usr/lib/postgresql/15/bin/pg_isready', ['-h', '127.0.0.1', '-p', '15432'], { stdio: 'ignore' }),
+    execFileSync('/usr/lib/postgresql/15/bin/pg_isready', ['-h', '127.0.0.1', '-p', pgPort], { stdio: 'ignore' }),
   ).toThrow();
   await new Promise((r) => setTimeout(r, 5_000));
   stack('postgres', 'start');

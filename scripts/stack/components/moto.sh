@@ -4,7 +4,7 @@
 source "$(dirname "$0")/../lib.sh"
 source "$REPO_ROOT/scripts/install/lib.sh"
 MOTO_VERSION=5.2.5
-PORT=15000 REGION=ap-northeast-1
+PORT=${HWAYO_MOTO_PORT:-15000} REGION=ap-northeast-1
 
 install() {
   local stamp="$HWAYO_CACHE/.moto-$MOTO_VERSION"

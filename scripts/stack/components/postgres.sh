@@ -5,7 +5,7 @@ source "$(dirname "$0")/../lib.sh"
 source "$REPO_ROOT/scripts/install/lib.sh"
 PG_PACKAGE_VERSION=15.18-0+deb12u1
 PG_BIN=/usr/lib/postgresql/15/bin
-PORT=15432 DB=hwayo DB_USER=hwayo DB_PASS=hwayo-local
+PORT=${HWAYO_POSTGRES_PORT:-15432} DB=hwayo DB_USER=hwayo DB_PASS=hwayo-local
 # The postgres user must reach the cluster's directory, and a clone may sit under a directory only
 # root can enter (mktemp -d, /root): the cluster lives in /var/tmp, one per stack directory.
 DIR="/var/tmp/hwayo-release-postgres/$(printf '%s' "$HWAYO_STACK_DIR" | md5sum | cut -c1-12)"

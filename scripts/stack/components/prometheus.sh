@@ -4,7 +4,11 @@
 source "$(dirname "$0")/../lib.sh"
 source "$REPO_ROOT/scripts/install/lib.sh"
 source "$REPO_ROOT/scripts/stack/fixtures.sh"
-PROM_PORT=19090 GREEN_PORT=19100 BLUE_PORT=19101
+PROM_PORT=${HWAYO_PROMETHEUS_PORT:-19090}
+GREEN_PORT=${HWAYO_METRICS_APP_GREEN_PORT:-19100} BLUE_PORT=${HWAYO_METRICS_APP_BLUE_PORT:-19101}
+# HWAYO_PROMETHEUS_APPS_ONLY=1: a second one, for the Temporal cluster's releases (cluster-b.sh): the metrics apps
+# only, no alerts (the stack's Alertmanager and sinks are the first one's).
+APPS_ONLY=${HWAYO_PROMETHEUS_APPS_ONLY:-0}
 BLUE_NS=hwayo-production GREEN_NS=hwayo-production-green
 DIR="$HWAYO_STACK_DIR/prometheus"
 
@@ -35,6 +39,19 @@ pods_job() {
 YML
 }
 
+# The data plane, when it runs (up.sh starts kube, traefik and dataplane before prometheus): Traefik's
+# per-service metrics, and the stand-in pods the runner found through the apiserver.
+# The pods' namespace goes into `kubernetes_namespace`, not `namespace`: the two apps above already own
+# `namespace="hwayo-production(-green)"` and their seed series must not be summed with the pods'.
+# Each cluster's series carry `cluster` (a, or b for region b: components/region-b.sh, when it runs).
+dataplane_jobs() {
+  if [ -f "$HWAYO_STACK_DIR/env.d/traefik.env" ]; then traefik_job traefik a 18082; fi
+  # Debian's Prometheus is built without kubernetes_sd_configs; the pod runner, which watches the pods
+  # through the apiserver, serves them as HTTP service discovery instead (same targets and labels).
+  if [ -f "$HWAYO_STACK_DIR/env.d/dataplane.env" ]; then pods_job hwayo-pods a 18001; fi
+  if [ -f "$HWAYO_STACK_DIR/env.d/region-b.env" ]; then traefik_job traefik-b b 28082; pods_job hwayo-pods-b b 28001; fi
+}
+
 write_config() {
   # Fresh TSDB each start: samples of an earlier run would make rates and readiness lie.
   rm -rf "$DIR/data"; mkdir -p "$DIR/data"
@@ -42,11 +59,15 @@ write_config() {
 global:
   scrape_interval: 1s
   evaluation_interval: 1s
-# The seed's alerts (for: shortened to 1s, stack only: a test waits seconds, not minutes), sent to the stack's
-# Alertmanager (alertmanager.sh; when it is not up, Prometheus retries).
+YML
+  # The seed's alerts (for: shortened to 1s, stack only: a test waits seconds, not minutes), sent to the stack's
+  # Alertmanager (alertmanager.sh; when it is not up, Prometheus retries).
+  [ "$APPS_ONLY" = 1 ] || cat >>"$DIR/prometheus.yml" <<YML
 rule_files: [$DIR/alerts.seed.yml]
 alerting:
   alertmanagers: [{ static_configs: [{ targets: ['127.0.0.1:19093'] }] }]
+YML
+  cat >>"$DIR/prometheus.yml" <<YML
 scrape_configs:
   - job_name: hwayo-apps
     static_configs:
@@ -55,16 +76,7 @@ scrape_configs:
       - targets: ['127.0.0.1:$GREEN_PORT']
         labels: { namespace: $GREEN_NS, side: green }
 YML
-  # The data plane, when it runs (up.sh starts kube, traefik and dataplane before prometheus): Traefik's
-  # per-service metrics, and the stand-in pods the runner found through the apiserver.
-  # The pods' namespace goes into `kubernetes_namespace`, not `namespace`: the two apps above already own
-  # `namespace="hwayo-production(-green)"` and their seed series must not be summed with the pods'.
-  # Each cluster's series carry `cluster` (a, or b for region b: components/region-b.sh, when it runs).
-  [ -f "$HWAYO_STACK_DIR/env.d/traefik.env" ] && traefik_job traefik a 18082
-  # Debian's Prometheus is built without kubernetes_sd_configs; the pod runner, which watches the pods
-  # through the apiserver, serves them as HTTP service discovery instead (same targets and labels).
-  [ -f "$HWAYO_STACK_DIR/env.d/dataplane.env" ] && pods_job hwayo-pods a 18001
-  if [ -f "$HWAYO_STACK_DIR/env.d/region-b.env" ]; then traefik_job traefik-b b 28082; pods_job hwayo-pods-b b 28001; fi
+  [ "$APPS_ONLY" = 1 ] || dataplane_jobs
   sed -E 's/^( +for: ).*/\11s/' "$REPO_ROOT/deploy/prometheus/alerts.seed.yml" >"$DIR/alerts.seed.yml"
   promtool check config "$DIR/prometheus.yml" >/dev/null
 }

@@ -3,7 +3,7 @@
 source "$(dirname "$0")/../lib.sh"
 source "$REPO_ROOT/scripts/install/lib.sh"
 REDIS_VERSION=5:7.0.15-1~deb12u10
-PORT=16379
+PORT=${HWAYO_REDIS_PORT:-16379}
 DIR="$HWAYO_STACK_DIR/redis"
 
 install() {

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The production topology of Temporal on one machine: two server nodes (each runs frontend, history,
-# matching and worker) on the stack's PostgreSQL, one cluster through ringpop membership (broadcast
-# address 127.0.0.1, peers found in the cluster_membership table), behind a TCP load balancer that
-# is TEMPORAL_ADDRESS. Server, schema tool and tdbg are built from go.temporal.io/server (version
-# pinned in scripts/stack/temporal-build/go.mod) and cached under $HWAYO_CACHE like the kube binaries.
+# matching and worker) on the stack's PostgreSQL (cluster-b.sh: region b's own), one cluster through
+# ringpop membership (broadcast address 127.0.0.1, peers found in the cluster_membership table), behind
+# a TCP load balancer that is TEMPORAL_ADDRESS. Server, schema tool and tdbg are built from
+# go.temporal.io/server (version pinned in scripts/stack/temporal-build/go.mod) and cached under
+# $HWAYO_CACHE like the kube binaries.
 # The Web UI is github.com/temporalio/ui-server/v2 (scripts/stack/temporal-build/ui/go.mod). The server
 # configuration is deploy/temporal/server.env + dynamicconfig.yaml, shared with docker-compose.
 # Authorization: the server is ours (scripts/stack/temporal-build/cmd/hwayo-temporal-server: the stock
@@ -19,7 +20,7 @@ GO_TOOLCHAIN=go1.26.10
 BUILD_DIR="$REPO_ROOT/scripts/stack/temporal-build"
 BIN="$HWAYO_CACHE/temporal-server/$TEMPORAL_SERVER_VERSION"
 TEMPORAL="$HWAYO_CACHE/bin/temporal"
-PG_PORT=15432
+PG_PORT=${HWAYO_POSTGRES_PORT:-15432}
 DB_USER=temporal DB_PASS=temporal-local
 LB_PORT=${HWAYO_TEMPORAL_CLUSTER_PORT:-17240}
 # Node n's ports start at NODE_BASE[n]: frontend gRPC, HTTP, membership; history gRPC, membership;
@@ -40,7 +41,7 @@ UI_BIN="$HWAYO_CACHE/temporal-ui/$UI_VERSION/temporal-ui-server"
 # TEMPORAL_ARCHIVAL_S3_* settings), so a release outlives the namespace retention (docs/governance.md).
 # The bucket is seeded by moto.sh (scripts/stack/seed/moto_seed.py); an archival URI never changes.
 ARCHIVE_URI=s3://hwayo-temporal-archive
-MOTO_ENDPOINT=http://127.0.0.1:15000 MOTO_REGION=ap-northeast-1
+MOTO_ENDPOINT=http://127.0.0.1:${HWAYO_MOTO_PORT:-15000} MOTO_REGION=ap-northeast-1
 
 # build MODULE_DIR PACKAGE OUTPUT: one binary at a time, niced (2 shared cores), written atomically;
 # -mod=readonly: the committed go.sum is the pin, a build never changes it.
