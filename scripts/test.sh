@@ -148,7 +148,7 @@ stop_cluster() { kill -- "-$cluster_pid" 2>/dev/null || true; }
 trap 'stop_beside; stop_cluster; stop_stack' EXIT
 
 # Faults injected into whole releases (test/chaos, docs/reliability.md): after the integration project, on the
-# same stack. On by default; HWAYO_CHAOS=0 skips it. Six releases (the fault-free outcomes are recorded in
+# same stack. On by default; HWAYO_CHAOS=0 skips it. Seven releases (the fault-free outcomes are recorded in
 # test/chaos/fault-free.json): about 15 min in a clean-clone run (docs/reliability.md, Suite time).
 if [ "${HWAYO_CHAOS:-1}" != 0 ]; then
   log "chaos (the cluster project beside it)"; t0=$(date +%s)

@@ -173,6 +173,17 @@ export interface PlanOptions {
   greenReadyTimeout?: string;
 }
 
+/** The preflight checks a chaos plan keeps (`checks: 'few'`): the release-baseline check and a quick few. */
+export const FEW_CHECKS: ReadonlySet<string> = new Set([
+  'kubernetes-nodes-ready',
+  'release-baseline',
+  'database-accepting-connections',
+  'redis-ping',
+  'security-evidence',
+  'monitoring-health',
+  'prometheus-targets-up',
+]);
+
 /** A copy of the local plan (examples/local-metrics-app-plan.yaml) with seconds-long windows. */
 export function shortPlan(dir: string, name: string, o: PlanOptions = {}): string {
   const local = readFileSync(join(ROOT, 'examples', 'local-metrics-app-plan.yaml'), 'utf8');
@@ -191,16 +202,7 @@ export function shortPlan(dir: string, name: string, o: PlanOptions = {}): strin
   doc.green = { readyTimeout: o.greenReadyTimeout ?? '60s' };
   doc.database = { snapshotTimeout: '2m', restoreTimeout: '2m' };
   if ((o.checks ?? 'few') === 'few') {
-    const keep = new Set([
-      'kubernetes-nodes-ready',
-      'release-baseline',
-      'database-accepting-connections',
-      'redis-ping',
-      'security-evidence',
-      'monitoring-health',
-      'prometheus-targets-up',
-    ]);
-    doc.preflight.checks = (doc.preflight.checks as { name: string }[]).filter((c) => keep.has(c.name));
+    doc.preflight.checks = (doc.preflight.checks as { name: string }[]).filter((c) => FEW_CHECKS.has(c.name));
   }
   const file = join(dir, `${name}.yaml`);
   mkdirSync(dir, { recursive: true });
