@@ -65,6 +65,13 @@ YML
   # through the apiserver, serves them as HTTP service discovery instead (same targets and labels).
   [ -f "$HWAYO_STACK_DIR/env.d/dataplane.env" ] && pods_job hwayo-pods a 18001
   if [ -f "$HWAYO_STACK_DIR/env.d/region-b.env" ]; then traefik_job traefik-b b 28082; pods_job hwayo-pods-b b 28001; fi
+  # The exporters (components/exporters.sh, started after postgres and redis) write these target files when
+  # they start and remove them when they stop: without them the jobs have no targets, so no `up` of 0.
+  mkdir -p "$DIR/targets"
+  for job in postgresql redis node; do
+    printf '  - { job_name: %s, file_sd_configs: [{ files: [%s], refresh_interval: 1s }] }\n' \
+      "$job" "'$DIR/targets/$job*.json'" >>"$DIR/prometheus.yml"
+  done
   sed -E 's/^( +for: ).*/\11s/' "$REPO_ROOT/deploy/prometheus/alerts.seed.yml" >"$DIR/alerts.seed.yml"
   promtool check config "$DIR/prometheus.yml" >/dev/null
 }
