@@ -122,9 +122,11 @@ describe('exporters feed the alert rules real series', () => {
         `ALTER ROLE ${exporterRole} NOLOGIN; ` +
           `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '${exporterRole}'`,
       );
+      // The exporter still answers, with pg_up 0: the seed's `up == 0` alone would stay silent.
       const firing = await until('DatabaseConnectionFailure true', 20_000, async () => {
         const r = await query(dbFailure);
-        return { ok: r.length > 0 ? r : undefined, saw: r };
+        const pgUp = values(await query('pg_up{job="postgresql"}'));
+        return { ok: r.length > 0 && pgUp[0] === 0 ? r : undefined, saw: { firing: r, pgUp } };
       });
       expect(firing.map((s) => [s.metric.job, s.metric.instance])).toEqual([['postgresql', instance]]);
       // The stack's Prometheus evaluates the rule itself (for: 1s there) and fires it.
