@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Stops every component that up.sh started (in reverse order); safe to run when nothing runs.
 source "$(dirname "$0")/lib.sh"
-ALL=(cluster-b temporal-cluster temporal sinks tls redis postgres moto alertmanager prometheus jaeger region-b dataplane
-  traefik kube)
+ALL=(cluster-b temporal-cluster temporal sinks tls exporters redis postgres moto alertmanager prometheus jaeger region-b
+  dataplane traefik kube)
 components=("$@"); [ ${#components[@]} -eq 0 ] && components=("${ALL[@]}")
 # The demo's worker (scripts/demo.sh) talks to this stack: it goes first when everything stops.
 if [ $# -eq 0 ] && [ -f "$HWAYO_STACK_DIR/pids/demo-worker.pid" ]; then

@@ -2,7 +2,7 @@
 # Starts the local stack (all components, or those named): install (cached), start, wait ready.
 # Afterwards `.stack/env` holds the variables that point tests and the worker at it.
 source "$(dirname "$0")/lib.sh"
-ALL=(kube traefik dataplane region-b jaeger prometheus alertmanager moto postgres redis tls sinks temporal)
+ALL=(kube traefik dataplane region-b jaeger prometheus alertmanager moto postgres redis exporters tls sinks temporal)
 components=("$@"); [ ${#components[@]} -eq 0 ] && components=("${ALL[@]}")
 # The metrics app, sinks and TLS servers are ours, in TypeScript: they need Node >= 22 (the pinned
 # one from scripts/install/node.sh when the machine's is older) and the npm packages.

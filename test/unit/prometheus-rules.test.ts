@@ -101,7 +101,12 @@ describe('alert rules', () => {
     const seed: [string, RegExp, string, string][] = [
       ['HighErrorRate', /\* 100 > 5$/, '2m', 'critical'],
       ['HighResponseTime', /histogram_quantile\(0\.95,.*\) > 5$/, '5m', 'critical'],
-      ['DatabaseConnectionFailure', /^up\{job="postgresql"\} == 0$/, '1m', 'critical'],
+      [
+        'DatabaseConnectionFailure',
+        /^up\{job="postgresql"\} == 0 or pg_up\{job="postgresql"\} == 0$/,
+        '1m',
+        'critical',
+      ],
       ['LowLoginSuccessRate', /\* 100 < 90$/, '3m', 'critical'],
       ['HighCPUUsage', /\* 100 > 80$/, '10m', 'warning'],
       ['HighMemoryUsage', /\* 100 > 85$/, '10m', 'warning'],

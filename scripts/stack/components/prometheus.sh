@@ -52,6 +52,18 @@ dataplane_jobs() {
   if [ -f "$HWAYO_STACK_DIR/env.d/region-b.env" ]; then traefik_job traefik-b b 28082; pods_job hwayo-pods-b b 28001; fi
 }
 
+# The exporters (components/exporters.sh, started after postgres and redis) write these target files when
+# they start and remove them when they stop: without them the jobs have no targets, so no `up` of 0.
+# Every 2 s: postgres_exporter takes 1 s to answer `pg_up 0` when it cannot log in, and a 1 s timeout
+# would turn that into `up 0`, which a production scrape (10 s timeout) never sees.
+exporter_jobs() {
+  mkdir -p "$DIR/targets"
+  for job in postgresql redis node; do
+    printf '  - { job_name: %s, scrape_interval: 2s, scrape_timeout: 2s, %s }\n' "$job" \
+      "file_sd_configs: [{ files: ['$DIR/targets/$job*.json'], refresh_interval: 1s }]" >>"$DIR/prometheus.yml"
+  done
+}
+
 write_config() {
   # Fresh TSDB each start: samples of an earlier run would make rates and readiness lie.
   rm -rf "$DIR/data"; mkdir -p "$DIR/data"
@@ -76,7 +88,7 @@ scrape_configs:
       - targets: ['127.0.0.1:$GREEN_PORT']
         labels: { namespace: $GREEN_NS, side: green }
 YML
-  [ "$APPS_ONLY" = 1 ] || dataplane_jobs
+  [ "$APPS_ONLY" = 1 ] || { dataplane_jobs; exporter_jobs; }
   sed -E 's/^( +for: ).*/\11s/' "$REPO_ROOT/deploy/prometheus/alerts.seed.yml" >"$DIR/alerts.seed.yml"
   promtool check config "$DIR/prometheus.yml" >/dev/null
 }
