@@ -179,7 +179,7 @@ async function msUntilGatewayAt(w: number, withinMs: number): Promise<number> {
   return -1;
 }
 
-test("a traffic move returns only once the gateway reports the route's generation: with Traefik stopped (SIGSTOP) it waits; on SIGCONT it returns, and Traefik runs the weight within 1 s", async () => {
+test("a traffic move returns only once the gateway reports the route's generation: with Traefik stopped (SIGSTOP) it waits; on SIGCONT it returns, and Traefik runs the weight within its providers' throttle (2 s) + 1 s", async () => {
   await shiftAndWait(0);
   const pid = Number(
     readFileSync(
@@ -200,10 +200,11 @@ test("a traffic move returns only once the gateway reports the route's generatio
   } finally {
     if (!resumedAt) process.kill(pid, 'SIGCONT');
   }
-  // Traefik writes the route's status as it builds its configuration, and runs it moments later.
-  const at30 = await msUntilGatewayAt(30, 1000);
+  // Traefik writes the route's status as it builds its configuration, and runs it once its configuration watcher
+  // takes it: at most one new configuration per provider every providersThrottleDuration (2 s by default).
+  const at30 = await msUntilGatewayAt(30, 3000);
   await shift(0);
-  const at0 = await msUntilGatewayAt(0, 1000);
+  const at0 = await msUntilGatewayAt(0, 3000);
   console.log(
     `[measure] move to 30% returned ${returnedAt - resumedAt} ms after Traefik resumed, running ${at30} ms later; ` +
       `back to 0% running ${at0} ms after its move returned`,
