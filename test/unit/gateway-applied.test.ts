@@ -1,4 +1,5 @@
-import { awaitGatewayApplied, routeApplied } from '../../src/activities/traffic/routers/gateway-api/applied';
+import { awaitApplied } from '../../src/activities/traffic/await-applied';
+import { routeApplied } from '../../src/activities/traffic/routers/gateway-api/applied';
 
 const parent = (observedGeneration: number, accepted = 'True') => ({
   parentRef: { namespace: 'hwayo-gateway', name: 'hwayo-gateway' },
@@ -45,18 +46,18 @@ test('a route no controller reported on is unobserved; one the gateway refused a
   });
 });
 
-const spec = { name: 'hwayo-canary', namespace: 'hwayo-gateway' };
+const where = 'httproutes hwayo-gateway/hwayo-canary';
 
 test('awaiting the gateway: returns when a later read reports the written generation', async () => {
   const reads = [route(5, parent(4)), route(5, parent(5))];
   let n = 0;
-  await awaitGatewayApplied(spec, route(5, parent(4)), async () => reads[n++], 5_000);
+  await awaitApplied(where, route(5, parent(4)), routeApplied, async () => reads[n++], 5_000);
   expect(n).toBe(2);
 });
 
 test('awaiting the gateway: a gateway that never reports fails the attempt, retryable, naming the route and generation', async () => {
   const stale = route(9, parent(8));
-  await expect(awaitGatewayApplied(spec, stale, async () => stale, 600)).rejects.toMatchObject({
+  await expect(awaitApplied(where, stale, routeApplied, async () => stale, 600)).rejects.toMatchObject({
     nonRetryable: false,
     message:
       'the gateway has not applied httproutes hwayo-gateway/hwayo-canary within 0.6 s: ' +

@@ -3,6 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { TrafficSpec } from '../../plan/types';
 import type { KubeClients } from '../kubernetes/client';
 import { kubeCallOptional, retryOnConflict } from '../kubernetes/errors';
+import { awaitApplied } from './await-applied';
 import { inMaintenance, routerOf, sidesOf, type Router } from './routers';
 
 /* eslint-disable-next-line @typescript-eslint/no-explicit-any -- apiserver JSON; routers/ type the fields they edit */
@@ -52,7 +53,8 @@ const sameJson = (a: unknown, b: unknown) =>
 /**
  * Reads the route, lets `edit` change a copy, and writes it back only if it changed, conditional on
  * the resourceVersion read: a concurrent writer makes the write fail with 409 and the edit run again
- * on fresh state (up to `maxAttempts`, then a retryable Conflict failure).
+ * on fresh state (up to `maxAttempts`, then a retryable Conflict failure). Returns once the data plane
+ * reports the route applied, where its router can tell (./await-applied.ts).
  */
 export async function editRoute(
   k: KubeClients,
@@ -61,7 +63,7 @@ export async function editRoute(
   maxAttempts = 8,
 ): Promise<{ changed: boolean; obj: RouteObject }> {
   const { kind, where, ref } = routeRef(route);
-  return retryOnConflict(
+  const result = await retryOnConflict(
     `update ${where}`,
     async () => {
       const current: RouteObject = await k.custom.getNamespacedCustomObject(ref);
@@ -77,4 +79,7 @@ export async function editRoute(
     },
     maxAttempts,
   );
+  // Written or found written (a retry after a crash): done once the data plane has taken it.
+  if (kind.applied) await awaitApplied(where, result.obj, kind.applied, () => k.custom.getNamespacedCustomObject(ref));
+  return result;
 }

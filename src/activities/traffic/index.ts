@@ -12,7 +12,7 @@ import type {
 import { nonRetryable } from '../errors';
 import { lazyKubeClients } from '../kubernetes/client';
 import { editRoute, readTrafficSplit } from './edit-route';
-import { HEADER_SIDES, headerSideFor, inMaintenance, PRE_MAINTENANCE_ANNOTATION, routerOf, sidesOf } from './routers';
+import { HEADER_SIDES, headerSideFor, inMaintenance, PRE_MAINTENANCE_ANNOTATION, sidesOf } from './routers';
 
 export { PRE_MAINTENANCE_ANNOTATION };
 
@@ -50,14 +50,12 @@ export function createTrafficActivities(config: ActivityConfig) {
         await kind.prepareBackends?.(k(), input.route, sides);
         await kind.followEdit?.(k(), input.route, sides, route, header);
       });
-      // A retry after a crash finds the route written (changed: false) and still waits for the gateway.
-      await routerOf(input.route).awaitApplied?.(k(), input.route, obj);
       return { greenWeight: w, changed, resourceVersion: obj?.metadata?.resourceVersion };
     },
 
     async setMaintenanceMode(input: MaintenanceInput): Promise<{ changed: boolean }> {
       const sides = sidesOf(input.route, input.blueNamespace, input.greenNamespace);
-      const { changed, obj } = await editRoute(k(), input.route, async (route, kind) => {
+      const { changed } = await editRoute(k(), input.route, async (route, kind) => {
         const saved: string | undefined = route.metadata.annotations?.[PRE_MAINTENANCE_ANNOTATION];
         if (input.on && saved === undefined) {
           route.metadata.annotations = {
@@ -71,7 +69,6 @@ export function createTrafficActivities(config: ActivityConfig) {
         }
         await kind.followEdit?.(k(), input.route, sides, route);
       });
-      await routerOf(input.route).awaitApplied?.(k(), input.route, obj);
       return { changed };
     },
   };

@@ -23,7 +23,9 @@ export {
   inMaintenance,
   PRE_MAINTENANCE_ANNOTATION,
   sidesOf,
+  type Applied,
   type HeaderSide,
+  type Json,
   type Router,
   type Sides,
 } from './router';

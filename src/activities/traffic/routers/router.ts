@@ -35,6 +35,13 @@ export function sidesOf(route: TrafficSpec, blueNamespace: string, greenNamespac
   };
 }
 
+/** What a route's status says about the data plane having taken its current spec. */
+export type Applied =
+  | { state: 'applied' }
+  /** No controller has ever reported on this route: nothing to wait for. */
+  | { state: 'unobserved' }
+  | { state: 'pending' | 'refused'; detail: string };
+
 export interface Router {
   group: string;
   version: string;
@@ -50,8 +57,8 @@ export interface Router {
   shares(obj: Json, s: Sides): { blue: number; green: number; others: string[] };
   /** What the backends need before the route may point at them (Gateway API: ReferenceGrants); idempotent. */
   prepareBackends?(k: KubeClients, route: TrafficSpec, s: Sides): Promise<void>;
-  /** After the write (or finding it already written): until the data plane reports it applied; idempotent. */
-  awaitApplied?(k: KubeClients, route: TrafficSpec, written: Json): Promise<void>;
+  /** Whether the data plane reports the object as read applied (its status; pure). editRoute waits for it. */
+  applied?(obj: Json): Applied;
   /**
    * Other objects that must follow every edit of this one (Traefik: the IngressRoute's header route, to
    * green or to maintenance); after the edit, before the write (weights and maintenance); idempotent.

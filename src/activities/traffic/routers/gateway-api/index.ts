@@ -2,7 +2,7 @@
 // Sides are Services (name.namespace); a backendRef without a namespace is in the route's.
 import { serviceRef } from '../../../../plan/destinations';
 import { headerDestination, headerSideFor, invalid, percents, type Json, type Router, type Sides } from '../router';
-import { awaitGatewayApplied } from './applied';
+import { routeApplied } from './applied';
 import { ensureReferenceGrant } from './reference-grant';
 
 function refMatches(ref: Json, target: { name: string; namespace: string }, routeNamespace: string): boolean {
@@ -100,16 +100,7 @@ export const router: Router = {
       rule.backendRefs = [gatewayRef(rule.backendRefs ?? [], target, s, 100)];
   },
   /** The gateway reports the written generation: until then it still routes by the old weights. */
-  awaitApplied: (k, route, written) =>
-    awaitGatewayApplied(route, written, () =>
-      k.custom.getNamespacedCustomObject({
-        group: router.group,
-        version: router.version,
-        plural: router.plural,
-        namespace: route.namespace,
-        name: route.name,
-      }),
-    ),
+  applied: routeApplied,
   /** Both sides' Services must be referable from the route's namespace before weights move. */
   async prepareBackends(k, route, s) {
     for (const [destination, namespace] of [
