@@ -5,10 +5,7 @@
 // The retried move must find the route done and not write it again; users must be back on blue at the gateway
 // before the new worker is up; green must be deleted; invariants as for every chaos release.
 //   bash scripts/stack/up.sh && npm run test:chaos -- test/chaos/dataplane-rollback-kill.test.ts
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { sampleLine, type Sample } from '../fixtures/dataplane/loadgen';
 import { BLAST_RADIUS_FORMULA, blastRadiusBound } from '../integration/blast-radius';
 import {
@@ -38,8 +35,6 @@ import {
 import {
   approveAll,
   chaosSeed,
-  closeClient,
-  ensureBuilt,
   newVersion,
   seededRandom,
   sleep,
@@ -47,18 +42,15 @@ import {
   until,
   where,
   workerKubeconfig,
-  WorkerProcess,
 } from './harness';
 import { notificationsOf, rdsState, routeWrites } from './invariants';
-import { finish, printTimings, seedStateAtEnd, timing } from './releases';
+import { finish, timing, useChaosWorker } from './releases';
 
 jest.mock('@kubernetes/client-node', () =>
   jest.requireActual<typeof import('../integration/native-esm')>('../integration/native-esm').kubernetesClient(),
 );
 jest.setTimeout(8 * 60_000);
 
-const dir = mkdtempSync(join(tmpdir(), 'hwayo-chaos-dataplane-'));
-const taskQueue = `chaos-dataplane-${randomBytes(4).toString('hex')}`;
 const seed = chaosSeed();
 const rand = seededRandom(seed);
 /** Users' requests a second through the gateway (the plan's rates are theirs). */
@@ -66,35 +58,30 @@ const RPS = 100;
 /** How late the held apiserver answers reach the worker: the write is seen committed well within it. */
 const HOLD_DELAY_MS = 500;
 let hold: ApiserverHold;
-let worker: WorkerProcess;
 let planFile: string;
 let users: Users | undefined;
 
-beforeAll(async () => {
-  const t0 = Date.now();
-  ensureBuilt();
-  console.log(`chaos seed ${seed} (repeat with HWAYO_CHAOS_SEED=${seed})`);
-  planFile = dataPlanePlan(dir);
-  const direct = workerKubeconfig(dir);
-  hold = await apiserverHold(kubeconfigTarget(direct), HOLD_DELAY_MS);
-  // 27000-27999: no stack port, no other chaos file's range.
-  worker = new WorkerProcess('worker', dir, taskQueue, 27000 + Math.floor(Math.random() * 1000), {
-    KUBECONFIG: kubeconfigVia(direct, join(dir, 'worker-via-hold.kubeconfig'), hold.address),
-    HWAYO_EVIDENCE_ROOT: sickEvidence(dir),
-  });
-  await worker.start();
-  timing('worker started (beforeAll)', Date.now() - t0);
-}, 600_000);
-
-afterAll(async () => {
-  await users?.stop();
-  await worker?.kill9();
-  await hold?.close();
-  await seedStateAtEnd();
-  printTimings('dataplane-rollback-kill');
-  await closeClient();
-  rmSync(dir, { recursive: true, force: true });
-}, 300_000);
+// The worker reaches the apiserver through the hold; 27000-27999: no other chaos file's ports.
+const chaos = useChaosWorker(
+  'dataplane-rollback-kill',
+  async () => {
+    await users?.stop();
+    await hold?.close();
+  },
+  {
+    portBase: 27000,
+    env: async (dir: string) => {
+      console.log(`chaos seed ${seed} (repeat with HWAYO_CHAOS_SEED=${seed})`);
+      planFile = dataPlanePlan(dir);
+      const direct = workerKubeconfig(dir);
+      hold = await apiserverHold(kubeconfigTarget(direct), HOLD_DELAY_MS);
+      return {
+        KUBECONFIG: kubeconfigVia(direct, join(dir, 'worker-via-hold.kubeconfig'), hold.address),
+        HWAYO_EVIDENCE_ROOT: sickEvidence(dir),
+      };
+    },
+  },
+);
 
 test(`chaos 9, data plane: a -sick-30 build rolls back; worker SIGKILLed after the move back to blue committed, before it completed: route written once, Traefik 100% blue before the restart, users' failures <= ${BLAST_RADIUS_FORMULA}, only blue after, green deleted`, async () => {
   const t0 = Date.now();
@@ -104,7 +91,7 @@ test(`chaos 9, data plane: a -sick-30 build rolls back; worker SIGKILLed after t
   const rdsBefore = await rdsState();
   const from = new Date(Date.now() - 1000);
   const version = newVersion('dataplane');
-  const id = await startSick(planFile, version, taskQueue);
+  const id = await startSick(planFile, version, chaos.taskQueue);
   const run = { id, kind: 'sick' as const, version, from, startedAt: Date.now(), rdsBefore };
   timing(`dataplane ${id}: seed state and start`, Date.now() - t0);
   const handle = (await temporalClient()).workflow.getHandle(id);
@@ -133,17 +120,17 @@ test(`chaos 9, data plane: a -sick-30 build rolls back; worker SIGKILLed after t
   ).catch(async (e: Error) => {
     const pending = (await handle.describe()).raw.pendingActivities ?? [];
     const failures = pending.map((a) => `${a.activityType?.name} #${a.attempt}: ${a.lastFailure?.message ?? '-'}`);
-    throw new Error(`${e.message}; in flight: ${failures.join('; ')}; worker log: ${worker.log.slice(-2000)}`);
+    throw new Error(`${e.message}; in flight: ${failures.join('; ')}; worker log: ${chaos.worker().log.slice(-2000)}`);
   });
   hold.setMode('freeze');
   const committedMs = Date.now() - heldAt;
   const atKill = await where(handle);
-  await worker.kill9();
+  await chaos.worker().kill9();
   const killedAt = Date.now();
   hold.reset();
   const downMs = 1000 + Math.floor(rand() * 4000);
   await sleep(downMs);
-  await worker.start();
+  await chaos.worker().start();
   const restartedAt = Date.now();
   const inFlight = atKill.activities.filter((a) => a.started).map((a) => a.type);
   console.log(

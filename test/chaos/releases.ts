@@ -397,6 +397,12 @@ export { cliOk };
 export function useChaosWorker(
   name: string,
   restore: () => void | Promise<void> = () => undefined,
+  o: {
+    /** A range of 1,000 ports of the file's own: no stack port, no other chaos file's range. */
+    portBase?: number;
+    /** Before the worker starts: what its environment overrides (a proxied kubeconfig, its evidence). */
+    env?: (dir: string) => Promise<Record<string, string>>;
+  } = {},
 ): { dir: string; taskQueue: string; worker: () => WorkerProcess } {
   const dir = mkdtempSync(join(tmpdir(), `hwayo-chaos-${name}-`));
   const taskQueue = `chaos-${name}-${randomBytes(4).toString('hex')}`;
@@ -404,8 +410,9 @@ export function useChaosWorker(
   beforeAll(async () => {
     const t0 = Date.now();
     ensureBuilt();
-    // 25000-25999: no stack port (region b holds 22379-22380, 26443, 28000-28082), no other chaos file's range.
-    worker = new WorkerProcess('worker', dir, taskQueue, 25000 + Math.floor(Math.random() * 1000));
+    const env = (await o.env?.(dir)) ?? {};
+    // 25000-25999 by default: no stack port (region b holds 22379-22380, 26443, 28000-28082).
+    worker = new WorkerProcess('worker', dir, taskQueue, (o.portBase ?? 25000) + Math.floor(Math.random() * 1000), env);
     await worker.start();
     timing('worker started (beforeAll)', Date.now() - t0);
   }, 600_000);
