@@ -6,6 +6,9 @@ HWAYO_STACK_DIR="${HWAYO_STACK_DIR:-$REPO_ROOT/.stack}"
 HWAYO_CACHE="${HWAYO_CACHE:-$HOME/.cache/hwayo-release}"
 mkdir -p "$HWAYO_STACK_DIR/logs" "$HWAYO_STACK_DIR/pids" "$HWAYO_STACK_DIR/env.d" "$HWAYO_CACHE/bin"
 slog() { printf '[stack] %s\n' "$*" >&2; }
+# The stack PostgreSQL's socket directory, through postgres.sh's link resolved: the user postgres cannot
+# traverse a stack directory only root may enter (a clone in mktemp -d).
+pg_socket_dir() { echo "$(readlink -f "$HWAYO_STACK_DIR/postgres")/run"; }
 
 # start_bg NAME CMD...: runs CMD detached in its own process group, logs to logs/NAME.log.
 start_bg() {

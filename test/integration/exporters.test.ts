@@ -3,7 +3,7 @@
 // files, evaluate on those series. Then the exporter loses its database (its role may no longer log in) and
 // DatabaseConnectionFailure's expression turns true from real scrapes, and false again once it is given back.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { eventually } from './activity-env';
@@ -38,22 +38,21 @@ function rule(file: string, alert: string): { expr: string; query: string } {
   return { expr, query: expr.replace(/ [<>] [0-9.]+$/, '') };
 }
 
-/** Runs SQL as the cluster's superuser over the stack's socket (as components/exporters.sh does). */
+/**
+ * Runs SQL as the cluster's superuser over the stack's socket (as components/exporters.sh does), through the
+ * link resolved: user postgres cannot traverse a stack directory only root may enter (a clone in mktemp -d).
+ */
 function asPostgres(sql: string): void {
   execFileSync(
     'setpriv',
-    ['--reuid=postgres', '--regid=postgres', '--init-groups', 'psql', '-h', join(STACK_DIR, 'postgres', 'run')].concat([
-      '-p',
-      '15432',
-      '-U',
-      'postgres',
-      '-d',
-      'postgres',
-      '-v',
-      'ON_ERROR_STOP=1',
-      '-qc',
-      sql,
-    ]),
+    [
+      '--reuid=postgres',
+      '--regid=postgres',
+      '--init-groups',
+      'psql',
+      '-h',
+      join(realpathSync(join(STACK_DIR, 'postgres')), 'run'),
+    ].concat(['-p', '15432', '-U', 'postgres', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-qc', sql]),
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
 }

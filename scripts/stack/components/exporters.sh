@@ -12,7 +12,7 @@ install() { bash "$REPO_ROOT/scripts/install/exporters.sh"; }
 
 # The role is (re)made able to log in on every start: a test that took LOGIN away may have been killed.
 pg_role() {
-  setpriv --reuid=postgres --regid=postgres --init-groups psql -h "$HWAYO_STACK_DIR/postgres/run" -p $PG_PORT \
+  setpriv --reuid=postgres --regid=postgres --init-groups psql -h "$(pg_socket_dir)" -p $PG_PORT \
     -U postgres -v ON_ERROR_STOP=1 -q -d postgres <<SQL
 SELECT 'CREATE ROLE $PG_ROLE' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$PG_ROLE')\gexec
 ALTER ROLE $PG_ROLE LOGIN PASSWORD '$PG_PASS';
@@ -28,7 +28,7 @@ target() {
 }
 
 start() {
-  [ -S "$HWAYO_STACK_DIR/postgres/run/.s.PGSQL.$PG_PORT" ] || { slog "exporters: start postgres first"; return 1; }
+  [ -S "$(pg_socket_dir)/.s.PGSQL.$PG_PORT" ] || { slog "exporters: start postgres first"; return 1; }
   pg_role
   DATA_SOURCE_NAME="postgresql://$PG_ROLE:$PG_PASS@127.0.0.1:$PG_PORT/postgres?sslmode=disable" \
     start_bg postgres-exporter prometheus-postgres-exporter --web.listen-address=127.0.0.1:$PG_EXPORTER_PORT

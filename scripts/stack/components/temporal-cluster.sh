@@ -84,10 +84,9 @@ install() {
     build "$BUILD_DIR/ui" github.com/temporalio/ui-server/v2/cmd/server "$UI_BIN"
 }
 
-pg_sock() { echo "$HWAYO_STACK_DIR/postgres/run"; }
 psql_admin() {
   setpriv --reuid=postgres --regid=postgres --init-groups \
-    psql -h "$(pg_sock)" -p $PG_PORT -U postgres -v ON_ERROR_STOP=1 -q "$@"
+    psql -h "$(pg_socket_dir)" -p $PG_PORT -U postgres -v ON_ERROR_STOP=1 -q "$@"
 }
 sql_tool() {
   "$BIN/temporal-sql-tool" --plugin postgres12 --ep 127.0.0.1 -p $PG_PORT -u $DB_USER --pw $DB_PASS "$@" \
